@@ -1,0 +1,406 @@
+// The `mlsref` command: verify and generate MLS test vectors.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "conformance/runner.h"
+#include "conformance/seeds.h"
+#include "conformance/vector_type.h"
+
+namespace fs = std::filesystem;
+using namespace mlsref::conformance;
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;
+constexpr int kExitUsage = 2;
+
+void print_main_help() {
+  std::cout <<
+      R"(mlsref: a reference implementation of MLS (RFC 9420) and a conformance harness.
+
+Usage:
+  mlsref verify [options] [PATH...]     check test vectors
+  mlsref generate TYPE [options]        write test vectors of one type
+  mlsref vectors-path                   print where the default vector set is
+  mlsref seeds DIR                      write fuzzing seed corpora from the vectors
+  mlsref types                          list the vector types and what each supports
+  mlsref --help | COMMAND --help        describe a command
+  mlsref --version
+
+Exit status: 0 when everything checked passed, 1 when a case failed,
+2 for bad arguments or unreadable files.
+)";
+}
+
+void print_verify_help() {
+  std::cout <<
+      R"(Usage: mlsref verify [--type T] [--strict] [--report FILE.json] [--junit FILE.xml]
+                     [--quiet] [PATH...]
+
+Checks every case of each vector file and reports it as pass, fail (with the
+first check that failed, e.g. "crypto-basics[3] suite 4 encrypt_with_label.plaintext:
+expected ..., got ...") or unsupported (a type or suite not implemented yet).
+
+PATH is a file or a folder (every *.json in it, not recursing). Without PATH,
+the default vector set is used: the ietf/ and hpke/ folders found at
+$MLSREF_VECTORS, else ../shared/vectors beside the checkout, else the
+checkout's vectors/ (see scripts/fetch-vectors.sh).
+
+The type of a file comes from its name (tree-math.json, crypto-basics.json,
+...; RFC 9180 files: rfc9180*.json, test-vectors.json or any file in a folder
+named hpke) or from --type. Type hpke reads RFC 9180 test vectors in the CFRG
+layout (encryptions in sequence order) or with a "seq" per encryption.
+
+Each file is checked against vectors/manifest.json and said to be the pinned
+upstream file, another known file, or unknown. One line is printed per file
+as it finishes (counts, time); the last line is
+  N passed, M failed, K unsupported
+
+Options:
+  --type T           treat every PATH as type T (see `mlsref types`)
+  --strict           count unsupported cases as failed
+  --report FILE      write a JSON report:
+                     {"summary": {"pass", "fail", "unsupported"},
+                      "files": [{"path", "type", "sha256", "provenance", "seconds",
+                                 "cases": [{"index", "cipher_suite", "status",
+                                            "check", "message"}]}]}
+  --junit FILE       write the same results as JUnit XML (a testsuite per file,
+                     a testcase per case; unsupported cases are <skipped/>)
+  --quiet            print only failures and the summary line
+
+Exit status: 0 when no case failed, 1 when a case failed, 2 for bad arguments
+or unreadable files.
+)";
+}
+
+void print_generate_help() {
+  std::cout <<
+      R"(Usage: mlsref generate TYPE [--suite N] [--seed S] [-o FILE]
+
+Writes a JSON test-vector file of TYPE in the IETF layout
+(../shared/vectors/ietf/FORMAT.md). The same TYPE, suite and seed always give
+byte-identical output, and the output passes `mlsref verify`.
+
+Types that can be generated: )";
+  bool first = true;
+  for (const auto& t : vector_types()) {
+    if (t.generate != nullptr) {
+      std::cout << (first ? "" : ", ") << t.name;
+      first = false;
+    }
+  }
+  std::cout << R"(
+
+Options:
+  --suite N   only cipher suite N (1..7); default: every suite
+              (ignored by types without cipher suites)
+  --seed S    the seed of every random choice (unsigned integer, default 0)
+  -o FILE     write to FILE instead of standard output
+)";
+}
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+uint64_t parse_uint(const std::string& flag, const std::string& v, uint64_t max) {
+  try {
+    size_t used = 0;
+    if (v.empty() || v[0] == '-') {
+      throw std::invalid_argument("negative");
+    }
+    uint64_t x = std::stoull(v, &used, 0);
+    if (used != v.size() || x > max) {
+      throw std::out_of_range("range");
+    }
+    return x;
+  } catch (const std::logic_error&) {
+    throw UsageError(flag + " takes an unsigned integer up to " + std::to_string(max) +
+                     ", not '" + v + "'");
+  }
+}
+
+std::string next_arg(const std::vector<std::string>& args, size_t& i) {
+  if (i + 1 >= args.size()) {
+    throw UsageError(args[i] + " needs a value");
+  }
+  return args[++i];
+}
+
+int cmd_verify(const std::vector<std::string>& args) {
+  std::optional<std::string> type_name;
+  std::optional<fs::path> report, junit;
+  VerifyOptions options;
+  bool quiet = false;
+  std::vector<fs::path> paths;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--help" || a == "-h") {
+      print_verify_help();
+      return kExitOk;
+    } else if (a == "--type") {
+      type_name = next_arg(args, i);
+    } else if (a == "--report") {
+      report = next_arg(args, i);
+    } else if (a == "--junit") {
+      junit = next_arg(args, i);
+    } else if (a == "--strict") {
+      options.strict = true;
+    } else if (a == "--quiet" || a == "-q") {
+      quiet = true;
+    } else if (a.size() > 1 && a[0] == '-') {
+      throw UsageError("unknown option " + a + " (see mlsref verify --help)");
+    } else {
+      paths.emplace_back(a);
+    }
+  }
+  if (type_name && find_vector_type(*type_name) == nullptr) {
+    throw UsageError("unknown type '" + *type_name + "' (see mlsref types)");
+  }
+
+  std::vector<fs::path> files;
+  if (paths.empty()) {
+    auto root = locate_vectors();
+    if (!root) {
+      std::cerr << "mlsref verify: " << missing_vectors_help() << "\n";
+      return kExitUsage;
+    }
+    files = default_vector_files(*root);
+    if (files.empty()) {
+      std::cerr << "mlsref verify: no *.json under " << (*root / "ietf").string() << " or "
+                << (*root / "hpke").string() << "\n";
+      return kExitUsage;
+    }
+    if (!quiet) {
+      std::cout << "vectors: " << root->string() << "\n";
+    }
+  }
+  for (const auto& p : paths) {
+    std::error_code ec;
+    if (fs::is_directory(p, ec)) {
+      std::vector<fs::path> in_dir;
+      for (const auto& e : fs::directory_iterator(p)) {
+        if (e.is_regular_file() && e.path().extension() == ".json") {
+          in_dir.push_back(e.path());
+        }
+      }
+      std::sort(in_dir.begin(), in_dir.end());
+      if (in_dir.empty()) {
+        std::cerr << "mlsref verify: no *.json files in " << p.string() << "\n";
+        return kExitUsage;
+      }
+      files.insert(files.end(), in_dir.begin(), in_dir.end());
+    } else if (fs::is_regular_file(p, ec)) {
+      files.push_back(p);
+    } else {
+      std::cerr << "mlsref verify: cannot read " << p.string() << ": no such file or folder\n";
+      return kExitUsage;
+    }
+  }
+
+  // Types first, so that a file of unknown type stops the run before any work.
+  std::vector<const VectorType*> types;
+  for (const auto& f : files) {
+    std::string t = type_name ? *type_name : detect_type(f);
+    if (t.empty()) {
+      std::cerr << "mlsref verify: cannot tell the vector type of " << f.string()
+                << " from its name; use --type (see mlsref types)\n";
+      return kExitUsage;
+    }
+    types.push_back(find_vector_type(t));
+  }
+
+  std::vector<FileResult> results;
+  Totals total;
+  for (size_t i = 0; i < files.size(); ++i) {
+    FileResult r;
+    try {
+      r = verify_file(files[i], *types[i], options);
+    } catch (const InputError& e) {
+      std::cerr << "mlsref verify: " << e.what() << "\n";
+      return kExitUsage;
+    }
+    Totals t;
+    t.add(r);
+    total.add(r);
+    for (const auto& c : r.cases) {
+      if (c.status == Status::fail) {
+        std::cout << "  FAIL " << case_name(r, c) << " " << c.check << ": " << c.message << "\n";
+      }
+    }
+    if (!quiet) {
+      char secs[32];
+      std::snprintf(secs, sizeof secs, "%.2f", r.seconds);
+      std::cout << r.path << " [" << r.type << "; " << r.provenance << "]: " << t.pass
+                << " passed, " << t.fail << " failed, " << t.unsupported << " unsupported ("
+                << secs << " s)" << std::endl;
+    }
+    results.push_back(std::move(r));
+  }
+
+  try {
+    if (report) {
+      write_json_report(*report, results);
+    }
+    if (junit) {
+      write_junit_report(*junit, results);
+    }
+  } catch (const InputError& e) {
+    std::cerr << "mlsref verify: " << e.what() << "\n";
+    return kExitUsage;
+  }
+  std::cout << total.pass << " passed, " << total.fail << " failed, " << total.unsupported
+            << " unsupported" << std::endl;
+  return total.fail > 0 ? kExitFailed : kExitOk;
+}
+
+int cmd_generate(const std::vector<std::string>& args) {
+  std::optional<std::string> type_name;
+  GenerateOptions options;
+  std::optional<fs::path> out;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--help" || a == "-h") {
+      print_generate_help();
+      return kExitOk;
+    } else if (a == "--suite") {
+      options.suite = static_cast<uint16_t>(parse_uint("--suite", next_arg(args, i), 0xffff));
+    } else if (a == "--seed") {
+      options.seed = parse_uint("--seed", next_arg(args, i), UINT64_MAX);
+    } else if (a == "-o" || a == "--output") {
+      out = next_arg(args, i);
+    } else if (a.size() > 1 && a[0] == '-') {
+      throw UsageError("unknown option " + a + " (see mlsref generate --help)");
+    } else if (!type_name) {
+      type_name = a;
+    } else {
+      throw UsageError("generate takes one TYPE, got '" + *type_name + "' and '" + a + "'");
+    }
+  }
+  if (!type_name) {
+    throw UsageError("generate needs a TYPE (see mlsref generate --help)");
+  }
+  const VectorType* type = find_vector_type(*type_name);
+  if (type == nullptr) {
+    throw UsageError("unknown type '" + *type_name + "' (see mlsref types)");
+  }
+  if (type->generate == nullptr) {
+    std::cerr << "mlsref generate: generating " << type->name << " is not supported yet\n";
+    return kExitUsage;
+  }
+  json v;
+  try {
+    v = type->generate(options);
+  } catch (const mlsref::Error& e) {
+    std::cerr << "mlsref generate: " << e.what() << "\n";
+    return kExitUsage;
+  }
+  std::string text = v.dump(2) + "\n";
+  if (out) {
+    std::ofstream f(*out, std::ios::binary | std::ios::trunc);
+    if (!f || !(f << text)) {
+      std::cerr << "mlsref generate: cannot write " << out->string() << "\n";
+      return kExitUsage;
+    }
+  } else {
+    std::cout << text;
+  }
+  return kExitOk;
+}
+
+int cmd_types() {
+  for (const auto& t : vector_types()) {
+    std::printf("%-32s verify: %-3s generate: %-3s %s\n", std::string(t.name).c_str(),
+                t.verify ? "yes" : "no", t.generate ? "yes" : "no",
+                std::string(t.summary).c_str());
+  }
+  return kExitOk;
+}
+
+int cmd_vectors_path() {
+  auto root = locate_vectors();
+  if (!root) {
+    std::cerr << "mlsref: " << missing_vectors_help() << "\n";
+    return kExitUsage;
+  }
+  std::error_code ec;
+  if (!fs::is_directory(*root / "ietf", ec)) {
+    std::cerr << "mlsref: " << root->string() << " (from $MLSREF_VECTORS) has no ietf/ folder\n";
+    return kExitUsage;
+  }
+  std::cout << root->string() << "\n";
+  return kExitOk;
+}
+
+int cmd_seeds(const std::vector<std::string>& args) {
+  if (args.size() != 1 || args[0] == "--help" || args[0] == "-h") {
+    std::cout << "Usage: mlsref seeds DIR\n\nWrites one seed corpus per fuzz target, "
+                 "DIR/<target>/<n>, made from the default vector set.\n";
+    return args.size() == 1 ? kExitOk : kExitUsage;
+  }
+  auto root = locate_vectors();
+  if (!root) {
+    std::cerr << "mlsref seeds: " << missing_vectors_help() << "\n";
+    return kExitUsage;
+  }
+  try {
+    size_t n = write_seed_corpora(*root, args[0]);
+    std::cout << "wrote " << n << " seed inputs under " << args[0] << "\n";
+  } catch (const std::exception& e) {
+    std::cerr << "mlsref seeds: " << e.what() << "\n";
+    return kExitUsage;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    print_main_help();
+    return kExitUsage;
+  }
+  std::string cmd = args[0];
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  try {
+    if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+      if (!rest.empty() && rest[0] == "verify") {
+        print_verify_help();
+      } else if (!rest.empty() && rest[0] == "generate") {
+        print_generate_help();
+      } else {
+        print_main_help();
+      }
+      return kExitOk;
+    }
+    if (cmd == "--version") {
+      std::cout << "mlsref " MLSREF_VERSION "\n";
+      return kExitOk;
+    }
+    if (cmd == "verify") {
+      return cmd_verify(rest);
+    }
+    if (cmd == "generate") {
+      return cmd_generate(rest);
+    }
+    if (cmd == "types") {
+      return cmd_types();
+    }
+    if (cmd == "vectors-path") {
+      return cmd_vectors_path();
+    }
+    if (cmd == "seeds") {
+      return cmd_seeds(rest);
+    }
+    throw UsageError("unknown command '" + cmd + "' (see mlsref --help)");
+  } catch (const UsageError& e) {
+    std::cerr << "mlsref: " << e.what() << "\n";
+    return kExitUsage;
+  }
+}

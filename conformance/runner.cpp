@@ -1,0 +1,309 @@
+#include "conformance/runner.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "ref/primitives.h"
+
+namespace mlsref::conformance {
+
+extern const char* const kManifestJson;  // generated from vectors/manifest.json
+
+std::string_view to_string(Status s) {
+  switch (s) {
+    case Status::pass:
+      return "pass";
+    case Status::fail:
+      return "fail";
+    case Status::unsupported:
+      return "unsupported";
+  }
+  return "?";
+}
+
+void Totals::add(const FileResult& f) {
+  for (const auto& c : f.cases) {
+    switch (c.status) {
+      case Status::pass:
+        ++pass;
+        break;
+      case Status::fail:
+        ++fail;
+        break;
+      case Status::unsupported:
+        ++unsupported;
+        break;
+    }
+  }
+}
+
+std::string detect_type(const std::filesystem::path& file) {
+  std::string stem = file.stem().string();
+  if (find_vector_type(stem) != nullptr) {
+    return stem;
+  }
+  if (stem.rfind("rfc9180", 0) == 0 || stem == "test-vectors" ||
+      file.parent_path().filename() == "hpke") {
+    return "hpke";
+  }
+  // Generated files are named <type>.<anything>.json (e.g. crypto-basics.seed7.json).
+  auto dot = stem.find('.');
+  if (dot != std::string::npos && find_vector_type(stem.substr(0, dot)) != nullptr) {
+    return stem.substr(0, dot);
+  }
+  return {};
+}
+
+std::string sha256_file(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return to_hex(hash(HashAlg::sha256, ByteView(reinterpret_cast<const uint8_t*>(data.data()),
+                                               data.size())));
+}
+
+std::string provenance_of(const std::string& sha256, const std::string& file_name) {
+  static const json manifest = json::parse(kManifestJson);
+  for (const auto& [set_name, set] : manifest.items()) {
+    for (const auto& [name, sum] : set.at("files").items()) {
+      if (sum.get<std::string>() != sha256) {
+        continue;
+      }
+      std::string what = set.at("description").get<std::string>();
+      if (set.value("pinned", false)) {
+        return "pinned upstream " + what + (name == file_name ? "" : " (as " + name + ")");
+      }
+      return "known: " + what + " " + name;
+    }
+  }
+  return "unknown (not in vectors/manifest.json)";
+}
+
+FileResult verify_file(const std::filesystem::path& file, const VectorType& type,
+                       const VerifyOptions& options) {
+  auto start = std::chrono::steady_clock::now();
+  FileResult result;
+  result.path = file.string();
+  result.type = std::string(type.name);
+
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    throw InputError("cannot read " + file.string());
+  }
+  json cases;
+  try {
+    cases = json::parse(in);
+  } catch (const json::exception& e) {
+    throw InputError(file.string() + " is not valid JSON: " + e.what());
+  }
+  if (!cases.is_array()) {
+    throw InputError(file.string() + " is not a JSON array of test cases");
+  }
+  result.sha256 = sha256_file(file);
+  result.provenance = provenance_of(result.sha256, file.filename().string());
+
+  for (size_t i = 0; i < cases.size(); ++i) {
+    CaseResult cr;
+    cr.index = i;
+    const json& c = cases[i];
+    if (c.is_object() && c.contains("cipher_suite") && c["cipher_suite"].is_number_unsigned()) {
+      cr.cipher_suite = static_cast<uint16_t>(c["cipher_suite"].get<uint64_t>());
+    }
+    if (type.verify == nullptr) {
+      cr.status = Status::unsupported;
+      cr.check = "type";
+      cr.message = "vector type " + std::string(type.name) + " is not implemented yet";
+    } else {
+      try {
+        type.verify(c);
+      } catch (const CheckFailure& f) {
+        cr.status = Status::fail;
+        cr.check = f.check();
+        cr.message = f.message();
+      } catch (const Error& e) {
+        cr.status = e.kind() == ErrorKind::unsupported ? Status::unsupported : Status::fail;
+        cr.check = e.kind() == ErrorKind::unsupported ? "unsupported" : "error";
+        cr.message = e.what();
+      } catch (const json::exception& e) {
+        cr.status = Status::fail;
+        cr.check = "vector";
+        cr.message = std::string("malformed vector: ") + e.what();
+      } catch (const std::exception& e) {
+        cr.status = Status::fail;
+        cr.check = "internal";
+        cr.message = e.what();
+      }
+    }
+    if (cr.status == Status::unsupported && options.strict) {
+      cr.status = Status::fail;
+      cr.message = "unsupported (--strict): " + cr.message;
+    }
+    result.cases.push_back(std::move(cr));
+  }
+  result.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+std::string case_name(const FileResult& f, const CaseResult& c) {
+  std::string name = f.type + "[" + std::to_string(c.index) + "]";
+  if (c.cipher_suite) {
+    name += " suite " + std::to_string(*c.cipher_suite);
+  }
+  return name;
+}
+
+namespace {
+std::ofstream open_out(const std::filesystem::path& out) {
+  std::ofstream f(out, std::ios::binary | std::ios::trunc);
+  if (!f) {
+    throw InputError("cannot write " + out.string());
+  }
+  return f;
+}
+}  // namespace
+
+void write_json_report(const std::filesystem::path& out, const std::vector<FileResult>& files) {
+  Totals t;
+  json jfiles = json::array();
+  for (const auto& f : files) {
+    t.add(f);
+    json jcases = json::array();
+    for (const auto& c : f.cases) {
+      jcases.push_back(json{{"index", c.index},
+                            {"cipher_suite", c.cipher_suite ? json(*c.cipher_suite) : json()},
+                            {"status", to_string(c.status)},
+                            {"check", c.check.empty() ? json() : json(c.check)},
+                            {"message", c.message.empty() ? json() : json(c.message)}});
+    }
+    jfiles.push_back(json{{"path", f.path},
+                          {"type", f.type},
+                          {"sha256", f.sha256},
+                          {"provenance", f.provenance},
+                          {"seconds", f.seconds},
+                          {"cases", jcases}});
+  }
+  json report{{"summary", {{"pass", t.pass}, {"fail", t.fail}, {"unsupported", t.unsupported}}},
+              {"files", jfiles}};
+  open_out(out) << report.dump(2) << "\n";
+}
+
+namespace {
+std::string xml_escape(std::string_view s) {
+  std::string o;
+  for (char ch : s) {
+    switch (ch) {
+      case '&':
+        o += "&amp;";
+        break;
+      case '<':
+        o += "&lt;";
+        break;
+      case '>':
+        o += "&gt;";
+        break;
+      case '"':
+        o += "&quot;";
+        break;
+      default:
+        // XML 1.0 allows no control characters but tab and newlines.
+        if (static_cast<unsigned char>(ch) < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') {
+          o += '?';
+        } else {
+          o += ch;
+        }
+    }
+  }
+  return o;
+}
+}  // namespace
+
+void write_junit_report(const std::filesystem::path& out, const std::vector<FileResult>& files) {
+  Totals all;
+  for (const auto& f : files) {
+    all.add(f);
+  }
+  std::ostringstream x;
+  x << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  x << "<testsuites name=\"mlsref verify\" tests=\"" << all.pass + all.fail + all.unsupported
+    << "\" failures=\"" << all.fail << "\" skipped=\"" << all.unsupported << "\">\n";
+  for (const auto& f : files) {
+    Totals t;
+    t.add(f);
+    x << "  <testsuite name=\"" << xml_escape(f.path) << "\" tests=\"" << f.cases.size()
+      << "\" failures=\"" << t.fail << "\" skipped=\"" << t.unsupported << "\" time=\""
+      << f.seconds << "\">\n";
+    x << "    <properties><property name=\"type\" value=\"" << xml_escape(f.type)
+      << "\"/><property name=\"provenance\" value=\"" << xml_escape(f.provenance)
+      << "\"/></properties>\n";
+    for (const auto& c : f.cases) {
+      x << "    <testcase classname=\"" << xml_escape(f.type) << "\" name=\""
+        << xml_escape(case_name(f, c)) << "\"";
+      if (c.status == Status::pass) {
+        x << "/>\n";
+        continue;
+      }
+      x << ">\n";
+      if (c.status == Status::fail) {
+        x << "      <failure message=\"" << xml_escape(c.check) << "\">"
+          << xml_escape(c.check + ": " + c.message) << "</failure>\n";
+      } else {
+        x << "      <skipped message=\"" << xml_escape("unsupported: " + c.message) << "\"/>\n";
+      }
+      x << "    </testcase>\n";
+    }
+    x << "  </testsuite>\n";
+  }
+  x << "</testsuites>\n";
+  open_out(out) << x.str();
+}
+
+std::optional<std::filesystem::path> locate_vectors() {
+  namespace fs = std::filesystem;
+  auto usable = [](const fs::path& p) {
+    std::error_code ec;
+    return fs::is_directory(p / "ietf", ec);
+  };
+  if (const char* env = std::getenv("MLSREF_VECTORS"); env != nullptr && *env != '\0') {
+    // An explicit choice is used as given, even when it is wrong, so that the
+    // error names it instead of silently falling back.
+    return fs::path(env);
+  }
+  fs::path source(MLSREF_SOURCE_DIR);
+  for (const fs::path& p : {source / ".." / "shared" / "vectors", source / "vectors"}) {
+    if (usable(p)) {
+      return fs::weakly_canonical(p);
+    }
+  }
+  return std::nullopt;
+}
+
+std::string missing_vectors_help() {
+  return "no test vectors found. mlsref looks, in order, at $MLSREF_VECTORS, at "
+         "../shared/vectors beside the checkout (" MLSREF_SOURCE_DIR
+         "/../shared/vectors), and at the checkout's vectors/ folder. Get them with "
+         "scripts/fetch-vectors.sh (needs git and internet), or point MLSREF_VECTORS at a "
+         "folder holding ietf/ and hpke/.";
+}
+
+std::vector<std::filesystem::path> default_vector_files(const std::filesystem::path& root) {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> files;
+  for (const char* sub : {"ietf", "hpke"}) {
+    std::error_code ec;
+    if (!fs::is_directory(root / sub, ec)) {
+      continue;
+    }
+    for (const auto& e : fs::directory_iterator(root / sub)) {
+      if (e.is_regular_file() && e.path().extension() == ".json") {
+        files.push_back(e.path());
+      }
+    }
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+}  // namespace mlsref::conformance

@@ -1,0 +1,77 @@
+// Running verifiers over vector files, and the reports `mlsref verify` writes.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "conformance/vector_type.h"
+
+namespace mlsref::conformance {
+
+enum class Status { pass, fail, unsupported };
+std::string_view to_string(Status s);
+
+struct CaseResult {
+  size_t index = 0;
+  std::optional<uint16_t> cipher_suite;
+  Status status = Status::pass;
+  std::string check;    // the first check that failed, or why unsupported
+  std::string message;  // how it failed
+};
+
+struct FileResult {
+  std::string path;
+  std::string type;
+  std::string provenance;  // "pinned upstream ...", "known ...", "unknown"
+  std::string sha256;
+  double seconds = 0;
+  std::vector<CaseResult> cases;
+};
+
+struct Totals {
+  size_t pass = 0, fail = 0, unsupported = 0;
+  void add(const FileResult& f);
+};
+
+// A file that cannot be read or is not a JSON array of test cases (exit 2).
+class InputError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The type of a vector file from its name: the IETF stem (`tree-math.json`),
+// or `hpke` for RFC 9180 files (`rfc9180*.json`, `test-vectors.json`, or any
+// file in a folder named `hpke`). Empty when it cannot tell.
+std::string detect_type(const std::filesystem::path& file);
+
+struct VerifyOptions {
+  bool strict = false;  // unsupported counts as failed
+};
+
+// Verifies every case of one file. Throws InputError for unreadable input.
+FileResult verify_file(const std::filesystem::path& file, const VectorType& type,
+                       const VerifyOptions& options);
+
+// The short name of a case for messages: `crypto-basics[3] suite 4`.
+std::string case_name(const FileResult& f, const CaseResult& c);
+
+void write_json_report(const std::filesystem::path& out, const std::vector<FileResult>& files);
+void write_junit_report(const std::filesystem::path& out, const std::vector<FileResult>& files);
+
+// Where the default vector set lives (a folder holding ietf/ and hpke/):
+// $MLSREF_VECTORS, then ../shared/vectors beside the checkout, then the
+// checkout's own vectors/ (filled by scripts/fetch-vectors.sh).
+// Empty when none is found.
+std::optional<std::filesystem::path> locate_vectors();
+// What to tell a user when locate_vectors() finds nothing.
+std::string missing_vectors_help();
+// Every *.json of <root>/ietf and <root>/hpke, sorted.
+std::vector<std::filesystem::path> default_vector_files(const std::filesystem::path& root);
+
+// The pinned manifest (vectors/manifest.json, built into the binary).
+std::string provenance_of(const std::string& sha256, const std::string& file_name);
+std::string sha256_file(const std::filesystem::path& file);
+
+}  // namespace mlsref::conformance

@@ -1,0 +1,53 @@
+// The kinds of test vector `mlsref verify` and `mlsref generate` know: one
+// entry per IETF file type (../shared/vectors/ietf/FORMAT.md) plus RFC 9180's.
+#pragma once
+
+#include <botan/rng.h>
+
+#include <memory>
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include "conformance/check.h"
+
+namespace mlsref::conformance {
+
+struct GenerateOptions {
+  std::optional<uint16_t> suite;  // unset: every suite the type covers
+  uint64_t seed = 0;
+};
+
+struct VectorType {
+  std::string_view name;     // the IETF file stem, e.g. "tree-math"
+  std::string_view summary;  // one line for --help
+  // Verifies one test case; throws CheckFailure, or mlsref::Error (whose kind
+  // `unsupported` reports the case as unsupported). nullptr: not implemented
+  // yet, every case is reported unsupported.
+  void (*verify)(const json& test_case);
+  // Produces a whole file (a JSON array of cases). nullptr: not implemented.
+  json (*generate)(const GenerateOptions& options);
+};
+
+std::span<const VectorType> vector_types();
+const VectorType* find_vector_type(std::string_view name);
+
+// A deterministic RNG for generators: the same seed and purpose give the same
+// stream (ChaCha keyed with SHA-256 of both).
+std::unique_ptr<Botan::RandomNumberGenerator> seeded_rng(uint64_t seed, std::string_view purpose);
+Bytes random_bytes(Botan::RandomNumberGenerator& rng, size_t n);
+uint64_t random_below(Botan::RandomNumberGenerator& rng, uint64_t bound);
+
+// The suites a generator covers for the options given (Error on an unknown suite).
+std::vector<uint16_t> suites_for(const GenerateOptions& options);
+
+// The verifiers and generators, one pair per file in conformance/vectors/.
+void verify_tree_math(const json& test_case);
+json generate_tree_math(const GenerateOptions& options);
+void verify_crypto_basics(const json& test_case);
+json generate_crypto_basics(const GenerateOptions& options);
+void verify_deserialization(const json& test_case);
+json generate_deserialization(const GenerateOptions& options);
+void verify_hpke(const json& test_case);
+
+}  // namespace mlsref::conformance

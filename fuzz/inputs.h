@@ -1,0 +1,41 @@
+// The structured inputs of the fuzz targets, encoded with the same codec as
+// MLS itself, so a seed is the encoding of a meaningful value.
+#pragma once
+
+#include "ref/presentation_language.h"
+
+namespace mlsref::fuzz {
+
+// A structure exercising every codec form: integers, opaque vectors, a
+// vector of vectors, optional, and a vector of booleans.
+struct VectorSample {
+  uint16_t id = 0;
+  std::vector<Bytes> blobs;
+  std::optional<Bytes> maybe;
+  std::vector<bool> flags;
+  uint64_t tail = 0;
+  static constexpr std::string_view type_name = "VectorSample";
+  static constexpr auto fields =
+      std::tuple{field("id", &VectorSample::id), field("blobs", &VectorSample::blobs),
+                 field("maybe", &VectorSample::maybe), field("flags", &VectorSample::flags),
+                 field("tail", &VectorSample::tail)};
+};
+
+// What fuzz_hpke_open decrypts: DecryptWithLabel(private_key, label, context,
+// kem_output, ciphertext) in `cipher_suite`.
+struct HpkeOpenInput {
+  uint16_t cipher_suite = 0;
+  Bytes private_key;
+  Bytes label;
+  Bytes context;
+  Bytes kem_output;
+  Bytes ciphertext;
+  static constexpr std::string_view type_name = "HpkeOpenInput";
+  static constexpr auto fields = std::tuple{
+      field("cipher_suite", &HpkeOpenInput::cipher_suite),
+      field("private_key", &HpkeOpenInput::private_key), field("label", &HpkeOpenInput::label),
+      field("context", &HpkeOpenInput::context), field("kem_output", &HpkeOpenInput::kem_output),
+      field("ciphertext", &HpkeOpenInput::ciphertext)};
+};
+
+}  // namespace mlsref::fuzz

@@ -1,0 +1,37 @@
+// The one error type of mlsref (../shared/STYLE.md "Errors").
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace mlsref {
+
+enum class ErrorKind {
+  decode,       // bytes that do not parse as the structure (RFC 9420 §2.1)
+  protocol,     // well-formed input that breaks a rule of the protocol
+  crypto,       // a signature, tag or decryption that does not check out
+  unsupported,  // a valid value mlsref does not implement
+  internal,     // a bug in mlsref; peer input never produces it
+};
+
+std::string_view to_string(ErrorKind kind);
+
+// Thrown by every decoder and processing function on the first broken rule.
+// `section` is the RFC section of the rule ("9420 §2.1.2" style is written by
+// what(): callers give "2.1.2", or "9180 7.1.3" for the HPKE RFC).
+class Error : public std::runtime_error {
+ public:
+  Error(ErrorKind kind, std::string section, std::string message);
+
+  ErrorKind kind() const { return kind_; }
+  const std::string& section() const { return section_; }
+  const std::string& message() const { return message_; }
+
+ private:
+  ErrorKind kind_;
+  std::string section_;
+  std::string message_;
+};
+
+}  // namespace mlsref

@@ -1,0 +1,148 @@
+// RFC 9420 §2.1 Presentation Language, §2.1.2 Variable-Size Vector Length Headers
+#include "presentation_language.h"
+
+namespace mlsref {
+
+Bytes to_bytes(std::string_view s) { return Bytes(s.begin(), s.end()); }
+
+std::string to_hex(ByteView b) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(b.size() * 2);
+  for (uint8_t c : b) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 0x0f]);
+  }
+  return out;
+}
+
+Bytes from_hex(std::string_view hex) {
+  auto digit = [](char c) -> int {
+    if (c >= '0' && c <= '9') {
+      return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+      return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+      return c - 'A' + 10;
+    }
+    return -1;
+  };
+  if (hex.size() % 2 != 0) {
+    throw Error(ErrorKind::decode, "2.1", "hex string has odd length " + std::to_string(hex.size()));
+  }
+  Bytes out(hex.size() / 2);
+  for (size_t i = 0; i < out.size(); ++i) {
+    int hi = digit(hex[2 * i]);
+    int lo = digit(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) {
+      throw Error(ErrorKind::decode, "2.1", "non-hex character at offset " + std::to_string(2 * i));
+    }
+    out[i] = static_cast<uint8_t>(hi << 4 | lo);
+  }
+  return out;
+}
+
+void Writer::put_uint(uint64_t value, size_t width) {
+  for (size_t i = width; i-- > 0;) {
+    out_.push_back(static_cast<uint8_t>(value >> (8 * i)));
+  }
+}
+
+void Writer::put_varint(uint64_t value) {
+  // RFC 9420 §2.1.2
+  //    The encoded value MUST use the smallest number of bits required to
+  //    represent the value.
+  if (value < (1u << 6)) {
+    put_uint(value, 1);
+  } else if (value < (1u << 14)) {
+    put_uint(value | 0x4000, 2);
+  } else if (value <= kMaxVarint) {
+    put_uint(value | 0x80000000u, 4);
+  } else {
+    throw Error(ErrorKind::protocol, "2.1.2",
+                "length " + std::to_string(value) + " exceeds the 30-bit varint maximum");
+  }
+}
+
+void Writer::put_bytes(ByteView bytes) { out_.insert(out_.end(), bytes.begin(), bytes.end()); }
+
+Reader::Reader(ByteView data) : data_(data), path_(&own_path_) {}
+Reader::Reader(ByteView data, std::string* path) : data_(data), path_(path) {}
+
+void Reader::fail(const std::string& rule, const std::string& section) const {
+  std::string where = path_->empty() ? std::string("input") : *path_;
+  throw Error(ErrorKind::decode, section, where + ": " + rule);
+}
+
+uint64_t Reader::get_uint(size_t width) {
+  if (remaining() < width) {
+    fail("truncated: need " + std::to_string(width) + " bytes, have " + std::to_string(remaining()));
+  }
+  uint64_t v = 0;
+  for (size_t i = 0; i < width; ++i) {
+    v = (v << 8) | data_[pos_ + i];
+  }
+  pos_ += width;
+  return v;
+}
+
+uint64_t Reader::get_varint() {
+  if (remaining() < 1) {
+    fail("truncated: missing vector length header", "2.1.2");
+  }
+  uint8_t first = data_[pos_];
+  unsigned prefix = first >> 6;
+  // RFC 9420 §2.1.2
+  //    Vectors that start with the prefix "11" are invalid and MUST be rejected.
+  if (prefix == 3) {
+    fail("vector length header has the invalid 0b11 prefix", "2.1.2");
+  }
+  size_t length = size_t{1} << prefix;
+  if (remaining() < length) {
+    fail("truncated: vector length header needs " + std::to_string(length) + " bytes", "2.1.2");
+  }
+  uint64_t v = first & 0x3f;
+  for (size_t i = 1; i < length; ++i) {
+    v = (v << 8) | data_[pos_ + i];
+  }
+  // RFC 9420 §2.1.2
+  //    When decoding, values using more bits than necessary MUST
+  //    be treated as malformed.
+  if (prefix >= 1 && v < (uint64_t{1} << (8 * (length / 2) - 2))) {
+    fail("vector length " + std::to_string(v) + " is not minimally encoded", "2.1.2");
+  }
+  pos_ += length;
+  return v;
+}
+
+ByteView Reader::get_bytes(size_t n) {
+  if (remaining() < n) {
+    fail("truncated: vector of " + std::to_string(n) + " bytes, only " +
+         std::to_string(remaining()) + " remain");
+  }
+  ByteView out = data_.subspan(pos_, n);
+  pos_ += n;
+  return out;
+}
+
+Reader Reader::sub(size_t n) { return Reader(get_bytes(n), path_); }
+
+void Reader::expect_done() {
+  if (!done()) {
+    fail(std::to_string(remaining()) + " leftover bytes after the end of the structure");
+  }
+}
+
+Reader::Scope::Scope(Reader& r, std::string_view name, bool member)
+    : r_(r), len_(r.path_->size()) {
+  if (member && !r.path_->empty()) {
+    r.path_->push_back('.');
+  }
+  r.path_->append(name);
+}
+
+Reader::Scope::~Scope() { r_.path_->resize(len_); }
+
+}  // namespace mlsref

@@ -1,0 +1,88 @@
+// The cryptographic primitives under RFC 9420 §5.1 (cipher suites) and RFC 9180
+// §7 (algorithm identifiers): hash, HMAC, HKDF, AEAD, Diffie-Hellman groups and
+// signature schemes. Botan 2 provides all of them except X448 and Ed448, which
+// come from OpenSSL 3 behind the same functions.
+//
+// Key encodings are the ones MLS uses (RFC 9420 §5.1.1, RFC 9180 §7.1.1):
+// NIST public keys as uncompressed points, X25519/X448/EdDSA keys raw,
+// NIST private keys as fixed-length big-endian scalars, EdDSA private keys as
+// their RFC 8032 seed. ECDSA signatures are DER (RFC 9420 §5.1.2).
+#pragma once
+
+#include <botan/rng.h>
+
+#include <cstdint>
+#include <string_view>
+
+#include "presentation_language.h"
+
+namespace mlsref {
+
+enum class HashAlg { sha256, sha384, sha512 };
+size_t hash_size(HashAlg h);
+std::string_view to_string(HashAlg h);
+
+Bytes hash(HashAlg h, ByteView data);
+SecureBytes hmac(HashAlg h, ByteView key, ByteView data);
+// RFC 5869 HKDF-Extract / HKDF-Expand.
+SecureBytes hkdf_extract(HashAlg h, ByteView salt, ByteView ikm);
+SecureBytes hkdf_expand(HashAlg h, ByteView prk, ByteView info, size_t length);
+
+// AEAD identifiers of RFC 9180 §7.3.
+enum class AeadAlg : uint16_t {
+  aes_128_gcm = 0x0001,
+  aes_256_gcm = 0x0002,
+  chacha20_poly1305 = 0x0003,
+  export_only = 0xffff,
+};
+bool is_known(AeadAlg a);
+std::string_view to_string(AeadAlg a);
+size_t aead_key_size(AeadAlg a);    // Nk
+size_t aead_nonce_size(AeadAlg a);  // Nn
+size_t aead_tag_size(AeadAlg a);    // Nt
+Bytes aead_seal(AeadAlg a, ByteView key, ByteView nonce, ByteView aad, ByteView plaintext);
+// Error{crypto} when the tag does not verify.
+Bytes aead_open(AeadAlg a, ByteView key, ByteView nonce, ByteView aad, ByteView ciphertext);
+
+// The Diffie-Hellman groups under the DHKEMs of RFC 9180 §7.1.
+enum class DhGroup { p256, p384, p521, x25519, x448 };
+std::string_view to_string(DhGroup g);
+size_t dh_public_size(DhGroup g);   // Npk
+size_t dh_private_size(DhGroup g);  // Nsk
+size_t dh_secret_size(DhGroup g);   // Ndh
+bool dh_is_nist(DhGroup g);
+// For the NIST curves: whether a candidate scalar is in [1, order) (RFC 9180 §7.1.3).
+bool dh_scalar_in_range(DhGroup g, ByteView sk);
+// SerializePublicKey(pk(sk)). Error{crypto} for a private key out of range.
+Bytes dh_public_key(DhGroup g, ByteView sk);
+// DH(sk, pk): Error{crypto} for an invalid public key or an all-zero result
+// (RFC 9180 §7.1.4).
+SecureBytes dh(DhGroup g, ByteView sk, ByteView pk);
+
+// SignatureScheme values of RFC 8446 used by RFC 9420 §17.1.
+enum class SignatureScheme : uint16_t {
+  ecdsa_secp256r1_sha256 = 0x0403,
+  ecdsa_secp384r1_sha384 = 0x0503,
+  ecdsa_secp521r1_sha512 = 0x0603,
+  ed25519 = 0x0807,
+  ed448 = 0x0808,
+};
+bool is_known(SignatureScheme s);
+std::string_view to_string(SignatureScheme s);
+size_t signature_private_size(SignatureScheme s);
+size_t signature_public_size(SignatureScheme s);
+// A fresh private key drawn from `rng` (deterministic for a deterministic rng).
+SecureBytes signature_generate(SignatureScheme s, Botan::RandomNumberGenerator& rng);
+Bytes signature_public_key(SignatureScheme s, ByteView sk);
+// Deterministic: EdDSA by definition, ECDSA with RFC 6979 nonces.
+Bytes sign(SignatureScheme s, ByteView sk, ByteView message);
+// False for a bad signature, a malformed signature or a malformed public key.
+bool verify(SignatureScheme s, ByteView pk, ByteView message, ByteView signature);
+
+// Constant-time equality for secrets and tags.
+bool constant_time_equal(ByteView a, ByteView b);
+
+// The process's system RNG, for callers that do not inject one.
+Botan::RandomNumberGenerator& system_rng();
+
+}  // namespace mlsref

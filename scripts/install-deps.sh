@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages mlsref needs, only those that are missing.
+# A second run finds nothing missing and does nothing.
+set -euo pipefail
+
+packages=(
+  build-essential cmake
+  libbotan-2-dev        # all crypto Botan 2 has
+  libssl-dev            # X448 and Ed448 only (Botan 2 lacks them)
+  libgtest-dev googletest
+  librapidcheck-dev
+  libyaml-cpp-dev
+  nlohmann-json3-dev
+  clang libclang-rt-14-dev   # libFuzzer and sanitizers
+  libbenchmark-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+# A fresh machine's apt knows no packages until the lists are fetched.
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
