@@ -14,6 +14,7 @@ struct VectorSample {
   std::optional<Bytes> maybe;
   std::vector<bool> flags;
   uint64_t tail = 0;
+  bool operator==(const VectorSample&) const = default;
   static constexpr std::string_view type_name = "VectorSample";
   static constexpr auto fields =
       std::tuple{field("id", &VectorSample::id), field("blobs", &VectorSample::blobs),
@@ -30,6 +31,7 @@ struct HpkeOpenInput {
   Bytes context;
   Bytes kem_output;
   Bytes ciphertext;
+  bool operator==(const HpkeOpenInput&) const = default;
   static constexpr std::string_view type_name = "HpkeOpenInput";
   static constexpr auto fields = std::tuple{
       field("cipher_suite", &HpkeOpenInput::cipher_suite),

@@ -54,6 +54,7 @@ Bytes mls_label(std::string_view label) {
 struct LabeledValue {
   Bytes label;
   Bytes value;
+  bool operator==(const LabeledValue&) const = default;
   static constexpr std::string_view type_name = "LabeledValue";
   static constexpr auto fields =
       std::tuple{field("label", &LabeledValue::label), field("value", &LabeledValue::value)};
@@ -68,6 +69,7 @@ struct KDFLabel {
   uint16_t length = 0;
   Bytes label;
   Bytes context;
+  bool operator==(const KDFLabel&) const = default;
   static constexpr std::string_view type_name = "KDFLabel";
   static constexpr auto fields = std::tuple{field("length", &KDFLabel::length),
                                             field("label", &KDFLabel::label),

@@ -38,6 +38,7 @@ const CipherSuiteInfo* find_cipher_suite(uint16_t id);
 struct HPKECiphertext {
   Bytes kem_output;
   Bytes ciphertext;
+  bool operator==(const HPKECiphertext&) const = default;
   static constexpr std::string_view type_name = "HPKECiphertext";
   static constexpr auto fields = std::tuple{field("kem_output", &HPKECiphertext::kem_output),
                                             field("ciphertext", &HPKECiphertext::ciphertext)};

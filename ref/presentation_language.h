@@ -2,9 +2,10 @@
 //
 // One codec for every structure. A struct lists its fields once, in wire
 // order, as `static constexpr auto fields = std::tuple{field("name", &T::name), ...}`
-// and a `static constexpr std::string_view type_name`; encoding, decoding and
-// equality all walk that list. Decoding never validates semantics beyond what
-// the presentation language itself says (RFC 9420 §2.1).
+// and a `static constexpr std::string_view type_name`; encoding and decoding
+// both walk that list. Equality is the defaulted member-wise `operator==`.
+// Decoding never validates semantics beyond what the presentation language
+// itself says (RFC 9420 §2.1).
 #pragma once
 
 #include <botan/secmem.h>
@@ -253,13 +254,6 @@ T decode(ByteView bytes) {
     r.expect_done();
   }
   return value;
-}
-
-// Field-wise equality for structures.
-template <Structure T>
-bool operator==(const T& a, const T& b) {
-  return std::apply([&](const auto&... f) { return ((a.*(f.member) == b.*(f.member)) && ...); },
-                    T::fields);
 }
 
 }  // namespace mlsref

@@ -16,6 +16,9 @@ void require(bool ok, const std::string& what) {
 void require_size(LeafCount n) {
   require(n.value >= 1 && n.value <= kMaxLeaves,
           "tree of " + std::to_string(n.value) + " leaves is outside 1..2^31");
+  // RFC 9420 §7.7: the tree always has a power-of-two number of leaves.
+  require(std::has_single_bit(n.value),
+          "tree of " + std::to_string(n.value) + " leaves: not a power of two");
 }
 }  // namespace
 

@@ -100,7 +100,8 @@ void verify_crypto_basics(const json& c) {
       pt = suite.decrypt_with_label(priv, label, context, hex_field(o, "kem_output"),
                                     hex_field(o, "ciphertext"));
     } catch (const Error& e) {
-      throw CheckFailure("ciphertext", "DecryptWithLabel fails: " + e.message());
+      throw CheckFailure("decrypt_with_label(kem_output, ciphertext)",
+                         "DecryptWithLabel fails: " + e.message());
     }
     expect_bytes("plaintext", plaintext, pt);
     HPKECiphertext ours = suite.encrypt_with_label(pub, label, context, plaintext, system_rng());

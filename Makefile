@@ -1,0 +1,53 @@
+# The quick start: `make verify`, `make test`. Everything else is CMake.
+JOBS ?= 2
+BUILD ?= build
+CMAKE ?= cmake
+
+.PHONY: deps build verify test test-asan fuzz fuzz-smoke bench vectors clean format
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/CMakeCache.txt: | deps
+	$(CMAKE) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
+
+build: deps $(BUILD)/CMakeCache.txt
+	$(CMAKE) --build $(BUILD) -j$(JOBS)
+
+# Verifies the default vector set (see README "Test vectors").
+verify: build
+	$(BUILD)/bin/mlsref verify
+
+# Fails, saying how to get them, when no vectors are found.
+vectors: build
+	@$(BUILD)/bin/mlsref vectors-path >/dev/null
+
+test: build vectors
+	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
+
+# The whole test suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+test-asan: deps
+	$(CMAKE) -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMLSREF_SANITIZE=ON
+	$(CMAKE) --build build-asan -j$(JOBS)
+	@build-asan/bin/mlsref vectors-path >/dev/null
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --test-dir build-asan --output-on-failure -j$(JOBS)
+
+# libFuzzer targets with clang, into build-fuzz/bin/.
+fuzz: deps
+	CXX=clang++ $(CMAKE) -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMLSREF_FUZZ=ON \
+	  -DMLSREF_TESTS=OFF
+	$(CMAKE) --build build-fuzz -j$(JOBS)
+
+FUZZ_SECONDS ?= 30
+# Runs each fuzz target for FUZZ_SECONDS from the seed corpora; fails on any crash.
+fuzz-smoke: fuzz
+	scripts/fuzz-smoke.sh build-fuzz $(FUZZ_SECONDS)
+
+bench: deps
+	$(CMAKE) -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DMLSREF_BENCH=ON -DMLSREF_TESTS=OFF
+	$(CMAKE) --build build-bench -j$(JOBS)
+	build-bench/bin/mlsref_bench
+
+clean:
+	rm -rf build build-asan build-fuzz build-bench

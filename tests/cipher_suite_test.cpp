@@ -1,0 +1,111 @@
+// RFC 9420 §5 cipher suites and labeled functions; primitives.
+#include "ref/cipher_suite.h"
+
+#include "tests/test_util.h"
+
+namespace mlsref {
+namespace {
+
+TEST(CipherSuite, AllSevenSuites) {
+  ASSERT_EQ(cipher_suites().size(), 7u);
+  for (const auto& info : cipher_suites()) {
+    CipherSuite s(info.id);
+    EXPECT_EQ(s.hash_size(), hash_size(info.hash));
+  }
+}
+
+TEST(CipherSuite, UnknownSuiteIsUnsupported) {
+  EXPECT_MLS_ERROR(CipherSuite(0x0a0a), ErrorKind::unsupported, "5.1");
+  EXPECT_MLS_ERROR(CipherSuite(0), ErrorKind::unsupported, "5.1");
+}
+
+TEST(CipherSuite, ExpandWithLabelEncodesKdfLabel) {
+  // ExpandWithLabel is HKDF-Expand over the encoded KDFLabel (§8).
+  CipherSuite s(1);
+  Bytes secret(32, 7);
+  Bytes expected_info = from_hex("0010" "0d" "4d4c5320312e30207465737473" "02" "0102");
+  SecureBytes direct = s.expand(secret, expected_info, 16);
+  EXPECT_EQ(s.expand_with_label(secret, "tests", Bytes{0x01, 0x02}, 16), direct);
+}
+
+TEST(CipherSuite, DecryptWithWrongLabelFails) {
+  for (const auto& info : cipher_suites()) {
+    CipherSuite s(info.id);
+    hpke::KeyPair kp = s.derive_key_pair(Bytes(s.hpke().kem().private_key_size(), 1));
+    HPKECiphertext ct = s.encrypt_with_label(kp.public_key, "A", {}, Bytes{1, 2}, system_rng());
+    EXPECT_EQ(s.decrypt_with_label(kp.private_key, "A", {}, ct.kem_output, ct.ciphertext),
+              (Bytes{1, 2}));
+    EXPECT_MLS_ERROR(s.decrypt_with_label(kp.private_key, "B", {}, ct.kem_output, ct.ciphertext),
+                     ErrorKind::crypto, "5.1");
+  }
+}
+
+TEST(CipherSuite, SignatureLabelMatters) {
+  for (const auto& info : cipher_suites()) {
+    CipherSuite s(info.id);
+    SecureBytes sk = s.generate_signature_key(system_rng());
+    Bytes pk = s.signature_public_key(sk);
+    Bytes sig = s.sign_with_label(sk, "A", Bytes{9});
+    EXPECT_TRUE(s.verify_with_label(pk, "A", Bytes{9}, sig)) << info.name;
+    EXPECT_FALSE(s.verify_with_label(pk, "B", Bytes{9}, sig)) << info.name;
+  }
+}
+
+TEST(CipherSuite, EcdsaSignaturesAreDeterministic) {
+  // Generated vectors depend on this (RFC 6979 nonces).
+  for (uint16_t id : {2, 5, 7}) {
+    CipherSuite s(id);
+    SecureBytes sk = s.generate_signature_key(system_rng());
+    EXPECT_EQ(s.sign_with_label(sk, "L", Bytes{1}), s.sign_with_label(sk, "L", Bytes{1}));
+  }
+}
+
+TEST(Primitives, BadKeysAreCryptoErrors) {
+  Bytes zero32(32, 0);
+  // An X25519 low-order point gives the all-zero shared secret (RFC 9180 §7.1.4).
+  EXPECT_MLS_ERROR(dh(DhGroup::x25519, Bytes(32, 1), zero32), ErrorKind::crypto, "9180 7.1.4");
+  EXPECT_MLS_ERROR(dh(DhGroup::x448, Bytes(56, 1), Bytes(56, 0)), ErrorKind::crypto,
+                   "9180 7.1.4");
+  // P-256: a point not on the curve, a compressed point, a zero scalar.
+  Bytes off_curve(65, 1);
+  off_curve[0] = 4;
+  EXPECT_MLS_ERROR(dh(DhGroup::p256, Bytes(32, 1), off_curve), ErrorKind::crypto, "9180 7.1.4");
+  EXPECT_MLS_ERROR(dh(DhGroup::p256, Bytes(32, 1), Bytes(33, 2)), ErrorKind::crypto,
+                   "9180 7.1.1");
+  EXPECT_MLS_ERROR(dh_public_key(DhGroup::p256, zero32), ErrorKind::crypto, "9180 7.1.2");
+  EXPECT_MLS_ERROR(dh_public_key(DhGroup::p521, Bytes(66, 0xff)), ErrorKind::crypto,
+                   "9180 7.1.2");
+  EXPECT_MLS_ERROR(dh_public_key(DhGroup::x25519, Bytes(31, 1)), ErrorKind::crypto,
+                   "9180 7.1.2");
+}
+
+TEST(Primitives, AeadRejectsBadTagAndSizes) {
+  for (AeadAlg a : {AeadAlg::aes_128_gcm, AeadAlg::aes_256_gcm, AeadAlg::chacha20_poly1305}) {
+    Bytes key(aead_key_size(a), 3), nonce(12, 4);
+    Bytes ct = aead_seal(a, key, nonce, Bytes{1}, Bytes{5, 6});
+    EXPECT_EQ(aead_open(a, key, nonce, Bytes{1}, ct), (Bytes{5, 6}));
+    ct[0] ^= 1;
+    EXPECT_MLS_ERROR(aead_open(a, key, nonce, Bytes{1}, ct), ErrorKind::crypto, "5.1");
+    EXPECT_MLS_ERROR(aead_open(a, key, nonce, Bytes{1}, Bytes(3)), ErrorKind::crypto, "5.1");
+    EXPECT_MLS_ERROR(aead_seal(a, Bytes(5), nonce, {}, {}), ErrorKind::crypto, "5.1");
+  }
+  EXPECT_MLS_ERROR(aead_seal(AeadAlg::export_only, {}, {}, {}, {}), ErrorKind::protocol,
+                   "9180 5.2");
+}
+
+TEST(Primitives, SignaturesRejectGarbage) {
+  for (SignatureScheme s :
+       {SignatureScheme::ed25519, SignatureScheme::ed448, SignatureScheme::ecdsa_secp256r1_sha256,
+        SignatureScheme::ecdsa_secp384r1_sha384, SignatureScheme::ecdsa_secp521r1_sha512}) {
+    SecureBytes sk = signature_generate(s, system_rng());
+    Bytes pk = signature_public_key(s, sk);
+    EXPECT_EQ(pk.size(), signature_public_size(s));
+    EXPECT_FALSE(verify(s, pk, Bytes{1}, Bytes{}));
+    EXPECT_FALSE(verify(s, pk, Bytes{1}, Bytes(200, 0x30)));
+    EXPECT_FALSE(verify(s, Bytes(3, 0), Bytes{1}, sign(s, sk, Bytes{1})));
+    EXPECT_MLS_ERROR(sign(s, Bytes(7, 1), Bytes{1}), ErrorKind::crypto, "5.1.2");
+  }
+}
+
+}  // namespace
+}  // namespace mlsref

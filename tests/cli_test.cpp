@@ -1,0 +1,159 @@
+// The `mlsref` command end to end: exit codes, output, reports.
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "conformance/check.h"
+#include "tests/test_util.h"
+
+namespace mlsref {
+namespace {
+
+namespace fs = std::filesystem;
+using conformance::json;
+
+struct CommandResult {
+  int status;
+  std::string out;
+};
+
+CommandResult mlsref(const std::string& args) {
+  std::string cmd = std::string(MLSREF_BIN_DIR) + "/mlsref " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) {
+    out.append(buf, n);
+  }
+  int st = pclose(p);
+  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
+}
+
+std::string last_line(const std::string& s) {
+  std::string t = s;
+  while (!t.empty() && t.back() == '\n') {
+    t.pop_back();
+  }
+  return t.substr(t.rfind('\n') == std::string::npos ? 0 : t.rfind('\n') + 1);
+}
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = mlsref::testing::vectors_root();
+    ASSERT_FALSE(root_.empty());
+    tmp_ = fs::temp_directory_path() /
+           ("mlsref-cli-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(tmp_);
+  }
+  void TearDown() override { fs::remove_all(tmp_); }
+  std::string v(const std::string& rel) { return (root_ / rel).string(); }
+  fs::path root_, tmp_;
+};
+
+TEST_F(Cli, VerifiesTheFoundationFiles) {
+  CommandResult r = mlsref("verify " + v("ietf/tree-math.json") + " " + v("ietf/deserialization.json") +
+                 " " + v("ietf/crypto-basics.json") + " " + v("hpke/rfc9180-appendix-a.json"));
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(last_line(r.out), "59 passed, 0 failed, 0 unsupported") << r.out;
+  EXPECT_NE(r.out.find("pinned upstream"), std::string::npos) << r.out;
+}
+
+TEST_F(Cli, AlteredVectorFailsAndNamesTheCheck) {
+  json cases = json::parse(std::ifstream(root_ / "ietf/crypto-basics.json"));
+  std::string ct = cases[3]["encrypt_with_label"]["ciphertext"];
+  ct[0] = ct[0] == '0' ? '1' : '0';
+  cases[3]["encrypt_with_label"]["ciphertext"] = ct;
+  fs::path f = tmp_ / "crypto-basics.json";
+  std::ofstream(f) << cases.dump();
+  CommandResult r = mlsref("verify " + f.string());
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find("FAIL crypto-basics[3] suite 4 encrypt_with_label.decrypt_with_label"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("unknown"), std::string::npos) << r.out;
+  EXPECT_EQ(last_line(r.out), "6 passed, 1 failed, 0 unsupported");
+}
+
+TEST_F(Cli, UnsupportedIsNotPass) {
+  CommandResult r = mlsref("verify " + v("ietf/key-schedule.json"));
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(last_line(r.out).find(" passed, 0 failed, "), std::string::npos);
+  EXPECT_EQ(last_line(r.out).rfind("0 passed", 0), 0u) << r.out;
+  CommandResult strict = mlsref("verify --strict " + v("ietf/key-schedule.json"));
+  EXPECT_EQ(strict.status, 1) << strict.out;
+}
+
+TEST_F(Cli, BadArgumentsExit2) {
+  EXPECT_EQ(mlsref("verify /nonexistent.json").status, 2);
+  EXPECT_EQ(mlsref("verify --bogus").status, 2);
+  EXPECT_EQ(mlsref("verify --type nope " + v("ietf/tree-math.json")).status, 2);
+  EXPECT_EQ(mlsref("frobnicate").status, 2);
+  fs::path junk = tmp_ / "tree-math.json";
+  std::ofstream(junk) << "{not json";
+  EXPECT_EQ(mlsref("verify " + junk.string()).status, 2);
+  fs::path unknown = tmp_ / "whatever.json";
+  std::ofstream(unknown) << "[]";
+  CommandResult r = mlsref("verify " + unknown.string());
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.out.find("--type"), std::string::npos) << r.out;
+  EXPECT_EQ(mlsref("generate tree-math --seed -1").status, 2);
+  EXPECT_EQ(mlsref("generate secret-tree").status, 2);
+}
+
+TEST_F(Cli, Reports) {
+  fs::path report = tmp_ / "r.json", junit = tmp_ / "r.xml";
+  CommandResult r = mlsref("verify --report " + report.string() + " --junit " + junit.string() + " " +
+                 v("ietf/tree-math.json") + " " + v("ietf/welcome.json"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  json j = json::parse(std::ifstream(report));
+  EXPECT_EQ(j["summary"]["pass"], 10);
+  EXPECT_EQ(j["summary"]["fail"], 0);
+  EXPECT_GT(j["summary"]["unsupported"].get<int>(), 0);
+  ASSERT_EQ(j["files"].size(), 2u);
+  EXPECT_EQ(j["files"][0]["type"], "tree-math");
+  const json& c = j["files"][0]["cases"][0];
+  for (const char* k : {"index", "cipher_suite", "status", "check", "message"}) {
+    EXPECT_TRUE(c.contains(k)) << k;
+  }
+  std::stringstream xml;
+  xml << std::ifstream(junit).rdbuf();
+  EXPECT_NE(xml.str().find("<testsuite name="), std::string::npos);
+  EXPECT_NE(xml.str().find("<skipped"), std::string::npos);
+}
+
+TEST_F(Cli, GenerateIsDeterministicAndVerifies) {
+  for (std::string type : {"tree-math", "crypto-basics", "deserialization"}) {
+    fs::path a = tmp_ / (type + ".a.json"), b = tmp_ / (type + ".b.json");
+    ASSERT_EQ(mlsref("generate " + type + " --seed 9 -o " + a.string()).status, 0);
+    ASSERT_EQ(mlsref("generate " + type + " --seed 9 -o " + b.string()).status, 0);
+    std::stringstream sa, sb;
+    sa << std::ifstream(a).rdbuf();
+    sb << std::ifstream(b).rdbuf();
+    EXPECT_EQ(sa.str(), sb.str()) << type;
+    CommandResult r = mlsref("verify " + a.string());
+    EXPECT_EQ(r.status, 0) << r.out;
+    EXPECT_NE(last_line(r.out).find(" 0 failed, 0 unsupported"), std::string::npos) << r.out;
+  }
+  CommandResult one = mlsref("generate crypto-basics --suite 6 --seed 1");
+  EXPECT_EQ(json::parse(one.out).size(), 1u);
+}
+
+TEST_F(Cli, Help) {
+  CommandResult r = mlsref("--help");
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.out.find("mlsref verify"), std::string::npos);
+  CommandResult vh = mlsref("verify --help");
+  EXPECT_EQ(vh.status, 0);
+  EXPECT_NE(vh.out.find("--junit"), std::string::npos);
+  EXPECT_NE(vh.out.find("--strict"), std::string::npos);
+  CommandResult gh = mlsref("generate --help");
+  EXPECT_NE(gh.out.find("crypto-basics"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace mlsref

@@ -1,0 +1,74 @@
+// RFC 9180 HPKE: modes, PSK input rules, export, error kinds.
+#include "ref/hpke.h"
+
+#include "tests/test_util.h"
+
+namespace mlsref {
+namespace {
+
+using namespace hpke;
+
+TEST(Hpke, AllModesRoundTrip) {
+  Hpke h(KemId::dhkem_x25519_sha256, KdfId::hkdf_sha256, AeadAlg::aes_128_gcm);
+  KeyPair r = h.kem().generate_key_pair(system_rng());
+  KeyPair s = h.kem().generate_key_pair(system_rng());
+  Bytes psk(32, 1), psk_id{1, 2};
+  for (Mode m : {Mode::base, Mode::psk, Mode::auth, Mode::auth_psk}) {
+    bool auth = m == Mode::auth || m == Mode::auth_psk;
+    bool with_psk = m == Mode::psk || m == Mode::auth_psk;
+    SetupParams p{m, Bytes{7}, with_psk ? ByteView(psk) : ByteView(),
+                  with_psk ? ByteView(psk_id) : ByteView()};
+    auto sender = h.setup_sender(p, r.public_key, system_rng(), auth ? &s : nullptr);
+    std::optional<ByteView> pkS;
+    if (auth) {
+      pkS = s.public_key;
+    }
+    Context rc = h.setup_receiver(p, sender.enc, r, pkS);
+    for (int i = 0; i < 3; ++i) {
+      Bytes ct = sender.context.seal(Bytes{1}, Bytes{2, 3});
+      EXPECT_EQ(rc.open(Bytes{1}, ct), (Bytes{2, 3}));
+    }
+    EXPECT_EQ(sender.context.export_secret(Bytes{4}, 40), rc.export_secret(Bytes{4}, 40));
+  }
+}
+
+TEST(Hpke, PskInputRules) {
+  Hpke h(KemId::dhkem_p256_sha256, KdfId::hkdf_sha256, AeadAlg::aes_128_gcm);
+  Bytes ss(32, 5), psk(32, 1), id{1};
+  EXPECT_MLS_ERROR(h.key_schedule(SetupParams{Mode::psk, {}, {}, {}}, ss), ErrorKind::protocol,
+                   "9180 5.1");
+  EXPECT_MLS_ERROR(h.key_schedule(SetupParams{Mode::base, {}, psk, id}, ss), ErrorKind::protocol,
+                   "9180 5.1");
+  EXPECT_MLS_ERROR(h.key_schedule(SetupParams{Mode::psk, {}, psk, {}}, ss), ErrorKind::protocol,
+                   "9180 5.1");
+}
+
+TEST(Hpke, AuthModeNeedsSender) {
+  Hpke h(KemId::dhkem_x448_sha512, KdfId::hkdf_sha512, AeadAlg::chacha20_poly1305);
+  KeyPair r = h.kem().generate_key_pair(system_rng());
+  EXPECT_MLS_ERROR(h.setup_sender(SetupParams{Mode::auth}, r.public_key, system_rng()),
+                   ErrorKind::protocol, "9180 5.1");
+}
+
+TEST(Hpke, WrongEncSizeIsCryptoError) {
+  Hpke h(KemId::dhkem_p384_sha384, KdfId::hkdf_sha384, AeadAlg::aes_256_gcm);
+  KeyPair r = h.kem().generate_key_pair(system_rng());
+  EXPECT_MLS_ERROR(h.setup_receiver(SetupParams{}, Bytes(10), r), ErrorKind::crypto, "9180 7.1.1");
+}
+
+TEST(Hpke, UnknownIdsAreUnsupported) {
+  EXPECT_MLS_ERROR(Hpke(static_cast<KemId>(0x99), KdfId::hkdf_sha256, AeadAlg::aes_128_gcm),
+                   ErrorKind::unsupported, "9180 7.1");
+  EXPECT_MLS_ERROR(Hpke(KemId::dhkem_p256_sha256, static_cast<KdfId>(9), AeadAlg::aes_128_gcm),
+                   ErrorKind::unsupported, "9180 7.2");
+  EXPECT_MLS_ERROR(Hpke(KemId::dhkem_p256_sha256, KdfId::hkdf_sha256, static_cast<AeadAlg>(9)),
+                   ErrorKind::unsupported, "9180 7.3");
+}
+
+TEST(Hpke, DeriveKeyPairNeedsEnoughInput) {
+  Kem k(KemId::dhkem_p521_sha512);
+  EXPECT_MLS_ERROR(k.derive_key_pair(Bytes(10)), ErrorKind::protocol, "9180 7.1.3");
+}
+
+}  // namespace
+}  // namespace mlsref

@@ -1,0 +1,37 @@
+// Helpers shared by the tests.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "conformance/runner.h"
+#include "ref/error.h"
+
+namespace mlsref::testing {
+
+// Asserts that `expr` throws mlsref::Error of `kind` citing `section`.
+#define EXPECT_MLS_ERROR(expr, kind_, section_)                                         \
+  do {                                                                                 \
+    try {                                                                              \
+      (void)(expr);                                                                    \
+      ADD_FAILURE() << #expr " did not throw";                                         \
+    } catch (const ::mlsref::Error& e_) {                                              \
+      EXPECT_EQ(e_.kind(), (kind_)) << e_.what();                                      \
+      EXPECT_EQ(e_.section(), (section_)) << e_.what();                                \
+    }                                                                                  \
+  } while (0)
+
+// The folder of the default vector set; the test fails (never skips) when
+// there is none.
+inline std::filesystem::path vectors_root() {
+  auto root = conformance::locate_vectors();
+  if (!root) {
+    ADD_FAILURE() << conformance::missing_vectors_help();
+    return {};
+  }
+  return *root;
+}
+
+}  // namespace mlsref::testing
