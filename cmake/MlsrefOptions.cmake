@@ -18,7 +18,7 @@ set(MLSREF_SANITIZER_FLAGS -fsanitize=address,undefined -fno-sanitize-recover=un
 function(mlsref_target_options target)
   target_compile_options(${target} PRIVATE
     $<$<CXX_COMPILER_ID:GNU,Clang>:-Wall -Wextra -Wpedantic -Wshadow -Wno-missing-field-initializers>
-    $<$<CXX_COMPILER_ID:GNU>:-Wno-stringop-overflow>)
+    $<$<CXX_COMPILER_ID:GNU>:-Wno-stringop-overflow -Wno-restrict>)
   if(MLSREF_SANITIZE)
     target_compile_options(${target} PRIVATE ${MLSREF_SANITIZER_FLAGS})
     target_link_options(${target} PRIVATE ${MLSREF_SANITIZER_FLAGS})

@@ -410,7 +410,7 @@ std::pair<Bytes, Bytes> Hpke::seal_base(ByteView pkR, ByteView info, ByteView aa
                                         ByteView plaintext,
                                         Botan::RandomNumberGenerator& rng) const {
   SetupParams p;
-  p.info = info;
+  p.info.assign(info.begin(), info.end());
   SenderSetup s = setup_sender(p, pkR, rng);
   return {s.enc, s.context.seal(aad, plaintext)};
 }
@@ -418,7 +418,7 @@ std::pair<Bytes, Bytes> Hpke::seal_base(ByteView pkR, ByteView info, ByteView aa
 Bytes Hpke::open_base(ByteView enc, const KeyPair& recipient, ByteView info, ByteView aad,
                       ByteView ciphertext) const {
   SetupParams p;
-  p.info = info;
+  p.info.assign(info.begin(), info.end());
   Context ctx = setup_receiver(p, enc, recipient);
   return ctx.open(aad, ciphertext);
 }

@@ -115,11 +115,12 @@ class Context {
 };
 
 // Inputs to SetupS / SetupR beyond the keys (§5.1).
+// They are copies, so a SetupParams never points into a temporary.
 struct SetupParams {
   Mode mode = Mode::base;
-  ByteView info;
-  ByteView psk;
-  ByteView psk_id;
+  Bytes info;
+  SecureBytes psk;
+  Bytes psk_id;
 };
 
 class Hpke {

@@ -12,12 +12,12 @@ TEST(Hpke, AllModesRoundTrip) {
   Hpke h(KemId::dhkem_x25519_sha256, KdfId::hkdf_sha256, AeadAlg::aes_128_gcm);
   KeyPair r = h.kem().generate_key_pair(system_rng());
   KeyPair s = h.kem().generate_key_pair(system_rng());
-  Bytes psk(32, 1), psk_id{1, 2};
+  SecureBytes psk(32, 1);
+  Bytes psk_id{1, 2};
   for (Mode m : {Mode::base, Mode::psk, Mode::auth, Mode::auth_psk}) {
     bool auth = m == Mode::auth || m == Mode::auth_psk;
     bool with_psk = m == Mode::psk || m == Mode::auth_psk;
-    SetupParams p{m, Bytes{7}, with_psk ? ByteView(psk) : ByteView(),
-                  with_psk ? ByteView(psk_id) : ByteView()};
+    SetupParams p{m, Bytes{7}, with_psk ? psk : SecureBytes(), with_psk ? psk_id : Bytes()};
     auto sender = h.setup_sender(p, r.public_key, system_rng(), auth ? &s : nullptr);
     std::optional<ByteView> pkS;
     if (auth) {
@@ -34,7 +34,8 @@ TEST(Hpke, AllModesRoundTrip) {
 
 TEST(Hpke, PskInputRules) {
   Hpke h(KemId::dhkem_p256_sha256, KdfId::hkdf_sha256, AeadAlg::aes_128_gcm);
-  Bytes ss(32, 5), psk(32, 1), id{1};
+  Bytes ss(32, 5), id{1};
+  SecureBytes psk(32, 1);
   EXPECT_MLS_ERROR(h.key_schedule(SetupParams{Mode::psk, {}, {}, {}}, ss), ErrorKind::protocol,
                    "9180 5.1");
   EXPECT_MLS_ERROR(h.key_schedule(SetupParams{Mode::base, {}, psk, id}, ss), ErrorKind::protocol,

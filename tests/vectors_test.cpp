@@ -144,8 +144,8 @@ TEST_P(Upstream, AlteringAnyValueFails) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Files, Upstream, ::testing::ValuesIn(kFiles),
-                         [](const auto& info) {
-                           std::string n = info.param.type;
+                         [](const auto& param_info) {
+                           std::string n = param_info.param.type;
                            std::replace(n.begin(), n.end(), '-', '_');
                            return n;
                          });
@@ -169,8 +169,8 @@ TEST_P(Generated, DeterministicAndVerifies) {
 
 INSTANTIATE_TEST_SUITE_P(Types, Generated,
                          ::testing::Values("tree-math", "crypto-basics", "deserialization"),
-                         [](const auto& info) {
-                           std::string n = info.param;
+                         [](const auto& param_info) {
+                           std::string n = param_info.param;
                            std::replace(n.begin(), n.end(), '-', '_');
                            return n;
                          });

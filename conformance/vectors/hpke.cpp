@@ -49,13 +49,12 @@ void verify_hpke(const json& c) {
     check_key_pair(c, kem, "S", sender);
   }
 
-  Bytes info = hex_field(c, "info");
-  Bytes psk_value, psk_id;
+  hpke::SetupParams params{mode, hex_field(c, "info"), {}, {}};
   if (psk) {
-    psk_value = hex_field(c, "psk");
-    psk_id = hex_field(c, "psk_id");
+    Bytes psk_value = hex_field(c, "psk");
+    params.psk.assign(psk_value.begin(), psk_value.end());
+    params.psk_id = hex_field(c, "psk_id");
   }
-  hpke::SetupParams params{mode, info, psk_value, psk_id};
 
   hpke::Hpke::SenderSetup s =
       suite.setup_sender(params, recipient.public_key, ephemeral, auth ? &sender : nullptr);
