@@ -72,13 +72,11 @@ std::string provenance_of(const std::string& sha256, const std::string& file_nam
         continue;
       }
       std::string what = set.at("description").get<std::string>();
-      if (set.value("pinned", false)) {
-        return "pinned upstream " + what + (name == file_name ? "" : " (as " + name + ")");
-      }
-      return "known: " + what + " " + name;
+      std::string as = name == file_name ? "" : " (as " + name + ")";
+      return (set.value("pinned", false) ? "pinned upstream " : "known: ") + what + as;
     }
   }
-  return "unknown (not in vectors/manifest.json)";
+  return "unknown file";
 }
 
 FileResult verify_file(const std::filesystem::path& file, const VectorType& type,
