@@ -392,7 +392,9 @@ Bytes dh_public_key(DhGroup g, ByteView sk) {
     }
     default: {
       Botan::BigInt x = nist_scalar(g, sk);
-      Botan::PointGFp p = ec_group(g).get_base_point() * x;
+      // Botan's blinded multiplications are the side-channel-hardened ones.
+      std::vector<Botan::BigInt> ws;
+      Botan::PointGFp p = ec_group(g).blinded_base_point_multiply(x, system_rng(), ws);
       return p.encode(Botan::PointGFp::UNCOMPRESSED);
     }
   }
@@ -417,7 +419,8 @@ SecureBytes dh(DhGroup g, ByteView sk, ByteView pk) {
     default: {
       Botan::BigInt x = nist_scalar(g, sk);
       Botan::PointGFp q = nist_point(g, pk);
-      Botan::PointGFp s = q * x;
+      std::vector<Botan::BigInt> ws;
+      Botan::PointGFp s = ec_group(g).blinded_var_point_multiply(q, x, system_rng(), ws);
       if (s.is_zero()) {
         crypto_error("9180 7.1.4", "ECDH result is the point at infinity");
       }
