@@ -15,7 +15,7 @@ constexpr std::array<VectorType, 17> kTypes{{
     {"tree-math", "RFC 9420 Appendix C tree math", verify_tree_math, generate_tree_math},
     {"crypto-basics", "RFC 9420 §5 labeled functions per cipher suite", verify_crypto_basics,
      generate_crypto_basics},
-    {"secret-tree", "RFC 9420 §9 secret tree", nullptr, nullptr},
+    {"secret-tree", "RFC 9420 §9 secret tree", verify_secret_tree, generate_secret_tree},
     {"message-protection", "RFC 9420 §6 message protection", nullptr, nullptr},
     {"key-schedule", "RFC 9420 §8 key schedule", nullptr, nullptr},
     {"psk_secret", "RFC 9420 §8.4 pre-shared keys", nullptr, nullptr},

@@ -48,6 +48,8 @@ void verify_crypto_basics(const json& test_case);
 json generate_crypto_basics(const GenerateOptions& options);
 void verify_deserialization(const json& test_case);
 json generate_deserialization(const GenerateOptions& options);
+void verify_secret_tree(const json& test_case);
+json generate_secret_tree(const GenerateOptions& options);
 void verify_hpke(const json& test_case);
 
 }  // namespace mlsref::conformance

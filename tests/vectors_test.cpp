@@ -23,6 +23,7 @@ const UpstreamFile kFiles[] = {
     {"ietf/deserialization.json", "deserialization", 14},
     {"ietf/crypto-basics.json", "crypto-basics", 7},
     {"hpke/rfc9180-appendix-a.json", "hpke", 28},
+    {"ietf/secret-tree.json", "secret-tree", 21},
 };
 
 void PrintTo(const UpstreamFile& f, std::ostream* os) { *os << f.path; }
@@ -53,6 +54,8 @@ TEST_P(Upstream, EveryCasePasses) {
 const std::map<std::string, std::set<std::string>> kOutputs = {
     {"tree-math", {"n_nodes", "root", "left", "right", "parent", "sibling"}},
     {"deserialization", {"length"}},
+    {"secret-tree",
+     {"key", "nonce", "handshake_key", "handshake_nonce", "application_key", "application_nonce"}},
     {"crypto-basics", {"out", "signature", "pub", "plaintext", "kem_output", "ciphertext"}},
     {"hpke",
      {"skEm", "pkEm", "skRm", "pkRm", "skSm", "pkSm", "enc", "shared_secret",
@@ -113,8 +116,10 @@ TEST_P(Upstream, AlteringAnyValueFails) {
         if (s.empty()) {
           leaf = "00";
         } else if (is_hex(s)) {
-          char& last = s.back();
-          last = "0123456789abcdef"[(std::stoi(std::string(1, last), nullptr, 16) ^ 1)];
+          // The first byte: some values are only sampled (secret-tree's
+          // ciphertext_sample is the first Nh bytes, RFC 9420 §6.3.2).
+          char& first = s.front();
+          first = "0123456789abcdef"[(std::stoi(std::string(1, first), nullptr, 16) ^ 1)];
           leaf = s;
         } else {
           leaf = s + "!";
@@ -168,7 +173,8 @@ TEST_P(Generated, DeterministicAndVerifies) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Types, Generated,
-                         ::testing::Values("tree-math", "crypto-basics", "deserialization"),
+                         ::testing::Values("tree-math", "crypto-basics", "deserialization",
+                                           "secret-tree"),
                          [](const auto& param_info) {
                            std::string n = param_info.param;
                            std::replace(n.begin(), n.end(), '-', '_');

@@ -1,0 +1,138 @@
+// RFC 9420 §9 Secret Tree, §9.1 Encryption Keys, §9.2 Deletion Schedule, §6.3.2
+#include "secret_tree.h"
+
+namespace mlsref {
+
+HashRatchet::HashRatchet(const CipherSuite& suite, SecureBytes secret, RatchetLimits limits)
+    : suite_(&suite), secret_(std::move(secret)), limits_(limits) {}
+
+KeyAndNonce HashRatchet::derive_current() const {
+  KeyAndNonce kn;
+  kn.generation = next_generation_;
+  // ratchet_key_[i]_[j] = DeriveTreeSecret(ratchet_secret_[i]_[j], "key", j, AEAD.Nk)
+  kn.key = suite_->derive_tree_secret(secret_, "key", next_generation_, suite_->key_size());
+  // ratchet_nonce_[i]_[j] = DeriveTreeSecret(ratchet_secret_[i]_[j], "nonce", j, AEAD.Nn)
+  kn.nonce = suite_->derive_tree_secret(secret_, "nonce", next_generation_, suite_->nonce_size());
+  return kn;
+}
+
+void HashRatchet::advance() {
+  if (next_generation_ == UINT32_MAX) {
+    throw Error(ErrorKind::protocol, "9.1", "ratchet generation would overflow uint32");
+  }
+  // ratchet_secret_[i]_[j+1] = DeriveTreeSecret(ratchet_secret_[i]_[j], "secret", j, KDF.Nh)
+  // The old secret is overwritten in place (§9.2: deleted once used).
+  secret_ = suite_->derive_tree_secret(secret_, "secret", next_generation_, suite_->hash_size());
+  ++next_generation_;
+}
+
+KeyAndNonce HashRatchet::get(uint32_t generation) {
+  if (generation < next_generation_) {
+    auto it = kept_.find(generation);
+    if (it == kept_.end()) {
+      // RFC 9420 §9.2
+      //    [...] a ratchet's key and nonce [...] MUST be deleted once used
+      throw Error(ErrorKind::protocol, "9.2",
+                  "generation " + std::to_string(generation) +
+                      " was already consumed or is outside the out-of-order window");
+    }
+    KeyAndNonce kn = std::move(it->second);
+    kept_.erase(it);
+    return kn;
+  }
+  if (generation - next_generation_ > limits_.max_forward_jump) {
+    throw Error(ErrorKind::protocol, "9.2",
+                "generation " + std::to_string(generation) + " is " +
+                    std::to_string(generation - next_generation_) +
+                    " ahead of the ratchet, beyond the forward limit of " +
+                    std::to_string(limits_.max_forward_jump));
+  }
+  while (next_generation_ < generation) {
+    if (generation - next_generation_ <= limits_.out_of_order_window) {
+      kept_.emplace(next_generation_, derive_current());
+    }
+    advance();
+  }
+  KeyAndNonce kn = derive_current();
+  advance();
+  // Keys older than the window are deleted.
+  while (!kept_.empty() &&
+         uint64_t{kept_.begin()->first} + limits_.out_of_order_window < next_generation_ - 1) {
+    kept_.erase(kept_.begin());
+  }
+  return kn;
+}
+
+SecretTree::SecretTree(const CipherSuite& suite, LeafCount leaves, ByteView encryption_secret,
+                       RatchetLimits limits)
+    : suite_(&suite), leaves_(leaves), limits_(limits) {
+  secrets_.resize(tree_math::node_width(leaves));
+  // tree_node_[root]_secret = encryption_secret
+  secrets_[tree_math::root(leaves).value] =
+      SecureBytes(encryption_secret.begin(), encryption_secret.end());
+}
+
+HashRatchet& SecretTree::ratchet(LeafIndex leaf, RatchetType type) {
+  if (leaf.value >= leaves_.value) {
+    throw Error(ErrorKind::protocol, "9",
+                "leaf " + std::to_string(leaf.value) + " is outside a secret tree of " +
+                    std::to_string(leaves_.value) + " leaves");
+  }
+  auto it = ratchets_.find(leaf.value);
+  if (it == ratchets_.end()) {
+    NodeIndex target(leaf);
+    // The lowest node on the leaf's path that still holds a secret.
+    std::vector<NodeIndex> path = tree_math::direct_path(target, leaves_);
+    path.insert(path.begin(), target);
+    size_t k = 0;
+    while (!secrets_[path[k].value].has_value()) {
+      ++k;  // the root always has one until derived, and derived nodes pass it down
+    }
+    for (; k > 0; --k) {
+      NodeIndex node = path[k];
+      SecureBytes& secret = *secrets_[node.value];
+      // tree_node_[left(N)]_secret = ExpandWithLabel(tree_node_[N]_secret, "tree", "left", KDF.Nh)
+      // tree_node_[right(N)]_secret = ExpandWithLabel(tree_node_[N]_secret, "tree", "right", KDF.Nh)
+      secrets_[tree_math::left(node).value] =
+          suite_->expand_with_label(secret, "tree", to_bytes("left"), suite_->hash_size());
+      secrets_[tree_math::right(node).value] =
+          suite_->expand_with_label(secret, "tree", to_bytes("right"), suite_->hash_size());
+      // §9.2: a node's secret is deleted once its children's are derived.
+      secrets_[node.value].reset();
+    }
+    SecureBytes& leaf_secret = *secrets_[target.value];
+    // handshake_ratchet_secret_[N]_[0] = ExpandWithLabel(tree_node_[N]_secret, "handshake", "", KDF.Nh)
+    // application_ratchet_secret_[N]_[0] = ExpandWithLabel(tree_node_[N]_secret, "application", "", KDF.Nh)
+    HashRatchet handshake(*suite_, suite_->expand_with_label(leaf_secret, "handshake", {},
+                                                             suite_->hash_size()),
+                          limits_);
+    HashRatchet application(*suite_, suite_->expand_with_label(leaf_secret, "application", {},
+                                                               suite_->hash_size()),
+                            limits_);
+    secrets_[target.value].reset();
+    it = ratchets_.emplace(leaf.value, std::make_pair(std::move(handshake), std::move(application)))
+             .first;
+  }
+  return type == RatchetType::handshake ? it->second.first : it->second.second;
+}
+
+namespace {
+ByteView ciphertext_sample(const CipherSuite& suite, ByteView ciphertext) {
+  // ciphertext_sample = ciphertext[0..KDF.Nh-1] (all of it when shorter)
+  return ciphertext.first(std::min(ciphertext.size(), suite.hash_size()));
+}
+}  // namespace
+
+SecureBytes sender_data_key(const CipherSuite& suite, ByteView sender_data_secret,
+                            ByteView ciphertext) {
+  return suite.expand_with_label(sender_data_secret, "key", ciphertext_sample(suite, ciphertext),
+                                 suite.key_size());
+}
+
+SecureBytes sender_data_nonce(const CipherSuite& suite, ByteView sender_data_secret,
+                              ByteView ciphertext) {
+  return suite.expand_with_label(sender_data_secret, "nonce",
+                                 ciphertext_sample(suite, ciphertext), suite.nonce_size());
+}
+
+}  // namespace mlsref

@@ -1,0 +1,51 @@
+// RFC 9420 §9 secret tree and §9.2 deletion schedule.
+#include "ref/secret_tree.h"
+
+#include "tests/test_util.h"
+
+namespace mlsref {
+namespace {
+
+TEST(SecretTree, ConsumedKeyIsGone) {
+  CipherSuite s(1);
+  SecretTree tree(s, LeafCount(4), Bytes(32, 1));
+  KeyAndNonce k5 = tree.get(LeafIndex(2), RatchetType::application, 5);
+  EXPECT_EQ(k5.generation, 5u);
+  EXPECT_MLS_ERROR(tree.get(LeafIndex(2), RatchetType::application, 5), ErrorKind::protocol,
+                   "9.2");
+  // Skipped generations within the window are still there, once.
+  KeyAndNonce k3 = tree.get(LeafIndex(2), RatchetType::application, 3);
+  EXPECT_NE(k3.key, k5.key);
+  EXPECT_MLS_ERROR(tree.get(LeafIndex(2), RatchetType::application, 3), ErrorKind::protocol,
+                   "9.2");
+}
+
+TEST(SecretTree, OrderDoesNotChangeKeys) {
+  CipherSuite s(2);
+  SecretTree a(s, LeafCount(8), Bytes(32, 9)), b(s, LeafCount(8), Bytes(32, 9));
+  std::vector<uint32_t> forward{0, 1, 2, 3, 4}, shuffled{4, 0, 3, 1, 2};
+  std::map<uint32_t, SecureBytes> ka, kb;
+  for (uint32_t g : forward) {
+    ka[g] = a.get(LeafIndex(7), RatchetType::handshake, g).key;
+  }
+  for (uint32_t g : shuffled) {
+    kb[g] = b.get(LeafIndex(7), RatchetType::handshake, g).key;
+  }
+  EXPECT_EQ(ka, kb);
+}
+
+TEST(SecretTree, LimitsAreTypedErrors) {
+  CipherSuite s(3);
+  SecretTree tree(s, LeafCount(2), Bytes(32, 2), RatchetLimits{4, 100});
+  EXPECT_MLS_ERROR(tree.get(LeafIndex(0), RatchetType::handshake, 101), ErrorKind::protocol,
+                   "9.2");
+  tree.get(LeafIndex(0), RatchetType::handshake, 50);
+  // 45 is outside the window of 4 behind 50.
+  EXPECT_MLS_ERROR(tree.get(LeafIndex(0), RatchetType::handshake, 45), ErrorKind::protocol,
+                   "9.2");
+  EXPECT_NO_THROW(tree.get(LeafIndex(0), RatchetType::handshake, 46));
+  EXPECT_MLS_ERROR(tree.get(LeafIndex(2), RatchetType::handshake, 0), ErrorKind::protocol, "9");
+}
+
+}  // namespace
+}  // namespace mlsref
