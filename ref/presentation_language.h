@@ -10,6 +10,7 @@
 
 #include <botan/secmem.h>
 
+#include <array>
 #include <concepts>
 #include <cstdint>
 #include <optional>
@@ -61,6 +62,12 @@ concept ClosedEnum = std::is_enum_v<T> && requires(T v) {
 
 template <class T>
 concept OpaqueBytes = std::same_as<T, Bytes> || std::same_as<T, SecureBytes>;
+
+// opaque name[N]: a fixed-length byte string (no length header).
+template <class T>
+struct is_fixed_bytes : std::false_type {};
+template <size_t N>
+struct is_fixed_bytes<std::array<uint8_t, N>> : std::true_type {};
 
 // Largest length a variable-size vector header can carry (RFC 9420 §2.1.2).
 inline constexpr uint64_t kMaxVarint = (uint64_t{1} << 30) - 1;
@@ -152,6 +159,8 @@ void encode_into(Writer& w, const T& value) {
   } else if constexpr (OpaqueBytes<T>) {
     w.put_varint(value.size());
     w.put_bytes(value);
+  } else if constexpr (is_fixed_bytes<T>::value) {
+    w.put_bytes(value);
   } else if constexpr (requires { typename T::value_type; value.has_value(); }) {
     // optional<T>: a presence octet (RFC 9420 §2.1.1... via RFC 8446 §3.7 form)
     w.put_uint(value.has_value() ? 1 : 0, 1);
@@ -194,6 +203,9 @@ void decode_from(Reader& r, T& value) {
     size_t n = r.get_varint();
     ByteView b = r.get_bytes(n);
     value.assign(b.begin(), b.end());
+  } else if constexpr (is_fixed_bytes<T>::value) {
+    ByteView b = r.get_bytes(value.size());
+    std::copy(b.begin(), b.end(), value.begin());
   } else if constexpr (requires { typename T::value_type; value.has_value(); }) {
     uint64_t present = r.get_uint(1);
     if (present > 1) {
@@ -233,6 +245,13 @@ void decode_from(Reader& r, T& value) {
   }
 }
 
+// For hand-written select(...) codecs: one field, named for error paths.
+template <class T>
+void decode_field(Reader& r, std::string_view name, T& value) {
+  Reader::Scope s(r, name);
+  decode_from(r, value);
+}
+
 template <class T>
 Bytes encode(const T& value) {
   Writer w;
@@ -245,7 +264,7 @@ template <class T>
 T decode(ByteView bytes) {
   Reader r(bytes);
   T value{};
-  if constexpr (Structure<T>) {
+  if constexpr (requires { T::type_name; }) {
     Reader::Scope s(r, T::type_name, false);
     decode_from(r, value);
     r.expect_done();

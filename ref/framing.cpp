@@ -1,0 +1,374 @@
+// RFC 9420 §6 Message Framing
+#include "framing.h"
+
+#include "registries.h"
+
+namespace mlsref {
+
+// ---------------------------------------------------------------- codecs
+
+void Sender::encode(Writer& w) const {
+  encode_into(w, sender_type);
+  if (sender_type == SenderType::member) {
+    encode_into(w, leaf_index);
+  } else if (sender_type == SenderType::external) {
+    encode_into(w, sender_index);
+  }
+}
+
+void Sender::decode(Reader& r) {
+  decode_field(r, "sender_type", sender_type);
+  if (sender_type == SenderType::member) {
+    decode_field(r, "leaf_index", leaf_index);
+  } else if (sender_type == SenderType::external) {
+    decode_field(r, "sender_index", sender_index);
+  }
+}
+
+void FramedContent::encode_body(Writer& w) const {
+  switch (content_type) {
+    case ContentType::application:
+      encode_into(w, application_data);
+      break;
+    case ContentType::proposal:
+      encode_into(w, proposal);
+      break;
+    case ContentType::commit:
+      encode_into(w, commit);
+      break;
+  }
+}
+
+void FramedContent::decode_body(Reader& r) {
+  switch (content_type) {
+    case ContentType::application:
+      decode_field(r, "application_data", application_data);
+      break;
+    case ContentType::proposal:
+      decode_field(r, "proposal", proposal);
+      break;
+    case ContentType::commit:
+      decode_field(r, "commit", commit);
+      break;
+  }
+}
+
+void FramedContent::encode(Writer& w) const {
+  encode_into(w, group_id);
+  encode_into(w, epoch);
+  encode_into(w, sender);
+  encode_into(w, authenticated_data);
+  encode_into(w, content_type);
+  encode_body(w);
+}
+
+void FramedContent::decode(Reader& r) {
+  decode_field(r, "group_id", group_id);
+  decode_field(r, "epoch", epoch);
+  decode_field(r, "sender", sender);
+  decode_field(r, "authenticated_data", authenticated_data);
+  decode_field(r, "content_type", content_type);
+  decode_body(r);
+}
+
+void FramedContentAuthData::encode(Writer& w, ContentType content_type) const {
+  encode_into(w, signature);
+  if (content_type == ContentType::commit) {
+    encode_into(w, confirmation_tag);
+  }
+}
+
+void FramedContentAuthData::decode(Reader& r, ContentType content_type) {
+  Reader::Scope s(r, "auth");
+  decode_field(r, "signature", signature);
+  if (content_type == ContentType::commit) {
+    decode_field(r, "confirmation_tag", confirmation_tag);
+  }
+}
+
+void AuthenticatedContent::encode(Writer& w) const {
+  encode_into(w, wire_format);
+  encode_into(w, content);
+  auth.encode(w, content.content_type);
+}
+
+void AuthenticatedContent::decode(Reader& r) {
+  decode_field(r, "wire_format", wire_format);
+  decode_field(r, "content", content);
+  auth.decode(r, content.content_type);
+}
+
+void PublicMessage::encode(Writer& w) const {
+  encode_into(w, content);
+  auth.encode(w, content.content_type);
+  if (content.sender.sender_type == SenderType::member) {
+    encode_into(w, membership_tag);
+  }
+}
+
+void PublicMessage::decode(Reader& r) {
+  decode_field(r, "content", content);
+  auth.decode(r, content.content_type);
+  if (content.sender.sender_type == SenderType::member) {
+    decode_field(r, "membership_tag", membership_tag);
+  }
+}
+
+Bytes proposal_ref(const CipherSuite& suite, const AuthenticatedContent& content) {
+  return suite.ref_hash("MLS 1.0 Proposal Reference", encode(content));
+}
+
+// ---------------------------------------------------------------- §6.1 signing
+
+Bytes framed_content_tbs(WireFormat wire_format, const FramedContent& content,
+                         const GroupContext& context) {
+  // struct {
+  //     ProtocolVersion version = mls10;
+  //     WireFormat wire_format;
+  //     FramedContent content;
+  //     select (FramedContentTBS.content.sender.sender_type) {
+  //         case member:
+  //         case new_member_commit:
+  //             GroupContext context;
+  //         case external:
+  //         case new_member_proposal:
+  //             struct{};
+  //     };
+  // } FramedContentTBS;
+  Writer w;
+  encode_into(w, mls10);
+  encode_into(w, wire_format);
+  encode_into(w, content);
+  SenderType t = content.sender.sender_type;
+  if (t == SenderType::member || t == SenderType::new_member_commit) {
+    encode_into(w, context);
+  }
+  return w.take();
+}
+
+namespace {
+
+void check_epoch(const FramedContent& c, const GroupContext& ctx) {
+  if (c.group_id != ctx.group_id) {
+    throw Error(ErrorKind::protocol, "6", "message group_id does not match the group");
+  }
+  if (c.epoch != ctx.epoch) {
+    throw Error(ErrorKind::protocol, "6",
+                "message epoch " + std::to_string(c.epoch) + " is not the group's epoch " +
+                    std::to_string(ctx.epoch));
+  }
+}
+
+Bytes sign_content(const CipherSuite& suite, ByteView sk, WireFormat wf, const FramedContent& c,
+                   const GroupContext& ctx) {
+  // signature = SignWithLabel(., "FramedContentTBS", FramedContentTBS)
+  return suite.sign_with_label(sk, signature_label::framed_content_tbs,
+                               framed_content_tbs(wf, c, ctx));
+}
+
+void verify_content(const CipherSuite& suite, ByteView pk, WireFormat wf,
+                    const AuthenticatedContent& ac, const GroupContext& ctx) {
+  if (!suite.verify_with_label(pk, signature_label::framed_content_tbs,
+                               framed_content_tbs(wf, ac.content, ctx), ac.auth.signature)) {
+    throw Error(ErrorKind::crypto, "6.1", "FramedContentTBS signature does not verify");
+  }
+}
+
+FramedContentAuthData make_auth(const CipherSuite& suite, ByteView sk, WireFormat wf,
+                                const FramedContent& c, const GroupContext& ctx,
+                                ByteView confirmation_tag) {
+  FramedContentAuthData auth;
+  auth.signature = sign_content(suite, sk, wf, c, ctx);
+  if (c.content_type == ContentType::commit) {
+    // RFC 9420 §6.1: a commit carries confirmation_tag.
+    if (confirmation_tag.empty()) {
+      throw Error(ErrorKind::protocol, "6.1", "a commit needs a confirmation_tag");
+    }
+    auth.confirmation_tag.assign(confirmation_tag.begin(), confirmation_tag.end());
+  }
+  return auth;
+}
+
+// membership_tag = MAC(membership_key, AuthenticatedContentTBM)
+Bytes membership_tag_of(const CipherSuite& suite, ByteView membership_key,
+                        const FramedContent& c, const FramedContentAuthData& auth,
+                        const GroupContext& ctx) {
+  // struct {
+  //   FramedContentTBS content_tbs;
+  //   FramedContentAuthData auth;
+  // } AuthenticatedContentTBM;
+  Writer w;
+  w.put_bytes(framed_content_tbs(wire_format::mls_public_message, c, ctx));
+  auth.encode(w, c.content_type);
+  SecureBytes tag = suite.mac(membership_key, w.bytes());
+  return Bytes(tag.begin(), tag.end());
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- §6.2 PublicMessage
+
+PublicMessage protect_public(const CipherSuite& suite, const FramedContent& content,
+                             ByteView signature_private_key, const GroupContext& context,
+                             ByteView membership_key, ByteView confirmation_tag) {
+  // RFC 9420 §6
+  //    Applications MUST use PrivateMessage to encrypt application messages
+  if (content.content_type == ContentType::application) {
+    throw Error(ErrorKind::protocol, "6", "application data must be sent as a PrivateMessage");
+  }
+  PublicMessage m;
+  m.content = content;
+  m.auth = make_auth(suite, signature_private_key, wire_format::mls_public_message, content,
+                     context, confirmation_tag);
+  if (content.sender.sender_type == SenderType::member) {
+    m.membership_tag = membership_tag_of(suite, membership_key, content, m.auth, context);
+  }
+  return m;
+}
+
+AuthenticatedContent unprotect_public(const CipherSuite& suite, const PublicMessage& message,
+                                      const GroupContext& context, ByteView membership_key,
+                                      ByteView signature_public_key) {
+  if (message.content.content_type == ContentType::application) {
+    throw Error(ErrorKind::protocol, "6",
+                "a PublicMessage carries application data, which must be a PrivateMessage");
+  }
+  check_epoch(message.content, context);
+  if (message.content.sender.sender_type == SenderType::member) {
+    // RFC 9420 §6.2
+    //    the application MUST check `membership_tag` [...]
+    Bytes expected =
+        membership_tag_of(suite, membership_key, message.content, message.auth, context);
+    if (!constant_time_equal(expected, message.membership_tag)) {
+      throw Error(ErrorKind::crypto, "6.2", "membership_tag does not verify");
+    }
+  }
+  AuthenticatedContent ac{wire_format::mls_public_message, message.content, message.auth};
+  verify_content(suite, signature_public_key, wire_format::mls_public_message, ac, context);
+  return ac;
+}
+
+// ---------------------------------------------------------------- §6.3 PrivateMessage
+
+namespace {
+
+RatchetType ratchet_for(ContentType t) {
+  return t == ContentType::application ? RatchetType::application : RatchetType::handshake;
+}
+
+// struct { opaque group_id<V>; uint64 epoch; ContentType content_type;
+//          opaque authenticated_data<V>; } PrivateContentAAD;
+Bytes private_content_aad(const PrivateMessage& m) {
+  Writer w;
+  encode_into(w, m.group_id);
+  encode_into(w, m.epoch);
+  encode_into(w, m.content_type);
+  encode_into(w, m.authenticated_data);
+  return w.take();
+}
+
+// struct { opaque group_id<V>; uint64 epoch; ContentType content_type; } SenderDataAAD;
+Bytes sender_data_aad(const PrivateMessage& m) {
+  Writer w;
+  encode_into(w, m.group_id);
+  encode_into(w, m.epoch);
+  encode_into(w, m.content_type);
+  return w.take();
+}
+
+Bytes guarded_nonce(ByteView nonce, const std::array<uint8_t, 4>& reuse_guard) {
+  Bytes n(nonce.begin(), nonce.end());
+  for (size_t i = 0; i < 4; ++i) {
+    n[i] ^= reuse_guard[i];
+  }
+  return n;
+}
+
+}  // namespace
+
+PrivateMessage protect_private(const CipherSuite& suite, const FramedContent& content,
+                               ByteView signature_private_key, const GroupContext& context,
+                               SecretTree& tree, ByteView sender_data_secret,
+                               Botan::RandomNumberGenerator& rng, ByteView confirmation_tag,
+                               size_t padding) {
+  if (content.sender.sender_type != SenderType::member) {
+    throw Error(ErrorKind::protocol, "6.3", "only members send PrivateMessages");
+  }
+  check_epoch(content, context);
+  FramedContentAuthData auth = make_auth(suite, signature_private_key,
+                                         wire_format::mls_private_message, content, context,
+                                         confirmation_tag);
+  // struct { select(content_type) {...}; FramedContentAuthData auth;
+  //          opaque padding[length_of_padding]; } PrivateMessageContent;
+  Writer plain;
+  content.encode_body(plain);
+  auth.encode(plain, content.content_type);
+  plain.put_bytes(Bytes(padding, 0));
+
+  PrivateMessage m;
+  m.group_id = content.group_id;
+  m.epoch = content.epoch;
+  m.content_type = content.content_type;
+  m.authenticated_data = content.authenticated_data;
+
+  LeafIndex leaf(content.sender.leaf_index);
+  KeyAndNonce kn = tree.ratchet(leaf, ratchet_for(content.content_type)).next();
+  SenderData sd{leaf.value, kn.generation, {}};
+  rng.randomize(sd.reuse_guard.data(), sd.reuse_guard.size());
+  m.ciphertext = aead_seal(suite.info().aead, kn.key, guarded_nonce(kn.nonce, sd.reuse_guard),
+                           private_content_aad(m), plain.bytes());
+
+  // §6.3.2: the sender data key and nonce come from a sample of the ciphertext.
+  m.encrypted_sender_data =
+      aead_seal(suite.info().aead, sender_data_key(suite, sender_data_secret, m.ciphertext),
+                sender_data_nonce(suite, sender_data_secret, m.ciphertext), sender_data_aad(m),
+                encode(sd));
+  return m;
+}
+
+AuthenticatedContent unprotect_private(const CipherSuite& suite, const PrivateMessage& message,
+                                       const GroupContext& context, SecretTree& tree,
+                                       ByteView sender_data_secret,
+                                       const std::function<Bytes(LeafIndex)>& signature_key) {
+  if (message.group_id != context.group_id || message.epoch != context.epoch) {
+    throw Error(ErrorKind::protocol, "6", "PrivateMessage is not for this group and epoch");
+  }
+  Bytes sd_plain =
+      aead_open(suite.info().aead, sender_data_key(suite, sender_data_secret, message.ciphertext),
+                sender_data_nonce(suite, sender_data_secret, message.ciphertext),
+                sender_data_aad(message), message.encrypted_sender_data);
+  SenderData sd = decode<SenderData>(sd_plain);
+  LeafIndex leaf(sd.leaf_index);
+  // The signer's key first: an unknown or blank leaf is refused before any
+  // ratchet key is consumed (§6.3.2: the leaf must be non-blank).
+  Bytes signer = signature_key(leaf);
+  KeyAndNonce kn = tree.get(leaf, ratchet_for(message.content_type), sd.generation);
+  Bytes plain = aead_open(suite.info().aead, kn.key, guarded_nonce(kn.nonce, sd.reuse_guard),
+                          private_content_aad(message), message.ciphertext);
+
+  AuthenticatedContent ac;
+  ac.wire_format = wire_format::mls_private_message;
+  ac.content.group_id = message.group_id;
+  ac.content.epoch = message.epoch;
+  ac.content.sender = Sender::member(sd.leaf_index);
+  ac.content.authenticated_data = message.authenticated_data;
+  ac.content.content_type = message.content_type;
+  Reader r(plain);
+  {
+    Reader::Scope s(r, "PrivateMessageContent", false);
+    ac.content.decode_body(r);
+    ac.auth.decode(r, message.content_type);
+  }
+  // RFC 9420 §6.3.1
+  //    A receiver MUST verify that there are no non-zero bytes in the `padding` field
+  ByteView padding = r.get_bytes(r.remaining());
+  for (uint8_t b : padding) {
+    if (b != 0) {
+      throw Error(ErrorKind::decode, "6.3.1", "PrivateMessageContent padding is not all zero");
+    }
+  }
+  verify_content(suite, signer, wire_format::mls_private_message, ac, context);
+  return ac;
+}
+
+}  // namespace mlsref

@@ -1,0 +1,46 @@
+// RFC 9420 §6 MLSMessage
+#include "mls_message.h"
+
+namespace mlsref {
+
+void MLSMessage::encode(Writer& w) const {
+  encode_into(w, version);
+  encode_into(w, wire_format());
+  std::visit([&](const auto& b) { encode_into(w, b); }, body);
+}
+
+void MLSMessage::decode(Reader& r) {
+  decode_field(r, "version", version);
+  // ProtocolVersion version = mls10;
+  if (version != mls10) {
+    r.fail("version " + std::to_string(version) + " is not mls10", "6");
+  }
+  WireFormat wf = 0;
+  decode_field(r, "wire_format", wf);
+  switch (wf) {
+    case wire_format::mls_public_message:
+      body.emplace<PublicMessage>();
+      decode_field(r, "public_message", std::get<PublicMessage>(body));
+      return;
+    case wire_format::mls_private_message:
+      body.emplace<PrivateMessage>();
+      decode_field(r, "private_message", std::get<PrivateMessage>(body));
+      return;
+    case wire_format::mls_welcome:
+      body.emplace<Welcome>();
+      decode_field(r, "welcome", std::get<Welcome>(body));
+      return;
+    case wire_format::mls_group_info:
+      body.emplace<GroupInfo>();
+      decode_field(r, "group_info", std::get<GroupInfo>(body));
+      return;
+    case wire_format::mls_key_package:
+      body.emplace<KeyPackage>();
+      decode_field(r, "key_package", std::get<KeyPackage>(body));
+      return;
+    default:
+      r.fail("unknown wire format " + std::to_string(wf), "6");
+  }
+}
+
+}  // namespace mlsref

@@ -1,0 +1,134 @@
+// RFC 9420 §12.4.3 GroupInfo, §12.4.3.1 Joining via Welcome Message
+#include "welcome.h"
+
+#include "registries.h"
+
+namespace mlsref {
+
+Bytes GroupInfo::to_be_signed() const {
+  // struct { GroupContext group_context; Extension extensions<V>;
+  //          MAC confirmation_tag; uint32 signer; } GroupInfoTBS;
+  Writer w;
+  encode_into(w, group_context);
+  encode_into(w, extensions);
+  encode_into(w, confirmation_tag);
+  encode_into(w, signer);
+  return w.take();
+}
+
+void GroupInfo::sign(const CipherSuite& suite, ByteView signature_private_key) {
+  signature =
+      suite.sign_with_label(signature_private_key, signature_label::group_info_tbs, to_be_signed());
+}
+
+bool GroupInfo::verify(const CipherSuite& suite, ByteView signer_public_key) const {
+  return suite.verify_with_label(signer_public_key, signature_label::group_info_tbs,
+                                 to_be_signed(), signature);
+}
+
+Welcome make_welcome(const CipherSuite& suite, const GroupInfo& group_info,
+                     ByteView joiner_secret, std::span<const PskInput> psks,
+                     std::span<const WelcomeRecipient> recipients,
+                     Botan::RandomNumberGenerator& rng) {
+  Welcome w;
+  w.cipher_suite = suite.id();
+  SecureBytes psk = psk_secret(suite, psks);
+  EpochSecrets e =
+      derive_epoch_from_joiner(suite, joiner_secret, psk, group_info.group_context);
+  // encrypted_group_info = AEAD.Seal(welcome_key, welcome_nonce, "", GroupInfo)
+  w.encrypted_group_info = aead_seal(suite.info().aead, welcome_key(suite, e.welcome_secret),
+                                     welcome_nonce(suite, e.welcome_secret), {},
+                                     encode(group_info));
+  for (const auto& r : recipients) {
+    GroupSecrets gs;
+    gs.joiner_secret.assign(joiner_secret.begin(), joiner_secret.end());
+    if (r.path_secret) {
+      gs.path_secret = PathSecret{*r.path_secret};
+    }
+    for (const auto& p : psks) {
+      gs.psks.push_back(p.id);
+    }
+    // encrypted_group_secrets = EncryptWithLabel(init_key, "Welcome",
+    //                               encrypted_group_info, group_secrets)
+    HPKECiphertext ct = suite.encrypt_with_label(r.key_package.init_key, encryption_label::welcome,
+                                                 w.encrypted_group_info, encode(gs), rng);
+    w.secrets.push_back(EncryptedGroupSecrets{r.key_package.ref(suite), std::move(ct)});
+  }
+  return w;
+}
+
+JoinedGroup join_welcome(const CipherSuite& suite, const Welcome& welcome,
+                         const KeyPackage& key_package, ByteView init_private_key,
+                         const std::function<Bytes(uint32_t)>& signer_public_key,
+                         const std::function<SecureBytes(const PreSharedKeyID&)>& resolve_psk) {
+  if (welcome.cipher_suite != suite.id() || key_package.cipher_suite != suite.id()) {
+    throw Error(ErrorKind::protocol, "12.4.3.1",
+                "Welcome cipher suite " + std::to_string(welcome.cipher_suite) +
+                    " does not match the KeyPackage's " + std::to_string(key_package.cipher_suite));
+  }
+  // Identify an entry in the secrets array where the new_member value
+  // corresponds to one of this client's KeyPackages.
+  Bytes ref = key_package.ref(suite);
+  const EncryptedGroupSecrets* mine = nullptr;
+  for (const auto& s : welcome.secrets) {
+    if (s.new_member == ref) {
+      mine = &s;
+      break;
+    }
+  }
+  if (mine == nullptr) {
+    throw Error(ErrorKind::protocol, "12.4.3.1", "the Welcome has no secrets for our KeyPackage");
+  }
+  JoinedGroup j;
+  Bytes gs_plain;
+  try {
+    gs_plain = suite.decrypt_with_label(
+        init_private_key, encryption_label::welcome, welcome.encrypted_group_info,
+        mine->encrypted_group_secrets.kem_output, mine->encrypted_group_secrets.ciphertext);
+  } catch (const Error& e) {
+    throw Error(ErrorKind::crypto, "12.4.3.1", "GroupSecrets do not decrypt: " + e.message());
+  }
+  j.secrets = decode<GroupSecrets>(gs_plain);
+
+  std::vector<PskInput> psks;
+  for (const auto& id : j.secrets.psks) {
+    if (!resolve_psk) {
+      throw Error(ErrorKind::protocol, "12.4.3.1", "the Welcome names a PSK we do not have");
+    }
+    psks.push_back(PskInput{id, resolve_psk(id)});
+  }
+  SecureBytes psk = psk_secret(suite, psks);
+
+  // The welcome key depends only on joiner_secret and psk_secret; the
+  // GroupContext it takes below is only for epoch_secret.
+  SecureBytes member_secret = suite.extract(
+      j.secrets.joiner_secret, psk.empty() ? SecureBytes(suite.hash_size(), 0) : psk);
+  SecureBytes welcome_secret = suite.derive_secret(member_secret, "welcome");
+  Bytes gi_plain;
+  try {
+    gi_plain = aead_open(suite.info().aead, welcome_key(suite, welcome_secret),
+                         welcome_nonce(suite, welcome_secret), {}, welcome.encrypted_group_info);
+  } catch (const Error& e) {
+    throw Error(ErrorKind::crypto, "12.4.3.1", "GroupInfo does not decrypt: " + e.message());
+  }
+  j.group_info = decode<GroupInfo>(gi_plain);
+  if (j.group_info.group_context.cipher_suite != suite.id()) {
+    throw Error(ErrorKind::protocol, "12.4.3.1", "GroupInfo cipher suite differs from Welcome's");
+  }
+  // Verify the signature on the GroupInfo object.
+  if (!j.group_info.verify(suite, signer_public_key(j.group_info.signer))) {
+    throw Error(ErrorKind::crypto, "12.4.3.1", "GroupInfo signature does not verify");
+  }
+  j.epoch = derive_epoch_from_joiner(suite, j.secrets.joiner_secret, psk,
+                                     j.group_info.group_context);
+  // Verify that the confirmation_tag [...] matches [...] MAC(confirmation_key,
+  // GroupContext.confirmed_transcript_hash)
+  Bytes expected = confirmation_tag(suite, j.epoch.confirmation_key,
+                                    j.group_info.group_context.confirmed_transcript_hash);
+  if (!constant_time_equal(expected, j.group_info.confirmation_tag)) {
+    throw Error(ErrorKind::crypto, "12.4.3.1", "GroupInfo confirmation_tag does not verify");
+  }
+  return j;
+}
+
+}  // namespace mlsref
