@@ -50,6 +50,17 @@ void verify_deserialization(const json& test_case);
 json generate_deserialization(const GenerateOptions& options);
 void verify_secret_tree(const json& test_case);
 json generate_secret_tree(const GenerateOptions& options);
+void verify_messages(const json& test_case);
+void verify_key_schedule(const json& test_case);
+json generate_key_schedule(const GenerateOptions& options);
+void verify_psk_secret(const json& test_case);
+json generate_psk_secret(const GenerateOptions& options);
+void verify_transcript_hashes(const json& test_case);
+json generate_transcript_hashes(const GenerateOptions& options);
+void verify_message_protection(const json& test_case);
+json generate_message_protection(const GenerateOptions& options);
+void verify_welcome(const json& test_case);
+json generate_welcome(const GenerateOptions& options);
 void verify_hpke(const json& test_case);
 
 }  // namespace mlsref::conformance

@@ -170,12 +170,10 @@ SecureBytes Kem::labeled_expand(ByteView prk, std::string_view label, ByteView i
 }
 
 KeyPair Kem::derive_key_pair(ByteView ikm) const {
-  // RFC 9180 §7.1.3: ikm MUST have at least Nsk bytes of entropy; we check the length.
-  if (ikm.size() < private_key_size()) {
-    throw Error(ErrorKind::protocol, "9180 7.1.3",
-                "DeriveKeyPair input of " + std::to_string(ikm.size()) +
-                    " bytes is shorter than Nsk = " + std::to_string(private_key_size()));
-  }
+  // AMBIGUITY: RFC 9180 §7.1.3 asks for ikm with at least Nsk bytes of
+  // entropy, which no length check can establish; MLS itself derives the
+  // P-521 external key pair (Nsk = 66) from a 64-byte external_secret
+  // (RFC 9420 §8.3). Any length is accepted.
   // dkp_prk = LabeledExtract("", "dkp_prk", ikm)
   SecureBytes dkp_prk = labeled_extract({}, "dkp_prk", ikm);
   if (!dh_is_nist(group_)) {

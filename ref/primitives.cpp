@@ -517,12 +517,27 @@ SecureBytes signature_generate(SignatureScheme s, Botan::RandomNumberGenerator& 
   return sk;
 }
 
+namespace {
+// AMBIGUITY: ECDSA private keys are fixed-length big-endian scalars, but some
+// IETF vectors (message-protection, P-521) drop a leading zero byte. The value
+// is the same integer, so a shorter key is accepted and left-padded.
+SecureBytes ecdsa_private_key(SignatureScheme s, ByteView sk) {
+  size_t n = signature_private_size(s);
+  if (sk.size() > n || sk.empty()) {
+    require_size(sk, n, std::string(to_string(s)) + " private key", "5.1.1");
+  }
+  SecureBytes padded(n - sk.size(), 0);
+  padded.insert(padded.end(), sk.begin(), sk.end());
+  return padded;
+}
+}  // namespace
+
 Bytes signature_public_key(SignatureScheme s, ByteView sk) {
+  if (is_ecdsa(s)) {
+    return dh_public_key(ecdsa_params(s).curve, ecdsa_private_key(s, sk));
+  }
   require_size(sk, signature_private_size(s), std::string(to_string(s)) + " private key",
                "5.1.1");
-  if (is_ecdsa(s)) {
-    return dh_public_key(ecdsa_params(s).curve, sk);
-  }
   if (s == SignatureScheme::ed25519) {
     Botan::Ed25519_PrivateKey key(SecureBytes(sk.begin(), sk.end()));
     return key.get_public_key();
@@ -532,6 +547,11 @@ Bytes signature_public_key(SignatureScheme s, ByteView sk) {
 }
 
 Bytes sign(SignatureScheme s, ByteView sk, ByteView message) {
+  SecureBytes ecdsa_sk;
+  if (is_ecdsa(s)) {
+    ecdsa_sk = ecdsa_private_key(s, sk);
+    sk = ecdsa_sk;
+  }
   require_size(sk, signature_private_size(s), std::string(to_string(s)) + " private key",
                "5.1.2");
   if (s == SignatureScheme::ed448) {
