@@ -521,10 +521,10 @@ namespace {
 // AMBIGUITY: ECDSA private keys are fixed-length big-endian scalars, but some
 // IETF vectors (message-protection, P-521) drop a leading zero byte. The value
 // is the same integer, so a shorter key is accepted and left-padded.
-SecureBytes ecdsa_private_key(SignatureScheme s, ByteView sk) {
+SecureBytes ecdsa_private_key(SignatureScheme s, ByteView sk, const std::string& section) {
   size_t n = signature_private_size(s);
   if (sk.size() > n || sk.empty()) {
-    require_size(sk, n, std::string(to_string(s)) + " private key", "5.1.1");
+    require_size(sk, n, std::string(to_string(s)) + " private key", section);
   }
   SecureBytes padded(n - sk.size(), 0);
   padded.insert(padded.end(), sk.begin(), sk.end());
@@ -534,7 +534,7 @@ SecureBytes ecdsa_private_key(SignatureScheme s, ByteView sk) {
 
 Bytes signature_public_key(SignatureScheme s, ByteView sk) {
   if (is_ecdsa(s)) {
-    return dh_public_key(ecdsa_params(s).curve, ecdsa_private_key(s, sk));
+    return dh_public_key(ecdsa_params(s).curve, ecdsa_private_key(s, sk, "5.1.1"));
   }
   require_size(sk, signature_private_size(s), std::string(to_string(s)) + " private key",
                "5.1.1");
@@ -549,7 +549,7 @@ Bytes signature_public_key(SignatureScheme s, ByteView sk) {
 Bytes sign(SignatureScheme s, ByteView sk, ByteView message) {
   SecureBytes ecdsa_sk;
   if (is_ecdsa(s)) {
-    ecdsa_sk = ecdsa_private_key(s, sk);
+    ecdsa_sk = ecdsa_private_key(s, sk, "5.1.2");
     sk = ecdsa_sk;
   }
   require_size(sk, signature_private_size(s), std::string(to_string(s)) + " private key",
