@@ -41,6 +41,15 @@ uint64_t random_below(Botan::RandomNumberGenerator& rng, uint64_t bound);
 // The suites a generator covers for the options given (Error on an unknown suite).
 std::vector<uint16_t> suites_for(const GenerateOptions& options);
 
+}  // namespace mlsref::conformance
+#include "ref/key_package.h"
+namespace mlsref::conformance {
+
+// A KeyPackage with fresh keys from `rng` and a basic credential (generators).
+KeyPackage make_key_package(const CipherSuite& suite, Botan::RandomNumberGenerator& rng,
+                            const std::string& identity, hpke::KeyPair& init,
+                            SecureBytes& signature_key);
+
 // The verifiers and generators, one pair per file in conformance/vectors/.
 void verify_tree_math(const json& test_case);
 json generate_tree_math(const GenerateOptions& options);
@@ -51,6 +60,7 @@ json generate_deserialization(const GenerateOptions& options);
 void verify_secret_tree(const json& test_case);
 json generate_secret_tree(const GenerateOptions& options);
 void verify_messages(const json& test_case);
+json generate_messages(const GenerateOptions& options);
 void verify_key_schedule(const json& test_case);
 json generate_key_schedule(const GenerateOptions& options);
 void verify_psk_secret(const json& test_case);

@@ -342,7 +342,11 @@ AuthenticatedContent unprotect_private(const CipherSuite& suite, const PrivateMe
   // The signer's key first: an unknown or blank leaf is refused before any
   // ratchet key is consumed (§6.3.2: the leaf must be non-blank).
   Bytes signer = signature_key(leaf);
-  KeyAndNonce kn = tree.get(leaf, ratchet_for(message.content_type), sd.generation);
+  // The key is taken from a copy of the ratchet, which replaces the tree's
+  // only once the message has checked out: a forged message consumes nothing.
+  HashRatchet& ratchet = tree.ratchet(leaf, ratchet_for(message.content_type));
+  HashRatchet trial = ratchet;
+  KeyAndNonce kn = trial.get(sd.generation);
   Bytes plain = aead_open(suite.info().aead, kn.key, guarded_nonce(kn.nonce, sd.reuse_guard),
                           private_content_aad(message), message.ciphertext);
 
@@ -368,6 +372,7 @@ AuthenticatedContent unprotect_private(const CipherSuite& suite, const PrivateMe
     }
   }
   verify_content(suite, signer, wire_format::mls_private_message, ac, context);
+  ratchet = std::move(trial);
   return ac;
 }
 

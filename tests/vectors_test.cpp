@@ -211,7 +211,7 @@ INSTANTIATE_TEST_SUITE_P(Types, Generated,
                          ::testing::Values("tree-math", "crypto-basics", "deserialization",
                                            "secret-tree", "key-schedule", "psk_secret",
                                            "transcript-hashes", "message-protection",
-                                           "welcome"),
+                                           "welcome", "messages"),
                          [](const auto& param_info) {
                            std::string n = param_info.param;
                            std::replace(n.begin(), n.end(), '-', '_');
