@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "conformance/check.h"
+#include "conformance/vector_type.h"
 #include "fuzz/inputs.h"
 
 namespace mlsref::conformance {
@@ -76,7 +77,68 @@ size_t write_seed_corpora(const std::filesystem::path& root, const std::filesyst
     in.ciphertext = from_hex(e.at("ciphertext").get<std::string>());
     hpke.add(encode(in));
   }
-  return codec.count() + hpke.count();
+  // The message targets, from messages.json (every 10th case), welcome.json
+  // and message-protection.json. The structure targets take the MLSMessage
+  // body, without its 4-byte version and wire_format header.
+  json messages = read_json(root / "ietf" / "messages.json");
+  json welcomes = read_json(root / "ietf" / "welcome.json");
+  json protection = read_json(root / "ietf" / "message-protection.json");
+  CorpusWriter mls(out, "fuzz_mls_message"), welcome(out, "fuzz_welcome"),
+      group_info(out, "fuzz_group_info"), key_package(out, "fuzz_key_package"),
+      unprotect(out, "fuzz_unprotect");
+  auto body = [](const Bytes& m) { return Bytes(m.begin() + std::min<size_t>(4, m.size()), m.end()); };
+  for (size_t i = 0; i < messages.size(); i += 10) {
+    const json& c = messages[i];
+    for (const char* f : {"mls_welcome", "mls_group_info", "mls_key_package",
+                          "public_message_application", "public_message_proposal",
+                          "public_message_commit", "private_message"}) {
+      mls.add(from_hex(c.at(f).get<std::string>()));
+    }
+    welcome.add(body(from_hex(c.at("mls_welcome").get<std::string>())));
+    group_info.add(body(from_hex(c.at("mls_group_info").get<std::string>())));
+    key_package.add(body(from_hex(c.at("mls_key_package").get<std::string>())));
+  }
+  for (const auto& c : welcomes) {
+    welcome.add(body(from_hex(c.at("welcome").get<std::string>())));
+    key_package.add(body(from_hex(c.at("key_package").get<std::string>())));
+  }
+  for (const auto& c : protection) {
+    for (const char* f : {"proposal_pub", "proposal_priv", "commit_pub", "commit_priv",
+                          "application_priv"}) {
+      unprotect.add(from_hex(c.at(f).get<std::string>()));
+    }
+  }
+  // Messages that do unprotect against fuzz_unprotect's fixed epoch.
+  const fuzz::FixedEpoch epoch;
+  auto rng = seeded_rng(0, "fuzz seeds");
+  SecretTree tree = epoch.fresh_tree();
+  FramedContent fc;
+  fc.group_id = epoch.context.group_id;
+  fc.epoch = epoch.context.epoch;
+  fc.sender = Sender::member(1);
+  fc.content_type = ContentType::proposal;
+  fc.proposal.body = Remove{0};
+  Bytes tag(32, 0x77);
+  unprotect.add(encode(MLSMessage{mls10, protect_public(epoch.suite, fc, epoch.signature_private_key,
+                                                        epoch.context, epoch.membership_key)}));
+  unprotect.add(encode(MLSMessage{
+      mls10, protect_private(epoch.suite, fc, epoch.signature_private_key, epoch.context, tree,
+                             epoch.sender_data_secret, *rng, {}, 8)}));
+  FramedContent commit = fc;
+  commit.content_type = ContentType::commit;
+  commit.commit.proposals.push_back(ProposalOrRef{ProposalOrRefType::proposal, fc.proposal, {}});
+  unprotect.add(encode(MLSMessage{mls10, protect_public(epoch.suite, commit,
+                                                        epoch.signature_private_key, epoch.context,
+                                                        epoch.membership_key, tag)}));
+  FramedContent app = fc;
+  app.content_type = ContentType::application;
+  app.application_data = to_bytes("hello, fuzzer");
+  SecretTree app_tree = epoch.fresh_tree();
+  unprotect.add(encode(MLSMessage{
+      mls10, protect_private(epoch.suite, app, epoch.signature_private_key, epoch.context,
+                             app_tree, epoch.sender_data_secret, *rng)}));
+  return codec.count() + hpke.count() + mls.count() + welcome.count() + group_info.count() +
+         key_package.count() + unprotect.count();
 }
 
 }  // namespace mlsref::conformance

@@ -41,3 +41,30 @@ struct HpkeOpenInput {
 };
 
 }  // namespace mlsref::fuzz
+
+#include "ref/mls_message.h"
+
+namespace mlsref::fuzz {
+
+// The fixed epoch fuzz_unprotect checks messages against: suite 1, two
+// members, every secret a constant. `mlsref seeds` protects real messages for
+// it, so the fuzzer starts from inputs that unprotect.
+struct FixedEpoch {
+  CipherSuite suite{1};
+  GroupContext context;
+  SecureBytes signature_private_key;
+  Bytes signature_public_key;
+  Bytes encryption_secret = Bytes(32, 0x11);
+  Bytes sender_data_secret = Bytes(32, 0x22);
+  Bytes membership_key = Bytes(32, 0x33);
+
+  FixedEpoch() {
+    context = GroupContext{mls10, 1, to_bytes("fuzz group"), 7, Bytes(32, 0x44), Bytes(32, 0x55),
+                           {}};
+    signature_private_key = SecureBytes(32, 0x66);
+    signature_public_key = suite.signature_public_key(signature_private_key);
+  }
+  SecretTree fresh_tree() const { return SecretTree(suite, LeafCount(2), encryption_secret); }
+};
+
+}  // namespace mlsref::fuzz
