@@ -71,6 +71,9 @@ void verify_message_protection(const json& test_case);
 json generate_message_protection(const GenerateOptions& options);
 void verify_welcome(const json& test_case);
 json generate_welcome(const GenerateOptions& options);
+void verify_tree_validation(const json& test_case);
+void verify_tree_operations(const json& test_case);
+void verify_treekem(const json& test_case);
 void verify_hpke(const json& test_case);
 
 }  // namespace mlsref::conformance

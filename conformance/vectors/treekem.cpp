@@ -1,0 +1,142 @@
+// treekem.json (../shared/vectors/ietf/FORMAT.md "TreeKEM"), RFC 9420 §7.4-§7.6.
+//
+// Verification:
+// * each `leaves_private` entry gives a private state (encryption_priv for the
+//   leaf, path secrets for parent nodes) consistent with `ratchet_tree`
+// * GroupContext: cipher_suite, group_id, epoch, confirmed_transcript_hash as
+//   given, tree_hash as updated by the UpdatePath, no extensions
+// * for each `update_paths` entry from sender i:
+//   * `update_path` is parent-hash valid relative to `ratchet_tree`
+//   * every other non-blank leaf j with private state decrypts
+//     `path_secrets[j]` and derives `commit_secret`
+//   * merging it gives root tree hash `tree_hash_after`
+//   * a new UpdatePath made by mlsref from sender i (with its signature_priv)
+//     is processed by every other such leaf to the commit secret mlsref got
+#include "conformance/vector_type.h"
+#include "ref/tree_kem.h"
+
+namespace mlsref::conformance {
+
+RatchetTree tree_field(const json& c, const std::string& name);
+
+namespace {
+
+struct LeafPrivate {
+  TreeKemPrivate state;
+  Bytes signature_priv;
+};
+
+std::map<uint32_t, LeafPrivate> private_states(const CipherSuite& suite, const json& c,
+                                               const RatchetTree& tree) {
+  std::map<uint32_t, LeafPrivate> out;
+  const json& leaves = member(c, "leaves_private");
+  for (size_t k = 0; k < leaves.size(); ++k) {
+    const json& l = leaves[k];
+    std::string at = "leaves_private[" + std::to_string(k) + "]";
+    auto index = static_cast<uint32_t>(uint_field(l, "index", UINT32_MAX));
+    LeafPrivate p;
+    p.state.leaf = LeafIndex(index);
+    Bytes enc = hex_field(l, "encryption_priv");
+    p.state.private_keys[NodeIndex(LeafIndex(index)).value] = SecureBytes(enc.begin(), enc.end());
+    p.signature_priv = hex_field(l, "signature_priv");
+    for (const auto& ps : member(l, "path_secrets")) {
+      p.state.set_path_secret(suite, NodeIndex(static_cast<uint32_t>(uint_field(ps, "node"))),
+                              hex_field(ps, "path_secret"));
+    }
+    try {
+      p.state.check_consistent(suite, tree);
+    } catch (const Error& e) {
+      throw CheckFailure(at, e.message());
+    }
+    out.emplace(index, std::move(p));
+  }
+  return out;
+}
+
+}  // namespace
+
+void verify_treekem(const json& c) {
+  auto id = static_cast<uint16_t>(uint_field(c, "cipher_suite", 0xffff));
+  CipherSuite suite(id);
+  RatchetTree tree = tree_field(c, "ratchet_tree");
+  GroupContext base{mls10, id, hex_field(c, "group_id"), uint_field(c, "epoch"), {},
+                    hex_field(c, "confirmed_transcript_hash"), {}};
+  std::map<uint32_t, LeafPrivate> leaves = private_states(suite, c, tree);
+
+  const json& paths = member(c, "update_paths");
+  for (size_t u = 0; u < paths.size(); ++u) {
+    const json& up = paths[u];
+    std::string at = "update_paths[" + std::to_string(u) + "].";
+    LeafIndex sender(static_cast<uint32_t>(uint_field(up, "sender", UINT32_MAX)));
+    UpdatePath path;
+    try {
+      path = decode<UpdatePath>(hex_field(up, "update_path"));
+    } catch (const Error& e) {
+      throw CheckFailure(at + "update_path", "does not decode: " + e.message());
+    }
+    Bytes commit_secret = hex_field(up, "commit_secret");
+    const json& expected_secrets = member(up, "path_secrets");
+    {
+      RatchetTree merged = tree;
+      try {
+        merge_update_path(suite, merged, sender, path, base.group_id);
+      } catch (const Error& e) {
+        throw CheckFailure(at + "update_path", e.message());
+      }
+      expect_bytes(at + "tree_hash_after", hex_field(up, "tree_hash_after"),
+                   merged.root_tree_hash(suite));
+    }
+    for (auto& [j, leaf] : leaves) {
+      if (j == sender.value || !tree.has_leaf(LeafIndex(j))) {
+        continue;
+      }
+      std::string who = at + "path_secrets[" + std::to_string(j) + "]";
+      RatchetTree t = tree;
+      GroupContext ctx = base;
+      TreeKemPrivate me = leaf.state;
+      ProcessedPath got;
+      try {
+        got = process_update_path(suite, t, sender, path, ctx, me, {});
+      } catch (const Error& e) {
+        throw CheckFailure(who, "processing fails: " + e.message());
+      }
+      if (j >= expected_secrets.size() || !expected_secrets[j].is_string()) {
+        malformed(who, "missing");
+      }
+      expect_bytes(who, from_hex(expected_secrets[j].get<std::string>()), got.path_secret);
+      expect_bytes(at + "commit_secret (leaf " + std::to_string(j) + ")", commit_secret,
+                   got.commit_secret);
+    }
+    // The creating side: mlsref's own UpdatePath from the same sender.
+    auto sender_private = leaves.find(sender.value);
+    if (sender_private == leaves.end()) {
+      malformed(at + "sender", "no leaves_private entry for the sender");
+    }
+    RatchetTree created_tree = tree;
+    GroupContext created_ctx = base;
+    CreatedPath created =
+        create_update_path(suite, created_tree, sender, sender_private->second.signature_priv,
+                           created_ctx, {}, system_rng());
+    for (auto& [j, leaf] : leaves) {
+      if (j == sender.value || !tree.has_leaf(LeafIndex(j))) {
+        continue;
+      }
+      RatchetTree t = tree;
+      GroupContext ctx = base;
+      TreeKemPrivate me = leaf.state;
+      ProcessedPath got;
+      try {
+        got = process_update_path(suite, t, sender, created.update_path, ctx, me, {});
+      } catch (const Error& e) {
+        throw CheckFailure(at + "new_update_path (leaf " + std::to_string(j) + ")",
+                           "processing mlsref's UpdatePath fails: " + e.message());
+      }
+      expect_bytes(at + "new_commit_secret (leaf " + std::to_string(j) + ")",
+                   created.commit_secret, got.commit_secret);
+      expect_bytes(at + "new tree hash (leaf " + std::to_string(j) + ")",
+                   created_tree.root_tree_hash(suite), t.root_tree_hash(suite));
+    }
+  }
+}
+
+}  // namespace mlsref::conformance

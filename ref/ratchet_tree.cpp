@@ -1,0 +1,395 @@
+// RFC 9420 §4.1 ratchet tree concepts, §7.3, §7.7-§7.9, §12.1.1-§12.1.3, §12.4.3.3
+#include "ratchet_tree.h"
+
+#include <algorithm>
+#include <bit>
+#include <map>
+
+#include "registries.h"
+
+namespace mlsref {
+
+namespace {
+[[noreturn]] void tree_error(const std::string& section, const std::string& message) {
+  throw Error(ErrorKind::protocol, section, message);
+}
+std::string node_name(NodeIndex n) { return "node " + std::to_string(n.value); }
+std::string leaf_name(LeafIndex l) { return "leaf " + std::to_string(l.value); }
+}  // namespace
+
+RatchetTree::RatchetTree(LeafNode first) {
+  nodes_.push_back(Node{NodeType::leaf, std::move(first), {}});
+}
+
+RatchetTree RatchetTree::from_nodes(RatchetTreeNodes nodes) {
+  if (nodes.empty()) {
+    tree_error("12.4.3.3", "ratchet_tree is empty");
+  }
+  // RFC 9420 §12.4.3.3
+  //    The receiver MUST check that the last node in `ratchet_tree` is non-blank
+  if (!nodes.back().has_value()) {
+    tree_error("12.4.3.3", "the last node of ratchet_tree is blank");
+  }
+  if (nodes.size() > 2 * uint64_t{kMaxLeaves} - 1) {
+    tree_error("12.4.3.3", "ratchet_tree has too many nodes");
+  }
+  if (nodes.size() % 2 == 0) {
+    tree_error("12.4.3.3", "ratchet_tree ends with a parent node position (" +
+                               std::to_string(nodes.size()) + " nodes)");
+  }
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    if (nodes[i] && (nodes[i]->node_type == NodeType::leaf) != (i % 2 == 0)) {
+      tree_error("12.4.3.3", node_name(NodeIndex(static_cast<uint32_t>(i))) + " is a " +
+                                 (i % 2 == 0 ? "parent node in a leaf position"
+                                             : "leaf node in a parent position"));
+    }
+  }
+  // ... and then extend the tree to the right until it has a length of the
+  // form 2^(d+1) - 1
+  uint64_t leaves = std::bit_ceil((nodes.size() + 1) / 2);
+  nodes.resize(2 * leaves - 1);
+  RatchetTree t;
+  t.nodes_ = std::move(nodes);
+  return t;
+}
+
+RatchetTreeNodes RatchetTree::to_nodes() const {
+  RatchetTreeNodes out = nodes_;
+  while (!out.empty() && !out.back().has_value()) {
+    out.pop_back();
+  }
+  return out;
+}
+
+bool RatchetTree::has_leaf(LeafIndex l) const {
+  return l.value < leaf_count().value && !blank(NodeIndex(l));
+}
+
+const LeafNode& RatchetTree::leaf(LeafIndex l) const {
+  if (!has_leaf(l)) {
+    tree_error("7", leaf_name(l) + " is blank or outside the tree");
+  }
+  return nodes_[NodeIndex(l).value]->leaf_node;
+}
+
+const ParentNode& RatchetTree::parent(NodeIndex n) const {
+  if (n.value >= nodes_.size() || blank(n) || tree_math::is_leaf(n)) {
+    tree_error("7", node_name(n) + " is not a non-blank parent node");
+  }
+  return nodes_[n.value]->parent_node;
+}
+
+const HPKEPublicKey& RatchetTree::encryption_key(NodeIndex n) const {
+  if (tree_math::is_leaf(n)) {
+    return leaf(tree_math::to_leaf(n)).encryption_key;
+  }
+  return parent(n).encryption_key;
+}
+
+std::vector<NodeIndex> RatchetTree::resolution(NodeIndex n) const {
+  // RFC 9420 §4.1.1
+  if (!blank(n)) {
+    // The resolution of a non-blank node comprises the node itself, followed
+    // by its list of unmerged leaves, if any.
+    std::vector<NodeIndex> r{n};
+    if (!tree_math::is_leaf(n)) {
+      for (uint32_t l : nodes_[n.value]->parent_node.unmerged_leaves) {
+        r.push_back(NodeIndex(LeafIndex(l)));
+      }
+    }
+    return r;
+  }
+  if (tree_math::is_leaf(n)) {
+    return {};  // The resolution of a blank leaf node is the empty list.
+  }
+  // ... of a blank intermediate node: left's resolution, then right's.
+  std::vector<NodeIndex> r = resolution(tree_math::left(n));
+  std::vector<NodeIndex> right = resolution(tree_math::right(n));
+  r.insert(r.end(), right.begin(), right.end());
+  return r;
+}
+
+std::vector<NodeIndex> RatchetTree::filtered_direct_path(LeafIndex l) const {
+  // RFC 9420 §4.1.2: the direct path, minus each node whose child on the
+  // copath has an empty resolution.
+  LeafCount n = leaf_count();
+  std::vector<NodeIndex> dp = tree_math::direct_path(NodeIndex(l), n);
+  std::vector<NodeIndex> cp = tree_math::copath(NodeIndex(l), n);
+  std::vector<NodeIndex> out;
+  for (size_t i = 0; i < dp.size(); ++i) {
+    if (!resolution(cp[i]).empty()) {
+      out.push_back(dp[i]);
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- §7.8 tree hashes
+
+Bytes RatchetTree::tree_hash_excluding(const CipherSuite& suite, NodeIndex n,
+                                       const std::set<uint32_t>& excluded) const {
+  Writer w;
+  if (tree_math::is_leaf(n)) {
+    // struct { uint32 leaf_index; optional<LeafNode> leaf_node; } LeafNodeHashInput;
+    uint32_t index = tree_math::to_leaf(n).value;
+    encode_into(w, NodeType::leaf);
+    encode_into(w, index);
+    std::optional<LeafNode> leaf;
+    if (!blank(n) && !excluded.count(index)) {
+      leaf = nodes_[n.value]->leaf_node;
+    }
+    encode_into(w, leaf);
+  } else {
+    // struct { optional<ParentNode> parent_node; opaque left_hash<V>;
+    //          opaque right_hash<V>; } ParentNodeHashInput;
+    encode_into(w, NodeType::parent);
+    std::optional<ParentNode> parent;
+    if (!blank(n)) {
+      parent = nodes_[n.value]->parent_node;
+      auto& u = parent->unmerged_leaves;
+      u.erase(std::remove_if(u.begin(), u.end(), [&](uint32_t l) { return excluded.count(l); }),
+              u.end());
+    }
+    encode_into(w, parent);
+    encode_into(w, tree_hash_excluding(suite, tree_math::left(n), excluded));
+    encode_into(w, tree_hash_excluding(suite, tree_math::right(n), excluded));
+  }
+  return suite.hash(w.bytes());
+}
+
+Bytes RatchetTree::tree_hash(const CipherSuite& suite, NodeIndex n) const {
+  return tree_hash_excluding(suite, n, {});
+}
+
+Bytes RatchetTree::root_tree_hash(const CipherSuite& suite) const {
+  return tree_hash(suite, tree_math::root(leaf_count()));
+}
+
+// ---------------------------------------------------------------- §7.9 parent hashes
+
+Bytes RatchetTree::parent_hash(const CipherSuite& suite, NodeIndex p, NodeIndex s) const {
+  const ParentNode& pn = parent(p);
+  // original_sibling_tree_hash: the tree hash of S with each leaf in
+  // P.unmerged_leaves blanked and removed from every unmerged_leaves set.
+  std::set<uint32_t> excluded(pn.unmerged_leaves.begin(), pn.unmerged_leaves.end());
+  // struct { HPKEPublicKey encryption_key; opaque parent_hash<V>;
+  //          opaque original_sibling_tree_hash<V>; } ParentHashInput;
+  Writer w;
+  encode_into(w, pn.encryption_key);
+  encode_into(w, pn.parent_hash);
+  encode_into(w, tree_hash_excluding(suite, s, excluded));
+  return suite.hash(w.bytes());
+}
+
+void RatchetTree::verify_parent_hashes(const CipherSuite& suite) const {
+  for (uint32_t i = 1; i < nodes_.size(); i += 2) {
+    NodeIndex p(i);
+    if (blank(p)) {
+      continue;
+    }
+    const ParentNode& pn = nodes_[i]->parent_node;
+    size_t valid = 0;
+    for (bool left_side : {true, false}) {
+      NodeIndex c = left_side ? tree_math::left(p) : tree_math::right(p);
+      NodeIndex s = left_side ? tree_math::right(p) : tree_math::left(p);
+      Bytes expected = parent_hash(suite, p, s);
+      std::vector<NodeIndex> res = resolution(c);
+      // P's unmerged leaves inside C's subtree.
+      std::set<uint32_t> unmerged_in_c;
+      for (uint32_t l : pn.unmerged_leaves) {
+        if (tree_math::is_ancestor(c, NodeIndex(LeafIndex(l)))) {
+          unmerged_in_c.insert(NodeIndex(LeafIndex(l)).value);
+        }
+      }
+      for (NodeIndex d : res) {
+        const Node& dn = *nodes_[d.value];
+        const Bytes* d_hash = nullptr;
+        if (dn.node_type == NodeType::parent) {
+          d_hash = &dn.parent_node.parent_hash;
+        } else if (dn.leaf_node.leaf_node_source == LeafNodeSource::commit) {
+          d_hash = &dn.leaf_node.parent_hash;
+        }
+        if (d_hash == nullptr || *d_hash != expected) {
+          continue;
+        }
+        // D is in the resolution of C, and the intersection of P's
+        // unmerged_leaves with the subtree under C is equal to the resolution
+        // of C with D removed.
+        std::set<uint32_t> rest;
+        for (NodeIndex x : res) {
+          if (x != d) {
+            rest.insert(x.value);
+          }
+        }
+        if (rest == unmerged_in_c) {
+          ++valid;
+        }
+      }
+    }
+    // RFC 9420 §7.9.2
+    //    [...] verifying that there is exactly one descendant of each non-blank
+    //    parent node for which the parent node is parent-hash valid.
+    if (valid != 1) {
+      tree_error("7.9.2", node_name(p) + " is not parent-hash valid (" + std::to_string(valid) +
+                              " descendants link to it, need exactly one)");
+    }
+  }
+}
+
+Bytes set_path_parent_hashes(const CipherSuite& suite, RatchetTree& tree, LeafIndex leaf,
+                             const std::vector<NodeIndex>& fdp) {
+  // Computed from root to leaf; the root's parent_hash is empty.
+  Bytes above;
+  for (size_t i = fdp.size(); i-- > 0;) {
+    Node n = *tree.node(fdp[i]);
+    n.parent_node.parent_hash = above;
+    tree.set_node(fdp[i], n);
+    // The child of fdp[i] toward the leaf, and the other (copath) child.
+    NodeIndex toward = i == 0 ? NodeIndex(leaf) : fdp[i - 1];
+    NodeIndex c = tree_math::is_ancestor(tree_math::left(fdp[i]), toward)
+                      ? tree_math::left(fdp[i])
+                      : tree_math::right(fdp[i]);
+    NodeIndex s = c == tree_math::left(fdp[i]) ? tree_math::right(fdp[i])
+                                                : tree_math::left(fdp[i]);
+    above = tree.parent_hash(suite, fdp[i], s);
+  }
+  return above;
+}
+
+// ---------------------------------------------------------------- §7.3 leaf validation
+
+void RatchetTree::verify_leaves(const CipherSuite& suite, ByteView group_id) const {
+  std::map<Bytes, uint32_t> encryption_keys, signature_keys;
+  std::vector<LeafIndex> members;
+  for (uint32_t i = 0; i < leaf_count().value; ++i) {
+    if (has_leaf(LeafIndex(i))) {
+      members.push_back(LeafIndex(i));
+    }
+  }
+  for (uint32_t i = 1; i < nodes_.size(); i += 2) {
+    if (!blank(NodeIndex(i))) {
+      const Bytes& k = nodes_[i]->parent_node.encryption_key;
+      if (!encryption_keys.emplace(k, i).second) {
+        tree_error("7.3", node_name(NodeIndex(i)) + " repeats an encryption_key");
+      }
+    }
+  }
+  for (LeafIndex l : members) {
+    const LeafNode& ln = leaf(l);
+    // Verify that the signature on the LeafNode is valid using signature_key.
+    if (!ln.verify(suite, group_id, l.value)) {
+      throw Error(ErrorKind::crypto, "7.3", leaf_name(l) + " signature does not verify");
+    }
+    // Verify that the following fields are unique among the members of the
+    // group: signature_key, encryption_key
+    if (!signature_keys.emplace(ln.signature_key, l.value).second) {
+      tree_error("7.3", leaf_name(l) + " repeats a signature_key");
+    }
+    if (!encryption_keys.emplace(ln.encryption_key, l.value).second) {
+      tree_error("7.3", leaf_name(l) + " repeats an encryption_key");
+    }
+    // Verify that the extensions in the LeafNode are supported [...]
+    // AMBIGUITY: §7.2 says default extension types MUST NOT be listed in
+    // capabilities; we take them as supported without being listed.
+    for (const auto& ext : ln.extensions) {
+      bool is_default = false;
+      for (const auto& row : extension_type_registry()) {
+        is_default |= row.value == ext.extension_type && row.is_default;
+      }
+      const auto& listed = ln.capabilities.extensions;
+      if (!is_default &&
+          std::find(listed.begin(), listed.end(), ext.extension_type) == listed.end()) {
+        tree_error("7.3", leaf_name(l) + " carries extension " +
+                              std::to_string(ext.extension_type) +
+                              " that its capabilities do not list");
+      }
+    }
+    // Verify that the credential type is supported by all members of the group
+    for (LeafIndex other : members) {
+      const auto& creds = leaf(other).capabilities.credentials;
+      if (std::find(creds.begin(), creds.end(), ln.credential.credential_type) == creds.end()) {
+        tree_error("7.3", leaf_name(l) + " credential type " +
+                              std::to_string(ln.credential.credential_type) + " is not supported by " +
+                              leaf_name(other));
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- §7.7, §12.1 evolution
+
+void RatchetTree::set_node(NodeIndex n, std::optional<Node> node) {
+  nodes_.at(n.value) = std::move(node);
+}
+
+void RatchetTree::blank_direct_path(LeafIndex l) {
+  for (NodeIndex p : tree_math::direct_path(NodeIndex(l), leaf_count())) {
+    nodes_[p.value].reset();
+  }
+}
+
+LeafIndex RatchetTree::add_leaf(LeafNode leaf_node) {
+  uint32_t n = leaf_count().value;
+  uint32_t index = 0;
+  while (index < n && !blank(NodeIndex(LeafIndex(index)))) {
+    ++index;
+  }
+  if (nodes_.empty()) {
+    nodes_.resize(1);
+  } else if (index == n) {
+    // Extend: a new blank root whose left subtree is the existing tree.
+    if (n >= kMaxLeaves) {
+      tree_error("7.7", "the tree cannot grow past 2^31 leaves");
+    }
+    nodes_.resize(2 * (2 * uint64_t{n}) - 1);
+  }
+  LeafIndex l(index);
+  // For each non-blank intermediate node along the path from the leaf L to
+  // the root, add L's leaf index to the unmerged_leaves list for the node.
+  for (NodeIndex p : tree_math::direct_path(NodeIndex(l), leaf_count())) {
+    if (!blank(p)) {
+      nodes_[p.value]->parent_node.unmerged_leaves.push_back(l.value);
+    }
+  }
+  nodes_[NodeIndex(l).value] = Node{NodeType::leaf, std::move(leaf_node), {}};
+  return l;
+}
+
+void RatchetTree::update_leaf(LeafIndex l, LeafNode leaf_node) {
+  if (!has_leaf(l)) {
+    tree_error("12.1.2", "Update for " + leaf_name(l) + ", which is blank");
+  }
+  // Replace the sender's LeafNode [...]; blank the intermediate nodes along
+  // the path from the sender's leaf to the root.
+  nodes_[NodeIndex(l).value] = Node{NodeType::leaf, std::move(leaf_node), {}};
+  blank_direct_path(l);
+}
+
+void RatchetTree::remove_leaf(LeafIndex l) {
+  // A Remove proposal is invalid if the removed field does not identify a
+  // non-blank leaf node.
+  if (!has_leaf(l)) {
+    tree_error("12.1.3", "Remove of " + leaf_name(l) + ", which is blank or outside the tree");
+  }
+  nodes_[NodeIndex(l).value].reset();
+  blank_direct_path(l);
+  truncate();
+}
+
+void RatchetTree::truncate() {
+  // Remove the right subtree until there is at least one non-blank leaf node
+  // in the right subtree.
+  while (leaf_count().value > 1) {
+    uint32_t half = leaf_count().value / 2;
+    bool right_blank = true;
+    for (uint32_t i = half; i < leaf_count().value && right_blank; ++i) {
+      right_blank = blank(NodeIndex(LeafIndex(i)));
+    }
+    if (!right_blank) {
+      break;
+    }
+    nodes_.resize(2 * half - 1);
+  }
+}
+
+}  // namespace mlsref

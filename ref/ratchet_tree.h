@@ -1,0 +1,83 @@
+// RFC 9420 §4.1.1 Resolution, §4.1.2 Filtered Direct Path, §7.3 Leaf Node
+// Validation, §7.7 Adding and Removing Leaves, §7.8 Tree Hashes, §7.9 Parent
+// Hashes (§7.9.2 Verifying Parent Hashes), §12.1.1-§12.1.3 applying Add,
+// Update and Remove to the tree, §12.4.3.3 the ratchet_tree extension.
+#pragma once
+
+#include <set>
+
+#include "leaf_node.h"
+#include "tree_math.h"
+
+namespace mlsref {
+
+class RatchetTree {
+ public:
+  RatchetTree() = default;
+  // A one-member tree.
+  explicit RatchetTree(LeafNode first);
+
+  // §12.4.3.3: the last node must be non-blank; the tree is padded with
+  // blanks to 2^(d+1) - 1 nodes. Node types must match their positions
+  // (leaves at even indices). Error{protocol} otherwise.
+  static RatchetTree from_nodes(RatchetTreeNodes nodes);
+  // The extension form, without trailing blank nodes.
+  RatchetTreeNodes to_nodes() const;
+
+  LeafCount leaf_count() const { return LeafCount(static_cast<uint32_t>((nodes_.size() + 1) / 2)); }
+  uint32_t node_count() const { return static_cast<uint32_t>(nodes_.size()); }
+  bool blank(NodeIndex n) const { return !nodes_.at(n.value).has_value(); }
+  const std::optional<Node>& node(NodeIndex n) const { return nodes_.at(n.value); }
+  // Error{protocol, "7"} for a blank or absent leaf.
+  const LeafNode& leaf(LeafIndex l) const;
+  const ParentNode& parent(NodeIndex n) const;
+  bool has_leaf(LeafIndex l) const;
+  // The encryption key of a non-blank node.
+  const HPKEPublicKey& encryption_key(NodeIndex n) const;
+
+  // §4.1.1 resolution of a node (node indices).
+  std::vector<NodeIndex> resolution(NodeIndex n) const;
+  // §4.1.2 filtered direct path of a leaf.
+  std::vector<NodeIndex> filtered_direct_path(LeafIndex l) const;
+
+  // §7.8 tree hash of a node, and of the root.
+  Bytes tree_hash(const CipherSuite& suite, NodeIndex n) const;
+  Bytes root_tree_hash(const CipherSuite& suite) const;
+  // §7.9 parent hash of non-blank parent P with copath child S: the hash of
+  // ParentHashInput {P.encryption_key, P.parent_hash, original_sibling_tree_hash}.
+  Bytes parent_hash(const CipherSuite& suite, NodeIndex p, NodeIndex s) const;
+  // §7.9.2: every non-blank parent node is parent-hash valid, each through
+  // exactly one descendant. Error{protocol, "7.9.2"} naming the node otherwise.
+  void verify_parent_hashes(const CipherSuite& suite) const;
+  // §7.3 for every leaf of a tree being joined: signatures (group_id and leaf
+  // index as context where the source needs them), unique encryption and
+  // signature keys, extensions covered by capabilities, credential types
+  // supported by every member. Error naming the leaf and the rule.
+  void verify_leaves(const CipherSuite& suite, ByteView group_id) const;
+
+  // §12.1.1 / §7.7: leftmost blank leaf, else extend; the new leaf's index is
+  // added to the unmerged_leaves of each non-blank parent above it.
+  LeafIndex add_leaf(LeafNode leaf);
+  // §12.1.2: replace the leaf and blank its direct path.
+  void update_leaf(LeafIndex l, LeafNode leaf);
+  // §12.1.3: blank the leaf and its direct path, then truncate.
+  void remove_leaf(LeafIndex l);
+  // Blank every node on the direct path of a leaf (§7.5, §12.1.2).
+  void blank_direct_path(LeafIndex l);
+  void set_node(NodeIndex n, std::optional<Node> node);
+
+ private:
+  Bytes tree_hash_excluding(const CipherSuite& suite, NodeIndex n,
+                            const std::set<uint32_t>& excluded) const;
+  void truncate();
+
+  std::vector<std::optional<Node>> nodes_;  // always 2^(d+1) - 1 entries
+};
+
+// Parent hashes along a filtered direct path, root first (§7.9): for path
+// nodes p_0..p_k (leaf side first), sets p_i.parent_hash and returns the
+// parent hash the leaf must carry. The path's parent nodes must be non-blank.
+Bytes set_path_parent_hashes(const CipherSuite& suite, RatchetTree& tree, LeafIndex leaf,
+                             const std::vector<NodeIndex>& filtered_direct_path);
+
+}  // namespace mlsref

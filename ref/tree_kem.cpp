@@ -1,0 +1,237 @@
+// RFC 9420 §7.4-§7.6 TreeKEM
+#include "tree_kem.h"
+
+#include "registries.h"
+
+namespace mlsref {
+
+SecureBytes next_path_secret(const CipherSuite& suite, ByteView path_secret) {
+  return suite.derive_secret(path_secret, "path");
+}
+
+hpke::KeyPair node_key_pair(const CipherSuite& suite, ByteView path_secret) {
+  SecureBytes node_secret = suite.derive_secret(path_secret, "node");
+  return suite.derive_key_pair(node_secret);
+}
+
+void TreeKemPrivate::set_path_secret(const CipherSuite& suite, NodeIndex node,
+                                     ByteView path_secret) {
+  private_keys[node.value] = node_key_pair(suite, path_secret).private_key;
+}
+
+void TreeKemPrivate::check_consistent(const CipherSuite& suite, const RatchetTree& tree) const {
+  for (const auto& [index, sk] : private_keys) {
+    NodeIndex n(index);
+    if (n.value >= tree.node_count() || tree.blank(n)) {
+      throw Error(ErrorKind::protocol, "4.1",
+                  "private key held for node " + std::to_string(index) + ", which is blank");
+    }
+    if (suite.hpke().kem().key_pair(sk).public_key != tree.encryption_key(n)) {
+      throw Error(ErrorKind::protocol, "4.1",
+                  "private key for node " + std::to_string(index) +
+                      " does not match the tree's public key");
+    }
+  }
+}
+
+namespace {
+
+// The copath child of fdp node `p` for the path from `leaf`.
+NodeIndex copath_child(NodeIndex p, LeafIndex leaf) {
+  NodeIndex l = tree_math::left(p);
+  return tree_math::is_ancestor(l, NodeIndex(leaf)) ? tree_math::right(p) : l;
+}
+
+std::vector<NodeIndex> resolution_without(const RatchetTree& tree, NodeIndex n,
+                                          const std::set<uint32_t>& excluded) {
+  std::vector<NodeIndex> r;
+  for (NodeIndex x : tree.resolution(n)) {
+    if (!(tree_math::is_leaf(x) && excluded.count(tree_math::to_leaf(x).value))) {
+      r.push_back(x);
+    }
+  }
+  return r;
+}
+
+// The shared merge of §7.5: returns the filtered direct path it set.
+std::vector<NodeIndex> merge(const CipherSuite& suite, RatchetTree& tree, LeafIndex sender,
+                             const UpdatePath& path, ByteView group_id) {
+  if (!tree.has_leaf(sender)) {
+    throw Error(ErrorKind::protocol, "7.5", "UpdatePath from blank leaf " +
+                                               std::to_string(sender.value));
+  }
+  const LeafNode& leaf = path.leaf_node;
+  // If the LeafNode appears in the leaf_node value of the UpdatePath in a
+  // Commit, verify that leaf_node_source is set to commit.
+  if (leaf.leaf_node_source != LeafNodeSource::commit) {
+    throw Error(ErrorKind::protocol, "7.3", "UpdatePath leaf_node_source is not commit");
+  }
+  if (!leaf.verify(suite, group_id, sender.value)) {
+    throw Error(ErrorKind::crypto, "7.3", "UpdatePath leaf_node signature does not verify");
+  }
+  // 1. Blank all nodes on the direct path of the sender's leaf.
+  tree.blank_direct_path(sender);
+  std::vector<NodeIndex> fdp = tree.filtered_direct_path(sender);
+  if (path.nodes.size() != fdp.size()) {
+    throw Error(ErrorKind::protocol, "7.6",
+                "UpdatePath has " + std::to_string(path.nodes.size()) +
+                    " nodes, the filtered direct path " + std::to_string(fdp.size()));
+  }
+  // 2. For all nodes on the filtered direct path of the sender's leaf, set
+  //    the public key to the public key in the UpdatePath and the list of
+  //    unmerged leaves to the empty list.
+  for (size_t i = 0; i < fdp.size(); ++i) {
+    tree.set_node(fdp[i], Node{NodeType::parent, {},
+                               ParentNode{path.nodes[i].encryption_key, {}, {}}});
+  }
+  // 3. Compute parent hashes [...] and verify that the parent_hash field of
+  //    the leaf node matches the parent hash for the first node in its
+  //    filtered direct path.
+  Bytes expected = set_path_parent_hashes(suite, tree, sender, fdp);
+  if (leaf.parent_hash != expected) {
+    throw Error(ErrorKind::protocol, "7.9.2",
+                "UpdatePath leaf_node parent_hash does not match the path");
+  }
+  tree.set_node(NodeIndex(sender), Node{NodeType::leaf, leaf, {}});
+  return fdp;
+}
+
+}  // namespace
+
+void merge_update_path(const CipherSuite& suite, RatchetTree& tree, LeafIndex sender,
+                       const UpdatePath& path, ByteView group_id) {
+  RatchetTree work = tree;
+  merge(suite, work, sender, path, group_id);
+  tree = std::move(work);
+}
+
+CreatedPath create_update_path(const CipherSuite& suite, RatchetTree& tree, LeafIndex sender,
+                               ByteView signature_private_key, GroupContext& context,
+                               const std::set<uint32_t>& excluded,
+                               Botan::RandomNumberGenerator& rng) {
+  RatchetTree work = tree;
+  LeafNode leaf = work.leaf(sender);
+  CreatedPath out;
+  out.private_state.leaf = sender;
+
+  // Blank all the nodes on the direct path from the leaf to the root.
+  work.blank_direct_path(sender);
+  std::vector<NodeIndex> fdp = work.filtered_direct_path(sender);
+  // path_secret[0] is sampled at random;
+  // path_secret[n] = DeriveSecret(path_secret[n-1], "path")
+  SecureBytes secret(suite.hash_size());
+  rng.randomize(secret.data(), secret.size());
+  std::vector<hpke::KeyPair> keys;
+  for (NodeIndex n : fdp) {
+    out.path_secrets.push_back(secret);
+    keys.push_back(node_key_pair(suite, secret));
+    out.private_state.private_keys[n.value] = keys.back().private_key;
+    work.set_node(n, Node{NodeType::parent, {}, ParentNode{keys.back().public_key, {}, {}}});
+    secret = next_path_secret(suite, secret);
+  }
+  // commit_secret is path_secret[n+1], derived from the last path secret.
+  out.commit_secret = secret;
+
+  // Generate a fresh HPKE key pair for the leaf; set the leaf's source,
+  // parent hash, and re-sign it.
+  hpke::KeyPair leaf_keys = suite.generate_key_pair(rng);
+  out.private_state.private_keys[NodeIndex(sender).value] = leaf_keys.private_key;
+  leaf.encryption_key = leaf_keys.public_key;
+  leaf.leaf_node_source = LeafNodeSource::commit;
+  leaf.lifetime = {};
+  leaf.parent_hash = set_path_parent_hashes(suite, work, sender, fdp);
+  leaf.sign(suite, signature_private_key, context.group_id, sender.value);
+  work.set_node(NodeIndex(sender), Node{NodeType::leaf, leaf, {}});
+  context.tree_hash = work.root_tree_hash(suite);
+
+  // Encrypt each path secret to the resolution of the copath child, minus
+  // the leaves added in this commit.
+  out.update_path.leaf_node = leaf;
+  Bytes ctx = encode(context);
+  for (size_t i = 0; i < fdp.size(); ++i) {
+    UpdatePathNode node{keys[i].public_key, {}};
+    for (NodeIndex r : resolution_without(work, copath_child(fdp[i], sender), excluded)) {
+      node.encrypted_path_secret.push_back(suite.encrypt_with_label(
+          work.encryption_key(r), encryption_label::update_path_node, ctx, out.path_secrets[i],
+          rng));
+    }
+    out.update_path.nodes.push_back(std::move(node));
+  }
+  tree = std::move(work);
+  return out;
+}
+
+ProcessedPath process_update_path(const CipherSuite& suite, RatchetTree& tree, LeafIndex sender,
+                                  const UpdatePath& path, GroupContext& context,
+                                  TreeKemPrivate& me, const std::set<uint32_t>& excluded) {
+  if (me.leaf == sender) {
+    throw Error(ErrorKind::protocol, "7.5", "cannot process our own UpdatePath");
+  }
+  RatchetTree work = tree;
+  std::vector<NodeIndex> fdp = merge(suite, work, sender, path, context.group_id);
+  GroupContext ctx = context;
+  ctx.tree_hash = work.root_tree_hash(suite);
+
+  // 1. Identify a node in the filtered direct path for which the recipient
+  //    is in the subtree of the non-updated child.
+  size_t i = 0;
+  while (i < fdp.size() && !tree_math::is_ancestor(copath_child(fdp[i], sender), NodeIndex(me.leaf))) {
+    ++i;
+  }
+  if (i == fdp.size()) {
+    throw Error(ErrorKind::protocol, "7.5", "no node of the UpdatePath covers our leaf");
+  }
+  // 2. Identify a node in the resolution of the copath node for which the
+  //    recipient has a private key.
+  std::vector<NodeIndex> res = resolution_without(tree, copath_child(fdp[i], sender), excluded);
+  if (path.nodes[i].encrypted_path_secret.size() != res.size()) {
+    throw Error(ErrorKind::protocol, "7.6",
+                "UpdatePath node " + std::to_string(i) + " has " +
+                    std::to_string(path.nodes[i].encrypted_path_secret.size()) +
+                    " ciphertexts for a resolution of " + std::to_string(res.size()));
+  }
+  size_t k = 0;
+  while (k < res.size() && !me.private_keys.count(res[k].value)) {
+    ++k;
+  }
+  if (k == res.size()) {
+    throw Error(ErrorKind::protocol, "7.5", "we hold no private key in the copath resolution");
+  }
+  // 3. Decrypt the path secret [...] using the private key from the resolution node.
+  const HPKECiphertext& ct = path.nodes[i].encrypted_path_secret[k];
+  ProcessedPath out;
+  Bytes decrypted;
+  try {
+    decrypted = suite.decrypt_with_label(me.private_keys.at(res[k].value),
+                                         encryption_label::update_path_node, encode(ctx),
+                                         ct.kem_output, ct.ciphertext);
+  } catch (const Error& e) {
+    throw Error(ErrorKind::crypto, "7.6", "path secret does not decrypt: " + e.message());
+  }
+  out.path_secret.assign(decrypted.begin(), decrypted.end());
+  // 4-6. Derive the path secrets of the ancestors, the node key pairs, and
+  // verify the derived public keys match the UpdatePath.
+  TreeKemPrivate next = me;
+  for (NodeIndex n : tree_math::direct_path(NodeIndex(sender), work.leaf_count())) {
+    next.private_keys.erase(n.value);  // outdated keys of blanked nodes
+  }
+  SecureBytes secret = out.path_secret;
+  for (size_t j = i; j < fdp.size(); ++j) {
+    hpke::KeyPair kp = node_key_pair(suite, secret);
+    if (kp.public_key != path.nodes[j].encryption_key) {
+      throw Error(ErrorKind::protocol, "7.5",
+                  "derived public key for node " + std::to_string(fdp[j].value) +
+                      " differs from the UpdatePath's");
+    }
+    // 7. Store the derived private keys in the corresponding ratchet tree nodes.
+    next.private_keys[fdp[j].value] = kp.private_key;
+    secret = next_path_secret(suite, secret);
+  }
+  out.commit_secret = secret;
+  tree = std::move(work);
+  context = ctx;
+  me = std::move(next);
+  return out;
+}
+
+}  // namespace mlsref
