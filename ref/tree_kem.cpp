@@ -19,6 +19,17 @@ void TreeKemPrivate::set_path_secret(const CipherSuite& suite, NodeIndex node,
   private_keys[node.value] = node_key_pair(suite, path_secret).private_key;
 }
 
+void TreeKemPrivate::prune(const RatchetTree& tree) {
+  for (auto it = private_keys.begin(); it != private_keys.end();) {
+    NodeIndex n(it->first);
+    if (n.value >= tree.node_count() || tree.blank(n)) {
+      it = private_keys.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
 void TreeKemPrivate::check_consistent(const CipherSuite& suite, const RatchetTree& tree) const {
   for (const auto& [index, sk] : private_keys) {
     NodeIndex n(index);

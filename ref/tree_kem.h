@@ -18,6 +18,9 @@ struct TreeKemPrivate {
   // Sets the key of `node` from a path secret (§7.4: node_secret =
   // DeriveSecret(path_secret, "node"); KEM.DeriveKeyPair(node_secret)).
   void set_path_secret(const CipherSuite& suite, NodeIndex node, ByteView path_secret);
+  // §7.5: deletes the keys of nodes that are now blank or gone (after an
+  // Update, a Remove or a truncation).
+  void prune(const RatchetTree& tree);
   // Each key held matches a non-blank node's public key (Error{protocol, "4.1"}).
   void check_consistent(const CipherSuite& suite, const RatchetTree& tree) const;
 };
