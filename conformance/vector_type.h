@@ -72,8 +72,11 @@ json generate_message_protection(const GenerateOptions& options);
 void verify_welcome(const json& test_case);
 json generate_welcome(const GenerateOptions& options);
 void verify_tree_validation(const json& test_case);
+json generate_tree_validation(const GenerateOptions& options);
 void verify_tree_operations(const json& test_case);
+json generate_tree_operations(const GenerateOptions& options);
 void verify_treekem(const json& test_case);
+json generate_treekem(const GenerateOptions& options);
 void verify_hpke(const json& test_case);
 
 }  // namespace mlsref::conformance

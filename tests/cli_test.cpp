@@ -80,11 +80,11 @@ TEST_F(Cli, AlteredVectorFailsAndNamesTheCheck) {
 }
 
 TEST_F(Cli, UnsupportedIsNotPass) {
-  CommandResult r = mlsref("verify " + v("ietf/treekem.json"));
+  CommandResult r = mlsref("verify " + v("ietf/passive-client-random.json"));
   EXPECT_EQ(r.status, 0) << r.out;
   EXPECT_NE(last_line(r.out).find(" passed, 0 failed, "), std::string::npos);
   EXPECT_EQ(last_line(r.out).rfind("0 passed", 0), 0u) << r.out;
-  CommandResult strict = mlsref("verify --strict " + v("ietf/treekem.json"));
+  CommandResult strict = mlsref("verify --strict " + v("ietf/passive-client-random.json"));
   EXPECT_EQ(strict.status, 1) << strict.out;
 }
 
@@ -102,13 +102,13 @@ TEST_F(Cli, BadArgumentsExit2) {
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.out.find("--type"), std::string::npos) << r.out;
   EXPECT_EQ(mlsref("generate tree-math --seed -1").status, 2);
-  EXPECT_EQ(mlsref("generate treekem").status, 2);
+  EXPECT_EQ(mlsref("generate passive-client-welcome").status, 2);
 }
 
 TEST_F(Cli, Reports) {
   fs::path report = tmp_ / "r.json", junit = tmp_ / "r.xml";
   CommandResult r = mlsref("verify --report " + report.string() + " --junit " + junit.string() + " " +
-                 v("ietf/tree-math.json") + " " + v("ietf/tree-validation.json"));
+                 v("ietf/tree-math.json") + " " + v("ietf/passive-client-random.json"));
   ASSERT_EQ(r.status, 0) << r.out;
   json j = json::parse(std::ifstream(report));
   EXPECT_EQ(j["summary"]["pass"], 10);

@@ -54,3 +54,86 @@ void verify_tree_validation(const json& c) {
 }
 
 }  // namespace mlsref::conformance
+
+#include "conformance/tree_history.h"
+
+namespace mlsref::conformance {
+
+namespace {
+// get_tree(n) of FORMAT.md: leaf i commits adding leaf i + 1 (with a path).
+TreeHistory get_tree(const CipherSuite& suite, Botan::RandomNumberGenerator& rng, uint32_t n,
+                     const Bytes& group_id) {
+  TreeHistory h(suite, rng, group_id);
+  for (uint32_t i = 0; i + 1 < n; ++i) {
+    h.add(LeafIndex(i), true);
+  }
+  return h;
+}
+}  // namespace
+
+// The shapes of the upstream file, from real histories: full trees, trailing
+// blanks (truncation), internal blanks, unmerged leaves, skipped blanks in
+// parent-hash links, plus one random history per suite.
+std::vector<RatchetTree> history_trees(const CipherSuite& suite, Botan::RandomNumberGenerator& rng,
+                                       const Bytes& group_id) {
+  std::vector<RatchetTree> out;
+  for (uint32_t n : {2u, 3u, 4u, 5u, 8u}) {
+    out.push_back(get_tree(suite, rng, n, group_id).tree());
+  }
+  {
+    TreeHistory h = get_tree(suite, rng, 8, group_id);  // internal blanks
+    h.remove(LeafIndex(0), LeafIndex(2));
+    h.remove(LeafIndex(0), LeafIndex(3));
+    h.add(LeafIndex(0), true);
+    out.push_back(h.tree());
+  }
+  {
+    TreeHistory h = get_tree(suite, rng, 8, group_id);  // blanks skipped in links
+    for (uint32_t r : {1u, 2u, 3u}) {
+      h.remove(LeafIndex(0), LeafIndex(r));
+    }
+    out.push_back(h.tree());
+  }
+  {
+    TreeHistory h = get_tree(suite, rng, 7, group_id);  // unmerged leaves
+    h.add(LeafIndex(0), false);
+    h.add(LeafIndex(3), false);
+    out.push_back(h.tree());
+  }
+  {
+    TreeHistory h = get_tree(suite, rng, 5, group_id);  // updates and truncation
+    h.update(LeafIndex(1), LeafIndex(2));
+    h.remove(LeafIndex(1), LeafIndex(4));
+    h.self_update(LeafIndex(3));
+    out.push_back(h.tree());
+  }
+  return out;
+}
+
+json generate_tree_validation(const GenerateOptions& options) {
+  json out = json::array();
+  for (uint16_t id : suites_for(options)) {
+    CipherSuite suite(id);
+    auto rng = seeded_rng(options.seed, "tree-validation/" + std::to_string(id));
+    Bytes group_id = random_bytes(*rng, 16);
+    for (const RatchetTree& tree : history_trees(suite, *rng, group_id)) {
+      json resolutions = json::array(), hashes = json::array();
+      for (uint32_t i = 0; i < tree.node_count(); ++i) {
+        json r = json::array();
+        for (NodeIndex x : tree.resolution(NodeIndex(i))) {
+          r.push_back(x.value);
+        }
+        resolutions.push_back(r);
+        hashes.push_back(to_hex(tree.tree_hash(suite, NodeIndex(i))));
+      }
+      out.push_back(json{{"cipher_suite", id},
+                         {"tree", to_hex(encode(tree.to_nodes()))},
+                         {"group_id", to_hex(group_id)},
+                         {"resolutions", resolutions},
+                         {"tree_hashes", hashes}});
+    }
+  }
+  return out;
+}
+
+}  // namespace mlsref::conformance
