@@ -137,8 +137,34 @@ size_t write_seed_corpora(const std::filesystem::path& root, const std::filesyst
   unprotect.add(encode(MLSMessage{
       mls10, protect_private(epoch.suite, app, epoch.signature_private_key, epoch.context,
                              app_tree, epoch.sender_data_secret, *rng)}));
+  // fuzz_ratchet_tree: the trees of tree-validation.json (every 5th case).
+  CorpusWriter trees(out, "fuzz_ratchet_tree");
+  json validation = read_json(root / "ietf" / "tree-validation.json");
+  for (size_t i = 0; i < validation.size(); i += 5) {
+    const json& c = validation[i];
+    trees.add(encode(fuzz::RatchetTreeInput{
+        static_cast<uint16_t>(c.at("cipher_suite").get<uint64_t>()),
+        from_hex(c.at("group_id").get<std::string>()), from_hex(c.at("tree").get<std::string>())}));
+  }
+  // fuzz_update_path: UpdatePaths from treekem.json, and ones made by the
+  // fixed group's sender, which process.
+  CorpusWriter paths(out, "fuzz_update_path");
+  json treekem = read_json(root / "ietf" / "treekem.json");
+  for (size_t i = 0; i < treekem.size(); i += 10) {
+    paths.add(from_hex(treekem[i].at("update_paths").at(0).at("update_path").get<std::string>()));
+  }
+  const fuzz::FixedTreeGroup group;
+  for (int k = 0; k < 3; ++k) {
+    RatchetTree tree = group.history.tree();
+    GroupContext ctx = group.history.context();
+    paths.add(encode(create_update_path(
+                         group.suite, tree, group.sender,
+                         group.history.members().at(group.sender.value).signature_priv, ctx, {},
+                         *rng)
+                         .update_path));
+  }
   return codec.count() + hpke.count() + mls.count() + welcome.count() + group_info.count() +
-         key_package.count() + unprotect.count();
+         key_package.count() + unprotect.count() + trees.count() + paths.count();
 }
 
 }  // namespace mlsref::conformance

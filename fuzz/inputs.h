@@ -68,3 +68,40 @@ struct FixedEpoch {
 };
 
 }  // namespace mlsref::fuzz
+
+#include "conformance/tree_history.h"
+#include "conformance/vector_type.h"
+
+namespace mlsref::fuzz {
+
+// The fixed group fuzz_update_path processes UpdatePaths in: suite 1, seven
+// members built by a real history (so the tree has blanks and unmerged
+// leaves); leaf 1 sends, leaf 6 receives.
+struct FixedTreeGroup {
+  CipherSuite suite{1};
+  std::unique_ptr<Botan::RandomNumberGenerator> rng = conformance::seeded_rng(0, "fuzz tree");
+  conformance::TreeHistory history{suite, *rng, to_bytes("fuzz tree group")};
+  LeafIndex sender{1};
+  LeafIndex receiver{6};
+
+  FixedTreeGroup() {
+    for (uint32_t i = 0; i < 7; ++i) {
+      history.add(LeafIndex(i % 2), i % 3 != 0);
+    }
+    history.remove(LeafIndex(0), LeafIndex(3));
+  }
+};
+
+// fuzz_ratchet_tree's input: a cipher suite and an encoded ratchet tree.
+struct RatchetTreeInput {
+  uint16_t cipher_suite = 1;
+  Bytes group_id;
+  Bytes tree;  // optional<Node> ratchet_tree<V>, encoded
+  bool operator==(const RatchetTreeInput&) const = default;
+  static constexpr std::string_view type_name = "RatchetTreeInput";
+  static constexpr auto fields = std::tuple{field("cipher_suite", &RatchetTreeInput::cipher_suite),
+                                            field("group_id", &RatchetTreeInput::group_id),
+                                            field("tree", &RatchetTreeInput::tree)};
+};
+
+}  // namespace mlsref::fuzz

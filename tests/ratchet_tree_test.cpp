@@ -1,0 +1,91 @@
+// RFC 9420 §7 ratchet tree and TreeKEM: error kinds and sections, and the
+// atomicity of processing.
+#include "conformance/tree_history.h"
+#include "conformance/vector_type.h"
+#include "ref/tree_kem.h"
+#include "tests/test_util.h"
+
+namespace mlsref {
+namespace {
+
+struct Fixture {
+  CipherSuite suite{1};
+  std::unique_ptr<Botan::RandomNumberGenerator> rng = conformance::seeded_rng(1, "unit");
+  conformance::TreeHistory h{suite, *rng, to_bytes("g")};
+  Fixture() {
+    for (uint32_t i = 0; i < 4; ++i) {
+      h.add(LeafIndex(i), true);
+    }
+  }
+};
+
+TEST(RatchetTree, ExtensionForm) {
+  Fixture f;
+  RatchetTreeNodes nodes = f.h.tree().to_nodes();
+  EXPECT_TRUE(nodes.back().has_value());
+  RatchetTreeNodes trailing = nodes;
+  trailing.push_back(std::nullopt);
+  trailing.push_back(std::nullopt);
+  EXPECT_MLS_ERROR(RatchetTree::from_nodes(trailing), ErrorKind::protocol, "12.4.3.3");
+  RatchetTreeNodes swapped = nodes;
+  std::swap(swapped[0], swapped[1]);
+  EXPECT_MLS_ERROR(RatchetTree::from_nodes(swapped), ErrorKind::protocol, "12.4.3.3");
+  EXPECT_EQ(encode(RatchetTree::from_nodes(nodes).to_nodes()), encode(nodes));
+}
+
+TEST(RatchetTree, EvolutionErrors) {
+  Fixture f;
+  RatchetTree t = f.h.tree();
+  EXPECT_EQ(t.leaf_count().value, 8u);
+  t.remove_leaf(LeafIndex(4));
+  EXPECT_EQ(t.leaf_count().value, 4u);  // truncated: nothing right of leaf 3
+  EXPECT_MLS_ERROR(t.remove_leaf(LeafIndex(4)), ErrorKind::protocol, "12.1.3");
+  EXPECT_MLS_ERROR(t.update_leaf(LeafIndex(7), LeafNode{}), ErrorKind::protocol, "12.1.2");
+}
+
+TEST(RatchetTree, TamperedParentHashIsDetected) {
+  Fixture f;
+  RatchetTree t = f.h.tree();
+  t.verify_parent_hashes(f.suite);
+  NodeIndex root = tree_math::root(t.leaf_count());
+  Node n = *t.node(root);
+  n.parent_node.encryption_key[0] ^= 1;
+  t.set_node(root, n);
+  EXPECT_MLS_ERROR(t.verify_parent_hashes(f.suite), ErrorKind::protocol, "7.9.2");
+}
+
+TEST(TreeKem, BadUpdatePathsChangeNothing) {
+  Fixture f;
+  LeafIndex sender(1), receiver(3);
+  const auto& me = f.h.members().at(receiver.value);
+  RatchetTree creator_tree = f.h.tree();
+  GroupContext ctx = f.h.context();
+  CreatedPath created = create_update_path(f.suite, creator_tree, sender,
+                                           f.h.members().at(sender.value).signature_priv, ctx,
+                                           {}, *f.rng);
+  auto attempt = [&](const UpdatePath& path, const std::string& section) {
+    RatchetTree tree = me.tree;
+    TreeKemPrivate priv = me.priv;
+    GroupContext c = f.h.context();
+    EXPECT_MLS_ERROR(process_update_path(f.suite, tree, sender, path, c, priv, {}),
+                     ErrorKind::protocol, section);
+    EXPECT_EQ(encode(tree.to_nodes()), encode(me.tree.to_nodes()));
+    EXPECT_EQ(priv.private_keys, me.priv.private_keys);
+  };
+  UpdatePath fewer = created.update_path;
+  fewer.nodes.pop_back();
+  attempt(fewer, "7.6");
+  UpdatePath wrong_key = created.update_path;
+  wrong_key.nodes.back().encryption_key = f.suite.generate_key_pair(*f.rng).public_key;
+  attempt(wrong_key, "7.9.2");
+  // And the real one processes to the creator's commit secret and tree.
+  RatchetTree tree = me.tree;
+  TreeKemPrivate priv = me.priv;
+  GroupContext c = f.h.context();
+  ProcessedPath got = process_update_path(f.suite, tree, sender, created.update_path, c, priv, {});
+  EXPECT_EQ(got.commit_secret, created.commit_secret);
+  EXPECT_EQ(tree.root_tree_hash(f.suite), creator_tree.root_tree_hash(f.suite));
+}
+
+}  // namespace
+}  // namespace mlsref
