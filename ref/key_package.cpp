@@ -25,6 +25,28 @@ bool KeyPackage::verify(const CipherSuite& suite) const {
                                  to_be_signed(), signature);
 }
 
+void KeyPackage::validate(const CipherSuite& suite, std::optional<uint64_t> now) const {
+  // RFC 9420 §10.1
+  //    Verify that the cipher suite and protocol version of the KeyPackage
+  //    match those in the GroupContext.
+  if (cipher_suite != suite.id() || version != mls10) {
+    throw Error(ErrorKind::protocol, "10.1",
+                "KeyPackage is for suite " + std::to_string(cipher_suite) + ", version " +
+                    std::to_string(version));
+  }
+  //    Verify that the leaf_node of the KeyPackage is valid for a KeyPackage
+  leaf_node.validate(suite, LeafNodeSource::key_package, {}, 0, now);
+  //    Verify that the signature on the KeyPackage is valid
+  if (!verify(suite)) {
+    throw Error(ErrorKind::crypto, "10.1", "KeyPackage signature does not verify");
+  }
+  //    Verify that the value of leaf_node.encryption_key is different from
+  //    the value of the init_key field.
+  if (init_key == leaf_node.encryption_key) {
+    throw Error(ErrorKind::protocol, "10.1", "init_key equals leaf_node.encryption_key");
+  }
+}
+
 Bytes KeyPackage::ref(const CipherSuite& suite) const {
   return suite.ref_hash("MLS 1.0 KeyPackage Reference", encode(*this));
 }

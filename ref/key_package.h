@@ -32,6 +32,10 @@ struct KeyPackage {
   Bytes to_be_signed() const;
   void sign(const CipherSuite& suite, ByteView signature_private_key);
   bool verify(const CipherSuite& suite) const;
+  // §10.1 validation: cipher suite and version as expected, the LeafNode
+  // valid for a KeyPackage (§7.3, lifetime against `now` when given), the
+  // KeyPackage signature, and init_key != leaf_node.encryption_key.
+  void validate(const CipherSuite& suite, std::optional<uint64_t> now) const;
   // MakeKeyPackageRef(value) = RefHash("MLS 1.0 KeyPackage Reference", value)
   Bytes ref(const CipherSuite& suite) const;
 };

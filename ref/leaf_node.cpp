@@ -1,6 +1,8 @@
 // RFC 9420 §7.1 Parent Node Contents, §7.2 Leaf Node Contents, §12.4.3.3 Node
 #include "leaf_node.h"
 
+#include <algorithm>
+
 #include "registries.h"
 
 namespace mlsref {
@@ -76,6 +78,48 @@ void LeafNode::sign(const CipherSuite& suite, ByteView signature_private_key, By
 bool LeafNode::verify(const CipherSuite& suite, ByteView group_id, uint32_t leaf_index) const {
   return suite.verify_with_label(signature_key, signature_label::leaf_node_tbs,
                                  to_be_signed(group_id, leaf_index), signature);
+}
+
+void LeafNode::validate(const CipherSuite& suite, LeafNodeSource expected, ByteView group_id,
+                        uint32_t leaf_index, std::optional<uint64_t> now) const {
+  // Verify the leaf_node_source field [...]
+  if (leaf_node_source != expected) {
+    throw Error(ErrorKind::protocol, "7.3",
+                "leaf_node_source is " + std::to_string(static_cast<int>(leaf_node_source)) +
+                    ", expected " + std::to_string(static_cast<int>(expected)));
+  }
+  // Verify that the signature on the LeafNode is valid using signature_key.
+  if (!verify(suite, group_id, leaf_index)) {
+    throw Error(ErrorKind::crypto, "7.3", "LeafNode signature does not verify");
+  }
+  // Verify that the extensions in the LeafNode are supported [...]
+  for (const auto& ext : extensions) {
+    bool is_default = false;
+    for (const auto& row : extension_type_registry()) {
+      is_default |= row.value == ext.extension_type && row.is_default;
+    }
+    const auto& listed = capabilities.extensions;
+    if (!is_default &&
+        std::find(listed.begin(), listed.end(), ext.extension_type) == listed.end()) {
+      throw Error(ErrorKind::protocol, "7.3",
+                  "extension " + std::to_string(ext.extension_type) +
+                      " is not listed in the leaf's capabilities");
+    }
+  }
+  const auto& creds = capabilities.credentials;
+  if (std::find(creds.begin(), creds.end(), credential.credential_type) == creds.end()) {
+    throw Error(ErrorKind::protocol, "7.3",
+                "the leaf's own credential type " + std::to_string(credential.credential_type) +
+                    " is not in its capabilities");
+  }
+  // Verify the lifetime field [...]
+  if (leaf_node_source == LeafNodeSource::key_package && now.has_value() &&
+      (*now < lifetime.not_before || *now > lifetime.not_after)) {
+    throw Error(ErrorKind::protocol, "7.3",
+                "the current time " + std::to_string(*now) + " is outside the lifetime [" +
+                    std::to_string(lifetime.not_before) + ", " +
+                    std::to_string(lifetime.not_after) + "]");
+  }
 }
 
 void Node::encode(Writer& w) const {

@@ -117,6 +117,16 @@ struct LeafNode {
             uint32_t leaf_index = 0);
   bool verify(const CipherSuite& suite, ByteView group_id = {}, uint32_t leaf_index = 0) const;
 
+  // §7.3 checks that need only the leaf itself: the source is `expected`, the
+  // signature verifies (with group_id and leaf_index for update and commit),
+  // the extensions are listed in its capabilities (default types excepted,
+  // §7.2), its credential type is in its capabilities, and for key_package
+  // leaves `now` (seconds since the epoch, when given) is within the
+  // lifetime. Error naming the rule otherwise. The group-wide checks are
+  // RatchetTree::verify_leaves.
+  void validate(const CipherSuite& suite, LeafNodeSource expected, ByteView group_id,
+                uint32_t leaf_index, std::optional<uint64_t> now) const;
+
  private:
   void encode_content(Writer& w) const;
 };

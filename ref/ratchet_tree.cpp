@@ -276,10 +276,8 @@ void RatchetTree::verify_leaves(const CipherSuite& suite, ByteView group_id) con
   }
   for (LeafIndex l : members) {
     const LeafNode& ln = leaf(l);
-    // Verify that the signature on the LeafNode is valid using signature_key.
-    if (!ln.verify(suite, group_id, l.value)) {
-      throw Error(ErrorKind::crypto, "7.3", leaf_name(l) + " signature does not verify");
-    }
+    // The checks of the leaf on its own (signature, extensions, source).
+    ln.validate(suite, ln.leaf_node_source, group_id, l.value, std::nullopt);
     // Verify that the following fields are unique among the members of the
     // group: signature_key, encryption_key
     if (!signature_keys.emplace(ln.signature_key, l.value).second) {
@@ -287,22 +285,6 @@ void RatchetTree::verify_leaves(const CipherSuite& suite, ByteView group_id) con
     }
     if (!encryption_keys.emplace(ln.encryption_key, l.value).second) {
       tree_error("7.3", leaf_name(l) + " repeats an encryption_key");
-    }
-    // Verify that the extensions in the LeafNode are supported [...]
-    // AMBIGUITY: §7.2 says default extension types MUST NOT be listed in
-    // capabilities; we take them as supported without being listed.
-    for (const auto& ext : ln.extensions) {
-      bool is_default = false;
-      for (const auto& row : extension_type_registry()) {
-        is_default |= row.value == ext.extension_type && row.is_default;
-      }
-      const auto& listed = ln.capabilities.extensions;
-      if (!is_default &&
-          std::find(listed.begin(), listed.end(), ext.extension_type) == listed.end()) {
-        tree_error("7.3", leaf_name(l) + " carries extension " +
-                              std::to_string(ext.extension_type) +
-                              " that its capabilities do not list");
-      }
     }
     // Verify that the credential type is supported by all members of the group
     for (LeafIndex other : members) {

@@ -89,3 +89,37 @@ TEST(TreeKem, BadUpdatePathsChangeNothing) {
 
 }  // namespace
 }  // namespace mlsref
+
+namespace mlsref {
+namespace {
+
+TEST(LeafValidation, KeyPackageRules) {
+  CipherSuite suite(2);
+  auto rng = conformance::seeded_rng(2, "kp");
+  hpke::KeyPair init;
+  SecureBytes sk;
+  KeyPackage kp = conformance::make_key_package(suite, *rng, "a", init, sk);
+  kp.validate(suite, 1700000000);
+  KeyPackage expired = kp;
+  expired.leaf_node.lifetime = Lifetime{0, 10};
+  expired.leaf_node.sign(suite, sk);
+  expired.sign(suite, sk);
+  EXPECT_MLS_ERROR(expired.validate(suite, 1700000000), ErrorKind::protocol, "7.3");
+  KeyPackage same_keys = kp;
+  same_keys.init_key = kp.leaf_node.encryption_key;
+  same_keys.sign(suite, sk);
+  EXPECT_MLS_ERROR(same_keys.validate(suite, std::nullopt), ErrorKind::protocol, "10.1");
+  KeyPackage unsigned_leaf = kp;
+  unsigned_leaf.leaf_node.signature[3] ^= 1;
+  unsigned_leaf.sign(suite, sk);
+  EXPECT_MLS_ERROR(unsigned_leaf.validate(suite, std::nullopt), ErrorKind::crypto, "7.3");
+  KeyPackage extension = kp;
+  extension.leaf_node.extensions.push_back(Extension{0xff00, {}});
+  extension.leaf_node.sign(suite, sk);
+  extension.sign(suite, sk);
+  EXPECT_MLS_ERROR(extension.validate(suite, std::nullopt), ErrorKind::protocol, "7.3");
+  EXPECT_MLS_ERROR(kp.validate(CipherSuite(1), std::nullopt), ErrorKind::protocol, "10.1");
+}
+
+}  // namespace
+}  // namespace mlsref
