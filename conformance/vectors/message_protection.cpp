@@ -14,6 +14,7 @@
 //   * protecting the raw value as a PrivateMessage gives a message that
 //     unprotects the same way
 #include "conformance/vector_type.h"
+#include "conformance/vectors/fields.h"
 #include "ref/mls_message.h"
 
 namespace mlsref::conformance {
@@ -39,19 +40,6 @@ Inputs inputs_of(const json& c) {
   return in;
 }
 
-template <class T>
-T message_of(const json& c, const std::string& name) {
-  MLSMessage m;
-  try {
-    m = decode<MLSMessage>(hex_field(c, name));
-  } catch (const Error& e) {
-    throw CheckFailure(name, "does not decode: " + e.message());
-  }
-  if (!std::holds_alternative<T>(m.body)) {
-    throw CheckFailure(name, "has wire format " + std::to_string(m.wire_format()));
-  }
-  return std::get<T>(m.body);
-}
 
 // The raw content of `kind` as a FramedContent body.
 void set_body(FramedContent& fc, const std::string& kind, const json& c) {
@@ -91,7 +79,7 @@ void verify_kind(const json& c, const Inputs& in, const std::string& kind) {
   Bytes confirmation_tag;
 
   if (kind != "application") {
-    auto pub = message_of<PublicMessage>(c, kind + "_pub");
+    auto pub = message_field<PublicMessage>(c, kind + "_pub");
     AuthenticatedContent ac = checked(kind + "_pub", [&] {
       return unprotect_public(suite, pub, in.ctx, in.membership_key, in.signature_pub);
     });
@@ -115,7 +103,7 @@ void verify_kind(const json& c, const Inputs& in, const std::string& kind) {
                 "protecting application data as a PublicMessage did not fail");
   }
 
-  auto priv = message_of<PrivateMessage>(c, kind + "_priv");
+  auto priv = message_field<PrivateMessage>(c, kind + "_priv");
   SecretTree receiver(suite, LeafCount(2), in.encryption_secret);
   AuthenticatedContent ac = checked(kind + "_priv", [&] {
     return unprotect_private(suite, priv, in.ctx, receiver, in.sender_data_secret, signer);

@@ -7,12 +7,11 @@
 //   `tree_before` gives a tree that serializes to `tree_after`
 // * whose tree hash matches `tree_hash_after`
 #include "conformance/vector_type.h"
+#include "conformance/vectors/fields.h"
 #include "ref/proposals.h"
 #include "ref/ratchet_tree.h"
 
 namespace mlsref::conformance {
-
-RatchetTree tree_field(const json& c, const std::string& name);
 
 void apply_proposal(RatchetTree& tree, const Proposal& p, LeafIndex sender) {
   if (const auto* add = std::get_if<Add>(&p.body)) {

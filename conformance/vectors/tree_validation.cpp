@@ -7,6 +7,7 @@
 // * the parent hashes of `tree` verify as when joining the group
 // * the signatures on all leaves verify with `group_id` as context
 #include "conformance/vector_type.h"
+#include "conformance/vectors/fields.h"
 #include "ref/ratchet_tree.h"
 
 namespace mlsref::conformance {

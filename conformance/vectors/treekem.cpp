@@ -13,11 +13,10 @@
 //   * a new UpdatePath made by mlsref from sender i (with its signature_priv)
 //     is processed by every other such leaf to the commit secret mlsref got
 #include "conformance/vector_type.h"
+#include "conformance/vectors/fields.h"
 #include "ref/tree_kem.h"
 
 namespace mlsref::conformance {
-
-RatchetTree tree_field(const json& c, const std::string& name);
 
 namespace {
 

@@ -11,32 +11,15 @@
 //   `confirmed_transcript_hash` from the decrypted GroupContext
 // We also check that `init_priv` is the private key of the KeyPackage's init_key.
 #include "conformance/vector_type.h"
+#include "conformance/vectors/fields.h"
 #include "ref/mls_message.h"
 
 namespace mlsref::conformance {
 
-namespace {
-
-template <class T>
-T message_of(const json& c, const std::string& name) {
-  MLSMessage m;
-  try {
-    m = decode<MLSMessage>(hex_field(c, name));
-  } catch (const Error& e) {
-    throw CheckFailure(name, "does not decode: " + e.message());
-  }
-  if (!std::holds_alternative<T>(m.body)) {
-    throw CheckFailure(name, "has wire format " + std::to_string(m.wire_format()));
-  }
-  return std::get<T>(m.body);
-}
-
-}  // namespace
-
 void verify_welcome(const json& c) {
   CipherSuite suite(static_cast<uint16_t>(uint_field(c, "cipher_suite", 0xffff)));
-  auto key_package = message_of<KeyPackage>(c, "key_package");
-  auto welcome = message_of<Welcome>(c, "welcome");
+  auto key_package = message_field<KeyPackage>(c, "key_package");
+  auto welcome = message_field<Welcome>(c, "welcome");
   Bytes init_priv = hex_field(c, "init_priv");
   Bytes signer_pub = hex_field(c, "signer_pub");
   expect_bytes("init_priv (public key)", key_package.init_key,
