@@ -123,3 +123,48 @@ TEST(LeafValidation, KeyPackageRules) {
 
 }  // namespace
 }  // namespace mlsref
+
+#include "fuzz/inputs.h"
+
+namespace mlsref {
+namespace {
+
+// The fixed group of fuzz_update_path: its seeds must process, or the fuzzer
+// would start from inputs that only reach the first rejection.
+TEST(FuzzFixtures, FixedTreeGroupProcessesItsSeeds) {
+  fuzz::FixedTreeGroup group;
+  group.history.check();
+  RatchetTree tree = group.history.tree();
+  GroupContext ctx = group.history.context();
+  CreatedPath created = create_update_path(
+      group.suite, tree, group.sender,
+      group.history.members().at(group.sender.value).signature_priv, ctx, {}, *group.rng);
+  const auto& me = group.history.members().at(group.receiver.value);
+  RatchetTree t = me.tree;
+  TreeKemPrivate priv = me.priv;
+  GroupContext c = group.history.context();
+  UpdatePath path = decode<UpdatePath>(encode(created.update_path));
+  EXPECT_EQ(process_update_path(group.suite, t, group.sender, path, c, priv, {}).commit_secret,
+            created.commit_secret);
+}
+
+// The fixed epoch of fuzz_unprotect: a message protected for it unprotects.
+TEST(FuzzFixtures, FixedEpochUnprotects) {
+  const fuzz::FixedEpoch epoch;
+  FramedContent fc;
+  fc.group_id = epoch.context.group_id;
+  fc.epoch = epoch.context.epoch;
+  fc.sender = Sender::member(1);
+  fc.content_type = ContentType::application;
+  fc.application_data = {1, 2, 3};
+  SecretTree sender = epoch.fresh_tree(), receiver = epoch.fresh_tree();
+  PrivateMessage m = protect_private(epoch.suite, fc, epoch.signature_private_key, epoch.context,
+                                     sender, epoch.sender_data_secret, system_rng());
+  EXPECT_EQ(unprotect_private(epoch.suite, m, epoch.context, receiver, epoch.sender_data_secret,
+                              [&](LeafIndex) { return epoch.signature_public_key; })
+                .content,
+            fc);
+}
+
+}  // namespace
+}  // namespace mlsref
