@@ -155,10 +155,10 @@ size_t write_seed_corpora(const std::filesystem::path& root, const std::filesyst
   }
   const fuzz::FixedTreeGroup group;
   for (int k = 0; k < 3; ++k) {
-    RatchetTree tree = group.history.tree();
+    RatchetTree group_tree = group.history.tree();
     GroupContext ctx = group.history.context();
     paths.add(encode(create_update_path(
-                         group.suite, tree, group.sender,
+                         group.suite, group_tree, group.sender,
                          group.history.members().at(group.sender.value).signature_priv, ctx, {},
                          *rng)
                          .update_path));
