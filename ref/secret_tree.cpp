@@ -66,7 +66,6 @@ KeyAndNonce HashRatchet::get(uint32_t generation) {
 SecretTree::SecretTree(const CipherSuite& suite, LeafCount leaves, ByteView encryption_secret,
                        RatchetLimits limits)
     : suite_(&suite), leaves_(leaves), limits_(limits) {
-  secrets_.resize(tree_math::node_width(leaves));
   // tree_node_[root]_secret = encryption_secret
   secrets_[tree_math::root(leaves).value] =
       SecureBytes(encryption_secret.begin(), encryption_secret.end());
@@ -85,12 +84,12 @@ HashRatchet& SecretTree::ratchet(LeafIndex leaf, RatchetType type) {
     std::vector<NodeIndex> path = tree_math::direct_path(target, leaves_);
     path.insert(path.begin(), target);
     size_t k = 0;
-    while (!secrets_[path[k].value].has_value()) {
-      ++k;  // the root always has one until derived, and derived nodes pass it down
+    while (!secrets_.count(path[k].value)) {
+      ++k;  // the root has one until derived, and derived nodes pass it down
     }
     for (; k > 0; --k) {
       NodeIndex node = path[k];
-      SecureBytes& secret = *secrets_[node.value];
+      const SecureBytes& secret = secrets_.at(node.value);
       // tree_node_[left(N)]_secret = ExpandWithLabel(tree_node_[N]_secret, "tree", "left", KDF.Nh)
       // tree_node_[right(N)]_secret = ExpandWithLabel(tree_node_[N]_secret, "tree", "right", KDF.Nh)
       secrets_[tree_math::left(node).value] =
@@ -98,9 +97,9 @@ HashRatchet& SecretTree::ratchet(LeafIndex leaf, RatchetType type) {
       secrets_[tree_math::right(node).value] =
           suite_->expand_with_label(secret, "tree", to_bytes("right"), suite_->hash_size());
       // §9.2: a node's secret is deleted once its children's are derived.
-      secrets_[node.value].reset();
+      secrets_.erase(node.value);
     }
-    SecureBytes& leaf_secret = *secrets_[target.value];
+    const SecureBytes& leaf_secret = secrets_.at(target.value);
     // handshake_ratchet_secret_[N]_[0] = ExpandWithLabel(tree_node_[N]_secret, "handshake", "", KDF.Nh)
     // application_ratchet_secret_[N]_[0] = ExpandWithLabel(tree_node_[N]_secret, "application", "", KDF.Nh)
     HashRatchet handshake(*suite_, suite_->expand_with_label(leaf_secret, "handshake", {},
@@ -109,7 +108,7 @@ HashRatchet& SecretTree::ratchet(LeafIndex leaf, RatchetType type) {
     HashRatchet application(*suite_, suite_->expand_with_label(leaf_secret, "application", {},
                                                                suite_->hash_size()),
                             limits_);
-    secrets_[target.value].reset();
+    secrets_.erase(target.value);
     it = ratchets_.emplace(leaf.value, std::make_pair(std::move(handshake), std::move(application)))
              .first;
   }

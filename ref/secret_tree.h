@@ -67,8 +67,9 @@ class SecretTree {
   const CipherSuite* suite_;
   LeafCount leaves_;
   RatchetLimits limits_;
-  // tree_node_[N]_secret, present only until both children are derived (§9.2).
-  std::vector<std::optional<SecureBytes>> secrets_;
+  // tree_node_[N]_secret by node index, present only until both children are
+  // derived (§9.2). Sparse, so a large group costs only what is derived.
+  std::map<uint32_t, SecureBytes> secrets_;
   std::map<uint32_t, std::pair<HashRatchet, HashRatchet>> ratchets_;  // by leaf
 };
 
