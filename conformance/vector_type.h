@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "conformance/check.h"
+#include "ref/cipher_suite.h"
 
 namespace mlsref::conformance {
 
@@ -40,6 +41,20 @@ uint64_t random_below(Botan::RandomNumberGenerator& rng, uint64_t bound);
 
 // The suites a generator covers for the options given (Error on an unknown suite).
 std::vector<uint16_t> suites_for(const GenerateOptions& options);
+
+// The frame of a per-suite generator: calls make(suite, rng, cases) once for
+// each suite the options cover, with an RNG seeded by the seed, the type and
+// the suite, and returns the cases it appended.
+template <class F>
+json per_suite(const GenerateOptions& options, std::string_view type, F&& make) {
+  json cases = json::array();
+  for (uint16_t id : suites_for(options)) {
+    CipherSuite suite(id);
+    auto rng = seeded_rng(options.seed, std::string(type) + "/" + std::to_string(id));
+    make(suite, *rng, cases);
+  }
+  return cases;
+}
 
 }  // namespace mlsref::conformance
 #include "ref/key_package.h"

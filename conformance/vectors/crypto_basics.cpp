@@ -111,28 +111,27 @@ void verify_crypto_basics(const json& c) {
 }
 
 json generate_crypto_basics(const GenerateOptions& options) {
-  json out = json::array();
-  for (uint16_t id : suites_for(options)) {
-    CipherSuite suite(id);
-    auto rng = seeded_rng(options.seed, "crypto-basics/" + std::to_string(id));
+  return per_suite(options, "crypto-basics", [&](const CipherSuite& suite,
+                                      Botan::RandomNumberGenerator& rng, json& out) {
+    uint16_t id = suite.id();
     size_t nh = suite.hash_size();
 
-    Bytes value = random_bytes(*rng, nh);
-    Bytes secret = random_bytes(*rng, nh);
-    Bytes context = random_bytes(*rng, nh);
-    uint16_t length = static_cast<uint16_t>(1 + random_below(*rng, 2 * nh));
-    uint32_t generation = static_cast<uint32_t>(random_below(*rng, UINT32_MAX));
+    Bytes value = random_bytes(rng, nh);
+    Bytes secret = random_bytes(rng, nh);
+    Bytes context = random_bytes(rng, nh);
+    uint16_t length = static_cast<uint16_t>(1 + random_below(rng, 2 * nh));
+    uint32_t generation = static_cast<uint32_t>(random_below(rng, UINT32_MAX));
     uint16_t tree_length = static_cast<uint16_t>(suite.key_size());
 
-    SecureBytes sig_priv = suite.generate_signature_key(*rng);
-    Bytes content = random_bytes(*rng, nh);
+    SecureBytes sig_priv = suite.generate_signature_key(rng);
+    Bytes content = random_bytes(rng, nh);
     Bytes sig_pub = suite.signature_public_key(sig_priv);
 
-    hpke::KeyPair kp = suite.generate_key_pair(*rng);
-    Bytes enc_context = random_bytes(*rng, nh);
-    Bytes plaintext = random_bytes(*rng, nh);
+    hpke::KeyPair kp = suite.generate_key_pair(rng);
+    Bytes enc_context = random_bytes(rng, nh);
+    Bytes plaintext = random_bytes(rng, nh);
     HPKECiphertext ct =
-        suite.encrypt_with_label(kp.public_key, "EncryptWithLabel", enc_context, plaintext, *rng);
+        suite.encrypt_with_label(kp.public_key, "EncryptWithLabel", enc_context, plaintext, rng);
 
     out.push_back(json{
         {"cipher_suite", id},
@@ -172,8 +171,7 @@ json generate_crypto_basics(const GenerateOptions& options) {
           {"kem_output", to_hex(ct.kem_output)},
           {"ciphertext", to_hex(ct.ciphertext)}}},
     });
-  }
-  return out;
+  });
 }
 
 }  // namespace mlsref::conformance

@@ -82,21 +82,20 @@ void verify_key_schedule(const json& c) {
 }
 
 json generate_key_schedule(const GenerateOptions& options) {
-  json out = json::array();
-  for (uint16_t id : suites_for(options)) {
-    CipherSuite suite(id);
-    auto rng = seeded_rng(options.seed, "key-schedule/" + std::to_string(id));
+  return per_suite(options, "key-schedule", [&](const CipherSuite& suite,
+                                      Botan::RandomNumberGenerator& rng, json& out) {
+    uint16_t id = suite.id();
     size_t nh = suite.hash_size();
-    Bytes group_id = random_bytes(*rng, 16);
-    Bytes initial = random_bytes(*rng, nh);
+    Bytes group_id = random_bytes(rng, 16);
+    Bytes initial = random_bytes(rng, nh);
     SecureBytes init_secret(initial.begin(), initial.end());
     json epochs = json::array();
     for (uint64_t i = 0; i < 5; ++i) {
-      json e{{"tree_hash", to_hex(random_bytes(*rng, nh))},
-             {"commit_secret", to_hex(random_bytes(*rng, nh))},
+      json e{{"tree_hash", to_hex(random_bytes(rng, nh))},
+             {"commit_secret", to_hex(random_bytes(rng, nh))},
              // Every other epoch has no PSK: the all-zero vector, as upstream.
-             {"psk_secret", to_hex(i % 2 ? Bytes(nh, 0) : random_bytes(*rng, nh))},
-             {"confirmed_transcript_hash", to_hex(random_bytes(*rng, nh))}};
+             {"psk_secret", to_hex(i % 2 ? Bytes(nh, 0) : random_bytes(rng, nh))},
+             {"confirmed_transcript_hash", to_hex(random_bytes(rng, nh))}};
       GroupContext ctx = context_for(id, group_id, i, e);
       EpochSecrets s = derive_epoch(suite, init_secret, hex_field(e, "commit_secret"),
                                     hex_field(e, "psk_secret"), ctx);
@@ -106,8 +105,8 @@ json generate_key_schedule(const GenerateOptions& options) {
       }
       e["external_pub"] = to_hex(external_key_pair(suite, s.external_secret).public_key);
       // Upstream labels are strings of hex digits, used as they are.
-      std::string label = to_hex(random_bytes(*rng, nh));
-      Bytes context = random_bytes(*rng, nh);
+      std::string label = to_hex(random_bytes(rng, nh));
+      Bytes context = random_bytes(rng, nh);
       e["exporter"] = {{"label", label},
                        {"context", to_hex(context)},
                        {"length", 32},
@@ -120,8 +119,7 @@ json generate_key_schedule(const GenerateOptions& options) {
                        {"group_id", to_hex(group_id)},
                        {"initial_init_secret", to_hex(initial)},
                        {"epochs", epochs}});
-  }
-  return out;
+  });
 }
 
 }  // namespace mlsref::conformance

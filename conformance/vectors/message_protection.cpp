@@ -134,24 +134,23 @@ void verify_message_protection(const json& c) {
 }
 
 json generate_message_protection(const GenerateOptions& options) {
-  json out = json::array();
-  for (uint16_t id : suites_for(options)) {
-    CipherSuite suite(id);
-    auto rng = seeded_rng(options.seed, "message-protection/" + std::to_string(id));
+  return per_suite(options, "message-protection", [&](const CipherSuite& suite,
+                                      Botan::RandomNumberGenerator& rng, json& out) {
+    uint16_t id = suite.id();
     size_t nh = suite.hash_size();
-    GroupContext ctx{mls10, id, random_bytes(*rng, 16), random_below(*rng, 1u << 20),
-                     random_bytes(*rng, nh), random_bytes(*rng, nh), {}};
-    SecureBytes sk = suite.generate_signature_key(*rng);
-    Bytes enc = random_bytes(*rng, nh), sds = random_bytes(*rng, nh),
-          membership = random_bytes(*rng, nh), app = random_bytes(*rng, 40);
+    GroupContext ctx{mls10, id, random_bytes(rng, 16), random_below(rng, 1u << 20),
+                     random_bytes(rng, nh), random_bytes(rng, nh), {}};
+    SecureBytes sk = suite.generate_signature_key(rng);
+    Bytes enc = random_bytes(rng, nh), sds = random_bytes(rng, nh),
+          membership = random_bytes(rng, nh), app = random_bytes(rng, 40);
 
-    Proposal proposal{Remove{static_cast<uint32_t>(random_below(*rng, 4))}};
+    Proposal proposal{Remove{static_cast<uint32_t>(random_below(rng, 4))}};
     Commit commit;
     ProposalOrRef por;
     por.type = ProposalOrRefType::reference;
-    por.reference = random_bytes(*rng, nh);
+    por.reference = random_bytes(rng, nh);
     commit.proposals.push_back(por);
-    Bytes tag = random_bytes(*rng, nh);
+    Bytes tag = random_bytes(rng, nh);
 
     json v{{"cipher_suite", id},
            {"group_id", to_hex(ctx.group_id)},
@@ -180,11 +179,10 @@ json generate_message_protection(const GenerateOptions& options) {
             mls10, protect_public(suite, fc, sk, ctx, membership, ct)}));
       }
       v[k + "_priv"] = to_hex(encode(MLSMessage{
-          mls10, protect_private(suite, fc, sk, ctx, tree, sds, *rng, ct)}));
+          mls10, protect_private(suite, fc, sk, ctx, tree, sds, rng, ct)}));
     }
     out.push_back(v);
-  }
-  return out;
+  });
 }
 
 }  // namespace mlsref::conformance

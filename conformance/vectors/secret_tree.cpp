@@ -59,20 +59,19 @@ void verify_secret_tree(const json& c) {
 }
 
 json generate_secret_tree(const GenerateOptions& options) {
-  json out = json::array();
-  for (uint16_t id : suites_for(options)) {
-    CipherSuite suite(id);
-    auto rng = seeded_rng(options.seed, "secret-tree/" + std::to_string(id));
+  return per_suite(options, "secret-tree", [&](const CipherSuite& suite,
+                                      Botan::RandomNumberGenerator& rng, json& out) {
+    uint16_t id = suite.id();
     for (uint32_t n : {1u, 8u, 32u}) {
-      Bytes encryption_secret = random_bytes(*rng, suite.hash_size());
-      Bytes sender_data_secret = random_bytes(*rng, suite.hash_size());
-      Bytes ciphertext = random_bytes(*rng, 16 + random_below(*rng, 2 * suite.hash_size()));
+      Bytes encryption_secret = random_bytes(rng, suite.hash_size());
+      Bytes sender_data_secret = random_bytes(rng, suite.hash_size());
+      Bytes ciphertext = random_bytes(rng, 16 + random_below(rng, 2 * suite.hash_size()));
       SecretTree tree(suite, LeafCount(n), encryption_secret, kVectorLimits);
       json leaves = json::array();
       for (uint32_t i = 0; i < n; ++i) {
         json gens = json::array();
         // Increasing generations with gaps, as the upstream file has.
-        uint32_t g = static_cast<uint32_t>(random_below(*rng, 3));
+        uint32_t g = static_cast<uint32_t>(random_below(rng, 3));
         for (int k = 0; k < 2; ++k) {
           KeyAndNonce hs = tree.get(LeafIndex(i), RatchetType::handshake, g);
           KeyAndNonce app = tree.get(LeafIndex(i), RatchetType::application, g);
@@ -81,7 +80,7 @@ json generate_secret_tree(const GenerateOptions& options) {
                               {"handshake_nonce", to_hex(hs.nonce)},
                               {"application_key", to_hex(app.key)},
                               {"application_nonce", to_hex(app.nonce)}});
-          g += 1 + static_cast<uint32_t>(random_below(*rng, 20));
+          g += 1 + static_cast<uint32_t>(random_below(rng, 20));
         }
         leaves.push_back(gens);
       }
@@ -95,8 +94,7 @@ json generate_secret_tree(const GenerateOptions& options) {
           {"encryption_secret", to_hex(encryption_secret)},
           {"leaves", leaves}});
     }
-  }
-  return out;
+  });
 }
 
 }  // namespace mlsref::conformance

@@ -36,25 +36,24 @@ void verify_transcript_hashes(const json& c) {
 }
 
 json generate_transcript_hashes(const GenerateOptions& options) {
-  json out = json::array();
-  for (uint16_t id : suites_for(options)) {
-    CipherSuite suite(id);
-    auto rng = seeded_rng(options.seed, "transcript-hashes/" + std::to_string(id));
+  return per_suite(options, "transcript-hashes", [&](const CipherSuite& suite,
+                                      Botan::RandomNumberGenerator& rng, json& out) {
+    uint16_t id = suite.id();
     size_t nh = suite.hash_size();
-    Bytes confirmation_key = random_bytes(*rng, nh);
-    Bytes interim_before = random_bytes(*rng, nh);
+    Bytes confirmation_key = random_bytes(rng, nh);
+    Bytes interim_before = random_bytes(rng, nh);
     // A real commit: signed by a member, with a Remove proposal by value.
-    SecureBytes sk = suite.generate_signature_key(*rng);
-    GroupContext ctx{mls10, id, random_bytes(*rng, 16), random_below(*rng, 1000),
-                     random_bytes(*rng, nh), random_bytes(*rng, nh), {}};
+    SecureBytes sk = suite.generate_signature_key(rng);
+    GroupContext ctx{mls10, id, random_bytes(rng, 16), random_below(rng, 1000),
+                     random_bytes(rng, nh), random_bytes(rng, nh), {}};
     AuthenticatedContent ac;
     ac.wire_format = wire_format::mls_public_message;
     ac.content.group_id = ctx.group_id;
     ac.content.epoch = ctx.epoch;
-    ac.content.sender = Sender::member(static_cast<uint32_t>(random_below(*rng, 8)));
+    ac.content.sender = Sender::member(static_cast<uint32_t>(random_below(rng, 8)));
     ac.content.content_type = ContentType::commit;
     ProposalOrRef por;
-    por.proposal.body = Remove{static_cast<uint32_t>(random_below(*rng, 8))};
+    por.proposal.body = Remove{static_cast<uint32_t>(random_below(rng, 8))};
     ac.content.commit.proposals.push_back(por);
     ac.auth.signature = suite.sign_with_label(
         sk, "FramedContentTBS",
@@ -69,8 +68,7 @@ json generate_transcript_hashes(const GenerateOptions& options) {
         {"confirmed_transcript_hash_after", to_hex(confirmed)},
         {"interim_transcript_hash_after",
          to_hex(interim_transcript_hash(suite, confirmed, ac.auth.confirmation_tag))}});
-  }
-  return out;
+  });
 }
 
 }  // namespace mlsref::conformance

@@ -112,12 +112,11 @@ std::vector<RatchetTree> history_trees(const CipherSuite& suite, Botan::RandomNu
 }
 
 json generate_tree_validation(const GenerateOptions& options) {
-  json out = json::array();
-  for (uint16_t id : suites_for(options)) {
-    CipherSuite suite(id);
-    auto rng = seeded_rng(options.seed, "tree-validation/" + std::to_string(id));
-    Bytes group_id = random_bytes(*rng, 16);
-    for (const RatchetTree& tree : history_trees(suite, *rng, group_id)) {
+  return per_suite(options, "tree-validation", [&](const CipherSuite& suite,
+                                      Botan::RandomNumberGenerator& rng, json& out) {
+    uint16_t id = suite.id();
+    Bytes group_id = random_bytes(rng, 16);
+    for (const RatchetTree& tree : history_trees(suite, rng, group_id)) {
       json resolutions = json::array(), hashes = json::array();
       for (uint32_t i = 0; i < tree.node_count(); ++i) {
         json r = json::array();
@@ -133,8 +132,7 @@ json generate_tree_validation(const GenerateOptions& options) {
                          {"resolutions", resolutions},
                          {"tree_hashes", hashes}});
     }
-  }
-  return out;
+  });
 }
 
 }  // namespace mlsref::conformance

@@ -148,13 +148,12 @@ namespace mlsref::conformance {
 // updates), every member's private state, and an UpdatePath from up to three
 // senders, each processed by every other member.
 json generate_treekem(const GenerateOptions& options) {
-  json out = json::array();
-  for (uint16_t id : suites_for(options)) {
-    CipherSuite suite(id);
-    auto rng = seeded_rng(options.seed, "treekem/" + std::to_string(id));
-    Bytes group_id = random_bytes(*rng, 16);
+  return per_suite(options, "treekem", [&](const CipherSuite& suite,
+                                      Botan::RandomNumberGenerator& rng, json& out) {
+    uint16_t id = suite.id();
+    Bytes group_id = random_bytes(rng, 16);
     for (int shape = 0; shape < 3; ++shape) {
-      TreeHistory h(suite, *rng, group_id);
+      TreeHistory h(suite, rng, group_id);
       uint32_t n = shape == 0 ? 4 : shape == 1 ? 7 : 9;
       for (uint32_t i = 0; i + 1 < n; ++i) {
         h.add(LeafIndex(i), shape != 1 || i % 2 == 0);
@@ -187,7 +186,7 @@ json generate_treekem(const GenerateOptions& options) {
         GroupContext c = ctx;
         CreatedPath created = create_update_path(suite, tree, sender,
                                                  h.members().at(sender.value).signature_priv, c,
-                                                 {}, *rng);
+                                                 {}, rng);
         json secrets = json::array();
         for (uint32_t j = 0; j < h.tree().leaf_count().value; ++j) {
           if (j == sender.value || !h.members().count(j)) {
@@ -215,8 +214,7 @@ json generate_treekem(const GenerateOptions& options) {
                          {"leaves_private", leaves},
                          {"update_paths", paths}});
     }
-  }
-  return out;
+  });
 }
 
 }  // namespace mlsref::conformance

@@ -53,34 +53,32 @@ KeyPackage make_key_package(const CipherSuite& suite, Botan::RandomNumberGenerat
 }
 
 json generate_welcome(const GenerateOptions& options) {
-  json out = json::array();
-  for (uint16_t id : suites_for(options)) {
-    CipherSuite suite(id);
-    auto rng = seeded_rng(options.seed, "welcome/" + std::to_string(id));
+  return per_suite(options, "welcome", [&](const CipherSuite& suite,
+                                      Botan::RandomNumberGenerator& rng, json& out) {
+    uint16_t id = suite.id();
     hpke::KeyPair init;
     SecureBytes joiner_sig;
-    KeyPackage kp = make_key_package(suite, *rng, "joiner", init, joiner_sig);
-    SecureBytes signer_sk = suite.generate_signature_key(*rng);
+    KeyPackage kp = make_key_package(suite, rng, "joiner", init, joiner_sig);
+    SecureBytes signer_sk = suite.generate_signature_key(rng);
 
     size_t nh = suite.hash_size();
-    Bytes joiner = random_bytes(*rng, nh);
+    Bytes joiner = random_bytes(rng, nh);
     GroupInfo gi;
-    gi.group_context = GroupContext{mls10, id, random_bytes(*rng, 16), 1 + random_below(*rng, 9),
-                                    random_bytes(*rng, nh), random_bytes(*rng, nh), {}};
+    gi.group_context = GroupContext{mls10, id, random_bytes(rng, 16), 1 + random_below(rng, 9),
+                                    random_bytes(rng, nh), random_bytes(rng, nh), {}};
     EpochSecrets e = derive_epoch_from_joiner(suite, joiner, {}, gi.group_context);
     gi.confirmation_tag = confirmation_tag(suite, e.confirmation_key,
                                            gi.group_context.confirmed_transcript_hash);
     gi.signer = 0;
     gi.sign(suite, signer_sk);
     std::vector<WelcomeRecipient> to{{kp, std::nullopt}};
-    Welcome w = make_welcome(suite, gi, joiner, {}, to, *rng);
+    Welcome w = make_welcome(suite, gi, joiner, {}, to, rng);
     out.push_back(json{{"cipher_suite", id},
                        {"init_priv", to_hex(init.private_key)},
                        {"signer_pub", to_hex(suite.signature_public_key(signer_sk))},
                        {"key_package", to_hex(encode(MLSMessage{mls10, kp}))},
                        {"welcome", to_hex(encode(MLSMessage{mls10, w}))}});
-  }
-  return out;
+  });
 }
 
 }  // namespace mlsref::conformance
