@@ -44,8 +44,8 @@ uint64_t uint_field(const json& obj, const std::string& name, uint64_t max) {
   }
   uint64_t x = v.get<uint64_t>();
   if (x > max) {
-    malformed(name, "field \"" + name + "\" is " + std::to_string(x) + ", above " +
-                        std::to_string(max));
+    malformed(name,
+              "field \"" + name + "\" is " + std::to_string(x) + ", above " + std::to_string(max));
   }
   return x;
 }

@@ -120,8 +120,8 @@ uint64_t parse_uint(const std::string& flag, const std::string& v, uint64_t max)
     }
     return x;
   } catch (const std::logic_error&) {
-    throw UsageError(flag + " takes an unsigned integer up to " + std::to_string(max) +
-                     ", not '" + v + "'");
+    throw UsageError(flag + " takes an unsigned integer up to " + std::to_string(max) + ", not '" +
+                     v + "'");
   }
 }
 
@@ -237,8 +237,8 @@ int cmd_verify(const std::vector<std::string>& args) {
       char secs[32];
       std::snprintf(secs, sizeof secs, "%.2f", r.seconds);
       std::cout << r.path << " [" << r.type << "; " << r.provenance << "]: " << t.pass
-                << " passed, " << t.fail << " failed, " << t.unsupported << " unsupported ("
-                << secs << " s)" << std::endl;
+                << " passed, " << t.fail << " failed, " << t.unsupported << " unsupported (" << secs
+                << " s)" << std::endl;
     }
     results.push_back(std::move(r));
   }
@@ -316,8 +316,7 @@ int cmd_generate(const std::vector<std::string>& args) {
 int cmd_types() {
   for (const auto& t : vector_types()) {
     std::printf("%-32s verify: %-3s generate: %-3s %s\n", std::string(t.name).c_str(),
-                t.verify ? "yes" : "no", t.generate ? "yes" : "no",
-                std::string(t.summary).c_str());
+                t.verify ? "yes" : "no", t.generate ? "yes" : "no", std::string(t.summary).c_str());
   }
   return kExitOk;
 }

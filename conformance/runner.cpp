@@ -60,8 +60,8 @@ std::string detect_type(const std::filesystem::path& file) {
 std::string sha256_file(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return to_hex(hash(HashAlg::sha256, ByteView(reinterpret_cast<const uint8_t*>(data.data()),
-                                               data.size())));
+  return to_hex(
+      hash(HashAlg::sha256, ByteView(reinterpret_cast<const uint8_t*>(data.data()), data.size())));
 }
 
 std::string provenance_of(const std::string& sha256, const std::string& file_name) {
@@ -140,8 +140,7 @@ FileResult verify_file(const std::filesystem::path& file, const VectorType& type
     }
     result.cases.push_back(std::move(cr));
   }
-  result.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }
 
@@ -231,8 +230,8 @@ void write_junit_report(const std::filesystem::path& out, const std::vector<File
     Totals t;
     t.add(f);
     x << "  <testsuite name=\"" << xml_escape(f.path) << "\" tests=\"" << f.cases.size()
-      << "\" failures=\"" << t.fail << "\" skipped=\"" << t.unsupported << "\" time=\""
-      << f.seconds << "\">\n";
+      << "\" failures=\"" << t.fail << "\" skipped=\"" << t.unsupported << "\" time=\"" << f.seconds
+      << "\">\n";
     x << "    <properties><property name=\"type\" value=\"" << xml_escape(f.type)
       << "\"/><property name=\"provenance\" value=\"" << xml_escape(f.provenance)
       << "\"/></properties>\n";

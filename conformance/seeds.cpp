@@ -20,8 +20,7 @@ json read_json(const std::filesystem::path& p) {
 
 class CorpusWriter {
  public:
-  CorpusWriter(const std::filesystem::path& out, const std::string& target)
-      : dir_(out / target) {
+  CorpusWriter(const std::filesystem::path& out, const std::string& target) : dir_(out / target) {
     std::filesystem::create_directories(dir_);
   }
   void add(ByteView data) {
@@ -86,12 +85,14 @@ size_t write_seed_corpora(const std::filesystem::path& root, const std::filesyst
   CorpusWriter mls(out, "fuzz_mls_message"), welcome(out, "fuzz_welcome"),
       group_info(out, "fuzz_group_info"), key_package(out, "fuzz_key_package"),
       unprotect(out, "fuzz_unprotect");
-  auto body = [](const Bytes& m) { return Bytes(m.begin() + std::min<size_t>(4, m.size()), m.end()); };
+  auto body = [](const Bytes& m) {
+    return Bytes(m.begin() + std::min<size_t>(4, m.size()), m.end());
+  };
   for (size_t i = 0; i < messages.size(); i += 10) {
     const json& c = messages[i];
-    for (const char* f : {"mls_welcome", "mls_group_info", "mls_key_package",
-                          "public_message_application", "public_message_proposal",
-                          "public_message_commit", "private_message"}) {
+    for (const char* f :
+         {"mls_welcome", "mls_group_info", "mls_key_package", "public_message_application",
+          "public_message_proposal", "public_message_commit", "private_message"}) {
       mls.add(from_hex(c.at(f).get<std::string>()));
     }
     welcome.add(body(from_hex(c.at("mls_welcome").get<std::string>())));
@@ -103,8 +104,8 @@ size_t write_seed_corpora(const std::filesystem::path& root, const std::filesyst
     key_package.add(body(from_hex(c.at("key_package").get<std::string>())));
   }
   for (const auto& c : protection) {
-    for (const char* f : {"proposal_pub", "proposal_priv", "commit_pub", "commit_priv",
-                          "application_priv"}) {
+    for (const char* f :
+         {"proposal_pub", "proposal_priv", "commit_pub", "commit_priv", "application_priv"}) {
       unprotect.add(from_hex(c.at(f).get<std::string>()));
     }
   }
@@ -119,24 +120,25 @@ size_t write_seed_corpora(const std::filesystem::path& root, const std::filesyst
   fc.content_type = ContentType::proposal;
   fc.proposal.body = Remove{0};
   Bytes tag(32, 0x77);
-  unprotect.add(encode(MLSMessage{mls10, protect_public(epoch.suite, fc, epoch.signature_private_key,
-                                                        epoch.context, epoch.membership_key)}));
-  unprotect.add(encode(MLSMessage{
-      mls10, protect_private(epoch.suite, fc, epoch.signature_private_key, epoch.context, tree,
-                             epoch.sender_data_secret, *rng, {}, 8)}));
+  unprotect.add(
+      encode(MLSMessage{mls10, protect_public(epoch.suite, fc, epoch.signature_private_key,
+                                              epoch.context, epoch.membership_key)}));
+  unprotect.add(encode(
+      MLSMessage{mls10, protect_private(epoch.suite, fc, epoch.signature_private_key, epoch.context,
+                                        tree, epoch.sender_data_secret, *rng, {}, 8)}));
   FramedContent commit = fc;
   commit.content_type = ContentType::commit;
   commit.commit.proposals.push_back(ProposalOrRef{ProposalOrRefType::proposal, fc.proposal, {}});
-  unprotect.add(encode(MLSMessage{mls10, protect_public(epoch.suite, commit,
-                                                        epoch.signature_private_key, epoch.context,
-                                                        epoch.membership_key, tag)}));
+  unprotect.add(
+      encode(MLSMessage{mls10, protect_public(epoch.suite, commit, epoch.signature_private_key,
+                                              epoch.context, epoch.membership_key, tag)}));
   FramedContent app = fc;
   app.content_type = ContentType::application;
   app.application_data = to_bytes("hello, fuzzer");
   SecretTree app_tree = epoch.fresh_tree();
-  unprotect.add(encode(MLSMessage{
-      mls10, protect_private(epoch.suite, app, epoch.signature_private_key, epoch.context,
-                             app_tree, epoch.sender_data_secret, *rng)}));
+  unprotect.add(encode(
+      MLSMessage{mls10, protect_private(epoch.suite, app, epoch.signature_private_key,
+                                        epoch.context, app_tree, epoch.sender_data_secret, *rng)}));
   // fuzz_ratchet_tree: the trees of tree-validation.json (every 5th case).
   CorpusWriter trees(out, "fuzz_ratchet_tree");
   json validation = read_json(root / "ietf" / "tree-validation.json");
@@ -157,11 +159,11 @@ size_t write_seed_corpora(const std::filesystem::path& root, const std::filesyst
   for (int k = 0; k < 3; ++k) {
     RatchetTree group_tree = group.history.tree();
     GroupContext ctx = group.history.context();
-    paths.add(encode(create_update_path(
-                         group.suite, group_tree, group.sender,
-                         group.history.members().at(group.sender.value).signature_priv, ctx, {},
-                         *rng)
-                         .update_path));
+    paths.add(
+        encode(create_update_path(group.suite, group_tree, group.sender,
+                                  group.history.members().at(group.sender.value).signature_priv,
+                                  ctx, {}, *rng)
+                   .update_path));
   }
   return codec.count() + hpke.count() + mls.count() + welcome.count() + group_info.count() +
          key_package.count() + unprotect.count() + trees.count() + paths.count();

@@ -17,8 +17,13 @@ TreeHistory::TreeHistory(const CipherSuite& suite, Botan::RandomNumberGenerator&
 }
 
 GroupContext TreeHistory::context() const {
-  return GroupContext{mls10, suite_->id(), group_id_, epoch_, tree().root_tree_hash(*suite_),
-                      Bytes(suite_->hash_size(), 0xc7), {}};
+  return GroupContext{mls10,
+                      suite_->id(),
+                      group_id_,
+                      epoch_,
+                      tree().root_tree_hash(*suite_),
+                      Bytes(suite_->hash_size(), 0xc7),
+                      {}};
 }
 
 LeafNode TreeHistory::new_leaf(SecureBytes& signature_priv, hpke::KeyPair& encryption) const {

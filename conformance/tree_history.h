@@ -25,7 +25,7 @@ struct PathCommit {
   UpdatePath path;
   SecureBytes commit_secret;
   std::vector<NodeIndex> filtered_direct_path;  // as it was before the commit
-  RatchetTreeNodes nodes_before;                 // the committer's tree before the path
+  RatchetTreeNodes nodes_before;                // the committer's tree before the path
 };
 
 class TreeHistory {

@@ -15,8 +15,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                         input.ciphertext);
     // It opened: sealing again to the same key must open to the same plaintext.
     hpke::KeyPair kp = suite.hpke().kem().key_pair(input.private_key);
-    HPKECiphertext again = suite.encrypt_with_label(kp.public_key, label, input.context, pt,
-                                                    system_rng());
+    HPKECiphertext again =
+        suite.encrypt_with_label(kp.public_key, label, input.context, pt, system_rng());
     fuzz::require(suite.decrypt_with_label(input.private_key, label, input.context,
                                            again.kem_output, again.ciphertext) == pt,
                   "re-sealed plaintext does not open");

@@ -33,11 +33,12 @@ struct HpkeOpenInput {
   Bytes ciphertext;
   bool operator==(const HpkeOpenInput&) const = default;
   static constexpr std::string_view type_name = "HpkeOpenInput";
-  static constexpr auto fields = std::tuple{
-      field("cipher_suite", &HpkeOpenInput::cipher_suite),
-      field("private_key", &HpkeOpenInput::private_key), field("label", &HpkeOpenInput::label),
-      field("context", &HpkeOpenInput::context), field("kem_output", &HpkeOpenInput::kem_output),
-      field("ciphertext", &HpkeOpenInput::ciphertext)};
+  static constexpr auto fields = std::tuple{field("cipher_suite", &HpkeOpenInput::cipher_suite),
+                                            field("private_key", &HpkeOpenInput::private_key),
+                                            field("label", &HpkeOpenInput::label),
+                                            field("context", &HpkeOpenInput::context),
+                                            field("kem_output", &HpkeOpenInput::kem_output),
+                                            field("ciphertext", &HpkeOpenInput::ciphertext)};
 };
 
 }  // namespace mlsref::fuzz
@@ -59,8 +60,8 @@ struct FixedEpoch {
   Bytes membership_key = Bytes(32, 0x33);
 
   FixedEpoch() {
-    context = GroupContext{mls10, 1, to_bytes("fuzz group"), 7, Bytes(32, 0x44), Bytes(32, 0x55),
-                           {}};
+    context =
+        GroupContext{mls10, 1, to_bytes("fuzz group"), 7, Bytes(32, 0x44), Bytes(32, 0x55), {}};
     signature_private_key = SecureBytes(32, 0x66);
     signature_public_key = suite.signature_public_key(signature_private_key);
   }

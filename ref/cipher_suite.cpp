@@ -71,9 +71,9 @@ struct KDFLabel {
   Bytes context;
   bool operator==(const KDFLabel&) const = default;
   static constexpr std::string_view type_name = "KDFLabel";
-  static constexpr auto fields = std::tuple{field("length", &KDFLabel::length),
-                                            field("label", &KDFLabel::label),
-                                            field("context", &KDFLabel::context)};
+  static constexpr auto fields =
+      std::tuple{field("length", &KDFLabel::length), field("label", &KDFLabel::label),
+                 field("context", &KDFLabel::context)};
 };
 
 }  // namespace

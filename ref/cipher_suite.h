@@ -53,9 +53,9 @@ class CipherSuite {
   const CipherSuiteInfo& info() const { return *info_; }
   const hpke::Hpke& hpke() const { return hpke_; }
 
-  size_t hash_size() const;  // KDF.Nh
-  size_t key_size() const;   // AEAD.Nk
-  size_t nonce_size() const; // AEAD.Nn
+  size_t hash_size() const;   // KDF.Nh
+  size_t key_size() const;    // AEAD.Nk
+  size_t nonce_size() const;  // AEAD.Nn
 
   Bytes hash(ByteView data) const;
   SecureBytes mac(ByteView key, ByteView data) const;

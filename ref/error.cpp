@@ -29,7 +29,8 @@ std::string cite(const std::string& section) {
 }  // namespace
 
 Error::Error(ErrorKind kind, std::string section, std::string message)
-    : std::runtime_error(std::string(to_string(kind)) + " error (" + cite(section) + "): " + message),
+    : std::runtime_error(std::string(to_string(kind)) + " error (" + cite(section) +
+                         "): " + message),
       kind_(kind),
       section_(std::move(section)),
       message_(std::move(message)) {}

@@ -190,9 +190,8 @@ FramedContentAuthData make_auth(const CipherSuite& suite, ByteView sk, WireForma
 }
 
 // membership_tag = MAC(membership_key, AuthenticatedContentTBM)
-Bytes membership_tag_of(const CipherSuite& suite, ByteView membership_key,
-                        const FramedContent& c, const FramedContentAuthData& auth,
-                        const GroupContext& ctx) {
+Bytes membership_tag_of(const CipherSuite& suite, ByteView membership_key, const FramedContent& c,
+                        const FramedContentAuthData& auth, const GroupContext& ctx) {
   // struct {
   //   FramedContentTBS content_tbs;
   //   FramedContentAuthData auth;
@@ -295,9 +294,9 @@ PrivateMessage protect_private(const CipherSuite& suite, const FramedContent& co
     throw Error(ErrorKind::protocol, "6.3", "only members send PrivateMessages");
   }
   check_epoch(content, context);
-  FramedContentAuthData auth = make_auth(suite, signature_private_key,
-                                         wire_format::mls_private_message, content, context,
-                                         confirmation_tag);
+  FramedContentAuthData auth =
+      make_auth(suite, signature_private_key, wire_format::mls_private_message, content, context,
+                confirmation_tag);
   // struct { select(content_type) {...}; FramedContentAuthData auth;
   //          opaque padding[length_of_padding]; } PrivateMessageContent;
   Writer plain;
@@ -319,10 +318,9 @@ PrivateMessage protect_private(const CipherSuite& suite, const FramedContent& co
                            private_content_aad(m), plain.bytes());
 
   // §6.3.2: the sender data key and nonce come from a sample of the ciphertext.
-  m.encrypted_sender_data =
-      aead_seal(suite.info().aead, sender_data_key(suite, sender_data_secret, m.ciphertext),
-                sender_data_nonce(suite, sender_data_secret, m.ciphertext), sender_data_aad(m),
-                encode(sd));
+  m.encrypted_sender_data = aead_seal(
+      suite.info().aead, sender_data_key(suite, sender_data_secret, m.ciphertext),
+      sender_data_nonce(suite, sender_data_secret, m.ciphertext), sender_data_aad(m), encode(sd));
   return m;
 }
 

@@ -174,12 +174,13 @@ struct PrivateMessage {
   Bytes ciphertext;
   bool operator==(const PrivateMessage&) const = default;
   static constexpr std::string_view type_name = "PrivateMessage";
-  static constexpr auto fields = std::tuple{
-      field("group_id", &PrivateMessage::group_id), field("epoch", &PrivateMessage::epoch),
-      field("content_type", &PrivateMessage::content_type),
-      field("authenticated_data", &PrivateMessage::authenticated_data),
-      field("encrypted_sender_data", &PrivateMessage::encrypted_sender_data),
-      field("ciphertext", &PrivateMessage::ciphertext)};
+  static constexpr auto fields =
+      std::tuple{field("group_id", &PrivateMessage::group_id),
+                 field("epoch", &PrivateMessage::epoch),
+                 field("content_type", &PrivateMessage::content_type),
+                 field("authenticated_data", &PrivateMessage::authenticated_data),
+                 field("encrypted_sender_data", &PrivateMessage::encrypted_sender_data),
+                 field("ciphertext", &PrivateMessage::ciphertext)};
 };
 
 // struct {
@@ -222,9 +223,9 @@ PrivateMessage protect_private(const CipherSuite& suite, const FramedContent& co
                                size_t padding = 0);
 // §6.3: decrypt the sender data and content, check padding and signature.
 // `signature_key` gives the signature public key of a leaf (Error to refuse).
-AuthenticatedContent unprotect_private(
-    const CipherSuite& suite, const PrivateMessage& message, const GroupContext& context,
-    SecretTree& tree, ByteView sender_data_secret,
-    const std::function<Bytes(LeafIndex)>& signature_key);
+AuthenticatedContent unprotect_private(const CipherSuite& suite, const PrivateMessage& message,
+                                       const GroupContext& context, SecretTree& tree,
+                                       ByteView sender_data_secret,
+                                       const std::function<Bytes(LeafIndex)>& signature_key);
 
 }  // namespace mlsref

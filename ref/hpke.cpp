@@ -215,8 +215,7 @@ SecureBytes Kem::extract_and_expand(ByteView dh, ByteView kem_context) const {
   return labeled_expand(eae_prk, "shared_secret", kem_context, secret_size());
 }
 
-Kem::Encapsulation Kem::encap(ByteView pkR, const KeyPair& ephemeral,
-                              const KeyPair* sender) const {
+Kem::Encapsulation Kem::encap(ByteView pkR, const KeyPair& ephemeral, const KeyPair* sender) const {
   // dh = DH(skE, pkR)   [AuthEncap: concat(DH(skE, pkR), DH(skS, pkR))]
   SecureBytes dh_value = dh(group_, ephemeral.private_key, pkR);
   // enc = SerializePublicKey(pkE)
@@ -237,8 +236,8 @@ Kem::Encapsulation Kem::encap(ByteView pkR, const KeyPair& ephemeral,
 SecureBytes Kem::decap(ByteView enc, const KeyPair& recipient, std::optional<ByteView> pkS) const {
   if (enc.size() != enc_size()) {
     throw Error(ErrorKind::crypto, "9180 7.1.1",
-                "enc is " + std::to_string(enc.size()) + " bytes, expected Nenc = " +
-                    std::to_string(enc_size()));
+                "enc is " + std::to_string(enc.size()) +
+                    " bytes, expected Nenc = " + std::to_string(enc_size()));
   }
   // pkE = DeserializePublicKey(enc); dh = DH(skR, pkE)
   SecureBytes dh_value = dh(group_, recipient.private_key, enc);

@@ -48,10 +48,10 @@ class Kem {
 
   KemId id() const { return id_; }
   DhGroup group() const { return group_; }
-  size_t secret_size() const;      // Nsecret
-  size_t enc_size() const;         // Nenc
-  size_t public_key_size() const;  // Npk
-  size_t private_key_size() const; // Nsk
+  size_t secret_size() const;       // Nsecret
+  size_t enc_size() const;          // Nenc
+  size_t public_key_size() const;   // Npk
+  size_t private_key_size() const;  // Nsk
 
   // RFC 9180 §7.1.3
   KeyPair derive_key_pair(ByteView ikm) const;

@@ -16,8 +16,8 @@ Bytes KeyPackage::to_be_signed() const {
 }
 
 void KeyPackage::sign(const CipherSuite& suite, ByteView signature_private_key) {
-  signature =
-      suite.sign_with_label(signature_private_key, signature_label::key_package_tbs, to_be_signed());
+  signature = suite.sign_with_label(signature_private_key, signature_label::key_package_tbs,
+                                    to_be_signed());
 }
 
 bool KeyPackage::verify(const CipherSuite& suite) const {

@@ -23,10 +23,12 @@ struct KeyPackage {
   Bytes signature;
   bool operator==(const KeyPackage&) const = default;
   static constexpr std::string_view type_name = "KeyPackage";
-  static constexpr auto fields = std::tuple{
-      field("version", &KeyPackage::version), field("cipher_suite", &KeyPackage::cipher_suite),
-      field("init_key", &KeyPackage::init_key), field("leaf_node", &KeyPackage::leaf_node),
-      field("extensions", &KeyPackage::extensions), field("signature", &KeyPackage::signature)};
+  static constexpr auto fields = std::tuple{field("version", &KeyPackage::version),
+                                            field("cipher_suite", &KeyPackage::cipher_suite),
+                                            field("init_key", &KeyPackage::init_key),
+                                            field("leaf_node", &KeyPackage::leaf_node),
+                                            field("extensions", &KeyPackage::extensions),
+                                            field("signature", &KeyPackage::signature)};
 
   // KeyPackageTBS: every field but the signature.
   Bytes to_be_signed() const;

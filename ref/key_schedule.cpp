@@ -39,9 +39,9 @@ struct PSKLabel {
   uint16_t count = 0;
   bool operator==(const PSKLabel&) const = default;
   static constexpr std::string_view type_name = "PSKLabel";
-  static constexpr auto fields = std::tuple{field("id", &PSKLabel::id),
-                                            field("index", &PSKLabel::index),
-                                            field("count", &PSKLabel::count)};
+  static constexpr auto fields =
+      std::tuple{field("id", &PSKLabel::id), field("index", &PSKLabel::index),
+                 field("count", &PSKLabel::count)};
 };
 }  // namespace
 
@@ -70,8 +70,7 @@ EpochSecrets derive_epoch(const CipherSuite& suite, ByteView init_secret, ByteVi
   // KDF.Extract(salt = init_secret_[n-1], ikm = commit_secret), then
   // joiner_secret = ExpandWithLabel(., "joiner", GroupContext_[n], KDF.Nh)
   SecureBytes prk = suite.extract(init_secret, commit_secret);
-  SecureBytes joiner =
-      suite.expand_with_label(prk, "joiner", encode(context), suite.hash_size());
+  SecureBytes joiner = suite.expand_with_label(prk, "joiner", encode(context), suite.hash_size());
   return derive_epoch_from_joiner(suite, joiner, psk_secret, context);
 }
 

@@ -28,13 +28,14 @@ struct GroupContext {
   std::vector<Extension> extensions;
   bool operator==(const GroupContext&) const = default;
   static constexpr std::string_view type_name = "GroupContext";
-  static constexpr auto fields = std::tuple{
-      field("version", &GroupContext::version),
-      field("cipher_suite", &GroupContext::cipher_suite),
-      field("group_id", &GroupContext::group_id), field("epoch", &GroupContext::epoch),
-      field("tree_hash", &GroupContext::tree_hash),
-      field("confirmed_transcript_hash", &GroupContext::confirmed_transcript_hash),
-      field("extensions", &GroupContext::extensions)};
+  static constexpr auto fields =
+      std::tuple{field("version", &GroupContext::version),
+                 field("cipher_suite", &GroupContext::cipher_suite),
+                 field("group_id", &GroupContext::group_id),
+                 field("epoch", &GroupContext::epoch),
+                 field("tree_hash", &GroupContext::tree_hash),
+                 field("confirmed_transcript_hash", &GroupContext::confirmed_transcript_hash),
+                 field("extensions", &GroupContext::extensions)};
 };
 
 // enum { reserved(0), external(1), resumption(2), (255) } PSKType;
@@ -63,7 +64,7 @@ inline bool is_known(ResumptionPSKUsage u) {
 // } PreSharedKeyID;
 struct PreSharedKeyID {
   PSKType psktype = PSKType::external;
-  Bytes psk_id;  // external
+  Bytes psk_id;                                                // external
   ResumptionPSKUsage usage = ResumptionPSKUsage::application;  // resumption
   Bytes psk_group_id;                                          // resumption
   uint64_t psk_epoch = 0;                                      // resumption

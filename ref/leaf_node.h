@@ -11,9 +11,9 @@ namespace mlsref {
 
 using ProtocolVersion = uint16_t;  // enum { reserved(0), mls10(1), (65535) }
 inline constexpr ProtocolVersion mls10 = 1;
-using CipherSuiteId = uint16_t;   // uint16 CipherSuite; (open registry)
-using ExtensionType = uint16_t;   // open registry, §17.3
-using ProposalType = uint16_t;    // open registry, §17.4
+using CipherSuiteId = uint16_t;  // uint16 CipherSuite; (open registry)
+using ExtensionType = uint16_t;  // open registry, §17.3
+using ProposalType = uint16_t;   // open registry, §17.4
 using HPKEPublicKey = Bytes;
 using SignaturePublicKey = Bytes;
 
@@ -45,11 +45,11 @@ struct Capabilities {
   std::vector<CredentialType> credentials;
   bool operator==(const Capabilities&) const = default;
   static constexpr std::string_view type_name = "Capabilities";
-  static constexpr auto fields = std::tuple{
-      field("versions", &Capabilities::versions),
-      field("cipher_suites", &Capabilities::cipher_suites),
-      field("extensions", &Capabilities::extensions), field("proposals", &Capabilities::proposals),
-      field("credentials", &Capabilities::credentials)};
+  static constexpr auto fields = std::tuple{field("versions", &Capabilities::versions),
+                                            field("cipher_suites", &Capabilities::cipher_suites),
+                                            field("extensions", &Capabilities::extensions),
+                                            field("proposals", &Capabilities::proposals),
+                                            field("credentials", &Capabilities::credentials)};
 };
 
 // struct {
@@ -61,8 +61,8 @@ struct Lifetime {
   uint64_t not_after = 0;
   bool operator==(const Lifetime&) const = default;
   static constexpr std::string_view type_name = "Lifetime";
-  static constexpr auto fields =
-      std::tuple{field("not_before", &Lifetime::not_before), field("not_after", &Lifetime::not_after)};
+  static constexpr auto fields = std::tuple{field("not_before", &Lifetime::not_before),
+                                            field("not_after", &Lifetime::not_after)};
 };
 
 // enum { reserved(0), key_package(1), update(2), commit(3), (255) } LeafNodeSource;

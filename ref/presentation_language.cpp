@@ -30,7 +30,8 @@ Bytes from_hex(std::string_view hex) {
     return -1;
   };
   if (hex.size() % 2 != 0) {
-    throw Error(ErrorKind::decode, "2.1", "hex string has odd length " + std::to_string(hex.size()));
+    throw Error(ErrorKind::decode, "2.1",
+                "hex string has odd length " + std::to_string(hex.size()));
   }
   Bytes out(hex.size() / 2);
   for (size_t i = 0; i < out.size(); ++i) {
@@ -78,7 +79,8 @@ void Reader::fail(const std::string& rule, const std::string& section) const {
 
 uint64_t Reader::get_uint(size_t width) {
   if (remaining() < width) {
-    fail("truncated: need " + std::to_string(width) + " bytes, have " + std::to_string(remaining()));
+    fail("truncated: need " + std::to_string(width) + " bytes, have " +
+         std::to_string(remaining()));
   }
   uint64_t v = 0;
   for (size_t i = 0; i < width; ++i) {
@@ -135,8 +137,7 @@ void Reader::expect_done() {
   }
 }
 
-Reader::Scope::Scope(Reader& r, std::string_view name, bool member)
-    : r_(r), len_(r.path_->size()) {
+Reader::Scope::Scope(Reader& r, std::string_view name, bool member) : r_(r), len_(r.path_->size()) {
   if (member && !r.path_->empty()) {
     r.path_->push_back('.');
   }

@@ -161,13 +161,19 @@ void encode_into(Writer& w, const T& value) {
     w.put_bytes(value);
   } else if constexpr (is_fixed_bytes<T>::value) {
     w.put_bytes(value);
-  } else if constexpr (requires { typename T::value_type; value.has_value(); }) {
+  } else if constexpr (requires {
+                         typename T::value_type;
+                         value.has_value();
+                       }) {
     // optional<T>: a presence octet (RFC 9420 §2.1.1... via RFC 8446 §3.7 form)
     w.put_uint(value.has_value() ? 1 : 0, 1);
     if (value.has_value()) {
       encode_into(w, *value);
     }
-  } else if constexpr (requires { typename T::value_type; value.begin(); }) {
+  } else if constexpr (requires {
+                         typename T::value_type;
+                         value.begin();
+                       }) {
     w.put_prefixed([&](Writer& inner) {
       for (const auto& element : value) {
         encode_into(inner, element);
@@ -206,7 +212,10 @@ void decode_from(Reader& r, T& value) {
   } else if constexpr (is_fixed_bytes<T>::value) {
     ByteView b = r.get_bytes(value.size());
     std::copy(b.begin(), b.end(), value.begin());
-  } else if constexpr (requires { typename T::value_type; value.has_value(); }) {
+  } else if constexpr (requires {
+                         typename T::value_type;
+                         value.has_value();
+                       }) {
     uint64_t present = r.get_uint(1);
     if (present > 1) {
       r.fail("optional presence octet is " + std::to_string(present) + ", not 0 or 1");
@@ -218,7 +227,10 @@ void decode_from(Reader& r, T& value) {
     } else {
       value.reset();
     }
-  } else if constexpr (requires { typename T::value_type; value.begin(); }) {
+  } else if constexpr (requires {
+                         typename T::value_type;
+                         value.begin();
+                       }) {
     size_t n = r.get_varint();
     Reader body = r.sub(n);
     value.clear();
@@ -234,11 +246,10 @@ void decode_from(Reader& r, T& value) {
     static_assert(Structure<T>, "type has no presentation-language decoding");
     std::apply(
         [&](const auto&... f) {
-          ((
-               [&] {
-                 Reader::Scope s(r, f.name);
-                 decode_from(r, value.*(f.member));
-               }()),
+          (([&] {
+             Reader::Scope s(r, f.name);
+             decode_from(r, value.*(f.member));
+           }()),
            ...);
         },
         T::fields);

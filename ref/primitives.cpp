@@ -358,7 +358,9 @@ std::string_view to_string(DhGroup g) {
   return "?";
 }
 
-bool dh_is_nist(DhGroup g) { return g == DhGroup::p256 || g == DhGroup::p384 || g == DhGroup::p521; }
+bool dh_is_nist(DhGroup g) {
+  return g == DhGroup::p256 || g == DhGroup::p384 || g == DhGroup::p521;
+}
 size_t dh_public_size(DhGroup g) { return dh_is_nist(g) ? 1 + 2 * field_size(g) : field_size(g); }
 size_t dh_private_size(DhGroup g) { return field_size(g); }
 size_t dh_secret_size(DhGroup g) { return field_size(g); }
@@ -527,8 +529,7 @@ Bytes signature_public_key(SignatureScheme s, ByteView sk) {
   if (is_ecdsa(s)) {
     return dh_public_key(ecdsa_params(s).curve, ecdsa_private_key(s, sk, "5.1.1"));
   }
-  require_size(sk, signature_private_size(s), std::string(to_string(s)) + " private key",
-               "5.1.1");
+  require_size(sk, signature_private_size(s), std::string(to_string(s)) + " private key", "5.1.1");
   if (s == SignatureScheme::ed25519) {
     Botan::Ed25519_PrivateKey key(SecureBytes(sk.begin(), sk.end()));
     return key.get_public_key();
@@ -543,8 +544,7 @@ Bytes sign(SignatureScheme s, ByteView sk, ByteView message) {
     ecdsa_sk = ecdsa_private_key(s, sk, "5.1.2");
     sk = ecdsa_sk;
   }
-  require_size(sk, signature_private_size(s), std::string(to_string(s)) + " private key",
-               "5.1.2");
+  require_size(sk, signature_private_size(s), std::string(to_string(s)) + " private key", "5.1.2");
   if (s == SignatureScheme::ed448) {
     return ed448_sign(sk, message);
   }

@@ -64,10 +64,9 @@ struct ReInit {
   std::vector<Extension> extensions;
   bool operator==(const ReInit&) const = default;
   static constexpr std::string_view type_name = "ReInit";
-  static constexpr auto fields =
-      std::tuple{field("group_id", &ReInit::group_id), field("version", &ReInit::version),
-                 field("cipher_suite", &ReInit::cipher_suite),
-                 field("extensions", &ReInit::extensions)};
+  static constexpr auto fields = std::tuple{
+      field("group_id", &ReInit::group_id), field("version", &ReInit::version),
+      field("cipher_suite", &ReInit::cipher_suite), field("extensions", &ReInit::extensions)};
 };
 
 // struct { opaque kem_output<V>; } ExternalInit;

@@ -249,8 +249,7 @@ Bytes set_path_parent_hashes(const CipherSuite& suite, RatchetTree& tree, LeafIn
     NodeIndex c = tree_math::is_ancestor(tree_math::left(fdp[i]), toward)
                       ? tree_math::left(fdp[i])
                       : tree_math::right(fdp[i]);
-    NodeIndex s = c == tree_math::left(fdp[i]) ? tree_math::right(fdp[i])
-                                                : tree_math::left(fdp[i]);
+    NodeIndex s = c == tree_math::left(fdp[i]) ? tree_math::right(fdp[i]) : tree_math::left(fdp[i]);
     above = tree.parent_hash(suite, fdp[i], s);
   }
   return above;
@@ -291,8 +290,8 @@ void RatchetTree::verify_leaves(const CipherSuite& suite, ByteView group_id) con
       const auto& creds = leaf(other).capabilities.credentials;
       if (std::find(creds.begin(), creds.end(), ln.credential.credential_type) == creds.end()) {
         tree_error("7.3", leaf_name(l) + " credential type " +
-                              std::to_string(ln.credential.credential_type) + " is not supported by " +
-                              leaf_name(other));
+                              std::to_string(ln.credential.credential_type) +
+                              " is not supported by " + leaf_name(other));
       }
     }
   }

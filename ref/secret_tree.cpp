@@ -102,12 +102,12 @@ HashRatchet& SecretTree::ratchet(LeafIndex leaf, RatchetType type) {
     const SecureBytes& leaf_secret = secrets_.at(target.value);
     // handshake_ratchet_secret_[N]_[0] = ExpandWithLabel(tree_node_[N]_secret, "handshake", "", KDF.Nh)
     // application_ratchet_secret_[N]_[0] = ExpandWithLabel(tree_node_[N]_secret, "application", "", KDF.Nh)
-    HashRatchet handshake(*suite_, suite_->expand_with_label(leaf_secret, "handshake", {},
-                                                             suite_->hash_size()),
-                          limits_);
-    HashRatchet application(*suite_, suite_->expand_with_label(leaf_secret, "application", {},
-                                                               suite_->hash_size()),
-                            limits_);
+    HashRatchet handshake(
+        *suite_, suite_->expand_with_label(leaf_secret, "handshake", {}, suite_->hash_size()),
+        limits_);
+    HashRatchet application(
+        *suite_, suite_->expand_with_label(leaf_secret, "application", {}, suite_->hash_size()),
+        limits_);
     secrets_.erase(target.value);
     it = ratchets_.emplace(leaf.value, std::make_pair(std::move(handshake), std::move(application)))
              .first;
@@ -130,8 +130,8 @@ SecureBytes sender_data_key(const CipherSuite& suite, ByteView sender_data_secre
 
 SecureBytes sender_data_nonce(const CipherSuite& suite, ByteView sender_data_secret,
                               ByteView ciphertext) {
-  return suite.expand_with_label(sender_data_secret, "nonce",
-                                 ciphertext_sample(suite, ciphertext), suite.nonce_size());
+  return suite.expand_with_label(sender_data_secret, "nonce", ciphertext_sample(suite, ciphertext),
+                                 suite.nonce_size());
 }
 
 }  // namespace mlsref

@@ -68,8 +68,8 @@ std::vector<NodeIndex> resolution_without(const RatchetTree& tree, NodeIndex n,
 std::vector<NodeIndex> merge(const CipherSuite& suite, RatchetTree& tree, LeafIndex sender,
                              const UpdatePath& path, ByteView group_id) {
   if (!tree.has_leaf(sender)) {
-    throw Error(ErrorKind::protocol, "7.5", "UpdatePath from blank leaf " +
-                                               std::to_string(sender.value));
+    throw Error(ErrorKind::protocol, "7.5",
+                "UpdatePath from blank leaf " + std::to_string(sender.value));
   }
   const LeafNode& leaf = path.leaf_node;
   // If the LeafNode appears in the leaf_node value of the UpdatePath in a
@@ -92,8 +92,8 @@ std::vector<NodeIndex> merge(const CipherSuite& suite, RatchetTree& tree, LeafIn
   //    the public key to the public key in the UpdatePath and the list of
   //    unmerged leaves to the empty list.
   for (size_t i = 0; i < fdp.size(); ++i) {
-    tree.set_node(fdp[i], Node{NodeType::parent, {},
-                               ParentNode{path.nodes[i].encryption_key, {}, {}}});
+    tree.set_node(fdp[i],
+                  Node{NodeType::parent, {}, ParentNode{path.nodes[i].encryption_key, {}, {}}});
   }
   // 3. Compute parent hashes [...] and verify that the parent_hash field of
   //    the leaf node matches the parent hash for the first node in its
@@ -162,9 +162,9 @@ CreatedPath create_update_path(const CipherSuite& suite, RatchetTree& tree, Leaf
   for (size_t i = 0; i < fdp.size(); ++i) {
     UpdatePathNode node{keys[i].public_key, {}};
     for (NodeIndex r : resolution_without(work, copath_child(fdp[i], sender), excluded)) {
-      node.encrypted_path_secret.push_back(suite.encrypt_with_label(
-          work.encryption_key(r), encryption_label::update_path_node, ctx, out.path_secrets[i],
-          rng));
+      node.encrypted_path_secret.push_back(
+          suite.encrypt_with_label(work.encryption_key(r), encryption_label::update_path_node, ctx,
+                                   out.path_secrets[i], rng));
     }
     out.update_path.nodes.push_back(std::move(node));
   }
@@ -173,8 +173,8 @@ CreatedPath create_update_path(const CipherSuite& suite, RatchetTree& tree, Leaf
 }
 
 ProcessedPath process_update_path(const CipherSuite& suite, RatchetTree& tree, LeafIndex sender,
-                                  const UpdatePath& path, GroupContext& context,
-                                  TreeKemPrivate& me, const std::set<uint32_t>& excluded) {
+                                  const UpdatePath& path, GroupContext& context, TreeKemPrivate& me,
+                                  const std::set<uint32_t>& excluded) {
   if (me.leaf == sender) {
     throw Error(ErrorKind::protocol, "7.5", "cannot process our own UpdatePath");
   }
@@ -186,7 +186,8 @@ ProcessedPath process_update_path(const CipherSuite& suite, RatchetTree& tree, L
   // 1. Identify a node in the filtered direct path for which the recipient
   //    is in the subtree of the non-updated child.
   size_t i = 0;
-  while (i < fdp.size() && !tree_math::is_ancestor(copath_child(fdp[i], sender), NodeIndex(me.leaf))) {
+  while (i < fdp.size() &&
+         !tree_math::is_ancestor(copath_child(fdp[i], sender), NodeIndex(me.leaf))) {
     ++i;
   }
   if (i == fdp.size()) {

@@ -59,8 +59,8 @@ struct ProcessedPath {
 // and derives the rest, checking each derived public key. On error nothing
 // is changed.
 ProcessedPath process_update_path(const CipherSuite& suite, RatchetTree& tree, LeafIndex sender,
-                                  const UpdatePath& path, GroupContext& context,
-                                  TreeKemPrivate& me, const std::set<uint32_t>& excluded);
+                                  const UpdatePath& path, GroupContext& context, TreeKemPrivate& me,
+                                  const std::set<uint32_t>& excluded);
 
 // Only the merge half, for members without private state (Error as above).
 void merge_update_path(const CipherSuite& suite, RatchetTree& tree, LeafIndex sender,

@@ -22,23 +22,21 @@ void GroupInfo::sign(const CipherSuite& suite, ByteView signature_private_key) {
 }
 
 bool GroupInfo::verify(const CipherSuite& suite, ByteView signer_public_key) const {
-  return suite.verify_with_label(signer_public_key, signature_label::group_info_tbs,
-                                 to_be_signed(), signature);
+  return suite.verify_with_label(signer_public_key, signature_label::group_info_tbs, to_be_signed(),
+                                 signature);
 }
 
-Welcome make_welcome(const CipherSuite& suite, const GroupInfo& group_info,
-                     ByteView joiner_secret, std::span<const PskInput> psks,
-                     std::span<const WelcomeRecipient> recipients,
+Welcome make_welcome(const CipherSuite& suite, const GroupInfo& group_info, ByteView joiner_secret,
+                     std::span<const PskInput> psks, std::span<const WelcomeRecipient> recipients,
                      Botan::RandomNumberGenerator& rng) {
   Welcome w;
   w.cipher_suite = suite.id();
   SecureBytes psk = psk_secret(suite, psks);
-  EpochSecrets e =
-      derive_epoch_from_joiner(suite, joiner_secret, psk, group_info.group_context);
+  EpochSecrets e = derive_epoch_from_joiner(suite, joiner_secret, psk, group_info.group_context);
   // encrypted_group_info = AEAD.Seal(welcome_key, welcome_nonce, "", GroupInfo)
-  w.encrypted_group_info = aead_seal(suite.info().aead, welcome_key(suite, e.welcome_secret),
-                                     welcome_nonce(suite, e.welcome_secret), {},
-                                     encode(group_info));
+  w.encrypted_group_info =
+      aead_seal(suite.info().aead, welcome_key(suite, e.welcome_secret),
+                welcome_nonce(suite, e.welcome_secret), {}, encode(group_info));
   for (const auto& r : recipients) {
     GroupSecrets gs;
     gs.joiner_secret.assign(joiner_secret.begin(), joiner_secret.end());
@@ -101,8 +99,8 @@ JoinedGroup join_welcome(const CipherSuite& suite, const Welcome& welcome,
 
   // The welcome key depends only on joiner_secret and psk_secret; the
   // GroupContext it takes below is only for epoch_secret.
-  SecureBytes member_secret = suite.extract(
-      j.secrets.joiner_secret, psk.empty() ? SecureBytes(suite.hash_size(), 0) : psk);
+  SecureBytes member_secret =
+      suite.extract(j.secrets.joiner_secret, psk.empty() ? SecureBytes(suite.hash_size(), 0) : psk);
   SecureBytes welcome_secret = suite.derive_secret(member_secret, "welcome");
   Bytes gi_plain;
   try {
@@ -119,8 +117,8 @@ JoinedGroup join_welcome(const CipherSuite& suite, const Welcome& welcome,
   if (!j.group_info.verify(suite, signer_public_key(j.group_info.signer))) {
     throw Error(ErrorKind::crypto, "12.4.3.1", "GroupInfo signature does not verify");
   }
-  j.epoch = derive_epoch_from_joiner(suite, j.secrets.joiner_secret, psk,
-                                     j.group_info.group_context);
+  j.epoch =
+      derive_epoch_from_joiner(suite, j.secrets.joiner_secret, psk, j.group_info.group_context);
   // Verify that the confirmation_tag [...] matches [...] MAC(confirmation_key,
   // GroupContext.confirmed_transcript_hash)
   Bytes expected = confirmation_tag(suite, j.epoch.confirmation_key,

@@ -25,11 +25,11 @@ struct GroupInfo {
   Bytes signature;
   bool operator==(const GroupInfo&) const = default;
   static constexpr std::string_view type_name = "GroupInfo";
-  static constexpr auto fields = std::tuple{
-      field("group_context", &GroupInfo::group_context),
-      field("extensions", &GroupInfo::extensions),
-      field("confirmation_tag", &GroupInfo::confirmation_tag), field("signer", &GroupInfo::signer),
-      field("signature", &GroupInfo::signature)};
+  static constexpr auto fields =
+      std::tuple{field("group_context", &GroupInfo::group_context),
+                 field("extensions", &GroupInfo::extensions),
+                 field("confirmation_tag", &GroupInfo::confirmation_tag),
+                 field("signer", &GroupInfo::signer), field("signature", &GroupInfo::signature)};
 
   // GroupInfoTBS: every field but the signature.
   Bytes to_be_signed() const;
@@ -87,8 +87,7 @@ struct Welcome {
   bool operator==(const Welcome&) const = default;
   static constexpr std::string_view type_name = "Welcome";
   static constexpr auto fields =
-      std::tuple{field("cipher_suite", &Welcome::cipher_suite),
-                 field("secrets", &Welcome::secrets),
+      std::tuple{field("cipher_suite", &Welcome::cipher_suite), field("secrets", &Welcome::secrets),
                  field("encrypted_group_info", &Welcome::encrypted_group_info)};
 };
 
@@ -100,9 +99,8 @@ struct WelcomeRecipient {
 
 // §12.4.3.1: encrypt the (signed) GroupInfo with the welcome key and the
 // GroupSecrets to each recipient's init_key.
-Welcome make_welcome(const CipherSuite& suite, const GroupInfo& group_info,
-                     ByteView joiner_secret, std::span<const PskInput> psks,
-                     std::span<const WelcomeRecipient> recipients,
+Welcome make_welcome(const CipherSuite& suite, const GroupInfo& group_info, ByteView joiner_secret,
+                     std::span<const PskInput> psks, std::span<const WelcomeRecipient> recipients,
                      Botan::RandomNumberGenerator& rng);
 
 struct JoinedGroup {

@@ -23,7 +23,12 @@ TEST(CipherSuite, ExpandWithLabelEncodesKdfLabel) {
   // ExpandWithLabel is HKDF-Expand over the encoded KDFLabel (§8).
   CipherSuite s(1);
   Bytes secret(32, 7);
-  Bytes expected_info = from_hex("0010" "0d" "4d4c5320312e30207465737473" "02" "0102");
+  Bytes expected_info = from_hex(
+      "0010"
+      "0d"
+      "4d4c5320312e30207465737473"
+      "02"
+      "0102");
   SecureBytes direct = s.expand(secret, expected_info, 16);
   EXPECT_EQ(s.expand_with_label(secret, "tests", Bytes{0x01, 0x02}, 16), direct);
 }
@@ -64,19 +69,15 @@ TEST(Primitives, BadKeysAreCryptoErrors) {
   Bytes zero32(32, 0);
   // An X25519 low-order point gives the all-zero shared secret (RFC 9180 §7.1.4).
   EXPECT_MLS_ERROR(dh(DhGroup::x25519, Bytes(32, 1), zero32), ErrorKind::crypto, "9180 7.1.4");
-  EXPECT_MLS_ERROR(dh(DhGroup::x448, Bytes(56, 1), Bytes(56, 0)), ErrorKind::crypto,
-                   "9180 7.1.4");
+  EXPECT_MLS_ERROR(dh(DhGroup::x448, Bytes(56, 1), Bytes(56, 0)), ErrorKind::crypto, "9180 7.1.4");
   // P-256: a point not on the curve, a compressed point, a zero scalar.
   Bytes off_curve(65, 1);
   off_curve[0] = 4;
   EXPECT_MLS_ERROR(dh(DhGroup::p256, Bytes(32, 1), off_curve), ErrorKind::crypto, "9180 7.1.4");
-  EXPECT_MLS_ERROR(dh(DhGroup::p256, Bytes(32, 1), Bytes(33, 2)), ErrorKind::crypto,
-                   "9180 7.1.1");
+  EXPECT_MLS_ERROR(dh(DhGroup::p256, Bytes(32, 1), Bytes(33, 2)), ErrorKind::crypto, "9180 7.1.1");
   EXPECT_MLS_ERROR(dh_public_key(DhGroup::p256, zero32), ErrorKind::crypto, "9180 7.1.2");
-  EXPECT_MLS_ERROR(dh_public_key(DhGroup::p521, Bytes(66, 0xff)), ErrorKind::crypto,
-                   "9180 7.1.2");
-  EXPECT_MLS_ERROR(dh_public_key(DhGroup::x25519, Bytes(31, 1)), ErrorKind::crypto,
-                   "9180 7.1.2");
+  EXPECT_MLS_ERROR(dh_public_key(DhGroup::p521, Bytes(66, 0xff)), ErrorKind::crypto, "9180 7.1.2");
+  EXPECT_MLS_ERROR(dh_public_key(DhGroup::x25519, Bytes(31, 1)), ErrorKind::crypto, "9180 7.1.2");
 }
 
 TEST(Primitives, AeadRejectsBadTagAndSizes) {

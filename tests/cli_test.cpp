@@ -56,8 +56,9 @@ class Cli : public ::testing::Test {
 };
 
 TEST_F(Cli, VerifiesTheFoundationFiles) {
-  CommandResult r = mlsref("verify " + v("ietf/tree-math.json") + " " + v("ietf/deserialization.json") +
-                 " " + v("ietf/crypto-basics.json") + " " + v("hpke/rfc9180-appendix-a.json"));
+  CommandResult r =
+      mlsref("verify " + v("ietf/tree-math.json") + " " + v("ietf/deserialization.json") + " " +
+             v("ietf/crypto-basics.json") + " " + v("hpke/rfc9180-appendix-a.json"));
   EXPECT_EQ(r.status, 0) << r.out;
   EXPECT_EQ(last_line(r.out), "59 passed, 0 failed, 0 unsupported") << r.out;
   EXPECT_NE(r.out.find("pinned upstream"), std::string::npos) << r.out;
@@ -107,8 +108,9 @@ TEST_F(Cli, BadArgumentsExit2) {
 
 TEST_F(Cli, Reports) {
   fs::path report = tmp_ / "r.json", junit = tmp_ / "r.xml";
-  CommandResult r = mlsref("verify --report " + report.string() + " --junit " + junit.string() + " " +
-                 v("ietf/tree-math.json") + " " + v("ietf/passive-client-random.json"));
+  CommandResult r =
+      mlsref("verify --report " + report.string() + " --junit " + junit.string() + " " +
+             v("ietf/tree-math.json") + " " + v("ietf/passive-client-random.json"));
   ASSERT_EQ(r.status, 0) << r.out;
   json j = json::parse(std::ifstream(report));
   EXPECT_EQ(j["summary"]["pass"], 10);

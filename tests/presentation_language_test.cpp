@@ -50,7 +50,7 @@ TEST(Varint, Rejects0b11Prefix) {
 
 TEST(Varint, RejectsNonMinimal) {
   // 37 in two bytes: 0x4025.
-  Bytes b = from_hex("4025") ;
+  Bytes b = from_hex("4025");
   b.resize(2 + 37, 0);
   EXPECT_MLS_ERROR(decode<Bytes>(b), ErrorKind::decode, "2.1.2");
 }
@@ -58,7 +58,13 @@ TEST(Varint, RejectsNonMinimal) {
 TEST(Codec, RoundTripNested) {
   Outer o{7, {{1, {1, 2}}, {2, {}}}, Inner{3, {9}}};
   Bytes b = encode(o);
-  EXPECT_EQ(to_hex(b), "00000007" "06" "01020102" "0200" "01" "030109");
+  EXPECT_EQ(to_hex(b),
+            "00000007"
+            "06"
+            "01020102"
+            "0200"
+            "01"
+            "030109");
   EXPECT_TRUE(decode<Outer>(b) == o);
 }
 

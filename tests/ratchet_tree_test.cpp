@@ -60,9 +60,9 @@ TEST(TreeKem, BadUpdatePathsChangeNothing) {
   const auto& me = f.h.members().at(receiver.value);
   RatchetTree creator_tree = f.h.tree();
   GroupContext ctx = f.h.context();
-  CreatedPath created = create_update_path(f.suite, creator_tree, sender,
-                                           f.h.members().at(sender.value).signature_priv, ctx,
-                                           {}, *f.rng);
+  CreatedPath created =
+      create_update_path(f.suite, creator_tree, sender,
+                         f.h.members().at(sender.value).signature_priv, ctx, {}, *f.rng);
   auto attempt = [&](const UpdatePath& path, const std::string& section) {
     RatchetTree tree = me.tree;
     TreeKemPrivate priv = me.priv;

@@ -1,19 +1,24 @@
 // spec/registries.yaml (RFC 9420 §17) against ref/'s own tables, both ways.
+#include "ref/registries.h"
+
 #include <yaml-cpp/yaml.h>
 
 #include <map>
 #include <set>
 
 #include "ref/cipher_suite.h"
-#include "ref/registries.h"
 #include "tests/test_util.h"
 
 namespace mlsref {
 namespace {
 
-YAML::Node spec() { return YAML::LoadFile(std::string(MLSREF_SOURCE_DIR) + "/spec/registries.yaml"); }
+YAML::Node spec() {
+  return YAML::LoadFile(std::string(MLSREF_SOURCE_DIR) + "/spec/registries.yaml");
+}
 
-uint16_t hex16(const YAML::Node& n) { return static_cast<uint16_t>(std::stoul(n.as<std::string>(), nullptr, 16)); }
+uint16_t hex16(const YAML::Node& n) {
+  return static_cast<uint16_t>(std::stoul(n.as<std::string>(), nullptr, 16));
+}
 
 std::string hash_name(HashAlg h) {
   switch (h) {

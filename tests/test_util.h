@@ -12,15 +12,15 @@
 namespace mlsref::testing {
 
 // Asserts that `expr` throws mlsref::Error of `kind` citing `section`.
-#define EXPECT_MLS_ERROR(expr, kind_, section_)                                         \
-  do {                                                                                 \
-    try {                                                                              \
-      (void)(expr);                                                                    \
-      ADD_FAILURE() << #expr " did not throw";                                         \
-    } catch (const ::mlsref::Error& e_) {                                              \
-      EXPECT_EQ(e_.kind(), (kind_)) << e_.what();                                      \
-      EXPECT_EQ(e_.section(), (section_)) << e_.what();                                \
-    }                                                                                  \
+#define EXPECT_MLS_ERROR(expr, kind_, section_)         \
+  do {                                                  \
+    try {                                               \
+      (void)(expr);                                     \
+      ADD_FAILURE() << #expr " did not throw";          \
+    } catch (const ::mlsref::Error& e_) {               \
+      EXPECT_EQ(e_.kind(), (kind_)) << e_.what();       \
+      EXPECT_EQ(e_.section(), (section_)) << e_.what(); \
+    }                                                   \
   } while (0)
 
 // The folder of the default vector set; the test fails (never skips) when

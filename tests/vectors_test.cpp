@@ -85,8 +85,9 @@ const std::map<std::string, std::set<std::string>> kOutputs = {
       "confirmation_key", "membership_key", "resumption_psk", "external_pub"}},
     {"psk_secret", {"psk_secret"}},
     {"transcript-hashes", {"confirmed_transcript_hash_after", "interim_transcript_hash_after"}},
-    {"message-protection", {"proposal_pub", "proposal_priv", "commit_pub", "commit_priv",
-                            "application_priv", "signature_pub"}},
+    {"message-protection",
+     {"proposal_pub", "proposal_priv", "commit_pub", "commit_priv", "application_priv",
+      "signature_pub"}},
     {"messages", {}},
     {"welcome", {}},
     {"tree-validation", {"resolutions", "tree_hashes"}},
@@ -100,8 +101,9 @@ const std::map<std::string, std::set<std::string>> kOutputs = {
 
 // Calls `visit(path, leaf, last_key)` for each leaf value of `v`. Long arrays
 // of numbers (tree-math) are sampled: first, middle and last element.
-void for_each_leaf(json& v, const std::string& path, const std::string& key,
-                   const std::function<void(const std::string&, json&, const std::string&)>& visit) {
+void for_each_leaf(
+    json& v, const std::string& path, const std::string& key,
+    const std::function<void(const std::string&, json&, const std::string&)>& visit) {
   if (v.is_object()) {
     for (auto& [k, child] : v.items()) {
       for_each_leaf(child, path + "." + k, k, visit);
@@ -192,12 +194,11 @@ TEST_P(UpstreamComputed, AlteringAnyValueFails) {
   EXPECT_GT(altered, visited);
 }
 
-INSTANTIATE_TEST_SUITE_P(Files, Upstream, ::testing::ValuesIn(kFiles),
-                         [](const auto& param_info) {
-                           std::string n = param_info.param.type;
-                           std::replace(n.begin(), n.end(), '-', '_');
-                           return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(Files, Upstream, ::testing::ValuesIn(kFiles), [](const auto& param_info) {
+  std::string n = param_info.param.type;
+  std::replace(n.begin(), n.end(), '-', '_');
+  return n;
+});
 INSTANTIATE_TEST_SUITE_P(Files, UpstreamComputed, ::testing::ValuesIn(computed_files()),
                          [](const auto& param_info) {
                            std::string n = param_info.param.type;
@@ -231,9 +232,9 @@ TEST_P(Generated, DeterministicAndVerifies) {
 INSTANTIATE_TEST_SUITE_P(Types, Generated,
                          ::testing::Values("tree-math", "crypto-basics", "deserialization",
                                            "secret-tree", "key-schedule", "psk_secret",
-                                           "transcript-hashes", "message-protection",
-                                           "welcome", "messages", "tree-validation",
-                                           "tree-operations", "treekem"),
+                                           "transcript-hashes", "message-protection", "welcome",
+                                           "messages", "tree-validation", "tree-operations",
+                                           "treekem"),
                          [](const auto& param_info) {
                            std::string n = param_info.param;
                            std::replace(n.begin(), n.end(), '-', '_');
@@ -244,8 +245,8 @@ TEST(Generated, CryptoBasicsOneSuite) {
   json v = generate_crypto_basics(GenerateOptions{uint16_t{4}, 1});
   ASSERT_EQ(v.size(), 1u);
   EXPECT_EQ(v[0]["cipher_suite"], 4);
-  EXPECT_MLS_ERROR(generate_crypto_basics(GenerateOptions{uint16_t{9}, 1}),
-                   ErrorKind::unsupported, "5.1");
+  EXPECT_MLS_ERROR(generate_crypto_basics(GenerateOptions{uint16_t{9}, 1}), ErrorKind::unsupported,
+                   "5.1");
 }
 
 TEST(DetectType, FromNames) {

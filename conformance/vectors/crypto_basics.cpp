@@ -67,10 +67,10 @@ void verify_crypto_basics(const json& c) {
   });
 
   in_object(c, "derive_tree_secret", [&](const json& o) {
-    SecureBytes out = suite.derive_tree_secret(
-        hex_field(o, "secret"), label_of(o, "derive_tree_secret"),
-        static_cast<uint32_t>(uint_field(o, "generation", UINT32_MAX)),
-        uint_field(o, "length", 0xffff));
+    SecureBytes out =
+        suite.derive_tree_secret(hex_field(o, "secret"), label_of(o, "derive_tree_secret"),
+                                 static_cast<uint32_t>(uint_field(o, "generation", UINT32_MAX)),
+                                 uint_field(o, "length", 0xffff));
     expect_bytes("out", hex_field(o, "out"), out);
   });
 
@@ -111,67 +111,69 @@ void verify_crypto_basics(const json& c) {
 }
 
 json generate_crypto_basics(const GenerateOptions& options) {
-  return per_suite(options, "crypto-basics", [&](const CipherSuite& suite,
-                                      Botan::RandomNumberGenerator& rng, json& out) {
-    uint16_t id = suite.id();
-    size_t nh = suite.hash_size();
+  return per_suite(
+      options, "crypto-basics",
+      [&](const CipherSuite& suite, Botan::RandomNumberGenerator& rng, json& out) {
+        uint16_t id = suite.id();
+        size_t nh = suite.hash_size();
 
-    Bytes value = random_bytes(rng, nh);
-    Bytes secret = random_bytes(rng, nh);
-    Bytes context = random_bytes(rng, nh);
-    uint16_t length = static_cast<uint16_t>(1 + random_below(rng, 2 * nh));
-    uint32_t generation = static_cast<uint32_t>(random_below(rng, UINT32_MAX));
-    uint16_t tree_length = static_cast<uint16_t>(suite.key_size());
+        Bytes value = random_bytes(rng, nh);
+        Bytes secret = random_bytes(rng, nh);
+        Bytes context = random_bytes(rng, nh);
+        uint16_t length = static_cast<uint16_t>(1 + random_below(rng, 2 * nh));
+        uint32_t generation = static_cast<uint32_t>(random_below(rng, UINT32_MAX));
+        uint16_t tree_length = static_cast<uint16_t>(suite.key_size());
 
-    SecureBytes sig_priv = suite.generate_signature_key(rng);
-    Bytes content = random_bytes(rng, nh);
-    Bytes sig_pub = suite.signature_public_key(sig_priv);
+        SecureBytes sig_priv = suite.generate_signature_key(rng);
+        Bytes content = random_bytes(rng, nh);
+        Bytes sig_pub = suite.signature_public_key(sig_priv);
 
-    hpke::KeyPair kp = suite.generate_key_pair(rng);
-    Bytes enc_context = random_bytes(rng, nh);
-    Bytes plaintext = random_bytes(rng, nh);
-    HPKECiphertext ct =
-        suite.encrypt_with_label(kp.public_key, "EncryptWithLabel", enc_context, plaintext, rng);
+        hpke::KeyPair kp = suite.generate_key_pair(rng);
+        Bytes enc_context = random_bytes(rng, nh);
+        Bytes plaintext = random_bytes(rng, nh);
+        HPKECiphertext ct = suite.encrypt_with_label(kp.public_key, "EncryptWithLabel", enc_context,
+                                                     plaintext, rng);
 
-    out.push_back(json{
-        {"cipher_suite", id},
-        {"ref_hash",
-         {{"label", "RefHash"},
-          {"value", to_hex(value)},
-          {"out", to_hex(suite.ref_hash("RefHash", value))}}},
-        {"expand_with_label",
-         {{"secret", to_hex(secret)},
-          {"label", "ExpandWithLabel"},
-          {"context", to_hex(context)},
-          {"length", length},
-          {"out", to_hex(suite.expand_with_label(secret, "ExpandWithLabel", context, length))}}},
-        {"derive_secret",
-         {{"secret", to_hex(secret)},
-          {"label", "DeriveSecret"},
-          {"out", to_hex(suite.derive_secret(secret, "DeriveSecret"))}}},
-        {"derive_tree_secret",
-         {{"secret", to_hex(secret)},
-          {"label", "DeriveTreeSecret"},
-          {"generation", generation},
-          {"length", tree_length},
-          {"out",
-           to_hex(suite.derive_tree_secret(secret, "DeriveTreeSecret", generation, tree_length))}}},
-        {"sign_with_label",
-         {{"priv", to_hex(sig_priv)},
-          {"pub", to_hex(sig_pub)},
-          {"content", to_hex(content)},
-          {"label", "SignWithLabel"},
-          {"signature", to_hex(suite.sign_with_label(sig_priv, "SignWithLabel", content))}}},
-        {"encrypt_with_label",
-         {{"priv", to_hex(kp.private_key)},
-          {"pub", to_hex(kp.public_key)},
-          {"label", "EncryptWithLabel"},
-          {"context", to_hex(enc_context)},
-          {"plaintext", to_hex(plaintext)},
-          {"kem_output", to_hex(ct.kem_output)},
-          {"ciphertext", to_hex(ct.ciphertext)}}},
-    });
-  });
+        out.push_back(json{
+            {"cipher_suite", id},
+            {"ref_hash",
+             {{"label", "RefHash"},
+              {"value", to_hex(value)},
+              {"out", to_hex(suite.ref_hash("RefHash", value))}}},
+            {"expand_with_label",
+             {{"secret", to_hex(secret)},
+              {"label", "ExpandWithLabel"},
+              {"context", to_hex(context)},
+              {"length", length},
+              {"out",
+               to_hex(suite.expand_with_label(secret, "ExpandWithLabel", context, length))}}},
+            {"derive_secret",
+             {{"secret", to_hex(secret)},
+              {"label", "DeriveSecret"},
+              {"out", to_hex(suite.derive_secret(secret, "DeriveSecret"))}}},
+            {"derive_tree_secret",
+             {{"secret", to_hex(secret)},
+              {"label", "DeriveTreeSecret"},
+              {"generation", generation},
+              {"length", tree_length},
+              {"out", to_hex(suite.derive_tree_secret(secret, "DeriveTreeSecret", generation,
+                                                      tree_length))}}},
+            {"sign_with_label",
+             {{"priv", to_hex(sig_priv)},
+              {"pub", to_hex(sig_pub)},
+              {"content", to_hex(content)},
+              {"label", "SignWithLabel"},
+              {"signature", to_hex(suite.sign_with_label(sig_priv, "SignWithLabel", content))}}},
+            {"encrypt_with_label",
+             {{"priv", to_hex(kp.private_key)},
+              {"pub", to_hex(kp.public_key)},
+              {"label", "EncryptWithLabel"},
+              {"context", to_hex(enc_context)},
+              {"plaintext", to_hex(plaintext)},
+              {"kem_output", to_hex(ct.kem_output)},
+              {"ciphertext", to_hex(ct.ciphertext)}}},
+        });
+      });
 }
 
 }  // namespace mlsref::conformance

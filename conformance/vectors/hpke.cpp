@@ -11,8 +11,9 @@
 // * each encryption: nonce == ComputeNonce(seq), Seal(aad, pt) == ct at that
 //   sequence number, Open(aad, ct) == pt on the receiver's context
 // * each export: Export(exporter_context, L) == exported_value on both sides
-#include "conformance/vector_type.h"
 #include "ref/hpke.h"
+
+#include "conformance/vector_type.h"
 
 namespace mlsref::conformance {
 

@@ -10,8 +10,9 @@
 //   resumption_psk as given
 // * `external_pub` is the public key of KEM.DeriveKeyPair(external_secret)
 // * `exporter.secret` is MLS-Exporter(exporter.label, exporter.context, exporter.length)
-#include "conformance/vector_type.h"
 #include "ref/key_schedule.h"
+
+#include "conformance/vector_type.h"
 
 namespace mlsref::conformance {
 
@@ -31,8 +32,7 @@ const std::pair<const char*, SecureBytes EpochSecrets::*> kSecrets[] = {
     {"resumption_psk", &EpochSecrets::resumption_psk},
 };
 
-GroupContext context_for(uint16_t suite, const Bytes& group_id, uint64_t epoch,
-                         const json& e) {
+GroupContext context_for(uint16_t suite, const Bytes& group_id, uint64_t epoch, const json& e) {
   GroupContext ctx;
   ctx.cipher_suite = suite;
   ctx.group_id = group_id;
@@ -82,44 +82,45 @@ void verify_key_schedule(const json& c) {
 }
 
 json generate_key_schedule(const GenerateOptions& options) {
-  return per_suite(options, "key-schedule", [&](const CipherSuite& suite,
-                                      Botan::RandomNumberGenerator& rng, json& out) {
-    uint16_t id = suite.id();
-    size_t nh = suite.hash_size();
-    Bytes group_id = random_bytes(rng, 16);
-    Bytes initial = random_bytes(rng, nh);
-    SecureBytes init_secret(initial.begin(), initial.end());
-    json epochs = json::array();
-    for (uint64_t i = 0; i < 5; ++i) {
-      json e{{"tree_hash", to_hex(random_bytes(rng, nh))},
-             {"commit_secret", to_hex(random_bytes(rng, nh))},
-             // Every other epoch has no PSK: the all-zero vector, as upstream.
-             {"psk_secret", to_hex(i % 2 ? Bytes(nh, 0) : random_bytes(rng, nh))},
-             {"confirmed_transcript_hash", to_hex(random_bytes(rng, nh))}};
-      GroupContext ctx = context_for(id, group_id, i, e);
-      EpochSecrets s = derive_epoch(suite, init_secret, hex_field(e, "commit_secret"),
-                                    hex_field(e, "psk_secret"), ctx);
-      e["group_context"] = to_hex(encode(ctx));
-      for (const auto& [name, member_ptr] : kSecrets) {
-        e[name] = to_hex(s.*member_ptr);
-      }
-      e["external_pub"] = to_hex(external_key_pair(suite, s.external_secret).public_key);
-      // Upstream labels are strings of hex digits, used as they are.
-      std::string label = to_hex(random_bytes(rng, nh));
-      Bytes context = random_bytes(rng, nh);
-      e["exporter"] = {{"label", label},
-                       {"context", to_hex(context)},
-                       {"length", 32},
-                       {"secret", to_hex(mls_exporter(suite, s.exporter_secret, to_bytes(label),
-                                                      context, 32))}};
-      init_secret = s.init_secret;
-      epochs.push_back(e);
-    }
-    out.push_back(json{{"cipher_suite", id},
-                       {"group_id", to_hex(group_id)},
-                       {"initial_init_secret", to_hex(initial)},
-                       {"epochs", epochs}});
-  });
+  return per_suite(
+      options, "key-schedule",
+      [&](const CipherSuite& suite, Botan::RandomNumberGenerator& rng, json& out) {
+        uint16_t id = suite.id();
+        size_t nh = suite.hash_size();
+        Bytes group_id = random_bytes(rng, 16);
+        Bytes initial = random_bytes(rng, nh);
+        SecureBytes init_secret(initial.begin(), initial.end());
+        json epochs = json::array();
+        for (uint64_t i = 0; i < 5; ++i) {
+          json e{{"tree_hash", to_hex(random_bytes(rng, nh))},
+                 {"commit_secret", to_hex(random_bytes(rng, nh))},
+                 // Every other epoch has no PSK: the all-zero vector, as upstream.
+                 {"psk_secret", to_hex(i % 2 ? Bytes(nh, 0) : random_bytes(rng, nh))},
+                 {"confirmed_transcript_hash", to_hex(random_bytes(rng, nh))}};
+          GroupContext ctx = context_for(id, group_id, i, e);
+          EpochSecrets s = derive_epoch(suite, init_secret, hex_field(e, "commit_secret"),
+                                        hex_field(e, "psk_secret"), ctx);
+          e["group_context"] = to_hex(encode(ctx));
+          for (const auto& [name, member_ptr] : kSecrets) {
+            e[name] = to_hex(s.*member_ptr);
+          }
+          e["external_pub"] = to_hex(external_key_pair(suite, s.external_secret).public_key);
+          // Upstream labels are strings of hex digits, used as they are.
+          std::string label = to_hex(random_bytes(rng, nh));
+          Bytes context = random_bytes(rng, nh);
+          e["exporter"] = {{"label", label},
+                           {"context", to_hex(context)},
+                           {"length", 32},
+                           {"secret", to_hex(mls_exporter(suite, s.exporter_secret, to_bytes(label),
+                                                          context, 32))}};
+          init_secret = s.init_secret;
+          epochs.push_back(e);
+        }
+        out.push_back(json{{"cipher_suite", id},
+                           {"group_id", to_hex(group_id)},
+                           {"initial_init_secret", to_hex(initial)},
+                           {"epochs", epochs}});
+      });
 }
 
 }  // namespace mlsref::conformance

@@ -29,9 +29,13 @@ struct Inputs {
 
 Inputs inputs_of(const json& c) {
   auto id = static_cast<uint16_t>(uint_field(c, "cipher_suite", 0xffff));
-  Inputs in{CipherSuite(id), GroupContext{}, hex_field(c, "signature_priv"),
-            hex_field(c, "signature_pub"), hex_field(c, "encryption_secret"),
-            hex_field(c, "sender_data_secret"), hex_field(c, "membership_key")};
+  Inputs in{CipherSuite(id),
+            GroupContext{},
+            hex_field(c, "signature_priv"),
+            hex_field(c, "signature_pub"),
+            hex_field(c, "encryption_secret"),
+            hex_field(c, "sender_data_secret"),
+            hex_field(c, "membership_key")};
   in.ctx.cipher_suite = id;
   in.ctx.group_id = hex_field(c, "group_id");
   in.ctx.epoch = uint_field(c, "epoch");
@@ -39,7 +43,6 @@ Inputs inputs_of(const json& c) {
   in.ctx.confirmed_transcript_hash = hex_field(c, "confirmed_transcript_hash");
   return in;
 }
-
 
 // The raw content of `kind` as a FramedContent body.
 void set_body(FramedContent& fc, const std::string& kind, const json& c) {
@@ -86,8 +89,8 @@ void verify_kind(const json& c, const Inputs& in, const std::string& kind) {
     raw.authenticated_data = ac.content.authenticated_data;
     expect_true(kind + "_pub", ac.content == raw, "does not carry the raw " + kind);
     confirmation_tag = ac.auth.confirmation_tag;
-    PublicMessage ours = protect_public(suite, raw, in.signature_priv, in.ctx, in.membership_key,
-                                        confirmation_tag);
+    PublicMessage ours =
+        protect_public(suite, raw, in.signature_priv, in.ctx, in.membership_key, confirmation_tag);
     AuthenticatedContent back = checked(kind + " (our PublicMessage)", [&] {
       return unprotect_public(suite, ours, in.ctx, in.membership_key, in.signature_pub);
     });
@@ -134,55 +137,60 @@ void verify_message_protection(const json& c) {
 }
 
 json generate_message_protection(const GenerateOptions& options) {
-  return per_suite(options, "message-protection", [&](const CipherSuite& suite,
-                                      Botan::RandomNumberGenerator& rng, json& out) {
-    uint16_t id = suite.id();
-    size_t nh = suite.hash_size();
-    GroupContext ctx{mls10, id, random_bytes(rng, 16), random_below(rng, 1u << 20),
-                     random_bytes(rng, nh), random_bytes(rng, nh), {}};
-    SecureBytes sk = suite.generate_signature_key(rng);
-    Bytes enc = random_bytes(rng, nh), sds = random_bytes(rng, nh),
-          membership = random_bytes(rng, nh), app = random_bytes(rng, 40);
+  return per_suite(options, "message-protection",
+                   [&](const CipherSuite& suite, Botan::RandomNumberGenerator& rng, json& out) {
+                     uint16_t id = suite.id();
+                     size_t nh = suite.hash_size();
+                     GroupContext ctx{mls10,
+                                      id,
+                                      random_bytes(rng, 16),
+                                      random_below(rng, 1u << 20),
+                                      random_bytes(rng, nh),
+                                      random_bytes(rng, nh),
+                                      {}};
+                     SecureBytes sk = suite.generate_signature_key(rng);
+                     Bytes enc = random_bytes(rng, nh), sds = random_bytes(rng, nh),
+                           membership = random_bytes(rng, nh), app = random_bytes(rng, 40);
 
-    Proposal proposal{Remove{static_cast<uint32_t>(random_below(rng, 4))}};
-    Commit commit;
-    ProposalOrRef por;
-    por.type = ProposalOrRefType::reference;
-    por.reference = random_bytes(rng, nh);
-    commit.proposals.push_back(por);
-    Bytes tag = random_bytes(rng, nh);
+                     Proposal proposal{Remove{static_cast<uint32_t>(random_below(rng, 4))}};
+                     Commit commit;
+                     ProposalOrRef por;
+                     por.type = ProposalOrRefType::reference;
+                     por.reference = random_bytes(rng, nh);
+                     commit.proposals.push_back(por);
+                     Bytes tag = random_bytes(rng, nh);
 
-    json v{{"cipher_suite", id},
-           {"group_id", to_hex(ctx.group_id)},
-           {"epoch", ctx.epoch},
-           {"tree_hash", to_hex(ctx.tree_hash)},
-           {"confirmed_transcript_hash", to_hex(ctx.confirmed_transcript_hash)},
-           {"signature_priv", to_hex(sk)},
-           {"signature_pub", to_hex(suite.signature_public_key(sk))},
-           {"encryption_secret", to_hex(enc)},
-           {"sender_data_secret", to_hex(sds)},
-           {"membership_key", to_hex(membership)},
-           {"proposal", to_hex(encode(proposal))},
-           {"commit", to_hex(encode(commit))},
-           {"application", to_hex(app)}};
-    SecretTree tree(suite, LeafCount(2), enc);
-    for (const char* kind : {"proposal", "commit", "application"}) {
-      FramedContent fc;
-      fc.group_id = ctx.group_id;
-      fc.epoch = ctx.epoch;
-      fc.sender = Sender::member(1);
-      std::string k = kind;
-      set_body(fc, k, v);
-      ByteView ct = k == "commit" ? ByteView(tag) : ByteView();
-      if (k != "application") {
-        v[k + "_pub"] = to_hex(encode(MLSMessage{
-            mls10, protect_public(suite, fc, sk, ctx, membership, ct)}));
-      }
-      v[k + "_priv"] = to_hex(encode(MLSMessage{
-          mls10, protect_private(suite, fc, sk, ctx, tree, sds, rng, ct)}));
-    }
-    out.push_back(v);
-  });
+                     json v{{"cipher_suite", id},
+                            {"group_id", to_hex(ctx.group_id)},
+                            {"epoch", ctx.epoch},
+                            {"tree_hash", to_hex(ctx.tree_hash)},
+                            {"confirmed_transcript_hash", to_hex(ctx.confirmed_transcript_hash)},
+                            {"signature_priv", to_hex(sk)},
+                            {"signature_pub", to_hex(suite.signature_public_key(sk))},
+                            {"encryption_secret", to_hex(enc)},
+                            {"sender_data_secret", to_hex(sds)},
+                            {"membership_key", to_hex(membership)},
+                            {"proposal", to_hex(encode(proposal))},
+                            {"commit", to_hex(encode(commit))},
+                            {"application", to_hex(app)}};
+                     SecretTree tree(suite, LeafCount(2), enc);
+                     for (const char* kind : {"proposal", "commit", "application"}) {
+                       FramedContent fc;
+                       fc.group_id = ctx.group_id;
+                       fc.epoch = ctx.epoch;
+                       fc.sender = Sender::member(1);
+                       std::string k = kind;
+                       set_body(fc, k, v);
+                       ByteView ct = k == "commit" ? ByteView(tag) : ByteView();
+                       if (k != "application") {
+                         v[k + "_pub"] = to_hex(encode(MLSMessage{
+                             mls10, protect_public(suite, fc, sk, ctx, membership, ct)}));
+                       }
+                       v[k + "_priv"] = to_hex(encode(MLSMessage{
+                           mls10, protect_private(suite, fc, sk, ctx, tree, sds, rng, ct)}));
+                     }
+                     out.push_back(v);
+                   });
 }
 
 }  // namespace mlsref::conformance

@@ -30,28 +30,28 @@ void verify_psk_secret(const json& c) {
 }
 
 json generate_psk_secret(const GenerateOptions& options) {
-  return per_suite(options, "psk_secret", [&](const CipherSuite& suite,
-                                      Botan::RandomNumberGenerator& rng, json& out) {
-    uint16_t id = suite.id();
-    for (size_t n = 0; n <= 3; ++n) {
-      std::vector<PskInput> psks;
-      json list = json::array();
-      for (size_t i = 0; i < n; ++i) {
-        PskInput in;
-        in.id.psk_id = random_bytes(rng, 1 + random_below(rng, 32));
-        in.id.psk_nonce = random_bytes(rng, suite.hash_size());
-        Bytes psk = random_bytes(rng, suite.hash_size());
-        in.psk.assign(psk.begin(), psk.end());
-        list.push_back(json{{"psk_id", to_hex(in.id.psk_id)},
-                            {"psk", to_hex(psk)},
-                            {"psk_nonce", to_hex(in.id.psk_nonce)}});
-        psks.push_back(std::move(in));
-      }
-      out.push_back(json{{"cipher_suite", id},
-                         {"psks", list},
-                         {"psk_secret", to_hex(psk_secret(suite, psks))}});
-    }
-  });
+  return per_suite(options, "psk_secret",
+                   [&](const CipherSuite& suite, Botan::RandomNumberGenerator& rng, json& out) {
+                     uint16_t id = suite.id();
+                     for (size_t n = 0; n <= 3; ++n) {
+                       std::vector<PskInput> psks;
+                       json list = json::array();
+                       for (size_t i = 0; i < n; ++i) {
+                         PskInput in;
+                         in.id.psk_id = random_bytes(rng, 1 + random_below(rng, 32));
+                         in.id.psk_nonce = random_bytes(rng, suite.hash_size());
+                         Bytes psk = random_bytes(rng, suite.hash_size());
+                         in.psk.assign(psk.begin(), psk.end());
+                         list.push_back(json{{"psk_id", to_hex(in.id.psk_id)},
+                                             {"psk", to_hex(psk)},
+                                             {"psk_nonce", to_hex(in.id.psk_nonce)}});
+                         psks.push_back(std::move(in));
+                       }
+                       out.push_back(json{{"cipher_suite", id},
+                                          {"psks", list},
+                                          {"psk_secret", to_hex(psk_secret(suite, psks))}});
+                     }
+                   });
 }
 
 }  // namespace mlsref::conformance

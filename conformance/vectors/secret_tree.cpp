@@ -12,8 +12,9 @@
 //   * `handshake_nonce = handshake_ratchet_nonce_[i]_[generation]`
 //   * `application_key = application_ratchet_key_[i]_[generation]`
 //   * `application_nonce = application_ratchet_nonce_[i]_[generation]`
-#include "conformance/vector_type.h"
 #include "ref/secret_tree.h"
+
+#include "conformance/vector_type.h"
 
 namespace mlsref::conformance {
 
@@ -59,42 +60,43 @@ void verify_secret_tree(const json& c) {
 }
 
 json generate_secret_tree(const GenerateOptions& options) {
-  return per_suite(options, "secret-tree", [&](const CipherSuite& suite,
-                                      Botan::RandomNumberGenerator& rng, json& out) {
-    uint16_t id = suite.id();
-    for (uint32_t n : {1u, 8u, 32u}) {
-      Bytes encryption_secret = random_bytes(rng, suite.hash_size());
-      Bytes sender_data_secret = random_bytes(rng, suite.hash_size());
-      Bytes ciphertext = random_bytes(rng, 16 + random_below(rng, 2 * suite.hash_size()));
-      SecretTree tree(suite, LeafCount(n), encryption_secret, kVectorLimits);
-      json leaves = json::array();
-      for (uint32_t i = 0; i < n; ++i) {
-        json gens = json::array();
-        // Increasing generations with gaps, as the upstream file has.
-        uint32_t g = static_cast<uint32_t>(random_below(rng, 3));
-        for (int k = 0; k < 2; ++k) {
-          KeyAndNonce hs = tree.get(LeafIndex(i), RatchetType::handshake, g);
-          KeyAndNonce app = tree.get(LeafIndex(i), RatchetType::application, g);
-          gens.push_back(json{{"generation", g},
-                              {"handshake_key", to_hex(hs.key)},
-                              {"handshake_nonce", to_hex(hs.nonce)},
-                              {"application_key", to_hex(app.key)},
-                              {"application_nonce", to_hex(app.nonce)}});
-          g += 1 + static_cast<uint32_t>(random_below(rng, 20));
+  return per_suite(
+      options, "secret-tree",
+      [&](const CipherSuite& suite, Botan::RandomNumberGenerator& rng, json& out) {
+        uint16_t id = suite.id();
+        for (uint32_t n : {1u, 8u, 32u}) {
+          Bytes encryption_secret = random_bytes(rng, suite.hash_size());
+          Bytes sender_data_secret = random_bytes(rng, suite.hash_size());
+          Bytes ciphertext = random_bytes(rng, 16 + random_below(rng, 2 * suite.hash_size()));
+          SecretTree tree(suite, LeafCount(n), encryption_secret, kVectorLimits);
+          json leaves = json::array();
+          for (uint32_t i = 0; i < n; ++i) {
+            json gens = json::array();
+            // Increasing generations with gaps, as the upstream file has.
+            uint32_t g = static_cast<uint32_t>(random_below(rng, 3));
+            for (int k = 0; k < 2; ++k) {
+              KeyAndNonce hs = tree.get(LeafIndex(i), RatchetType::handshake, g);
+              KeyAndNonce app = tree.get(LeafIndex(i), RatchetType::application, g);
+              gens.push_back(json{{"generation", g},
+                                  {"handshake_key", to_hex(hs.key)},
+                                  {"handshake_nonce", to_hex(hs.nonce)},
+                                  {"application_key", to_hex(app.key)},
+                                  {"application_nonce", to_hex(app.nonce)}});
+              g += 1 + static_cast<uint32_t>(random_below(rng, 20));
+            }
+            leaves.push_back(gens);
+          }
+          out.push_back(
+              json{{"cipher_suite", id},
+                   {"sender_data",
+                    {{"sender_data_secret", to_hex(sender_data_secret)},
+                     {"ciphertext", to_hex(ciphertext)},
+                     {"key", to_hex(sender_data_key(suite, sender_data_secret, ciphertext))},
+                     {"nonce", to_hex(sender_data_nonce(suite, sender_data_secret, ciphertext))}}},
+                   {"encryption_secret", to_hex(encryption_secret)},
+                   {"leaves", leaves}});
         }
-        leaves.push_back(gens);
-      }
-      out.push_back(json{
-          {"cipher_suite", id},
-          {"sender_data",
-           {{"sender_data_secret", to_hex(sender_data_secret)},
-            {"ciphertext", to_hex(ciphertext)},
-            {"key", to_hex(sender_data_key(suite, sender_data_secret, ciphertext))},
-            {"nonce", to_hex(sender_data_nonce(suite, sender_data_secret, ciphertext))}}},
-          {"encryption_secret", to_hex(encryption_secret)},
-          {"leaves", leaves}});
-    }
-  });
+      });
 }
 
 }  // namespace mlsref::conformance

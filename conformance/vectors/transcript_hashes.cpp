@@ -24,8 +24,8 @@ void verify_transcript_hashes(const json& c) {
   }
   expect_true("authenticated_content.content.content_type",
               ac.content.content_type == ContentType::commit, "does not carry a Commit");
-  Bytes confirmed = confirmed_transcript_hash(suite, hex_field(c, "interim_transcript_hash_before"),
-                                              ac);
+  Bytes confirmed =
+      confirmed_transcript_hash(suite, hex_field(c, "interim_transcript_hash_before"), ac);
   expect_bytes("confirmed_transcript_hash_after", hex_field(c, "confirmed_transcript_hash_after"),
                confirmed);
   expect_bytes("authenticated_content.auth.confirmation_tag",
@@ -36,39 +36,44 @@ void verify_transcript_hashes(const json& c) {
 }
 
 json generate_transcript_hashes(const GenerateOptions& options) {
-  return per_suite(options, "transcript-hashes", [&](const CipherSuite& suite,
-                                      Botan::RandomNumberGenerator& rng, json& out) {
-    uint16_t id = suite.id();
-    size_t nh = suite.hash_size();
-    Bytes confirmation_key = random_bytes(rng, nh);
-    Bytes interim_before = random_bytes(rng, nh);
-    // A real commit: signed by a member, with a Remove proposal by value.
-    SecureBytes sk = suite.generate_signature_key(rng);
-    GroupContext ctx{mls10, id, random_bytes(rng, 16), random_below(rng, 1000),
-                     random_bytes(rng, nh), random_bytes(rng, nh), {}};
-    AuthenticatedContent ac;
-    ac.wire_format = wire_format::mls_public_message;
-    ac.content.group_id = ctx.group_id;
-    ac.content.epoch = ctx.epoch;
-    ac.content.sender = Sender::member(static_cast<uint32_t>(random_below(rng, 8)));
-    ac.content.content_type = ContentType::commit;
-    ProposalOrRef por;
-    por.proposal.body = Remove{static_cast<uint32_t>(random_below(rng, 8))};
-    ac.content.commit.proposals.push_back(por);
-    ac.auth.signature = suite.sign_with_label(
-        sk, "FramedContentTBS",
-        framed_content_tbs(ac.wire_format, ac.content, ctx));
-    Bytes confirmed = confirmed_transcript_hash(suite, interim_before, ac);
-    ac.auth.confirmation_tag = confirmation_tag(suite, confirmation_key, confirmed);
-    out.push_back(json{
-        {"cipher_suite", id},
-        {"confirmation_key", to_hex(confirmation_key)},
-        {"authenticated_content", to_hex(encode(ac))},
-        {"interim_transcript_hash_before", to_hex(interim_before)},
-        {"confirmed_transcript_hash_after", to_hex(confirmed)},
-        {"interim_transcript_hash_after",
-         to_hex(interim_transcript_hash(suite, confirmed, ac.auth.confirmation_tag))}});
-  });
+  return per_suite(
+      options, "transcript-hashes",
+      [&](const CipherSuite& suite, Botan::RandomNumberGenerator& rng, json& out) {
+        uint16_t id = suite.id();
+        size_t nh = suite.hash_size();
+        Bytes confirmation_key = random_bytes(rng, nh);
+        Bytes interim_before = random_bytes(rng, nh);
+        // A real commit: signed by a member, with a Remove proposal by value.
+        SecureBytes sk = suite.generate_signature_key(rng);
+        GroupContext ctx{mls10,
+                         id,
+                         random_bytes(rng, 16),
+                         random_below(rng, 1000),
+                         random_bytes(rng, nh),
+                         random_bytes(rng, nh),
+                         {}};
+        AuthenticatedContent ac;
+        ac.wire_format = wire_format::mls_public_message;
+        ac.content.group_id = ctx.group_id;
+        ac.content.epoch = ctx.epoch;
+        ac.content.sender = Sender::member(static_cast<uint32_t>(random_below(rng, 8)));
+        ac.content.content_type = ContentType::commit;
+        ProposalOrRef por;
+        por.proposal.body = Remove{static_cast<uint32_t>(random_below(rng, 8))};
+        ac.content.commit.proposals.push_back(por);
+        ac.auth.signature = suite.sign_with_label(
+            sk, "FramedContentTBS", framed_content_tbs(ac.wire_format, ac.content, ctx));
+        Bytes confirmed = confirmed_transcript_hash(suite, interim_before, ac);
+        ac.auth.confirmation_tag = confirmation_tag(suite, confirmation_key, confirmed);
+        out.push_back(
+            json{{"cipher_suite", id},
+                 {"confirmation_key", to_hex(confirmation_key)},
+                 {"authenticated_content", to_hex(encode(ac))},
+                 {"interim_transcript_hash_before", to_hex(interim_before)},
+                 {"confirmed_transcript_hash_after", to_hex(confirmed)},
+                 {"interim_transcript_hash_after",
+                  to_hex(interim_transcript_hash(suite, confirmed, ac.auth.confirmation_tag))}});
+      });
 }
 
 }  // namespace mlsref::conformance

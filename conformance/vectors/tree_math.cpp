@@ -5,8 +5,9 @@
 // * `root` is the root node index of the tree
 // * `left[i]`, `right[i]`, `parent[i]`, `sibling[i]` are the left child, right
 //   child, parent and sibling of node `i` (null where there is none)
-#include "conformance/vector_type.h"
 #include "ref/tree_math.h"
+
+#include "conformance/vector_type.h"
 
 namespace mlsref::conformance {
 

@@ -62,52 +62,54 @@ std::vector<RatchetTree> history_trees(const CipherSuite& suite, Botan::RandomNu
                                        const Bytes& group_id);
 
 json generate_tree_operations(const GenerateOptions& options) {
-  return per_suite(options, "tree-operations", [&](const CipherSuite& suite,
-                                      Botan::RandomNumberGenerator& rng, json& out) {
-    uint16_t id = suite.id();
-    Bytes group_id = random_bytes(rng, 16);
-    std::vector<RatchetTree> trees = history_trees(suite, rng, group_id);
-    for (size_t t = 0; t < trees.size(); t += 2) {
-      const RatchetTree& before = trees[t];
-      std::vector<uint32_t> members;
-      for (uint32_t i = 0; i < before.leaf_count().value; ++i) {
-        if (before.has_leaf(LeafIndex(i))) {
-          members.push_back(i);
-        }
-      }
-      uint32_t sender = members[random_below(rng, members.size())];
-      for (int kind = 0; kind < 3; ++kind) {
-        Proposal p;
-        if (kind == 0) {
-          hpke::KeyPair init;
-          SecureBytes sk;
-          p.body = Add{make_key_package(suite, rng, "new", init, sk)};
-        } else if (kind == 1) {
-          LeafNode leaf = before.leaf(LeafIndex(sender));
-          leaf.leaf_node_source = LeafNodeSource::update;
-          leaf.lifetime = {};
-          leaf.encryption_key = suite.generate_key_pair(rng).public_key;
-          p.body = Update{leaf};  // (its signature is not checked by this vector type)
-        } else {
-          uint32_t removed = members[random_below(rng, members.size())];
-          if (removed == sender && members.size() > 1) {
-            removed = members[(std::find(members.begin(), members.end(), removed) -
-                               members.begin() + 1) % members.size()];
+  return per_suite(
+      options, "tree-operations",
+      [&](const CipherSuite& suite, Botan::RandomNumberGenerator& rng, json& out) {
+        uint16_t id = suite.id();
+        Bytes group_id = random_bytes(rng, 16);
+        std::vector<RatchetTree> trees = history_trees(suite, rng, group_id);
+        for (size_t t = 0; t < trees.size(); t += 2) {
+          const RatchetTree& before = trees[t];
+          std::vector<uint32_t> members;
+          for (uint32_t i = 0; i < before.leaf_count().value; ++i) {
+            if (before.has_leaf(LeafIndex(i))) {
+              members.push_back(i);
+            }
           }
-          p.body = Remove{removed};
+          uint32_t sender = members[random_below(rng, members.size())];
+          for (int kind = 0; kind < 3; ++kind) {
+            Proposal p;
+            if (kind == 0) {
+              hpke::KeyPair init;
+              SecureBytes sk;
+              p.body = Add{make_key_package(suite, rng, "new", init, sk)};
+            } else if (kind == 1) {
+              LeafNode leaf = before.leaf(LeafIndex(sender));
+              leaf.leaf_node_source = LeafNodeSource::update;
+              leaf.lifetime = {};
+              leaf.encryption_key = suite.generate_key_pair(rng).public_key;
+              p.body = Update{leaf};  // (its signature is not checked by this vector type)
+            } else {
+              uint32_t removed = members[random_below(rng, members.size())];
+              if (removed == sender && members.size() > 1) {
+                removed = members[(std::find(members.begin(), members.end(), removed) -
+                                   members.begin() + 1) %
+                                  members.size()];
+              }
+              p.body = Remove{removed};
+            }
+            RatchetTree after = before;
+            apply_proposal(after, p, LeafIndex(sender));
+            out.push_back(json{{"cipher_suite", id},
+                               {"tree_before", to_hex(encode(before.to_nodes()))},
+                               {"proposal", to_hex(encode(p))},
+                               {"proposal_sender", sender},
+                               {"tree_hash_before", to_hex(before.root_tree_hash(suite))},
+                               {"tree_after", to_hex(encode(after.to_nodes()))},
+                               {"tree_hash_after", to_hex(after.root_tree_hash(suite))}});
+          }
         }
-        RatchetTree after = before;
-        apply_proposal(after, p, LeafIndex(sender));
-        out.push_back(json{{"cipher_suite", id},
-                           {"tree_before", to_hex(encode(before.to_nodes()))},
-                           {"proposal", to_hex(encode(p))},
-                           {"proposal_sender", sender},
-                           {"tree_hash_before", to_hex(before.root_tree_hash(suite))},
-                           {"tree_after", to_hex(encode(after.to_nodes()))},
-                           {"tree_hash_after", to_hex(after.root_tree_hash(suite))}});
-      }
-    }
-  });
+      });
 }
 
 }  // namespace mlsref::conformance

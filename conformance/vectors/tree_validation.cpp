@@ -112,27 +112,27 @@ std::vector<RatchetTree> history_trees(const CipherSuite& suite, Botan::RandomNu
 }
 
 json generate_tree_validation(const GenerateOptions& options) {
-  return per_suite(options, "tree-validation", [&](const CipherSuite& suite,
-                                      Botan::RandomNumberGenerator& rng, json& out) {
-    uint16_t id = suite.id();
-    Bytes group_id = random_bytes(rng, 16);
-    for (const RatchetTree& tree : history_trees(suite, rng, group_id)) {
-      json resolutions = json::array(), hashes = json::array();
-      for (uint32_t i = 0; i < tree.node_count(); ++i) {
-        json r = json::array();
-        for (NodeIndex x : tree.resolution(NodeIndex(i))) {
-          r.push_back(x.value);
-        }
-        resolutions.push_back(r);
-        hashes.push_back(to_hex(tree.tree_hash(suite, NodeIndex(i))));
-      }
-      out.push_back(json{{"cipher_suite", id},
-                         {"tree", to_hex(encode(tree.to_nodes()))},
-                         {"group_id", to_hex(group_id)},
-                         {"resolutions", resolutions},
-                         {"tree_hashes", hashes}});
-    }
-  });
+  return per_suite(options, "tree-validation",
+                   [&](const CipherSuite& suite, Botan::RandomNumberGenerator& rng, json& out) {
+                     uint16_t id = suite.id();
+                     Bytes group_id = random_bytes(rng, 16);
+                     for (const RatchetTree& tree : history_trees(suite, rng, group_id)) {
+                       json resolutions = json::array(), hashes = json::array();
+                       for (uint32_t i = 0; i < tree.node_count(); ++i) {
+                         json r = json::array();
+                         for (NodeIndex x : tree.resolution(NodeIndex(i))) {
+                           r.push_back(x.value);
+                         }
+                         resolutions.push_back(r);
+                         hashes.push_back(to_hex(tree.tree_hash(suite, NodeIndex(i))));
+                       }
+                       out.push_back(json{{"cipher_suite", id},
+                                          {"tree", to_hex(encode(tree.to_nodes()))},
+                                          {"group_id", to_hex(group_id)},
+                                          {"resolutions", resolutions},
+                                          {"tree_hashes", hashes}});
+                     }
+                   });
 }
 
 }  // namespace mlsref::conformance

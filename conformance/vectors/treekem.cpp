@@ -58,8 +58,13 @@ void verify_treekem(const json& c) {
   auto id = static_cast<uint16_t>(uint_field(c, "cipher_suite", 0xffff));
   CipherSuite suite(id);
   RatchetTree tree = tree_field(c, "ratchet_tree");
-  GroupContext base{mls10, id, hex_field(c, "group_id"), uint_field(c, "epoch"), {},
-                    hex_field(c, "confirmed_transcript_hash"), {}};
+  GroupContext base{mls10,
+                    id,
+                    hex_field(c, "group_id"),
+                    uint_field(c, "epoch"),
+                    {},
+                    hex_field(c, "confirmed_transcript_hash"),
+                    {}};
   std::map<uint32_t, LeafPrivate> leaves = private_states(suite, c, tree);
 
   const json& paths = member(c, "update_paths");
@@ -130,8 +135,8 @@ void verify_treekem(const json& c) {
         throw CheckFailure(at + "new_update_path (leaf " + std::to_string(j) + ")",
                            "processing mlsref's UpdatePath fails: " + e.message());
       }
-      expect_bytes(at + "new_commit_secret (leaf " + std::to_string(j) + ")",
-                   created.commit_secret, got.commit_secret);
+      expect_bytes(at + "new_commit_secret (leaf " + std::to_string(j) + ")", created.commit_secret,
+                   got.commit_secret);
       expect_bytes(at + "new tree hash (leaf " + std::to_string(j) + ")",
                    created_tree.root_tree_hash(suite), t.root_tree_hash(suite));
     }
@@ -148,73 +153,73 @@ namespace mlsref::conformance {
 // updates), every member's private state, and an UpdatePath from up to three
 // senders, each processed by every other member.
 json generate_treekem(const GenerateOptions& options) {
-  return per_suite(options, "treekem", [&](const CipherSuite& suite,
-                                      Botan::RandomNumberGenerator& rng, json& out) {
-    uint16_t id = suite.id();
-    Bytes group_id = random_bytes(rng, 16);
-    for (int shape = 0; shape < 3; ++shape) {
-      TreeHistory h(suite, rng, group_id);
-      uint32_t n = shape == 0 ? 4 : shape == 1 ? 7 : 9;
-      for (uint32_t i = 0; i + 1 < n; ++i) {
-        h.add(LeafIndex(i), shape != 1 || i % 2 == 0);
-      }
-      if (shape == 2) {
-        h.remove(LeafIndex(0), LeafIndex(3));
-        h.update(LeafIndex(5), LeafIndex(1));
-      }
-      GroupContext ctx = h.context();
-      json leaves = json::array();
-      for (const auto& [index, m] : h.members()) {
-        json secrets = json::array();
-        for (const auto& [node, secret] : m.path_secrets) {
-          secrets.push_back(json{{"node", node}, {"path_secret", to_hex(secret)}});
-        }
-        leaves.push_back(json{
-            {"index", index},
-            {"encryption_priv", to_hex(m.priv.private_keys.at(NodeIndex(LeafIndex(index)).value))},
-            {"signature_priv", to_hex(m.signature_priv)},
-            {"path_secrets", secrets}});
-      }
-      json paths = json::array();
-      std::vector<uint32_t> senders;
-      for (const auto& [index, m] : h.members()) {
-        senders.push_back(index);
-      }
-      for (size_t s = 0; s < senders.size(); s += std::max<size_t>(1, senders.size() / 3)) {
-        LeafIndex sender(senders[s]);
-        RatchetTree tree = h.tree();
-        GroupContext c = ctx;
-        CreatedPath created = create_update_path(suite, tree, sender,
-                                                 h.members().at(sender.value).signature_priv, c,
-                                                 {}, rng);
-        json secrets = json::array();
-        for (uint32_t j = 0; j < h.tree().leaf_count().value; ++j) {
-          if (j == sender.value || !h.members().count(j)) {
-            secrets.push_back(nullptr);
-            continue;
+  return per_suite(
+      options, "treekem",
+      [&](const CipherSuite& suite, Botan::RandomNumberGenerator& rng, json& out) {
+        uint16_t id = suite.id();
+        Bytes group_id = random_bytes(rng, 16);
+        for (int shape = 0; shape < 3; ++shape) {
+          TreeHistory h(suite, rng, group_id);
+          uint32_t n = shape == 0 ? 4 : shape == 1 ? 7 : 9;
+          for (uint32_t i = 0; i + 1 < n; ++i) {
+            h.add(LeafIndex(i), shape != 1 || i % 2 == 0);
           }
-          RatchetTree t = h.tree();
-          GroupContext cj = ctx;
-          TreeKemPrivate me = h.members().at(j).priv;
-          secrets.push_back(
-              to_hex(process_update_path(suite, t, sender, created.update_path, cj, me, {})
-                         .path_secret));
+          if (shape == 2) {
+            h.remove(LeafIndex(0), LeafIndex(3));
+            h.update(LeafIndex(5), LeafIndex(1));
+          }
+          GroupContext ctx = h.context();
+          json leaves = json::array();
+          for (const auto& [index, m] : h.members()) {
+            json secrets = json::array();
+            for (const auto& [node, secret] : m.path_secrets) {
+              secrets.push_back(json{{"node", node}, {"path_secret", to_hex(secret)}});
+            }
+            leaves.push_back(json{{"index", index},
+                                  {"encryption_priv", to_hex(m.priv.private_keys.at(
+                                                          NodeIndex(LeafIndex(index)).value))},
+                                  {"signature_priv", to_hex(m.signature_priv)},
+                                  {"path_secrets", secrets}});
+          }
+          json paths = json::array();
+          std::vector<uint32_t> senders;
+          for (const auto& [index, m] : h.members()) {
+            senders.push_back(index);
+          }
+          for (size_t s = 0; s < senders.size(); s += std::max<size_t>(1, senders.size() / 3)) {
+            LeafIndex sender(senders[s]);
+            RatchetTree tree = h.tree();
+            GroupContext c = ctx;
+            CreatedPath created = create_update_path(
+                suite, tree, sender, h.members().at(sender.value).signature_priv, c, {}, rng);
+            json secrets = json::array();
+            for (uint32_t j = 0; j < h.tree().leaf_count().value; ++j) {
+              if (j == sender.value || !h.members().count(j)) {
+                secrets.push_back(nullptr);
+                continue;
+              }
+              RatchetTree t = h.tree();
+              GroupContext cj = ctx;
+              TreeKemPrivate me = h.members().at(j).priv;
+              secrets.push_back(
+                  to_hex(process_update_path(suite, t, sender, created.update_path, cj, me, {})
+                             .path_secret));
+            }
+            paths.push_back(json{{"sender", sender.value},
+                                 {"update_path", to_hex(encode(created.update_path))},
+                                 {"path_secrets", secrets},
+                                 {"commit_secret", to_hex(created.commit_secret)},
+                                 {"tree_hash_after", to_hex(tree.root_tree_hash(suite))}});
+          }
+          out.push_back(json{{"cipher_suite", id},
+                             {"group_id", to_hex(group_id)},
+                             {"epoch", ctx.epoch},
+                             {"confirmed_transcript_hash", to_hex(ctx.confirmed_transcript_hash)},
+                             {"ratchet_tree", to_hex(encode(h.tree().to_nodes()))},
+                             {"leaves_private", leaves},
+                             {"update_paths", paths}});
         }
-        paths.push_back(json{{"sender", sender.value},
-                             {"update_path", to_hex(encode(created.update_path))},
-                             {"path_secrets", secrets},
-                             {"commit_secret", to_hex(created.commit_secret)},
-                             {"tree_hash_after", to_hex(tree.root_tree_hash(suite))}});
-      }
-      out.push_back(json{{"cipher_suite", id},
-                         {"group_id", to_hex(group_id)},
-                         {"epoch", ctx.epoch},
-                         {"confirmed_transcript_hash", to_hex(ctx.confirmed_transcript_hash)},
-                         {"ratchet_tree", to_hex(encode(h.tree().to_nodes()))},
-                         {"leaves_private", leaves},
-                         {"update_paths", paths}});
-    }
-  });
+      });
 }
 
 }  // namespace mlsref::conformance

@@ -25,8 +25,7 @@ void verify_welcome(const json& c) {
   expect_bytes("init_priv (public key)", key_package.init_key,
                suite.hpke().kem().key_pair(init_priv).public_key);
   try {
-    join_welcome(suite, welcome, key_package, init_priv,
-                 [&](uint32_t) { return signer_pub; });
+    join_welcome(suite, welcome, key_package, init_priv, [&](uint32_t) { return signer_pub; });
   } catch (const Error& e) {
     throw CheckFailure("welcome", e.message());
   }
@@ -53,32 +52,38 @@ KeyPackage make_key_package(const CipherSuite& suite, Botan::RandomNumberGenerat
 }
 
 json generate_welcome(const GenerateOptions& options) {
-  return per_suite(options, "welcome", [&](const CipherSuite& suite,
-                                      Botan::RandomNumberGenerator& rng, json& out) {
-    uint16_t id = suite.id();
-    hpke::KeyPair init;
-    SecureBytes joiner_sig;
-    KeyPackage kp = make_key_package(suite, rng, "joiner", init, joiner_sig);
-    SecureBytes signer_sk = suite.generate_signature_key(rng);
+  return per_suite(
+      options, "welcome",
+      [&](const CipherSuite& suite, Botan::RandomNumberGenerator& rng, json& out) {
+        uint16_t id = suite.id();
+        hpke::KeyPair init;
+        SecureBytes joiner_sig;
+        KeyPackage kp = make_key_package(suite, rng, "joiner", init, joiner_sig);
+        SecureBytes signer_sk = suite.generate_signature_key(rng);
 
-    size_t nh = suite.hash_size();
-    Bytes joiner = random_bytes(rng, nh);
-    GroupInfo gi;
-    gi.group_context = GroupContext{mls10, id, random_bytes(rng, 16), 1 + random_below(rng, 9),
-                                    random_bytes(rng, nh), random_bytes(rng, nh), {}};
-    EpochSecrets e = derive_epoch_from_joiner(suite, joiner, {}, gi.group_context);
-    gi.confirmation_tag = confirmation_tag(suite, e.confirmation_key,
-                                           gi.group_context.confirmed_transcript_hash);
-    gi.signer = 0;
-    gi.sign(suite, signer_sk);
-    std::vector<WelcomeRecipient> to{{kp, std::nullopt}};
-    Welcome w = make_welcome(suite, gi, joiner, {}, to, rng);
-    out.push_back(json{{"cipher_suite", id},
-                       {"init_priv", to_hex(init.private_key)},
-                       {"signer_pub", to_hex(suite.signature_public_key(signer_sk))},
-                       {"key_package", to_hex(encode(MLSMessage{mls10, kp}))},
-                       {"welcome", to_hex(encode(MLSMessage{mls10, w}))}});
-  });
+        size_t nh = suite.hash_size();
+        Bytes joiner = random_bytes(rng, nh);
+        GroupInfo gi;
+        gi.group_context = GroupContext{mls10,
+                                        id,
+                                        random_bytes(rng, 16),
+                                        1 + random_below(rng, 9),
+                                        random_bytes(rng, nh),
+                                        random_bytes(rng, nh),
+                                        {}};
+        EpochSecrets e = derive_epoch_from_joiner(suite, joiner, {}, gi.group_context);
+        gi.confirmation_tag =
+            confirmation_tag(suite, e.confirmation_key, gi.group_context.confirmed_transcript_hash);
+        gi.signer = 0;
+        gi.sign(suite, signer_sk);
+        std::vector<WelcomeRecipient> to{{kp, std::nullopt}};
+        Welcome w = make_welcome(suite, gi, joiner, {}, to, rng);
+        out.push_back(json{{"cipher_suite", id},
+                           {"init_priv", to_hex(init.private_key)},
+                           {"signer_pub", to_hex(suite.signature_public_key(signer_sk))},
+                           {"key_package", to_hex(encode(MLSMessage{mls10, kp}))},
+                           {"welcome", to_hex(encode(MLSMessage{mls10, w}))}});
+      });
 }
 
 }  // namespace mlsref::conformance

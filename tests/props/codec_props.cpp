@@ -22,16 +22,14 @@ struct Arbitrary<mlsref::fuzz::VectorSample> {
                                                          [](mlsref::Bytes b) { return Opt(b); })
                                               : gen::just(Opt());
                              })),
-        gen::set(&mlsref::fuzz::VectorSample::flags),
-        gen::set(&mlsref::fuzz::VectorSample::tail));
+        gen::set(&mlsref::fuzz::VectorSample::flags), gen::set(&mlsref::fuzz::VectorSample::tail));
   }
 };
 template <>
 struct Arbitrary<mlsref::HPKECiphertext> {
   static Gen<mlsref::HPKECiphertext> arbitrary() {
-    return gen::build<mlsref::HPKECiphertext>(
-        gen::set(&mlsref::HPKECiphertext::kem_output),
-        gen::set(&mlsref::HPKECiphertext::ciphertext));
+    return gen::build<mlsref::HPKECiphertext>(gen::set(&mlsref::HPKECiphertext::kem_output),
+                                              gen::set(&mlsref::HPKECiphertext::ciphertext));
   }
 };
 }  // namespace rc

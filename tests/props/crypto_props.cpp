@@ -31,8 +31,8 @@ bool opens(const CipherSuite& s, const hpke::KeyPair& kp, const Bytes& label, By
 
 RC_GTEST_PROP(CryptoProps, EncryptWithLabelRoundTrip, (const Bytes& pt, const Bytes& context)) {
   CipherSuite s(*gen_suite());
-  Bytes ikm = *rc::gen::container<Bytes>(s.hpke().kem().private_key_size(),
-                                         rc::gen::arbitrary<uint8_t>());
+  Bytes ikm =
+      *rc::gen::container<Bytes>(s.hpke().kem().private_key_size(), rc::gen::arbitrary<uint8_t>());
   hpke::KeyPair kp = s.derive_key_pair(ikm);
   HPKECiphertext c = s.encrypt_with_label(kp.public_key, "Props", context, pt, system_rng());
   RC_ASSERT(s.decrypt_with_label(kp.private_key, "Props", context, c.kem_output, c.ciphertext) ==
@@ -49,8 +49,8 @@ RC_GTEST_PROP(CryptoProps, HpkeContextRoundTrip, (const Bytes& pt, const Bytes& 
   CipherSuite s(*gen_suite());
   const hpke::Hpke& h = s.hpke();
   hpke::KeyPair r = h.kem().generate_key_pair(system_rng());
-  auto sender = h.setup_sender(hpke::SetupParams{hpke::Mode::base, aad}, r.public_key,
-                               system_rng());
+  auto sender =
+      h.setup_sender(hpke::SetupParams{hpke::Mode::base, aad}, r.public_key, system_rng());
   hpke::Context rc = h.setup_receiver(hpke::SetupParams{hpke::Mode::base, aad}, sender.enc, r);
   Bytes ct = sender.context.seal(aad, pt);
   RC_ASSERT(rc.open(aad, ct) == pt);

@@ -23,8 +23,13 @@ struct Group {
 Group make_group() {
   uint16_t id = *rc::gen::inRange<uint16_t>(1, 8);
   Group g{CipherSuite(id), {}, {}, {}, Bytes(32, 1), Bytes(32, 2), Bytes(32, 3)};
-  g.ctx = GroupContext{mls10, id, props::arb_bytes(), *rc::gen::arbitrary<uint64_t>(),
-                       props::arb_bytes(), props::arb_bytes(), {}};
+  g.ctx = GroupContext{mls10,
+                       id,
+                       props::arb_bytes(),
+                       *rc::gen::arbitrary<uint64_t>(),
+                       props::arb_bytes(),
+                       props::arb_bytes(),
+                       {}};
   g.sk = g.suite.generate_signature_key(system_rng());
   g.pk = g.suite.signature_public_key(g.sk);
   return g;
@@ -68,8 +73,8 @@ RC_GTEST_PROP(FramingProps, PublicMessageRoundTripAndTamper, ()) {
   PublicMessage m = protect_public(g.suite, fc, g.sk, g.ctx, g.membership_key, tag);
   Bytes wire = encode(MLSMessage{mls10, m});
   MLSMessage back = decode<MLSMessage>(wire);
-  AuthenticatedContent ac = unprotect_public(g.suite, std::get<PublicMessage>(back.body), g.ctx,
-                                             g.membership_key, g.pk);
+  AuthenticatedContent ac =
+      unprotect_public(g.suite, std::get<PublicMessage>(back.body), g.ctx, g.membership_key, g.pk);
   RC_ASSERT(ac.content == fc);
   Bytes bad = flip(wire);
   RC_ASSERT(rejects([&] {
@@ -92,8 +97,8 @@ RC_GTEST_PROP(FramingProps, PrivateMessageRoundTripAndTamper, ()) {
   {
     SecretTree receiver(g.suite, LeafCount(4), g.encryption_secret);
     MLSMessage back = decode<MLSMessage>(wire);
-    AuthenticatedContent ac = unprotect_private(g.suite, std::get<PrivateMessage>(back.body),
-                                                g.ctx, receiver, g.sender_data_secret, signer);
+    AuthenticatedContent ac = unprotect_private(g.suite, std::get<PrivateMessage>(back.body), g.ctx,
+                                                receiver, g.sender_data_secret, signer);
     RC_ASSERT(ac.content == fc);
   }
   SecretTree receiver(g.suite, LeafCount(4), g.encryption_secret);
@@ -114,9 +119,11 @@ RC_GTEST_PROP(SecretTreeProps, OrderDoesNotMatterAndKeysAreConsumed, ()) {
   CipherSuite suite(*rc::gen::inRange<uint16_t>(1, 8));
   uint32_t n = uint32_t{1} << *rc::gen::inRange(0, 6);
   LeafIndex leaf(*rc::gen::inRange<uint32_t>(0, n));
-  RatchetType type = *rc::gen::arbitrary<bool>() ? RatchetType::handshake : RatchetType::application;
+  RatchetType type =
+      *rc::gen::arbitrary<bool>() ? RatchetType::handshake : RatchetType::application;
   // Generations within the default out-of-order window (32).
-  std::vector<uint32_t> gens = *rc::gen::unique<std::vector<uint32_t>>(rc::gen::inRange<uint32_t>(0, 30));
+  std::vector<uint32_t> gens =
+      *rc::gen::unique<std::vector<uint32_t>>(rc::gen::inRange<uint32_t>(0, 30));
   RC_PRE(!gens.empty());
   std::vector<uint32_t> sorted = gens;
   std::sort(sorted.begin(), sorted.end());

@@ -51,7 +51,10 @@ void fill(T& v) {
     for (auto& b : v) {
       b = *rc::gen::arbitrary<uint8_t>();
     }
-  } else if constexpr (requires { typename T::value_type; v.has_value(); }) {
+  } else if constexpr (requires {
+                         typename T::value_type;
+                         v.has_value();
+                       }) {
     if (*rc::gen::arbitrary<bool>()) {
       typename T::value_type inner{};
       fill(inner);
@@ -59,7 +62,10 @@ void fill(T& v) {
     } else {
       v.reset();
     }
-  } else if constexpr (requires { typename T::value_type; v.begin(); }) {
+  } else if constexpr (requires {
+                         typename T::value_type;
+                         v.begin();
+                       }) {
     size_t n = *rc::gen::inRange<size_t>(0, 3);
     v.resize(n);
     for (auto& x : v) {
@@ -114,8 +120,8 @@ inline void fill(PreSharedKeyID& v) {
   if (v.psktype == PSKType::external) {
     fill(v.psk_id);
   } else {
-    v.usage = pick({ResumptionPSKUsage::application, ResumptionPSKUsage::reinit,
-                    ResumptionPSKUsage::branch});
+    v.usage = pick(
+        {ResumptionPSKUsage::application, ResumptionPSKUsage::reinit, ResumptionPSKUsage::branch});
     fill(v.psk_group_id);
     fill(v.psk_epoch);
   }
@@ -124,12 +130,30 @@ inline void fill(PreSharedKeyID& v) {
 
 inline void fill(Proposal& v) {
   switch (*rc::gen::inRange(0, 7)) {
-    case 0: v.body.emplace<Add>(); fill(std::get<Add>(v.body)); break;
-    case 1: v.body.emplace<Update>(); fill(std::get<Update>(v.body)); break;
-    case 2: v.body.emplace<Remove>(); fill(std::get<Remove>(v.body)); break;
-    case 3: v.body.emplace<PreSharedKey>(); fill(std::get<PreSharedKey>(v.body)); break;
-    case 4: v.body.emplace<ReInit>(); fill(std::get<ReInit>(v.body)); break;
-    case 5: v.body.emplace<ExternalInit>(); fill(std::get<ExternalInit>(v.body)); break;
+    case 0:
+      v.body.emplace<Add>();
+      fill(std::get<Add>(v.body));
+      break;
+    case 1:
+      v.body.emplace<Update>();
+      fill(std::get<Update>(v.body));
+      break;
+    case 2:
+      v.body.emplace<Remove>();
+      fill(std::get<Remove>(v.body));
+      break;
+    case 3:
+      v.body.emplace<PreSharedKey>();
+      fill(std::get<PreSharedKey>(v.body));
+      break;
+    case 4:
+      v.body.emplace<ReInit>();
+      fill(std::get<ReInit>(v.body));
+      break;
+    case 5:
+      v.body.emplace<ExternalInit>();
+      fill(std::get<ExternalInit>(v.body));
+      break;
     default:
       v.body.emplace<GroupContextExtensions>();
       fill(std::get<GroupContextExtensions>(v.body));
@@ -165,9 +189,15 @@ inline void fill(FramedContent& v) {
   fill(v.authenticated_data);
   fill(v.content_type);
   switch (v.content_type) {
-    case ContentType::application: fill(v.application_data); break;
-    case ContentType::proposal: fill(v.proposal); break;
-    case ContentType::commit: fill(v.commit); break;
+    case ContentType::application:
+      fill(v.application_data);
+      break;
+    case ContentType::proposal:
+      fill(v.proposal);
+      break;
+    case ContentType::commit:
+      fill(v.commit);
+      break;
   }
 }
 
@@ -197,11 +227,25 @@ inline void fill(PublicMessage& v) {
 inline void fill(MLSMessage& v) {
   v = MLSMessage{};
   switch (*rc::gen::inRange(0, 5)) {
-    case 0: v.body.emplace<PublicMessage>(); fill(std::get<PublicMessage>(v.body)); break;
-    case 1: v.body.emplace<PrivateMessage>(); fill(std::get<PrivateMessage>(v.body)); break;
-    case 2: v.body.emplace<Welcome>(); fill(std::get<Welcome>(v.body)); break;
-    case 3: v.body.emplace<GroupInfo>(); fill(std::get<GroupInfo>(v.body)); break;
-    default: v.body.emplace<KeyPackage>(); fill(std::get<KeyPackage>(v.body));
+    case 0:
+      v.body.emplace<PublicMessage>();
+      fill(std::get<PublicMessage>(v.body));
+      break;
+    case 1:
+      v.body.emplace<PrivateMessage>();
+      fill(std::get<PrivateMessage>(v.body));
+      break;
+    case 2:
+      v.body.emplace<Welcome>();
+      fill(std::get<Welcome>(v.body));
+      break;
+    case 3:
+      v.body.emplace<GroupInfo>();
+      fill(std::get<GroupInfo>(v.body));
+      break;
+    default:
+      v.body.emplace<KeyPackage>();
+      fill(std::get<KeyPackage>(v.body));
   }
 }
 
