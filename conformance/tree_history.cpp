@@ -50,6 +50,27 @@ void TreeHistory::apply_to_all(const std::function<void(RatchetTree&)>& change) 
   }
 }
 
+size_t TreeHistory::lowest_above(const std::vector<NodeIndex>& path, LeafIndex leaf) {
+  size_t i = 0;
+  while (i < path.size() && !tree_math::is_ancestor(path[i], NodeIndex(leaf))) {
+    ++i;
+  }
+  return i;
+}
+
+void TreeHistory::learn_path(Member& m, const std::vector<NodeIndex>& path, SecureBytes secret,
+                             bool set_keys) const {
+  // From the lowest path node above the member's leaf upwards (§7.4:
+  // path_secret[n] = DeriveSecret(path_secret[n-1], "path")).
+  for (size_t j = lowest_above(path, m.priv.leaf); j < path.size(); ++j) {
+    if (set_keys) {
+      m.priv.set_path_secret(*suite_, path[j], secret);
+    }
+    m.path_secrets[path[j].value] = secret;
+    secret = next_path_secret(*suite_, secret);
+  }
+}
+
 PathCommit TreeHistory::commit_path(LeafIndex committer, const std::set<uint32_t>& added) {
   Member& c = members_.at(committer.value);
   PathCommit out;
@@ -73,19 +94,12 @@ PathCommit TreeHistory::commit_path(LeafIndex committer, const std::set<uint32_t
       continue;
     }
     if (added.count(index)) {
-      // The new member gets the path secret of the lowest path node above it
-      // (GroupSecrets.path_secret of its Welcome, §12.4.3.1) and the tree.
+      // The new member gets the tree and the path secret of the lowest path
+      // node above it (GroupSecrets.path_secret of its Welcome, §12.4.3.1).
       m.tree = c.tree;
-      for (size_t i = 0; i < out.filtered_direct_path.size(); ++i) {
-        if (tree_math::is_ancestor(out.filtered_direct_path[i], NodeIndex(LeafIndex(index)))) {
-          SecureBytes s = created.path_secrets[i];
-          for (size_t j = i; j < out.filtered_direct_path.size(); ++j) {
-            m.priv.set_path_secret(*suite_, out.filtered_direct_path[j], s);
-            m.path_secrets[out.filtered_direct_path[j].value] = s;
-            s = next_path_secret(*suite_, s);
-          }
-          break;
-        }
+      size_t i = lowest_above(out.filtered_direct_path, m.priv.leaf);
+      if (i < created.path_secrets.size()) {
+        learn_path(m, out.filtered_direct_path, created.path_secrets[i], true);
       }
       continue;
     }
@@ -95,20 +109,11 @@ PathCommit TreeHistory::commit_path(LeafIndex committer, const std::set<uint32_t
     if (got.commit_secret != created.commit_secret) {
       throw Error(ErrorKind::internal, "7.5", "members derived different commit secrets");
     }
-    // Record the path secrets behind the keys this member now holds: from
-    // the lowest path node above its leaf, upwards.
+    // Forget secrets of keys that are gone, then record the new ones.
     for (auto it = m.path_secrets.begin(); it != m.path_secrets.end();) {
       it = m.priv.private_keys.count(it->first) ? std::next(it) : m.path_secrets.erase(it);
     }
-    SecureBytes s = got.path_secret;
-    bool above = false;
-    for (NodeIndex n : out.filtered_direct_path) {
-      above = above || tree_math::is_ancestor(n, NodeIndex(m.priv.leaf));
-      if (above) {
-        m.path_secrets[n.value] = s;
-        s = next_path_secret(*suite_, s);
-      }
-    }
+    learn_path(m, out.filtered_direct_path, got.path_secret, false);
   }
   ++epoch_;
   return out;

@@ -55,6 +55,12 @@ class TreeHistory {
  private:
   PathCommit commit_path(LeafIndex committer, const std::set<uint32_t>& added);
   LeafNode new_leaf(SecureBytes& signature_priv, hpke::KeyPair& encryption) const;
+  // The index of the first node of `path` above `leaf` (path.size() if none).
+  static size_t lowest_above(const std::vector<NodeIndex>& path, LeafIndex leaf);
+  // Records (and with set_keys, derives the keys of) the path secrets from
+  // the lowest path node above m's leaf upwards, starting from `secret`.
+  void learn_path(Member& m, const std::vector<NodeIndex>& path, SecureBytes secret,
+                  bool set_keys) const;
   void apply_to_all(const std::function<void(RatchetTree&)>& change);
 
   const CipherSuite* suite_;

@@ -1,6 +1,8 @@
 // RFC 9420 §6 Message Framing
 #include "framing.h"
 
+#include <algorithm>
+
 #include "registries.h"
 
 namespace mlsref {
@@ -148,13 +150,14 @@ Bytes framed_content_tbs(WireFormat wire_format, const FramedContent& content,
 
 namespace {
 
-void check_epoch(const FramedContent& c, const GroupContext& ctx) {
-  if (c.group_id != ctx.group_id) {
+// RFC 9420 §6: a message is for one group and epoch.
+void check_epoch(ByteView group_id, uint64_t epoch, const GroupContext& ctx) {
+  if (!std::equal(group_id.begin(), group_id.end(), ctx.group_id.begin(), ctx.group_id.end())) {
     throw Error(ErrorKind::protocol, "6", "message group_id does not match the group");
   }
-  if (c.epoch != ctx.epoch) {
+  if (epoch != ctx.epoch) {
     throw Error(ErrorKind::protocol, "6",
-                "message epoch " + std::to_string(c.epoch) + " is not the group's epoch " +
+                "message epoch " + std::to_string(epoch) + " is not the group's epoch " +
                     std::to_string(ctx.epoch));
   }
 }
@@ -232,7 +235,7 @@ AuthenticatedContent unprotect_public(const CipherSuite& suite, const PublicMess
     throw Error(ErrorKind::protocol, "6",
                 "a PublicMessage carries application data, which must be a PrivateMessage");
   }
-  check_epoch(message.content, context);
+  check_epoch(message.content.group_id, message.content.epoch, context);
   if (message.content.sender.sender_type == SenderType::member) {
     // RFC 9420 §6.2
     //    the application MUST check `membership_tag` [...]
@@ -293,7 +296,7 @@ PrivateMessage protect_private(const CipherSuite& suite, const FramedContent& co
   if (content.sender.sender_type != SenderType::member) {
     throw Error(ErrorKind::protocol, "6.3", "only members send PrivateMessages");
   }
-  check_epoch(content, context);
+  check_epoch(content.group_id, content.epoch, context);
   FramedContentAuthData auth =
       make_auth(suite, signature_private_key, wire_format::mls_private_message, content, context,
                 confirmation_tag);
@@ -328,9 +331,7 @@ AuthenticatedContent unprotect_private(const CipherSuite& suite, const PrivateMe
                                        const GroupContext& context, SecretTree& tree,
                                        ByteView sender_data_secret,
                                        const std::function<Bytes(LeafIndex)>& signature_key) {
-  if (message.group_id != context.group_id || message.epoch != context.epoch) {
-    throw Error(ErrorKind::protocol, "6", "PrivateMessage is not for this group and epoch");
-  }
+  check_epoch(message.group_id, message.epoch, context);
   Bytes sd_plain =
       aead_open(suite.info().aead, sender_data_key(suite, sender_data_secret, message.ciphertext),
                 sender_data_nonce(suite, sender_data_secret, message.ciphertext),

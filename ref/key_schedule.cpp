@@ -74,18 +74,29 @@ EpochSecrets derive_epoch(const CipherSuite& suite, ByteView init_secret, ByteVi
   return derive_epoch_from_joiner(suite, joiner, psk_secret, context);
 }
 
+namespace {
+// KDF.Extract(salt = joiner_secret, ikm = psk_secret (or 0)); empty means 0.
+SecureBytes member_secret(const CipherSuite& suite, ByteView joiner_secret, ByteView psk_secret) {
+  SecureBytes zero(suite.hash_size(), 0);
+  return suite.extract(joiner_secret, psk_secret.empty() ? ByteView(zero) : psk_secret);
+}
+}  // namespace
+
+SecureBytes welcome_secret(const CipherSuite& suite, ByteView joiner_secret, ByteView psk_secret) {
+  // welcome_secret = DeriveSecret(., "welcome")
+  return suite.derive_secret(member_secret(suite, joiner_secret, psk_secret), "welcome");
+}
+
 EpochSecrets derive_epoch_from_joiner(const CipherSuite& suite, ByteView joiner_secret,
                                       ByteView psk_secret, const GroupContext& context) {
   EpochSecrets e;
   e.joiner_secret.assign(joiner_secret.begin(), joiner_secret.end());
-  SecureBytes zero(suite.hash_size(), 0);
-  // KDF.Extract(salt = joiner_secret, ikm = psk_secret (or 0))
-  SecureBytes member_secret = suite.extract(joiner_secret, psk_secret.empty() ? zero : psk_secret);
+  SecureBytes member = member_secret(suite, joiner_secret, psk_secret);
   // welcome_secret = DeriveSecret(., "welcome")
-  e.welcome_secret = suite.derive_secret(member_secret, "welcome");
+  e.welcome_secret = suite.derive_secret(member, "welcome");
   // epoch_secret = ExpandWithLabel(., "epoch", GroupContext_[n], KDF.Nh)
   SecureBytes epoch_secret =
-      suite.expand_with_label(member_secret, "epoch", encode(context), suite.hash_size());
+      suite.expand_with_label(member, "epoch", encode(context), suite.hash_size());
   e.sender_data_secret = suite.derive_secret(epoch_secret, "sender data");
   e.encryption_secret = suite.derive_secret(epoch_secret, "encryption");
   e.exporter_secret = suite.derive_secret(epoch_secret, "exporter");
@@ -96,7 +107,7 @@ EpochSecrets derive_epoch_from_joiner(const CipherSuite& suite, ByteView joiner_
   e.epoch_authenticator = suite.derive_secret(epoch_secret, "authentication");
   // init_secret_[n] = DeriveSecret(epoch_secret, "init")
   e.init_secret = suite.derive_secret(epoch_secret, "init");
-  return e;  // epoch_secret and member_secret are zeroized as they go out of scope
+  return e;  // epoch_secret and the member secret are zeroized as they go out of scope
 }
 
 hpke::KeyPair external_key_pair(const CipherSuite& suite, ByteView external_secret) {

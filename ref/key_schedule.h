@@ -108,6 +108,10 @@ EpochSecrets derive_epoch(const CipherSuite& suite, ByteView init_secret, ByteVi
 EpochSecrets derive_epoch_from_joiner(const CipherSuite& suite, ByteView joiner_secret,
                                       ByteView psk_secret, const GroupContext& context);
 
+// §8: welcome_secret = DeriveSecret(KDF.Extract(joiner_secret, psk_secret (or 0)), "welcome"),
+// which a new member needs before it has the GroupContext (§12.4.3.1).
+SecureBytes welcome_secret(const CipherSuite& suite, ByteView joiner_secret, ByteView psk_secret);
+
 // §8.3: external_priv, external_pub = KEM.DeriveKeyPair(external_secret)
 hpke::KeyPair external_key_pair(const CipherSuite& suite, ByteView external_secret);
 

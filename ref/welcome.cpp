@@ -97,15 +97,13 @@ JoinedGroup join_welcome(const CipherSuite& suite, const Welcome& welcome,
   }
   SecureBytes psk = psk_secret(suite, psks);
 
-  // The welcome key depends only on joiner_secret and psk_secret; the
-  // GroupContext it takes below is only for epoch_secret.
-  SecureBytes member_secret =
-      suite.extract(j.secrets.joiner_secret, psk.empty() ? SecureBytes(suite.hash_size(), 0) : psk);
-  SecureBytes welcome_secret = suite.derive_secret(member_secret, "welcome");
+  // The welcome key depends only on joiner_secret and psk_secret, not on the
+  // GroupContext still inside the encrypted GroupInfo.
+  SecureBytes ws = welcome_secret(suite, j.secrets.joiner_secret, psk);
   Bytes gi_plain;
   try {
-    gi_plain = aead_open(suite.info().aead, welcome_key(suite, welcome_secret),
-                         welcome_nonce(suite, welcome_secret), {}, welcome.encrypted_group_info);
+    gi_plain = aead_open(suite.info().aead, welcome_key(suite, ws), welcome_nonce(suite, ws), {},
+                         welcome.encrypted_group_info);
   } catch (const Error& e) {
     throw Error(ErrorKind::crypto, "12.4.3.1", "GroupInfo does not decrypt: " + e.message());
   }
