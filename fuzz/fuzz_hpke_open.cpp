@@ -11,8 +11,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto input = decode<fuzz::HpkeOpenInput>(in);
     CipherSuite suite(input.cipher_suite);
     std::string label(input.label.begin(), input.label.end());
-    Bytes pt = suite.decrypt_with_label(input.private_key, label, input.context, input.kem_output,
-                                        input.ciphertext);
+    SecureBytes pt = suite.decrypt_with_label(input.private_key, label, input.context,
+                                              input.kem_output, input.ciphertext);
     // It opened: sealing again to the same key must open to the same plaintext.
     hpke::KeyPair kp = suite.hpke().kem().key_pair(input.private_key);
     HPKECiphertext again =
