@@ -142,11 +142,13 @@ Bytes CipherSuite::sign_with_label(ByteView signature_private_key, std::string_v
   return sign(info_->signature, signature_private_key, encode(sign_content));
 }
 
-bool CipherSuite::verify_with_label(ByteView signature_public_key, std::string_view label,
-                                    ByteView content, ByteView signature) const {
+void CipherSuite::verify_with_label(ByteView signature_public_key, std::string_view label,
+                                    ByteView content, ByteView signature,
+                                    std::string_view section) const {
   // Signature.Verify(VerificationKey, SignContent, SignatureValue)
   LabeledValue sign_content{mls_label(label), Bytes(content.begin(), content.end())};
-  return verify(info_->signature, signature_public_key, encode(sign_content), signature);
+  verify(info_->signature, signature_public_key, encode(sign_content), signature, section,
+         std::string(label) + " signature");
 }
 
 SecureBytes CipherSuite::generate_signature_key(Botan::RandomNumberGenerator& rng) const {

@@ -76,8 +76,11 @@ class CipherSuite {
   // §5.1.2 SignWithLabel / VerifyWithLabel
   Bytes sign_with_label(ByteView signature_private_key, std::string_view label,
                         ByteView content) const;
-  bool verify_with_label(ByteView signature_public_key, std::string_view label, ByteView content,
-                         ByteView signature) const;
+  // Throws Error{crypto, section} when the signature does not verify (section:
+  // the rule that asks for the check, e.g. "7.3" for a LeafNode) and
+  // Error{decode, "5.1.1"} when the public key is malformed.
+  void verify_with_label(ByteView signature_public_key, std::string_view label, ByteView content,
+                         ByteView signature, std::string_view section = "5.1.2") const;
   SecureBytes generate_signature_key(Botan::RandomNumberGenerator& rng) const;
   Bytes signature_public_key(ByteView signature_private_key) const;
 

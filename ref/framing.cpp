@@ -171,10 +171,11 @@ Bytes sign_content(const CipherSuite& suite, ByteView sk, WireFormat wf, const F
 
 void verify_content(const CipherSuite& suite, ByteView pk, WireFormat wf,
                     const AuthenticatedContent& ac, const GroupContext& ctx) {
-  if (!suite.verify_with_label(pk, signature_label::framed_content_tbs,
-                               framed_content_tbs(wf, ac.content, ctx), ac.auth.signature)) {
-    throw Error(ErrorKind::crypto, "6.1", "FramedContentTBS signature does not verify");
-  }
+  // RFC 9420 §6.1
+  //    Recipients of an MLSMessage MUST verify the signature with the key
+  //    depending on the sender_type of the sender as described above.
+  suite.verify_with_label(pk, signature_label::framed_content_tbs,
+                          framed_content_tbs(wf, ac.content, ctx), ac.auth.signature, "6.1");
 }
 
 FramedContentAuthData make_auth(const CipherSuite& suite, ByteView sk, WireFormat wf,
@@ -193,9 +194,10 @@ FramedContentAuthData make_auth(const CipherSuite& suite, ByteView sk, WireForma
 }
 
 // membership_tag = MAC(membership_key, AuthenticatedContentTBM)
-Bytes membership_tag_of(const CipherSuite& suite, const MembershipKey& membership_key,
-                        const FramedContent& c, const FramedContentAuthData& auth,
-                        const GroupContext& ctx) {
+// Kept in zeroizing memory: until it is sent, the tag is a forgery's target.
+SecureBytes membership_tag_of(const CipherSuite& suite, const MembershipKey& membership_key,
+                              const FramedContent& c, const FramedContentAuthData& auth,
+                              const GroupContext& ctx) {
   // struct {
   //   FramedContentTBS content_tbs;
   //   FramedContentAuthData auth;
@@ -203,8 +205,7 @@ Bytes membership_tag_of(const CipherSuite& suite, const MembershipKey& membershi
   Writer w;
   w.put_bytes(framed_content_tbs(wire_format::mls_public_message, c, ctx));
   auth.encode(w, c.content_type);
-  SecureBytes tag = suite.mac(membership_key.view(), w.bytes());
-  return Bytes(tag.begin(), tag.end());
+  return suite.mac(membership_key.view(), w.bytes());
 }
 
 }  // namespace
@@ -224,7 +225,8 @@ PublicMessage protect_public(const CipherSuite& suite, const FramedContent& cont
   m.auth = make_auth(suite, signature_private_key, wire_format::mls_public_message, content,
                      context, confirmation_tag);
   if (content.sender.sender_type == SenderType::member) {
-    m.membership_tag = membership_tag_of(suite, membership_key, content, m.auth, context);
+    SecureBytes tag = membership_tag_of(suite, membership_key, content, m.auth, context);
+    m.membership_tag.assign(tag.begin(), tag.end());
   }
   return m;
 }
@@ -241,8 +243,9 @@ AuthenticatedContent unprotect_public(const CipherSuite& suite, const PublicMess
   if (message.content.sender.sender_type == SenderType::member) {
     // RFC 9420 §6.2
     //    the application MUST check `membership_tag` [...]
-    Bytes expected =
+    SecureBytes expected =
         membership_tag_of(suite, membership_key, message.content, message.auth, context);
+    // Constant time: a forger learns nothing from how long the check took.
     if (!constant_time_equal(expected, message.membership_tag)) {
       throw Error(ErrorKind::crypto, "6.2", "membership_tag does not verify");
     }

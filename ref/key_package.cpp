@@ -20,9 +20,12 @@ void KeyPackage::sign(const CipherSuite& suite, ByteView signature_private_key) 
                                     to_be_signed());
 }
 
-bool KeyPackage::verify(const CipherSuite& suite) const {
-  return suite.verify_with_label(leaf_node.signature_key, signature_label::key_package_tbs,
-                                 to_be_signed(), signature);
+void KeyPackage::verify(const CipherSuite& suite) const {
+  // RFC 9420 §10.1
+  //    Verify that the signature on the KeyPackage is valid using the public key
+  //    in leaf_node.credential.
+  suite.verify_with_label(leaf_node.signature_key, signature_label::key_package_tbs, to_be_signed(),
+                          signature, "10.1");
 }
 
 void KeyPackage::validate(const CipherSuite& suite, std::optional<uint64_t> now) const {
@@ -37,9 +40,7 @@ void KeyPackage::validate(const CipherSuite& suite, std::optional<uint64_t> now)
   //    Verify that the leaf_node of the KeyPackage is valid for a KeyPackage
   leaf_node.validate(suite, LeafNodeSource::key_package, {}, 0, now);
   //    Verify that the signature on the KeyPackage is valid
-  if (!verify(suite)) {
-    throw Error(ErrorKind::crypto, "10.1", "KeyPackage signature does not verify");
-  }
+  verify(suite);
   //    Verify that the value of leaf_node.encryption_key is different from
   //    the value of the init_key field.
   if (init_key == leaf_node.encryption_key) {

@@ -33,7 +33,9 @@ struct KeyPackage {
   // KeyPackageTBS: every field but the signature.
   Bytes to_be_signed() const;
   void sign(const CipherSuite& suite, ByteView signature_private_key);
-  bool verify(const CipherSuite& suite) const;
+  // The KeyPackage signature: Error{crypto, "10.1"} when it does not verify,
+  // Error{decode, "5.1.1"} for a malformed signature_key.
+  void verify(const CipherSuite& suite) const;
   // §10.1 validation: cipher suite and version as expected, the LeafNode
   // valid for a KeyPackage (§7.3, lifetime against `now` when given), the
   // KeyPackage signature, and init_key != leaf_node.encryption_key.

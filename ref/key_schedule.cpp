@@ -147,4 +147,13 @@ Bytes confirmation_tag(const CipherSuite& suite, const ConfirmationKey& confirma
   return Bytes(tag.begin(), tag.end());
 }
 
+void verify_confirmation_tag(const CipherSuite& suite, const ConfirmationKey& confirmation_key,
+                             ByteView confirmed_transcript_hash, ByteView confirmation_tag,
+                             std::string_view section) {
+  SecureBytes expected = suite.mac(confirmation_key.view(), confirmed_transcript_hash);
+  if (!constant_time_equal(expected, confirmation_tag)) {
+    throw Error(ErrorKind::crypto, std::string(section), "confirmation_tag does not verify");
+  }
+}
+
 }  // namespace mlsref

@@ -131,5 +131,12 @@ SecureBytes welcome_nonce(const CipherSuite& suite, const WelcomeSecret& welcome
 // §6.1: MAC(confirmation_key, GroupContext.confirmed_transcript_hash)
 Bytes confirmation_tag(const CipherSuite& suite, const ConfirmationKey& confirmation_key,
                        ByteView confirmed_transcript_hash);
+// Checks a received confirmation_tag against that MAC in constant time
+// (constant_time_equal). Error{crypto, section} when it differs; `section`
+// is the rule asking for the check (12.4.2 for a Commit, 12.4.3.1 for a
+// GroupInfo).
+void verify_confirmation_tag(const CipherSuite& suite, const ConfirmationKey& confirmation_key,
+                             ByteView confirmed_transcript_hash, ByteView confirmation_tag,
+                             std::string_view section);
 
 }  // namespace mlsref

@@ -75,9 +75,11 @@ void LeafNode::sign(const CipherSuite& suite, ByteView signature_private_key, By
                                     to_be_signed(group_id, leaf_index));
 }
 
-bool LeafNode::verify(const CipherSuite& suite, ByteView group_id, uint32_t leaf_index) const {
-  return suite.verify_with_label(signature_key, signature_label::leaf_node_tbs,
-                                 to_be_signed(group_id, leaf_index), signature);
+void LeafNode::verify(const CipherSuite& suite, ByteView group_id, uint32_t leaf_index) const {
+  // RFC 9420 §7.3
+  //    Verify that the signature on the LeafNode is valid using signature_key.
+  suite.verify_with_label(signature_key, signature_label::leaf_node_tbs,
+                          to_be_signed(group_id, leaf_index), signature, "7.3");
 }
 
 void LeafNode::validate(const CipherSuite& suite, LeafNodeSource expected, ByteView group_id,
@@ -89,9 +91,7 @@ void LeafNode::validate(const CipherSuite& suite, LeafNodeSource expected, ByteV
                     ", expected " + std::to_string(static_cast<int>(expected)));
   }
   // Verify that the signature on the LeafNode is valid using signature_key.
-  if (!verify(suite, group_id, leaf_index)) {
-    throw Error(ErrorKind::crypto, "7.3", "LeafNode signature does not verify");
-  }
+  verify(suite, group_id, leaf_index);
   // Verify that the extensions in the LeafNode are supported [...]
   for (const auto& ext : extensions) {
     bool is_default = false;

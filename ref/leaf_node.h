@@ -115,7 +115,9 @@ struct LeafNode {
   // SignWithLabel(., "LeafNodeTBS", LeafNodeTBS)
   void sign(const CipherSuite& suite, ByteView signature_private_key, ByteView group_id = {},
             uint32_t leaf_index = 0);
-  bool verify(const CipherSuite& suite, ByteView group_id = {}, uint32_t leaf_index = 0) const;
+  // The signature: Error{crypto, "7.3"} when it does not verify,
+  // Error{decode, "5.1.1"} for a malformed signature_key.
+  void verify(const CipherSuite& suite, ByteView group_id = {}, uint32_t leaf_index = 0) const;
 
   // §7.3 checks that need only the leaf itself: the source is `expected`, the
   // signature verifies (with group_id and leaf_index for update and commit),

@@ -266,13 +266,9 @@ Bytes ed448_sign(ByteView sk, ByteView msg) {
   return sig;
 }
 
-bool ed448_verify(ByteView pk, ByteView msg, ByteView sig) {
-  Pkey k = ossl_public(EVP_PKEY_ED448, pk);
-  if (!k) {
-    return false;
-  }
+bool ed448_verify(EVP_PKEY* k, ByteView msg, ByteView sig) {
   std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> md(EVP_MD_CTX_new());
-  return md && EVP_DigestVerifyInit(md.get(), nullptr, nullptr, nullptr, k.get()) == 1 &&
+  return md && EVP_DigestVerifyInit(md.get(), nullptr, nullptr, nullptr, k) == 1 &&
          EVP_DigestVerify(md.get(), sig.data(), sig.size(), msg.data(), msg.size()) == 1;
 }
 
@@ -323,21 +319,34 @@ Botan::BigInt nist_scalar(DhGroup g, ByteView sk) {
   return x;
 }
 
-Botan::PointGFp nist_point(DhGroup g, ByteView pk) {
+// How a malformed public key is reported: a DH input is a failed key
+// agreement (RFC 9180 §7.1.4, crypto); a signature key is bytes that do not
+// decode as a key (RFC 9420 §5.1.1, decode).
+struct KeyErrors {
+  ErrorKind kind;
+  std::string format_section;  // not an uncompressed point of the right size
+  std::string curve_section;   // not a point of the curve
+};
+const KeyErrors kDhKeyErrors{ErrorKind::crypto, "9180 7.1.1", "9180 7.1.4"};
+const KeyErrors kSignatureKeyErrors{ErrorKind::decode, "5.1.1", "5.1.1"};
+
+Botan::PointGFp nist_point(DhGroup g, ByteView pk, const KeyErrors& errors = kDhKeyErrors) {
   // RFC 9180 §7.1.1: SerializePublicKey is the uncompressed point (0x04 || x || y).
   if (pk.size() != dh_public_size(g) || pk[0] != 0x04) {
-    crypto_error("9180 7.1.1", std::string(to_string(g)) +
-                                   " public key is not an uncompressed point of " +
-                                   std::to_string(dh_public_size(g)) + " bytes");
+    throw Error(errors.kind, errors.format_section,
+                std::string(to_string(g)) + " public key is not an uncompressed point of " +
+                    std::to_string(dh_public_size(g)) + " bytes");
   }
+  const std::string off_curve = std::string(to_string(g)) + " public key is not on the curve";
   try {
     Botan::PointGFp p = ec_group(g).OS2ECP(pk.data(), pk.size());
     if (p.is_zero() || !p.on_the_curve()) {
-      crypto_error("9180 7.1.4", std::string(to_string(g)) + " public key is not on the curve");
+      throw Error(errors.kind, errors.curve_section, off_curve);
     }
     return p;
   } catch (const Botan::Exception&) {
-    crypto_error("9180 7.1.4", std::string(to_string(g)) + " public key is not on the curve");
+    // Botan's decoding error, rethrown as ours.
+    throw Error(errors.kind, errors.curve_section, off_curve);
   }
 }
 }  // namespace
@@ -562,29 +571,54 @@ Bytes sign(SignatureScheme s, ByteView sk, ByteView message) {
   return signer.sign_message(message.data(), message.size(), rng);
 }
 
-bool verify(SignatureScheme s, ByteView pk, ByteView message, ByteView signature) {
+namespace {
+// Botan's verification; a signature it cannot even parse (ECDSA DER) is a
+// signature that does not verify.
+bool botan_verify(const Botan::Public_Key& key, const std::string& padding,
+                  Botan::Signature_Format format, ByteView message, ByteView signature,
+                  const std::string& failure_section, const std::string& failure) {
   try {
-    if (s == SignatureScheme::ed448) {
-      return pk.size() == 57 && signature.size() == 114 && ed448_verify(pk, message, signature);
-    }
-    if (s == SignatureScheme::ed25519) {
-      if (pk.size() != 32 || signature.size() != 64) {
-        return false;
-      }
-      Botan::Ed25519_PublicKey key(Bytes(pk.begin(), pk.end()));
-      Botan::PK_Verifier verifier(key, "Pure");
-      return verifier.verify_message(message.data(), message.size(), signature.data(),
-                                     signature.size());
-    }
-    EcdsaParams p = ecdsa_params(s);
-    Botan::ECDSA_PublicKey key(ec_group(p.curve), nist_point(p.curve, pk));
-    Botan::PK_Verifier verifier(key, p.emsa, Botan::DER_SEQUENCE);
+    Botan::PK_Verifier verifier(key, padding, format);
     return verifier.verify_message(message.data(), message.size(), signature.data(),
                                    signature.size());
-  } catch (const Error&) {
-    return false;
-  } catch (const Botan::Exception&) {
-    return false;
+  } catch (const Botan::Exception& e) {
+    throw Error(ErrorKind::crypto, failure_section, failure + " (" + e.what() + ")");
+  }
+}
+}  // namespace
+
+void verify(SignatureScheme s, ByteView pk, ByteView message, ByteView signature,
+            std::string_view section, std::string_view what) {
+  const std::string scheme(to_string(s));
+  const std::string failure_section(section);
+  const std::string failure = std::string(what) + " (" + scheme + ") does not verify";
+  // RFC 9420 §5.1.1: a signature public key is the scheme's encoding; other
+  // bytes are not a key at all.
+  if (pk.size() != signature_public_size(s)) {
+    throw Error(ErrorKind::decode, "5.1.1",
+                scheme + " public key is " + std::to_string(pk.size()) + " bytes, expected " +
+                    std::to_string(signature_public_size(s)));
+  }
+  bool ok = false;
+  if (s == SignatureScheme::ed448) {
+    Pkey key = ossl_public(EVP_PKEY_ED448, pk);
+    if (!key) {
+      throw Error(ErrorKind::decode, "5.1.1", "OpenSSL rejected the Ed448 public key");
+    }
+    ok = signature.size() == 114 && ed448_verify(key.get(), message, signature);
+  } else if (s == SignatureScheme::ed25519) {
+    Botan::Ed25519_PublicKey key(Bytes(pk.begin(), pk.end()));
+    ok = signature.size() == 64 &&
+         botan_verify(key, "Pure", Botan::IEEE_1363, message, signature, failure_section, failure);
+  } else {
+    EcdsaParams p = ecdsa_params(s);
+    Botan::ECDSA_PublicKey key(ec_group(p.curve), nist_point(p.curve, pk, kSignatureKeyErrors));
+    // RFC 9420 §5.1.2: ECDSA signatures are DER encoded.
+    ok = botan_verify(key, p.emsa, Botan::DER_SEQUENCE, message, signature, failure_section,
+                      failure);
+  }
+  if (!ok) {
+    throw Error(ErrorKind::crypto, failure_section, failure);
   }
 }
 

@@ -78,8 +78,12 @@ SecureBytes signature_generate(SignatureScheme s, Botan::RandomNumberGenerator& 
 Bytes signature_public_key(SignatureScheme s, ByteView sk);
 // Deterministic: EdDSA by definition, ECDSA with RFC 6979 nonces.
 Bytes sign(SignatureScheme s, ByteView sk, ByteView message);
-// False for a bad signature, a malformed signature or a malformed public key.
-bool verify(SignatureScheme s, ByteView pk, ByteView message, ByteView signature);
+// Signature.Verify. Throws Error{decode, "5.1.1"} for a public key that is not
+// a key of the scheme, and Error{crypto, section} when the signature does not
+// verify or is malformed; `section` names the rule that asked for the check
+// and `what` the signature in the message.
+void verify(SignatureScheme s, ByteView pk, ByteView message, ByteView signature,
+            std::string_view section = "5.1.2", std::string_view what = "signature");
 
 // Constant-time equality for secrets and tags.
 bool constant_time_equal(ByteView a, ByteView b);

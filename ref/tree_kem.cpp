@@ -79,9 +79,8 @@ std::vector<NodeIndex> merge(const CipherSuite& suite, RatchetTree& tree, LeafIn
   if (leaf.leaf_node_source != LeafNodeSource::commit) {
     throw Error(ErrorKind::protocol, "7.3", "UpdatePath leaf_node_source is not commit");
   }
-  if (!leaf.verify(suite, group_id, sender.value)) {
-    throw Error(ErrorKind::crypto, "7.3", "UpdatePath leaf_node signature does not verify");
-  }
+  // Verify that the signature on the LeafNode is valid using signature_key.
+  leaf.verify(suite, group_id, sender.value);
   // 1. Blank all nodes on the direct path of the sender's leaf.
   tree.blank_direct_path(sender);
   std::vector<NodeIndex> fdp = tree.filtered_direct_path(sender);
@@ -222,7 +221,8 @@ ProcessedPath process_update_path(const CipherSuite& suite, RatchetTree& tree, L
                                          encryption_label::update_path_node, encode(ctx),
                                          ct.kem_output, ct.ciphertext);
   } catch (const Error& e) {
-    throw Error(ErrorKind::crypto, "7.6", "path secret does not decrypt: " + e.message());
+    // Rethrown with the rule that asked for the decryption; the kind is kept.
+    throw Error(e.kind(), "7.6", "path secret does not decrypt: " + e.message());
   }
   out.path_secret = TreeKemPathSecret(std::move(decrypted));
   // 4-6. Derive the path secrets of the ancestors, the node key pairs, and

@@ -21,9 +21,12 @@ void GroupInfo::sign(const CipherSuite& suite, ByteView signature_private_key) {
       suite.sign_with_label(signature_private_key, signature_label::group_info_tbs, to_be_signed());
 }
 
-bool GroupInfo::verify(const CipherSuite& suite, ByteView signer_public_key) const {
-  return suite.verify_with_label(signer_public_key, signature_label::group_info_tbs, to_be_signed(),
-                                 signature);
+void GroupInfo::verify(const CipherSuite& suite, ByteView signer_public_key) const {
+  // RFC 9420 §12.4.3.1
+  //    Verify the signature on the GroupInfo object. [...] If the node is
+  //    blank or if signature verification fails, return an error.
+  suite.verify_with_label(signer_public_key, signature_label::group_info_tbs, to_be_signed(),
+                          signature, "12.4.3.1");
 }
 
 Welcome make_welcome(const CipherSuite& suite, const GroupInfo& group_info,
@@ -83,7 +86,8 @@ JoinedGroup join_welcome(const CipherSuite& suite, const Welcome& welcome,
         init_private_key, encryption_label::welcome, welcome.encrypted_group_info,
         mine->encrypted_group_secrets.kem_output, mine->encrypted_group_secrets.ciphertext);
   } catch (const Error& e) {
-    throw Error(ErrorKind::crypto, "12.4.3.1", "GroupSecrets do not decrypt: " + e.message());
+    // Rethrown with the rule that asked for the decryption; the kind is kept.
+    throw Error(e.kind(), "12.4.3.1", "GroupSecrets do not decrypt: " + e.message());
   }
   j.secrets = decode<GroupSecrets>(gs_plain);
 
@@ -104,25 +108,23 @@ JoinedGroup join_welcome(const CipherSuite& suite, const Welcome& welcome,
     gi_plain = aead_open(suite.info().aead, welcome_key(suite, ws), welcome_nonce(suite, ws), {},
                          welcome.encrypted_group_info);
   } catch (const Error& e) {
-    throw Error(ErrorKind::crypto, "12.4.3.1", "GroupInfo does not decrypt: " + e.message());
+    // Rethrown with the rule that asked for the decryption; the kind is kept.
+    throw Error(e.kind(), "12.4.3.1", "GroupInfo does not decrypt: " + e.message());
   }
   j.group_info = decode<GroupInfo>(gi_plain);
   if (j.group_info.group_context.cipher_suite != suite.id()) {
     throw Error(ErrorKind::protocol, "12.4.3.1", "GroupInfo cipher suite differs from Welcome's");
   }
   // Verify the signature on the GroupInfo object.
-  if (!j.group_info.verify(suite, signer_public_key(j.group_info.signer))) {
-    throw Error(ErrorKind::crypto, "12.4.3.1", "GroupInfo signature does not verify");
-  }
+  j.group_info.verify(suite, signer_public_key(j.group_info.signer));
   j.epoch =
       derive_epoch_from_joiner(suite, j.secrets.joiner_secret, psk, j.group_info.group_context);
-  // Verify that the confirmation_tag [...] matches [...] MAC(confirmation_key,
-  // GroupContext.confirmed_transcript_hash)
-  Bytes expected = confirmation_tag(suite, j.epoch.confirmation_key,
-                                    j.group_info.group_context.confirmed_transcript_hash);
-  if (!constant_time_equal(expected, j.group_info.confirmation_tag)) {
-    throw Error(ErrorKind::crypto, "12.4.3.1", "GroupInfo confirmation_tag does not verify");
-  }
+  // RFC 9420 §12.4.3.1
+  //    Verify the confirmation tag in the GroupInfo using the derived confirmation
+  //    key and the confirmed_transcript_hash from the GroupInfo.
+  verify_confirmation_tag(suite, j.epoch.confirmation_key,
+                          j.group_info.group_context.confirmed_transcript_hash,
+                          j.group_info.confirmation_tag, "12.4.3.1");
   return j;
 }
 

@@ -34,7 +34,9 @@ struct GroupInfo {
   // GroupInfoTBS: every field but the signature.
   Bytes to_be_signed() const;
   void sign(const CipherSuite& suite, ByteView signature_private_key);
-  bool verify(const CipherSuite& suite, ByteView signer_public_key) const;
+  // Error{crypto, "12.4.3.1"} when the signature does not verify,
+  // Error{decode, "5.1.1"} for a malformed key.
+  void verify(const CipherSuite& suite, ByteView signer_public_key) const;
 };
 
 // struct { opaque path_secret<V>; } PathSecret;

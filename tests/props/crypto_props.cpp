@@ -64,9 +64,15 @@ RC_GTEST_PROP(CryptoProps, SignWithLabelRoundTrip, (const Bytes& content)) {
   SecureBytes sk = s.generate_signature_key(system_rng());
   Bytes pk = s.signature_public_key(sk);
   Bytes sig = s.sign_with_label(sk, "Props", content);
-  RC_ASSERT(s.verify_with_label(pk, "Props", content, sig));
+  s.verify_with_label(pk, "Props", content, sig);  // throws if it does not verify
   size_t bit = *rc::gen::inRange<size_t>(0, sig.size() * 8);
-  RC_ASSERT(!s.verify_with_label(pk, "Props", content, flip_bit(sig, bit)));
+  try {
+    s.verify_with_label(pk, "Props", content, flip_bit(sig, bit));
+    RC_FAIL("a signature with a flipped bit verified");
+  } catch (const Error& e) {
+    RC_ASSERT(e.kind() == ErrorKind::crypto);
+    RC_ASSERT(e.section() == "5.1.2");
+  }
 }
 
 }  // namespace

@@ -1,0 +1,241 @@
+// Validators report why (RFC 9420 §5.1.1, §5.1.2, §6.1, §6.2, §7.3, §10.1,
+// §12.4.3.1): every signature, tag and MAC check throws mlsref::Error with
+// the kind and the section of the rule it enforces; MAC and tag comparisons
+// go through the one constant-time helper.
+#include <gtest/gtest.h>
+
+#include "conformance/vector_type.h"
+#include "ref/framing.h"
+#include "ref/welcome.h"
+#include "tests/test_util.h"
+
+namespace mlsref {
+namespace {
+
+Bytes flipped(ByteView b, size_t i = 0) {
+  Bytes out(b.begin(), b.end());
+  out.at(i) ^= 0x01;
+  return out;
+}
+
+// ---------------------------------------------------------------- constant time
+
+TEST(ConstantTimeEqual, ComparesContentsAndLength) {
+  Bytes a{1, 2, 3, 4};
+  EXPECT_TRUE(constant_time_equal(a, Bytes{1, 2, 3, 4}));
+  EXPECT_FALSE(constant_time_equal(a, flipped(a, 0)));
+  EXPECT_FALSE(constant_time_equal(a, flipped(a, 3)));
+  // A prefix is not equal (the length check comes first).
+  EXPECT_FALSE(constant_time_equal(a, ByteView(a).first(3)));
+  EXPECT_FALSE(constant_time_equal(ByteView(a).first(3), a));
+  EXPECT_FALSE(constant_time_equal(a, Bytes{}));
+  EXPECT_TRUE(constant_time_equal(Bytes{}, Bytes{}));
+  SecureBytes s{1, 2, 3, 4};
+  EXPECT_TRUE(constant_time_equal(s, a));
+}
+
+TEST(ConstantTimeEqual, ConfirmationTagIsCheckedWithIt) {
+  CipherSuite suite(1);
+  ConfirmationKey key(Bytes(32, 9));
+  Bytes cth(32, 4);
+  Bytes tag = confirmation_tag(suite, key, cth);
+  EXPECT_NO_THROW(verify_confirmation_tag(suite, key, cth, tag, "12.4.2"));
+  EXPECT_MLS_ERROR(verify_confirmation_tag(suite, key, cth, flipped(tag, 31), "12.4.2"),
+                   ErrorKind::crypto, "12.4.2");
+  EXPECT_MLS_ERROR(verify_confirmation_tag(suite, key, cth, ByteView(tag).first(16), "12.4.3.1"),
+                   ErrorKind::crypto, "12.4.3.1");
+  EXPECT_MLS_ERROR(verify_confirmation_tag(suite, key, flipped(cth), tag, "12.4.2"),
+                   ErrorKind::crypto, "12.4.2");
+}
+
+// ---------------------------------------------------------------- signatures
+
+TEST(Signatures, BadSignatureIsCryptoWithTheCallersSection) {
+  for (const auto& info : cipher_suites()) {
+    SCOPED_TRACE(info.name);
+    CipherSuite s(info.id);
+    SecureBytes sk = s.generate_signature_key(system_rng());
+    Bytes pk = s.signature_public_key(sk);
+    Bytes sig = s.sign_with_label(sk, "X", Bytes{1, 2});
+    EXPECT_NO_THROW(s.verify_with_label(pk, "X", Bytes{1, 2}, sig));
+    // Flipped bit, other content, other label: a signature that does not verify.
+    EXPECT_MLS_ERROR(s.verify_with_label(pk, "X", Bytes{1, 2}, flipped(sig, sig.size() - 1)),
+                     ErrorKind::crypto, "5.1.2");
+    EXPECT_MLS_ERROR(s.verify_with_label(pk, "X", Bytes{1, 3}, sig, "6.1"), ErrorKind::crypto,
+                     "6.1");
+    // Malformed signatures (truncated, empty, not DER) are bad signatures too.
+    EXPECT_MLS_ERROR(s.verify_with_label(pk, "X", Bytes{1, 2}, ByteView(sig).first(10), "7.3"),
+                     ErrorKind::crypto, "7.3");
+    EXPECT_MLS_ERROR(s.verify_with_label(pk, "X", Bytes{1, 2}, Bytes{}, "7.3"), ErrorKind::crypto,
+                     "7.3");
+    EXPECT_MLS_ERROR(s.verify_with_label(pk, "X", Bytes{1, 2}, Bytes{0x30, 0x01, 0x02}, "7.3"),
+                     ErrorKind::crypto, "7.3");
+    // A public key of the wrong size is not a key: a decode error of §5.1.1.
+    EXPECT_MLS_ERROR(s.verify_with_label(ByteView(pk).first(pk.size() - 1), "X", Bytes{1, 2}, sig),
+                     ErrorKind::decode, "5.1.1");
+    EXPECT_MLS_ERROR(s.verify_with_label(Bytes{}, "X", Bytes{1, 2}, sig), ErrorKind::decode,
+                     "5.1.1");
+  }
+}
+
+TEST(Signatures, EcdsaKeyOffTheCurveIsDecodeError) {
+  for (uint16_t id : {2, 5, 7}) {
+    CipherSuite s(id);
+    SecureBytes sk = s.generate_signature_key(system_rng());
+    Bytes pk = s.signature_public_key(sk);
+    Bytes sig = s.sign_with_label(sk, "X", Bytes{1});
+    Bytes off_curve = pk;
+    off_curve.back() ^= 0x01;  // same x, wrong y
+    EXPECT_MLS_ERROR(s.verify_with_label(off_curve, "X", Bytes{1}, sig), ErrorKind::decode,
+                     "5.1.1");
+    Bytes compressed = pk;
+    compressed[0] = 0x02;  // not the uncompressed form
+    EXPECT_MLS_ERROR(s.verify_with_label(compressed, "X", Bytes{1}, sig), ErrorKind::decode,
+                     "5.1.1");
+  }
+}
+
+TEST(Signatures, MessageNamesTheLabelAndScheme) {
+  CipherSuite s(1);
+  SecureBytes sk = s.generate_signature_key(system_rng());
+  Bytes pk = s.signature_public_key(sk);
+  try {
+    s.verify_with_label(pk, "LeafNodeTBS", Bytes{1}, s.sign_with_label(sk, "LeafNodeTBS", Bytes{2}),
+                        "7.3");
+    FAIL() << "a signature over other content verified";
+  } catch (const Error& e) {
+    EXPECT_NE(e.message().find("LeafNodeTBS"), std::string::npos) << e.message();
+    EXPECT_NE(e.message().find("ed25519"), std::string::npos) << e.message();
+  }
+}
+
+// ---------------------------------------------------------------- validators
+
+struct Fixture {
+  CipherSuite suite{2};
+  std::unique_ptr<Botan::RandomNumberGenerator> rng = conformance::seeded_rng(8, "validators");
+  hpke::KeyPair init;
+  SecureBytes sk;
+  KeyPackage kp = conformance::make_key_package(suite, *rng, "v", init, sk);
+};
+
+TEST(Validators, LeafNodeVerify) {
+  Fixture f;
+  const LeafNode& leaf = f.kp.leaf_node;
+  EXPECT_NO_THROW(leaf.verify(f.suite));
+  LeafNode bad = leaf;
+  bad.signature = flipped(bad.signature, 8);
+  EXPECT_MLS_ERROR(bad.verify(f.suite), ErrorKind::crypto, "7.3");
+  // A commit-sourced leaf's TBS includes group_id and leaf_index: checked
+  // with others than it was signed for, it does not verify.
+  LeafNode committed = leaf;
+  committed.leaf_node_source = LeafNodeSource::commit;
+  committed.parent_hash = Bytes(32, 1);
+  committed.sign(f.suite, f.sk, Bytes{7}, 3);
+  EXPECT_NO_THROW(committed.verify(f.suite, Bytes{7}, 3));
+  EXPECT_MLS_ERROR(committed.verify(f.suite, Bytes{7}, 4), ErrorKind::crypto, "7.3");
+  EXPECT_MLS_ERROR(committed.verify(f.suite, Bytes{8}, 3), ErrorKind::crypto, "7.3");
+  LeafNode short_key = leaf;
+  short_key.signature_key.pop_back();
+  EXPECT_MLS_ERROR(short_key.verify(f.suite), ErrorKind::decode, "5.1.1");
+  // validate() reports the same rule.
+  EXPECT_MLS_ERROR(bad.validate(f.suite, LeafNodeSource::key_package, {}, 0, std::nullopt),
+                   ErrorKind::crypto, "7.3");
+}
+
+TEST(Validators, KeyPackageVerify) {
+  Fixture f;
+  EXPECT_NO_THROW(f.kp.verify(f.suite));
+  KeyPackage bad = f.kp;
+  bad.signature = flipped(bad.signature, 8);
+  EXPECT_MLS_ERROR(bad.verify(f.suite), ErrorKind::crypto, "10.1");
+  EXPECT_MLS_ERROR(bad.validate(f.suite, std::nullopt), ErrorKind::crypto, "10.1");
+  KeyPackage changed = f.kp;
+  changed.extensions.push_back(Extension{0x0a0a, {}});  // signed content changed
+  EXPECT_MLS_ERROR(changed.verify(f.suite), ErrorKind::crypto, "10.1");
+}
+
+TEST(Validators, GroupInfoVerifyAndJoin) {
+  Fixture f;
+  SecureBytes signer_sk = f.suite.generate_signature_key(*f.rng);
+  Bytes signer_pk = f.suite.signature_public_key(signer_sk);
+  JoinerSecret joiner(Bytes(32, 5));
+  GroupInfo gi;
+  gi.group_context = GroupContext{mls10, 2, Bytes{1, 2}, 3, Bytes(32, 6), Bytes(32, 7), {}};
+  EpochSecrets e = derive_epoch_from_joiner(f.suite, joiner, PskSecret(), gi.group_context);
+  gi.confirmation_tag =
+      confirmation_tag(f.suite, e.confirmation_key, gi.group_context.confirmed_transcript_hash);
+  gi.sign(f.suite, signer_sk);
+  EXPECT_NO_THROW(gi.verify(f.suite, signer_pk));
+  EXPECT_MLS_ERROR(gi.verify(f.suite, f.kp.leaf_node.signature_key), ErrorKind::crypto, "12.4.3.1");
+  EXPECT_MLS_ERROR(gi.verify(f.suite, Bytes(5, 4)), ErrorKind::decode, "5.1.1");
+
+  std::vector<WelcomeRecipient> to{{f.kp, std::nullopt}};
+  Welcome w = make_welcome(f.suite, gi, joiner, {}, to, *f.rng);
+  auto signer = [&](uint32_t) { return signer_pk; };
+  JoinedGroup joined = join_welcome(f.suite, w, f.kp, f.init.private_key, signer);
+  EXPECT_EQ(joined.secrets.joiner_secret, joiner);
+  EXPECT_EQ(joined.epoch.confirmation_key, e.confirmation_key);
+  // The wrong signer key: the GroupInfo signature rule.
+  auto wrong_signer = [&](uint32_t) { return f.kp.leaf_node.signature_key; };
+  EXPECT_MLS_ERROR(join_welcome(f.suite, w, f.kp, f.init.private_key, wrong_signer),
+                   ErrorKind::crypto, "12.4.3.1");
+  // A correctly signed GroupInfo with a wrong confirmation_tag.
+  GroupInfo bad_tag = gi;
+  bad_tag.confirmation_tag = flipped(gi.confirmation_tag);
+  bad_tag.sign(f.suite, signer_sk);
+  Welcome w2 = make_welcome(f.suite, bad_tag, joiner, {}, to, *f.rng);
+  try {
+    join_welcome(f.suite, w2, f.kp, f.init.private_key, signer);
+    FAIL() << "a wrong confirmation_tag was accepted";
+  } catch (const Error& err) {
+    EXPECT_EQ(err.kind(), ErrorKind::crypto);
+    EXPECT_EQ(err.section(), "12.4.3.1");
+    EXPECT_NE(err.message().find("confirmation_tag"), std::string::npos) << err.message();
+  }
+}
+
+TEST(Validators, PublicMessageSignatureAndMembershipTag) {
+  Fixture f;
+  Bytes pk = f.kp.leaf_node.signature_key;
+  GroupContext ctx{mls10, 2, Bytes{1}, 4, Bytes(32, 1), Bytes(32, 2), {}};
+  MembershipKey membership(Bytes(32, 3));
+  FramedContent fc;
+  fc.group_id = ctx.group_id;
+  fc.epoch = ctx.epoch;
+  fc.sender = Sender::member(0);
+  fc.content_type = ContentType::proposal;
+  fc.proposal.body = Remove{1};
+  PublicMessage m = protect_public(f.suite, fc, f.sk, ctx, membership);
+  EXPECT_NO_THROW(unprotect_public(f.suite, m, ctx, membership, pk));
+
+  // A wrong membership tag (same length, last byte off, or truncated).
+  PublicMessage bad_tag = m;
+  bad_tag.membership_tag = flipped(m.membership_tag, m.membership_tag.size() - 1);
+  EXPECT_MLS_ERROR(unprotect_public(f.suite, bad_tag, ctx, membership, pk), ErrorKind::crypto,
+                   "6.2");
+  bad_tag.membership_tag = Bytes(m.membership_tag.begin(), m.membership_tag.end() - 1);
+  EXPECT_MLS_ERROR(unprotect_public(f.suite, bad_tag, ctx, membership, pk), ErrorKind::crypto,
+                   "6.2");
+  EXPECT_MLS_ERROR(unprotect_public(f.suite, m, ctx, MembershipKey(Bytes(32, 4)), pk),
+                   ErrorKind::crypto, "6.2");
+
+  // A bad signature under a valid membership tag: the §6.1 signature rule.
+  PublicMessage bad_sig = m;
+  bad_sig.auth.signature = flipped(m.auth.signature, 8);
+  SecureBytes retag = f.suite.mac(membership.view(), [&] {
+    Writer w;
+    w.put_bytes(framed_content_tbs(wire_format::mls_public_message, bad_sig.content, ctx));
+    bad_sig.auth.encode(w, bad_sig.content.content_type);
+    return w.take();
+  }());
+  bad_sig.membership_tag.assign(retag.begin(), retag.end());
+  EXPECT_MLS_ERROR(unprotect_public(f.suite, bad_sig, ctx, membership, pk), ErrorKind::crypto,
+                   "6.1");
+  // A malformed signer key is a decode error, not a bad signature.
+  EXPECT_MLS_ERROR(unprotect_public(f.suite, m, ctx, membership, Bytes{1, 2, 3}), ErrorKind::decode,
+                   "5.1.1");
+}
+
+}  // namespace
+}  // namespace mlsref
