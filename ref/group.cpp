@@ -87,8 +87,8 @@ Group Group::create(GroupConfig config, CipherSuiteId suite_id, Bytes group_id,
   // which gives an epoch_secret just as unpredictable.
   SecureBytes init(suite.hash_size());
   rng.randomize(init.data(), init.size());
-  SecureBytes zero(suite.hash_size(), 0);
-  s.secrets = derive_epoch(suite, init, zero, {}, s.context);
+  s.secrets = derive_epoch(suite, InitSecret(std::move(init)),
+                           CommitSecret(SecureBytes(suite.hash_size(), 0)), PskSecret(), s.context);
   //    The creator also computes the confirmation tag and interim transcript hash
   s.confirmation_tag =
       confirmation_tag(suite, s.secrets.confirmation_key, s.context.confirmed_transcript_hash);
@@ -231,7 +231,7 @@ Group Group::join(GroupConfig config, const Welcome& welcome, const KeyPackageBu
     //    For each parent of the common ancestor, up to the root of the tree,
     //    derive a new path secret, and set the private key for the node to the
     //    private key derived from the path secret.
-    SecureBytes secret = o.secrets.path_secret->path_secret;
+    TreeKemPathSecret secret = o.secrets.path_secret->path_secret;
     for (; it != fdp.end(); ++it) {
       s.own.set_path_secret(suite, *it, secret);
       secret = next_path_secret(suite, secret);
@@ -573,7 +573,7 @@ SecureBytes Group::resolve_psk(const PreSharedKeyID& id) const {
     throw Error(ErrorKind::protocol, "12.4.2",
                 "resumption PSK of epoch " + std::to_string(id.psk_epoch) + " is not available");
   }
-  return it->second;
+  return it->second.bytes();
 }
 
 // ---------------------------------------------------------------- key updates
