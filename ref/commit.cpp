@@ -82,12 +82,16 @@ std::set<Bytes> tree_keys(const RatchetTree& tree) {
 void validate_new_leaves(const RatchetTree& tree, const GroupContext& context,
                          const AppliedProposals& applied) {
   if (applied.extensions_changed) {
+    // RFC 9420 §12.1.7
+    //    A GroupContextExtensions proposal is invalid if it includes a
+    //    `required_capabilities` extension and some members of the group do
+    //    not support some of the required capabilities (including those added
+    //    in the same Commit, and excluding those removed).
     for (uint32_t i = 0; i < tree.leaf_count().value; ++i) {
       if (tree.has_leaf(LeafIndex(i))) {
-        validate_leaf_in_group(tree, context, LeafIndex(i));
+        validate_leaf_capabilities(tree.leaf(LeafIndex(i)), context, LeafIndex(i));
       }
     }
-    return;
   }
   for (const auto& [l, kp] : applied.added) {
     validate_leaf_in_group(tree, context, l);

@@ -195,7 +195,11 @@ Group Group::join(GroupConfig config, const Welcome& welcome, const KeyPackageBu
       throw Error(ErrorKind::protocol, "5.3.1",
                   leaf_name(l) + ": the Authentication Service rejects the credential");
     }
-    validate_leaf_in_group(tree, gi.group_context, l);
+    // RFC 9420 §12.4.3
+    //    Extensions in `GroupInfo.group_context.extensions`, however, MUST be
+    //    supported by the new joiner.
+    // (and by every member, §7.3; the pairwise checks are in verify_leaves)
+    validate_leaf_capabilities(leaf, gi.group_context, l);
   }
   //    Identify a leaf whose LeafNode is identical to the one in the KeyPackage.
   std::optional<LeafIndex> mine;
