@@ -39,8 +39,8 @@ Exit status: 0 when everything checked passed, 1 when a case failed,
 
 void print_verify_help() {
   std::cout <<
-      R"(Usage: mlsref verify [--type T] [--strict] [--report FILE.json] [--junit FILE.xml]
-                     [--quiet] [PATH...]
+      R"(Usage: mlsref verify [--type T] [--strict] [--now SECONDS] [--report FILE.json]
+                     [--junit FILE.xml] [--quiet] [PATH...]
 
 Checks every case of each vector file and reports it as pass, fail (with the
 first check that failed, e.g. "crypto-basics[3] suite 4 encrypt_with_label.plaintext:
@@ -64,11 +64,15 @@ as it finishes (counts, time); the last line is
 Options:
   --type T           treat every PATH as type T (see `mlsref types`)
   --strict           count unsupported cases as failed
+  --now SECONDS      judge lifetimes (RFC 9420 §7.3) at this Unix time. Default:
+                     each passive-client case at the time it was recorded, the
+                     not_before of the case's own KeyPackage. The report says
+                     which clock each such case used ("clock").
   --report FILE      write a JSON report:
                      {"summary": {"pass", "fail", "unsupported"},
                       "files": [{"path", "type", "sha256", "provenance", "seconds",
                                  "cases": [{"index", "cipher_suite", "status",
-                                            "check", "message"}]}]}
+                                            "check", "message", "clock"}]}]}
   --junit FILE       write the same results as JUnit XML (a testsuite per file,
                      a testcase per case; unsupported cases are <skipped/>)
   --quiet            print only failures and the summary line
@@ -151,6 +155,8 @@ int cmd_verify(const std::vector<std::string>& args) {
       junit = next_arg(args, i);
     } else if (a == "--strict") {
       options.strict = true;
+    } else if (a == "--now") {
+      options.now = parse_uint("--now", next_arg(args, i), UINT64_MAX);
     } else if (a == "--quiet" || a == "-q") {
       quiet = true;
     } else if (a.size() > 1 && a[0] == '-') {
@@ -228,6 +234,13 @@ int cmd_verify(const std::vector<std::string>& args) {
     Totals t;
     t.add(r);
     total.add(r);
+    std::string clocks;
+    for (const auto& c : r.cases) {
+      if (!c.clock.empty() &&
+          clocks.find(c.clock.substr(0, c.clock.find(' '))) == std::string::npos) {
+        clocks += (clocks.empty() ? "" : ", ") + c.clock.substr(0, c.clock.find(' '));
+      }
+    }
     for (const auto& c : r.cases) {
       if (c.status == Status::fail) {
         std::cout << "  FAIL " << case_name(r, c) << " " << c.check << ": " << c.message << "\n";
@@ -238,7 +251,7 @@ int cmd_verify(const std::vector<std::string>& args) {
       std::snprintf(secs, sizeof secs, "%.2f", r.seconds);
       std::cout << r.path << " [" << r.type << "; " << r.provenance << "]: " << t.pass
                 << " passed, " << t.fail << " failed, " << t.unsupported << " unsupported (" << secs
-                << " s)" << std::endl;
+                << " s)" << (clocks.empty() ? "" : "; lifetimes judged by " + clocks) << std::endl;
     }
     results.push_back(std::move(r));
   }

@@ -109,13 +109,24 @@ FileResult verify_file(const std::filesystem::path& file, const VectorType& type
     if (c.is_object() && c.contains("cipher_suite") && c["cipher_suite"].is_number_unsigned()) {
       cr.cipher_suite = static_cast<uint16_t>(c["cipher_suite"].get<uint64_t>());
     }
-    if (type.verify == nullptr) {
+    if (type.verify == nullptr && type.verify_in == nullptr) {
       cr.status = Status::unsupported;
       cr.check = "type";
       cr.message = "vector type " + std::string(type.name) + " is not implemented yet";
     } else {
       try {
-        type.verify(c);
+        if (type.verify_in != nullptr) {
+          CaseContext context{options.now, {}};
+          try {
+            type.verify_in(c, context);
+          } catch (...) {
+            cr.clock = context.clock;
+            throw;
+          }
+          cr.clock = context.clock;
+        } else {
+          type.verify(c);
+        }
       } catch (const CheckFailure& f) {
         cr.status = Status::fail;
         cr.check = f.check();
@@ -169,11 +180,15 @@ void write_json_report(const std::filesystem::path& out, const std::vector<FileR
     t.add(f);
     json jcases = json::array();
     for (const auto& c : f.cases) {
-      jcases.push_back(json{{"index", c.index},
-                            {"cipher_suite", c.cipher_suite ? json(*c.cipher_suite) : json()},
-                            {"status", to_string(c.status)},
-                            {"check", c.check.empty() ? json() : json(c.check)},
-                            {"message", c.message.empty() ? json() : json(c.message)}});
+      json jc{{"index", c.index},
+              {"cipher_suite", c.cipher_suite ? json(*c.cipher_suite) : json()},
+              {"status", to_string(c.status)},
+              {"check", c.check.empty() ? json() : json(c.check)},
+              {"message", c.message.empty() ? json() : json(c.message)}};
+      if (!c.clock.empty()) {
+        jc["clock"] = c.clock;
+      }
+      jcases.push_back(std::move(jc));
     }
     jfiles.push_back(json{{"path", f.path},
                           {"type", f.type},

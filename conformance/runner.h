@@ -19,6 +19,7 @@ struct CaseResult {
   Status status = Status::pass;
   std::string check;    // the first check that failed, or why unsupported
   std::string message;  // how it failed
+  std::string clock;    // for types that judge lifetimes: the clock used
 };
 
 struct FileResult {
@@ -47,7 +48,8 @@ class InputError : public std::runtime_error {
 std::string detect_type(const std::filesystem::path& file);
 
 struct VerifyOptions {
-  bool strict = false;  // unsupported counts as failed
+  bool strict = false;          // unsupported counts as failed
+  std::optional<uint64_t> now;  // --now: the clock for lifetimes (default: per case)
 };
 
 // Verifies every case of one file. Throws InputError for unreadable input.

@@ -19,6 +19,12 @@ struct GenerateOptions {
   uint64_t seed = 0;
 };
 
+// What a run tells a verifier, and what a verifier reports back about a case.
+struct CaseContext {
+  std::optional<uint64_t> now;  // `mlsref verify --now SECONDS`: the clock for lifetimes
+  std::string clock;            // set by verifiers that judge lifetimes: the clock used
+};
+
 struct VectorType {
   std::string_view name;     // the IETF file stem, e.g. "tree-math"
   std::string_view summary;  // one line for --help
@@ -28,6 +34,9 @@ struct VectorType {
   void (*verify)(const json& test_case);
   // Produces a whole file (a JSON array of cases). nullptr: not implemented.
   json (*generate)(const GenerateOptions& options);
+  // Instead of `verify`, for types that judge lifetimes (they take the clock
+  // from the context and say which one they used).
+  void (*verify_in)(const json& test_case, CaseContext& context) = nullptr;
 };
 
 std::span<const VectorType> vector_types();
@@ -93,5 +102,9 @@ json generate_tree_operations(const GenerateOptions& options);
 void verify_treekem(const json& test_case);
 json generate_treekem(const GenerateOptions& options);
 void verify_hpke(const json& test_case);
+void verify_passive_client(const json& test_case, CaseContext& context);
+json generate_passive_client_welcome(const GenerateOptions& options);
+json generate_passive_client_handling_commit(const GenerateOptions& options);
+json generate_passive_client_random(const GenerateOptions& options);
 
 }  // namespace mlsref::conformance

@@ -27,3 +27,457 @@ void ProposalOrRef::decode(Reader& r) {
 }
 
 }  // namespace mlsref
+
+// ---------------------------------------------------------------- §12.4.1, §12.4.2
+
+#include <algorithm>
+
+#include "group.h"
+#include "registries.h"
+#include "transcript_hash.h"
+
+namespace mlsref {
+
+namespace {
+
+// The state of the epoch a commit begins, from what the commit computed.
+std::shared_ptr<GroupState> next_state(const GroupState& s, const GroupConfig& config,
+                                       GroupContext context, RatchetTree tree, TreeKemPrivate own,
+                                       EpochSecrets secrets, Bytes confirmation_tag) {
+  const CipherSuite& suite = *s.suite;
+  auto n = std::make_shared<GroupState>();
+  n->suite = s.suite;
+  n->interim_transcript_hash =
+      interim_transcript_hash(suite, context.confirmed_transcript_hash, confirmation_tag);
+  n->confirmation_tag = std::move(confirmation_tag);
+  n->secret_tree.emplace(suite, tree.leaf_count(), secrets.encryption_secret,
+                         config.ratchet_limits);
+  n->context = std::move(context);
+  n->tree = std::move(tree);
+  n->own = std::move(own);
+  n->external_psks = s.external_psks;
+  n->resumption_psks = s.resumption_psks;
+  n->resumption_psks[n->context.epoch] = secrets.resumption_psk;
+  while (n->resumption_psks.size() > std::max<size_t>(config.resumption_psk_epochs, 1)) {
+    n->resumption_psks.erase(n->resumption_psks.begin());
+  }
+  n->secrets = std::move(secrets);
+  // The proposal store and our Update keys start empty: the epoch changed.
+  return n;
+}
+
+// Every encryption key in the tree (leaves and parents).
+std::set<Bytes> tree_keys(const RatchetTree& tree) {
+  std::set<Bytes> keys;
+  for (uint32_t i = 0; i < tree.node_count(); ++i) {
+    if (!tree.blank(NodeIndex(i))) {
+      keys.insert(tree.encryption_key(NodeIndex(i)));
+    }
+  }
+  return keys;
+}
+
+// After processing the Commit the ratchet tree [must be valid]: the leaves the
+// commit added or changed, and every leaf when the extensions changed.
+void validate_new_leaves(const RatchetTree& tree, const GroupContext& context,
+                         const AppliedProposals& applied) {
+  if (applied.extensions_changed) {
+    // RFC 9420 §12.1.7
+    //    A GroupContextExtensions proposal is invalid if it includes a
+    //    `required_capabilities` extension and some members of the group do
+    //    not support some of the required capabilities (including those added
+    //    in the same Commit, and excluding those removed).
+    for (uint32_t i = 0; i < tree.leaf_count().value; ++i) {
+      if (tree.has_leaf(LeafIndex(i))) {
+        validate_leaf_capabilities(tree.leaf(LeafIndex(i)), context, LeafIndex(i));
+      }
+    }
+  }
+  for (const auto& [l, kp] : applied.added) {
+    validate_leaf_in_group(tree, context, l);
+  }
+  for (const auto& [l, leaf] : applied.updates) {
+    if (tree.has_leaf(l)) {
+      validate_leaf_in_group(tree, context, l);
+    }
+  }
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- §12.4.2 processing
+
+StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
+  const GroupState& s = state_;
+  const CipherSuite& suite = *s.suite;
+  const Commit& commit = ac.content.commit;
+  const Sender& sender = ac.content.sender;
+  if (sender.sender_type != SenderType::member) {
+    throw Error(ErrorKind::protocol, "6", "a Commit from a sender that is not a member");
+  }
+  LeafIndex committer(sender.leaf_index);
+  if (committer == s.own.leaf) {
+    throw Error(ErrorKind::protocol, "12.4.2",
+                "a Commit of our own: merge it with merge_pending_commit");
+  }
+  // Proposals by value come from the committer; by reference from the store.
+  std::vector<QueuedProposal> list;
+  for (const ProposalOrRef& p : commit.proposals) {
+    if (p.type == ProposalOrRefType::proposal) {
+      list.push_back(QueuedProposal{{}, *p.proposal, sender});
+      continue;
+    }
+    auto it = std::find_if(s.proposal_store.begin(), s.proposal_store.end(),
+                           [&](const QueuedProposal& q) { return q.ref == p.reference; });
+    if (it == s.proposal_store.end()) {
+      throw Error(
+          ErrorKind::protocol, "12.4",
+          "the Commit references proposal " + to_hex(p.reference) + ", which we do not have");
+    }
+    list.push_back(*it);
+  }
+  //    Verify that the `proposals` vector is valid according to the rules in
+  //    {{proposal-list-validation}}.
+  CredentialValidator validator = config_.credential_validator;
+  ProposalCheck check{suite, s.context, s.tree, now(), &validator};
+  validate_proposal_list(check, committer, list);
+  //    Verify that all PreSharedKey proposals in the `proposals` vector are available.
+  std::vector<PskInput> psks;
+  for (const auto& q : list) {
+    if (const auto* p = std::get_if<PreSharedKey>(&q.proposal.body)) {
+      psks.push_back(PskInput{p->psk, resolve_psk(p->psk)});
+    }
+  }
+  //    Create the new ratchet tree and GroupContext by applying the list of
+  //    proposals to the old ratchet tree and GroupContext
+  AppliedProposals ap = apply_proposals(s.context, s.tree, list);
+  if (ap.external_init || ap.reinit) {
+    throw Error(ErrorKind::unsupported, "11.2", "ReInit and ExternalInit are not implemented");
+  }
+  //    Verify that the `path` value is populated if the `proposals` vector
+  //    contains any Update or Remove proposals, or if it's empty.
+  if (path_required(list) && !commit.path) {
+    throw Error(ErrorKind::protocol, "12.4.2",
+                "the Commit has no path, but its proposals require one");
+  }
+  StagedCommit sc;
+  sc.proposals_ = list;
+  sc.updates_ = ap.updates;
+  sc.removed_ = ap.removed;
+  sc.added_ = ap.added;
+  sc.psks_ = ap.psks;
+  sc.committer_ = committer;
+  sc.self_removed_ =
+      std::find(ap.removed.begin(), ap.removed.end(), s.own.leaf) != ap.removed.end();
+
+  TreeKemPrivate own = s.own;
+  for (const auto& [l, leaf] : ap.updates) {
+    if (l == own.leaf) {
+      // Our own Update, committed by another member: its private key is the
+      // one we kept when we proposed it.
+      auto it = s.own_update_keys.find(leaf.encryption_key);
+      if (it == s.own_update_keys.end()) {
+        throw Error(ErrorKind::protocol, "12.1.2",
+                    "an Update of our leaf that we did not propose in this epoch");
+      }
+      own.private_keys[NodeIndex(l).value] = it->second;
+    }
+  }
+  own.prune(ap.tree);
+
+  GroupContext provisional = ap.context;
+  provisional.epoch = s.context.epoch + 1;
+  RatchetTree tree = std::move(ap.tree);
+  CommitSecret commit_secret(SecureBytes(suite.hash_size(), 0));
+  //    If the `path` value is populated, validate it and apply it to the tree:
+  if (commit.path) {
+    const LeafNode& leaf = commit.path->leaf_node;
+    //    Validate the LeafNode as specified in {{leaf-node-validation}}. The
+    //    `leaf_node_source` field MUST be set to `commit`.
+    leaf.validate(suite, LeafNodeSource::commit, s.context.group_id, committer.value, std::nullopt);
+    //    Verify that the `encryption_key` value in the LeafNode is different from
+    //    the committer's current leaf node.
+    if (leaf.encryption_key == tree.leaf(committer).encryption_key) {
+      throw Error(ErrorKind::protocol, "12.4.2",
+                  "the UpdatePath leaf keeps the committer's encryption_key");
+    }
+    //    Verify that none of the public keys in the UpdatePath appear in any node
+    //    of the new ratchet tree.
+    std::set<Bytes> keys = tree_keys(tree);
+    bool repeated = keys.count(leaf.encryption_key) > 0;
+    for (const auto& n : commit.path->nodes) {
+      repeated |= keys.count(n.encryption_key) > 0;
+    }
+    if (repeated) {
+      throw Error(ErrorKind::protocol, "12.4.2",
+                  "a public key of the UpdatePath already appears in the tree");
+    }
+    const LeafNode& old = tree.leaf(committer);
+    if ((leaf.credential != old.credential || leaf.signature_key != old.signature_key) &&
+        config_.credential_validator &&
+        !config_.credential_validator(leaf.credential, leaf.signature_key)) {
+      throw Error(ErrorKind::protocol, "5.3.1",
+                  "the Authentication Service rejects the committer's new credential");
+    }
+    std::set<uint32_t> excluded;
+    for (const auto& [l, kp] : ap.added) {
+      excluded.insert(l.value);
+    }
+    //    Merge the UpdatePath into the new ratchet tree [...]
+    //    Decrypt the path secrets for UpdatePath [...] using the provisional
+    //    GroupContext as the context for HPKE decryption.
+    if (sc.self_removed_) {
+      merge_update_path(suite, tree, committer, *commit.path, s.context.group_id);
+      provisional.tree_hash = tree.root_tree_hash(suite);
+    } else {
+      ProcessedPath pp =
+          process_update_path(suite, tree, committer, *commit.path, provisional, own, excluded);
+      //    Define `commit_secret` as the value `path_secret[n+1]` derived from the
+      //    last path secret value (`path_secret[n]`) derived for the UpdatePath.
+      commit_secret = pp.commit_secret;
+    }
+    validate_leaf_in_group(tree, provisional, committer);
+    sc.path_leaf_ = leaf;
+  } else {
+    //    If the `path` value is not populated, define `commit_secret` as the
+    //    all-zero vector of length `KDF.Nh`
+    provisional.tree_hash = tree.root_tree_hash(suite);
+  }
+  validate_new_leaves(tree, provisional, ap);
+
+  //    Update the confirmed and interim transcript hashes using the new Commit,
+  //    and generate the new GroupContext.
+  provisional.confirmed_transcript_hash =
+      confirmed_transcript_hash(suite, s.interim_transcript_hash, ac);
+  if (sc.self_removed_) {
+    // We cannot derive the new epoch; merging ends our membership.
+    auto n = std::make_shared<GroupState>(s);
+    n->context = provisional;
+    n->tree = std::move(tree);
+    n->proposal_store.clear();
+    n->own_update_keys.clear();
+    n->active = false;
+    sc.next_ = std::move(n);
+    return sc;
+  }
+  //    Derive the `psk_secret` as specified in {{pre-shared-keys}} [...]
+  PskSecret psk = psk_secret(suite, psks);
+  //    Use the `init_secret` from the previous epoch, the `commit_secret` and
+  //    `psk_secret` defined in the previous steps, and the new GroupContext to
+  //    compute the new `joiner_secret`, `welcome_secret`, `epoch_secret`, and
+  //    derived secrets for the new epoch.
+  EpochSecrets e = derive_epoch(suite, s.secrets.init_secret, commit_secret, psk, provisional);
+  //    Use the `confirmation_key` for the new epoch to compute the confirmation
+  //    tag for this message [...] and verify that it is the same as the
+  //    `confirmation_tag` field in the FramedContentAuthData object.
+  Bytes tag = confirmation_tag(suite, e.confirmation_key, provisional.confirmed_transcript_hash);
+  if (!constant_time_equal(tag, ac.auth.confirmation_tag)) {
+    throw Error(ErrorKind::crypto, "12.4.2", "the Commit's confirmation_tag does not verify");
+  }
+  sc.next_ = next_state(s, config_, std::move(provisional), std::move(tree), std::move(own),
+                        std::move(e), std::move(tag));
+  return sc;
+}
+
+// ---------------------------------------------------------------- §12.4.1 creation
+
+CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
+  check_signer(signer);
+  if (pending_commit_) {
+    throw Error(ErrorKind::protocol, "12.4.1",
+                "a commit is already pending: merge or clear it first");
+  }
+  const GroupState& s = state_;
+  const CipherSuite& suite = *s.suite;
+  LeafIndex me = s.own.leaf;
+  Sender my_sender = Sender::member(me.value);
+
+  // Construct an initial Commit object with the `proposals` field populated
+  // from Proposals received during the current epoch [...]
+  std::vector<QueuedProposal> list;
+  std::vector<ProposalOrRef> refs;
+  LeafNodeParameters params = b.params_;
+  bool force_path = b.force_path_ || b.new_signer_.has_value() || !params.empty();
+  if (b.use_store_) {
+    std::set<uint32_t> removed;
+    for (const auto& q : s.proposal_store) {
+      if (const auto* r = std::get_if<Remove>(&q.proposal.body);
+          r != nullptr && (!b.keep_ || b.keep_(q))) {
+        removed.insert(r->removed);
+      }
+    }
+    std::set<uint32_t> taken;  // leaves with an Update or Remove already taken
+    for (size_t i = 0; i < s.proposal_store.size(); ++i) {
+      const QueuedProposal& q = s.proposal_store[i];
+      if (b.keep_ && !b.keep_(q)) {
+        continue;
+      }
+      if (const auto* u = std::get_if<Update>(&q.proposal.body)) {
+        uint32_t l = q.sender.leaf_index;
+        if (l == me.value) {
+          // RFC 9420 §12.2: the committer may not commit its own Update; the
+          // path carries the leaf it proposed instead.
+          if (!params.credential_with_key() && !params.capabilities() && !params.extensions()) {
+            params = LeafNodeParameters::builder()
+                         .with_capabilities(u->leaf_node.capabilities)
+                         .with_extensions(u->leaf_node.extensions)
+                         .build();
+          }
+          force_path = true;
+          continue;
+        }
+        // RFC 9420 §12.2
+        //    If the committer has received multiple such proposals they SHOULD
+        //    prefer any Remove received, or the most recent Update if there are
+        //    no Removes.
+        bool later = false;
+        for (size_t j = i + 1; j < s.proposal_store.size(); ++j) {
+          const QueuedProposal& o = s.proposal_store[j];
+          later |= std::holds_alternative<Update>(o.proposal.body) && o.sender.leaf_index == l &&
+                   (!b.keep_ || b.keep_(o));
+        }
+        if (removed.count(l) || later) {
+          continue;
+        }
+        taken.insert(l);
+      } else if (const auto* r = std::get_if<Remove>(&q.proposal.body)) {
+        if (r->removed == me.value || !taken.insert(r->removed).second) {
+          continue;
+        }
+      }
+      list.push_back(q);
+      refs.push_back(ProposalOrRef{ProposalOrRefType::reference, {}, q.ref});
+    }
+  }
+  for (const Proposal& p : b.inline_) {
+    list.push_back(QueuedProposal{{}, p, my_sender});
+    refs.push_back(ProposalOrRef{ProposalOrRefType::proposal, p, {}});
+  }
+
+  //    Verify that the list of proposals to be committed is valid
+  CredentialValidator validator = config_.credential_validator;
+  ProposalCheck check{suite, s.context, s.tree, now(), &validator};
+  validate_proposal_list(check, me, list);
+  std::vector<PskInput> psks;
+  for (const auto& q : list) {
+    if (const auto* p = std::get_if<PreSharedKey>(&q.proposal.body)) {
+      psks.push_back(PskInput{p->psk, resolve_psk(p->psk)});
+    }
+  }
+  //    Create the new ratchet tree and GroupContext by applying the list of proposals
+  AppliedProposals ap = apply_proposals(s.context, s.tree, list);
+  if (ap.external_init || ap.reinit) {
+    throw Error(ErrorKind::unsupported, "11.2", "ReInit and ExternalInit are not implemented");
+  }
+  GroupContext provisional = ap.context;
+  provisional.epoch = s.context.epoch + 1;
+  RatchetTree tree = std::move(ap.tree);
+  TreeKemPrivate own = s.own;
+  CommitSecret commit_secret(SecureBytes(suite.hash_size(), 0));
+  std::optional<CreatedPath> created;
+  //    Decide whether to populate the `path` field: If the `path` field is
+  //    required based on the proposals that are in the Commit (see above), then
+  //    it MUST be populated.
+  if (force_path || path_required(list)) {
+    const CredentialWithKey* new_cred =
+        b.new_signer_ ? &b.new_signer_->credential_with_key : nullptr;
+    LeafNode base = updated_leaf(params, new_cred);
+    tree.set_node(NodeIndex(me), Node{NodeType::leaf, base, {}});
+    // The new leaf must support the group's extensions and required
+    // capabilities: refused here, before anything is sent.
+    validate_leaf_in_group(tree, provisional, me);
+    const SecureBytes& leaf_signer =
+        b.new_signer_ ? b.new_signer_->signer.private_key : signer.private_key;
+    std::set<uint32_t> excluded;
+    for (const auto& [l, kp] : ap.added) {
+      excluded.insert(l.value);
+    }
+    //    Update the sender's direct path in the ratchet tree as described in
+    //    {{synchronizing-views-of-the-tree}}.
+    created = create_update_path(suite, tree, me, leaf_signer, provisional, excluded, rng());
+    commit_secret = created->commit_secret;
+    own = created->private_state;
+  } else {
+    own.prune(tree);
+    provisional.tree_hash = tree.root_tree_hash(suite);
+  }
+  validate_new_leaves(tree, provisional, ap);
+
+  //    Construct a FramedContent object containing the Commit object. Sign the
+  //    FramedContent using the old GroupContext as context.
+  FramedContent content = new_content(ContentType::commit, b.aad_);
+  content.commit.proposals = refs;
+  if (created) {
+    content.commit.path = created->update_path;
+  }
+  WireFormat wf = config_.handshake_private ? wire_format::mls_private_message
+                                            : wire_format::mls_public_message;
+  AuthenticatedContent ac{wf, content, {}};
+  ac.auth.signature = suite.sign_with_label(signer.private_key, signature_label::framed_content_tbs,
+                                            framed_content_tbs(wf, content, s.context));
+  //    Use the FramedContent to update the confirmed transcript hash and update
+  //    the new GroupContext.
+  provisional.confirmed_transcript_hash =
+      confirmed_transcript_hash(suite, s.interim_transcript_hash, ac);
+  //    Derive the `psk_secret` [...] Use the `init_secret` from the previous
+  //    epoch, the `commit_secret` and `psk_secret` [...] to compute the new
+  //    `joiner_secret`, `welcome_secret`, `epoch_secret`, and derived secrets
+  PskSecret psk = psk_secret(suite, psks);
+  EpochSecrets e = derive_epoch(suite, s.secrets.init_secret, commit_secret, psk, provisional);
+  //    Use the `confirmation_key` for the new epoch to compute the `confirmation_tag` value.
+  Bytes tag = confirmation_tag(suite, e.confirmation_key, provisional.confirmed_transcript_hash);
+  JoinerSecret joiner = e.joiner_secret;
+
+  //    Construct a GroupInfo reflecting the new state [...] Sign the GroupInfo
+  //    using the member's private signing key.
+  GroupInfo gi;
+  gi.group_context = provisional;
+  if (config_.ratchet_tree_extension) {
+    gi.extensions.push_back(Extension{extension_type::ratchet_tree, encode(tree.to_nodes())});
+  }
+  gi.confirmation_tag = tag;
+  gi.signer = me.value;
+  gi.sign(suite, b.new_signer_ ? b.new_signer_->signer.private_key : signer.private_key);
+
+  //    For each new member in the group: Identify the lowest common ancestor in
+  //    the tree of the new member's leaf node and the member sending the Commit.
+  //    If the `path` field was populated above: Compute the path secret
+  //    corresponding to the common ancestor node.
+  std::optional<MLSMessage> welcome;
+  if (!ap.added.empty()) {
+    std::vector<WelcomeRecipient> to;
+    std::vector<NodeIndex> fdp = tree.filtered_direct_path(me);
+    for (const auto& [l, kp] : ap.added) {
+      WelcomeRecipient r{kp, std::nullopt};
+      if (created) {
+        for (size_t i = 0; i < fdp.size(); ++i) {
+          if (tree_math::is_ancestor(fdp[i], NodeIndex(l))) {
+            r.path_secret = created->path_secrets.at(i);
+            break;
+          }
+        }
+      }
+      to.push_back(std::move(r));
+    }
+    welcome = MLSMessage{mls10, make_welcome(suite, gi, joiner, psks, to, rng())};
+  }
+
+  StagedCommit sc;
+  sc.proposals_ = list;
+  sc.updates_ = ap.updates;
+  sc.removed_ = ap.removed;
+  sc.added_ = ap.added;
+  sc.psks_ = ap.psks;
+  sc.committer_ = me;
+  if (created) {
+    sc.path_leaf_ = created->update_path.leaf_node;
+  }
+  sc.next_ = next_state(s, config_, std::move(provisional), std::move(tree), std::move(own),
+                        std::move(e), tag);
+  //    Protect the AuthenticatedContent object using keys from the old epoch
+  MLSMessage commit_message = protect_handshake(signer, content, tag);
+  pending_commit_ = std::move(sc);
+  return CommitBundle{std::move(commit_message), std::move(welcome), MLSMessage{mls10, gi}};
+}
+
+}  // namespace mlsref

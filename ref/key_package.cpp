@@ -1,6 +1,8 @@
 // RFC 9420 §10 Key Packages
 #include "key_package.h"
 
+#include <chrono>
+
 #include "registries.h"
 
 namespace mlsref {
@@ -46,6 +48,71 @@ void KeyPackage::validate(const CipherSuite& suite, std::optional<uint64_t> now)
   if (init_key == leaf_node.encryption_key) {
     throw Error(ErrorKind::protocol, "10.1", "init_key equals leaf_node.encryption_key");
   }
+}
+
+uint64_t system_now() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+
+Signer Signer::generate(const CipherSuite& suite, Botan::RandomNumberGenerator& rng) {
+  return from_private_key(suite, suite.generate_signature_key(rng));
+}
+
+Signer Signer::from_private_key(const CipherSuite& suite, SecureBytes private_key) {
+  Signer s;
+  s.public_key = suite.signature_public_key(private_key);
+  s.private_key = std::move(private_key);
+  return s;
+}
+
+KeyPackageBundle create_key_package(const CipherSuite& suite, const Signer& signer,
+                                    const CredentialWithKey& credential,
+                                    const KeyPackageOptions& options,
+                                    Botan::RandomNumberGenerator& rng, const Clock& clock) {
+  if (signer.public_key != credential.signature_key) {
+    throw Error(ErrorKind::protocol, "10",
+                "the signer's public key is not the credential's signature key");
+  }
+  KeyPackageBundle out;
+  hpke::KeyPair init = suite.generate_key_pair(rng);
+  hpke::KeyPair leaf_keys = suite.generate_key_pair(rng);
+  out.init_private_key = init.private_key;
+  out.encryption_private_key = leaf_keys.private_key;
+
+  KeyPackage& kp = out.key_package;
+  kp.version = mls10;
+  kp.cipher_suite = suite.id();
+  kp.init_key = init.public_key;
+  kp.extensions = options.extensions;
+  LeafNode& leaf = kp.leaf_node;
+  leaf.encryption_key = leaf_keys.public_key;
+  leaf.signature_key = credential.signature_key;
+  leaf.credential = credential.credential;
+  leaf.capabilities = options.capabilities;
+  // RFC 9420 §7.2
+  //    The capabilities field indicates the protocol features that the client supports
+  if (leaf.capabilities.versions.empty()) {
+    leaf.capabilities.versions = {mls10};
+  }
+  if (leaf.capabilities.cipher_suites.empty()) {
+    leaf.capabilities.cipher_suites = {suite.id()};
+  }
+  if (leaf.capabilities.credentials.empty()) {
+    leaf.capabilities.credentials = {credential.credential.credential_type};
+  }
+  leaf.leaf_node_source = LeafNodeSource::key_package;
+  if (options.lifetime.not_after == 0) {
+    uint64_t now = clock ? clock() : system_now();
+    leaf.lifetime = Lifetime{now > 3600 ? now - 3600 : 0, now + 90ull * 24 * 3600};
+  } else {
+    leaf.lifetime = options.lifetime;
+  }
+  leaf.extensions = options.leaf_extensions;
+  leaf.sign(suite, signer.private_key);
+  kp.sign(suite, signer.private_key);
+  return out;
 }
 
 Bytes KeyPackage::ref(const CipherSuite& suite) const {

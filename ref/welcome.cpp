@@ -57,10 +57,9 @@ Welcome make_welcome(const CipherSuite& suite, const GroupInfo& group_info,
   return w;
 }
 
-JoinedGroup join_welcome(const CipherSuite& suite, const Welcome& welcome,
-                         const KeyPackage& key_package, ByteView init_private_key,
-                         const std::function<Bytes(uint32_t)>& signer_public_key,
-                         const std::function<SecureBytes(const PreSharedKeyID&)>& resolve_psk) {
+OpenedWelcome open_welcome(const CipherSuite& suite, const Welcome& welcome,
+                           const KeyPackage& key_package, ByteView init_private_key,
+                           const std::function<SecureBytes(const PreSharedKeyID&)>& resolve_psk) {
   if (welcome.cipher_suite != suite.id() || key_package.cipher_suite != suite.id()) {
     throw Error(ErrorKind::protocol, "12.4.3.1",
                 "Welcome cipher suite " + std::to_string(welcome.cipher_suite) +
@@ -79,7 +78,7 @@ JoinedGroup join_welcome(const CipherSuite& suite, const Welcome& welcome,
   if (mine == nullptr) {
     throw Error(ErrorKind::protocol, "12.4.3.1", "the Welcome has no secrets for our KeyPackage");
   }
-  JoinedGroup j;
+  OpenedWelcome j;
   SecureBytes gs_plain;
   try {
     gs_plain = suite.decrypt_with_label(
@@ -93,12 +92,16 @@ JoinedGroup join_welcome(const CipherSuite& suite, const Welcome& welcome,
 
   std::vector<PskInput> psks;
   for (const auto& id : j.secrets.psks) {
+    // RFC 9420 §12.4.3.1
+    //    If a PreSharedKeyID is part of the GroupSecrets and the client is not in
+    //    possession of the corresponding PSK, return an error.
     if (!resolve_psk) {
       throw Error(ErrorKind::protocol, "12.4.3.1", "the Welcome names a PSK we do not have");
     }
     psks.push_back(PskInput{id, resolve_psk(id)});
   }
-  PskSecret psk = psk_secret(suite, psks);
+  j.psk_secret = psk_secret(suite, psks);
+  const PskSecret& psk = j.psk_secret;
 
   // The welcome key depends only on joiner_secret and psk_secret, not on the
   // GroupContext still inside the encrypted GroupInfo.
@@ -112,6 +115,16 @@ JoinedGroup join_welcome(const CipherSuite& suite, const Welcome& welcome,
     throw Error(e.kind(), "12.4.3.1", "GroupInfo does not decrypt: " + e.message());
   }
   j.group_info = decode<GroupInfo>(gi_plain);
+  return j;
+}
+
+JoinedGroup join_welcome(const CipherSuite& suite, const Welcome& welcome,
+                         const KeyPackage& key_package, ByteView init_private_key,
+                         const std::function<Bytes(uint32_t)>& signer_public_key,
+                         const std::function<SecureBytes(const PreSharedKeyID&)>& resolve_psk) {
+  OpenedWelcome opened = open_welcome(suite, welcome, key_package, init_private_key, resolve_psk);
+  JoinedGroup j{std::move(opened.secrets), std::move(opened.group_info), {}};
+  const PskSecret& psk = opened.psk_secret;
   if (j.group_info.group_context.cipher_suite != suite.id()) {
     throw Error(ErrorKind::protocol, "12.4.3.1", "GroupInfo cipher suite differs from Welcome's");
   }

@@ -107,6 +107,19 @@ Welcome make_welcome(const CipherSuite& suite, const GroupInfo& group_info,
                      std::span<const WelcomeRecipient> recipients,
                      Botan::RandomNumberGenerator& rng);
 
+// The first half of joining (§12.4.3.1): our GroupSecrets decrypted with
+// init_priv, the PSKs resolved, the GroupInfo decrypted with the welcome key.
+// Nothing is verified yet: the GroupInfo's signer key may be in its own
+// ratchet_tree extension.
+struct OpenedWelcome {
+  GroupSecrets secrets;
+  GroupInfo group_info;
+  PskSecret psk_secret;
+};
+OpenedWelcome open_welcome(const CipherSuite& suite, const Welcome& welcome,
+                           const KeyPackage& key_package, ByteView init_private_key,
+                           const std::function<SecureBytes(const PreSharedKeyID&)>& resolve_psk);
+
 struct JoinedGroup {
   GroupSecrets secrets;
   GroupInfo group_info;

@@ -1,0 +1,685 @@
+// RFC 9420 §11 Group Creation, §12 Group Evolution (receiving proposals,
+// §12.1.8 external senders), §12.4.3.1 Joining via Welcome Message, §15
+// Application Messages, §8.5 Exporters. Commits are in commit.cpp.
+#include "group.h"
+
+#include <algorithm>
+
+#include "registries.h"
+#include "transcript_hash.h"
+
+namespace mlsref {
+
+namespace {
+
+std::string leaf_name(LeafIndex l) { return "leaf " + std::to_string(l.value); }
+
+}  // namespace
+
+Group::Group(GroupConfig config, GroupState state)
+    : config_(std::move(config)), state_(std::move(state)) {}
+
+Botan::RandomNumberGenerator& Group::rng() const {
+  return config_.rng != nullptr ? *config_.rng : system_rng();
+}
+
+uint64_t Group::now() const { return config_.clock ? config_.clock() : system_now(); }
+
+void Group::check_signer(const Signer& signer) const {
+  if (!state_.active) {
+    throw Error(ErrorKind::protocol, "12.4.2", "we are no longer a member of this group");
+  }
+  if (signer.public_key != state_.tree.leaf(state_.own.leaf).signature_key) {
+    throw Error(ErrorKind::protocol, "5.1.2",
+                "the signer's public key is not our leaf's signature_key");
+  }
+}
+
+// ---------------------------------------------------------------- §11 creation
+
+Group Group::create(GroupConfig config, CipherSuiteId suite_id, Bytes group_id,
+                    const Signer& signer, const CredentialWithKey& credential,
+                    const LeafNodeParameters& leaf_params, std::vector<Extension> extensions) {
+  GroupState s;
+  s.suite = std::make_shared<const CipherSuite>(suite_id);
+  const CipherSuite& suite = *s.suite;
+  if (signer.public_key != credential.signature_key) {
+    throw Error(ErrorKind::protocol, "11", "the signer does not own the credential's key");
+  }
+  Botan::RandomNumberGenerator& rng = config.rng != nullptr ? *config.rng : system_rng();
+  uint64_t now = config.clock ? config.clock() : system_now();
+
+  // RFC 9420 §11
+  //    Initialize a one-member group with the following initial values:
+  //    Ratchet tree: A tree with a single node, a leaf node containing an HPKE
+  //    public key and credential for the creator
+  hpke::KeyPair keys = suite.generate_key_pair(rng);
+  LeafNode leaf;
+  leaf.encryption_key = keys.public_key;
+  leaf.signature_key = credential.signature_key;
+  leaf.credential = credential.credential;
+  leaf.capabilities = leaf_params.capabilities().value_or(
+      Capabilities{{mls10}, {suite.id()}, {}, {}, {credential.credential.credential_type}});
+  leaf.leaf_node_source = LeafNodeSource::key_package;
+  leaf.lifetime = Lifetime{now > 3600 ? now - 3600 : 0, now + 90ull * 24 * 3600};
+  leaf.extensions = leaf_params.extensions().value_or(std::vector<Extension>{});
+  leaf.sign(suite, signer.private_key);
+  s.tree = RatchetTree(leaf);
+  s.own.leaf = LeafIndex(0);
+  s.own.private_keys[0] = keys.private_key;
+
+  //    Group ID: A value set by the creator
+  //    Epoch: 0
+  //    Tree hash: The root hash of the above ratchet tree
+  //    Confirmed transcript hash: The zero-length octet string
+  //    Epoch secret: A fresh random value of size KDF.Nh
+  //    Extensions: Any values of the creator's choosing
+  s.context = GroupContext{
+      mls10, suite.id(),           std::move(group_id), 0, s.tree.root_tree_hash(suite),
+      {},    std::move(extensions)};
+  // RFC 9420 §11.1
+  //    [...] the creator MUST check that its own LeafNode supports the
+  //    required capabilities (and so every GroupContext extension).
+  validate_leaf_in_group(s.tree, s.context, LeafIndex(0));
+
+  // AMBIGUITY: §11 sets a random epoch_secret; derive_epoch starts from an
+  // init_secret, so we draw a random init_secret (with a zero commit_secret),
+  // which gives an epoch_secret just as unpredictable.
+  SecureBytes init(suite.hash_size());
+  rng.randomize(init.data(), init.size());
+  s.secrets = derive_epoch(suite, InitSecret(std::move(init)),
+                           CommitSecret(SecureBytes(suite.hash_size(), 0)), PskSecret(), s.context);
+  //    The creator also computes the confirmation tag and interim transcript hash
+  s.confirmation_tag =
+      confirmation_tag(suite, s.secrets.confirmation_key, s.context.confirmed_transcript_hash);
+  s.interim_transcript_hash =
+      interim_transcript_hash(suite, s.context.confirmed_transcript_hash, s.confirmation_tag);
+  s.secret_tree.emplace(suite, s.tree.leaf_count(), s.secrets.encryption_secret,
+                        config.ratchet_limits);
+  s.resumption_psks[0] = s.secrets.resumption_psk;
+  return Group(std::move(config), std::move(s));
+}
+
+// ---------------------------------------------------------------- §12.4.3.1 join
+
+Group Group::join(GroupConfig config, const Welcome& welcome, const KeyPackageBundle& bundle,
+                  const std::optional<RatchetTreeNodes>& ratchet_tree,
+                  const std::map<Bytes, SecureBytes>& external_psks) {
+  GroupState s;
+  s.suite = std::make_shared<const CipherSuite>(welcome.cipher_suite);
+  const CipherSuite& suite = *s.suite;
+  const KeyPackage& kp = bundle.key_package;
+  s.external_psks = external_psks;
+  uint64_t now = config.clock ? config.clock() : system_now();
+
+  OpenedWelcome o = open_welcome(
+      suite, welcome, kp, bundle.init_private_key, [&](const PreSharedKeyID& id) -> SecureBytes {
+        if (id.psktype == PSKType::external) {
+          auto it = external_psks.find(id.psk_id);
+          if (it != external_psks.end()) {
+            return it->second;
+          }
+        }
+        // RFC 9420 §12.4.3.1
+        //    [...] and the client is not in possession
+        //    of the corresponding PSK, return an error.
+        throw Error(ErrorKind::protocol, "12.4.3.1", "the Welcome names a PSK we do not have");
+      });
+  const GroupInfo& gi = o.group_info;
+  for (const auto& id : o.secrets.psks) {
+    // RFC 9420 §12.4.3.1
+    //    [...] if a PreSharedKeyID has type `resumption` with usage `reinit` or
+    //    `branch`, verify that it is the only such PSK.
+    if (id.psktype == PSKType::resumption && id.usage != ResumptionPSKUsage::application) {
+      throw Error(ErrorKind::unsupported, "11.2",
+                  "joining by reinitialization or branching is not implemented");
+    }
+  }
+  //    Verify that the `cipher_suite` in the GroupInfo matches the `cipher_suite`
+  //    in the KeyPackage.
+  if (gi.group_context.cipher_suite != kp.cipher_suite || gi.group_context.version != mls10) {
+    throw Error(ErrorKind::protocol, "12.4.3.1",
+                "GroupInfo cipher suite or version differs from the KeyPackage's");
+  }
+  // RFC 9420 §12.4.3
+  //    The client processing a Welcome message will need to have a copy of the
+  //    group's ratchet tree.
+  std::optional<RatchetTreeNodes> nodes = ratchet_tree;
+  for (const auto& e : gi.extensions) {
+    if (e.extension_type == extension_type::ratchet_tree) {
+      nodes = decode<RatchetTreeNodes>(e.extension_data);
+    }
+  }
+  if (!nodes) {
+    throw Error(ErrorKind::protocol, "12.4.3.3",
+                "no ratchet_tree extension in the GroupInfo and no tree supplied");
+  }
+  s.tree = RatchetTree::from_nodes(std::move(*nodes));
+  const RatchetTree& tree = s.tree;
+  //    Verify the signature on the GroupInfo object. [...] The public key is
+  //    taken from the LeafNode of the ratchet tree with leaf index `signer`. If
+  //    the node is blank or if signature verification fails, return an error.
+  LeafIndex signer(gi.signer);
+  if (!tree.has_leaf(signer)) {
+    throw Error(ErrorKind::protocol, "12.4.3.1", "the GroupInfo signer's leaf is blank");
+  }
+  if (!gi.verify(suite, tree.leaf(signer).signature_key)) {
+    throw Error(ErrorKind::crypto, "12.4.3.1", "GroupInfo signature does not verify");
+  }
+  //    Verify the integrity of the ratchet tree.
+  //      Verify that the tree hash of the ratchet tree matches the `tree_hash`
+  //      field in GroupInfo.
+  if (tree.root_tree_hash(suite) != gi.group_context.tree_hash) {
+    throw Error(ErrorKind::protocol, "12.4.3.1", "the ratchet tree's hash is not the GroupInfo's");
+  }
+  //      For each non-empty parent node, verify that it is "parent-hash valid"
+  tree.verify_parent_hashes(suite);
+  //      For each non-empty leaf node, validate the LeafNode as described in
+  //      {{leaf-node-validation}}.
+  tree.verify_leaves(suite, gi.group_context.group_id);
+  for (uint32_t i = 0; i < tree.leaf_count().value; ++i) {
+    LeafIndex l(i);
+    if (!tree.has_leaf(l)) {
+      continue;
+    }
+    const LeafNode& leaf = tree.leaf(l);
+    // RFC 9420 §7.3
+    //    If instead the LeafNode appears in a message being received by the
+    //    client, e.g., a Proposal, a Commit, or a ratchet tree of the group the
+    //    client is joining, it is RECOMMENDED that the client verifies that the
+    //    current time is within the range of the `lifetime` field.
+    leaf.validate(suite, leaf.leaf_node_source, gi.group_context.group_id, i, now);
+    //    Verify that the credential in the LeafNode is valid
+    if (config.credential_validator &&
+        !config.credential_validator(leaf.credential, leaf.signature_key)) {
+      throw Error(ErrorKind::protocol, "5.3.1",
+                  leaf_name(l) + ": the Authentication Service rejects the credential");
+    }
+    // RFC 9420 §12.4.3
+    //    Extensions in `GroupInfo.group_context.extensions`, however, MUST be
+    //    supported by the new joiner.
+    // (and by every member, §7.3; the pairwise checks are in verify_leaves)
+    validate_leaf_capabilities(leaf, gi.group_context, l);
+  }
+  //    Identify a leaf whose LeafNode is identical to the one in the KeyPackage.
+  std::optional<LeafIndex> mine;
+  for (uint32_t i = 0; i < tree.leaf_count().value && !mine; ++i) {
+    if (tree.has_leaf(LeafIndex(i)) && tree.leaf(LeafIndex(i)) == kp.leaf_node) {
+      mine = LeafIndex(i);
+    }
+  }
+  if (!mine) {
+    throw Error(ErrorKind::protocol, "12.4.3.1", "our KeyPackage's leaf is not in the tree");
+  }
+  //    Initialize the GroupContext for the group from the `group_context` field
+  s.context = gi.group_context;
+  //    Update the leaf `my_leaf` with the private key corresponding to the
+  //    public key in the node
+  s.own.leaf = *mine;
+  s.own.private_keys[NodeIndex(*mine).value] = bundle.encryption_private_key;
+  //    If the `path_secret` value is set in the GroupSecrets object: Identify the
+  //    lowest common ancestor of the leaf node `my_leaf` and of the node of the
+  //    member with leaf index `GroupInfo.signer`. Set the private key for this
+  //    node to the private key derived from the `path_secret`.
+  if (o.secrets.path_secret) {
+    if (signer == *mine) {
+      throw Error(ErrorKind::protocol, "12.4.3.1", "a path secret from ourselves");
+    }
+    NodeIndex lca = tree_math::common_ancestor(NodeIndex(*mine), NodeIndex(signer));
+    std::vector<NodeIndex> fdp = tree.filtered_direct_path(signer);
+    auto it = std::find(fdp.begin(), fdp.end(), lca);
+    if (it == fdp.end()) {
+      throw Error(ErrorKind::protocol, "12.4.3.1",
+                  "the common ancestor is not on the committer's filtered direct path");
+    }
+    //    For each parent of the common ancestor, up to the root of the tree,
+    //    derive a new path secret, and set the private key for the node to the
+    //    private key derived from the path secret.
+    TreeKemPathSecret secret = o.secrets.path_secret->path_secret;
+    for (; it != fdp.end(); ++it) {
+      s.own.set_path_secret(suite, *it, secret);
+      secret = next_path_secret(suite, secret);
+    }
+  }
+  //    The private key MUST be the private key that corresponds to the public
+  //    key in the node.
+  s.own.check_consistent(suite, tree);
+
+  //    Use the `joiner_secret` from the GroupSecrets object to generate the
+  //    epoch secret and other derived secrets for the current epoch.
+  s.secrets = derive_epoch_from_joiner(suite, o.secrets.joiner_secret, o.psk_secret, s.context);
+  //    Verify the confirmation tag in the GroupInfo using the derived
+  //    confirmation key and the `confirmed_transcript_hash` from the GroupInfo.
+  Bytes expected = confirmation_tag(suite, s.secrets.confirmation_key,
+                                    gi.group_context.confirmed_transcript_hash);
+  if (!constant_time_equal(expected, gi.confirmation_tag)) {
+    throw Error(ErrorKind::crypto, "12.4.3.1", "GroupInfo confirmation_tag does not verify");
+  }
+  //    Use the confirmed transcript hash and confirmation tag to compute the
+  //    interim transcript hash in the new state.
+  s.confirmation_tag = gi.confirmation_tag;
+  s.interim_transcript_hash = interim_transcript_hash(
+      suite, gi.group_context.confirmed_transcript_hash, gi.confirmation_tag);
+  s.secret_tree.emplace(suite, tree.leaf_count(), s.secrets.encryption_secret,
+                        config.ratchet_limits);
+  s.resumption_psks[s.context.epoch] = s.secrets.resumption_psk;
+  return Group(std::move(config), std::move(s));
+}
+
+// ---------------------------------------------------------------- receiving
+
+ProcessedMessage Group::process_message(ByteView message_bytes) {
+  return process_message(decode<MLSMessage>(message_bytes));
+}
+
+ProcessedMessage Group::process_message(const MLSMessage& message) {
+  if (!state_.active) {
+    throw Error(ErrorKind::protocol, "12.4.2", "we are no longer a member of this group");
+  }
+  const CipherSuite& suite = *state_.suite;
+  const GroupContext& ctx = state_.context;
+  AuthenticatedContent ac;
+  // The secret tree before the message: restored if anything after the
+  // decryption rejects it, so a rejected message consumes no key.
+  SecretTree before = *state_.secret_tree;
+  try {
+    if (const auto* pm = std::get_if<PublicMessage>(&message.body)) {
+      const FramedContent& c = pm->content;
+      Bytes signature_key;
+      switch (c.sender.sender_type) {
+        case SenderType::member:
+          signature_key = state_.tree.leaf(LeafIndex(c.sender.leaf_index)).signature_key;
+          break;
+        case SenderType::external: {
+          // RFC 9420 §12.1.8.1
+          //    The `external` SenderType requires that signers are pre-provisioned
+          //    to the clients within a group and can only be used if the
+          //    `external_senders` extension is present in the group's GroupContext.
+          auto senders = external_senders(ctx.extensions);
+          if (c.sender.sender_index >= senders.size()) {
+            throw Error(ErrorKind::protocol, "12.1.8.1",
+                        "external sender " + std::to_string(c.sender.sender_index) +
+                            " is not in the external_senders extension");
+          }
+          signature_key = senders[c.sender.sender_index].signature_key;
+          break;
+        }
+        case SenderType::new_member_proposal:
+          // RFC 9420 §12.1.8
+          //    [...] the new_member_proposal SenderType [...] MUST be an Add proposal
+          if (c.content_type != ContentType::proposal ||
+              !std::holds_alternative<Add>(c.proposal.body)) {
+            throw Error(ErrorKind::protocol, "12.1.8",
+                        "a new_member_proposal sender may only send an Add proposal");
+          }
+          signature_key = std::get<Add>(c.proposal.body).key_package.leaf_node.signature_key;
+          break;
+        case SenderType::new_member_commit:
+          throw Error(ErrorKind::unsupported, "12.4.3.2", "external commits are not implemented");
+      }
+      ac = unprotect_public(suite, *pm, ctx, state_.secrets.membership_key, signature_key);
+    } else if (const auto* priv = std::get_if<PrivateMessage>(&message.body)) {
+      ac = unprotect_private(suite, *priv, ctx, *state_.secret_tree,
+                             state_.secrets.sender_data_secret,
+                             [&](LeafIndex l) { return state_.tree.leaf(l).signature_key; });
+    } else {
+      throw Error(ErrorKind::protocol, "6",
+                  "a Welcome, GroupInfo or KeyPackage is not a message within a group");
+    }
+
+    ProcessedMessage out;
+    out.sender = ac.content.sender;
+    out.epoch = ac.content.epoch;
+    out.authenticated_data = ac.content.authenticated_data;
+    out.wire_format = ac.wire_format;
+    const Sender& sender = ac.content.sender;
+    switch (ac.content.content_type) {
+      case ContentType::application:
+        out.content = ApplicationMessage{ac.content.application_data};
+        break;
+      case ContentType::proposal: {
+        const Proposal& p = ac.content.proposal;
+        ProposalType t = p.proposal_type();
+        if (sender.sender_type == SenderType::external) {
+          // RFC 9420 §17.4: the "External" column says which proposal types an
+          // external sender may send.
+          bool allowed = false;
+          for (const auto& row : proposal_type_registry()) {
+            allowed |= row.value == t && row.external;
+          }
+          if (!allowed) {
+            throw Error(ErrorKind::protocol, "12.1.8",
+                        "proposal type " + std::to_string(t) + " from an external sender");
+          }
+        }
+        if (std::holds_alternative<ExternalInit>(p.body)) {
+          // RFC 9420 §12.1.6
+          //    This proposal can only be used in that context.
+          throw Error(ErrorKind::protocol, "12.1.6",
+                      "an ExternalInit proposal outside an external commit");
+        }
+        CredentialValidator validator = config_.credential_validator;
+        ProposalCheck check{suite, ctx, state_.tree, now(), &validator};
+        validate_proposal(check, p, sender);
+        if (const auto* u = std::get_if<Update>(&p.body)) {
+          // RFC 9420 §7.3 / §11.1: the new leaf must support the group's
+          // extensions and required capabilities.
+          RatchetTree trial = state_.tree;
+          trial.update_leaf(LeafIndex(sender.leaf_index), u->leaf_node);
+          validate_leaf_in_group(trial, ctx, LeafIndex(sender.leaf_index));
+        }
+        out.content = QueuedProposal{proposal_ref(suite, ac), p, sender};
+        break;
+      }
+      case ContentType::commit:
+        out.content = stage_commit(ac);
+        break;
+    }
+    return out;
+  } catch (...) {
+    *state_.secret_tree = std::move(before);
+    throw;
+  }
+}
+
+void Group::store_pending_proposal(QueuedProposal proposal) {
+  for (const auto& q : state_.proposal_store) {
+    if (q.ref == proposal.ref) {
+      return;
+    }
+  }
+  state_.proposal_store.push_back(std::move(proposal));
+}
+
+void Group::merge_staged_commit(StagedCommit commit) {
+  if (!commit.next_ || commit.next_->context.group_id != state_.context.group_id ||
+      commit.next_->context.epoch != state_.context.epoch + 1) {
+    throw Error(ErrorKind::protocol, "12.4.2",
+                "the staged commit does not follow this group's current epoch");
+  }
+  state_ = std::move(*commit.next_);
+  pending_commit_.reset();
+}
+
+void Group::merge_pending_commit() {
+  if (!pending_commit_) {
+    throw Error(ErrorKind::protocol, "12.4.1", "there is no pending commit to merge");
+  }
+  StagedCommit c = std::move(*pending_commit_);
+  pending_commit_.reset();
+  merge_staged_commit(std::move(c));
+}
+
+// ---------------------------------------------------------------- sending
+
+FramedContent Group::new_content(ContentType type, Bytes aad) const {
+  FramedContent c;
+  c.group_id = state_.context.group_id;
+  c.epoch = state_.context.epoch;
+  c.sender = Sender::member(state_.own.leaf.value);
+  c.authenticated_data = std::move(aad);
+  c.content_type = type;
+  return c;
+}
+
+MLSMessage Group::protect_handshake(const Signer& signer, const FramedContent& content,
+                                    ByteView confirmation_tag) {
+  const CipherSuite& suite = *state_.suite;
+  if (config_.handshake_private) {
+    return MLSMessage{mls10, protect_private(suite, content, signer.private_key, state_.context,
+                                             *state_.secret_tree, state_.secrets.sender_data_secret,
+                                             rng(), confirmation_tag, config_.padding)};
+  }
+  return MLSMessage{mls10, protect_public(suite, content, signer.private_key, state_.context,
+                                          state_.secrets.membership_key, confirmation_tag)};
+}
+
+std::pair<MLSMessage, Bytes> Group::send_proposal(const Signer& signer, Proposal proposal) {
+  check_signer(signer);
+  const CipherSuite& suite = *state_.suite;
+  Sender me = Sender::member(state_.own.leaf.value);
+  CredentialValidator validator = config_.credential_validator;
+  ProposalCheck check{suite, state_.context, state_.tree, now(), &validator};
+  validate_proposal(check, proposal, me);
+  FramedContent c = new_content(ContentType::proposal);
+  c.proposal = proposal;
+  WireFormat wf = config_.handshake_private ? wire_format::mls_private_message
+                                            : wire_format::mls_public_message;
+  // The signature is deterministic (§5.1.2 with EdDSA / RFC 6979 ECDSA), so the
+  // AuthenticatedContent behind the ProposalRef is the one the message carries.
+  AuthenticatedContent ac{wf, c, {}};
+  ac.auth.signature = suite.sign_with_label(signer.private_key, signature_label::framed_content_tbs,
+                                            framed_content_tbs(wf, c, state_.context));
+  Bytes ref = proposal_ref(suite, ac);
+  MLSMessage m = protect_handshake(signer, c, {});
+  store_pending_proposal(QueuedProposal{ref, std::move(proposal), me});
+  return {std::move(m), std::move(ref)};
+}
+
+LeafNode Group::updated_leaf(const LeafNodeParameters& params,
+                             const CredentialWithKey* new_signer) const {
+  LeafNode leaf = state_.tree.leaf(state_.own.leaf);
+  if (params.credential_with_key()) {
+    leaf.credential = params.credential_with_key()->credential;
+    leaf.signature_key = params.credential_with_key()->signature_key;
+  }
+  if (new_signer != nullptr) {
+    leaf.credential = new_signer->credential;
+    leaf.signature_key = new_signer->signature_key;
+  }
+  if (params.capabilities()) {
+    leaf.capabilities = *params.capabilities();
+  }
+  if (params.extensions()) {
+    leaf.extensions = *params.extensions();
+  }
+  return leaf;
+}
+
+std::pair<MLSMessage, Bytes> Group::propose_self_update(const Signer& signer,
+                                                        LeafNodeParameters params) {
+  check_signer(signer);
+  const CipherSuite& suite = *state_.suite;
+  if (params.credential_with_key() &&
+      params.credential_with_key()->signature_key != signer.public_key) {
+    throw Error(ErrorKind::protocol, "12.1.2",
+                "an Update signed by the old key cannot carry a new signature key");
+  }
+  LeafIndex me = state_.own.leaf;
+  LeafNode leaf = updated_leaf(params, nullptr);
+  hpke::KeyPair keys = suite.generate_key_pair(rng());
+  leaf.encryption_key = keys.public_key;
+  leaf.leaf_node_source = LeafNodeSource::update;
+  leaf.lifetime = {};
+  leaf.parent_hash.clear();
+  leaf.sign(suite, signer.private_key, state_.context.group_id, me.value);
+  // RFC 9420 §7.3 / §11.1: the new leaf must support the group's extensions
+  // and required capabilities; refused before anything is sent.
+  RatchetTree trial = state_.tree;
+  trial.update_leaf(me, leaf);
+  validate_leaf_in_group(trial, state_.context, me);
+  auto out = send_proposal(signer, Proposal{Update{leaf}});
+  state_.own_update_keys[keys.public_key] = keys.private_key;
+  return out;
+}
+
+std::pair<MLSMessage, Bytes> Group::propose_add_member(const Signer& signer,
+                                                       const KeyPackage& key_package) {
+  return send_proposal(signer, Proposal{Add{key_package}});
+}
+
+std::pair<MLSMessage, Bytes> Group::propose_remove_member(const Signer& signer, LeafIndex leaf) {
+  return send_proposal(signer, Proposal{Remove{leaf.value}});
+}
+
+std::pair<MLSMessage, Bytes> Group::propose_psk(const Signer& signer, PreSharedKeyID id) {
+  resolve_psk(id);  // we must have it ourselves
+  return send_proposal(signer, Proposal{PreSharedKey{std::move(id)}});
+}
+
+std::pair<MLSMessage, Bytes> Group::propose_group_context_extensions(
+    const Signer& signer, std::vector<Extension> extensions) {
+  return send_proposal(signer, Proposal{GroupContextExtensions{std::move(extensions)}});
+}
+
+MLSMessage Group::create_message(const Signer& signer, ByteView application_data,
+                                 ByteView authenticated_data) {
+  check_signer(signer);
+  // RFC 9420 §15
+  //    Applications MUST use PrivateMessage to encrypt application messages
+  FramedContent c = new_content(ContentType::application,
+                                Bytes(authenticated_data.begin(), authenticated_data.end()));
+  c.application_data.assign(application_data.begin(), application_data.end());
+  return MLSMessage{mls10, protect_private(*state_.suite, c, signer.private_key, state_.context,
+                                           *state_.secret_tree, state_.secrets.sender_data_secret,
+                                           rng(), {}, config_.padding)};
+}
+
+SecureBytes Group::export_secret(std::string_view label, ByteView context, size_t length) const {
+  // RFC 9420 §8.5
+  //    MLS-Exporter(Label, Context, Length) =
+  //           ExpandWithLabel(DeriveSecret(exporter_secret, Label),
+  //                             "exported", Hash(Context), Length)
+  return mls_exporter(*state_.suite, state_.secrets.exporter_secret, to_bytes(label), context,
+                      length);
+}
+
+GroupInfo Group::group_info(const Signer& signer, bool with_ratchet_tree) const {
+  check_signer(signer);
+  GroupInfo gi;
+  gi.group_context = state_.context;
+  if (with_ratchet_tree) {
+    gi.extensions.push_back(
+        Extension{extension_type::ratchet_tree, encode(state_.tree.to_nodes())});
+  }
+  gi.confirmation_tag = state_.confirmation_tag;
+  gi.signer = state_.own.leaf.value;
+  gi.sign(*state_.suite, signer.private_key);
+  return gi;
+}
+
+void Group::add_external_psk(Bytes psk_id, SecureBytes psk) {
+  state_.external_psks[std::move(psk_id)] = std::move(psk);
+}
+
+SecureBytes Group::resolve_psk(const PreSharedKeyID& id) const {
+  // RFC 9420 §12.4.2
+  //    Verify that all PreSharedKey proposals in the `proposals` vector are available.
+  if (id.psktype == PSKType::external) {
+    auto it = state_.external_psks.find(id.psk_id);
+    if (it == state_.external_psks.end()) {
+      throw Error(ErrorKind::protocol, "12.4.2", "external PSK " + to_hex(id.psk_id) + " unknown");
+    }
+    return it->second;
+  }
+  auto it = state_.resumption_psks.find(id.psk_epoch);
+  if (id.psk_group_id != state_.context.group_id || it == state_.resumption_psks.end()) {
+    throw Error(ErrorKind::protocol, "12.4.2",
+                "resumption PSK of epoch " + std::to_string(id.psk_epoch) + " is not available");
+  }
+  return it->second.bytes();
+}
+
+// ---------------------------------------------------------------- key updates
+
+CommitBundle Group::self_update(const Signer& signer, LeafNodeParameters params) {
+  return commit_builder().leaf_node_parameters(std::move(params)).force_self_update().build(signer);
+}
+
+CommitBundle Group::self_update_with_new_signer(const Signer& old_signer, NewSignerBundle bundle,
+                                                LeafNodeParameters params) {
+  if (params.credential_with_key()) {
+    throw Error(ErrorKind::protocol, "5.3",
+                "the new credential comes from the NewSignerBundle, not the parameters");
+  }
+  if (bundle.signer.public_key != bundle.credential_with_key.signature_key) {
+    throw Error(ErrorKind::protocol, "5.3",
+                "the new signer does not match the bundle's signature key");
+  }
+  return commit_builder()
+      .leaf_node_parameters(std::move(params))
+      .new_signer(std::move(bundle))
+      .force_self_update()
+      .build(old_signer);
+}
+
+CommitBundle Group::commit_to_pending_proposals(const Signer& signer) {
+  return commit_builder().build(signer);
+}
+
+CommitBundle Group::add_members(const Signer& signer, std::span<const KeyPackage> key_packages) {
+  CommitBuilder b = commit_builder();
+  for (const auto& kp : key_packages) {
+    b.add(kp);
+  }
+  return b.force_self_update().build(signer);
+}
+
+CommitBundle Group::add_members_without_update(const Signer& signer,
+                                               std::span<const KeyPackage> key_packages) {
+  CommitBuilder b = commit_builder();
+  for (const auto& kp : key_packages) {
+    b.add(kp);
+  }
+  return b.build(signer);
+}
+
+CommitBundle Group::remove_members(const Signer& signer, std::span<const LeafIndex> leaves) {
+  CommitBuilder b = commit_builder();
+  for (LeafIndex l : leaves) {
+    b.remove(l);
+  }
+  return b.build(signer);
+}
+
+// ---------------------------------------------------------------- CommitBuilder
+
+CommitBuilder& CommitBuilder::add(KeyPackage key_package) {
+  inline_.push_back(Proposal{Add{std::move(key_package)}});
+  return *this;
+}
+CommitBuilder& CommitBuilder::remove(LeafIndex leaf) {
+  inline_.push_back(Proposal{Remove{leaf.value}});
+  return *this;
+}
+CommitBuilder& CommitBuilder::psk(PreSharedKeyID id) {
+  inline_.push_back(Proposal{PreSharedKey{std::move(id)}});
+  return *this;
+}
+CommitBuilder& CommitBuilder::group_context_extensions(std::vector<Extension> extensions) {
+  inline_.push_back(Proposal{GroupContextExtensions{std::move(extensions)}});
+  return *this;
+}
+CommitBuilder& CommitBuilder::proposal(Proposal p) {
+  inline_.push_back(std::move(p));
+  return *this;
+}
+CommitBuilder& CommitBuilder::consume_proposal_store(bool yes) {
+  use_store_ = yes;
+  return *this;
+}
+CommitBuilder& CommitBuilder::filter_pending(std::function<bool(const QueuedProposal&)> keep) {
+  keep_ = std::move(keep);
+  return *this;
+}
+CommitBuilder& CommitBuilder::leaf_node_parameters(LeafNodeParameters p) {
+  params_ = std::move(p);
+  return *this;
+}
+CommitBuilder& CommitBuilder::force_self_update(bool yes) {
+  force_path_ = yes;
+  return *this;
+}
+CommitBuilder& CommitBuilder::new_signer(NewSignerBundle bundle) {
+  new_signer_ = std::move(bundle);
+  return *this;
+}
+CommitBuilder& CommitBuilder::authenticated_data(Bytes aad) {
+  aad_ = std::move(aad);
+  return *this;
+}
+CommitBundle CommitBuilder::build(const Signer& signer) {
+  return group_->build_commit(*this, signer);
+}
+
+}  // namespace mlsref

@@ -1,0 +1,310 @@
+// RFC 9420 §8 the state of an epoch, §11 Group Creation (§11.1 Required
+// Capabilities), §12 Group Evolution (§12.1.8.1 External Senders), §12.4.3.1
+// joining from a Welcome, §15 Application Messages: the group state machine
+// and the API a member drives it with.
+//
+// Data flows one way: MLSMessage -> AuthenticatedContent -> proposals ->
+// StagedCommit -> merge -> new epoch. Processing works on copies; nothing in
+// the group changes until a staged commit is merged, and a rejected message
+// leaves the group exactly as it was.
+#pragma once
+
+#include <botan/rng.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <variant>
+
+#include "mls_message.h"
+#include "proposal_list.h"
+#include "tree_kem.h"
+#include "welcome.h"
+
+namespace mlsref {
+
+struct GroupConfig {
+  // Handshake messages (proposals, commits) as PrivateMessage (§6.3) or
+  // PublicMessage (§6.2).
+  bool handshake_private = false;
+  // The secret tree's out-of-order window and maximum forward distance (§9.2).
+  RatchetLimits ratchet_limits;
+  // Lifetimes are judged by this clock (default: the system clock).
+  Clock clock;
+  CredentialValidator credential_validator;  // default: accept every credential
+  // Whether GroupInfo (and so the Welcome) carries the ratchet_tree extension.
+  bool ratchet_tree_extension = true;
+  // Zero bytes of padding in each PrivateMessage (§6.3.1).
+  size_t padding = 0;
+  // How many earlier epochs' resumption_psk are kept (§8.6).
+  size_t resumption_psk_epochs = 32;
+  // Randomness (default: the system RNG). Generators inject a seeded one.
+  Botan::RandomNumberGenerator* rng = nullptr;
+};
+
+// The parts of a member's own leaf it may change in an update (credential,
+// capabilities, extensions); built with LeafNodeParameters::builder().
+class LeafNodeParametersBuilder;
+class LeafNodeParameters {
+ public:
+  using Builder = LeafNodeParametersBuilder;
+  static LeafNodeParametersBuilder builder();
+
+  const std::optional<CredentialWithKey>& credential_with_key() const {
+    return credential_with_key_;
+  }
+  const std::optional<Capabilities>& capabilities() const { return capabilities_; }
+  const std::optional<std::vector<Extension>>& extensions() const { return extensions_; }
+  bool empty() const { return !credential_with_key_ && !capabilities_ && !extensions_; }
+
+ private:
+  friend class LeafNodeParametersBuilder;
+  std::optional<CredentialWithKey> credential_with_key_;
+  std::optional<Capabilities> capabilities_;
+  std::optional<std::vector<Extension>> extensions_;
+};
+
+class LeafNodeParametersBuilder {
+ public:
+  LeafNodeParametersBuilder& with_credential(CredentialWithKey c) {
+    p_.credential_with_key_ = std::move(c);
+    return *this;
+  }
+  LeafNodeParametersBuilder& with_capabilities(Capabilities c) {
+    p_.capabilities_ = std::move(c);
+    return *this;
+  }
+  LeafNodeParametersBuilder& with_extensions(std::vector<Extension> e) {
+    p_.extensions_ = std::move(e);
+    return *this;
+  }
+  LeafNodeParameters build() const { return p_; }
+
+ private:
+  LeafNodeParameters p_;
+};
+
+inline LeafNodeParametersBuilder LeafNodeParameters::builder() { return {}; }
+
+// A new signature key and the credential that carries it. The signer must
+// own credential_with_key.signature_key.
+struct NewSignerBundle {
+  Signer signer;
+  CredentialWithKey credential_with_key;
+};
+
+// The state of one epoch of a group, as one member holds it.
+struct GroupState {
+  std::shared_ptr<const CipherSuite> suite;
+  GroupContext context;
+  RatchetTree tree;
+  TreeKemPrivate own;  // our leaf and the private keys we hold (§4.1)
+  EpochSecrets secrets;
+  Bytes interim_transcript_hash;
+  Bytes confirmation_tag;                      // of the commit that began this epoch
+  std::optional<SecretTree> secret_tree;       // its CipherSuite* points into *suite
+  std::vector<QueuedProposal> proposal_store;  // emptied when the epoch changes
+  // Encryption private keys of our Update proposals in this epoch, by the
+  // proposal's encryption_key (dropped when the epoch ends).
+  std::map<Bytes, SecureBytes> own_update_keys;
+  std::map<uint64_t, ResumptionPsk> resumption_psks;  // by epoch, this group's
+  std::map<Bytes, SecureBytes> external_psks;         // by psk_id
+  bool active = true;                                 // false once we are removed
+};
+
+// The result of staging a commit: what it does, and the next epoch.
+// Inspect it, then merge it with Group::merge_staged_commit.
+class StagedCommit {
+ public:
+  // Every proposal it applies, in the commit's order.
+  const std::vector<QueuedProposal>& proposals() const { return proposals_; }
+  // Each Update: the leaf it replaces and the new LeafNode.
+  const std::vector<std::pair<LeafIndex, LeafNode>>& update_proposals() const { return updates_; }
+  const std::vector<LeafIndex>& removed() const { return removed_; }
+  // The leaves added and their KeyPackages.
+  const std::vector<std::pair<LeafIndex, KeyPackage>>& added() const { return added_; }
+  const std::vector<PreSharedKeyID>& psks() const { return psks_; }
+  bool has_path() const { return path_leaf_.has_value(); }
+  // The committer's new leaf, when the commit has a path.
+  const std::optional<LeafNode>& path_leaf_node() const { return path_leaf_; }
+  LeafIndex committer() const { return committer_; }
+  // True when the commit removes us: merging it ends our membership.
+  bool self_removed() const { return self_removed_; }
+  // The epoch it begins.
+  uint64_t epoch() const { return next_ ? next_->context.epoch : 0; }
+  const GroupState& next_state() const { return *next_; }
+
+ private:
+  friend class Group;
+  std::vector<QueuedProposal> proposals_;
+  std::vector<std::pair<LeafIndex, LeafNode>> updates_;
+  std::vector<LeafIndex> removed_;
+  std::vector<std::pair<LeafIndex, KeyPackage>> added_;
+  std::vector<PreSharedKeyID> psks_;
+  std::optional<LeafNode> path_leaf_;
+  LeafIndex committer_;
+  bool self_removed_ = false;
+  std::shared_ptr<GroupState> next_;
+};
+
+struct ApplicationMessage {
+  Bytes data;
+};
+
+// What process_message returns.
+struct ProcessedMessage {
+  Sender sender;
+  uint64_t epoch = 0;
+  Bytes authenticated_data;
+  WireFormat wire_format = wire_format::mls_public_message;
+  std::variant<ApplicationMessage, QueuedProposal, StagedCommit> content;
+};
+
+// A commit to send, the Welcome for added members (if any) and the GroupInfo
+// of the new epoch, all as MLSMessages.
+struct CommitBundle {
+  MLSMessage commit;
+  std::optional<MLSMessage> welcome;
+  MLSMessage group_info;
+};
+
+class Group;
+
+// Builds a commit: inline proposals, pending proposals from the store (all or
+// those a predicate keeps), leaf node parameters, a forced path. build()
+// stages it as the group's pending commit and returns what to send.
+class CommitBuilder {
+ public:
+  explicit CommitBuilder(Group& group) : group_(&group) {}
+  CommitBuilder& add(KeyPackage key_package);
+  CommitBuilder& remove(LeafIndex leaf);
+  CommitBuilder& psk(PreSharedKeyID id);
+  CommitBuilder& group_context_extensions(std::vector<Extension> extensions);
+  CommitBuilder& proposal(Proposal p);  // any other proposal, by value
+  // Take the proposals of the store (default: all of them).
+  CommitBuilder& consume_proposal_store(bool yes = true);
+  CommitBuilder& filter_pending(std::function<bool(const QueuedProposal&)> keep);
+  CommitBuilder& leaf_node_parameters(LeafNodeParameters p);
+  CommitBuilder& force_self_update(bool yes = true);
+  CommitBuilder& new_signer(NewSignerBundle bundle);
+  CommitBuilder& authenticated_data(Bytes aad);
+  CommitBundle build(const Signer& signer);
+
+ private:
+  friend class Group;
+  Group* group_;
+  std::vector<Proposal> inline_;
+  bool use_store_ = true;
+  std::function<bool(const QueuedProposal&)> keep_;
+  LeafNodeParameters params_;
+  bool force_path_ = false;
+  std::optional<NewSignerBundle> new_signer_;
+  Bytes aad_;
+};
+
+class Group {
+ public:
+  // §11: a one-member group at epoch 0 with `extensions` in its GroupContext
+  // (required_capabilities among them, §11.1). Our leaf has the credential,
+  // capabilities and extensions of `leaf`.
+  static Group create(GroupConfig config, CipherSuiteId suite, Bytes group_id, const Signer& signer,
+                      const CredentialWithKey& credential, const LeafNodeParameters& leaf = {},
+                      std::vector<Extension> extensions = {});
+
+  // §12.4.3.1: join from a Welcome with one of our KeyPackages. `ratchet_tree`
+  // is the tree supplied out of band, needed when the GroupInfo has no
+  // ratchet_tree extension. `external_psks` by psk_id.
+  static Group join(GroupConfig config, const Welcome& welcome, const KeyPackageBundle& key_package,
+                    const std::optional<RatchetTreeNodes>& ratchet_tree = std::nullopt,
+                    const std::map<Bytes, SecureBytes>& external_psks = {});
+
+  // ---- receiving
+  // §6.2, §6.3, §12.4.2: an application message, a proposal (not yet stored:
+  // see store_pending_proposal) or a staged commit (not yet merged).
+  ProcessedMessage process_message(const MLSMessage& message);
+  ProcessedMessage process_message(ByteView message_bytes);
+  void store_pending_proposal(QueuedProposal proposal);
+  // Begins the staged commit's epoch. Error if it is not for this epoch.
+  void merge_staged_commit(StagedCommit commit);
+
+  // ---- key updates
+  CommitBundle self_update(const Signer& signer, LeafNodeParameters params = {});
+  CommitBundle self_update_with_new_signer(const Signer& old_signer, NewSignerBundle bundle,
+                                           LeafNodeParameters params = {});
+  // An Update proposal and its ProposalRef; the new leaf's private key is
+  // kept until a commit covering it is merged, dropped when the epoch ends.
+  std::pair<MLSMessage, Bytes> propose_self_update(const Signer& signer,
+                                                   LeafNodeParameters params = {});
+  std::pair<MLSMessage, Bytes> propose_add_member(const Signer& signer,
+                                                  const KeyPackage& key_package);
+  std::pair<MLSMessage, Bytes> propose_remove_member(const Signer& signer, LeafIndex leaf);
+  std::pair<MLSMessage, Bytes> propose_psk(const Signer& signer, PreSharedKeyID id);
+  std::pair<MLSMessage, Bytes> propose_group_context_extensions(const Signer& signer,
+                                                                std::vector<Extension> extensions);
+  CommitBundle commit_to_pending_proposals(const Signer& signer);
+  // Adds with a path (always) / with a path only when the list needs one.
+  CommitBundle add_members(const Signer& signer, std::span<const KeyPackage> key_packages);
+  CommitBundle add_members_without_update(const Signer& signer,
+                                          std::span<const KeyPackage> key_packages);
+  CommitBundle remove_members(const Signer& signer, std::span<const LeafIndex> leaves);
+  CommitBuilder commit_builder() { return CommitBuilder(*this); }
+
+  // Our own staged commit, once the delivery service accepted it.
+  void merge_pending_commit();
+  void clear_pending_commit() { pending_commit_.reset(); }
+  const std::optional<StagedCommit>& pending_commit() const { return pending_commit_; }
+
+  // ---- application messages, secrets
+  MLSMessage create_message(const Signer& signer, ByteView application_data,
+                            ByteView authenticated_data = {});
+  // §8.5 MLS-Exporter
+  SecureBytes export_secret(std::string_view label, ByteView context, size_t length) const;
+  // §12.4.3: a signed GroupInfo of the current epoch.
+  GroupInfo group_info(const Signer& signer, bool with_ratchet_tree) const;
+  void add_external_psk(Bytes psk_id, SecureBytes psk);
+
+  // ---- inspection
+  const CipherSuite& suite() const { return *state_.suite; }
+  const GroupContext& context() const { return state_.context; }
+  uint64_t epoch() const { return state_.context.epoch; }
+  const Bytes& group_id() const { return state_.context.group_id; }
+  const EpochAuthenticator& epoch_authenticator() const {
+    return state_.secrets.epoch_authenticator;
+  }
+  Bytes tree_hash() const { return state_.context.tree_hash; }
+  const RatchetTree& tree() const { return state_.tree; }
+  LeafIndex own_leaf_index() const { return state_.own.leaf; }
+  const std::vector<QueuedProposal>& pending_proposals() const { return state_.proposal_store; }
+  bool active() const { return state_.active; }
+  const GroupState& state() const { return state_; }
+  const GroupConfig& config() const { return config_; }
+
+ private:
+  friend class CommitBuilder;
+  Group(GroupConfig config, GroupState state);
+
+  Botan::RandomNumberGenerator& rng() const;
+  uint64_t now() const;
+  // The MLSMessage of a handshake content, public or private per config.
+  MLSMessage protect_handshake(const Signer& signer, const FramedContent& content,
+                               ByteView confirmation_tag);
+  FramedContent new_content(ContentType type, Bytes aad = {}) const;
+  std::pair<MLSMessage, Bytes> send_proposal(const Signer& signer, Proposal proposal);
+  // Our leaf with `params` applied (and the new signer's credential, if any).
+  LeafNode updated_leaf(const LeafNodeParameters& params,
+                        const CredentialWithKey* new_signer) const;
+  SecureBytes resolve_psk(const PreSharedKeyID& id) const;
+  void check_signer(const Signer& signer) const;
+
+  // commit.cpp: §12.4.1 creating and §12.4.2 processing a commit.
+  CommitBundle build_commit(CommitBuilder& builder, const Signer& signer);
+  StagedCommit stage_commit(const AuthenticatedContent& content) const;
+
+  GroupConfig config_;
+  GroupState state_;
+  std::optional<StagedCommit> pending_commit_;
+  std::optional<CommitBundle> pending_bundle_;
+};
+
+}  // namespace mlsref
