@@ -357,6 +357,13 @@ ProcessedMessage Group::process_message(const MLSMessage& message) {
         CredentialValidator validator = config_.credential_validator;
         ProposalCheck check{suite, ctx, state_.tree, now(), &validator};
         validate_proposal(check, p, sender);
+        if (const auto* u = std::get_if<Update>(&p.body)) {
+          // RFC 9420 §7.3 / §11.1: the new leaf must support the group's
+          // extensions and required capabilities.
+          RatchetTree trial = state_.tree;
+          trial.update_leaf(LeafIndex(sender.leaf_index), u->leaf_node);
+          validate_leaf_in_group(trial, ctx, LeafIndex(sender.leaf_index));
+        }
         out.content = QueuedProposal{proposal_ref(suite, ac), p, sender};
         break;
       }

@@ -1,0 +1,668 @@
+// The group state machine (ref/group.h) through its API: creation, joining,
+// each key-update call and workflow, proposals by value and reference,
+// commits with and without a path, PSKs, GroupContext extensions, removal,
+// application messages, rejected messages changing nothing.
+#include "ref/group.h"
+
+#include "tests/test_util.h"
+
+namespace mlsref {
+namespace {
+
+constexpr CipherSuiteId kSuite = 1;
+constexpr ExtensionType kCustomExtension = 0xff00;
+
+struct Client {
+  Signer signer;
+  CredentialWithKey credential;
+  KeyPackageBundle key_package;
+};
+
+Client make_client(const std::string& name, std::vector<ExtensionType> extensions = {}) {
+  CipherSuite suite(kSuite);
+  Client c;
+  c.signer = Signer::generate(suite, system_rng());
+  c.credential = CredentialWithKey{Credential::basic(to_bytes(name)), c.signer.public_key};
+  KeyPackageOptions options;
+  options.capabilities.extensions = std::move(extensions);
+  c.key_package = create_key_package(suite, c.signer, c.credential, options, system_rng());
+  return c;
+}
+
+Bytes encode_message(const MLSMessage& m) { return encode(m); }
+
+const Welcome& welcome_of(const CommitBundle& b) {
+  return std::get<Welcome>(b.welcome.value().body);
+}
+
+// Every member agrees on the epoch, its authenticator, the tree and an exported secret.
+void expect_agree(const std::vector<const Group*>& groups) {
+  ASSERT_FALSE(groups.empty());
+  const Group& a = *groups[0];
+  for (const Group* g : groups) {
+    EXPECT_EQ(g->epoch(), a.epoch());
+    EXPECT_EQ(g->epoch_authenticator(), a.epoch_authenticator());
+    EXPECT_EQ(g->tree_hash(), a.tree_hash());
+    EXPECT_EQ(g->tree().root_tree_hash(g->suite()), g->tree_hash());
+    EXPECT_EQ(g->export_secret("test", to_bytes("ctx"), 32),
+              a.export_secret("test", to_bytes("ctx"), 32));
+  }
+}
+
+// Processes a commit and merges it.
+StagedCommit apply_commit(Group& g, const MLSMessage& commit) {
+  ProcessedMessage m = g.process_message(encode_message(commit));
+  auto* staged = std::get_if<StagedCommit>(&m.content);
+  EXPECT_NE(staged, nullptr);
+  StagedCommit copy = *staged;
+  g.merge_staged_commit(std::move(*staged));
+  return copy;
+}
+
+QueuedProposal receive_proposal(Group& g, const MLSMessage& proposal) {
+  ProcessedMessage m = g.process_message(encode_message(proposal));
+  auto* q = std::get_if<QueuedProposal>(&m.content);
+  EXPECT_NE(q, nullptr);
+  return *q;
+}
+
+// What a rejected message must leave untouched.
+struct Snapshot {
+  uint64_t epoch;
+  SecureBytes epoch_authenticator;
+  Bytes tree_hash;
+  size_t proposals;
+  Bytes tree;
+  explicit Snapshot(const Group& g)
+      : epoch(g.epoch()),
+        epoch_authenticator(g.epoch_authenticator()),
+        tree_hash(g.tree_hash()),
+        proposals(g.pending_proposals().size()),
+        tree(encode(g.tree().to_nodes())) {}
+  bool operator==(const Snapshot&) const = default;
+};
+
+struct TwoMembers {
+  Client alice = make_client("alice");
+  Client bob = make_client("bob");
+  std::optional<Group> a, b;
+  explicit TwoMembers(GroupConfig config = {}) {
+    a.emplace(Group::create(config, kSuite, to_bytes("group"), alice.signer, alice.credential));
+    KeyPackage kps[] = {bob.key_package.key_package};
+    CommitBundle bundle = a->add_members(alice.signer, kps);
+    a->merge_pending_commit();
+    b.emplace(Group::join(config, welcome_of(bundle), bob.key_package));
+  }
+};
+
+// ---------------------------------------------------------------- creation and joining
+
+TEST(Group, CreateIsEpochZeroWithOneMember) {
+  Client alice = make_client("alice");
+  Group g = Group::create({}, kSuite, to_bytes("g"), alice.signer, alice.credential);
+  EXPECT_EQ(g.epoch(), 0u);
+  EXPECT_EQ(g.tree().leaf_count().value, 1u);
+  EXPECT_EQ(g.own_leaf_index(), LeafIndex(0));
+  EXPECT_EQ(g.epoch_authenticator().size(), g.suite().hash_size());
+}
+
+TEST(Group, CreateWithRequiredCapabilities) {
+  Client alice = make_client("alice");
+  RequiredCapabilities req{{kCustomExtension}, {}, {credential_type::basic}};
+  std::vector<Extension> ext{{extension_type::required_capabilities, encode(req)}};
+  // The creator's leaf must support them.
+  EXPECT_MLS_ERROR(
+      Group::create({}, kSuite, to_bytes("g"), alice.signer, alice.credential, {}, ext),
+      ErrorKind::unsupported_group_context_extensions, "7.3");
+  Capabilities caps{{mls10}, {kSuite}, {kCustomExtension}, {}, {credential_type::basic}};
+  Group g = Group::create({}, kSuite, to_bytes("g"), alice.signer, alice.credential,
+                          LeafNodeParameters::builder().with_capabilities(caps).build(), ext);
+  EXPECT_EQ(g.context().extensions, ext);
+  // A KeyPackage without the required extension cannot be added.
+  Client bob = make_client("bob");
+  KeyPackage kps[] = {bob.key_package.key_package};
+  EXPECT_MLS_ERROR(g.add_members(alice.signer, kps),
+                   ErrorKind::unsupported_group_context_extensions, "7.3");
+  EXPECT_EQ(g.epoch(), 0u);
+  Client carol = make_client("carol", {kCustomExtension});
+  KeyPackage ok[] = {carol.key_package.key_package};
+  CommitBundle b = g.add_members(alice.signer, ok);
+  g.merge_pending_commit();
+  Group c = Group::join({}, welcome_of(b), carol.key_package);
+  expect_agree({&g, &c});
+}
+
+TEST(Group, KeyPackageCreationAndValidation) {
+  CipherSuite suite(kSuite);
+  Client bob = make_client("bob");
+  const KeyPackage& kp = bob.key_package.key_package;
+  EXPECT_NO_THROW(kp.validate(suite, system_now()));
+  EXPECT_EQ(suite.hpke().kem().key_pair(bob.key_package.init_private_key).public_key, kp.init_key);
+  EXPECT_MLS_ERROR(kp.validate(suite, kp.leaf_node.lifetime.not_after + 1), ErrorKind::protocol,
+                   "7.3");
+  // The clock is injectable.
+  KeyPackageBundle at = create_key_package(suite, bob.signer, bob.credential, {}, system_rng(),
+                                           [] { return uint64_t{1'000'000}; });
+  EXPECT_EQ(at.key_package.leaf_node.lifetime.not_before, 1'000'000u - 3600);
+  Client other = make_client("other");
+  EXPECT_MLS_ERROR(create_key_package(suite, other.signer, bob.credential, {}, system_rng()),
+                   ErrorKind::protocol, "10");
+}
+
+TEST(Group, JoinWithTheTreeOutOfBand) {
+  GroupConfig config;
+  config.ratchet_tree_extension = false;
+  Client alice = make_client("alice"), bob = make_client("bob");
+  Group a = Group::create(config, kSuite, to_bytes("g"), alice.signer, alice.credential);
+  KeyPackage kps[] = {bob.key_package.key_package};
+  CommitBundle bundle = a.add_members(alice.signer, kps);
+  a.merge_pending_commit();
+  // Without the tree the Welcome cannot be processed.
+  EXPECT_MLS_ERROR(Group::join(config, welcome_of(bundle), bob.key_package), ErrorKind::protocol,
+                   "12.4.3.3");
+  Group b = Group::join(config, welcome_of(bundle), bob.key_package, a.tree().to_nodes());
+  expect_agree({&a, &b});
+}
+
+TEST(Group, AddMembersAlwaysHasAPathWithoutUpdateOnlyWhenNeeded) {
+  TwoMembers t;
+  Client carol = make_client("carol"), dave = make_client("dave");
+  KeyPackage c[] = {carol.key_package.key_package};
+  CommitBundle with = t.a->add_members(t.alice.signer, c);
+  EXPECT_TRUE(t.a->pending_commit()->has_path());
+  StagedCommit s = apply_commit(*t.b, with.commit);
+  EXPECT_TRUE(s.has_path());
+  ASSERT_EQ(s.added().size(), 1u);
+  EXPECT_EQ(s.added()[0].second, carol.key_package.key_package);
+  t.a->merge_pending_commit();
+  Group gc = Group::join({}, welcome_of(with), carol.key_package);
+  expect_agree({&*t.a, &*t.b, &gc});
+
+  KeyPackage d[] = {dave.key_package.key_package};
+  CommitBundle without = t.a->add_members_without_update(t.alice.signer, d);
+  EXPECT_FALSE(t.a->pending_commit()->has_path());
+  EXPECT_FALSE(apply_commit(*t.b, without.commit).has_path());
+  apply_commit(gc, without.commit);
+  t.a->merge_pending_commit();
+  Group gd = Group::join({}, welcome_of(without), dave.key_package);
+  expect_agree({&*t.a, &*t.b, &gc, &gd});
+}
+
+// ---------------------------------------------------------------- key updates
+
+TEST(Group, SelfUpdateChangesOnlyTheEncryptionKey) {
+  TwoMembers t;
+  LeafNode before = t.a->tree().leaf(LeafIndex(0));
+  CommitBundle bundle = t.a->self_update(t.alice.signer);
+  EXPECT_FALSE(bundle.welcome.has_value());
+  EXPECT_EQ(t.a->epoch(), 1u);  // nothing changes until the merge
+  StagedCommit s = apply_commit(*t.b, bundle.commit);
+  ASSERT_TRUE(s.has_path());
+  EXPECT_NE(s.path_leaf_node()->encryption_key, before.encryption_key);
+  t.a->merge_pending_commit();
+  const LeafNode& after = t.a->tree().leaf(LeafIndex(0));
+  EXPECT_NE(after.encryption_key, before.encryption_key);
+  EXPECT_EQ(after.signature_key, before.signature_key);
+  EXPECT_EQ(after.credential, before.credential);
+  EXPECT_EQ(after.capabilities, before.capabilities);
+  expect_agree({&*t.a, &*t.b});
+  // The GroupInfo of the bundle is signed by the committer and verifies.
+  const auto& gi = std::get<GroupInfo>(bundle.group_info.body);
+  EXPECT_TRUE(gi.verify(t.a->suite(), after.signature_key));
+  EXPECT_EQ(gi.group_context, t.a->context());
+}
+
+TEST(Group, SelfUpdateWithLeafNodeParameters) {
+  TwoMembers t;
+  Capabilities caps = t.a->tree().leaf(LeafIndex(0)).capabilities;
+  caps.extensions.push_back(kCustomExtension);
+  std::vector<Extension> leaf_ext{{kCustomExtension, to_bytes("x")}};
+  auto params =
+      LeafNodeParameters::builder().with_capabilities(caps).with_extensions(leaf_ext).build();
+  CommitBundle bundle = t.a->self_update(t.alice.signer, params);
+  apply_commit(*t.b, bundle.commit);
+  t.a->merge_pending_commit();
+  EXPECT_EQ(t.b->tree().leaf(LeafIndex(0)).capabilities, caps);
+  EXPECT_EQ(t.b->tree().leaf(LeafIndex(0)).extensions, leaf_ext);
+  expect_agree({&*t.a, &*t.b});
+}
+
+TEST(Group, SelfUpdateCoversAPendingAddAndReturnsAWelcome) {
+  TwoMembers t;
+  Client charlie = make_client("charlie");
+  // Bob proposes to add Charlie; Alice stores the proposal.
+  auto [proposal, ref] = t.b->propose_add_member(t.bob.signer, charlie.key_package.key_package);
+  QueuedProposal q = receive_proposal(*t.a, proposal);
+  EXPECT_EQ(q.ref, ref);
+  t.a->store_pending_proposal(q);
+  // Alice's self-update covers it: a Welcome for Charlie.
+  CommitBundle bundle = t.a->self_update(t.alice.signer);
+  ASSERT_TRUE(bundle.welcome.has_value());
+  StagedCommit s = apply_commit(*t.b, bundle.commit);
+  ASSERT_EQ(s.added().size(), 1u);
+  EXPECT_EQ(s.proposals().at(0).ref, ref);
+  t.a->merge_pending_commit();
+  Group c = Group::join({}, welcome_of(bundle), charlie.key_package);
+  expect_agree({&*t.a, &*t.b, &c});
+  EXPECT_TRUE(t.a->pending_proposals().empty());  // the store empties with the epoch
+  EXPECT_TRUE(t.b->pending_proposals().empty());
+}
+
+TEST(Group, NewSignerSignsTheNextCommit) {
+  TwoMembers t;
+  CipherSuite suite(kSuite);
+  Signer next = Signer::generate(suite, system_rng());
+  NewSignerBundle bundle{next, {Credential::basic(to_bytes("alice-2")), next.public_key}};
+  // The parameters may not carry a credential too; the signer must match its key.
+  EXPECT_MLS_ERROR(
+      t.a->self_update_with_new_signer(
+          t.alice.signer, bundle,
+          LeafNodeParameters::builder().with_credential(bundle.credential_with_key).build()),
+      ErrorKind::protocol, "5.3");
+  NewSignerBundle mismatched{t.bob.signer, bundle.credential_with_key};
+  EXPECT_MLS_ERROR(t.a->self_update_with_new_signer(t.alice.signer, mismatched),
+                   ErrorKind::protocol, "5.3");
+  EXPECT_FALSE(t.a->pending_commit().has_value());
+
+  CommitBundle c = t.a->self_update_with_new_signer(t.alice.signer, bundle);
+  apply_commit(*t.b, c.commit);
+  t.a->merge_pending_commit();
+  EXPECT_EQ(t.b->tree().leaf(LeafIndex(0)).signature_key, next.public_key);
+  EXPECT_EQ(t.b->tree().leaf(LeafIndex(0)).credential, Credential::basic(to_bytes("alice-2")));
+  expect_agree({&*t.a, &*t.b});
+  // From now on the new signer signs; the old one is refused.
+  EXPECT_MLS_ERROR(t.a->self_update(t.alice.signer), ErrorKind::protocol, "5.1.2");
+  CommitBundle d = t.a->self_update(next);
+  apply_commit(*t.b, d.commit);
+  t.a->merge_pending_commit();
+  expect_agree({&*t.a, &*t.b});
+}
+
+TEST(Group, UpdateProposalCommittedByAnotherMember) {
+  TwoMembers t;
+  auto [proposal, ref] = t.b->propose_self_update(t.bob.signer);
+  QueuedProposal q = receive_proposal(*t.a, proposal);
+  const LeafNode proposed = std::get<Update>(q.proposal.body).leaf_node;
+  t.a->store_pending_proposal(q);
+  CommitBundle bundle = t.a->commit_to_pending_proposals(t.alice.signer);
+  StagedCommit s = apply_commit(*t.b, bundle.commit);
+  ASSERT_EQ(s.update_proposals().size(), 1u);
+  EXPECT_EQ(s.update_proposals()[0].first, LeafIndex(1));
+  EXPECT_EQ(s.update_proposals()[0].second, proposed);
+  t.a->merge_pending_commit();
+  // Bob's new key is in use: his leaf is the proposed one, and he decrypts
+  // the next path encrypted to it.
+  EXPECT_EQ(t.b->tree().leaf(LeafIndex(1)), proposed);
+  expect_agree({&*t.a, &*t.b});
+  CommitBundle next = t.a->self_update(t.alice.signer);
+  apply_commit(*t.b, next.commit);
+  t.a->merge_pending_commit();
+  expect_agree({&*t.a, &*t.b});
+}
+
+TEST(Group, OwnUpdateProposalIsCommittedAsAPath) {
+  TwoMembers t;
+  auto [proposal, ref] = t.a->propose_self_update(t.alice.signer);
+  EXPECT_EQ(t.a->pending_proposals().size(), 1u);
+  t.b->store_pending_proposal(receive_proposal(*t.b, proposal));
+  CommitBundle bundle = t.a->commit_to_pending_proposals(t.alice.signer);
+  StagedCommit s = apply_commit(*t.b, bundle.commit);
+  EXPECT_TRUE(s.has_path());
+  EXPECT_TRUE(s.proposals().empty());
+  t.a->merge_pending_commit();
+  expect_agree({&*t.a, &*t.b});
+}
+
+TEST(Group, UpdatedLeafMustSupportGroupContextExtensions) {
+  Client alice = make_client("alice", {kCustomExtension});
+  Client bob = make_client("bob", {kCustomExtension});
+  Capabilities caps{{mls10}, {kSuite}, {kCustomExtension}, {}, {credential_type::basic}};
+  std::vector<Extension> ext{{kCustomExtension, to_bytes("group data")}};
+  Group a = Group::create({}, kSuite, to_bytes("g"), alice.signer, alice.credential,
+                          LeafNodeParameters::builder().with_capabilities(caps).build(), ext);
+  KeyPackage kps[] = {bob.key_package.key_package};
+  CommitBundle add = a.add_members(alice.signer, kps);
+  a.merge_pending_commit();
+  Group b = Group::join({}, welcome_of(add), bob.key_package);
+
+  Capabilities lacking{{mls10}, {kSuite}, {}, {}, {credential_type::basic}};
+  auto params = LeafNodeParameters::builder().with_capabilities(lacking).build();
+  Snapshot before(a);
+  EXPECT_MLS_ERROR(a.self_update(alice.signer, params),
+                   ErrorKind::unsupported_group_context_extensions, "12.4.3");
+  EXPECT_MLS_ERROR(a.propose_self_update(alice.signer, params),
+                   ErrorKind::unsupported_group_context_extensions, "12.4.3");
+  EXPECT_EQ(Snapshot(a), before);
+  EXPECT_FALSE(a.pending_commit().has_value());
+
+  // A receiver rejects such an Update with the same kind: Bob signs one by hand.
+  LeafNode leaf = b.tree().leaf(LeafIndex(1));
+  leaf.capabilities = lacking;
+  leaf.encryption_key = b.suite().generate_key_pair(system_rng()).public_key;
+  leaf.leaf_node_source = LeafNodeSource::update;
+  leaf.lifetime = {};
+  leaf.sign(b.suite(), bob.signer.private_key, b.group_id(), 1);
+  FramedContent content{b.group_id(),          b.epoch(), Sender::member(1),      {},
+                        ContentType::proposal, {},        Proposal{Update{leaf}}, {}};
+  PublicMessage pm = protect_public(b.suite(), content, bob.signer.private_key, b.context(),
+                                    b.state().secrets.membership_key);
+  EXPECT_MLS_ERROR(a.process_message(MLSMessage{mls10, pm}),
+                   ErrorKind::unsupported_group_context_extensions, "12.4.3");
+  EXPECT_EQ(Snapshot(a), before);
+}
+
+// ---------------------------------------------------------------- other proposals
+
+TEST(Group, RemoveMemberByValueAndByReference) {
+  TwoMembers t;
+  Client carol = make_client("carol");
+  KeyPackage kps[] = {carol.key_package.key_package};
+  CommitBundle add = t.a->add_members(t.alice.signer, kps);
+  apply_commit(*t.b, add.commit);
+  t.a->merge_pending_commit();
+  Group c = Group::join({}, welcome_of(add), carol.key_package);
+
+  // Carol proposes removing Bob; Alice commits it by reference.
+  auto [proposal, ref] = c.propose_remove_member(carol.signer, LeafIndex(1));
+  t.a->store_pending_proposal(receive_proposal(*t.a, proposal));
+  t.b->store_pending_proposal(receive_proposal(*t.b, proposal));
+  CommitBundle remove = t.a->commit_to_pending_proposals(t.alice.signer);
+  StagedCommit s = apply_commit(c, remove.commit);
+  ASSERT_EQ(s.removed().size(), 1u);
+  EXPECT_EQ(s.removed()[0], LeafIndex(1));
+  EXPECT_TRUE(s.has_path());  // Remove requires a path
+  // Bob learns he is removed.
+  ProcessedMessage m = t.b->process_message(encode_message(remove.commit));
+  auto& staged = std::get<StagedCommit>(m.content);
+  EXPECT_TRUE(staged.self_removed());
+  t.b->merge_staged_commit(staged);
+  EXPECT_FALSE(t.b->active());
+  t.a->merge_pending_commit();
+  expect_agree({&*t.a, &c});
+  // Bob can no longer read.
+  MLSMessage app = t.a->create_message(t.alice.signer, to_bytes("secret"));
+  EXPECT_THROW(t.b->process_message(encode_message(app)), Error);
+  ProcessedMessage got = c.process_message(encode_message(app));
+  EXPECT_EQ(std::get<ApplicationMessage>(got.content).data, to_bytes("secret"));
+  // A removed index is blank; removing it again is invalid.
+  LeafIndex gone[] = {LeafIndex(1)};
+  EXPECT_MLS_ERROR(t.a->remove_members(t.alice.signer, gone), ErrorKind::protocol, "12.1.3");
+}
+
+TEST(Group, ExternalAndResumptionPsks) {
+  GroupConfig config;
+  config.handshake_private = true;  // a rejection after decryption must give the key back
+  TwoMembers t(config);
+  Bytes id = to_bytes("psk-1");
+  SecureBytes psk(32, 7);
+  CipherSuite suite(kSuite);
+  PreSharedKeyID ext{PSKType::external, id, {}, {}, 0, Bytes(suite.hash_size(), 1)};
+  // Bob does not have the PSK yet: Alice's commit is rejected, and then
+  // accepted once he has it (the rejection consumed nothing).
+  t.a->add_external_psk(id, psk);
+  CommitBundle c = t.a->commit_builder().psk(ext).build(t.alice.signer);
+  Snapshot before(*t.b);
+  EXPECT_MLS_ERROR(t.b->process_message(encode_message(c.commit)), ErrorKind::protocol, "12.4.2");
+  EXPECT_EQ(Snapshot(*t.b), before);
+  t.b->add_external_psk(id, psk);
+  StagedCommit s = apply_commit(*t.b, c.commit);
+  EXPECT_EQ(s.psks().size(), 1u);
+  EXPECT_FALSE(s.has_path());  // psk does not require a path
+  t.a->merge_pending_commit();
+  expect_agree({&*t.a, &*t.b});
+
+  // A resumption PSK of an earlier epoch both members kept.
+  PreSharedKeyID res{PSKType::resumption, {}, ResumptionPSKUsage::application,
+                     t.a->group_id(),     1,  Bytes(suite.hash_size(), 2)};
+  CommitBundle r = t.a->commit_builder().psk(res).build(t.alice.signer);
+  apply_commit(*t.b, r.commit);
+  t.a->merge_pending_commit();
+  expect_agree({&*t.a, &*t.b});
+  // A new member gets the external PSK with the Welcome.
+  Client carol = make_client("carol");
+  CommitBundle add =
+      t.a->commit_builder().add(carol.key_package.key_package).psk(ext).build(t.alice.signer);
+  apply_commit(*t.b, add.commit);
+  t.a->merge_pending_commit();
+  EXPECT_MLS_ERROR(Group::join({}, welcome_of(add), carol.key_package), ErrorKind::protocol,
+                   "12.4.3.1");
+  Group c2 = Group::join({}, welcome_of(add), carol.key_package, std::nullopt, {{id, psk}});
+  expect_agree({&*t.a, &*t.b, &c2});
+  // A PSK nonce of the wrong length is invalid.
+  PreSharedKeyID short_nonce = ext;
+  short_nonce.psk_nonce.pop_back();
+  EXPECT_MLS_ERROR(t.a->commit_builder().psk(short_nonce).build(t.alice.signer),
+                   ErrorKind::protocol, "12.1.4");
+}
+
+TEST(Group, GroupContextExtensions) {
+  Client alice = make_client("alice", {kCustomExtension});
+  Client bob = make_client("bob", {kCustomExtension});
+  Capabilities caps{{mls10}, {kSuite}, {kCustomExtension}, {}, {credential_type::basic}};
+  Group a = Group::create({}, kSuite, to_bytes("g"), alice.signer, alice.credential,
+                          LeafNodeParameters::builder().with_capabilities(caps).build());
+  KeyPackage kps[] = {bob.key_package.key_package};
+  CommitBundle add = a.add_members(alice.signer, kps);
+  a.merge_pending_commit();
+  Group b = Group::join({}, welcome_of(add), bob.key_package);
+  std::vector<Extension> ext{{kCustomExtension, to_bytes("v2")}};
+  CommitBundle c = a.commit_builder().group_context_extensions(ext).build(alice.signer);
+  EXPECT_TRUE(a.pending_commit()->has_path());  // group_context_extensions requires a path
+  apply_commit(b, c.commit);
+  a.merge_pending_commit();
+  EXPECT_EQ(b.context().extensions, ext);
+  expect_agree({&a, &b});
+  // Two GroupContextExtensions proposals in one list are invalid.
+  EXPECT_MLS_ERROR(
+      a.commit_builder().group_context_extensions(ext).group_context_extensions(ext).build(
+          alice.signer),
+      ErrorKind::protocol, "12.2");
+}
+
+TEST(Group, ProposalListRules) {
+  TwoMembers t;
+  // Removing the committer.
+  EXPECT_MLS_ERROR(t.a->commit_builder().remove(LeafIndex(0)).build(t.alice.signer),
+                   ErrorKind::protocol, "12.2");
+  // Two Removes of the same leaf.
+  EXPECT_MLS_ERROR(
+      t.a->commit_builder().remove(LeafIndex(1)).remove(LeafIndex(1)).build(t.alice.signer),
+      ErrorKind::protocol, "12.2");
+  // Adding a client already in the group.
+  EXPECT_MLS_ERROR(t.a->commit_builder().add(t.bob.key_package.key_package).build(t.alice.signer),
+                   ErrorKind::protocol, "12.2");
+  // Two Adds of the same client.
+  Client carol = make_client("carol");
+  EXPECT_MLS_ERROR(t.a->commit_builder()
+                       .add(carol.key_package.key_package)
+                       .add(carol.key_package.key_package)
+                       .build(t.alice.signer),
+                   ErrorKind::protocol, "12.2");
+  // An ExternalInit in a regular commit.
+  EXPECT_MLS_ERROR(
+      t.a->commit_builder().proposal(Proposal{ExternalInit{to_bytes("x")}}).build(t.alice.signer),
+      ErrorKind::protocol, "12.2");
+  EXPECT_FALSE(t.a->pending_commit().has_value());
+  EXPECT_EQ(t.a->epoch(), 1u);
+}
+
+TEST(Group, CommitBuilderFiltersPendingProposals) {
+  TwoMembers t;
+  Client carol = make_client("carol"), dave = make_client("dave");
+  auto [p1, r1] = t.b->propose_add_member(t.bob.signer, carol.key_package.key_package);
+  auto [p2, r2] = t.b->propose_add_member(t.bob.signer, dave.key_package.key_package);
+  t.a->store_pending_proposal(receive_proposal(*t.a, p1));
+  t.a->store_pending_proposal(receive_proposal(*t.a, p2));
+  Bytes keep = r2;
+  CommitBundle c = t.a->commit_builder()
+                       .filter_pending([&](const QueuedProposal& q) { return q.ref == keep; })
+                       .build(t.alice.signer);
+  StagedCommit s = apply_commit(*t.b, c.commit);
+  ASSERT_EQ(s.added().size(), 1u);
+  EXPECT_EQ(s.added()[0].second, dave.key_package.key_package);
+  t.a->merge_pending_commit();
+  expect_agree({&*t.a, &*t.b});
+}
+
+TEST(Group, PendingCommitMergeAndClear) {
+  TwoMembers t;
+  EXPECT_MLS_ERROR(t.a->merge_pending_commit(), ErrorKind::protocol, "12.4.1");
+  CommitBundle c = t.a->self_update(t.alice.signer);
+  EXPECT_MLS_ERROR(t.a->self_update(t.alice.signer), ErrorKind::protocol, "12.4.1");
+  t.a->clear_pending_commit();
+  EXPECT_EQ(t.a->epoch(), 1u);
+  // A staged commit of another epoch is refused.
+  CommitBundle d = t.a->self_update(t.alice.signer);
+  ProcessedMessage m = t.b->process_message(encode_message(d.commit));
+  StagedCommit staged = std::get<StagedCommit>(m.content);
+  t.b->merge_staged_commit(staged);
+  EXPECT_MLS_ERROR(t.b->merge_staged_commit(staged), ErrorKind::protocol, "12.4.2");
+  // Our own commit coming back is not processed as someone else's.
+  EXPECT_MLS_ERROR(t.a->process_message(encode_message(d.commit)), ErrorKind::protocol, "12.4.2");
+  t.a->merge_pending_commit();
+  expect_agree({&*t.a, &*t.b});
+}
+
+// ---------------------------------------------------------------- messages
+
+TEST(Group, PrivateHandshakeMessages) {
+  GroupConfig config;
+  config.handshake_private = true;
+  TwoMembers t(config);
+  CommitBundle c = t.a->self_update(t.alice.signer);
+  EXPECT_EQ(c.commit.wire_format(), wire_format::mls_private_message);
+  apply_commit(*t.b, c.commit);
+  t.a->merge_pending_commit();
+  auto [proposal, ref] = t.b->propose_self_update(t.bob.signer);
+  EXPECT_EQ(proposal.wire_format(), wire_format::mls_private_message);
+  QueuedProposal q = receive_proposal(*t.a, proposal);
+  EXPECT_EQ(q.ref, ref);
+  t.a->store_pending_proposal(q);
+  CommitBundle d = t.a->commit_to_pending_proposals(t.alice.signer);
+  apply_commit(*t.b, d.commit);
+  t.a->merge_pending_commit();
+  expect_agree({&*t.a, &*t.b});
+}
+
+TEST(Group, ApplicationMessagesOutOfOrderWithinTheWindow) {
+  GroupConfig config;
+  config.ratchet_limits = RatchetLimits{2, 5};
+  TwoMembers t(config);
+  std::vector<MLSMessage> sent;
+  for (int i = 0; i < 8; ++i) {
+    sent.push_back(
+        t.a->create_message(t.alice.signer, to_bytes("m" + std::to_string(i)), to_bytes("aad")));
+  }
+  auto read = [&](size_t i) {
+    ProcessedMessage m = t.b->process_message(encode_message(sent[i]));
+    EXPECT_EQ(m.authenticated_data, to_bytes("aad"));
+    return std::get<ApplicationMessage>(m.content).data;
+  };
+  // A jump past the maximum forward distance is refused (and consumes nothing).
+  EXPECT_MLS_ERROR(read(7), ErrorKind::protocol, "9.2");
+  EXPECT_EQ(read(3), to_bytes("m3"));
+  EXPECT_EQ(read(2), to_bytes("m2"));
+  EXPECT_MLS_ERROR(read(2), ErrorKind::protocol, "9.2");  // replay
+  EXPECT_EQ(read(7), to_bytes("m7"));
+  EXPECT_MLS_ERROR(read(4), ErrorKind::protocol, "9.2");  // outside the window now
+  EXPECT_EQ(read(6), to_bytes("m6"));
+}
+
+TEST(Group, RejectedMessagesChangeNothing) {
+  GroupConfig config;
+  config.handshake_private = true;
+  TwoMembers t(config);
+  CommitBundle c = t.a->self_update(t.alice.signer);
+  Bytes good = encode_message(c.commit);
+  Snapshot before(*t.b);
+  // Every single-byte change of the commit is rejected, and leaves Bob as he was.
+  for (size_t i = 0; i < good.size(); i += 7) {
+    Bytes bad = good;
+    bad[i] ^= 0x40;
+    EXPECT_THROW(t.b->process_message(bad), Error) << "byte " << i;
+    ASSERT_EQ(Snapshot(*t.b), before) << "byte " << i;
+  }
+  // The real commit still goes through: no handshake key was consumed.
+  apply_commit(*t.b, c.commit);
+  t.a->merge_pending_commit();
+  expect_agree({&*t.a, &*t.b});
+}
+
+TEST(Group, CredentialValidatorRejects) {
+  GroupConfig strict;
+  strict.credential_validator = [](const Credential& c, ByteView) {
+    return c.identity != to_bytes("mallory");
+  };
+  Client alice = make_client("alice"), bob = make_client("bob"), mallory = make_client("mallory");
+  Group a = Group::create({}, kSuite, to_bytes("g"), alice.signer, alice.credential);
+  KeyPackage kps[] = {bob.key_package.key_package};
+  CommitBundle add = a.add_members(alice.signer, kps);
+  a.merge_pending_commit();
+  Group b = Group::join(strict, welcome_of(add), bob.key_package);
+  KeyPackage bad[] = {mallory.key_package.key_package};
+  CommitBundle c = a.add_members(alice.signer, bad);
+  Snapshot before(b);
+  EXPECT_MLS_ERROR(b.process_message(encode_message(c.commit)), ErrorKind::protocol, "5.3.1");
+  EXPECT_EQ(Snapshot(b), before);
+  // Alice's own AS refuses too.
+  a.clear_pending_commit();
+  Group a2 = Group::create(strict, kSuite, to_bytes("g2"), alice.signer, alice.credential);
+  EXPECT_MLS_ERROR(a2.add_members(alice.signer, bad), ErrorKind::protocol, "5.3.1");
+}
+
+TEST(Group, ExportersAndAuthenticatorsChangeEachEpoch) {
+  TwoMembers t;
+  SecureBytes e1 = t.a->export_secret("x", {}, 16);
+  SecureBytes auth1 = t.a->epoch_authenticator();
+  CommitBundle c = t.a->self_update(t.alice.signer);
+  apply_commit(*t.b, c.commit);
+  t.a->merge_pending_commit();
+  EXPECT_NE(t.a->export_secret("x", {}, 16), e1);
+  EXPECT_NE(t.a->epoch_authenticator(), auth1);
+  EXPECT_NE(t.a->export_secret("y", {}, 16), t.a->export_secret("x", {}, 16));
+  expect_agree({&*t.a, &*t.b});
+}
+
+TEST(Group, ManyMembersStayInAgreement) {
+  Client alice = make_client("alice");
+  Group a = Group::create({}, kSuite, to_bytes("big"), alice.signer, alice.credential);
+  std::vector<Client> clients;
+  std::vector<Group> members;
+  for (int round = 0; round < 3; ++round) {
+    std::vector<KeyPackage> kps;
+    std::vector<Client> added;
+    for (int i = 0; i < 3; ++i) {
+      added.push_back(make_client("m" + std::to_string(round) + std::to_string(i)));
+      kps.push_back(added.back().key_package.key_package);
+    }
+    CommitBundle c = round % 2 ? a.add_members_without_update(alice.signer, kps)
+                               : a.add_members(alice.signer, kps);
+    for (auto& m : members) {
+      apply_commit(m, c.commit);
+    }
+    a.merge_pending_commit();
+    for (auto& cl : added) {
+      members.push_back(Group::join({}, welcome_of(c), cl.key_package));
+      clients.push_back(cl);
+    }
+  }
+  // Each member in turn self-updates; everyone follows.
+  for (size_t i = 0; i < members.size(); i += 2) {
+    CommitBundle c = members[i].self_update(clients[i].signer);
+    apply_commit(a, c.commit);
+    for (size_t j = 0; j < members.size(); ++j) {
+      if (j != i) {
+        apply_commit(members[j], c.commit);
+      }
+    }
+    members[i].merge_pending_commit();
+  }
+  std::vector<const Group*> all{&a};
+  for (const auto& m : members) {
+    all.push_back(&m);
+  }
+  expect_agree(all);
+}
+
+}  // namespace
+}  // namespace mlsref
