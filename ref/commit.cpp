@@ -6,7 +6,10 @@ namespace mlsref {
 void ProposalOrRef::encode(Writer& w) const {
   encode_into(w, type);
   if (type == ProposalOrRefType::proposal) {
-    encode_into(w, proposal);
+    if (!proposal) {
+      throw Error(ErrorKind::internal, "12.4", "a ProposalOrRef of type proposal has none");
+    }
+    encode_into(w, *proposal);
   } else {
     encode_into(w, reference);
   }
@@ -15,7 +18,9 @@ void ProposalOrRef::encode(Writer& w) const {
 void ProposalOrRef::decode(Reader& r) {
   decode_field(r, "type", type);
   if (type == ProposalOrRefType::proposal) {
-    decode_field(r, "proposal", proposal);
+    Proposal p;
+    decode_field(r, "proposal", p);
+    proposal = std::move(p);
   } else {
     decode_field(r, "reference", reference);
   }
@@ -115,7 +120,7 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
   std::vector<QueuedProposal> list;
   for (const ProposalOrRef& p : commit.proposals) {
     if (p.type == ProposalOrRefType::proposal) {
-      list.push_back(QueuedProposal{{}, p.proposal, sender});
+      list.push_back(QueuedProposal{{}, *p.proposal, sender});
       continue;
     }
     auto it = std::find_if(s.proposal_store.begin(), s.proposal_store.end(),

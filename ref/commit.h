@@ -19,10 +19,14 @@ inline bool is_known(ProposalOrRefType t) {
 //     case reference: ProposalRef reference;
 //   };
 // } ProposalOrRef;
+//
+// The proposal is held through a pointer: a two-octet reference must not
+// decode into a whole Proposal (hundreds of bytes), or a Commit's memory
+// would not stay proportional to its size on the wire.
 struct ProposalOrRef {
   ProposalOrRefType type = ProposalOrRefType::proposal;
-  Proposal proposal;
-  Bytes reference;  // ProposalRef (opaque HashReference<V>)
+  BoxedOptional<Proposal> proposal;  // present exactly when type == proposal
+  Bytes reference;                   // ProposalRef (opaque HashReference<V>)
   bool operator==(const ProposalOrRef&) const = default;
   static constexpr std::string_view type_name = "ProposalOrRef";
   void encode(Writer& w) const;

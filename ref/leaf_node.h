@@ -168,8 +168,10 @@ struct Node {
   void decode(Reader& r);
 };
 
+// optional<Node>, a blank node costing one pointer (see BoxedOptional).
+using OptionalNode = BoxedOptional<Node>;
 // optional<Node> ratchet_tree<V>;   (§12.4.3.3)
-using RatchetTreeNodes = std::vector<std::optional<Node>>;
+using RatchetTreeNodes = std::vector<OptionalNode>;
 
 // struct {
 //     HPKEPublicKey encryption_key;

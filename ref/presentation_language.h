@@ -13,6 +13,7 @@
 #include <array>
 #include <concepts>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -34,6 +35,44 @@ Bytes to_bytes(std::string_view s);
 std::string to_hex(ByteView b);
 // Throws Error{decode} on odd length or a non-hex digit.
 Bytes from_hex(std::string_view hex);
+
+// optional<T> held through a pointer. An absent value costs one pointer
+// instead of a whole T, so that a long vector of mostly absent elements (a
+// ratchet tree of blank nodes, one octet each on the wire) decodes in memory
+// proportional to its input. Value semantics: copies are deep. The codec
+// treats it exactly like std::optional<T> (value_type and has_value()).
+template <class T>
+class BoxedOptional {
+ public:
+  using value_type = T;
+  BoxedOptional() = default;
+  BoxedOptional(std::nullopt_t) {}
+  BoxedOptional(T value) : p_(std::make_unique<T>(std::move(value))) {}
+  BoxedOptional(const BoxedOptional& o) : p_(o.p_ ? std::make_unique<T>(*o.p_) : nullptr) {}
+  BoxedOptional(BoxedOptional&&) noexcept = default;
+  BoxedOptional& operator=(const BoxedOptional& o) {
+    if (this != &o) {
+      p_ = o.p_ ? std::make_unique<T>(*o.p_) : nullptr;
+    }
+    return *this;
+  }
+  BoxedOptional& operator=(BoxedOptional&&) noexcept = default;
+
+  bool has_value() const { return p_ != nullptr; }
+  explicit operator bool() const { return has_value(); }
+  T& operator*() { return *p_; }
+  const T& operator*() const { return *p_; }
+  T* operator->() { return p_.get(); }
+  const T* operator->() const { return p_.get(); }
+  void reset() { p_.reset(); }
+
+  friend bool operator==(const BoxedOptional& a, const BoxedOptional& b) {
+    return a.has_value() == b.has_value() && (!a.has_value() || *a == *b);
+  }
+
+ private:
+  std::unique_ptr<T> p_;
+};
 
 // A named member of a struct, in wire order.
 template <class S, class M>

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <functional>
 #include <map>
 
 #include "registries.h"
@@ -21,7 +22,7 @@ RatchetTree::RatchetTree(LeafNode first) {
   nodes_.push_back(Node{NodeType::leaf, std::move(first), {}});
 }
 
-RatchetTree RatchetTree::from_nodes(RatchetTreeNodes nodes) {
+RatchetTree RatchetTree::from_nodes(RatchetTreeNodes nodes, TreeLimits limits) {
   if (nodes.empty()) {
     tree_error("12.4.3.3", "ratchet_tree is empty");
   }
@@ -30,12 +31,17 @@ RatchetTree RatchetTree::from_nodes(RatchetTreeNodes nodes) {
   if (!nodes.back().has_value()) {
     tree_error("12.4.3.3", "the last node of ratchet_tree is blank");
   }
-  if (nodes.size() > 2 * uint64_t{kMaxLeaves} - 1) {
-    tree_error("12.4.3.3", "ratchet_tree has too many nodes");
-  }
   if (nodes.size() % 2 == 0) {
     tree_error("12.4.3.3", "ratchet_tree ends with a parent node position (" +
                                std::to_string(nodes.size()) + " nodes)");
+  }
+  // Not an RFC rule: a local bound on the work and memory a tree may cost.
+  uint64_t leaves = std::bit_ceil((nodes.size() + 1) / 2);
+  if (leaves > limits.effective_max_leaves()) {
+    throw Error(ErrorKind::unsupported, "12.4.3.3",
+                "ratchet_tree has " + std::to_string(leaves) +
+                    " leaves (padded to a power of 2), more than the configured maximum of " +
+                    std::to_string(limits.effective_max_leaves()) + " (TreeLimits::max_leaves)");
   }
   for (size_t i = 0; i < nodes.size(); ++i) {
     if (nodes[i] && (nodes[i]->node_type == NodeType::leaf) != (i % 2 == 0)) {
@@ -46,11 +52,64 @@ RatchetTree RatchetTree::from_nodes(RatchetTreeNodes nodes) {
   }
   // ... and then extend the tree to the right until it has a length of the
   // form 2^(d+1) - 1
-  uint64_t leaves = std::bit_ceil((nodes.size() + 1) / 2);
   nodes.resize(2 * leaves - 1);
   RatchetTree t;
   t.nodes_ = std::move(nodes);
+  t.limits_ = limits;
+  t.check_unmerged_leaves();
   return t;
+}
+
+void RatchetTree::check_unmerged_leaves() const {
+  LeafCount n = leaf_count();
+  // RFC 9420 §7.1
+  //    The entries in the `unmerged_leaves` vector MUST be sorted in increasing order.
+  // (Sorted first, for every node, so that the walk below can search each list.)
+  for (uint32_t i = 1; i < nodes_.size(); i += 2) {
+    if (!nodes_[i]) {
+      continue;
+    }
+    const std::vector<uint32_t>& u = nodes_[i]->parent_node.unmerged_leaves;
+    if (std::adjacent_find(u.begin(), u.end(), std::greater_equal<uint32_t>()) != u.end()) {
+      tree_error("7.1",
+                 node_name(NodeIndex(i)) + ": unmerged_leaves is not sorted in increasing order");
+    }
+  }
+  for (uint32_t i = 1; i < nodes_.size(); i += 2) {
+    if (!nodes_[i]) {
+      continue;
+    }
+    NodeIndex p(i);
+    for (uint32_t l : nodes_[i]->parent_node.unmerged_leaves) {
+      // RFC 9420 §12.4.3.1
+      //    For each non-empty parent node and each entry in the node's
+      //    `unmerged_leaves` field:
+      //
+      //    * Verify that the entry represents a non-blank leaf node that is a
+      //      descendant of the parent node.
+      if (l >= n.value || !tree_math::is_ancestor(p, NodeIndex(LeafIndex(l)))) {
+        tree_error("12.4.3.1", node_name(p) + " lists unmerged leaf " + std::to_string(l) +
+                                   ", which is not a leaf below it");
+      }
+      if (blank(NodeIndex(LeafIndex(l)))) {
+        tree_error("12.4.3.1",
+                   node_name(p) + " lists unmerged leaf " + std::to_string(l) + ", which is blank");
+      }
+      //    * Verify that every non-blank intermediate node between the leaf node and the
+      //      parent node also has an entry for the leaf node in its `unmerged_leaves`.
+      for (NodeIndex q = tree_math::parent(NodeIndex(LeafIndex(l)), n); q != p;
+           q = tree_math::parent(q, n)) {
+        if (blank(q)) {
+          continue;
+        }
+        const std::vector<uint32_t>& u = nodes_[q.value]->parent_node.unmerged_leaves;
+        if (!std::binary_search(u.begin(), u.end(), l)) {
+          tree_error("12.4.3.1", node_name(p) + " lists unmerged leaf " + std::to_string(l) +
+                                     " but " + node_name(q) + ", between them, does not");
+        }
+      }
+    }
+  }
 }
 
 RatchetTreeNodes RatchetTree::to_nodes() const {
@@ -299,9 +358,7 @@ void RatchetTree::verify_leaves(const CipherSuite& suite, ByteView group_id) con
 
 // ---------------------------------------------------------------- §7.7, §12.1 evolution
 
-void RatchetTree::set_node(NodeIndex n, std::optional<Node> node) {
-  nodes_.at(n.value) = std::move(node);
-}
+void RatchetTree::set_node(NodeIndex n, OptionalNode node) { nodes_.at(n.value) = std::move(node); }
 
 void RatchetTree::blank_direct_path(LeafIndex l) {
   for (NodeIndex p : tree_math::direct_path(NodeIndex(l), leaf_count())) {
@@ -319,8 +376,11 @@ LeafIndex RatchetTree::add_leaf(LeafNode leaf_node) {
     nodes_.resize(1);
   } else if (index == n) {
     // Extend: a new blank root whose left subtree is the existing tree.
-    if (n >= kMaxLeaves) {
-      tree_error("7.7", "the tree cannot grow past 2^31 leaves");
+    if (uint64_t{n} * 2 > limits_.effective_max_leaves()) {
+      throw Error(ErrorKind::unsupported, "7.7",
+                  "the tree cannot grow past the configured maximum of " +
+                      std::to_string(limits_.effective_max_leaves()) +
+                      " leaves (TreeLimits::max_leaves)");
     }
     nodes_.resize(2 * (2 * uint64_t{n}) - 1);
   }

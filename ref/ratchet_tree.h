@@ -4,12 +4,22 @@
 // Update and Remove to the tree, §12.4.3.3 the ratchet_tree extension.
 #pragma once
 
+#include <algorithm>
 #include <set>
 
 #include "leaf_node.h"
 #include "tree_math.h"
 
 namespace mlsref {
+
+// Local bounds on what a tree may cost (not RFC rules): a tree with more
+// leaves is refused with Error{unsupported} when decoded or grown.
+struct TreeLimits {
+  // The most leaves the tree may have, counted as the tree has them (padded
+  // to a power of 2). 2^20: a group of a million members; at most 2^31.
+  uint32_t max_leaves = uint32_t{1} << 20;
+  uint64_t effective_max_leaves() const { return std::min(max_leaves, kMaxLeaves); }
+};
 
 class RatchetTree {
  public:
@@ -19,15 +29,21 @@ class RatchetTree {
 
   // §12.4.3.3: the last node must be non-blank; the tree is padded with
   // blanks to 2^(d+1) - 1 nodes. Node types must match their positions
-  // (leaves at even indices). Error{protocol} otherwise.
-  static RatchetTree from_nodes(RatchetTreeNodes nodes);
+  // (leaves at even indices). §7.1, §12.4.3.1: every unmerged_leaves list
+  // is sorted and names non-blank leaves below its node, each also listed by
+  // every non-blank parent between them. Error{protocol} naming the rule
+  // otherwise; Error{unsupported} above limits.max_leaves.
+  static RatchetTree from_nodes(RatchetTreeNodes nodes, TreeLimits limits = {});
   // The extension form, without trailing blank nodes.
   RatchetTreeNodes to_nodes() const;
+
+  const TreeLimits& limits() const { return limits_; }
+  void set_limits(TreeLimits limits) { limits_ = limits; }
 
   LeafCount leaf_count() const { return LeafCount(static_cast<uint32_t>((nodes_.size() + 1) / 2)); }
   uint32_t node_count() const { return static_cast<uint32_t>(nodes_.size()); }
   bool blank(NodeIndex n) const { return !nodes_.at(n.value).has_value(); }
-  const std::optional<Node>& node(NodeIndex n) const { return nodes_.at(n.value); }
+  const OptionalNode& node(NodeIndex n) const { return nodes_.at(n.value); }
   // Error{protocol, "7"} for a blank or absent leaf.
   const LeafNode& leaf(LeafIndex l) const;
   const ParentNode& parent(NodeIndex n) const;
@@ -64,14 +80,16 @@ class RatchetTree {
   void remove_leaf(LeafIndex l);
   // Blank every node on the direct path of a leaf (§7.5, §12.1.2).
   void blank_direct_path(LeafIndex l);
-  void set_node(NodeIndex n, std::optional<Node> node);
+  void set_node(NodeIndex n, OptionalNode node);
 
  private:
   Bytes tree_hash_excluding(const CipherSuite& suite, NodeIndex n,
                             const std::set<uint32_t>& excluded) const;
   void truncate();
+  void check_unmerged_leaves() const;
 
-  std::vector<std::optional<Node>> nodes_;  // always 2^(d+1) - 1 entries
+  RatchetTreeNodes nodes_;  // always 2^(d+1) - 1 entries
+  TreeLimits limits_;
 };
 
 // Parent hashes along a filtered direct path, root first (§7.9): for path

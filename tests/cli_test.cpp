@@ -133,7 +133,7 @@ TEST_F(Cli, BadArgumentsExit2) {
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.out.find("--type"), std::string::npos) << r.out;
   EXPECT_EQ(mlsref("generate tree-math --seed -1").status, 2);
-  EXPECT_EQ(mlsref("generate passive-client-welcome").status, 2);
+  EXPECT_EQ(mlsref("generate hpke").status, 2);  // a type without a generator
 }
 
 TEST_F(Cli, Reports) {

@@ -2,6 +2,7 @@
 // atomicity of processing.
 #include "conformance/tree_history.h"
 #include "conformance/vector_type.h"
+#include "fuzz/inputs.h"
 #include "ref/tree_kem.h"
 #include "tests/test_util.h"
 
@@ -31,6 +32,75 @@ TEST(RatchetTree, ExtensionForm) {
   std::swap(swapped[0], swapped[1]);
   EXPECT_MLS_ERROR(RatchetTree::from_nodes(swapped), ErrorKind::protocol, "12.4.3.3");
   EXPECT_EQ(encode(RatchetTree::from_nodes(nodes).to_nodes()), encode(nodes));
+}
+
+// A 4-leaf tree (nodes 0..6) of placeholder leaves and parents, for the
+// structural checks of from_nodes, which look at positions and
+// unmerged_leaves only.
+RatchetTreeNodes four_leaf_tree() {
+  RatchetTreeNodes nodes(7);
+  for (uint32_t i = 0; i < 7; ++i) {
+    if (i % 2 == 0) {
+      nodes[i] = Node{NodeType::leaf, LeafNode{}, {}};
+    } else {
+      nodes[i] = Node{NodeType::parent, {}, ParentNode{Bytes{uint8_t(i)}, {}, {}}};
+    }
+  }
+  return nodes;
+}
+
+TEST(RatchetTree, UnmergedLeavesAreCheckedOnTheWayIn) {
+  RatchetTreeNodes ok = four_leaf_tree();
+  ok[3]->parent_node.unmerged_leaves = {0, 3};
+  ok[1]->parent_node.unmerged_leaves = {0};
+  ok[5]->parent_node.unmerged_leaves = {3};
+  RatchetTree::from_nodes(ok);
+
+  auto with = [](uint32_t node, std::vector<uint32_t> unmerged) {
+    RatchetTreeNodes n = four_leaf_tree();
+    n[node]->parent_node.unmerged_leaves = std::move(unmerged);
+    return n;
+  };
+  // Outside the tree, and far outside it (the fuzzer's finding).
+  EXPECT_MLS_ERROR(RatchetTree::from_nodes(with(3, {4})), ErrorKind::protocol, "12.4.3.1");
+  EXPECT_MLS_ERROR(RatchetTree::from_nodes(with(3, {0x7fffffff})), ErrorKind::protocol, "12.4.3.1");
+  EXPECT_MLS_ERROR(RatchetTree::from_nodes(with(3, {0xffffffff})), ErrorKind::protocol, "12.4.3.1");
+  // Inside the tree but not below the node that lists it.
+  EXPECT_MLS_ERROR(RatchetTree::from_nodes(with(1, {2})), ErrorKind::protocol, "12.4.3.1");
+  // Below it, but blank.
+  RatchetTreeNodes blank_leaf = with(3, {1});
+  blank_leaf[2].reset();
+  EXPECT_MLS_ERROR(RatchetTree::from_nodes(blank_leaf), ErrorKind::protocol, "12.4.3.1");
+  // Listed at the root but not by the non-blank parent between them...
+  EXPECT_MLS_ERROR(RatchetTree::from_nodes(with(3, {0})), ErrorKind::protocol, "12.4.3.1");
+  // ... which is fine once that parent is blank.
+  RatchetTreeNodes blank_between = with(3, {0});
+  blank_between[1].reset();
+  RatchetTree::from_nodes(blank_between);
+  // Not sorted in increasing order.
+  EXPECT_MLS_ERROR(RatchetTree::from_nodes(with(1, {1, 0})), ErrorKind::protocol, "7.1");
+  EXPECT_MLS_ERROR(RatchetTree::from_nodes(with(1, {0, 0})), ErrorKind::protocol, "7.1");
+}
+
+// The input of issue 8 (fuzz_ratchet_tree's layout): a parent lists leaf
+// 0x7fffffff. It used to read past the node array in verify_parent_hashes.
+TEST(RatchetTree, FuzzerFoundUnmergedLeafOutsideTheTree) {
+  auto input = decode<fuzz::RatchetTreeInput>(from_hex(
+      "0001016740574055010101aa01bb0001000000000000010000000000000000000000000000000000000000"
+      "010201cc000000010201dd00047fffffff010101ee01ff000100000000000001000000000000000000000000"
+      "000000000000"));
+  auto nodes = decode<RatchetTreeNodes>(input.tree);
+  EXPECT_MLS_ERROR(RatchetTree::from_nodes(nodes), ErrorKind::protocol, "12.4.3.1");
+}
+
+TEST(RatchetTree, MaximumSizeIsConfigurable) {
+  RatchetTreeNodes nodes = four_leaf_tree();
+  EXPECT_EQ(RatchetTree::from_nodes(nodes, TreeLimits{4}).leaf_count().value, 4u);
+  EXPECT_MLS_ERROR(RatchetTree::from_nodes(nodes, TreeLimits{3}), ErrorKind::unsupported,
+                   "12.4.3.3");
+  RatchetTree t = RatchetTree::from_nodes(nodes, TreeLimits{4});
+  EXPECT_MLS_ERROR(t.add_leaf(LeafNode{}), ErrorKind::unsupported, "7.7");
+  EXPECT_EQ(t.leaf_count().value, 4u);
 }
 
 TEST(RatchetTree, EvolutionErrors) {

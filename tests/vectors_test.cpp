@@ -260,7 +260,9 @@ INSTANTIATE_TEST_SUITE_P(Types, Generated,
                                            "secret-tree", "key-schedule", "psk_secret",
                                            "transcript-hashes", "message-protection", "welcome",
                                            "messages", "tree-validation", "tree-operations",
-                                           "treekem"),
+                                           "treekem", "passive-client-welcome",
+                                           "passive-client-handling-commit",
+                                           "passive-client-random"),
                          [](const auto& param_info) {
                            std::string n = param_info.param;
                            std::replace(n.begin(), n.end(), '-', '_');

@@ -148,7 +148,7 @@ json generate_messages(const GenerateOptions& options) {
                                                           encode(ctx), path_secret, rng);
         Commit commit;
         ProposalOrRef by_value;
-        by_value.proposal.body = remove;
+        by_value.proposal = Proposal{remove};
         ProposalOrRef by_ref;
         by_ref.type = ProposalOrRefType::reference;
         by_ref.reference = random_bytes(rng, nh);

@@ -59,7 +59,7 @@ json generate_transcript_hashes(const GenerateOptions& options) {
         ac.content.sender = Sender::member(static_cast<uint32_t>(random_below(rng, 8)));
         ac.content.content_type = ContentType::commit;
         ProposalOrRef por;
-        por.proposal.body = Remove{static_cast<uint32_t>(random_below(rng, 8))};
+        por.proposal = Proposal{Remove{static_cast<uint32_t>(random_below(rng, 8))}};
         ac.content.commit.proposals.push_back(por);
         ac.auth.signature = suite.sign_with_label(
             sk, "FramedContentTBS", framed_content_tbs(ac.wire_format, ac.content, ctx));

@@ -164,7 +164,9 @@ inline void fill(ProposalOrRef& v) {
   v = ProposalOrRef{};
   v.type = pick({ProposalOrRefType::proposal, ProposalOrRefType::reference});
   if (v.type == ProposalOrRefType::proposal) {
-    fill(v.proposal);
+    Proposal p;
+    fill(p);
+    v.proposal = std::move(p);
   } else {
     fill(v.reference);
   }
