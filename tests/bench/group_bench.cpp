@@ -226,8 +226,9 @@ std::unique_ptr<Fixture> full_tree(uint32_t n) {
 
 // One fixture per (shape, size), made on first use and kept.
 Fixture& fixture(int64_t shape, int64_t n) {
-  static std::map<std::pair<int64_t, int64_t>, std::unique_ptr<Fixture>> cache;
-  auto& f = cache[{shape, n}];
+  // Never destroyed: the groups' secrets outlive Botan's allocator otherwise.
+  static auto* cache = new std::map<std::pair<int64_t, int64_t>, std::unique_ptr<Fixture>>;
+  auto& f = (*cache)[{shape, n}];
   if (!f) {
     uint32_t members = static_cast<uint32_t>(n);
     f = shape == sparse ? sparse_group(members) : members == 2 ? full_pair() : full_tree(members);
