@@ -3,7 +3,7 @@ JOBS ?= 2
 BUILD ?= build
 CMAKE ?= cmake
 
-.PHONY: deps build verify test test-asan fuzz fuzz-smoke bench vectors clean format
+.PHONY: deps build verify test test-asan fuzz fuzz-smoke fuzz-campaign bench vectors clean format
 
 deps:
 	@scripts/install-deps.sh
@@ -44,10 +44,18 @@ FUZZ_SECONDS ?= 30
 fuzz-smoke: fuzz
 	scripts/fuzz-smoke.sh build-fuzz $(FUZZ_SECONDS)
 
+# A campaign: every target for FUZZ_SECONDS (default 3600 here) with -fork on
+# FUZZ_JOBS cores (default: all), corpora kept in build-fuzz/corpus/, crashes
+# minimised into fuzz/regressions/, then line coverage per ref/ file.
+FUZZ_JOBS ?= $(shell nproc)
+CAMPAIGN_SECONDS = $(if $(filter file,$(origin FUZZ_SECONDS)),3600,$(FUZZ_SECONDS))
+fuzz-campaign: fuzz
+	FUZZ_SECONDS=$(CAMPAIGN_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) scripts/fuzz-campaign.sh build-fuzz
+
 bench: deps
 	$(CMAKE) -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DMLSREF_BENCH=ON -DMLSREF_TESTS=OFF
 	$(CMAKE) --build build-bench -j$(JOBS)
 	build-bench/bin/mlsref_bench
 
 clean:
-	rm -rf build build-asan build-fuzz build-bench
+	rm -rf build build-asan build-fuzz build-bench build-cov

@@ -58,8 +58,8 @@ size_t TreeHistory::lowest_above(const std::vector<NodeIndex>& path, LeafIndex l
   return i;
 }
 
-void TreeHistory::learn_path(Member& m, const std::vector<NodeIndex>& path, SecureBytes secret,
-                             bool set_keys) const {
+void TreeHistory::learn_path(Member& m, const std::vector<NodeIndex>& path,
+                             TreeKemPathSecret secret, bool set_keys) const {
   // From the lowest path node above the member's leaf upwards (§7.4:
   // path_secret[n] = DeriveSecret(path_secret[n-1], "path")).
   for (size_t j = lowest_above(path, m.priv.leaf); j < path.size(); ++j) {

@@ -17,13 +17,13 @@ struct Member {
   RatchetTree tree;
   // The path secrets behind priv's parent keys (kept only by this simulator,
   // for writing vectors; a real client deletes them, §7.5).
-  std::map<uint32_t, SecureBytes> path_secrets;
+  std::map<uint32_t, TreeKemPathSecret> path_secrets;
 };
 
 struct PathCommit {
   LeafIndex committer;
   UpdatePath path;
-  SecureBytes commit_secret;
+  CommitSecret commit_secret;
   std::vector<NodeIndex> filtered_direct_path;  // as it was before the commit
   RatchetTreeNodes nodes_before;                // the committer's tree before the path
 };
@@ -59,7 +59,7 @@ class TreeHistory {
   static size_t lowest_above(const std::vector<NodeIndex>& path, LeafIndex leaf);
   // Records (and with set_keys, derives the keys of) the path secrets from
   // the lowest path node above m's leaf upwards, starting from `secret`.
-  void learn_path(Member& m, const std::vector<NodeIndex>& path, SecureBytes secret,
+  void learn_path(Member& m, const std::vector<NodeIndex>& path, TreeKemPathSecret secret,
                   bool set_keys) const;
   void apply_to_all(const std::function<void(RatchetTree&)>& change);
 

@@ -3,6 +3,7 @@
 // signatures. Validation may reject; it must not crash.
 #include "fuzz/driver.h"
 #include "fuzz/inputs.h"
+#include "fuzz/mutator.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace mlsref;
@@ -20,4 +21,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     tree.verify_parent_hashes(suite);
     tree.verify_leaves(suite, input.group_id);
   });
+}
+
+// Mutates the tree as RatchetTreeNodes (three times in four), else the
+// suite and group_id: see fuzz/mutator.h.
+extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max_size,
+                                          unsigned seed) {
+  using namespace mlsref;
+  return fuzz::mutate<fuzz::RatchetTreeInput>(data, size, max_size, seed,
+                                              [](fuzz::RatchetTreeInput& in, fuzz::Mutator& m) {
+                                                return m.mutate_encoded<RatchetTreeNodes>(in.tree);
+                                              });
 }

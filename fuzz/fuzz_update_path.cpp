@@ -4,6 +4,7 @@
 // tree and keys must be unchanged.
 #include "fuzz/driver.h"
 #include "fuzz/inputs.h"
+#include "fuzz/mutator.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace mlsref;
@@ -24,4 +25,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       throw;
     }
   });
+}
+
+// Structure-aware mutation (fuzz/mutator.h).
+extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max_size,
+                                          unsigned seed) {
+  return mlsref::fuzz::mutate<mlsref::UpdatePath>(data, size, max_size, seed);
 }

@@ -55,9 +55,9 @@ struct FixedEpoch {
   GroupContext context;
   SecureBytes signature_private_key;
   Bytes signature_public_key;
-  Bytes encryption_secret = Bytes(32, 0x11);
-  Bytes sender_data_secret = Bytes(32, 0x22);
-  Bytes membership_key = Bytes(32, 0x33);
+  EncryptionSecret encryption_secret{SecureBytes(32, 0x11)};
+  SenderDataSecret sender_data_secret{SecureBytes(32, 0x22)};
+  MembershipKey membership_key{SecureBytes(32, 0x33)};
 
   FixedEpoch() {
     context =

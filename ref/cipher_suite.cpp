@@ -166,9 +166,9 @@ HPKECiphertext CipherSuite::encrypt_with_label(ByteView public_key, std::string_
   return HPKECiphertext{std::move(enc), std::move(ct)};
 }
 
-Bytes CipherSuite::decrypt_with_label(ByteView private_key, std::string_view label,
-                                      ByteView context, ByteView kem_output,
-                                      ByteView ciphertext) const {
+SecureBytes CipherSuite::decrypt_with_label(ByteView private_key, std::string_view label,
+                                            ByteView context, ByteView kem_output,
+                                            ByteView ciphertext) const {
   // OpenBase(KEMOutput, PrivateKey, EncryptContext, "", Ciphertext)
   LabeledValue encrypt_context{mls_label(label), Bytes(context.begin(), context.end())};
   hpke::KeyPair recipient = hpke_.kem().key_pair(private_key);

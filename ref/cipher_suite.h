@@ -84,9 +84,10 @@ class CipherSuite {
   // §5.1.3 EncryptWithLabel / DecryptWithLabel
   HPKECiphertext encrypt_with_label(ByteView public_key, std::string_view label, ByteView context,
                                     ByteView plaintext, Botan::RandomNumberGenerator& rng) const;
-  // Error{crypto} when decryption fails.
-  Bytes decrypt_with_label(ByteView private_key, std::string_view label, ByteView context,
-                           ByteView kem_output, ByteView ciphertext) const;
+  // Error{crypto} when decryption fails. The plaintext (a path secret, the
+  // GroupSecrets) is returned in zeroizing memory.
+  SecureBytes decrypt_with_label(ByteView private_key, std::string_view label, ByteView context,
+                                 ByteView kem_output, ByteView ciphertext) const;
   // HPKE key pairs (RFC 9180 §7.1.3).
   hpke::KeyPair derive_key_pair(ByteView ikm) const;
   hpke::KeyPair generate_key_pair(Botan::RandomNumberGenerator& rng) const;

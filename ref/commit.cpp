@@ -82,12 +82,16 @@ std::set<Bytes> tree_keys(const RatchetTree& tree) {
 void validate_new_leaves(const RatchetTree& tree, const GroupContext& context,
                          const AppliedProposals& applied) {
   if (applied.extensions_changed) {
+    // RFC 9420 §12.1.7
+    //    A GroupContextExtensions proposal is invalid if it includes a
+    //    `required_capabilities` extension and some members of the group do
+    //    not support some of the required capabilities (including those added
+    //    in the same Commit, and excluding those removed).
     for (uint32_t i = 0; i < tree.leaf_count().value; ++i) {
       if (tree.has_leaf(LeafIndex(i))) {
-        validate_leaf_in_group(tree, context, LeafIndex(i));
+        validate_leaf_capabilities(tree.leaf(LeafIndex(i)), context, LeafIndex(i));
       }
     }
-    return;
   }
   for (const auto& [l, kp] : applied.added) {
     validate_leaf_in_group(tree, context, l);
@@ -184,7 +188,7 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
   GroupContext provisional = ap.context;
   provisional.epoch = s.context.epoch + 1;
   RatchetTree tree = std::move(ap.tree);
-  SecureBytes commit_secret(suite.hash_size(), 0);
+  CommitSecret commit_secret(SecureBytes(suite.hash_size(), 0));
   //    If the `path` value is populated, validate it and apply it to the tree:
   if (commit.path) {
     const LeafNode& leaf = commit.path->leaf_node;
@@ -257,7 +261,7 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
     return sc;
   }
   //    Derive the `psk_secret` as specified in {{pre-shared-keys}} [...]
-  SecureBytes psk = psk_secret(suite, psks);
+  PskSecret psk = psk_secret(suite, psks);
   //    Use the `init_secret` from the previous epoch, the `commit_secret` and
   //    `psk_secret` defined in the previous steps, and the new GroupContext to
   //    compute the new `joiner_secret`, `welcome_secret`, `epoch_secret`, and
@@ -369,7 +373,7 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
   provisional.epoch = s.context.epoch + 1;
   RatchetTree tree = std::move(ap.tree);
   TreeKemPrivate own = s.own;
-  SecureBytes commit_secret(suite.hash_size(), 0);
+  CommitSecret commit_secret(SecureBytes(suite.hash_size(), 0));
   std::optional<CreatedPath> created;
   //    Decide whether to populate the `path` field: If the `path` field is
   //    required based on the proposals that are in the Commit (see above), then
@@ -418,11 +422,11 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
   //    Derive the `psk_secret` [...] Use the `init_secret` from the previous
   //    epoch, the `commit_secret` and `psk_secret` [...] to compute the new
   //    `joiner_secret`, `welcome_secret`, `epoch_secret`, and derived secrets
-  SecureBytes psk = psk_secret(suite, psks);
+  PskSecret psk = psk_secret(suite, psks);
   EpochSecrets e = derive_epoch(suite, s.secrets.init_secret, commit_secret, psk, provisional);
   //    Use the `confirmation_key` for the new epoch to compute the `confirmation_tag` value.
   Bytes tag = confirmation_tag(suite, e.confirmation_key, provisional.confirmed_transcript_hash);
-  SecureBytes joiner = e.joiner_secret;
+  JoinerSecret joiner = e.joiner_secret;
 
   //    Construct a GroupInfo reflecting the new state [...] Sign the GroupInfo
   //    using the member's private signing key.

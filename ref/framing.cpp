@@ -193,8 +193,9 @@ FramedContentAuthData make_auth(const CipherSuite& suite, ByteView sk, WireForma
 }
 
 // membership_tag = MAC(membership_key, AuthenticatedContentTBM)
-Bytes membership_tag_of(const CipherSuite& suite, ByteView membership_key, const FramedContent& c,
-                        const FramedContentAuthData& auth, const GroupContext& ctx) {
+Bytes membership_tag_of(const CipherSuite& suite, const MembershipKey& membership_key,
+                        const FramedContent& c, const FramedContentAuthData& auth,
+                        const GroupContext& ctx) {
   // struct {
   //   FramedContentTBS content_tbs;
   //   FramedContentAuthData auth;
@@ -202,7 +203,7 @@ Bytes membership_tag_of(const CipherSuite& suite, ByteView membership_key, const
   Writer w;
   w.put_bytes(framed_content_tbs(wire_format::mls_public_message, c, ctx));
   auth.encode(w, c.content_type);
-  SecureBytes tag = suite.mac(membership_key, w.bytes());
+  SecureBytes tag = suite.mac(membership_key.view(), w.bytes());
   return Bytes(tag.begin(), tag.end());
 }
 
@@ -212,7 +213,7 @@ Bytes membership_tag_of(const CipherSuite& suite, ByteView membership_key, const
 
 PublicMessage protect_public(const CipherSuite& suite, const FramedContent& content,
                              ByteView signature_private_key, const GroupContext& context,
-                             ByteView membership_key, ByteView confirmation_tag) {
+                             const MembershipKey& membership_key, ByteView confirmation_tag) {
   // RFC 9420 §6
   //    Applications MUST use PrivateMessage to encrypt application messages
   if (content.content_type == ContentType::application) {
@@ -229,7 +230,8 @@ PublicMessage protect_public(const CipherSuite& suite, const FramedContent& cont
 }
 
 AuthenticatedContent unprotect_public(const CipherSuite& suite, const PublicMessage& message,
-                                      const GroupContext& context, ByteView membership_key,
+                                      const GroupContext& context,
+                                      const MembershipKey& membership_key,
                                       ByteView signature_public_key) {
   if (message.content.content_type == ContentType::application) {
     throw Error(ErrorKind::protocol, "6",
@@ -290,7 +292,7 @@ Bytes guarded_nonce(ByteView nonce, const std::array<uint8_t, 4>& reuse_guard) {
 
 PrivateMessage protect_private(const CipherSuite& suite, const FramedContent& content,
                                ByteView signature_private_key, const GroupContext& context,
-                               SecretTree& tree, ByteView sender_data_secret,
+                               SecretTree& tree, const SenderDataSecret& sender_data_secret,
                                Botan::RandomNumberGenerator& rng, ByteView confirmation_tag,
                                size_t padding) {
   if (content.sender.sender_type != SenderType::member) {
@@ -302,7 +304,7 @@ PrivateMessage protect_private(const CipherSuite& suite, const FramedContent& co
                 confirmation_tag);
   // struct { select(content_type) {...}; FramedContentAuthData auth;
   //          opaque padding[length_of_padding]; } PrivateMessageContent;
-  Writer plain;
+  Writer plain = Writer::zeroizing();
   content.encode_body(plain);
   auth.encode(plain, content.content_type);
   plain.put_bytes(Bytes(padding, 0));
@@ -329,10 +331,10 @@ PrivateMessage protect_private(const CipherSuite& suite, const FramedContent& co
 
 AuthenticatedContent unprotect_private(const CipherSuite& suite, const PrivateMessage& message,
                                        const GroupContext& context, SecretTree& tree,
-                                       ByteView sender_data_secret,
+                                       const SenderDataSecret& sender_data_secret,
                                        const std::function<Bytes(LeafIndex)>& signature_key) {
   check_epoch(message.group_id, message.epoch, context);
-  Bytes sd_plain =
+  SecureBytes sd_plain =
       aead_open(suite.info().aead, sender_data_key(suite, sender_data_secret, message.ciphertext),
                 sender_data_nonce(suite, sender_data_secret, message.ciphertext),
                 sender_data_aad(message), message.encrypted_sender_data);
@@ -346,8 +348,8 @@ AuthenticatedContent unprotect_private(const CipherSuite& suite, const PrivateMe
   HashRatchet& ratchet = tree.ratchet(leaf, ratchet_for(message.content_type));
   HashRatchet trial = ratchet;
   KeyAndNonce kn = trial.get(sd.generation);
-  Bytes plain = aead_open(suite.info().aead, kn.key, guarded_nonce(kn.nonce, sd.reuse_guard),
-                          private_content_aad(message), message.ciphertext);
+  SecureBytes plain = aead_open(suite.info().aead, kn.key, guarded_nonce(kn.nonce, sd.reuse_guard),
+                                private_content_aad(message), message.ciphertext);
 
   AuthenticatedContent ac;
   ac.wire_format = wire_format::mls_private_message;

@@ -208,24 +208,25 @@ Bytes framed_content_tbs(WireFormat wire_format, const FramedContent& content,
 // needs its confirmation_tag. Application data is refused (§6).
 PublicMessage protect_public(const CipherSuite& suite, const FramedContent& content,
                              ByteView signature_private_key, const GroupContext& context,
-                             ByteView membership_key, ByteView confirmation_tag = {});
+                             const MembershipKey& membership_key, ByteView confirmation_tag = {});
 // §6.2: check group_id/epoch, the membership tag (members) and the signature.
 AuthenticatedContent unprotect_public(const CipherSuite& suite, const PublicMessage& message,
-                                      const GroupContext& context, ByteView membership_key,
+                                      const GroupContext& context,
+                                      const MembershipKey& membership_key,
                                       ByteView signature_public_key);
 
 // §6.3: encrypt `content` from a member with the next generation of its
 // ratchet; `padding` zero bytes are appended to the plaintext.
 PrivateMessage protect_private(const CipherSuite& suite, const FramedContent& content,
                                ByteView signature_private_key, const GroupContext& context,
-                               SecretTree& tree, ByteView sender_data_secret,
+                               SecretTree& tree, const SenderDataSecret& sender_data_secret,
                                Botan::RandomNumberGenerator& rng, ByteView confirmation_tag = {},
                                size_t padding = 0);
 // §6.3: decrypt the sender data and content, check padding and signature.
 // `signature_key` gives the signature public key of a leaf (Error to refuse).
 AuthenticatedContent unprotect_private(const CipherSuite& suite, const PrivateMessage& message,
                                        const GroupContext& context, SecretTree& tree,
-                                       ByteView sender_data_secret,
+                                       const SenderDataSecret& sender_data_secret,
                                        const std::function<Bytes(LeafIndex)>& signature_key);
 
 }  // namespace mlsref

@@ -87,8 +87,8 @@ Group Group::create(GroupConfig config, CipherSuiteId suite_id, Bytes group_id,
   // which gives an epoch_secret just as unpredictable.
   SecureBytes init(suite.hash_size());
   rng.randomize(init.data(), init.size());
-  SecureBytes zero(suite.hash_size(), 0);
-  s.secrets = derive_epoch(suite, init, zero, {}, s.context);
+  s.secrets = derive_epoch(suite, InitSecret(std::move(init)),
+                           CommitSecret(SecureBytes(suite.hash_size(), 0)), PskSecret(), s.context);
   //    The creator also computes the confirmation tag and interim transcript hash
   s.confirmation_tag =
       confirmation_tag(suite, s.secrets.confirmation_key, s.context.confirmed_transcript_hash);
@@ -195,7 +195,11 @@ Group Group::join(GroupConfig config, const Welcome& welcome, const KeyPackageBu
       throw Error(ErrorKind::protocol, "5.3.1",
                   leaf_name(l) + ": the Authentication Service rejects the credential");
     }
-    validate_leaf_in_group(tree, gi.group_context, l);
+    // RFC 9420 §12.4.3
+    //    Extensions in `GroupInfo.group_context.extensions`, however, MUST be
+    //    supported by the new joiner.
+    // (and by every member, §7.3; the pairwise checks are in verify_leaves)
+    validate_leaf_capabilities(leaf, gi.group_context, l);
   }
   //    Identify a leaf whose LeafNode is identical to the one in the KeyPackage.
   std::optional<LeafIndex> mine;
@@ -231,7 +235,7 @@ Group Group::join(GroupConfig config, const Welcome& welcome, const KeyPackageBu
     //    For each parent of the common ancestor, up to the root of the tree,
     //    derive a new path secret, and set the private key for the node to the
     //    private key derived from the path secret.
-    SecureBytes secret = o.secrets.path_secret->path_secret;
+    TreeKemPathSecret secret = o.secrets.path_secret->path_secret;
     for (; it != fdp.end(); ++it) {
       s.own.set_path_secret(suite, *it, secret);
       secret = next_path_secret(suite, secret);
@@ -573,7 +577,7 @@ SecureBytes Group::resolve_psk(const PreSharedKeyID& id) const {
     throw Error(ErrorKind::protocol, "12.4.2",
                 "resumption PSK of epoch " + std::to_string(id.psk_epoch) + " is not available");
   }
-  return it->second;
+  return it->second.bytes();
 }
 
 // ---------------------------------------------------------------- key updates

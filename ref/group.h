@@ -108,9 +108,9 @@ struct GroupState {
   // Encryption private keys of our Update proposals in this epoch, by the
   // proposal's encryption_key (dropped when the epoch ends).
   std::map<Bytes, SecureBytes> own_update_keys;
-  std::map<uint64_t, SecureBytes> resumption_psks;  // by epoch, this group's
-  std::map<Bytes, SecureBytes> external_psks;       // by psk_id
-  bool active = true;                               // false once we are removed
+  std::map<uint64_t, ResumptionPsk> resumption_psks;  // by epoch, this group's
+  std::map<Bytes, SecureBytes> external_psks;         // by psk_id
+  bool active = true;                                 // false once we are removed
 };
 
 // The result of staging a commit: what it does, and the next epoch.
@@ -269,7 +269,9 @@ class Group {
   const GroupContext& context() const { return state_.context; }
   uint64_t epoch() const { return state_.context.epoch; }
   const Bytes& group_id() const { return state_.context.group_id; }
-  const SecureBytes& epoch_authenticator() const { return state_.secrets.epoch_authenticator; }
+  const EpochAuthenticator& epoch_authenticator() const {
+    return state_.secrets.epoch_authenticator;
+  }
   Bytes tree_hash() const { return state_.context.tree_hash; }
   const RatchetTree& tree() const { return state_.tree; }
   LeafIndex own_leaf_index() const { return state_.own.leaf; }

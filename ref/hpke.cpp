@@ -267,7 +267,7 @@ Bytes Context::seal_at(uint64_t seq, ByteView aad, ByteView plaintext) const {
   return aead_seal(aead_, key, compute_nonce(seq), aad, plaintext);
 }
 
-Bytes Context::open_at(uint64_t seq, ByteView aad, ByteView ciphertext) const {
+SecureBytes Context::open_at(uint64_t seq, ByteView aad, ByteView ciphertext) const {
   return aead_open(aead_, key, compute_nonce(seq), aad, ciphertext);
 }
 
@@ -288,9 +288,9 @@ Bytes Context::seal(ByteView aad, ByteView plaintext) {
   return ct;
 }
 
-Bytes Context::open(ByteView aad, ByteView ciphertext) {
+SecureBytes Context::open(ByteView aad, ByteView ciphertext) {
   check_sequence(seq_);
-  Bytes pt = open_at(seq_, aad, ciphertext);
+  SecureBytes pt = open_at(seq_, aad, ciphertext);
   ++seq_;
   return pt;
 }
@@ -412,8 +412,8 @@ std::pair<Bytes, Bytes> Hpke::seal_base(ByteView pkR, ByteView info, ByteView aa
   return {s.enc, s.context.seal(aad, plaintext)};
 }
 
-Bytes Hpke::open_base(ByteView enc, const KeyPair& recipient, ByteView info, ByteView aad,
-                      ByteView ciphertext) const {
+SecureBytes Hpke::open_base(ByteView enc, const KeyPair& recipient, ByteView info, ByteView aad,
+                            ByteView ciphertext) const {
   SetupParams p;
   p.info.assign(info.begin(), info.end());
   Context ctx = setup_receiver(p, enc, recipient);

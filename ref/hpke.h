@@ -97,10 +97,10 @@ class Context {
   Bytes compute_nonce(uint64_t seq) const;
   // Seal / Open at the context's own sequence number, which then increments.
   Bytes seal(ByteView aad, ByteView plaintext);
-  Bytes open(ByteView aad, ByteView ciphertext);
+  SecureBytes open(ByteView aad, ByteView ciphertext);
   // Seal / Open at an explicit sequence number (for test vectors that skip).
   Bytes seal_at(uint64_t seq, ByteView aad, ByteView plaintext) const;
-  Bytes open_at(uint64_t seq, ByteView aad, ByteView ciphertext) const;
+  SecureBytes open_at(uint64_t seq, ByteView aad, ByteView ciphertext) const;
   // §5.3 Export(exporter_context, L)
   SecureBytes export_secret(ByteView exporter_context, size_t length) const;
 
@@ -151,8 +151,8 @@ class Hpke {
   // §6.1 single-shot SealBase / OpenBase.
   std::pair<Bytes, Bytes> seal_base(ByteView pkR, ByteView info, ByteView aad, ByteView plaintext,
                                     Botan::RandomNumberGenerator& rng) const;
-  Bytes open_base(ByteView enc, const KeyPair& recipient, ByteView info, ByteView aad,
-                  ByteView ciphertext) const;
+  SecureBytes open_base(ByteView enc, const KeyPair& recipient, ByteView info, ByteView aad,
+                        ByteView ciphertext) const;
 
  private:
   SecureBytes labeled_extract(ByteView salt, std::string_view label, ByteView ikm) const;

@@ -45,7 +45,7 @@ struct PSKLabel {
 };
 }  // namespace
 
-SecureBytes psk_secret(const CipherSuite& suite, std::span<const PskInput> psks) {
+PskSecret psk_secret(const CipherSuite& suite, std::span<const PskInput> psks) {
   if (psks.size() > 0xffff) {
     throw Error(ErrorKind::protocol, "8.4", "more than 65535 PSKs");
   }
@@ -62,77 +62,88 @@ SecureBytes psk_secret(const CipherSuite& suite, std::span<const PskInput> psks)
     // psk_secret_[i] = KDF.Extract(psk_input_[i-1], psk_secret_[i-1])
     secret = suite.extract(input, secret);
   }
-  return secret;
+  return PskSecret(std::move(secret));
 }
 
-EpochSecrets derive_epoch(const CipherSuite& suite, ByteView init_secret, ByteView commit_secret,
-                          ByteView psk_secret, const GroupContext& context) {
+EpochSecrets derive_epoch(const CipherSuite& suite, const InitSecret& init_secret,
+                          const CommitSecret& commit_secret, const PskSecret& psk_secret,
+                          const GroupContext& context) {
   // KDF.Extract(salt = init_secret_[n-1], ikm = commit_secret), then
   // joiner_secret = ExpandWithLabel(., "joiner", GroupContext_[n], KDF.Nh)
-  SecureBytes prk = suite.extract(init_secret, commit_secret);
-  SecureBytes joiner = suite.expand_with_label(prk, "joiner", encode(context), suite.hash_size());
+  SecureBytes prk = suite.extract(init_secret.view(), commit_secret.view());
+  JoinerSecret joiner(suite.expand_with_label(prk, "joiner", encode(context), suite.hash_size()));
   return derive_epoch_from_joiner(suite, joiner, psk_secret, context);
 }
 
 namespace {
 // KDF.Extract(salt = joiner_secret, ikm = psk_secret (or 0)); empty means 0.
-SecureBytes member_secret(const CipherSuite& suite, ByteView joiner_secret, ByteView psk_secret) {
+// The RFC gives this value no name; it feeds both welcome_secret and epoch_secret.
+SecureBytes member_secret(const CipherSuite& suite, const JoinerSecret& joiner_secret,
+                          const PskSecret& psk_secret) {
   SecureBytes zero(suite.hash_size(), 0);
-  return suite.extract(joiner_secret, psk_secret.empty() ? ByteView(zero) : psk_secret);
+  return suite.extract(joiner_secret.view(),
+                       psk_secret.empty() ? ByteView(zero) : psk_secret.view());
 }
 }  // namespace
 
-SecureBytes welcome_secret(const CipherSuite& suite, ByteView joiner_secret, ByteView psk_secret) {
+WelcomeSecret welcome_secret(const CipherSuite& suite, const JoinerSecret& joiner_secret,
+                             const PskSecret& psk_secret) {
   // welcome_secret = DeriveSecret(., "welcome")
-  return suite.derive_secret(member_secret(suite, joiner_secret, psk_secret), "welcome");
+  return WelcomeSecret(
+      suite.derive_secret(member_secret(suite, joiner_secret, psk_secret), "welcome"));
 }
 
-EpochSecrets derive_epoch_from_joiner(const CipherSuite& suite, ByteView joiner_secret,
-                                      ByteView psk_secret, const GroupContext& context) {
+EpochSecrets derive_epoch_from_joiner(const CipherSuite& suite, const JoinerSecret& joiner_secret,
+                                      const PskSecret& psk_secret, const GroupContext& context) {
   EpochSecrets e;
-  e.joiner_secret.assign(joiner_secret.begin(), joiner_secret.end());
+  e.joiner_secret = joiner_secret;
   SecureBytes member = member_secret(suite, joiner_secret, psk_secret);
   // welcome_secret = DeriveSecret(., "welcome")
-  e.welcome_secret = suite.derive_secret(member, "welcome");
+  e.welcome_secret = WelcomeSecret(suite.derive_secret(member, "welcome"));
   // epoch_secret = ExpandWithLabel(., "epoch", GroupContext_[n], KDF.Nh)
-  SecureBytes epoch_secret =
-      suite.expand_with_label(member, "epoch", encode(context), suite.hash_size());
-  e.sender_data_secret = suite.derive_secret(epoch_secret, "sender data");
-  e.encryption_secret = suite.derive_secret(epoch_secret, "encryption");
-  e.exporter_secret = suite.derive_secret(epoch_secret, "exporter");
-  e.external_secret = suite.derive_secret(epoch_secret, "external");
-  e.confirmation_key = suite.derive_secret(epoch_secret, "confirm");
-  e.membership_key = suite.derive_secret(epoch_secret, "membership");
-  e.resumption_psk = suite.derive_secret(epoch_secret, "resumption");
-  e.epoch_authenticator = suite.derive_secret(epoch_secret, "authentication");
+  EpochSecret epoch_secret(
+      suite.expand_with_label(member, "epoch", encode(context), suite.hash_size()));
+  // <secret> = DeriveSecret(epoch_secret, <label>), table "Epoch-Derived Secrets"
+  auto derive = [&](std::string_view label) {
+    return suite.derive_secret(epoch_secret.view(), label);
+  };
+  e.sender_data_secret = SenderDataSecret(derive("sender data"));
+  e.encryption_secret = EncryptionSecret(derive("encryption"));
+  e.exporter_secret = ExporterSecret(derive("exporter"));
+  e.external_secret = ExternalSecret(derive("external"));
+  e.confirmation_key = ConfirmationKey(derive("confirm"));
+  e.membership_key = MembershipKey(derive("membership"));
+  e.resumption_psk = ResumptionPsk(derive("resumption"));
+  e.epoch_authenticator = EpochAuthenticator(derive("authentication"));
   // init_secret_[n] = DeriveSecret(epoch_secret, "init")
-  e.init_secret = suite.derive_secret(epoch_secret, "init");
+  e.init_secret = InitSecret(derive("init"));
   return e;  // epoch_secret and the member secret are zeroized as they go out of scope
 }
 
-hpke::KeyPair external_key_pair(const CipherSuite& suite, ByteView external_secret) {
-  return suite.derive_key_pair(external_secret);
+hpke::KeyPair external_key_pair(const CipherSuite& suite, const ExternalSecret& external_secret) {
+  return suite.derive_key_pair(external_secret.view());
 }
 
-SecureBytes mls_exporter(const CipherSuite& suite, ByteView exporter_secret, ByteView label,
-                         ByteView context, size_t length) {
+SecureBytes mls_exporter(const CipherSuite& suite, const ExporterSecret& exporter_secret,
+                         ByteView label, ByteView context, size_t length) {
   // ExpandWithLabel(DeriveSecret(exporter_secret, Label), "exported", Hash(Context), Length)
   std::string label_text(label.begin(), label.end());
-  SecureBytes derived = suite.derive_secret(exporter_secret, label_text);
+  SecureBytes derived = suite.derive_secret(exporter_secret.view(), label_text);
   return suite.expand_with_label(derived, "exported", suite.hash(context), length);
 }
 
-SecureBytes welcome_key(const CipherSuite& suite, ByteView welcome_secret) {
-  return suite.expand_with_label(welcome_secret, "key", {}, suite.key_size());
+SecureBytes welcome_key(const CipherSuite& suite, const WelcomeSecret& welcome_secret) {
+  return suite.expand_with_label(welcome_secret.view(), "key", {}, suite.key_size());
 }
 
-SecureBytes welcome_nonce(const CipherSuite& suite, ByteView welcome_secret) {
-  return suite.expand_with_label(welcome_secret, "nonce", {}, suite.nonce_size());
+SecureBytes welcome_nonce(const CipherSuite& suite, const WelcomeSecret& welcome_secret) {
+  return suite.expand_with_label(welcome_secret.view(), "nonce", {}, suite.nonce_size());
 }
 
-Bytes confirmation_tag(const CipherSuite& suite, ByteView confirmation_key,
+Bytes confirmation_tag(const CipherSuite& suite, const ConfirmationKey& confirmation_key,
                        ByteView confirmed_transcript_hash) {
-  SecureBytes tag = suite.mac(confirmation_key, confirmed_transcript_hash);
+  // The tag is sent in the clear (FramedContentAuthData, GroupInfo): plain bytes.
+  SecureBytes tag = suite.mac(confirmation_key.view(), confirmed_transcript_hash);
   return Bytes(tag.begin(), tag.end());
 }
 

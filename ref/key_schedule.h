@@ -6,6 +6,7 @@
 
 #include "cipher_suite.h"
 #include "leaf_node.h"
+#include "secrets.h"
 
 namespace mlsref {
 
@@ -82,51 +83,53 @@ struct PskInput {
 };
 
 // §8.4: psk_secret_[n] over the PSKs in order; the all-zero vector for none.
-SecureBytes psk_secret(const CipherSuite& suite, std::span<const PskInput> psks);
+PskSecret psk_secret(const CipherSuite& suite, std::span<const PskInput> psks);
 
 // The secrets of one epoch (§8, table "Epoch-Derived Secrets"). The
 // epoch_secret itself is deleted once these are derived.
 struct EpochSecrets {
-  SecureBytes joiner_secret;
-  SecureBytes welcome_secret;
-  SecureBytes sender_data_secret;
-  SecureBytes encryption_secret;
-  SecureBytes exporter_secret;
-  SecureBytes external_secret;
-  SecureBytes confirmation_key;
-  SecureBytes membership_key;
-  SecureBytes resumption_psk;
-  SecureBytes epoch_authenticator;
-  SecureBytes init_secret;  // init_secret_[n], for the next epoch
+  JoinerSecret joiner_secret;
+  WelcomeSecret welcome_secret;
+  SenderDataSecret sender_data_secret;
+  EncryptionSecret encryption_secret;
+  ExporterSecret exporter_secret;
+  ExternalSecret external_secret;
+  ConfirmationKey confirmation_key;
+  MembershipKey membership_key;
+  ResumptionPsk resumption_psk;
+  EpochAuthenticator epoch_authenticator;
+  InitSecret init_secret;  // init_secret_[n], for the next epoch
 };
 
 // §8: from the previous epoch's init_secret and this epoch's commit_secret.
 // `psk_secret` empty means the all-zero vector ("psk_secret (or 0)").
-EpochSecrets derive_epoch(const CipherSuite& suite, ByteView init_secret, ByteView commit_secret,
-                          ByteView psk_secret, const GroupContext& context);
+EpochSecrets derive_epoch(const CipherSuite& suite, const InitSecret& init_secret,
+                          const CommitSecret& commit_secret, const PskSecret& psk_secret,
+                          const GroupContext& context);
 // §8 from joiner_secret onwards, as a new member does from a Welcome (§12.4.3.1).
-EpochSecrets derive_epoch_from_joiner(const CipherSuite& suite, ByteView joiner_secret,
-                                      ByteView psk_secret, const GroupContext& context);
+EpochSecrets derive_epoch_from_joiner(const CipherSuite& suite, const JoinerSecret& joiner_secret,
+                                      const PskSecret& psk_secret, const GroupContext& context);
 
 // §8: welcome_secret = DeriveSecret(KDF.Extract(joiner_secret, psk_secret (or 0)), "welcome"),
 // which a new member needs before it has the GroupContext (§12.4.3.1).
-SecureBytes welcome_secret(const CipherSuite& suite, ByteView joiner_secret, ByteView psk_secret);
+WelcomeSecret welcome_secret(const CipherSuite& suite, const JoinerSecret& joiner_secret,
+                             const PskSecret& psk_secret);
 
 // §8.3: external_priv, external_pub = KEM.DeriveKeyPair(external_secret)
-hpke::KeyPair external_key_pair(const CipherSuite& suite, ByteView external_secret);
+hpke::KeyPair external_key_pair(const CipherSuite& suite, const ExternalSecret& external_secret);
 
 // §8.5 MLS-Exporter(Label, Context, Length)
-SecureBytes mls_exporter(const CipherSuite& suite, ByteView exporter_secret, ByteView label,
-                         ByteView context, size_t length);
+SecureBytes mls_exporter(const CipherSuite& suite, const ExporterSecret& exporter_secret,
+                         ByteView label, ByteView context, size_t length);
 
 // §12.4.3.1
 //    welcome_nonce = ExpandWithLabel(welcome_secret, "nonce", "", AEAD.Nn)
 //    welcome_key = ExpandWithLabel(welcome_secret, "key", "", AEAD.Nk)
-SecureBytes welcome_key(const CipherSuite& suite, ByteView welcome_secret);
-SecureBytes welcome_nonce(const CipherSuite& suite, ByteView welcome_secret);
+SecureBytes welcome_key(const CipherSuite& suite, const WelcomeSecret& welcome_secret);
+SecureBytes welcome_nonce(const CipherSuite& suite, const WelcomeSecret& welcome_secret);
 
 // §6.1: MAC(confirmation_key, GroupContext.confirmed_transcript_hash)
-Bytes confirmation_tag(const CipherSuite& suite, ByteView confirmation_key,
+Bytes confirmation_tag(const CipherSuite& suite, const ConfirmationKey& confirmation_key,
                        ByteView confirmed_transcript_hash);
 
 }  // namespace mlsref

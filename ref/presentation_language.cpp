@@ -1,6 +1,10 @@
 // RFC 9420 §2.1 Presentation Language, §2.1.2 Variable-Size Vector Length Headers
 #include "presentation_language.h"
 
+#include <botan/mem_ops.h>
+
+#include <algorithm>
+
 namespace mlsref {
 
 Bytes to_bytes(std::string_view s) { return Bytes(s.begin(), s.end()); }
@@ -45,7 +49,47 @@ Bytes from_hex(std::string_view hex) {
   return out;
 }
 
+Writer Writer::zeroizing() {
+  Writer w;
+  w.zeroize_ = true;
+  return w;
+}
+
+Writer::~Writer() {
+  if (zeroize_) {
+    Botan::secure_scrub_memory(out_.data(), out_.size());
+  }
+}
+
+void Writer::reserve_more(size_t extra) {
+  size_t need = out_.size() + extra;
+  if (!zeroize_ || need <= out_.capacity()) {
+    return;  // a plain writer lets the vector grow itself
+  }
+  // Grow by hand, so the old buffer is wiped before it is freed.
+  Bytes bigger;
+  bigger.reserve(std::max(need, 2 * out_.capacity()));
+  bigger.assign(out_.begin(), out_.end());
+  Botan::secure_scrub_memory(out_.data(), out_.size());
+  out_.swap(bigger);
+}
+
+Bytes Writer::take() {
+  if (zeroize_) {
+    throw Error(ErrorKind::internal, "2.1", "a zeroizing Writer's bytes are taken as SecureBytes");
+  }
+  return std::move(out_);
+}
+
+SecureBytes Writer::take_secure() {
+  SecureBytes out(out_.begin(), out_.end());
+  Botan::secure_scrub_memory(out_.data(), out_.size());
+  out_.clear();
+  return out;
+}
+
 void Writer::put_uint(uint64_t value, size_t width) {
+  reserve_more(width);
   for (size_t i = width; i-- > 0;) {
     out_.push_back(static_cast<uint8_t>(value >> (8 * i)));
   }
@@ -67,7 +111,10 @@ void Writer::put_varint(uint64_t value) {
   }
 }
 
-void Writer::put_bytes(ByteView bytes) { out_.insert(out_.end(), bytes.begin(), bytes.end()); }
+void Writer::put_bytes(ByteView bytes) {
+  reserve_more(bytes.size());
+  out_.insert(out_.end(), bytes.begin(), bytes.end());
+}
 
 Reader::Reader(ByteView data) : data_(data), path_(&own_path_) {}
 Reader::Reader(ByteView data, std::string* path) : data_(data), path_(path) {}

@@ -113,6 +113,17 @@ inline constexpr uint64_t kMaxVarint = (uint64_t{1} << 30) - 1;
 
 class Writer {
  public:
+  Writer() = default;
+  // A writer for a structure that holds secrets (GroupSecrets, PathSecret):
+  // every buffer it outgrows or drops, inner length-prefixed ones included,
+  // is wiped, and the result is taken with take_secure().
+  static Writer zeroizing();
+  ~Writer();
+  Writer(Writer&& other) noexcept = default;
+  Writer& operator=(Writer&&) = delete;
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+
   void put_uint(uint64_t value, size_t width);
   // RFC 9420 §2.1.2: the smallest of the 1, 2 or 4 byte forms.
   void put_varint(uint64_t value);
@@ -121,15 +132,21 @@ class Writer {
   template <class F>
   void put_prefixed(F&& body) {
     Writer inner;
+    inner.zeroize_ = zeroize_;
     body(inner);
     put_varint(inner.out_.size());
     put_bytes(inner.out_);
   }
   const Bytes& bytes() const { return out_; }
-  Bytes take() { return std::move(out_); }
+  // Error{internal} on a zeroizing writer, whose bytes leave only as SecureBytes.
+  Bytes take();
+  SecureBytes take_secure();
 
  private:
+  // Makes room for `extra` more bytes; a zeroizing writer wipes the old buffer.
+  void reserve_more(size_t extra);
   Bytes out_;
+  bool zeroize_ = false;
 };
 
 class Reader {
@@ -307,6 +324,15 @@ Bytes encode(const T& value) {
   Writer w;
   encode_into(w, value);
   return w.take();
+}
+
+// The encoding of a structure that holds secrets, built and returned in
+// zeroizing memory only (RFC 9420 §12.4.3.1: the GroupSecrets plaintext).
+template <class T>
+SecureBytes encode_secret(const T& value) {
+  Writer w = Writer::zeroizing();
+  encode_into(w, value);
+  return w.take_secure();
 }
 
 // Decodes one complete `T`: trailing bytes are an error (RFC 9420 §2.1).

@@ -181,7 +181,7 @@ Bytes aead_seal(AeadAlg a, ByteView key, ByteView nonce, ByteView aad, ByteView 
   return Bytes(buf.begin(), buf.end());
 }
 
-Bytes aead_open(AeadAlg a, ByteView key, ByteView nonce, ByteView aad, ByteView ciphertext) {
+SecureBytes aead_open(AeadAlg a, ByteView key, ByteView nonce, ByteView aad, ByteView ciphertext) {
   auto mode = aead_mode(a, Botan::DECRYPTION);
   check_aead_inputs(a, key, nonce);
   if (ciphertext.size() < aead_tag_size(a)) {
@@ -197,7 +197,7 @@ Bytes aead_open(AeadAlg a, ByteView key, ByteView nonce, ByteView aad, ByteView 
   } catch (const Botan::Invalid_Authentication_Tag&) {
     crypto_error("5.1", std::string(to_string(a)) + " authentication tag does not verify");
   }
-  return Bytes(buf.begin(), buf.end());
+  return buf;
 }
 
 // ---------------------------------------------------------------- OpenSSL (X448, Ed448)

@@ -41,8 +41,10 @@ size_t aead_key_size(AeadAlg a);    // Nk
 size_t aead_nonce_size(AeadAlg a);  // Nn
 size_t aead_tag_size(AeadAlg a);    // Nt
 Bytes aead_seal(AeadAlg a, ByteView key, ByteView nonce, ByteView aad, ByteView plaintext);
-// Error{crypto} when the tag does not verify.
-Bytes aead_open(AeadAlg a, ByteView key, ByteView nonce, ByteView aad, ByteView ciphertext);
+// Error{crypto} when the tag does not verify. The plaintext is returned in
+// zeroizing memory: it may carry secrets (RFC 9420 §12.4.3.1 GroupSecrets,
+// §7.6 path secrets).
+SecureBytes aead_open(AeadAlg a, ByteView key, ByteView nonce, ByteView aad, ByteView ciphertext);
 
 // The Diffie-Hellman groups under the DHKEMs of RFC 9180 §7.1.
 enum class DhGroup { p256, p384, p521, x25519, x448 };

@@ -322,8 +322,7 @@ bool path_required(std::span<const QueuedProposal> proposals) {
 
 // ---------------------------------------------------------------- §7.3 in the group
 
-void validate_leaf_in_group(const RatchetTree& tree, const GroupContext& context, LeafIndex l) {
-  const LeafNode& leaf = tree.leaf(l);
+void validate_leaf_capabilities(const LeafNode& leaf, const GroupContext& context, LeafIndex l) {
   const Capabilities& caps = leaf.capabilities;
   // RFC 9420 §7.3
   //    If the GroupContext has a `required_capabilities` extension, then the
@@ -361,6 +360,12 @@ void validate_leaf_in_group(const RatchetTree& tree, const GroupContext& context
                       std::to_string(e.extension_type));
     }
   }
+}
+
+void validate_leaf_in_group(const RatchetTree& tree, const GroupContext& context, LeafIndex l) {
+  const LeafNode& leaf = tree.leaf(l);
+  const Capabilities& caps = leaf.capabilities;
+  validate_leaf_capabilities(leaf, context, l);
   //    Verify that the credential type is supported by all members of the group,
   //    as specified by the `capabilities` field of each member's LeafNode, and
   //    that the `capabilities` field of this LeafNode indicates support for all

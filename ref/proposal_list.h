@@ -108,6 +108,9 @@ bool path_required(std::span<const QueuedProposal> proposals);
 // supported by every member and it supports theirs, and its signature and
 // encryption keys appear nowhere else in the tree.
 void validate_leaf_in_group(const RatchetTree& tree, const GroupContext& context, LeafIndex l);
+// Only the first part, the leaf's own capabilities against the GroupContext
+// (constant time in the group size).
+void validate_leaf_capabilities(const LeafNode& leaf, const GroupContext& context, LeafIndex l);
 
 // The extensions of a GroupContext, decoded (absent: nullopt / empty).
 std::optional<RequiredCapabilities> required_capabilities(const std::vector<Extension>& extensions);

@@ -3,16 +3,17 @@
 
 namespace mlsref {
 
-HashRatchet::HashRatchet(const CipherSuite& suite, SecureBytes secret, RatchetLimits limits)
+HashRatchet::HashRatchet(const CipherSuite& suite, RatchetSecret secret, RatchetLimits limits)
     : suite_(&suite), secret_(std::move(secret)), limits_(limits) {}
 
 KeyAndNonce HashRatchet::derive_current() const {
   KeyAndNonce kn;
   kn.generation = next_generation_;
   // ratchet_key_[i]_[j] = DeriveTreeSecret(ratchet_secret_[i]_[j], "key", j, AEAD.Nk)
-  kn.key = suite_->derive_tree_secret(secret_, "key", next_generation_, suite_->key_size());
+  kn.key = suite_->derive_tree_secret(secret_.view(), "key", next_generation_, suite_->key_size());
   // ratchet_nonce_[i]_[j] = DeriveTreeSecret(ratchet_secret_[i]_[j], "nonce", j, AEAD.Nn)
-  kn.nonce = suite_->derive_tree_secret(secret_, "nonce", next_generation_, suite_->nonce_size());
+  kn.nonce =
+      suite_->derive_tree_secret(secret_.view(), "nonce", next_generation_, suite_->nonce_size());
   return kn;
 }
 
@@ -22,7 +23,8 @@ void HashRatchet::advance() {
   }
   // ratchet_secret_[i]_[j+1] = DeriveTreeSecret(ratchet_secret_[i]_[j], "secret", j, KDF.Nh)
   // The old secret is overwritten in place (§9.2: deleted once used).
-  secret_ = suite_->derive_tree_secret(secret_, "secret", next_generation_, suite_->hash_size());
+  secret_ = RatchetSecret(
+      suite_->derive_tree_secret(secret_.view(), "secret", next_generation_, suite_->hash_size()));
   ++next_generation_;
 }
 
@@ -63,12 +65,11 @@ KeyAndNonce HashRatchet::get(uint32_t generation) {
   return kn;
 }
 
-SecretTree::SecretTree(const CipherSuite& suite, LeafCount leaves, ByteView encryption_secret,
-                       RatchetLimits limits)
+SecretTree::SecretTree(const CipherSuite& suite, LeafCount leaves,
+                       const EncryptionSecret& encryption_secret, RatchetLimits limits)
     : suite_(&suite), leaves_(leaves), limits_(limits) {
   // tree_node_[root]_secret = encryption_secret
-  secrets_[tree_math::root(leaves).value] =
-      SecureBytes(encryption_secret.begin(), encryption_secret.end());
+  secrets_[tree_math::root(leaves).value] = TreeNodeSecret(encryption_secret.bytes());
 }
 
 HashRatchet& SecretTree::ratchet(LeafIndex leaf, RatchetType type) {
@@ -89,25 +90,27 @@ HashRatchet& SecretTree::ratchet(LeafIndex leaf, RatchetType type) {
     }
     for (; k > 0; --k) {
       NodeIndex node = path[k];
-      const SecureBytes& secret = secrets_.at(node.value);
+      ByteView secret = secrets_.at(node.value).view();
       // tree_node_[left(N)]_secret = ExpandWithLabel(tree_node_[N]_secret, "tree", "left", KDF.Nh)
       // tree_node_[right(N)]_secret = ExpandWithLabel(tree_node_[N]_secret, "tree", "right", KDF.Nh)
-      secrets_[tree_math::left(node).value] =
-          suite_->expand_with_label(secret, "tree", to_bytes("left"), suite_->hash_size());
-      secrets_[tree_math::right(node).value] =
-          suite_->expand_with_label(secret, "tree", to_bytes("right"), suite_->hash_size());
+      secrets_[tree_math::left(node).value] = TreeNodeSecret(
+          suite_->expand_with_label(secret, "tree", to_bytes("left"), suite_->hash_size()));
+      secrets_[tree_math::right(node).value] = TreeNodeSecret(
+          suite_->expand_with_label(secret, "tree", to_bytes("right"), suite_->hash_size()));
       // §9.2: a node's secret is deleted once its children's are derived.
       secrets_.erase(node.value);
     }
-    const SecureBytes& leaf_secret = secrets_.at(target.value);
+    ByteView leaf_secret = secrets_.at(target.value).view();
     // handshake_ratchet_secret_[N]_[0] = ExpandWithLabel(tree_node_[N]_secret, "handshake", "", KDF.Nh)
     // application_ratchet_secret_[N]_[0] = ExpandWithLabel(tree_node_[N]_secret, "application", "", KDF.Nh)
     HashRatchet handshake(
-        *suite_, suite_->expand_with_label(leaf_secret, "handshake", {}, suite_->hash_size()),
+        *suite_,
+        RatchetSecret(suite_->expand_with_label(leaf_secret, "handshake", {}, suite_->hash_size())),
         limits_);
-    HashRatchet application(
-        *suite_, suite_->expand_with_label(leaf_secret, "application", {}, suite_->hash_size()),
-        limits_);
+    HashRatchet application(*suite_,
+                            RatchetSecret(suite_->expand_with_label(leaf_secret, "application", {},
+                                                                    suite_->hash_size())),
+                            limits_);
     secrets_.erase(target.value);
     it = ratchets_.emplace(leaf.value, std::make_pair(std::move(handshake), std::move(application)))
              .first;
@@ -122,16 +125,16 @@ ByteView ciphertext_sample(const CipherSuite& suite, ByteView ciphertext) {
 }
 }  // namespace
 
-SecureBytes sender_data_key(const CipherSuite& suite, ByteView sender_data_secret,
+SecureBytes sender_data_key(const CipherSuite& suite, const SenderDataSecret& sender_data_secret,
                             ByteView ciphertext) {
-  return suite.expand_with_label(sender_data_secret, "key", ciphertext_sample(suite, ciphertext),
-                                 suite.key_size());
+  return suite.expand_with_label(sender_data_secret.view(), "key",
+                                 ciphertext_sample(suite, ciphertext), suite.key_size());
 }
 
-SecureBytes sender_data_nonce(const CipherSuite& suite, ByteView sender_data_secret,
+SecureBytes sender_data_nonce(const CipherSuite& suite, const SenderDataSecret& sender_data_secret,
                               ByteView ciphertext) {
-  return suite.expand_with_label(sender_data_secret, "nonce", ciphertext_sample(suite, ciphertext),
-                                 suite.nonce_size());
+  return suite.expand_with_label(sender_data_secret.view(), "nonce",
+                                 ciphertext_sample(suite, ciphertext), suite.nonce_size());
 }
 
 }  // namespace mlsref

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cipher_suite.h"
+#include "secrets.h"
 #include "tree_math.h"
 
 namespace mlsref {
@@ -31,7 +32,7 @@ struct RatchetLimits {
 // is deleted (§9.2); skipped keys are kept within the window only.
 class HashRatchet {
  public:
-  HashRatchet(const CipherSuite& suite, SecureBytes secret, RatchetLimits limits);
+  HashRatchet(const CipherSuite& suite, RatchetSecret secret, RatchetLimits limits);
 
   // The key and nonce of `generation`, consumed: asking again is an error.
   // Error{protocol, "9.2"} for a consumed or expired generation, or a jump
@@ -46,7 +47,7 @@ class HashRatchet {
   void advance();
 
   const CipherSuite* suite_;
-  SecureBytes secret_;  // ratchet_secret_[next_generation_]
+  RatchetSecret secret_;  // ratchet_secret_[next_generation_]
   uint32_t next_generation_ = 0;
   std::map<uint32_t, KeyAndNonce> kept_;  // skipped generations within the window
   RatchetLimits limits_;
@@ -54,7 +55,7 @@ class HashRatchet {
 
 class SecretTree {
  public:
-  SecretTree(const CipherSuite& suite, LeafCount leaves, ByteView encryption_secret,
+  SecretTree(const CipherSuite& suite, LeafCount leaves, const EncryptionSecret& encryption_secret,
              RatchetLimits limits = {});
 
   // Error{protocol, "9"} for a leaf outside the tree.
@@ -69,7 +70,7 @@ class SecretTree {
   RatchetLimits limits_;
   // tree_node_[N]_secret by node index, present only until both children are
   // derived (§9.2). Sparse, so a large group costs only what is derived.
-  std::map<uint32_t, SecureBytes> secrets_;
+  std::map<uint32_t, TreeNodeSecret> secrets_;
   std::map<uint32_t, std::pair<HashRatchet, HashRatchet>> ratchets_;  // by leaf
 };
 
@@ -77,9 +78,9 @@ class SecretTree {
 //    ciphertext_sample = ciphertext[0..KDF.Nh-1]
 //    sender_data_key = ExpandWithLabel(sender_data_secret, "key", ciphertext_sample, AEAD.Nk)
 //    sender_data_nonce = ExpandWithLabel(sender_data_secret, "nonce", ciphertext_sample, AEAD.Nn)
-SecureBytes sender_data_key(const CipherSuite& suite, ByteView sender_data_secret,
+SecureBytes sender_data_key(const CipherSuite& suite, const SenderDataSecret& sender_data_secret,
                             ByteView ciphertext);
-SecureBytes sender_data_nonce(const CipherSuite& suite, ByteView sender_data_secret,
+SecureBytes sender_data_nonce(const CipherSuite& suite, const SenderDataSecret& sender_data_secret,
                               ByteView ciphertext);
 
 }  // namespace mlsref

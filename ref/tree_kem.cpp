@@ -5,17 +5,19 @@
 
 namespace mlsref {
 
-SecureBytes next_path_secret(const CipherSuite& suite, ByteView path_secret) {
-  return suite.derive_secret(path_secret, "path");
+TreeKemPathSecret next_path_secret(const CipherSuite& suite, const TreeKemPathSecret& path_secret) {
+  // path_secret[n] = DeriveSecret(path_secret[n-1], "path")
+  return TreeKemPathSecret(suite.derive_secret(path_secret.view(), "path"));
 }
 
-hpke::KeyPair node_key_pair(const CipherSuite& suite, ByteView path_secret) {
-  SecureBytes node_secret = suite.derive_secret(path_secret, "node");
+hpke::KeyPair node_key_pair(const CipherSuite& suite, const TreeKemPathSecret& path_secret) {
+  // node_secret[n] = DeriveSecret(path_secret[n], "node")
+  SecureBytes node_secret = suite.derive_secret(path_secret.view(), "node");
   return suite.derive_key_pair(node_secret);
 }
 
 void TreeKemPrivate::set_path_secret(const CipherSuite& suite, NodeIndex node,
-                                     ByteView path_secret) {
+                                     const TreeKemPathSecret& path_secret) {
   private_keys[node.value] = node_key_pair(suite, path_secret).private_key;
 }
 
@@ -130,8 +132,9 @@ CreatedPath create_update_path(const CipherSuite& suite, RatchetTree& tree, Leaf
   std::vector<NodeIndex> fdp = work.filtered_direct_path(sender);
   // path_secret[0] is sampled at random;
   // path_secret[n] = DeriveSecret(path_secret[n-1], "path")
-  SecureBytes secret(suite.hash_size());
-  rng.randomize(secret.data(), secret.size());
+  SecureBytes random(suite.hash_size());
+  rng.randomize(random.data(), random.size());
+  TreeKemPathSecret secret(std::move(random));
   std::vector<hpke::KeyPair> keys;
   for (NodeIndex n : fdp) {
     out.path_secrets.push_back(secret);
@@ -140,8 +143,9 @@ CreatedPath create_update_path(const CipherSuite& suite, RatchetTree& tree, Leaf
     work.set_node(n, Node{NodeType::parent, {}, ParentNode{keys.back().public_key, {}, {}}});
     secret = next_path_secret(suite, secret);
   }
-  // commit_secret is path_secret[n+1], derived from the last path secret.
-  out.commit_secret = secret;
+  // RFC 9420 §12.4.1: commit_secret is "the value path_secret[n+1] derived
+  // from the last path secret value (path_secret[n])".
+  out.commit_secret = CommitSecret(secret.bytes());
 
   // Generate a fresh HPKE key pair for the leaf; set the leaf's source,
   // parent hash, and re-sign it.
@@ -164,7 +168,7 @@ CreatedPath create_update_path(const CipherSuite& suite, RatchetTree& tree, Leaf
     for (NodeIndex r : resolution_without(work, copath_child(fdp[i], sender), excluded)) {
       node.encrypted_path_secret.push_back(
           suite.encrypt_with_label(work.encryption_key(r), encryption_label::update_path_node, ctx,
-                                   out.path_secrets[i], rng));
+                                   out.path_secrets[i].view(), rng));
     }
     out.update_path.nodes.push_back(std::move(node));
   }
@@ -212,7 +216,7 @@ ProcessedPath process_update_path(const CipherSuite& suite, RatchetTree& tree, L
   // 3. Decrypt the path secret [...] using the private key from the resolution node.
   const HPKECiphertext& ct = path.nodes[i].encrypted_path_secret[k];
   ProcessedPath out;
-  Bytes decrypted;
+  SecureBytes decrypted;
   try {
     decrypted = suite.decrypt_with_label(me.private_keys.at(res[k].value),
                                          encryption_label::update_path_node, encode(ctx),
@@ -220,14 +224,14 @@ ProcessedPath process_update_path(const CipherSuite& suite, RatchetTree& tree, L
   } catch (const Error& e) {
     throw Error(ErrorKind::crypto, "7.6", "path secret does not decrypt: " + e.message());
   }
-  out.path_secret.assign(decrypted.begin(), decrypted.end());
+  out.path_secret = TreeKemPathSecret(std::move(decrypted));
   // 4-6. Derive the path secrets of the ancestors, the node key pairs, and
   // verify the derived public keys match the UpdatePath.
   TreeKemPrivate next = me;
   for (NodeIndex n : tree_math::direct_path(NodeIndex(sender), work.leaf_count())) {
     next.private_keys.erase(n.value);  // outdated keys of blanked nodes
   }
-  SecureBytes secret = out.path_secret;
+  TreeKemPathSecret secret = out.path_secret;
   for (size_t j = i; j < fdp.size(); ++j) {
     hpke::KeyPair kp = node_key_pair(suite, secret);
     if (kp.public_key != path.nodes[j].encryption_key) {
@@ -239,7 +243,7 @@ ProcessedPath process_update_path(const CipherSuite& suite, RatchetTree& tree, L
     next.private_keys[fdp[j].value] = kp.private_key;
     secret = next_path_secret(suite, secret);
   }
-  out.commit_secret = secret;
+  out.commit_secret = CommitSecret(secret.bytes());  // path_secret[n+1]
   tree = std::move(work);
   context = ctx;
   me = std::move(next);

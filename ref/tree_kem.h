@@ -17,7 +17,8 @@ struct TreeKemPrivate {
 
   // Sets the key of `node` from a path secret (§7.4: node_secret =
   // DeriveSecret(path_secret, "node"); KEM.DeriveKeyPair(node_secret)).
-  void set_path_secret(const CipherSuite& suite, NodeIndex node, ByteView path_secret);
+  void set_path_secret(const CipherSuite& suite, NodeIndex node,
+                       const TreeKemPathSecret& path_secret);
   // §7.5: deletes the keys of nodes that are now blank or gone (after an
   // Update, a Remove or a truncation).
   void prune(const RatchetTree& tree);
@@ -26,15 +27,15 @@ struct TreeKemPrivate {
 };
 
 // §7.4: path_secret[n] = DeriveSecret(path_secret[n-1], "path")
-SecureBytes next_path_secret(const CipherSuite& suite, ByteView path_secret);
+TreeKemPathSecret next_path_secret(const CipherSuite& suite, const TreeKemPathSecret& path_secret);
 // node_priv[n], node_pub[n] = KEM.DeriveKeyPair(DeriveSecret(path_secret[n], "node"))
-hpke::KeyPair node_key_pair(const CipherSuite& suite, ByteView path_secret);
+hpke::KeyPair node_key_pair(const CipherSuite& suite, const TreeKemPathSecret& path_secret);
 
 struct CreatedPath {
   UpdatePath update_path;
-  SecureBytes commit_secret;
-  std::vector<SecureBytes> path_secrets;  // one per filtered direct path node
-  TreeKemPrivate private_state;           // the sender's, after the update
+  CommitSecret commit_secret;
+  std::vector<TreeKemPathSecret> path_secrets;  // one per filtered direct path node
+  TreeKemPrivate private_state;                 // the sender's, after the update
 };
 
 // Updates `sender`'s direct path in `tree` (§7.5) and encrypts the path
@@ -49,8 +50,8 @@ CreatedPath create_update_path(const CipherSuite& suite, RatchetTree& tree, Leaf
                                Botan::RandomNumberGenerator& rng);
 
 struct ProcessedPath {
-  SecureBytes path_secret;  // the one decrypted
-  SecureBytes commit_secret;
+  TreeKemPathSecret path_secret;  // the one decrypted
+  CommitSecret commit_secret;
 };
 
 // Merges `path` from `sender` into `tree` (§7.5: blank the direct path, set

@@ -26,20 +26,19 @@ bool GroupInfo::verify(const CipherSuite& suite, ByteView signer_public_key) con
                                  signature);
 }
 
-Welcome make_welcome(const CipherSuite& suite, const GroupInfo& group_info, ByteView joiner_secret,
-                     std::span<const PskInput> psks, std::span<const WelcomeRecipient> recipients,
+Welcome make_welcome(const CipherSuite& suite, const GroupInfo& group_info,
+                     const JoinerSecret& joiner_secret, std::span<const PskInput> psks,
+                     std::span<const WelcomeRecipient> recipients,
                      Botan::RandomNumberGenerator& rng) {
   Welcome w;
   w.cipher_suite = suite.id();
-  SecureBytes psk = psk_secret(suite, psks);
-  EpochSecrets e = derive_epoch_from_joiner(suite, joiner_secret, psk, group_info.group_context);
+  WelcomeSecret ws = welcome_secret(suite, joiner_secret, psk_secret(suite, psks));
   // encrypted_group_info = AEAD.Seal(welcome_key, welcome_nonce, "", GroupInfo)
-  w.encrypted_group_info =
-      aead_seal(suite.info().aead, welcome_key(suite, e.welcome_secret),
-                welcome_nonce(suite, e.welcome_secret), {}, encode(group_info));
+  w.encrypted_group_info = aead_seal(suite.info().aead, welcome_key(suite, ws),
+                                     welcome_nonce(suite, ws), {}, encode(group_info));
   for (const auto& r : recipients) {
     GroupSecrets gs;
-    gs.joiner_secret.assign(joiner_secret.begin(), joiner_secret.end());
+    gs.joiner_secret = joiner_secret;
     if (r.path_secret) {
       gs.path_secret = PathSecret{*r.path_secret};
     }
@@ -49,7 +48,7 @@ Welcome make_welcome(const CipherSuite& suite, const GroupInfo& group_info, Byte
     // encrypted_group_secrets = EncryptWithLabel(init_key, "Welcome",
     //                               encrypted_group_info, group_secrets)
     HPKECiphertext ct = suite.encrypt_with_label(r.key_package.init_key, encryption_label::welcome,
-                                                 w.encrypted_group_info, encode(gs), rng);
+                                                 w.encrypted_group_info, encode_secret(gs), rng);
     w.secrets.push_back(EncryptedGroupSecrets{r.key_package.ref(suite), std::move(ct)});
   }
   return w;
@@ -77,7 +76,7 @@ OpenedWelcome open_welcome(const CipherSuite& suite, const Welcome& welcome,
     throw Error(ErrorKind::protocol, "12.4.3.1", "the Welcome has no secrets for our KeyPackage");
   }
   OpenedWelcome j;
-  Bytes gs_plain;
+  SecureBytes gs_plain;
   try {
     gs_plain = suite.decrypt_with_label(
         init_private_key, encryption_label::welcome, welcome.encrypted_group_info,
@@ -98,12 +97,12 @@ OpenedWelcome open_welcome(const CipherSuite& suite, const Welcome& welcome,
     psks.push_back(PskInput{id, resolve_psk(id)});
   }
   j.psk_secret = psk_secret(suite, psks);
-  const SecureBytes& psk = j.psk_secret;
+  const PskSecret& psk = j.psk_secret;
 
   // The welcome key depends only on joiner_secret and psk_secret, not on the
   // GroupContext still inside the encrypted GroupInfo.
-  SecureBytes ws = welcome_secret(suite, j.secrets.joiner_secret, psk);
-  Bytes gi_plain;
+  WelcomeSecret ws = welcome_secret(suite, j.secrets.joiner_secret, psk);
+  SecureBytes gi_plain;
   try {
     gi_plain = aead_open(suite.info().aead, welcome_key(suite, ws), welcome_nonce(suite, ws), {},
                          welcome.encrypted_group_info);
@@ -120,7 +119,7 @@ JoinedGroup join_welcome(const CipherSuite& suite, const Welcome& welcome,
                          const std::function<SecureBytes(const PreSharedKeyID&)>& resolve_psk) {
   OpenedWelcome opened = open_welcome(suite, welcome, key_package, init_private_key, resolve_psk);
   JoinedGroup j{std::move(opened.secrets), std::move(opened.group_info), {}};
-  const SecureBytes& psk = opened.psk_secret;
+  const PskSecret& psk = opened.psk_secret;
   if (j.group_info.group_context.cipher_suite != suite.id()) {
     throw Error(ErrorKind::protocol, "12.4.3.1", "GroupInfo cipher suite differs from Welcome's");
   }

@@ -39,7 +39,7 @@ struct GroupInfo {
 
 // struct { opaque path_secret<V>; } PathSecret;
 struct PathSecret {
-  SecureBytes path_secret;
+  TreeKemPathSecret path_secret;
   bool operator==(const PathSecret&) const = default;
   static constexpr std::string_view type_name = "PathSecret";
   static constexpr auto fields = std::tuple{field("path_secret", &PathSecret::path_secret)};
@@ -51,7 +51,7 @@ struct PathSecret {
 //   PreSharedKeyID psks<V>;
 // } GroupSecrets;
 struct GroupSecrets {
-  SecureBytes joiner_secret;
+  JoinerSecret joiner_secret;
   std::optional<PathSecret> path_secret;
   std::vector<PreSharedKeyID> psks;
   bool operator==(const GroupSecrets&) const = default;
@@ -94,13 +94,15 @@ struct Welcome {
 // A new member the Welcome is for, with the path secret it gets (if any).
 struct WelcomeRecipient {
   KeyPackage key_package;
-  std::optional<SecureBytes> path_secret;
+  std::optional<TreeKemPathSecret> path_secret;
 };
 
 // §12.4.3.1: encrypt the (signed) GroupInfo with the welcome key and the
 // GroupSecrets to each recipient's init_key.
-Welcome make_welcome(const CipherSuite& suite, const GroupInfo& group_info, ByteView joiner_secret,
-                     std::span<const PskInput> psks, std::span<const WelcomeRecipient> recipients,
+// The GroupSecrets plaintext exists only in zeroizing memory.
+Welcome make_welcome(const CipherSuite& suite, const GroupInfo& group_info,
+                     const JoinerSecret& joiner_secret, std::span<const PskInput> psks,
+                     std::span<const WelcomeRecipient> recipients,
                      Botan::RandomNumberGenerator& rng);
 
 // The first half of joining (§12.4.3.1): our GroupSecrets decrypted with
@@ -110,7 +112,7 @@ Welcome make_welcome(const CipherSuite& suite, const GroupInfo& group_info, Byte
 struct OpenedWelcome {
   GroupSecrets secrets;
   GroupInfo group_info;
-  SecureBytes psk_secret;
+  PskSecret psk_secret;
 };
 OpenedWelcome open_welcome(const CipherSuite& suite, const Welcome& welcome,
                            const KeyPackage& key_package, ByteView init_private_key,

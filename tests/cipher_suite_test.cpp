@@ -39,7 +39,7 @@ TEST(CipherSuite, DecryptWithWrongLabelFails) {
     hpke::KeyPair kp = s.derive_key_pair(Bytes(s.hpke().kem().private_key_size(), 1));
     HPKECiphertext ct = s.encrypt_with_label(kp.public_key, "A", {}, Bytes{1, 2}, system_rng());
     EXPECT_EQ(s.decrypt_with_label(kp.private_key, "A", {}, ct.kem_output, ct.ciphertext),
-              (Bytes{1, 2}));
+              (SecureBytes{1, 2}));
     EXPECT_MLS_ERROR(s.decrypt_with_label(kp.private_key, "B", {}, ct.kem_output, ct.ciphertext),
                      ErrorKind::crypto, "5.1");
   }
@@ -84,7 +84,7 @@ TEST(Primitives, AeadRejectsBadTagAndSizes) {
   for (AeadAlg a : {AeadAlg::aes_128_gcm, AeadAlg::aes_256_gcm, AeadAlg::chacha20_poly1305}) {
     Bytes key(aead_key_size(a), 3), nonce(12, 4);
     Bytes ct = aead_seal(a, key, nonce, Bytes{1}, Bytes{5, 6});
-    EXPECT_EQ(aead_open(a, key, nonce, Bytes{1}, ct), (Bytes{5, 6}));
+    EXPECT_EQ(aead_open(a, key, nonce, Bytes{1}, ct), (SecureBytes{5, 6}));
     ct[0] ^= 1;
     EXPECT_MLS_ERROR(aead_open(a, key, nonce, Bytes{1}, ct), ErrorKind::crypto, "5.1");
     EXPECT_MLS_ERROR(aead_open(a, key, nonce, Bytes{1}, Bytes(3)), ErrorKind::crypto, "5.1");

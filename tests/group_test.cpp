@@ -69,7 +69,7 @@ QueuedProposal receive_proposal(Group& g, const MLSMessage& proposal) {
 // What a rejected message must leave untouched.
 struct Snapshot {
   uint64_t epoch;
-  SecureBytes epoch_authenticator;
+  EpochAuthenticator epoch_authenticator;
   Bytes tree_hash;
   size_t proposals;
   Bytes tree;
@@ -613,7 +613,7 @@ TEST(Group, CredentialValidatorRejects) {
 TEST(Group, ExportersAndAuthenticatorsChangeEachEpoch) {
   TwoMembers t;
   SecureBytes e1 = t.a->export_secret("x", {}, 16);
-  SecureBytes auth1 = t.a->epoch_authenticator();
+  EpochAuthenticator auth1 = t.a->epoch_authenticator();
   CommitBundle c = t.a->self_update(t.alice.signer);
   apply_commit(*t.b, c.commit);
   t.a->merge_pending_commit();

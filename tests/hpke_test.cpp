@@ -26,7 +26,7 @@ TEST(Hpke, AllModesRoundTrip) {
     Context rc = h.setup_receiver(p, sender.enc, r, pkS);
     for (int i = 0; i < 3; ++i) {
       Bytes ct = sender.context.seal(Bytes{1}, Bytes{2, 3});
-      EXPECT_EQ(rc.open(Bytes{1}, ct), (Bytes{2, 3}));
+      EXPECT_EQ(rc.open(Bytes{1}, ct), (SecureBytes{2, 3}));
     }
     EXPECT_EQ(sender.context.export_secret(Bytes{4}, 40), rc.export_secret(Bytes{4}, 40));
   }

@@ -8,7 +8,7 @@ namespace {
 
 TEST(SecretTree, ConsumedKeyIsGone) {
   CipherSuite s(1);
-  SecretTree tree(s, LeafCount(4), Bytes(32, 1));
+  SecretTree tree(s, LeafCount(4), EncryptionSecret(Bytes(32, 1)));
   KeyAndNonce k5 = tree.get(LeafIndex(2), RatchetType::application, 5);
   EXPECT_EQ(k5.generation, 5u);
   EXPECT_MLS_ERROR(tree.get(LeafIndex(2), RatchetType::application, 5), ErrorKind::protocol, "9.2");
@@ -20,7 +20,8 @@ TEST(SecretTree, ConsumedKeyIsGone) {
 
 TEST(SecretTree, OrderDoesNotChangeKeys) {
   CipherSuite s(2);
-  SecretTree a(s, LeafCount(8), Bytes(32, 9)), b(s, LeafCount(8), Bytes(32, 9));
+  SecretTree a(s, LeafCount(8), EncryptionSecret(Bytes(32, 9))),
+      b(s, LeafCount(8), EncryptionSecret(Bytes(32, 9)));
   std::vector<uint32_t> forward{0, 1, 2, 3, 4}, shuffled{4, 0, 3, 1, 2};
   std::map<uint32_t, SecureBytes> ka, kb;
   for (uint32_t g : forward) {
@@ -34,7 +35,7 @@ TEST(SecretTree, OrderDoesNotChangeKeys) {
 
 TEST(SecretTree, LimitsAreTypedErrors) {
   CipherSuite s(3);
-  SecretTree tree(s, LeafCount(2), Bytes(32, 2), RatchetLimits{4, 100});
+  SecretTree tree(s, LeafCount(2), EncryptionSecret(Bytes(32, 2)), RatchetLimits{4, 100});
   EXPECT_MLS_ERROR(tree.get(LeafIndex(0), RatchetType::handshake, 101), ErrorKind::protocol, "9.2");
   tree.get(LeafIndex(0), RatchetType::handshake, 50);
   // 45 is outside the window of 4 behind 50.

@@ -95,7 +95,7 @@ void verify_crypto_basics(const json& c) {
     Bytes plaintext = hex_field(o, "plaintext");
     std::string label = label_of(o, "encrypt_with_label");
     expect_bytes("pub", pub, suite.hpke().kem().key_pair(priv).public_key);
-    Bytes pt;
+    SecureBytes pt;
     try {
       pt = suite.decrypt_with_label(priv, label, context, hex_field(o, "kem_output"),
                                     hex_field(o, "ciphertext"));
@@ -105,7 +105,8 @@ void verify_crypto_basics(const json& c) {
     }
     expect_bytes("plaintext", plaintext, pt);
     HPKECiphertext ours = suite.encrypt_with_label(pub, label, context, plaintext, system_rng());
-    Bytes round = suite.decrypt_with_label(priv, label, context, ours.kem_output, ours.ciphertext);
+    SecureBytes round =
+        suite.decrypt_with_label(priv, label, context, ours.kem_output, ours.ciphertext);
     expect_bytes("plaintext (ours)", plaintext, round);
   });
 }

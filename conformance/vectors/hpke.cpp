@@ -92,7 +92,7 @@ void verify_hpke(const json& c) {
     Bytes ct = hex_field(e, "ct");
     expect_bytes(at + ".nonce", hex_field(e, "nonce"), ctx.compute_nonce(seq));
     expect_bytes(at + ".ct", ct, ctx.seal_at(seq, aad, pt));
-    Bytes opened;
+    SecureBytes opened;
     try {
       opened = r.open_at(seq, aad, ct);
     } catch (const Error& err) {

@@ -18,19 +18,22 @@ namespace mlsref::conformance {
 
 namespace {
 
-const std::pair<const char*, SecureBytes EpochSecrets::*> kSecrets[] = {
-    {"joiner_secret", &EpochSecrets::joiner_secret},
-    {"welcome_secret", &EpochSecrets::welcome_secret},
-    {"init_secret", &EpochSecrets::init_secret},
-    {"sender_data_secret", &EpochSecrets::sender_data_secret},
-    {"encryption_secret", &EpochSecrets::encryption_secret},
-    {"exporter_secret", &EpochSecrets::exporter_secret},
-    {"epoch_authenticator", &EpochSecrets::epoch_authenticator},
-    {"external_secret", &EpochSecrets::external_secret},
-    {"confirmation_key", &EpochSecrets::confirmation_key},
-    {"membership_key", &EpochSecrets::membership_key},
-    {"resumption_psk", &EpochSecrets::resumption_psk},
+// Each secret of EpochSecrets has its own role type (ref/secrets.h); the
+// table reads them all as bytes.
+using SecretBytes = ByteView (*)(const EpochSecrets&);
+#define MLSREF_SECRET(name)                                    \
+  {                                                            \
+#name, [](const EpochSecrets& s) { return s.name.view(); } \
+  }
+const std::pair<const char*, SecretBytes> kSecrets[] = {
+    MLSREF_SECRET(joiner_secret),       MLSREF_SECRET(welcome_secret),
+    MLSREF_SECRET(init_secret),         MLSREF_SECRET(sender_data_secret),
+    MLSREF_SECRET(encryption_secret),   MLSREF_SECRET(exporter_secret),
+    MLSREF_SECRET(epoch_authenticator), MLSREF_SECRET(external_secret),
+    MLSREF_SECRET(confirmation_key),    MLSREF_SECRET(membership_key),
+    MLSREF_SECRET(resumption_psk),
 };
+#undef MLSREF_SECRET
 
 GroupContext context_for(uint16_t suite, const Bytes& group_id, uint64_t epoch, const json& e) {
   GroupContext ctx;
@@ -48,11 +51,7 @@ void verify_key_schedule(const json& c) {
   auto id = static_cast<uint16_t>(uint_field(c, "cipher_suite", 0xffff));
   CipherSuite suite(id);
   Bytes group_id = hex_field(c, "group_id");
-  SecureBytes init_secret;
-  {
-    Bytes initial = hex_field(c, "initial_init_secret");
-    init_secret.assign(initial.begin(), initial.end());
-  }
+  InitSecret init_secret(hex_field(c, "initial_init_secret"));
   const json& epochs = member(c, "epochs");
   if (!epochs.is_array()) {
     malformed("epochs", "not an array");
@@ -63,10 +62,10 @@ void verify_key_schedule(const json& c) {
     try {
       GroupContext ctx = context_for(id, group_id, i, e);
       expect_bytes("group_context", hex_field(e, "group_context"), encode(ctx));
-      EpochSecrets s = derive_epoch(suite, init_secret, hex_field(e, "commit_secret"),
-                                    hex_field(e, "psk_secret"), ctx);
-      for (const auto& [name, member_ptr] : kSecrets) {
-        expect_bytes(name, hex_field(e, name), s.*member_ptr);
+      EpochSecrets s = derive_epoch(suite, init_secret, CommitSecret(hex_field(e, "commit_secret")),
+                                    PskSecret(hex_field(e, "psk_secret")), ctx);
+      for (const auto& [name, secret] : kSecrets) {
+        expect_bytes(name, hex_field(e, name), secret(s));
       }
       expect_bytes("external_pub", hex_field(e, "external_pub"),
                    external_key_pair(suite, s.external_secret).public_key);
@@ -89,7 +88,7 @@ json generate_key_schedule(const GenerateOptions& options) {
         size_t nh = suite.hash_size();
         Bytes group_id = random_bytes(rng, 16);
         Bytes initial = random_bytes(rng, nh);
-        SecureBytes init_secret(initial.begin(), initial.end());
+        InitSecret init_secret(initial);
         json epochs = json::array();
         for (uint64_t i = 0; i < 5; ++i) {
           json e{{"tree_hash", to_hex(random_bytes(rng, nh))},
@@ -98,11 +97,12 @@ json generate_key_schedule(const GenerateOptions& options) {
                  {"psk_secret", to_hex(i % 2 ? Bytes(nh, 0) : random_bytes(rng, nh))},
                  {"confirmed_transcript_hash", to_hex(random_bytes(rng, nh))}};
           GroupContext ctx = context_for(id, group_id, i, e);
-          EpochSecrets s = derive_epoch(suite, init_secret, hex_field(e, "commit_secret"),
-                                        hex_field(e, "psk_secret"), ctx);
+          EpochSecrets s =
+              derive_epoch(suite, init_secret, CommitSecret(hex_field(e, "commit_secret")),
+                           PskSecret(hex_field(e, "psk_secret")), ctx);
           e["group_context"] = to_hex(encode(ctx));
-          for (const auto& [name, member_ptr] : kSecrets) {
-            e[name] = to_hex(s.*member_ptr);
+          for (const auto& [name, secret] : kSecrets) {
+            e[name] = to_hex(secret(s));
           }
           e["external_pub"] = to_hex(external_key_pair(suite, s.external_secret).public_key);
           // Upstream labels are strings of hex digits, used as they are.

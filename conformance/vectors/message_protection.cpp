@@ -24,7 +24,10 @@ namespace {
 struct Inputs {
   CipherSuite suite;
   GroupContext ctx;
-  Bytes signature_priv, signature_pub, encryption_secret, sender_data_secret, membership_key;
+  Bytes signature_priv, signature_pub;
+  EncryptionSecret encryption_secret;
+  SenderDataSecret sender_data_secret;
+  MembershipKey membership_key;
 };
 
 Inputs inputs_of(const json& c) {
@@ -33,9 +36,9 @@ Inputs inputs_of(const json& c) {
             GroupContext{},
             hex_field(c, "signature_priv"),
             hex_field(c, "signature_pub"),
-            hex_field(c, "encryption_secret"),
-            hex_field(c, "sender_data_secret"),
-            hex_field(c, "membership_key")};
+            EncryptionSecret(hex_field(c, "encryption_secret")),
+            SenderDataSecret(hex_field(c, "sender_data_secret")),
+            MembershipKey(hex_field(c, "membership_key"))};
   in.ctx.cipher_suite = id;
   in.ctx.group_id = hex_field(c, "group_id");
   in.ctx.epoch = uint_field(c, "epoch");
@@ -137,60 +140,61 @@ void verify_message_protection(const json& c) {
 }
 
 json generate_message_protection(const GenerateOptions& options) {
-  return per_suite(options, "message-protection",
-                   [&](const CipherSuite& suite, Botan::RandomNumberGenerator& rng, json& out) {
-                     uint16_t id = suite.id();
-                     size_t nh = suite.hash_size();
-                     GroupContext ctx{mls10,
-                                      id,
-                                      random_bytes(rng, 16),
-                                      random_below(rng, 1u << 20),
-                                      random_bytes(rng, nh),
-                                      random_bytes(rng, nh),
-                                      {}};
-                     SecureBytes sk = suite.generate_signature_key(rng);
-                     Bytes enc = random_bytes(rng, nh), sds = random_bytes(rng, nh),
-                           membership = random_bytes(rng, nh), app = random_bytes(rng, 40);
+  return per_suite(
+      options, "message-protection",
+      [&](const CipherSuite& suite, Botan::RandomNumberGenerator& rng, json& out) {
+        uint16_t id = suite.id();
+        size_t nh = suite.hash_size();
+        GroupContext ctx{mls10,
+                         id,
+                         random_bytes(rng, 16),
+                         random_below(rng, 1u << 20),
+                         random_bytes(rng, nh),
+                         random_bytes(rng, nh),
+                         {}};
+        SecureBytes sk = suite.generate_signature_key(rng);
+        Bytes enc = random_bytes(rng, nh), sds = random_bytes(rng, nh),
+              membership = random_bytes(rng, nh), app = random_bytes(rng, 40);
 
-                     Proposal proposal{Remove{static_cast<uint32_t>(random_below(rng, 4))}};
-                     Commit commit;
-                     ProposalOrRef por;
-                     por.type = ProposalOrRefType::reference;
-                     por.reference = random_bytes(rng, nh);
-                     commit.proposals.push_back(por);
-                     Bytes tag = random_bytes(rng, nh);
+        Proposal proposal{Remove{static_cast<uint32_t>(random_below(rng, 4))}};
+        Commit commit;
+        ProposalOrRef por;
+        por.type = ProposalOrRefType::reference;
+        por.reference = random_bytes(rng, nh);
+        commit.proposals.push_back(por);
+        Bytes tag = random_bytes(rng, nh);
 
-                     json v{{"cipher_suite", id},
-                            {"group_id", to_hex(ctx.group_id)},
-                            {"epoch", ctx.epoch},
-                            {"tree_hash", to_hex(ctx.tree_hash)},
-                            {"confirmed_transcript_hash", to_hex(ctx.confirmed_transcript_hash)},
-                            {"signature_priv", to_hex(sk)},
-                            {"signature_pub", to_hex(suite.signature_public_key(sk))},
-                            {"encryption_secret", to_hex(enc)},
-                            {"sender_data_secret", to_hex(sds)},
-                            {"membership_key", to_hex(membership)},
-                            {"proposal", to_hex(encode(proposal))},
-                            {"commit", to_hex(encode(commit))},
-                            {"application", to_hex(app)}};
-                     SecretTree tree(suite, LeafCount(2), enc);
-                     for (const char* kind : {"proposal", "commit", "application"}) {
-                       FramedContent fc;
-                       fc.group_id = ctx.group_id;
-                       fc.epoch = ctx.epoch;
-                       fc.sender = Sender::member(1);
-                       std::string k = kind;
-                       set_body(fc, k, v);
-                       ByteView ct = k == "commit" ? ByteView(tag) : ByteView();
-                       if (k != "application") {
-                         v[k + "_pub"] = to_hex(encode(MLSMessage{
-                             mls10, protect_public(suite, fc, sk, ctx, membership, ct)}));
-                       }
-                       v[k + "_priv"] = to_hex(encode(MLSMessage{
-                           mls10, protect_private(suite, fc, sk, ctx, tree, sds, rng, ct)}));
-                     }
-                     out.push_back(v);
-                   });
+        json v{{"cipher_suite", id},
+               {"group_id", to_hex(ctx.group_id)},
+               {"epoch", ctx.epoch},
+               {"tree_hash", to_hex(ctx.tree_hash)},
+               {"confirmed_transcript_hash", to_hex(ctx.confirmed_transcript_hash)},
+               {"signature_priv", to_hex(sk)},
+               {"signature_pub", to_hex(suite.signature_public_key(sk))},
+               {"encryption_secret", to_hex(enc)},
+               {"sender_data_secret", to_hex(sds)},
+               {"membership_key", to_hex(membership)},
+               {"proposal", to_hex(encode(proposal))},
+               {"commit", to_hex(encode(commit))},
+               {"application", to_hex(app)}};
+        SecretTree tree(suite, LeafCount(2), EncryptionSecret(enc));
+        for (const char* kind : {"proposal", "commit", "application"}) {
+          FramedContent fc;
+          fc.group_id = ctx.group_id;
+          fc.epoch = ctx.epoch;
+          fc.sender = Sender::member(1);
+          std::string k = kind;
+          set_body(fc, k, v);
+          ByteView ct = k == "commit" ? ByteView(tag) : ByteView();
+          if (k != "application") {
+            v[k + "_pub"] = to_hex(encode(MLSMessage{
+                mls10, protect_public(suite, fc, sk, ctx, MembershipKey(membership), ct)}));
+          }
+          v[k + "_priv"] = to_hex(encode(MLSMessage{
+              mls10, protect_private(suite, fc, sk, ctx, tree, SenderDataSecret(sds), rng, ct)}));
+        }
+        out.push_back(v);
+      });
 }
 
 }  // namespace mlsref::conformance

@@ -93,7 +93,7 @@ json generate_messages(const GenerateOptions& options) {
                          random_bytes(rng, nh),
                          random_bytes(rng, nh),
                          {}};
-        Bytes joiner = random_bytes(rng, nh);
+        JoinerSecret joiner(random_bytes(rng, nh));
         EpochSecrets epoch = derive_epoch_from_joiner(suite, joiner, {}, ctx);
         GroupInfo gi{ctx,
                      {},
@@ -119,9 +119,9 @@ json generate_messages(const GenerateOptions& options) {
         PreSharedKeyID resumption_psk{PSKType::resumption, {},        ResumptionPSKUsage::reinit,
                                       ctx.group_id,        ctx.epoch, random_bytes(rng, nh)};
         GroupSecrets secrets;
-        secrets.joiner_secret.assign(joiner.begin(), joiner.end());
-        Bytes path_secret = random_bytes(rng, nh);
-        secrets.path_secret = PathSecret{SecureBytes(path_secret.begin(), path_secret.end())};
+        secrets.joiner_secret = joiner;
+        TreeKemPathSecret path_secret(random_bytes(rng, nh));
+        secrets.path_secret = PathSecret{path_secret};
         secrets.psks = {external_psk};
 
         LeafNode update_leaf = member_leaf;
@@ -145,7 +145,7 @@ json generate_messages(const GenerateOptions& options) {
         commit_leaf.parent_hash = random_bytes(rng, nh);
         commit_leaf.sign(suite, sk, ctx.group_id, 0);
         HPKECiphertext path_ct = suite.encrypt_with_label(parent.encryption_key, "UpdatePathNode",
-                                                          encode(ctx), path_secret, rng);
+                                                          encode(ctx), path_secret.view(), rng);
         Commit commit;
         ProposalOrRef by_value;
         by_value.proposal = Proposal{remove};
@@ -160,7 +160,7 @@ json generate_messages(const GenerateOptions& options) {
         fc.epoch = ctx.epoch;
         fc.sender = Sender::member(0);
         fc.authenticated_data = random_bytes(rng, 4);
-        Bytes membership_key = random_bytes(rng, nh);
+        MembershipKey membership_key(random_bytes(rng, nh));
         Bytes tag = random_bytes(rng, nh);
 
         // Application data as a PublicMessage is well-formed syntax but not
@@ -179,7 +179,7 @@ json generate_messages(const GenerateOptions& options) {
         FramedContent commit_fc = fc;
         commit_fc.content_type = ContentType::commit;
         commit_fc.commit = commit;
-        SecretTree secret_tree(suite, LeafCount(2), random_bytes(rng, nh));
+        SecretTree secret_tree(suite, LeafCount(2), EncryptionSecret(random_bytes(rng, nh)));
         FramedContent app_fc = fc;
         app_fc.application_data = random_bytes(rng, 32);
 
@@ -191,7 +191,7 @@ json generate_messages(const GenerateOptions& options) {
             {"mls_group_info", msg(gi)},
             {"mls_key_package", msg(kp)},
             {"ratchet_tree", to_hex(encode(tree))},
-            {"group_secrets", to_hex(encode(secrets))},
+            {"group_secrets", to_hex(encode_secret(secrets))},
             {"add_proposal", to_hex(encode(add))},
             {"update_proposal", to_hex(encode(update))},
             {"remove_proposal", to_hex(encode(remove))},
@@ -205,8 +205,8 @@ json generate_messages(const GenerateOptions& options) {
              msg(protect_public(suite, proposal_fc, sk, ctx, membership_key))},
             {"public_message_commit",
              msg(protect_public(suite, commit_fc, sk, ctx, membership_key, tag))},
-            {"private_message",
-             msg(protect_private(suite, app_fc, sk, ctx, secret_tree, random_bytes(rng, nh), rng))},
+            {"private_message", msg(protect_private(suite, app_fc, sk, ctx, secret_tree,
+                                                    SenderDataSecret(random_bytes(rng, nh)), rng))},
         });
       });
 }

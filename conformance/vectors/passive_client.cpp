@@ -139,7 +139,7 @@ void verify_passive_client(const json& c, CaseContext& context) {
     throw CheckFailure("welcome", e.what());
   }
   expect_bytes("initial_epoch_authenticator", hex_field(c, "initial_epoch_authenticator"),
-               group->epoch_authenticator());
+               group->epoch_authenticator().view());
 
   const json& epochs = member(c, "epochs");
   for (size_t i = 0; i < epochs.size(); ++i) {
@@ -173,7 +173,7 @@ void verify_passive_client(const json& c, CaseContext& context) {
       throw CheckFailure(at + ".commit", e.what());
     }
     expect_bytes(at + ".epoch_authenticator", hex_field(epoch, "epoch_authenticator"),
-                 group->epoch_authenticator());
+                 group->epoch_authenticator().view());
   }
 }
 
@@ -302,15 +302,16 @@ class Scenario {
     for (const auto& [id, psk] : psks_) {
       psks.push_back(json{{"psk_id", to_hex(id)}, {"psk", to_hex(psk)}});
     }
-    return json{{"cipher_suite", suite_.id()},
-                {"external_psks", psks},
-                {"key_package", to_hex(encode(MLSMessage{mls10, passive_.bundle.key_package}))},
-                {"signature_priv", to_hex(passive_.signer.private_key)},
-                {"encryption_priv", to_hex(passive_.bundle.encryption_private_key)},
-                {"init_priv", to_hex(passive_.bundle.init_private_key)},
-                {"welcome", to_hex(encode(*bundle.welcome))},
-                {"ratchet_tree", tree ? json(to_hex(encode(*tree))) : json()},
-                {"initial_epoch_authenticator", to_hex(passive_group_->epoch_authenticator())}};
+    return json{
+        {"cipher_suite", suite_.id()},
+        {"external_psks", psks},
+        {"key_package", to_hex(encode(MLSMessage{mls10, passive_.bundle.key_package}))},
+        {"signature_priv", to_hex(passive_.signer.private_key)},
+        {"encryption_priv", to_hex(passive_.bundle.encryption_private_key)},
+        {"init_priv", to_hex(passive_.bundle.init_private_key)},
+        {"welcome", to_hex(encode(*bundle.welcome))},
+        {"ratchet_tree", tree ? json(to_hex(encode(*tree))) : json()},
+        {"initial_epoch_authenticator", to_hex(passive_group_->epoch_authenticator().view())}};
   }
 
   // One recorded epoch doing `op`. Returns false when `op` does not apply.
@@ -431,9 +432,10 @@ class Scenario {
     }
     join_all(joiners, *bundle);
     check_agreement();
-    epochs.push_back(json{{"proposals", hex_proposals},
-                          {"commit", to_hex(encode(bundle->commit))},
-                          {"epoch_authenticator", to_hex(passive_group_->epoch_authenticator())}});
+    epochs.push_back(
+        json{{"proposals", hex_proposals},
+             {"commit", to_hex(encode(bundle->commit))},
+             {"epoch_authenticator", to_hex(passive_group_->epoch_authenticator().view())}});
     return true;
   }
 

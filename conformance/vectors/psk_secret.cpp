@@ -26,7 +26,7 @@ void verify_psk_secret(const json& c) {
     in.psk.assign(psk.begin(), psk.end());
     psks.push_back(std::move(in));
   }
-  expect_bytes("psk_secret", hex_field(c, "psk_secret"), psk_secret(suite, psks));
+  expect_bytes("psk_secret", hex_field(c, "psk_secret"), psk_secret(suite, psks).view());
 }
 
 json generate_psk_secret(const GenerateOptions& options) {
@@ -49,7 +49,7 @@ json generate_psk_secret(const GenerateOptions& options) {
                        }
                        out.push_back(json{{"cipher_suite", id},
                                           {"psks", list},
-                                          {"psk_secret", to_hex(psk_secret(suite, psks))}});
+                                          {"psk_secret", to_hex(psk_secret(suite, psks).view())}});
                      }
                    });
 }

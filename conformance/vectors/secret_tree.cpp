@@ -27,7 +27,7 @@ constexpr RatchetLimits kVectorLimits{32, UINT32_MAX};
 void verify_secret_tree(const json& c) {
   CipherSuite suite(static_cast<uint16_t>(uint_field(c, "cipher_suite", 0xffff)));
   const json& sd = member(c, "sender_data");
-  Bytes sender_data_secret = hex_field(sd, "sender_data_secret");
+  SenderDataSecret sender_data_secret(hex_field(sd, "sender_data_secret"));
   Bytes ciphertext = hex_field(sd, "ciphertext");
   expect_bytes("sender_data.key", hex_field(sd, "key"),
                sender_data_key(suite, sender_data_secret, ciphertext));
@@ -42,8 +42,8 @@ void verify_secret_tree(const json& c) {
   if ((n & (n - 1)) != 0 || n > kMaxLeaves) {
     malformed("leaves", std::to_string(n) + " leaves is not a power of two");
   }
-  SecretTree tree(suite, LeafCount(static_cast<uint32_t>(n)), hex_field(c, "encryption_secret"),
-                  kVectorLimits);
+  SecretTree tree(suite, LeafCount(static_cast<uint32_t>(n)),
+                  EncryptionSecret(hex_field(c, "encryption_secret")), kVectorLimits);
   for (uint32_t i = 0; i < n; ++i) {
     for (size_t j = 0; j < leaves[i].size(); ++j) {
       const json& g = leaves[i][j];
@@ -65,8 +65,8 @@ json generate_secret_tree(const GenerateOptions& options) {
       [&](const CipherSuite& suite, Botan::RandomNumberGenerator& rng, json& out) {
         uint16_t id = suite.id();
         for (uint32_t n : {1u, 8u, 32u}) {
-          Bytes encryption_secret = random_bytes(rng, suite.hash_size());
-          Bytes sender_data_secret = random_bytes(rng, suite.hash_size());
+          EncryptionSecret encryption_secret(random_bytes(rng, suite.hash_size()));
+          SenderDataSecret sender_data_secret(random_bytes(rng, suite.hash_size()));
           Bytes ciphertext = random_bytes(rng, 16 + random_below(rng, 2 * suite.hash_size()));
           SecretTree tree(suite, LeafCount(n), encryption_secret, kVectorLimits);
           json leaves = json::array();
@@ -89,11 +89,11 @@ json generate_secret_tree(const GenerateOptions& options) {
           out.push_back(
               json{{"cipher_suite", id},
                    {"sender_data",
-                    {{"sender_data_secret", to_hex(sender_data_secret)},
+                    {{"sender_data_secret", to_hex(sender_data_secret.view())},
                      {"ciphertext", to_hex(ciphertext)},
                      {"key", to_hex(sender_data_key(suite, sender_data_secret, ciphertext))},
                      {"nonce", to_hex(sender_data_nonce(suite, sender_data_secret, ciphertext))}}},
-                   {"encryption_secret", to_hex(encryption_secret)},
+                   {"encryption_secret", to_hex(encryption_secret.view())},
                    {"leaves", leaves}});
         }
       });

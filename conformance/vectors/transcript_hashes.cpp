@@ -28,9 +28,10 @@ void verify_transcript_hashes(const json& c) {
       confirmed_transcript_hash(suite, hex_field(c, "interim_transcript_hash_before"), ac);
   expect_bytes("confirmed_transcript_hash_after", hex_field(c, "confirmed_transcript_hash_after"),
                confirmed);
-  expect_bytes("authenticated_content.auth.confirmation_tag",
-               confirmation_tag(suite, hex_field(c, "confirmation_key"), confirmed),
-               ac.auth.confirmation_tag);
+  expect_bytes(
+      "authenticated_content.auth.confirmation_tag",
+      confirmation_tag(suite, ConfirmationKey(hex_field(c, "confirmation_key")), confirmed),
+      ac.auth.confirmation_tag);
   expect_bytes("interim_transcript_hash_after", hex_field(c, "interim_transcript_hash_after"),
                interim_transcript_hash(suite, confirmed, ac.auth.confirmation_tag));
 }
@@ -41,7 +42,7 @@ json generate_transcript_hashes(const GenerateOptions& options) {
       [&](const CipherSuite& suite, Botan::RandomNumberGenerator& rng, json& out) {
         uint16_t id = suite.id();
         size_t nh = suite.hash_size();
-        Bytes confirmation_key = random_bytes(rng, nh);
+        ConfirmationKey confirmation_key(random_bytes(rng, nh));
         Bytes interim_before = random_bytes(rng, nh);
         // A real commit: signed by a member, with a Remove proposal by value.
         SecureBytes sk = suite.generate_signature_key(rng);
@@ -67,7 +68,7 @@ json generate_transcript_hashes(const GenerateOptions& options) {
         ac.auth.confirmation_tag = confirmation_tag(suite, confirmation_key, confirmed);
         out.push_back(
             json{{"cipher_suite", id},
-                 {"confirmation_key", to_hex(confirmation_key)},
+                 {"confirmation_key", to_hex(confirmation_key.view())},
                  {"authenticated_content", to_hex(encode(ac))},
                  {"interim_transcript_hash_before", to_hex(interim_before)},
                  {"confirmed_transcript_hash_after", to_hex(confirmed)},

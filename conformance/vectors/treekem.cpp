@@ -40,7 +40,7 @@ std::map<uint32_t, LeafPrivate> private_states(const CipherSuite& suite, const j
     p.signature_priv = hex_field(l, "signature_priv");
     for (const auto& ps : member(l, "path_secrets")) {
       p.state.set_path_secret(suite, NodeIndex(static_cast<uint32_t>(uint_field(ps, "node"))),
-                              hex_field(ps, "path_secret"));
+                              TreeKemPathSecret(hex_field(ps, "path_secret")));
     }
     try {
       p.state.check_consistent(suite, tree);
@@ -107,9 +107,9 @@ void verify_treekem(const json& c) {
       if (j >= expected_secrets.size() || !expected_secrets[j].is_string()) {
         malformed(who, "missing");
       }
-      expect_bytes(who, from_hex(expected_secrets[j].get<std::string>()), got.path_secret);
+      expect_bytes(who, from_hex(expected_secrets[j].get<std::string>()), got.path_secret.view());
       expect_bytes(at + "commit_secret (leaf " + std::to_string(j) + ")", commit_secret,
-                   got.commit_secret);
+                   got.commit_secret.view());
     }
     // The creating side: mlsref's own UpdatePath from the same sender.
     auto sender_private = leaves.find(sender.value);
@@ -135,8 +135,8 @@ void verify_treekem(const json& c) {
         throw CheckFailure(at + "new_update_path (leaf " + std::to_string(j) + ")",
                            "processing mlsref's UpdatePath fails: " + e.message());
       }
-      expect_bytes(at + "new_commit_secret (leaf " + std::to_string(j) + ")", created.commit_secret,
-                   got.commit_secret);
+      expect_bytes(at + "new_commit_secret (leaf " + std::to_string(j) + ")",
+                   created.commit_secret.view(), got.commit_secret.view());
       expect_bytes(at + "new tree hash (leaf " + std::to_string(j) + ")",
                    created_tree.root_tree_hash(suite), t.root_tree_hash(suite));
     }
@@ -173,7 +173,7 @@ json generate_treekem(const GenerateOptions& options) {
           for (const auto& [index, m] : h.members()) {
             json secrets = json::array();
             for (const auto& [node, secret] : m.path_secrets) {
-              secrets.push_back(json{{"node", node}, {"path_secret", to_hex(secret)}});
+              secrets.push_back(json{{"node", node}, {"path_secret", to_hex(secret.view())}});
             }
             leaves.push_back(json{{"index", index},
                                   {"encryption_priv", to_hex(m.priv.private_keys.at(
@@ -203,12 +203,12 @@ json generate_treekem(const GenerateOptions& options) {
               TreeKemPrivate me = h.members().at(j).priv;
               secrets.push_back(
                   to_hex(process_update_path(suite, t, sender, created.update_path, cj, me, {})
-                             .path_secret));
+                             .path_secret.view()));
             }
             paths.push_back(json{{"sender", sender.value},
                                  {"update_path", to_hex(encode(created.update_path))},
                                  {"path_secrets", secrets},
-                                 {"commit_secret", to_hex(created.commit_secret)},
+                                 {"commit_secret", to_hex(created.commit_secret.view())},
                                  {"tree_hash_after", to_hex(tree.root_tree_hash(suite))}});
           }
           out.push_back(json{{"cipher_suite", id},

@@ -62,7 +62,7 @@ json generate_welcome(const GenerateOptions& options) {
         SecureBytes signer_sk = suite.generate_signature_key(rng);
 
         size_t nh = suite.hash_size();
-        Bytes joiner = random_bytes(rng, nh);
+        JoinerSecret joiner(random_bytes(rng, nh));
         GroupInfo gi;
         gi.group_context = GroupContext{mls10,
                                         id,

@@ -17,12 +17,20 @@ struct Group {
   GroupContext ctx;
   SecureBytes sk;
   Bytes pk;
-  Bytes encryption_secret, sender_data_secret, membership_key;
+  EncryptionSecret encryption_secret;
+  SenderDataSecret sender_data_secret;
+  MembershipKey membership_key;
 };
 
 Group make_group() {
   uint16_t id = *rc::gen::inRange<uint16_t>(1, 8);
-  Group g{CipherSuite(id), {}, {}, {}, Bytes(32, 1), Bytes(32, 2), Bytes(32, 3)};
+  Group g{CipherSuite(id),
+          {},
+          {},
+          {},
+          EncryptionSecret(Bytes(32, 1)),
+          SenderDataSecret(Bytes(32, 2)),
+          MembershipKey(Bytes(32, 3))};
   g.ctx = GroupContext{mls10,
                        id,
                        props::arb_bytes(),
@@ -127,8 +135,8 @@ RC_GTEST_PROP(SecretTreeProps, OrderDoesNotMatterAndKeysAreConsumed, ()) {
   RC_PRE(!gens.empty());
   std::vector<uint32_t> sorted = gens;
   std::sort(sorted.begin(), sorted.end());
-  SecretTree a(suite, LeafCount(n), Bytes(suite.hash_size(), 5));
-  SecretTree b(suite, LeafCount(n), Bytes(suite.hash_size(), 5));
+  SecretTree a(suite, LeafCount(n), EncryptionSecret(Bytes(suite.hash_size(), 5)));
+  SecretTree b(suite, LeafCount(n), EncryptionSecret(Bytes(suite.hash_size(), 5)));
   std::map<uint32_t, SecureBytes> ka, kb;
   for (uint32_t x : sorted) {
     ka[x] = a.get(leaf, type, x).key;

@@ -32,7 +32,7 @@ struct Member {
 // What a rejected message must leave untouched.
 struct Snapshot {
   uint64_t epoch;
-  SecureBytes epoch_authenticator;
+  EpochAuthenticator epoch_authenticator;
   Bytes tree_hash;
   size_t proposals;
   std::vector<uint32_t> generations;  // next generation of every ratchet

@@ -47,6 +47,9 @@ void fill(T& v) {
   } else if constexpr (std::same_as<T, SecureBytes>) {
     Bytes b = arb_bytes();
     v.assign(b.begin(), b.end());
+  } else if constexpr (is_secret<T>::value) {
+    Bytes b = arb_bytes();
+    v = T(SecureBytes(b.begin(), b.end()));
   } else if constexpr (is_fixed_bytes<T>::value) {
     for (auto& b : v) {
       b = *rc::gen::arbitrary<uint8_t>();
