@@ -89,8 +89,8 @@ inline Bytes group_fingerprint(const Group& g) {
   };
   encode_into(w, s.context);
   encode_into(w, s.tree.to_nodes());
-  put(s.secrets.epoch_authenticator);
-  put(s.secrets.init_secret);
+  put(s.secrets.epoch_authenticator.view());
+  put(s.secrets.init_secret.view());
   put(s.interim_transcript_hash);
   put(s.confirmation_tag);
   for (const auto& q : s.proposal_store) {

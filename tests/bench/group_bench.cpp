@@ -158,10 +158,11 @@ std::unique_ptr<Fixture> full_tree(uint32_t n) {
   // starting at the common ancestor with the signer (§7.4).
   LeafIndex signer(n - 2);
   std::vector<NodeIndex> fdp = tree.filtered_direct_path(signer);
-  SecureBytes first_secret(suite.hash_size());
-  system_rng().randomize(first_secret.data(), first_secret.size());
+  SecureBytes first_bytes(suite.hash_size());
+  system_rng().randomize(first_bytes.data(), first_bytes.size());
+  const TreeKemPathSecret first_secret(first_bytes);
   std::map<uint32_t, HPKEPublicKey> chain_keys;
-  SecureBytes secret = first_secret;
+  TreeKemPathSecret secret = first_secret;
   for (NodeIndex p : fdp) {
     chain_keys[p.value] = node_key_pair(suite, secret).public_key;
     secret = next_path_secret(suite, secret);
@@ -206,8 +207,9 @@ std::unique_ptr<Fixture> full_tree(uint32_t n) {
 
   GroupContext context{mls10, kSuite, group_id, 1, tree.root_tree_hash(suite), {}, {}};
   context.confirmed_transcript_hash = Bytes(suite.hash_size(), 0x3c);
-  SecureBytes joiner(suite.hash_size());
-  system_rng().randomize(joiner.data(), joiner.size());
+  SecureBytes joiner_bytes(suite.hash_size());
+  system_rng().randomize(joiner_bytes.data(), joiner_bytes.size());
+  const JoinerSecret joiner(joiner_bytes);
   EpochSecrets e = derive_epoch_from_joiner(suite, joiner, psk_secret(suite, {}), context);
   GroupInfo gi;
   gi.group_context = context;

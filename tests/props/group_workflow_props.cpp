@@ -133,7 +133,7 @@ struct Sut {
 // What a rejected message must leave as it was.
 struct Snapshot {
   uint64_t epoch;
-  SecureBytes epoch_authenticator;
+  EpochAuthenticator epoch_authenticator;
   Bytes tree_hash;
   std::vector<Bytes> pending;
   bool has_pending_commit;
