@@ -5,6 +5,7 @@
 // KeyPackage's, and we can send an application message.
 #include "fuzz/driver.h"
 #include "fuzz/group_fixture.h"
+#include "fuzz/mutator.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace mlsref;
@@ -18,4 +19,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         "our leaf is not our KeyPackage's");
     (void)g.create_message(joiner.client.signer, to_bytes("joined"));
   });
+}
+
+// Structure-aware mutation (fuzz/mutator.h) of the JoinInput.
+extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max_size,
+                                          unsigned seed) {
+  return mlsref::fuzz::mutate<mlsref::fuzz::JoinInput>(data, size, max_size, seed);
 }

@@ -7,6 +7,7 @@
 // consumed). An accepted commit is merged; the new tree must match its hash.
 #include "fuzz/driver.h"
 #include "fuzz/group_fixture.h"
+#include "fuzz/mutator.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace mlsref;
@@ -49,4 +50,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       alice.store_pending_proposal(std::move(*q));
     }
   });
+}
+
+// Structure-aware mutation (fuzz/mutator.h) of the MLSMessage; byte 0 (the
+// group) is kept.
+extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max_size,
+                                          unsigned seed) {
+  if (size == 0 || max_size < 2) {
+    return LLVMFuzzerMutate(data, size, max_size);
+  }
+  return 1 + mlsref::fuzz::mutate<mlsref::MLSMessage>(data + 1, size - 1, max_size - 1, seed);
 }
