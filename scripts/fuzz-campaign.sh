@@ -10,7 +10,7 @@
 #     plus the seed corpus, with fuzz/dict/<target>.dict;
 #   - merges what it found into BUILD/corpus/<target> (-merge=1);
 #   - minimises each crash (-minimize_crash=1) into fuzz/regressions/<target>/,
-#     one per distinct sanitizer summary, for ctest to replay.
+#     one per distinct sanitizer summary, for ctest to replay, and prints its stack.
 # Then builds the replay mains with clang source-based coverage (build-cov),
 # runs every kept corpus through them and prints line coverage per ref/ file.
 # Logs: BUILD/campaign/<target>.log. Exits 1 when any target crashed.
@@ -56,24 +56,26 @@ for name in "${targets[@]}"; do
   "$bin" -merge=1 "$kept.next" "$kept" "$new" "$build/seeds/$name" >"$campaign/$name.merge.log" 2>&1
   rm -rf "$kept" && mv "$kept.next" "$kept"
 
-  # Minimise each crash; keep one per distinct summary line.
+  # One crash per distinct sanitizer summary (addresses dropped) is
+  # minimised and kept; the others are the same bug again.
   summaries=()
   n=0
   for crash in "$crashes"/crash-* "$crashes"/leak-*; do
     [ -f "$crash" ] || continue
     n=$((n + 1))
-    small="$campaign/$name/min-$(basename "$crash")"
-    "$bin" -minimize_crash=1 -max_total_time=60 -exact_artifact_path="$small" "$crash" \
-      >"$small.log" 2>&1 || true
-    [ -f "$small" ] || cp "$crash" "$small"
-    summary=$("$bin" "$small" 2>&1 | grep -m1 -E '^SUMMARY:|fuzz property failed' |
+    summary=$("$bin" "$crash" 2>&1 | grep -m1 -E '^SUMMARY:|fuzz property failed' |
       sed -E 's/0x[0-9a-f]+//g' || true)
     case " ${summaries[*]:-} " in *"|$summary|"*) continue ;; esac
     summaries+=("|$summary|")
+    small="$campaign/$name/min-$(basename "$crash")"
+    "$bin" -minimize_crash=1 -max_total_time=30 -exact_artifact_path="$small" "$crash" \
+      >"$small.log" 2>&1 || true
+    [ -f "$small" ] || cp "$crash" "$small"
     mkdir -p "$top/fuzz/regressions/$name"
     dest="$top/fuzz/regressions/$name/$(sha1sum "$small" | cut -c1-16)"
     cp "$small" "$dest"
     say "$name: CRASH ($summary), minimised to $(wc -c <"$small") bytes: $dest"
+    "$bin" "$small" 2>&1 | grep -E '^ +#[0-9]+ ' | head -n 12 | sed 's/^/    /'
   done
   [ $n -eq 0 ] || found=1
   say "$name: done: ${last:-no status line} | kept corpus $(ls "$kept" | wc -l) inputs | $n crash artifacts"
@@ -81,6 +83,8 @@ done
 
 say "coverage: building the replay mains with -fprofile-instr-generate -fcoverage-mapping"
 flags="-fprofile-instr-generate -fcoverage-mapping"
+# ccache's base_dir would record relative source paths in the coverage map.
+export CCACHE_BASEDIR=
 CXX=clang++ cmake -S "$top" -B "$cov" -DCMAKE_BUILD_TYPE=Debug -DMLSREF_TESTS=ON \
   -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="$flags" >"$campaign/cov-cmake.log"
 objects=()
@@ -95,7 +99,7 @@ done
 llvm-profdata-14 merge -sparse "$cov"/profiles/*.profraw -o "$cov/campaign.profdata"
 say "line coverage of ref/ by the kept corpora:"
 llvm-cov-14 report "${objects[@]:1}" -instr-profile="$cov/campaign.profdata" \
-  "$top"/ref/*.cpp "$top"/ref/*.h |
-  awk '{ print $1, $(NF-6), $(NF-5), $(NF-4) }' | column -t |
-  sed -e "s|$top/||" -e '1s/.*/File Lines Missed Cover/' | column -t
+  "$top"/ref/*.cpp "$top"/ref/*.h 2>/dev/null |
+  awk 'NR == 1 { print "File", "Lines", "Missed", "Cover" } NF == 13 && NR > 1 { print $1, $8, $9, $10 }' |
+  sed -e "s|^$top/||" | column -t
 exit $found
