@@ -4,6 +4,7 @@
 
 #include "conformance/check.h"
 #include "conformance/vector_type.h"
+#include "fuzz/group_fixture.h"
 #include "fuzz/inputs.h"
 
 namespace mlsref::conformance {
@@ -36,6 +37,105 @@ class CorpusWriter {
   std::filesystem::path dir_;
   size_t n_ = 0;
 };
+
+// fuzz_process_message: real messages from bob and carol to alice in the
+// fixed groups (byte 0 picks the group), each checked to process; and
+// fuzz_join_welcome: Welcomes for the fixed joiner's KeyPackage, each checked
+// to join.
+size_t write_group_seeds(const std::filesystem::path& out) {
+  CorpusWriter messages(out, "fuzz_process_message");
+  for (uint8_t mode : {0, 1}) {
+    fuzz::FixedGroup f(mode == 1);
+    Group &bob = f.members[1], &carol = f.members[2];
+    const Signer &bob_signer = f.clients[1].signer, &carol_signer = f.clients[2].signer;
+    fuzz::FixedClient dave(f.suite, *f.rng, "dave");
+    const KeyPackage dave_kp[] = {dave.key_package.key_package};
+    PreSharedKeyID psk;
+    psk.psktype = PSKType::external;
+    psk.psk_id = fuzz::kFuzzPskId;
+    psk.psk_nonce = Bytes(f.suite.hash_size(), 0x07);
+    std::vector<MLSMessage> sent;
+    auto commit = [&](Group& g, CommitBundle b) {
+      sent.push_back(std::move(b.commit));
+      g.clear_pending_commit();
+    };
+    commit(bob, bob.commit_to_pending_proposals(bob_signer));  // carol's Update, by reference
+    commit(bob, bob.self_update(bob_signer));
+    commit(bob, bob.add_members(bob_signer, dave_kp));
+    commit(bob,
+           bob.commit_builder().consume_proposal_store(false).add(dave_kp[0]).build(bob_signer));
+    commit(
+        bob,
+        bob.commit_builder().consume_proposal_store(false).remove(LeafIndex(2)).build(bob_signer));
+    commit(bob, bob.commit_builder().consume_proposal_store(false).psk(psk).build(bob_signer));
+    commit(carol, carol.self_update(carol_signer));
+    commit(carol, carol.commit_builder()
+                      .consume_proposal_store(false)
+                      .remove(LeafIndex(1))
+                      .build(carol_signer));
+    sent.push_back(bob.propose_self_update(bob_signer).first);
+    sent.push_back(bob.propose_remove_member(bob_signer, LeafIndex(2)).first);
+    sent.push_back(bob.propose_add_member(bob_signer, dave_kp[0]).first);
+    sent.push_back(bob.propose_psk(bob_signer, psk).first);
+    sent.push_back(bob.propose_group_context_extensions(bob_signer, {}).first);
+    sent.push_back(bob.create_message(bob_signer, to_bytes("hello alice"), to_bytes("aad")));
+    sent.push_back(carol.create_message(carol_signer, to_bytes("hello from carol")));
+    if (mode == 0) {
+      // A PrivateMessage alice read once does not decrypt twice.
+      sent.push_back(decode<MLSMessage>(f.carol_update));
+    }
+    for (const MLSMessage& m : sent) {
+      Bytes wire = encode(m);
+      Group alice = f.members[0];
+      alice.process_message(wire);  // a seed must process, or the fuzzer starts from rejections
+      Bytes seed{mode};
+      seed.insert(seed.end(), wire.begin(), wire.end());
+      messages.add(seed);
+    }
+  }
+
+  CorpusWriter welcomes(out, "fuzz_join_welcome");
+  const fuzz::FixedJoiner joiner;
+  const KeyPackage kp[] = {joiner.client.key_package.key_package};
+  std::vector<fuzz::JoinInput> inputs;
+  auto welcome_of = [](const CommitBundle& b) { return std::get<Welcome>(b.welcome.value().body); };
+  for (bool with_tree : {true, false}) {
+    auto rng = seeded_rng(0, "fuzz join seeds");
+    GroupConfig config = fuzz::fixed_config(false, rng.get());
+    config.ratchet_tree_extension = with_tree;
+    fuzz::FixedClient creator(joiner.suite, *rng, "creator");
+    Group g = Group::create(config, joiner.suite.id(), to_bytes("join group"), creator.signer,
+                            creator.credential);
+    CommitBundle b = g.add_members(creator.signer, kp);
+    g.merge_pending_commit();
+    inputs.push_back(
+        {welcome_of(b), with_tree ? std::nullopt : std::optional(encode(g.tree().to_nodes()))});
+  }
+  for (bool handshake_private : {false, true}) {
+    fuzz::FixedGroup f(handshake_private);
+    Group& alice = f.members[0];
+    const Signer& signer = f.clients[0].signer;
+    PreSharedKeyID psk;
+    psk.psktype = PSKType::external;
+    psk.psk_id = fuzz::kFuzzPskId;
+    psk.psk_nonce = Bytes(f.suite.hash_size(), 0x09);
+    inputs.push_back({welcome_of(alice.add_members(signer, kp)), std::nullopt});
+    alice.clear_pending_commit();
+    inputs.push_back(
+        {welcome_of(alice.commit_builder().consume_proposal_store(false).add(kp[0]).build(signer)),
+         std::nullopt});
+    alice.clear_pending_commit();
+    inputs.push_back(
+        {welcome_of(alice.commit_builder().add(kp[0]).psk(psk).build(signer)), std::nullopt});
+    alice.clear_pending_commit();
+  }
+  for (const auto& in : inputs) {
+    Bytes seed = encode(in);
+    joiner.join(decode<fuzz::JoinInput>(seed));  // a seed must join
+    welcomes.add(seed);
+  }
+  return messages.count() + welcomes.count();
+}
 
 }  // namespace
 
@@ -166,7 +266,8 @@ size_t write_seed_corpora(const std::filesystem::path& root, const std::filesyst
                    .update_path));
   }
   return codec.count() + hpke.count() + mls.count() + welcome.count() + group_info.count() +
-         key_package.count() + unprotect.count() + trees.count() + paths.count();
+         key_package.count() + unprotect.count() + trees.count() + paths.count() +
+         write_group_seeds(out);
 }
 
 }  // namespace mlsref::conformance

@@ -287,10 +287,15 @@ ProcessedMessage Group::process_message(const MLSMessage& message) {
           signature_key = state_.tree.leaf(LeafIndex(c.sender.leaf_index)).signature_key;
           break;
         case SenderType::external: {
-          // RFC 9420 §12.1.8.1
-          //    The `external` SenderType requires that signers are pre-provisioned
-          //    to the clients within a group and can only be used if the
-          //    `external_senders` extension is present in the group's GroupContext.
+          // RFC 9420 §6.1
+          //    `external`: The signature key at the index indicated by
+          //    `sender_index` in the `external_senders` group context extension
+          //    [...]. The `content_type` of the message MUST be `proposal` and
+          //    the `proposal_type` MUST be a value that is allowed for external
+          //    senders.
+          if (c.content_type != ContentType::proposal) {
+            throw Error(ErrorKind::protocol, "6.1", "an external sender may only send proposals");
+          }
           auto senders = external_senders(ctx.extensions);
           if (c.sender.sender_index >= senders.size()) {
             throw Error(ErrorKind::protocol, "12.1.8.1",
@@ -301,11 +306,14 @@ ProcessedMessage Group::process_message(const MLSMessage& message) {
           break;
         }
         case SenderType::new_member_proposal:
-          // RFC 9420 §12.1.8
-          //    [...] the new_member_proposal SenderType [...] MUST be an Add proposal
+          // RFC 9420 §6.1
+          //    `new_member_proposal`: The signature key in the LeafNode in the
+          //    KeyPackage embedded in an external Add proposal. The
+          //    `content_type` of the message MUST be `proposal` and the
+          //    `proposal_type` of the Proposal MUST be `add`.
           if (c.content_type != ContentType::proposal ||
               !std::holds_alternative<Add>(c.proposal.body)) {
-            throw Error(ErrorKind::protocol, "12.1.8",
+            throw Error(ErrorKind::protocol, "6.1",
                         "a new_member_proposal sender may only send an Add proposal");
           }
           signature_key = std::get<Add>(c.proposal.body).key_package.leaf_node.signature_key;
@@ -337,8 +345,9 @@ ProcessedMessage Group::process_message(const MLSMessage& message) {
         const Proposal& p = ac.content.proposal;
         ProposalType t = p.proposal_type();
         if (sender.sender_type == SenderType::external) {
-          // RFC 9420 §17.4: the "External" column says which proposal types an
-          // external sender may send.
+          // RFC 9420 §12.1.8
+          //    Messages from `external` senders containing proposal types other
+          //    than the above MUST be rejected as malformed.
           bool allowed = false;
           for (const auto& row : proposal_type_registry()) {
             allowed |= row.value == t && row.external;

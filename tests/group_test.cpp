@@ -486,6 +486,44 @@ TEST(Group, ProposalListRules) {
   EXPECT_EQ(t.a->epoch(), 1u);
 }
 
+TEST(Group, ExternalSenderProposals) {
+  CipherSuite suite(kSuite);
+  Signer ds = Signer::generate(suite, system_rng());
+  std::vector<ExternalSender> senders{{ds.public_key, Credential::basic(to_bytes("ds"))}};
+  std::vector<Extension> ext{{extension_type::external_senders, encode(senders)}};
+  Client alice = make_client("alice"), bob = make_client("bob");
+  Group a = Group::create({}, kSuite, to_bytes("g"), alice.signer, alice.credential, {}, ext);
+  KeyPackage kps[] = {bob.key_package.key_package};
+  CommitBundle add = a.add_members(alice.signer, kps);
+  a.merge_pending_commit();
+  Group b = Group::join({}, welcome_of(add), bob.key_package);
+  auto external = [&](Proposal p, uint32_t index) {
+    FramedContent c{a.group_id(),
+                    a.epoch(),
+                    Sender{SenderType::external, 0, index},
+                    {},
+                    ContentType::proposal,
+                    {},
+                    std::move(p),
+                    {}};
+    return encode(MLSMessage{mls10, protect_public(suite, c, ds.private_key, a.context(), {})});
+  };
+  // An Update may not come from an external sender; an unknown index is refused.
+  EXPECT_MLS_ERROR(a.process_message(external(Proposal{Update{}}, 0)), ErrorKind::protocol,
+                   "12.1.8");
+  EXPECT_MLS_ERROR(a.process_message(external(Proposal{Remove{1}}, 1)), ErrorKind::protocol,
+                   "12.1.8.1");
+  // A Remove from the delivery service, committed by reference.
+  Bytes remove = external(Proposal{Remove{1}}, 0);
+  a.store_pending_proposal(std::get<QueuedProposal>(a.process_message(remove).content));
+  b.store_pending_proposal(std::get<QueuedProposal>(b.process_message(remove).content));
+  CommitBundle c = a.commit_to_pending_proposals(alice.signer);
+  ProcessedMessage m = b.process_message(encode_message(c.commit));
+  EXPECT_TRUE(std::get<StagedCommit>(m.content).self_removed());
+  a.merge_pending_commit();
+  EXPECT_EQ(a.tree().leaf_count().value, 1u);
+}
+
 TEST(Group, CommitBuilderFiltersPendingProposals) {
   TwoMembers t;
   Client carol = make_client("carol"), dave = make_client("dave");

@@ -1,0 +1,140 @@
+// The live groups of fuzz_process_message and the joiner of
+// fuzz_join_welcome. Every key comes from a seeded RNG and every lifetime
+// from a fixed clock, so the fixture is the same in every process: the seeds
+// `mlsref seeds` writes from it (real messages and Welcomes) are valid for
+// the fixture the fuzz target builds.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "conformance/vector_type.h"
+#include "ref/group.h"
+
+namespace mlsref::fuzz {
+
+// The fixed clock: every lifetime is [now - 1 h, now + 90 days] around it.
+inline constexpr uint64_t kFixedNow = 1'750'000'000;
+inline const Bytes kFuzzPskId = to_bytes("fuzz psk");
+inline const SecureBytes kFuzzPsk = SecureBytes(32, 0x42);
+
+inline GroupConfig fixed_config(bool handshake_private, Botan::RandomNumberGenerator* rng) {
+  GroupConfig config;
+  config.handshake_private = handshake_private;
+  config.clock = [] { return kFixedNow; };
+  config.rng = rng;
+  return config;
+}
+
+struct FixedClient {
+  Signer signer;
+  CredentialWithKey credential;
+  KeyPackageBundle key_package;
+  FixedClient(const CipherSuite& suite, Botan::RandomNumberGenerator& rng,
+              const std::string& name) {
+    signer = Signer::generate(suite, rng);
+    credential = CredentialWithKey{Credential::basic(to_bytes(name)), signer.public_key};
+    key_package = create_key_package(suite, signer, credential, {}, rng, [] { return kFixedNow; });
+  }
+};
+
+// A 3-member group, suite 1, handshake messages public or private: alice
+// (leaf 0) created it and added bob (leaf 1) and carol (leaf 2); carol then
+// proposed an Update that alice and bob stored. members[i] is each one's
+// view; alice's (members[0]) receives the fuzzed messages.
+struct FixedGroup {
+  CipherSuite suite{1};
+  std::unique_ptr<Botan::RandomNumberGenerator> rng;  // config.rng points into it
+  GroupConfig config;
+  std::vector<FixedClient> clients;
+  std::vector<Group> members;
+  Bytes carol_update;  // carol's Update proposal, an encoded MLSMessage
+
+  explicit FixedGroup(bool handshake_private)
+      : rng(conformance::seeded_rng(handshake_private ? 1 : 0, "fuzz group")),
+        config(fixed_config(handshake_private, rng.get())) {
+    for (const char* name : {"alice", "bob", "carol"}) {
+      clients.emplace_back(suite, *rng, name);
+    }
+    members.push_back(Group::create(config, suite.id(), to_bytes("fuzz group"), clients[0].signer,
+                                    clients[0].credential));
+    members[0].add_external_psk(kFuzzPskId, kFuzzPsk);
+    KeyPackage kps[] = {clients[1].key_package.key_package, clients[2].key_package.key_package};
+    CommitBundle bundle = members[0].add_members(clients[0].signer, kps);
+    members[0].merge_pending_commit();
+    const Welcome& welcome = std::get<Welcome>(bundle.welcome.value().body);
+    for (size_t i = 1; i < 3; ++i) {
+      members.push_back(Group::join(config, welcome, clients[i].key_package, std::nullopt,
+                                    {{kFuzzPskId, kFuzzPsk}}));
+    }
+    auto [update, ref] = members[2].propose_self_update(clients[2].signer);
+    carol_update = encode(update);
+    for (size_t i = 0; i < 2; ++i) {
+      ProcessedMessage pm = members[i].process_message(carol_update);
+      members[i].store_pending_proposal(std::get<QueuedProposal>(pm.content));
+    }
+  }
+  FixedGroup(const FixedGroup&) = delete;
+  FixedGroup& operator=(const FixedGroup&) = delete;
+};
+
+// What a rejected message must leave exactly as it was.
+inline Bytes group_fingerprint(const Group& g) {
+  const GroupState& s = g.state();
+  Writer w;
+  auto put = [&w](ByteView b) {
+    w.put_varint(b.size());
+    w.put_bytes(b);
+  };
+  encode_into(w, s.context);
+  encode_into(w, s.tree.to_nodes());
+  put(s.secrets.epoch_authenticator.view());
+  put(s.secrets.init_secret.view());
+  put(s.interim_transcript_hash);
+  put(s.confirmation_tag);
+  for (const auto& q : s.proposal_store) {
+    put(q.ref);
+  }
+  for (const auto& [node, key] : s.own.private_keys) {
+    w.put_varint(node);
+    put(key);
+  }
+  for (const auto& [key, priv] : s.own_update_keys) {
+    put(key);
+  }
+  w.put_varint(s.active ? 1 : 0);
+  w.put_varint(g.pending_commit() ? 1 : 0);
+  return w.bytes();
+}
+
+// fuzz_join_welcome's input: a Welcome and, optionally, the ratchet tree
+// supplied out of band (encoded optional<Node> ratchet_tree<V>).
+struct JoinInput {
+  Welcome welcome;
+  std::optional<Bytes> ratchet_tree;
+  bool operator==(const JoinInput&) const = default;
+  static constexpr std::string_view type_name = "JoinInput";
+  static constexpr auto fields = std::tuple{field("welcome", &JoinInput::welcome),
+                                            field("ratchet_tree", &JoinInput::ratchet_tree)};
+};
+
+// The joiner of fuzz_join_welcome: one fixed KeyPackage bundle (suite 1), and
+// the external PSK kFuzzPskId.
+struct FixedJoiner {
+  CipherSuite suite{1};
+  std::unique_ptr<Botan::RandomNumberGenerator> rng = conformance::seeded_rng(0, "fuzz joiner");
+  FixedClient client{suite, *rng, "joiner"};
+  GroupConfig config = fixed_config(false, rng.get());
+  std::map<Bytes, SecureBytes> psks{{kFuzzPskId, kFuzzPsk}};
+
+  Group join(const JoinInput& in) const {
+    std::optional<RatchetTreeNodes> tree;
+    if (in.ratchet_tree) {
+      tree = decode<RatchetTreeNodes>(*in.ratchet_tree);
+    }
+    return Group::join(config, in.welcome, client.key_package, tree, psks);
+  }
+};
+
+}  // namespace mlsref::fuzz
