@@ -270,12 +270,10 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
   //    Use the `confirmation_key` for the new epoch to compute the confirmation
   //    tag for this message [...] and verify that it is the same as the
   //    `confirmation_tag` field in the FramedContentAuthData object.
-  Bytes tag = confirmation_tag(suite, e.confirmation_key, provisional.confirmed_transcript_hash);
-  if (!constant_time_equal(tag, ac.auth.confirmation_tag)) {
-    throw Error(ErrorKind::crypto, "12.4.2", "the Commit's confirmation_tag does not verify");
-  }
+  verify_confirmation_tag(suite, e.confirmation_key, provisional.confirmed_transcript_hash,
+                          ac.auth.confirmation_tag, "12.4.2");
   sc.next_ = next_state(s, config_, std::move(provisional), std::move(tree), std::move(own),
-                        std::move(e), std::move(tag));
+                        std::move(e), ac.auth.confirmation_tag);  // verified equal above
   return sc;
 }
 

@@ -248,11 +248,9 @@ Group Group::join(GroupConfig config, const Welcome& welcome, const KeyPackageBu
   s.secrets = derive_epoch_from_joiner(suite, o.secrets.joiner_secret, o.psk_secret, s.context);
   //    Verify the confirmation tag in the GroupInfo using the derived
   //    confirmation key and the `confirmed_transcript_hash` from the GroupInfo.
-  Bytes expected = confirmation_tag(suite, s.secrets.confirmation_key,
-                                    gi.group_context.confirmed_transcript_hash);
-  if (!constant_time_equal(expected, gi.confirmation_tag)) {
-    throw Error(ErrorKind::crypto, "12.4.3.1", "GroupInfo confirmation_tag does not verify");
-  }
+  verify_confirmation_tag(suite, s.secrets.confirmation_key,
+                          gi.group_context.confirmed_transcript_hash, gi.confirmation_tag,
+                          "12.4.3.1");
   //    Use the confirmed transcript hash and confirmation tag to compute the
   //    interim transcript hash in the new state.
   s.confirmation_tag = gi.confirmation_tag;
