@@ -522,6 +522,11 @@ std::pair<MLSMessage, Bytes> Group::propose_psk(const Signer& signer, PreSharedK
   return send_proposal(signer, Proposal{PreSharedKey{std::move(id)}});
 }
 
+std::pair<MLSMessage, Bytes> Group::propose_custom(const Signer& signer, ProposalType type,
+                                                   Bytes proposal_data) {
+  return send_proposal(signer, Proposal{CustomProposal{type, std::move(proposal_data)}});
+}
+
 std::pair<MLSMessage, Bytes> Group::propose_group_context_extensions(
     const Signer& signer, std::vector<Extension> extensions) {
   return send_proposal(signer, Proposal{GroupContextExtensions{std::move(extensions)}});

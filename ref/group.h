@@ -240,6 +240,10 @@ class Group {
                                                   const KeyPackage& key_package);
   std::pair<MLSMessage, Bytes> propose_remove_member(const Signer& signer, LeafIndex leaf);
   std::pair<MLSMessage, Bytes> propose_psk(const Signer& signer, PreSharedKeyID id);
+  // A proposal of a type the application defines (CustomProposal); every
+  // member must list the type in capabilities.proposals (§12.2).
+  std::pair<MLSMessage, Bytes> propose_custom(const Signer& signer, ProposalType type,
+                                              Bytes proposal_data);
   std::pair<MLSMessage, Bytes> propose_group_context_extensions(const Signer& signer,
                                                                 std::vector<Extension> extensions);
   CommitBundle commit_to_pending_proposals(const Signer& signer);

@@ -311,10 +311,14 @@ bool path_required(std::span<const QueuedProposal> proposals) {
   }
   for (const auto& q : proposals) {
     ProposalType t = q.proposal.proposal_type();
-    for (const auto& row : proposal_type_registry()) {
-      if (row.value == t && row.path_required) {
-        return true;
-      }
+    auto registry = proposal_type_registry();
+    auto row = std::find_if(registry.begin(), registry.end(),
+                            [&](const RegistryRow& r) { return r.value == t; });
+    //    By default, the `path` field of a Commit MUST be populated.
+    // A type the registry does not list (a CustomProposal) states nothing
+    // we know of, so it takes the default: a path is required.
+    if (row == registry.end() || row->path_required) {
+      return true;
     }
   }
   return false;

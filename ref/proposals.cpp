@@ -4,7 +4,10 @@
 namespace mlsref {
 
 ProposalType Proposal::proposal_type() const {
-  // The variant's alternatives are in proposal type order, add(1) first.
+  if (const auto* custom = std::get_if<CustomProposal>(&body)) {
+    return custom->proposal_type;
+  }
+  // The other alternatives are in proposal type order, add(1) first.
   return static_cast<ProposalType>(body.index() + 1);
 }
 
@@ -45,14 +48,15 @@ void Proposal::decode(Reader& r) {
       body.emplace<GroupContextExtensions>();
       decode_field(r, "group_context_extensions", std::get<GroupContextExtensions>(body));
       return;
+    case 0:
+      r.fail("proposal type 0 is reserved", "12.1");
     default:
-      // AMBIGUITY: §12.1 lets extensions define proposal types, but a Proposal
-      // carries no length, so one of an unknown type cannot be delimited. We
-      // reject it (a client that does not support a proposal type rejects the
-      // Commit that contains it anyway, §12.2).
-      r.fail("unknown proposal type " + std::to_string(type) +
-                 " (its body has no length, so it cannot be skipped)",
-             "12.1");
+      // Any other type: a CustomProposal (see its AMBIGUITY note). Whether
+      // the group supports it is checked when the proposal is validated
+      // (§12.2), not here: decoding never validates semantics.
+      body.emplace<CustomProposal>().proposal_type = type;
+      decode_field(r, "custom", std::get<CustomProposal>(body));
+      return;
   }
 }
 

@@ -86,6 +86,23 @@ struct GroupContextExtensions {
       std::tuple{field("extensions", &GroupContextExtensions::extensions)};
 };
 
+// A proposal of a type this document does not define (RFC 9420 §12.1:
+// extensions and applications may define proposal types; a group can use
+// one when every member lists it in capabilities.proposals, §12.2).
+// AMBIGUITY: a Proposal carries no length, so the RFC gives no way to
+// delimit the body of an unknown type. We take the convention that such a
+// body is `opaque proposal_data<V>`, as implementations that support custom
+// proposals do; its meaning is left to the application.
+struct CustomProposal {
+  ProposalType proposal_type = 0;
+  Bytes proposal_data;
+  bool operator==(const CustomProposal&) const = default;
+  static constexpr std::string_view type_name = "CustomProposal";
+  // Only the body: Proposal writes proposal_type.
+  void encode(Writer& w) const { encode_into(w, proposal_data); }
+  void decode(Reader& r) { decode_field(r, "proposal_data", proposal_data); }
+};
+
 // struct {
 //     ProposalType proposal_type;
 //     select (Proposal.proposal_type) {
@@ -98,9 +115,10 @@ struct GroupContextExtensions {
 //         case group_context_extensions: GroupContextExtensions;
 //     };
 // } Proposal;
+// (Any other proposal_type: CustomProposal.)
 struct Proposal {
-  using Body =
-      std::variant<Add, Update, Remove, PreSharedKey, ReInit, ExternalInit, GroupContextExtensions>;
+  using Body = std::variant<Add, Update, Remove, PreSharedKey, ReInit, ExternalInit,
+                            GroupContextExtensions, CustomProposal>;
   Body body;
   bool operator==(const Proposal&) const = default;
   static constexpr std::string_view type_name = "Proposal";

@@ -459,6 +459,75 @@ TEST(Group, GroupContextExtensions) {
       ErrorKind::protocol, "12.2");
 }
 
+// RFC 9420 §12.1, §12.2: a proposal type the application defines is usable
+// once every member lists it in capabilities.proposals; by reference and by
+// value; it requires a path (no registry entry says otherwise).
+TEST(Group, CustomProposalTypesListedInCapabilities) {
+  constexpr ProposalType kCustom = 0xff01;
+  CipherSuite suite(kSuite);
+  auto client = [&](const std::string& name, std::vector<ProposalType> proposals) {
+    Client c;
+    c.signer = Signer::generate(suite, system_rng());
+    c.credential = CredentialWithKey{Credential::basic(to_bytes(name)), c.signer.public_key};
+    KeyPackageOptions options;
+    options.capabilities.proposals = std::move(proposals);
+    c.key_package = create_key_package(suite, c.signer, c.credential, options, system_rng());
+    return c;
+  };
+  Client alice = client("alice", {kCustom});
+  Client bob = client("bob", {kCustom});
+  Client carol = client("carol", {});
+  Capabilities caps{{mls10}, {kSuite}, {}, {kCustom}, {credential_type::basic}};
+  Group a = Group::create({}, kSuite, to_bytes("g"), alice.signer, alice.credential,
+                          LeafNodeParameters::builder().with_capabilities(caps).build());
+  KeyPackage kps[] = {bob.key_package.key_package};
+  CommitBundle add = a.add_members(alice.signer, kps);
+  a.merge_pending_commit();
+  Group b = Group::join({}, welcome_of(add), bob.key_package);
+
+  // By reference: Bob proposes, Alice commits it.
+  auto [proposal, ref] = b.propose_custom(bob.signer, kCustom, to_bytes("payload"));
+  a.store_pending_proposal(receive_proposal(a, proposal));
+  b.store_pending_proposal(receive_proposal(b, proposal));
+  CommitBundle c = a.commit_to_pending_proposals(alice.signer);
+  EXPECT_TRUE(a.pending_commit()->has_path());
+  StagedCommit staged = apply_commit(b, c.commit);
+  a.merge_pending_commit();
+  ASSERT_EQ(staged.proposals().size(), 1u);
+  const auto* custom = std::get_if<CustomProposal>(&staged.proposals()[0].proposal.body);
+  ASSERT_NE(custom, nullptr);
+  EXPECT_EQ(custom->proposal_type, kCustom);
+  EXPECT_EQ(custom->proposal_data, to_bytes("payload"));
+  expect_agree({&a, &b});
+
+  // By value.
+  CommitBundle v = a.commit_builder()
+                       .proposal(Proposal{CustomProposal{kCustom, to_bytes("inline")}})
+                       .build(alice.signer);
+  apply_commit(b, v.commit);
+  a.merge_pending_commit();
+  expect_agree({&a, &b});
+
+  // Once Carol, who does not list the type, is a member, it is refused.
+  KeyPackage carol_kps[] = {carol.key_package.key_package};
+  CommitBundle add_carol = a.add_members(alice.signer, carol_kps);
+  apply_commit(b, add_carol.commit);
+  a.merge_pending_commit();
+  EXPECT_MLS_ERROR(a.commit_builder()
+                       .proposal(Proposal{CustomProposal{kCustom, to_bytes("x")}})
+                       .build(alice.signer),
+                   ErrorKind::protocol, "12.2");
+}
+
+TEST(Group, CustomProposalCodec) {
+  Proposal p{CustomProposal{0xff01, {1, 2, 3}}};
+  EXPECT_EQ(p.proposal_type(), 0xff01);
+  Bytes wire = encode(p);
+  EXPECT_EQ(wire, (Bytes{0xff, 0x01, 0x03, 1, 2, 3}));
+  EXPECT_EQ(decode<Proposal>(wire), p);
+  EXPECT_MLS_ERROR(decode<Proposal>(Bytes{0x00, 0x00, 0x00}), ErrorKind::decode, "12.1");
+}
+
 TEST(Group, ProposalListRules) {
   TwoMembers t;
   // Removing the committer.
