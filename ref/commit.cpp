@@ -151,8 +151,8 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
   //    Create the new ratchet tree and GroupContext by applying the list of
   //    proposals to the old ratchet tree and GroupContext
   AppliedProposals ap = apply_proposals(s.context, s.tree, list);
-  if (ap.external_init || ap.reinit) {
-    throw Error(ErrorKind::unsupported, "11.2", "ReInit and ExternalInit are not implemented");
+  if (ap.external_init) {
+    throw Error(ErrorKind::unsupported, "12.4.3.2", "external commits are not implemented");
   }
   //    Verify that the `path` value is populated if the `proposals` vector
   //    contains any Update or Remove proposals, or if it's empty.
@@ -274,6 +274,11 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
                           ac.auth.confirmation_tag, "12.4.2");
   sc.next_ = next_state(s, config_, std::move(provisional), std::move(tree), std::move(own),
                         std::move(e), ac.auth.confirmation_tag);  // verified equal above
+  // RFC 9420 §12.3
+  //    If there is a ReInit proposal, note its parameters for application later in
+  //    Commit processing.
+  sc.reinit_ = ap.reinit;
+  sc.next_->reinit = ap.reinit;
   return sc;
 }
 
@@ -364,8 +369,8 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
   }
   //    Create the new ratchet tree and GroupContext by applying the list of proposals
   AppliedProposals ap = apply_proposals(s.context, s.tree, list);
-  if (ap.external_init || ap.reinit) {
-    throw Error(ErrorKind::unsupported, "11.2", "ReInit and ExternalInit are not implemented");
+  if (ap.external_init) {
+    throw Error(ErrorKind::unsupported, "12.4.3.2", "external commits are not implemented");
   }
   GroupContext provisional = ap.context;
   provisional.epoch = s.context.epoch + 1;
@@ -472,6 +477,8 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
   }
   sc.next_ = next_state(s, config_, std::move(provisional), std::move(tree), std::move(own),
                         std::move(e), tag);
+  sc.reinit_ = ap.reinit;  // §12.3: noted for §11.2
+  sc.next_->reinit = ap.reinit;
   //    Protect the AuthenticatedContent object using keys from the old epoch
   MLSMessage commit_message = protect_handshake(signer, content, tag);
   pending_commit_ = std::move(sc);

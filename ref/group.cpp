@@ -25,10 +25,21 @@ Botan::RandomNumberGenerator& Group::rng() const {
 
 uint64_t Group::now() const { return config_.clock ? config_.clock() : system_now(); }
 
-void Group::check_signer(const Signer& signer) const {
+void Group::check_usable() const {
   if (!state_.active) {
     throw Error(ErrorKind::protocol, "12.4.2", "we are no longer a member of this group");
   }
+  // RFC 9420 §12.4.2
+  //    If the Commit included a ReInit proposal, the client MUST NOT use the group to
+  //    send messages anymore.
+  if (state_.reinit) {
+    throw Error(ErrorKind::protocol, "12.4.2",
+                "the group was reinitialized by a ReInit commit: it is used no more");
+  }
+}
+
+void Group::check_signer(const Signer& signer) const {
+  check_usable();
   if (signer.public_key != state_.tree.leaf(state_.own.leaf).signature_key) {
     throw Error(ErrorKind::protocol, "5.1.2",
                 "the signer's public key is not our leaf's signature_key");
@@ -269,9 +280,9 @@ ProcessedMessage Group::process_message(ByteView message_bytes) {
 }
 
 ProcessedMessage Group::process_message(const MLSMessage& message) {
-  if (!state_.active) {
-    throw Error(ErrorKind::protocol, "12.4.2", "we are no longer a member of this group");
-  }
+  // After a ReInit commit nobody may send in this group (§12.4.2), so
+  // nothing that arrives for it is accepted either.
+  check_usable();
   const CipherSuite& suite = *state_.suite;
   const GroupContext& ctx = state_.context;
   AuthenticatedContent ac;
@@ -520,6 +531,10 @@ std::pair<MLSMessage, Bytes> Group::propose_remove_member(const Signer& signer, 
 std::pair<MLSMessage, Bytes> Group::propose_psk(const Signer& signer, PreSharedKeyID id) {
   resolve_psk(id);  // we must have it ourselves
   return send_proposal(signer, Proposal{PreSharedKey{std::move(id)}});
+}
+
+std::pair<MLSMessage, Bytes> Group::propose_reinit(const Signer& signer, ReInit reinit) {
+  return send_proposal(signer, Proposal{std::move(reinit)});
 }
 
 std::pair<MLSMessage, Bytes> Group::propose_custom(const Signer& signer, ProposalType type,

@@ -111,6 +111,9 @@ struct GroupState {
   std::map<uint64_t, ResumptionPsk> resumption_psks;  // by epoch, this group's
   std::map<Bytes, SecureBytes> external_psks;         // by psk_id
   bool active = true;                                 // false once we are removed
+  // Set when a merged commit covered a ReInit proposal (§11.2): the group is
+  // then used no more; the new group arrives with a Welcome (issue 9).
+  std::optional<ReInit> reinit;
 };
 
 // The result of staging a commit: what it does, and the next epoch.
@@ -131,6 +134,9 @@ class StagedCommit {
   LeafIndex committer() const { return committer_; }
   // True when the commit removes us: merging it ends our membership.
   bool self_removed() const { return self_removed_; }
+  // The ReInit the commit covers, if any: after merging, the group sends and
+  // accepts no more messages (§11.2, §12.4.2).
+  const std::optional<ReInit>& reinit() const { return reinit_; }
   // The epoch it begins.
   uint64_t epoch() const { return next_ ? next_->context.epoch : 0; }
   const GroupState& next_state() const { return *next_; }
@@ -145,6 +151,7 @@ class StagedCommit {
   std::optional<LeafNode> path_leaf_;
   LeafIndex committer_;
   bool self_removed_ = false;
+  std::optional<ReInit> reinit_;
   std::shared_ptr<GroupState> next_;
 };
 
@@ -242,6 +249,9 @@ class Group {
   std::pair<MLSMessage, Bytes> propose_psk(const Signer& signer, PreSharedKeyID id);
   // A proposal of a type the application defines (CustomProposal); every
   // member must list the type in capabilities.proposals (§12.2).
+  // §11.2 step 1: a ReInit proposal (its commit is step 2; the new group,
+  // step 3, is not built here yet).
+  std::pair<MLSMessage, Bytes> propose_reinit(const Signer& signer, ReInit reinit);
   std::pair<MLSMessage, Bytes> propose_custom(const Signer& signer, ProposalType type,
                                               Bytes proposal_data);
   std::pair<MLSMessage, Bytes> propose_group_context_extensions(const Signer& signer,
@@ -300,6 +310,8 @@ class Group {
                         const CredentialWithKey* new_signer) const;
   SecureBytes resolve_psk(const PreSharedKeyID& id) const;
   void check_signer(const Signer& signer) const;
+  // Error unless we are a member of a group still in use.
+  void check_usable() const;
 
   // commit.cpp: §12.4.1 creating and §12.4.2 processing a commit.
   CommitBundle build_commit(CommitBuilder& builder, const Signer& signer);

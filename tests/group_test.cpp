@@ -519,6 +519,29 @@ TEST(Group, CustomProposalTypesListedInCapabilities) {
                    ErrorKind::protocol, "12.2");
 }
 
+// RFC 9420 §11.2 steps 1 and 2: a ReInit proposal and the commit covering
+// it; afterwards the group is used no more (§12.4.2).
+TEST(Group, ReInitCommitEndsTheGroup) {
+  TwoMembers t;
+  ReInit reinit{to_bytes("group v2"), mls10, kSuite, {}};
+  auto [proposal, ref] = t.b->propose_reinit(t.bob.signer, reinit);
+  t.a->store_pending_proposal(receive_proposal(*t.a, proposal));
+  t.b->store_pending_proposal(receive_proposal(*t.b, proposal));
+  // A ReInit with any other proposal is invalid (§12.2).
+  EXPECT_MLS_ERROR(t.a->commit_builder().remove(LeafIndex(1)).build(t.alice.signer),
+                   ErrorKind::protocol, "12.2");
+  CommitBundle c = t.a->commit_to_pending_proposals(t.alice.signer);
+  StagedCommit staged = apply_commit(*t.b, c.commit);
+  t.a->merge_pending_commit();
+  ASSERT_TRUE(staged.reinit().has_value());
+  EXPECT_EQ(*staged.reinit(), reinit);
+  expect_agree({&*t.a, &*t.b});
+  EXPECT_MLS_ERROR(t.b->create_message(t.bob.signer, to_bytes("hi")), ErrorKind::protocol,
+                   "12.4.2");
+  EXPECT_MLS_ERROR(t.a->self_update(t.alice.signer), ErrorKind::protocol, "12.4.2");
+  EXPECT_MLS_ERROR(t.b->process_message(encode(c.commit)), ErrorKind::protocol, "12.4.2");
+}
+
 TEST(Group, CustomProposalCodec) {
   Proposal p{CustomProposal{0xff01, {1, 2, 3}}};
   EXPECT_EQ(p.proposal_type(), 0xff01);
