@@ -107,6 +107,33 @@ void validate_new_leaves(const RatchetTree& tree, const GroupContext& context,
 
 // ---------------------------------------------------------------- §12.4.2 processing
 
+// The steps that creating (§12.4.1) and processing (§12.4.2) a commit share,
+// quoted from §12.4.2.
+Group::CheckedProposals Group::validate_and_apply(LeafIndex committer,
+                                                  std::span<const QueuedProposal> list) const {
+  const GroupState& s = state_;
+  // RFC 9420 §12.4.2
+  //    Verify that the `proposals` vector is valid according to the rules in
+  //    {{proposal-list-validation}}.
+  CredentialValidator validator = config_.credential_validator;
+  ProposalCheck check{*s.suite, s.context, s.tree, now(), &validator};
+  validate_proposal_list(check, committer, list);
+  //    Verify that all PreSharedKey proposals in the `proposals` vector are available.
+  std::vector<PskInput> psks;
+  for (const auto& q : list) {
+    if (const auto* p = std::get_if<PreSharedKey>(&q.proposal.body)) {
+      psks.push_back(PskInput{p->psk, resolve_psk(p->psk)});
+    }
+  }
+  //    Create the new ratchet tree and GroupContext by applying the list of
+  //    proposals to the old ratchet tree and GroupContext
+  AppliedProposals ap = apply_proposals(s.context, s.tree, list);
+  if (ap.external_init) {
+    throw Error(ErrorKind::unsupported, "12.4.3.2", "external commits are not implemented");
+  }
+  return {std::move(psks), std::move(ap)};
+}
+
 StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
   const GroupState& s = state_;
   const CipherSuite& suite = *s.suite;
@@ -136,24 +163,9 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
     }
     list.push_back(*it);
   }
-  //    Verify that the `proposals` vector is valid according to the rules in
-  //    {{proposal-list-validation}}.
-  CredentialValidator validator = config_.credential_validator;
-  ProposalCheck check{suite, s.context, s.tree, now(), &validator};
-  validate_proposal_list(check, committer, list);
-  //    Verify that all PreSharedKey proposals in the `proposals` vector are available.
-  std::vector<PskInput> psks;
-  for (const auto& q : list) {
-    if (const auto* p = std::get_if<PreSharedKey>(&q.proposal.body)) {
-      psks.push_back(PskInput{p->psk, resolve_psk(p->psk)});
-    }
-  }
-  //    Create the new ratchet tree and GroupContext by applying the list of
-  //    proposals to the old ratchet tree and GroupContext
-  AppliedProposals ap = apply_proposals(s.context, s.tree, list);
-  if (ap.external_init) {
-    throw Error(ErrorKind::unsupported, "12.4.3.2", "external commits are not implemented");
-  }
+  CheckedProposals checked = validate_and_apply(committer, list);
+  const std::vector<PskInput>& psks = checked.psks;
+  AppliedProposals& ap = checked.applied;
   //    Verify that the `path` value is populated if the `proposals` vector
   //    contains any Update or Remove proposals, or if it's empty.
   if (path_required(list) && !commit.path) {
@@ -358,20 +370,9 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
   }
 
   //    Verify that the list of proposals to be committed is valid
-  CredentialValidator validator = config_.credential_validator;
-  ProposalCheck check{suite, s.context, s.tree, now(), &validator};
-  validate_proposal_list(check, me, list);
-  std::vector<PskInput> psks;
-  for (const auto& q : list) {
-    if (const auto* p = std::get_if<PreSharedKey>(&q.proposal.body)) {
-      psks.push_back(PskInput{p->psk, resolve_psk(p->psk)});
-    }
-  }
-  //    Create the new ratchet tree and GroupContext by applying the list of proposals
-  AppliedProposals ap = apply_proposals(s.context, s.tree, list);
-  if (ap.external_init) {
-    throw Error(ErrorKind::unsupported, "12.4.3.2", "external commits are not implemented");
-  }
+  CheckedProposals checked = validate_and_apply(me, list);
+  const std::vector<PskInput>& psks = checked.psks;
+  AppliedProposals& ap = checked.applied;
   GroupContext provisional = ap.context;
   provisional.epoch = s.context.epoch + 1;
   RatchetTree tree = std::move(ap.tree);

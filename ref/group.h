@@ -315,6 +315,13 @@ class Group {
 
   // commit.cpp: §12.4.1 creating and §12.4.2 processing a commit.
   CommitBundle build_commit(CommitBuilder& builder, const Signer& signer);
+  // §12.4.1/§12.4.2: validate the list, resolve its PSKs, apply it.
+  struct CheckedProposals {
+    std::vector<PskInput> psks;
+    AppliedProposals applied;
+  };
+  CheckedProposals validate_and_apply(LeafIndex committer,
+                                      std::span<const QueuedProposal> list) const;
   StagedCommit stage_commit(const AuthenticatedContent& content) const;
 
   GroupConfig config_;
