@@ -3,9 +3,13 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "conformance/check.h"
+#include "conformance/requirements.h"
 #include "conformance/runner.h"
 #include "conformance/seeds.h"
 #include "conformance/vector_type.h"
@@ -29,6 +33,7 @@ Usage:
   mlsref vectors-path                   print where the default vector set is
   mlsref seeds DIR                      write fuzzing seed corpora from the vectors
   mlsref types                          list the vector types and what each supports
+  mlsref requirements [options]         the RFC 9420 requirements and where each is enforced
   mlsref --help | COMMAND --help        describe a command
   mlsref --version
 
@@ -370,6 +375,201 @@ int cmd_seeds(const std::vector<std::string>& args) {
   return kExitOk;
 }
 
+void print_requirements_help() {
+  std::cout <<
+      R"(Usage: mlsref requirements [--section S] [--status X] [--report FILE.json]
+                           [--source DIR] [--rfc FILE]
+       mlsref requirements --check | --extract [--source DIR] [--rfc FILE]
+
+Prints the requirements matrix of RFC 9420 (spec/requirements.yaml): one line
+per normative statement with its ID, section, keyword, who it binds, status,
+where ref/ enforces it (file:line) and which tests name it; then the totals per
+top-level section.
+
+  --section S      only section S and its subsections (e.g. 12.4)
+  --status X       only entries with status X: enforced, not-applicable, open
+  --report F.json  also write the matrix as JSON
+  --check          report every disagreement between the RFC, the YAML,
+                   ref/requirement_ids.h and the citations in ref/ (exit 1 if any)
+  --extract        rewrite spec/requirements.yaml and ref/requirement_ids.h
+                   from the RFC, the YAML's hand-set fields and the citations
+                   (what scripts/extract-requirements runs)
+  --source DIR     the mlsref source tree (default: the one this was built from)
+  --rfc FILE       RFC 9420's markdown source (default: $MLSREF_RFC9420, else
+                   ../shared/spec/rfc9420.md beside the source tree, else
+                   spec/upstream/rfc9420.md from scripts/fetch-vectors.sh)
+)";
+}
+
+std::string top_section(const std::string& s) { return s.substr(0, s.find('.')); }
+
+int cmd_requirements(const std::vector<std::string>& args) {
+  namespace rq = mlsref::conformance::requirements;
+  std::optional<std::string> section, status, report, rfc_arg;
+  fs::path source = MLSREF_SOURCE_DIR;
+  bool check = false, extract = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--help" || a == "-h") {
+      print_requirements_help();
+      return kExitOk;
+    } else if (a == "--section") {
+      section = next_arg(args, i);
+    } else if (a == "--status") {
+      status = next_arg(args, i);
+      if (*status != "enforced" && *status != "not-applicable" && *status != "open") {
+        throw UsageError("--status is enforced, not-applicable or open, not '" + *status + "'");
+      }
+    } else if (a == "--report") {
+      report = next_arg(args, i);
+    } else if (a == "--source") {
+      source = next_arg(args, i);
+    } else if (a == "--rfc") {
+      rfc_arg = next_arg(args, i);
+    } else if (a == "--check") {
+      check = true;
+    } else if (a == "--extract") {
+      extract = true;
+    } else {
+      throw UsageError("requirements: unknown argument '" + a + "' (see mlsref requirements --help)");
+    }
+  }
+  std::error_code ec;
+  if (!fs::is_regular_file(source / "spec" / "requirements.yaml", ec) && !extract) {
+    throw UsageError("requirements: " + source.string() +
+                     " is not an mlsref source tree with spec/requirements.yaml (use --source DIR)");
+  }
+  auto rfc_path = rfc_arg ? std::optional<fs::path>(*rfc_arg) : rq::locate_rfc(source);
+  if (!rfc_path || !fs::is_regular_file(*rfc_path, ec)) {
+    throw UsageError(
+        "requirements: RFC 9420's markdown source not found: give --rfc FILE, set "
+        "$MLSREF_RFC9420, or run scripts/fetch-vectors.sh");
+  }
+  std::string rfc;
+  {
+    std::ifstream in(*rfc_path, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    rfc = s.str();
+  }
+  try {
+    if (check) {
+      auto problems = rq::check(rfc, source);
+      for (const auto& p : problems) {
+        std::cout << p << "\n";
+      }
+      std::cout << (problems.empty() ? "requirements: consistent\n"
+                                     : "requirements: " + std::to_string(problems.size()) +
+                                           " problems\n");
+      return problems.empty() ? kExitOk : kExitFailed;
+    }
+    auto scan = rq::scan_sources(source);
+    std::vector<rq::Entry> existing;
+    if (fs::is_regular_file(source / "spec" / "requirements.yaml", ec)) {
+      std::ifstream in(source / "spec" / "requirements.yaml", std::ios::binary);
+      std::ostringstream s;
+      s << in.rdbuf();
+      existing = rq::parse_yaml(s.str());
+    }
+    auto entries = rq::merge(rq::extract(rfc), existing, scan);
+    if (extract) {
+      std::ofstream(source / "spec" / "requirements.yaml", std::ios::binary) << rq::to_yaml(entries);
+      std::ofstream(source / "ref" / "requirement_ids.h", std::ios::binary) << rq::to_header(entries);
+      std::cout << "wrote spec/requirements.yaml and ref/requirement_ids.h: " << entries.size()
+                << " requirements\n";
+      return kExitOk;
+    }
+    auto sites = [](const std::vector<rq::Site>& v) {
+      std::string s;
+      for (const auto& x : v) {
+        s += (s.empty() ? "" : ",") + x.file + ":" + std::to_string(x.line);
+      }
+      return s;
+    };
+    struct Totals {
+      size_t all = 0, enforced = 0, na = 0, open = 0, absolute = 0, absolute_enforced = 0;
+    };
+    std::map<std::string, Totals> totals;
+    std::vector<std::string> order;
+    json out = json::array();
+    for (const auto& e : entries) {
+      if (section && e.section != *section && e.section.rfind(*section + ".", 0) != 0) {
+        continue;
+      }
+      if (status && e.status != *status) {
+        continue;
+      }
+      auto c = scan.citations.find(e.id);
+      auto t = scan.tests.find(e.id);
+      std::string where = c == scan.citations.end() ? "" : sites(c->second);
+      std::string tests = t == scan.tests.end() ? "" : sites(t->second);
+      std::string note = e.status == "not-applicable" ? e.reason
+                         : e.issue ? "issue " + std::to_string(*e.issue)
+                                   : "";
+      std::printf("%-12s §%-9s %-15s %-16s %-14s %s%s%s\n", e.id.c_str(), e.section.c_str(),
+                  e.keyword.c_str(), e.binds.c_str(), e.status.c_str(),
+                  where.empty() ? note.c_str() : where.c_str(), tests.empty() ? "" : "  tests: ",
+                  tests.c_str());
+      std::string top = top_section(e.section);
+      if (!totals.count(top)) {
+        order.push_back(top);
+      }
+      Totals& x = totals[top];
+      x.all++;
+      x.enforced += e.status == "enforced";
+      x.na += e.status == "not-applicable";
+      x.open += e.status == "open";
+      x.absolute += rq::is_absolute(e.keyword) || e.keyword == "checklist";
+      x.absolute_enforced +=
+          (rq::is_absolute(e.keyword) || e.keyword == "checklist") && e.status == "enforced";
+      json j = {{"id", e.id},         {"section", e.section}, {"title", e.title},
+                {"keyword", e.keyword}, {"binds", e.binds},   {"status", e.status},
+                {"text", e.text}};
+      if (!e.reason.empty()) j["reason"] = e.reason;
+      if (e.issue) j["issue"] = *e.issue;
+      j["enforced_at"] = json::array();
+      if (c != scan.citations.end()) {
+        for (const auto& s : c->second) j["enforced_at"].push_back(s.file + ":" + std::to_string(s.line));
+      }
+      j["tests"] = json::array();
+      if (t != scan.tests.end()) {
+        for (const auto& s : t->second) j["tests"].push_back(s.file + ":" + std::to_string(s.line));
+      }
+      out.push_back(j);
+    }
+    std::printf("\n%-8s %6s %9s %15s %6s %22s\n", "section", "total", "enforced", "not-applicable",
+                "open", "MUST-class enforced");
+    Totals all;
+    for (const auto& s : order) {
+      const Totals& x = totals[s];
+      std::printf("§%-7s %6zu %9zu %15zu %6zu %14zu of %-5zu\n", s.c_str(), x.all, x.enforced, x.na,
+                  x.open, x.absolute_enforced, x.absolute);
+      all.all += x.all;
+      all.enforced += x.enforced;
+      all.na += x.na;
+      all.open += x.open;
+      all.absolute += x.absolute;
+      all.absolute_enforced += x.absolute_enforced;
+    }
+    std::printf("%-8s %6zu %9zu %15zu %6zu %14zu of %-5zu\n", "all", all.all, all.enforced, all.na,
+                all.open, all.absolute_enforced, all.absolute);
+    if (report) {
+      std::ofstream f(*report, std::ios::binary);
+      if (!f) {
+        throw UsageError("cannot write " + *report);
+      }
+      f << json{{"rfc", "9420"}, {"requirements", out}}.dump(2) << "\n";
+    }
+  } catch (const std::runtime_error& e) {
+    if (dynamic_cast<const UsageError*>(&e) != nullptr) {
+      throw;
+    }
+    std::cerr << "mlsref requirements: " << e.what() << "\n";
+    return kExitUsage;
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -384,6 +584,8 @@ int main(int argc, char** argv) {
     if (cmd == "--help" || cmd == "-h" || cmd == "help") {
       if (!rest.empty() && rest[0] == "verify") {
         print_verify_help();
+      } else if (!rest.empty() && rest[0] == "requirements") {
+        print_requirements_help();
       } else if (!rest.empty() && rest[0] == "generate") {
         print_generate_help();
       } else {
@@ -406,6 +608,9 @@ int main(int argc, char** argv) {
     }
     if (cmd == "vectors-path") {
       return cmd_vectors_path();
+    }
+    if (cmd == "requirements") {
+      return cmd_requirements(rest);
     }
     if (cmd == "seeds") {
       return cmd_seeds(rest);

@@ -37,4 +37,13 @@ Error::Error(ErrorKind kind, std::string section, std::string message)
       section_(std::move(section)),
       message_(std::move(message)) {}
 
+Error::Error(ErrorKind kind, const Requirement& rule, std::string message)
+    : std::runtime_error(std::string(to_string(kind)) + " error (" +
+                         cite(std::string(rule.section)) + " [" + std::string(rule.id) +
+                         "]): " + message),
+      kind_(kind),
+      section_(rule.section),
+      message_(std::move(message)),
+      rule_(rule.id) {}
+
 }  // namespace mlsref

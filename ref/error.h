@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "requirement.h"
+
 namespace mlsref {
 
 enum class ErrorKind {
@@ -27,15 +29,22 @@ std::string_view to_string(ErrorKind kind);
 class Error : public std::runtime_error {
  public:
   Error(ErrorKind kind, std::string section, std::string message);
+  // A check that enforces a requirement of spec/requirements.yaml names it:
+  // the section is the requirement's, and what() carries the ID.
+  Error(ErrorKind kind, const Requirement& rule, std::string message);
 
   ErrorKind kind() const { return kind_; }
   const std::string& section() const { return section_; }
   const std::string& message() const { return message_; }
+  // The ID of the requirement broken ("R12.2-3"), or empty when the error
+  // names only a section.
+  std::string_view rule() const { return rule_; }
 
  private:
   ErrorKind kind_;
   std::string section_;
   std::string message_;
+  std::string_view rule_;
 };
 
 }  // namespace mlsref

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # For machines without ../shared: fills vectors/ietf/ (mlswg/mls-implementations
 # at the pinned commit, checked against vectors/manifest.json) and vectors/hpke/
-# (the CFRG HPKE test vectors). Needs git, sha256sum and internet access.
+# (the CFRG HPKE test vectors), and spec/upstream/rfc9420.md (RFC 9420's markdown
+# source, mlswg/mls-protocol at the commit of the final RFC, for
+# `mlsref requirements`). Needs git, sha256sum and internet access.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 commit=cfd450286d1b
@@ -17,6 +19,16 @@ git clone -q --depth 1 https://github.com/cfrg/draft-irtf-cfrg-hpke "$tmp/hpke"
 mkdir -p "$top/vectors/hpke"
 cp "$tmp/hpke/test-vectors.json" "$top/vectors/hpke/test-vectors.json"
 
+git clone -q https://github.com/mlswg/mls-protocol "$tmp/rfc"
+git -C "$tmp/rfc" checkout -q 1a441b8
+mkdir -p "$top/spec/upstream"
+cp "$tmp/rfc/draft-ietf-mls-protocol.md" "$top/spec/upstream/rfc9420.md"
+rfc_sum=ec352c31f3db23e50f3a3a1c871a32217cedc829dfe5871783c932994f17c4a9
+if [ "$(sha256sum "$top/spec/upstream/rfc9420.md" | cut -d' ' -f1)" != "$rfc_sum" ]; then
+  echo "fetch-vectors: spec/upstream/rfc9420.md does not match the pinned sha256" >&2
+  exit 1
+fi
+
 # Every pinned file must match its sha256 in the manifest.
 bad=0
 while read -r name sum; do
@@ -27,4 +39,4 @@ while read -r name sum; do
   fi
 done < <(sed -n '/"ietf"/,/}/p' "$top/vectors/manifest.json" | grep -oE '"[a-z_-]+\.json": "[0-9a-f]{64}"' | tr -d '":,' )
 [ $bad -eq 0 ] || exit 1
-echo "fetch-vectors: vectors/ietf and vectors/hpke are ready"
+echo "fetch-vectors: vectors/ietf, vectors/hpke and spec/upstream are ready"

@@ -1,0 +1,646 @@
+#include "conformance/requirements.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+namespace mlsref::conformance::requirements {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string collapse(std::string_view s) {
+  std::string out;
+  bool space = false;
+  for (char c : s) {
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      space = !out.empty();
+    } else {
+      if (space) {
+        out += ' ';
+      }
+      space = false;
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> lines_of(std::string_view text) {
+  std::vector<std::string> lines;
+  std::string cur;
+  for (char c : text) {
+    if (c == '\n') {
+      lines.push_back(cur);
+      cur.clear();
+    } else if (c != '\r') {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) {
+    lines.push_back(cur);
+  }
+  return lines;
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) {
+    throw std::runtime_error("cannot read " + p.string());
+  }
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// BCP 14 keywords, strongest first within each rank (RFC 2119, RFC 8174: only
+// the capitalised words are keywords).
+struct Keyword {
+  std::string_view word;
+  int rank;  // 0 absolute, 1 recommended, 2 optional
+};
+constexpr std::array<Keyword, 11> kKeywords{{
+    {"MUST NOT", 0},
+    {"SHALL NOT", 0},
+    {"MUST", 0},
+    {"SHALL", 0},
+    {"REQUIRED", 0},
+    {"SHOULD NOT", 1},
+    {"NOT RECOMMENDED", 1},
+    {"SHOULD", 1},
+    {"RECOMMENDED", 1},
+    {"MAY", 2},
+    {"OPTIONAL", 2},
+}};
+
+bool is_word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+// The strongest keyword of a sentence; the first one at equal rank.
+std::optional<std::string> keyword_of(const std::string& s) {
+  std::optional<std::string> best;
+  int best_rank = 99;
+  size_t best_pos = std::string::npos;
+  for (const auto& k : kKeywords) {
+    size_t pos = 0;
+    while ((pos = s.find(k.word, pos)) != std::string::npos) {
+      size_t end = pos + k.word.size();
+      bool bounded = (pos == 0 || !is_word_char(s[pos - 1])) &&
+                     (end >= s.size() || !is_word_char(s[end]));
+      // "MUST" inside "MUST NOT" is the longer keyword, found first.
+      if (bounded && (k.rank < best_rank || (k.rank == best_rank && pos < best_pos))) {
+        best = std::string(k.word);
+        best_rank = k.rank;
+        best_pos = pos;
+      }
+      pos = end;
+    }
+  }
+  return best;
+}
+
+// Splits a paragraph into sentences: after ". ", "? " or "! " (a closing
+// parenthesis or quote may follow the stop) when the next word starts like a
+// sentence, except after the abbreviations the RFC uses.
+std::vector<std::string> sentences(const std::string& text) {
+  static const std::set<std::string> kAbbrev{"e.g.", "i.e.", "etc.", "vs.", "cf.", "al.",
+                                             "Sec.", "Fig.", "resp."};
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c != '.' && c != '?' && c != '!') {
+      continue;
+    }
+    size_t j = i + 1;
+    while (j < text.size() && (text[j] == ')' || text[j] == '"')) {
+      ++j;
+    }
+    if (j >= text.size() || text[j] != ' ' || j + 1 >= text.size()) {
+      continue;
+    }
+    char next = text[j + 1];
+    if (!(std::isupper(static_cast<unsigned char>(next)) || next == '`' || next == '{' ||
+          next == '(' || next == '"' || next == '[')) {
+      continue;
+    }
+    size_t w = text.rfind(' ', i);
+    std::string word = text.substr(w == std::string::npos ? 0 : w + 1, i + 1 - (w == std::string::npos ? 0 : w + 1));
+    if (c == '.' && kAbbrev.count(word)) {
+      continue;
+    }
+    out.push_back(text.substr(start, j - start));
+    start = j + 1;
+  }
+  if (start < text.size()) {
+    out.push_back(text.substr(start));
+  }
+  return out;
+}
+
+struct Block {
+  std::string section, title;
+  size_t indent = 0;
+  bool item = false;
+  std::string text;
+};
+
+std::string guess_binds(const std::string& section, const std::string& text) {
+  if (section.rfind("17", 0) == 0) {
+    return "iana";
+  }
+  auto has = [&](const char* s) { return text.find(s) != std::string::npos; };
+  if (has("Delivery Service") || has("DS ")) {
+    return "delivery-service";
+  }
+  if (has("The application") || has("the application MUST") || has("Applications") ||
+      has("applications") || has("Authentication Service") || has("AS ")) {
+    return "application";
+  }
+  return "client";
+}
+
+// Intro paragraphs that make the items of the list below them requirements
+// (the "verify that" checklists of §7.3, §10.1, §12.2, §12.4.2, ...).
+bool introduces_checklist(const std::string& intro) {
+  if (intro.empty() || intro.back() != ':') {
+    return false;
+  }
+  static const std::regex kChecklist(
+      "(verif(y|ies)|validat|is (in)?valid if|MUST|must (be|perform|check)|following (checks|steps))",
+      std::regex::icase);
+  return std::regex_search(intro, kChecklist);
+}
+
+}  // namespace
+
+bool is_absolute(std::string_view keyword) {
+  return keyword == "MUST" || keyword == "MUST NOT" || keyword == "REQUIRED" ||
+         keyword == "SHALL" || keyword == "SHALL NOT";
+}
+
+std::vector<Entry> extract(std::string_view rfc_markdown) {
+  std::vector<std::string> lines = lines_of(rfc_markdown);
+  std::vector<Block> blocks;
+  bool body = false, back = false, fence = false;
+  std::vector<int> number;  // heading counters by level
+  std::string section, title;
+  long cur = -1;
+  static const std::regex kHeading(R"(^(#+)\s+(.*?)\s*(\{#[^}]*\})?\s*$)");
+  static const std::regex kItem(R"(^( *)([*-]|[0-9]+\.) +(.*)$)");
+  for (const auto& line : lines) {
+    if (line.rfind("--- middle", 0) == 0) {
+      body = true;
+      continue;
+    }
+    if (line.rfind("--- back", 0) == 0) {
+      back = true;
+      number.clear();
+      continue;
+    }
+    if (!body) {
+      continue;
+    }
+    std::string trimmed = collapse(line);
+    if (trimmed.rfind("~~~", 0) == 0 || trimmed.rfind("```", 0) == 0) {
+      fence = !fence;
+      cur = -1;
+      continue;
+    }
+    if (fence) {
+      continue;
+    }
+    std::smatch m;
+    if (std::regex_match(line, m, kHeading)) {
+      size_t level = m[1].length();
+      number.resize(level, 0);
+      number[level - 1]++;
+      section.clear();
+      for (size_t i = 0; i < level; ++i) {
+        if (i > 0) {
+          section += '.';
+        }
+        section += (back && i == 0) ? std::string(1, static_cast<char>('A' + number[0] - 1))
+                                    : std::to_string(number[i]);
+      }
+      title = m[2].str();
+      cur = -1;
+      continue;
+    }
+    if (trimmed.empty() || trimmed.rfind("{:", 0) == 0 || trimmed[0] == '|') {
+      cur = -1;
+      continue;
+    }
+    if (std::regex_match(line, m, kItem)) {
+      blocks.push_back({section, title, static_cast<size_t>(m[1].length()), true, m[3].str()});
+      cur = static_cast<long>(blocks.size()) - 1;
+      continue;
+    }
+    if (cur >= 0) {
+      blocks[cur].text += " " + trimmed;
+      continue;
+    }
+    size_t indent = line.find_first_not_of(' ');
+    blocks.push_back({section, title, indent, false, trimmed});
+    cur = static_cast<long>(blocks.size()) - 1;
+  }
+
+  std::vector<Entry> entries;
+  std::map<std::string, int> count;  // per section
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    const Block& b = blocks[i];
+    std::string text = collapse(b.text);
+    bool checklist = false;
+    if (b.item) {
+      // The intro: the nearest earlier paragraph at or left of the item, or
+      // the item it is nested in.
+      for (size_t j = i; j-- > 0 && blocks[j].section == b.section;) {
+        const Block& p = blocks[j];
+        if ((p.item && p.indent < b.indent) || (!p.item && p.indent <= b.indent)) {
+          checklist = introduces_checklist(collapse(p.text));
+          break;
+        }
+      }
+    }
+    // A checklist item of one or two words ("`add`", "Proposal types:") is a
+    // piece of the sentence that introduces the list, not a requirement.
+    if (checklist && std::count(text.begin(), text.end(), ' ') < 2) {
+      checklist = false;
+    }
+    auto ss = sentences(text);
+    for (size_t k = 0; k < ss.size(); ++k) {
+      auto kw = keyword_of(ss[k]);
+      if (!kw && !(checklist && k == 0)) {
+        continue;
+      }
+      Entry e;
+      e.section = b.section;
+      e.title = b.title;
+      e.id = "R" + b.section + "-" + std::to_string(++count[b.section]);
+      e.keyword = kw ? *kw : "checklist";
+      e.text = ss[k];
+      e.binds = guess_binds(b.section, ss[k]);
+      e.status = "open";
+      entries.push_back(std::move(e));
+    }
+  }
+  return entries;
+}
+
+// ---------------------------------------------------------------- the code
+
+SourceScan scan_sources(const fs::path& root) {
+  SourceScan scan;
+  static const std::regex kHeader(R"(^\s*// RFC 9420 §([0-9A-Z][0-9.]*)(.*)$)");
+  static const std::regex kIds(R"(^ \[([^\]]+)\])");
+  static const std::regex kQuoteLine(R"(^\s*//    +(\S.*)$)");
+  static const std::regex kComment(R"(^\s*//)");
+  std::vector<fs::path> files;
+  for (const char* dir : {"ref", "tests"}) {
+    std::error_code ec;
+    if (!fs::is_directory(root / dir, ec)) {
+      continue;
+    }
+    for (const auto& f : fs::recursive_directory_iterator(root / dir)) {
+      auto ext = f.path().extension();
+      if (f.is_regular_file() && (ext == ".cpp" || ext == ".h")) {
+        files.push_back(f.path());
+      }
+    }
+  }
+  std::sort(files.begin(), files.end());
+  static const std::regex kMention(R"(\bR([0-9A-Z][0-9.]*)-([0-9]+)\b|\breq::R([0-9A-Z][0-9_]*?)_([0-9]+)\b)");
+  for (const auto& f : files) {
+    std::string rel = fs::relative(f, root).generic_string();
+    bool in_ref = rel.rfind("ref/", 0) == 0;
+    if (rel == "ref/requirement_ids.h") {
+      continue;  // the generated list of every ID
+    }
+    auto lines = lines_of(read_file(f));
+    std::optional<Quote> quote;
+    bool after_header = false;  // the previous line was a header or quote line
+    auto flush = [&] {
+      if (quote && !quote->text.empty()) {
+        scan.quotes.push_back(*quote);
+      }
+      quote.reset();
+    };
+    for (size_t n = 0; n < lines.size(); ++n) {
+      const std::string& line = lines[n];
+      Site site{rel, n + 1};
+      if (!in_ref) {
+        for (std::sregex_iterator it(line.begin(), line.end(), kMention), end; it != end; ++it) {
+          std::string id = (*it)[1].matched ? "R" + (*it)[1].str() + "-" + (*it)[2].str()
+                                            : "R" + (*it)[3].str() + "-" + (*it)[4].str();
+          std::replace(id.begin(), id.end(), '_', '.');
+          scan.tests[id].push_back(site);
+        }
+        continue;
+      }
+      std::smatch m;
+      if (std::regex_match(line, m, kHeader)) {
+        flush();
+        std::string rest = m[2].str();
+        std::smatch ids;
+        if (std::regex_search(rest, ids, kIds)) {
+          std::stringstream list(ids[1].str());
+          std::string id;
+          while (std::getline(list, id, ',')) {
+            id = collapse(id);
+            scan.citations[id].push_back(site);
+            scan.cited_ids.emplace_back(site, id);
+            scan.cited_sections.emplace_back(site, m[1].str());
+          }
+        }
+        quote = Quote{site, ""};
+        after_header = true;
+        continue;
+      }
+      if (std::regex_match(line, m, kQuoteLine)) {
+        std::string text = m[1].str();
+        if (!quote && !after_header && text.rfind("[...]", 0) == 0) {
+          quote = Quote{site, ""};  // a quote resumed below the code it covers
+        }
+        if (quote) {
+          quote->text += (quote->text.empty() ? "" : " ") + text;
+          continue;
+        }
+      } else if (std::regex_search(line, kComment) && quote && quote->text.empty()) {
+        continue;  // a header spread over more than one comment line
+      }
+      flush();
+      after_header = false;
+    }
+    flush();
+  }
+  return scan;
+}
+
+std::vector<std::string> check_quotes(std::string_view rfc_markdown,
+                                      const std::vector<Quote>& quotes) {
+  std::string rfc = collapse(rfc_markdown);
+  std::vector<std::string> problems;
+  for (const auto& q : quotes) {
+    std::string text = q.text;
+    size_t pos = 0;
+    std::vector<std::string> fragments;
+    while (true) {
+      size_t gap = text.find("[...]", pos);
+      fragments.push_back(collapse(text.substr(pos, gap == std::string::npos ? gap : gap - pos)));
+      if (gap == std::string::npos) {
+        break;
+      }
+      pos = gap + 5;
+    }
+    for (const auto& frag : fragments) {
+      if (!frag.empty() && rfc.find(frag) == std::string::npos) {
+        problems.push_back(q.site.file + ":" + std::to_string(q.site.line) +
+                           ": the quote is not word for word in RFC 9420: \"" + frag + "\"");
+        break;
+      }
+    }
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------- the YAML
+
+std::vector<Entry> merge(const std::vector<Entry>& extracted, const std::vector<Entry>& existing,
+                         const SourceScan& scan) {
+  std::map<std::string, const Entry*> by_id;
+  for (const auto& e : existing) {
+    by_id[e.id] = &e;
+  }
+  std::vector<Entry> out;
+  for (Entry e : extracted) {
+    auto it = by_id.find(e.id);
+    if (it != by_id.end()) {
+      const Entry& old = *it->second;
+      e.binds = old.binds.empty() ? e.binds : old.binds;
+      e.status = old.status.empty() ? e.status : old.status;
+      e.reason = old.reason;
+      e.issue = old.issue;
+    }
+    if (scan.citations.count(e.id)) {
+      e.status = "enforced";
+      e.reason.clear();
+      e.issue.reset();
+    } else if (e.status == "enforced") {
+      e.status = "open";  // no check cites it any more
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+std::vector<Entry> parse_yaml(const std::string& yaml_text) {
+  YAML::Node root = YAML::Load(yaml_text);
+  std::vector<Entry> out;
+  for (const auto& n : root["requirements"]) {
+    Entry e;
+    e.id = n["id"].as<std::string>();
+    e.section = n["section"].as<std::string>();
+    e.title = n["title"] ? n["title"].as<std::string>() : "";
+    e.keyword = n["keyword"].as<std::string>();
+    e.text = n["text"].as<std::string>();
+    e.binds = n["binds"] ? n["binds"].as<std::string>() : "";
+    e.status = n["status"] ? n["status"].as<std::string>() : "";
+    e.reason = n["reason"] ? n["reason"].as<std::string>() : "";
+    if (n["issue"]) {
+      e.issue = n["issue"].as<int>();
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+namespace {
+std::string quoted(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+    }
+    out += c;
+  }
+  return out + "\"";
+}
+}  // namespace
+
+std::string to_yaml(const std::vector<Entry>& entries) {
+  std::ostringstream y;
+  y << "# Every normative statement of RFC 9420: each sentence with a BCP 14 keyword\n"
+       "# and each item of a \"verify that\" checklist (keyword: checklist).\n"
+       "#\n"
+       "# Written by scripts/extract-requirements from the RFC's markdown source and\n"
+       "# this file: id, section, title, keyword and text come from the RFC; binds,\n"
+       "# reason and issue are kept from here; status `enforced` is computed (a\n"
+       "# `// RFC 9420 §S [ID]` comment in ref/ cites the entry), `not-applicable`\n"
+       "# (with a reason) and `open` (with the issue that will enforce it) are set\n"
+       "# here by hand. tests/requirements_test.cpp fails when this file, the RFC\n"
+       "# and the code disagree. `mlsref requirements` prints the matrix.\n"
+       "requirements:\n";
+  for (const auto& e : entries) {
+    y << "  - id: " << e.id << "\n"
+      << "    section: " << quoted(e.section) << "\n"
+      << "    title: " << quoted(e.title) << "\n"
+      << "    keyword: " << e.keyword << "\n"
+      << "    binds: " << e.binds << "\n"
+      << "    status: " << e.status << "\n";
+    if (!e.reason.empty()) {
+      y << "    reason: " << quoted(e.reason) << "\n";
+    }
+    if (e.issue) {
+      y << "    issue: " << *e.issue << "\n";
+    }
+    y << "    text: " << quoted(e.text) << "\n";
+  }
+  return y.str();
+}
+
+std::string to_header(const std::vector<Entry>& entries) {
+  std::ostringstream h;
+  h << "// The requirements of RFC 9420 by ID (spec/requirements.yaml), for the checks\n"
+       "// that raise an Error naming one. Written by scripts/extract-requirements;\n"
+       "// do not edit.\n"
+       "#pragma once\n\n"
+       "#include \"requirement.h\"\n\n"
+       "namespace mlsref::req {\n\n";
+  for (const auto& e : entries) {
+    std::string name = e.id;
+    std::replace(name.begin(), name.end(), '.', '_');
+    std::replace(name.begin(), name.end(), '-', '_');
+    h << "inline constexpr Requirement " << name << "{\"" << e.id << "\", \"" << e.section
+      << "\"};\n";
+  }
+  h << "\n}  // namespace mlsref::req\n";
+  return h.str();
+}
+
+// ---------------------------------------------------------------- the test
+
+namespace {
+std::string first_difference(const std::string& want, const std::string& have) {
+  auto a = lines_of(want), b = lines_of(have);
+  for (size_t i = 0; i < std::max(a.size(), b.size()); ++i) {
+    std::string x = i < a.size() ? a[i] : "(end of file)";
+    std::string y = i < b.size() ? b[i] : "(end of file)";
+    if (x != y) {
+      return "line " + std::to_string(i + 1) + ": expected `" + x + "`, found `" + y + "`";
+    }
+  }
+  return "";
+}
+}  // namespace
+
+std::vector<std::string> check(std::string_view rfc_markdown, const fs::path& root) {
+  std::vector<std::string> problems;
+  auto say = [&](std::string s) { problems.push_back(std::move(s)); };
+  auto extracted = extract(rfc_markdown);
+  auto scan = scan_sources(root);
+  std::string yaml_text = read_file(root / "spec/requirements.yaml");
+  auto existing = parse_yaml(yaml_text);
+
+  std::map<std::string, const Entry*> by_id;
+  for (const auto& e : existing) {
+    by_id[e.id] = &e;
+  }
+  std::map<std::string, const Entry*> extracted_by_id;
+  for (const auto& e : extracted) {
+    extracted_by_id[e.id] = &e;
+  }
+  for (const auto& e : existing) {
+    auto it = extracted_by_id.find(e.id);
+    if (it != extracted_by_id.end() && it->second->text != e.text) {
+      say("spec/requirements.yaml: " + e.id + " has text that the RFC does not have there: \"" +
+          e.text + "\"");
+    }
+  }
+  auto merged = merge(extracted, existing, scan);
+  std::string want = to_yaml(merged);
+  if (want != yaml_text) {
+    say("spec/requirements.yaml is not what scripts/extract-requirements writes (" +
+        first_difference(want, yaml_text) + "): run scripts/extract-requirements");
+  }
+  std::string header;
+  try {
+    header = read_file(root / "ref/requirement_ids.h");
+  } catch (const std::exception&) {
+  }
+  if (header != to_header(merged)) {
+    say("ref/requirement_ids.h is not what scripts/extract-requirements writes (" +
+        first_difference(to_header(merged), header) + ")");
+  }
+
+  for (size_t i = 0; i < scan.cited_ids.size(); ++i) {
+    const auto& [site, id] = scan.cited_ids[i];
+    const std::string& section = scan.cited_sections[i].second;
+    std::string where = site.file + ":" + std::to_string(site.line) + ": ";
+    auto it = by_id.find(id);
+    if (it == by_id.end()) {
+      say(where + "cites " + id + ", which spec/requirements.yaml does not have");
+    } else if (it->second->section != section) {
+      say(where + "cites " + id + " under §" + section + ", but " + id + " is in §" +
+          it->second->section);
+    }
+  }
+  for (const auto& [id, sites] : scan.tests) {
+    if (!by_id.count(id)) {
+      say(sites[0].file + ":" + std::to_string(sites[0].line) + ": names " + id +
+          ", which spec/requirements.yaml does not have");
+    }
+  }
+  static const std::set<std::string> kStatus{"enforced", "not-applicable", "open"};
+  static const std::set<std::string> kBinds{"client",      "sender",          "receiver",
+                                            "application", "delivery-service", "iana"};
+  for (const auto& e : existing) {
+    std::string where = "spec/requirements.yaml: " + e.id + ": ";
+    if (!kStatus.count(e.status)) {
+      say(where + "status '" + e.status + "' is not enforced, not-applicable or open");
+    }
+    if (!kBinds.count(e.binds)) {
+      say(where + "binds '" + e.binds + "' is not one of client, sender, receiver, "
+                  "application, delivery-service, iana");
+    }
+    if (e.status == "enforced" && !scan.citations.count(e.id)) {
+      say(where + "is marked enforced but no check in ref/ cites it");
+    }
+    if (e.status == "not-applicable" && e.reason.empty()) {
+      say(where + "is not-applicable without a reason");
+    }
+    bool client = e.binds == "client" || e.binds == "sender" || e.binds == "receiver";
+    if (e.status == "open" && client && (is_absolute(e.keyword) || e.keyword == "checklist") &&
+        !e.issue) {
+      say(where + e.keyword + " about what a client does is open without the issue that "
+                              "will enforce it");
+    }
+  }
+  for (auto& p : check_quotes(rfc_markdown, scan.quotes)) {
+    say(std::move(p));
+  }
+  return problems;
+}
+
+std::optional<fs::path> locate_rfc(const fs::path& root) {
+  std::error_code ec;
+  if (const char* env = std::getenv("MLSREF_RFC9420"); env != nullptr && *env != '\0') {
+    return fs::path(env);
+  }
+  for (const auto& p : {root / ".." / "shared" / "spec" / "rfc9420.md",
+                        root / "spec" / "upstream" / "rfc9420.md"}) {
+    if (fs::is_regular_file(p, ec)) {
+      return fs::weakly_canonical(p, ec);
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace mlsref::conformance::requirements
