@@ -8,6 +8,7 @@
 
 #include "conformance/runner.h"
 #include "ref/error.h"
+#include "ref/requirement_ids.h"
 
 namespace mlsref::testing {
 
@@ -21,6 +22,21 @@ namespace mlsref::testing {
       EXPECT_EQ(e_.kind(), (kind_)) << e_.what();       \
       EXPECT_EQ(e_.section(), (section_)) << e_.what(); \
     }                                                   \
+  } while (0)
+
+// Asserts that `expr` throws mlsref::Error of `kind` naming requirement
+// `rule_` (a constant of ref/requirement_ids.h, e.g. req::R12_2_3): the
+// requirements matrix lists the test as exercising it.
+#define EXPECT_MLS_RULE(expr, kind_, rule_)                   \
+  do {                                                        \
+    try {                                                     \
+      (void)(expr);                                           \
+      ADD_FAILURE() << #expr " did not throw";                \
+    } catch (const ::mlsref::Error& e_) {                     \
+      EXPECT_EQ(e_.kind(), (kind_)) << e_.what();             \
+      EXPECT_EQ(e_.rule(), (rule_).id) << e_.what();          \
+      EXPECT_EQ(e_.section(), (rule_).section) << e_.what();  \
+    }                                                         \
   } while (0)
 
 // The folder of the default vector set; the test fails (never skips) when
