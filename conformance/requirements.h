@@ -61,7 +61,7 @@ struct SourceScan {
 std::vector<Entry> extract(std::string_view rfc_markdown);
 
 // Reads `// RFC 9420 §S [ID, ...]` citations and their quotes from ref/, and
-// mentions of IDs (R12.2-3, or req::R12_2_3) from tests/.
+// the requirement constants tests/ names (req::R12_2_3, as EXPECT_MLS_RULE takes).
 SourceScan scan_sources(const std::filesystem::path& root);
 
 // Extracted entries with the people-set fields of `existing` (by ID) and
