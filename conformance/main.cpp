@@ -11,6 +11,7 @@
 #include "conformance/check.h"
 #include "conformance/requirements.h"
 #include "conformance/runner.h"
+#include "conformance/scenario.h"
 #include "conformance/seeds.h"
 #include "conformance/vector_type.h"
 
@@ -33,6 +34,7 @@ Usage:
   mlsref vectors-path                   print where the default vector set is
   mlsref seeds DIR                      write fuzzing seed corpora from the vectors
   mlsref types                          list the vector types and what each supports
+  mlsref scenario [options] FILE...     run multi-member scripts (interop runner configs)
   mlsref requirements [options]         the RFC 9420 requirements and where each is enforced
   mlsref --help | COMMAND --help        describe a command
   mlsref --version
@@ -570,6 +572,109 @@ int cmd_requirements(const std::vector<std::string>& args) {
   return kExitOk;
 }
 
+void print_scenario_help() {
+  std::cout <<
+      R"(Usage: mlsref scenario [--suite N] [--public | --private] [--seed S]
+                       [--report FILE.json] [--junit FILE.xml] [--quiet] FILE...
+
+Runs the scripts of each config file (the IETF interop test runner's format:
+{"scripts": {"name": [{"action": ..., "actor": ..., ...}, ...]}}, as JSON or
+YAML) with one mlsref client per actor: every script for every cipher suite
+and for handshake messages both public and private, unless told otherwise.
+
+Actions: createGroup, createKeyPackage, joinGroup, installExternalPSK,
+groupInfo, addProposal, updateProposal, removeProposal, externalPSKProposal,
+resumptionPSKProposal, groupContextExtensionsProposal, commit, fullCommit,
+handleCommit, handlePendingCommit, protect, unprotect; ours: selfUpdate,
+selfUpdateWithNewSigner, commitToPendingProposals (each with "members" who
+apply the commit). externalJoin, reinit, branch, newMemberAddProposal,
+addExternalSigner and externalSignerProposal are reported unsupported
+(issue 9), never as passed.
+
+Checked: what the upstream runner checks (every member and joiner reaches the
+committer's epoch authenticator; decrypted data is what was sent), and after
+every step, members in the same epoch of the same group agree on the epoch
+authenticator, an exported secret and the tree hash. A failure names the
+script, the step, the action, the member and what differed.
+
+  --suite N          only cipher suite N
+  --public           handshake messages as PublicMessage only
+  --private          handshake messages as PrivateMessage only
+  --seed S           the seed of every random choice (default 0)
+  --report FILE      a JSON report (as mlsref verify writes)
+  --junit FILE       JUnit XML
+  --quiet            only failures and the totals
+
+The last line is "N passed, M failed, K unsupported". Exit status 1 when a
+run failed, 2 for bad arguments or unreadable files.
+)";
+}
+
+int cmd_scenario(const std::vector<std::string>& args) {
+  ScenarioOptions options;
+  std::optional<fs::path> report, junit;
+  bool quiet = false;
+  std::vector<fs::path> files;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--help" || a == "-h") {
+      print_scenario_help();
+      return kExitOk;
+    } else if (a == "--suite") {
+      options.suite = static_cast<uint16_t>(parse_uint(a, next_arg(args, i), 0xffff));
+    } else if (a == "--public") {
+      options.handshake = HandshakeMode::public_only;
+    } else if (a == "--private") {
+      options.handshake = HandshakeMode::private_only;
+    } else if (a == "--seed") {
+      options.seed = parse_uint(a, next_arg(args, i), UINT64_MAX);
+    } else if (a == "--report") {
+      report = next_arg(args, i);
+    } else if (a == "--junit") {
+      junit = next_arg(args, i);
+    } else if (a == "--quiet") {
+      quiet = true;
+    } else if (!a.empty() && a[0] == '-') {
+      throw UsageError("scenario: unknown option '" + a + "' (see mlsref scenario --help)");
+    } else {
+      files.emplace_back(a);
+    }
+  }
+  if (files.empty()) {
+    throw UsageError("scenario: no FILE given (see mlsref scenario --help)");
+  }
+  std::vector<FileResult> results;
+  Totals totals;
+  try {
+    for (const auto& f : files) {
+      auto progress = [&](const FileResult& fr, const CaseResult& c) {
+        if (c.status == Status::pass && quiet) {
+          return;
+        }
+        std::cout << to_string(c.status) << "  " << case_name(fr, c);
+        if (c.status != Status::pass) {
+          std::cout << ": " << c.check << ": " << c.message;
+        }
+        std::cout << std::endl;
+      };
+      results.push_back(run_scenario_file(f, options, local_clients(), progress));
+      totals.add(results.back());
+    }
+    if (report) {
+      write_json_report(*report, results);
+    }
+    if (junit) {
+      write_junit_report(*junit, results);
+    }
+  } catch (const InputError& e) {
+    std::cerr << "mlsref scenario: " << e.what() << "\n";
+    return kExitUsage;
+  }
+  std::cout << totals.pass << " passed, " << totals.fail << " failed, " << totals.unsupported
+            << " unsupported\n";
+  return totals.fail == 0 ? kExitOk : kExitFailed;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -584,6 +689,8 @@ int main(int argc, char** argv) {
     if (cmd == "--help" || cmd == "-h" || cmd == "help") {
       if (!rest.empty() && rest[0] == "verify") {
         print_verify_help();
+      } else if (!rest.empty() && rest[0] == "scenario") {
+        print_scenario_help();
       } else if (!rest.empty() && rest[0] == "requirements") {
         print_requirements_help();
       } else if (!rest.empty() && rest[0] == "generate") {
@@ -608,6 +715,9 @@ int main(int argc, char** argv) {
     }
     if (cmd == "vectors-path") {
       return cmd_vectors_path();
+    }
+    if (cmd == "scenario") {
+      return cmd_scenario(rest);
     }
     if (cmd == "requirements") {
       return cmd_requirements(rest);

@@ -156,7 +156,8 @@ FileResult verify_file(const std::filesystem::path& file, const VectorType& type
 }
 
 std::string case_name(const FileResult& f, const CaseResult& c) {
-  std::string name = f.type + "[" + std::to_string(c.index) + "]";
+  std::string name = c.name.empty() ? f.type + "[" + std::to_string(c.index) + "]"
+                                    : f.type + " " + c.name;
   if (c.cipher_suite) {
     name += " suite " + std::to_string(*c.cipher_suite);
   }
@@ -187,6 +188,9 @@ void write_json_report(const std::filesystem::path& out, const std::vector<FileR
               {"message", c.message.empty() ? json() : json(c.message)}};
       if (!c.clock.empty()) {
         jc["clock"] = c.clock;
+      }
+      if (!c.name.empty()) {
+        jc["name"] = c.name;
       }
       jcases.push_back(std::move(jc));
     }

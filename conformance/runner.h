@@ -15,6 +15,7 @@ std::string_view to_string(Status s);
 
 struct CaseResult {
   size_t index = 0;
+  std::string name;     // a case's own name when it has one (scenarios: "script (private)")
   std::optional<uint16_t> cipher_suite;
   Status status = Status::pass;
   std::string check;    // the first check that failed, or why unsupported

@@ -1,0 +1,352 @@
+#include "conformance/local_client.h"
+
+#include <stdexcept>
+
+#include "conformance/vector_type.h"
+
+namespace mlsref::conformance {
+
+namespace {
+
+MLSMessage decode_message(const Bytes& bytes) { return decode<MLSMessage>(bytes); }
+
+template <class T>
+const T& body_of(const MLSMessage& m, const char* what) {
+  const T* t = std::get_if<T>(&m.body);
+  if (t == nullptr) {
+    throw std::runtime_error(std::string("expected an MLSMessage holding a ") + what);
+  }
+  return *t;
+}
+
+Bytes bytes_of(const SecureBytes& s) { return Bytes(s.begin(), s.end()); }
+
+}  // namespace
+
+std::vector<uint16_t> LocalClient::supported_ciphersuites() {
+  std::vector<uint16_t> out;
+  for (const auto& info : cipher_suites()) {
+    out.push_back(info.id);
+  }
+  return out;
+}
+
+GroupConfig LocalClient::config(bool encrypt_handshake) const {
+  GroupConfig c;
+  c.handshake_private = encrypt_handshake;
+  c.rng = rng_;
+  return c;
+}
+
+LocalClient::Member& LocalClient::member(uint32_t state_id) {
+  auto it = states_.find(state_id);
+  if (it == states_.end()) {
+    throw std::runtime_error("no group state " + std::to_string(state_id));
+  }
+  return it->second;
+}
+
+const Group& LocalClient::group(uint32_t state_id) { return *member(state_id).group; }
+
+uint32_t LocalClient::create_group(const Bytes& group_id, uint16_t cipher_suite,
+                                   bool encrypt_handshake, const Bytes& identity) {
+  CipherSuite suite(cipher_suite);
+  Member m;
+  m.signer = Signer::generate(suite, *rng_);
+  CredentialWithKey cred{Credential::basic(identity), m.signer.public_key};
+  m.group = std::make_unique<Group>(Group::create(config(encrypt_handshake), cipher_suite,
+                                                  group_id, m.signer, cred));
+  uint32_t id = next_id_++;
+  states_.emplace(id, std::move(m));
+  return id;
+}
+
+Client::KeyPackageResult LocalClient::create_key_package(uint16_t cipher_suite,
+                                                         const Bytes& identity) {
+  CipherSuite suite(cipher_suite);
+  Transaction t;
+  t.cipher_suite = cipher_suite;
+  t.signer = Signer::generate(suite, *rng_);
+  CredentialWithKey cred{Credential::basic(identity), t.signer.public_key};
+  t.key_package = mlsref::create_key_package(suite, t.signer, cred, KeyPackageOptions{}, *rng_);
+  KeyPackageResult out;
+  out.key_package = encode(MLSMessage{mls10, t.key_package.key_package});
+  out.transaction_id = next_id_++;
+  transactions_.emplace(out.transaction_id, std::move(t));
+  return out;
+}
+
+Client::JoinResult LocalClient::join_group(uint32_t transaction_id, const Bytes& welcome,
+                                           bool encrypt_handshake, const Bytes&,
+                                           const Bytes& ratchet_tree) {
+  auto it = transactions_.find(transaction_id);
+  if (it == transactions_.end()) {
+    throw std::runtime_error("no key package transaction " + std::to_string(transaction_id));
+  }
+  Transaction& t = it->second;
+  MLSMessage m = decode_message(welcome);
+  std::optional<RatchetTreeNodes> tree;
+  if (!ratchet_tree.empty()) {
+    tree = decode<RatchetTreeNodes>(ratchet_tree);
+  }
+  Member mem;
+  mem.signer = t.signer;
+  mem.group = std::make_unique<Group>(Group::join(config(encrypt_handshake),
+                                                  body_of<Welcome>(m, "Welcome"), t.key_package,
+                                                  tree, t.psks));
+  uint32_t id = next_id_++;
+  JoinResult out{id, bytes_of(mem.group->epoch_authenticator().bytes())};
+  states_.emplace(id, std::move(mem));
+  transactions_.erase(it);
+  return out;
+}
+
+Client::ExternalJoinResult LocalClient::external_join(const Bytes&, const Bytes&, bool,
+                                                      const Bytes&, bool,
+                                                      const std::vector<std::pair<Bytes, Bytes>>&) {
+  throw Error(ErrorKind::unsupported, "12.4.3.2", "external joins are not implemented yet (issue 9)");
+}
+
+Client::GroupInfoResult LocalClient::group_info(uint32_t state_id, bool external_tree) {
+  Member& m = member(state_id);
+  GroupInfoResult out;
+  out.group_info = encode(MLSMessage{mls10, m.group->group_info(m.signer, !external_tree)});
+  if (external_tree) {
+    out.ratchet_tree = encode(m.group->tree().to_nodes());
+  }
+  return out;
+}
+
+Bytes LocalClient::state_auth(uint32_t state_id) {
+  return bytes_of(member(state_id).group->epoch_authenticator().bytes());
+}
+
+Bytes LocalClient::export_secret(uint32_t state_id, const std::string& label, const Bytes& context,
+                                 uint32_t key_length) {
+  return bytes_of(member(state_id).group->export_secret(label, context, key_length));
+}
+
+Bytes LocalClient::protect(uint32_t state_id, const Bytes& authenticated_data,
+                           const Bytes& plaintext) {
+  Member& m = member(state_id);
+  return encode(m.group->create_message(m.signer, plaintext, authenticated_data));
+}
+
+Client::Unprotected LocalClient::unprotect(uint32_t state_id, const Bytes& ciphertext) {
+  ProcessedMessage p = member(state_id).group->process_message(ciphertext);
+  const auto* app = std::get_if<ApplicationMessage>(&p.content);
+  if (app == nullptr) {
+    throw std::runtime_error("unprotect: the message is not application data");
+  }
+  return {p.authenticated_data, app->data};
+}
+
+void LocalClient::store_psk(uint32_t id, const Bytes& psk_id, const Bytes& psk_secret) {
+  SecureBytes secret(psk_secret.begin(), psk_secret.end());
+  if (auto s = states_.find(id); s != states_.end()) {
+    s->second.group->add_external_psk(psk_id, secret);
+  } else if (auto t = transactions_.find(id); t != transactions_.end()) {
+    t->second.psks[psk_id] = secret;
+  } else {
+    throw std::runtime_error("no state or transaction " + std::to_string(id));
+  }
+}
+
+Bytes LocalClient::sent_proposal(Member& m, std::pair<MLSMessage, Bytes> proposal) {
+  Bytes bytes = encode(proposal.first);
+  m.sent[bytes] = std::move(proposal.second);
+  return bytes;
+}
+
+LeafIndex LocalClient::leaf_of(const Group& g, const Bytes& identity) const {
+  for (uint32_t l = 0; l < g.tree().leaf_count().value; ++l) {
+    if (g.tree().has_leaf(LeafIndex(l)) &&
+        g.tree().leaf(LeafIndex(l)).credential.identity == identity) {
+      return LeafIndex(l);
+    }
+  }
+  throw std::runtime_error("no member with identity '" +
+                           std::string(identity.begin(), identity.end()) + "'");
+}
+
+namespace {
+PreSharedKeyID psk_id_for(const Group& g, Botan::RandomNumberGenerator& rng, PSKType type,
+                          const Bytes& psk_id, uint64_t epoch) {
+  PreSharedKeyID id;
+  id.psktype = type;
+  if (type == PSKType::external) {
+    id.psk_id = psk_id;
+  } else {
+    id.usage = ResumptionPSKUsage::application;
+    id.psk_group_id = g.group_id();
+    id.psk_epoch = epoch;
+  }
+  id.psk_nonce = random_bytes(rng, g.suite().hash_size());
+  return id;
+}
+}  // namespace
+
+Bytes LocalClient::add_proposal(uint32_t state_id, const Bytes& key_package) {
+  Member& m = member(state_id);
+  MLSMessage kp = decode_message(key_package);
+  return sent_proposal(m, m.group->propose_add_member(m.signer, body_of<KeyPackage>(kp, "KeyPackage")));
+}
+
+Bytes LocalClient::update_proposal(uint32_t state_id) {
+  Member& m = member(state_id);
+  return sent_proposal(m, m.group->propose_self_update(m.signer));
+}
+
+Bytes LocalClient::remove_proposal(uint32_t state_id, const Bytes& removed_id) {
+  Member& m = member(state_id);
+  return sent_proposal(m, m.group->propose_remove_member(m.signer, leaf_of(*m.group, removed_id)));
+}
+
+Bytes LocalClient::external_psk_proposal(uint32_t state_id, const Bytes& psk_id) {
+  Member& m = member(state_id);
+  return sent_proposal(
+      m, m.group->propose_psk(m.signer, psk_id_for(*m.group, *rng_, PSKType::external, psk_id, 0)));
+}
+
+Bytes LocalClient::resumption_psk_proposal(uint32_t state_id, uint64_t epoch_id) {
+  Member& m = member(state_id);
+  return sent_proposal(m, m.group->propose_psk(m.signer, psk_id_for(*m.group, *rng_,
+                                                                    PSKType::resumption, {},
+                                                                    epoch_id)));
+}
+
+Bytes LocalClient::group_context_extensions_proposal(uint32_t state_id,
+                                                     const std::vector<Extension>& extensions) {
+  Member& m = member(state_id);
+  return sent_proposal(m, m.group->propose_group_context_extensions(m.signer, extensions));
+}
+
+void LocalClient::receive_proposals(Member& m, const std::vector<Bytes>& proposals) {
+  for (const auto& bytes : proposals) {
+    if (m.sent.count(bytes)) {
+      continue;  // ours: already in the store
+    }
+    ProcessedMessage p = m.group->process_message(bytes);
+    auto* q = std::get_if<QueuedProposal>(&p.content);
+    if (q == nullptr) {
+      throw std::runtime_error("a message given as a proposal is not one");
+    }
+    m.sent[bytes] = q->ref;  // so that a second mention is not processed twice
+    m.group->store_pending_proposal(std::move(*q));
+  }
+}
+
+Client::CommitResult LocalClient::sent_commit(Member& m, const CommitBundle& bundle,
+                                              bool external_tree) {
+  CommitResult out;
+  out.commit = encode(bundle.commit);
+  if (bundle.welcome) {
+    out.welcome = encode(*bundle.welcome);
+  }
+  if (external_tree) {
+    // The tree of the new epoch, as the joiners need it.
+    out.ratchet_tree = encode(m.group->pending_commit()->next_state().tree.to_nodes());
+  }
+  m.sent[out.commit] = {};
+  return out;
+}
+
+Client::CommitResult LocalClient::commit(uint32_t state_id, const std::vector<Bytes>& by_reference,
+                                         const std::vector<ProposalDescription>& by_value,
+                                         bool force_path, bool external_tree) {
+  Member& m = member(state_id);
+  if (external_tree) {
+    throw Error(ErrorKind::unsupported, "12.4.3.1",
+                "a Welcome without the ratchet_tree extension for one commit is not in the "
+                "group API yet (issue 9)");
+  }
+  receive_proposals(m, by_reference);
+  std::set<Bytes> refs;
+  for (const auto& bytes : by_reference) {
+    refs.insert(m.sent.at(bytes));
+  }
+  CommitBuilder b = m.group->commit_builder();
+  b.consume_proposal_store(true).filter_pending(
+      [refs](const QueuedProposal& q) { return refs.count(q.ref) > 0; });
+  for (const auto& d : by_value) {
+    if (d.type == "add") {
+      b.add(body_of<KeyPackage>(decode_message(d.key_package), "KeyPackage"));
+    } else if (d.type == "remove") {
+      b.remove(leaf_of(*m.group, d.removed_id));
+    } else if (d.type == "externalPSK") {
+      b.psk(psk_id_for(*m.group, *rng_, PSKType::external, d.psk_id, 0));
+    } else if (d.type == "resumptionPSK") {
+      b.psk(psk_id_for(*m.group, *rng_, PSKType::resumption, {}, d.epoch_id));
+    } else if (d.type == "groupContextExtensions") {
+      b.group_context_extensions(d.extensions);
+    } else if (d.type == "reinit") {
+      ReInit r;
+      r.group_id = d.group_id;
+      r.cipher_suite = d.cipher_suite;
+      r.extensions = d.extensions;
+      b.proposal(Proposal{std::move(r)});
+    } else {
+      throw std::runtime_error("unknown proposal type '" + d.type + "'");
+    }
+  }
+  b.force_self_update(force_path);
+  return sent_commit(m, b.build(m.signer), external_tree);
+}
+
+Client::HandleResult LocalClient::handle_commit(uint32_t state_id,
+                                                const std::vector<Bytes>& proposals,
+                                                const Bytes& commit) {
+  Member& m = member(state_id);
+  if (m.sent.count(commit)) {
+    return handle_pending_commit(state_id);
+  }
+  receive_proposals(m, proposals);
+  ProcessedMessage p = m.group->process_message(commit);
+  auto* staged = std::get_if<StagedCommit>(&p.content);
+  if (staged == nullptr) {
+    throw std::runtime_error("the message given as a commit is not one");
+  }
+  m.group->merge_staged_commit(std::move(*staged));
+  m.sent.clear();
+  return {state_id, bytes_of(m.group->epoch_authenticator().bytes())};
+}
+
+Client::HandleResult LocalClient::handle_pending_commit(uint32_t state_id) {
+  Member& m = member(state_id);
+  m.group->merge_pending_commit();
+  if (m.next_signer) {
+    m.signer = std::move(*m.next_signer);
+    m.next_signer.reset();
+  }
+  m.sent.clear();
+  return {state_id, bytes_of(m.group->epoch_authenticator().bytes())};
+}
+
+Client::CommitResult LocalClient::self_update(uint32_t state_id) {
+  Member& m = member(state_id);
+  return sent_commit(m, m.group->self_update(m.signer), false);
+}
+
+Client::CommitResult LocalClient::self_update_with_new_signer(uint32_t state_id) {
+  Member& m = member(state_id);
+  Signer next = Signer::generate(m.group->suite(), *rng_);
+  const Credential& old = m.group->tree().leaf(m.group->own_leaf_index()).credential;
+  NewSignerBundle bundle{next, CredentialWithKey{old, next.public_key}};
+  CommitResult out = sent_commit(m, m.group->self_update_with_new_signer(m.signer, bundle), false);
+  m.next_signer = std::move(next);
+  return out;
+}
+
+Client::CommitResult LocalClient::commit_to_pending_proposals(uint32_t state_id) {
+  Member& m = member(state_id);
+  return sent_commit(m, m.group->commit_to_pending_proposals(m.signer), false);
+}
+
+std::optional<Client::View> LocalClient::view(uint32_t state_id) {
+  const Group& g = *member(state_id).group;
+  return View{g.group_id(), g.epoch(), g.tree_hash(), g.active()};
+}
+
+void LocalClient::free(uint32_t state_id) { states_.erase(state_id); }
+
+}  // namespace mlsref::conformance

@@ -1,0 +1,473 @@
+#include "conformance/scenario.h"
+
+#include <botan/base64.h>
+#include <yaml-cpp/yaml.h>
+
+#include <map>
+#include <set>
+
+#include "conformance/local_client.h"
+#include "conformance/vector_type.h"
+#include "ref/primitives.h"
+
+namespace mlsref::conformance {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// A script that does not say what the action needs (a bad config, not a
+// failure of the clients).
+class ScriptError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+Bytes text_bytes(const std::string& s) { return Bytes(s.begin(), s.end()); }
+
+std::string printable(const Bytes& b) {
+  return b.size() <= 16 ? to_hex(b) : to_hex(ByteView(b).first(16)) + "...";
+}
+
+// One run of one script: a suite, a handshake mode, a client per actor.
+class Run {
+ public:
+  Run(const YAML::Node& steps, uint16_t suite, bool encrypt, const ClientFactory& factory,
+      Botan::RandomNumberGenerator& rng)
+      : steps_(steps), suite_(suite), encrypt_(encrypt), factory_(factory), rng_(&rng) {
+    outputs_.resize(steps.size());
+  }
+
+  // Runs every step; throws on the first failure, with the step in `at_`.
+  void run() {
+    for (size_t i = 0; i < steps_.size(); ++i) {
+      at_ = i;
+      const YAML::Node& step = steps_[i];
+      if (!step.IsMap() || !step["action"]) {
+        throw ScriptError("step " + std::to_string(i) + " is not an object with an action");
+      }
+      action_ = step["action"].as<std::string>();
+      actor_ = step["actor"] ? step["actor"].as<std::string>() : "";
+      run_step(i, step);
+      check_agreement();
+    }
+  }
+
+  std::string where() const {
+    return "step " + std::to_string(at_) + " (" + action_ + (actor_.empty() ? "" : " by " + actor_) +
+           ")";
+  }
+
+ private:
+  Client& client(const std::string& actor) {
+    if (actor.empty()) {
+      throw ScriptError("the step names no actor");
+    }
+    auto it = clients_.find(actor);
+    if (it == clients_.end()) {
+      it = clients_.emplace(actor, factory_(actor, *rng_)).first;
+    }
+    return *it->second;
+  }
+  uint32_t state(const std::string& actor) {
+    auto it = states_.find(actor);
+    if (it == states_.end()) {
+      throw ScriptError(actor + " is in no group yet");
+    }
+    return it->second;
+  }
+  const Bytes& output(const YAML::Node& index_node, const std::string& key) {
+    size_t index = index_node.as<size_t>();
+    if (index >= outputs_.size() || !outputs_[index].count(key)) {
+      throw ScriptError("step " + std::to_string(index) + " has no output '" + key + "'");
+    }
+    return outputs_[index].at(key);
+  }
+  void store(size_t i, const std::string& key, Bytes value) { outputs_[i][key] = std::move(value); }
+  static bool flag(const YAML::Node& step, const char* name) {
+    return step[name] && step[name].as<bool>();
+  }
+  static std::vector<std::string> names(const YAML::Node& step, const char* name) {
+    std::vector<std::string> out;
+    if (step[name]) {
+      for (const auto& n : step[name]) {
+        out.push_back(n.as<std::string>());
+      }
+    }
+    return out;
+  }
+  static std::vector<Extension> extensions(const YAML::Node& list) {
+    std::vector<Extension> out;
+    if (list) {
+      for (const auto& e : list) {
+        Extension x;
+        x.extension_type = e["extension_type"].as<uint16_t>();
+        if (e["extension_data"]) {
+          auto data = Botan::base64_decode(e["extension_data"].as<std::string>());
+          x.extension_data.assign(data.begin(), data.end());
+        }
+        out.push_back(std::move(x));
+      }
+    }
+    return out;
+  }
+  void expect_same(const Bytes& want, const Bytes& got, const std::string& who,
+                   const std::string& what) {
+    if (want != got) {
+      throw std::runtime_error(who + " disagrees on the " + what + ": " + printable(got) +
+                               ", expected " + printable(want));
+    }
+  }
+
+  ProposalDescription description(const YAML::Node& d) {
+    ProposalDescription p;
+    p.type = d["proposalType"].as<std::string>();
+    if (p.type == "add") {
+      p.key_package = output(d["keyPackage"], "key_package");
+    } else if (p.type == "remove") {
+      p.removed_id = text_bytes(d["removed"].as<std::string>());
+    } else if (p.type == "externalPSK") {
+      p.psk_id = output(d["pskID"], "psk_id");
+    } else if (p.type == "resumptionPSK") {
+      p.epoch_id = d["epochID"].as<uint64_t>();
+    } else if (p.type == "groupContextExtensions") {
+      p.extensions = extensions(d["extensions"]);
+    } else if (p.type == "reinit") {
+      p.extensions = extensions(d["extensions"]);
+      p.cipher_suite = suite_;
+      p.group_id = output(YAML::Node(0), "group_id");
+      if (flag(d, "changeGroupID")) {
+        p.group_id.push_back('+');
+        p.group_id.push_back('+');
+      }
+      if (flag(d, "changeCipherSuite")) {
+        throw Error(ErrorKind::unsupported, "11.2", "changeCipherSuite: ReInit to another suite (issue 9)");
+      }
+    } else {
+      throw ScriptError("unknown proposal type '" + p.type + "'");
+    }
+    return p;
+  }
+  std::vector<Bytes> proposals(const YAML::Node& step) {
+    std::vector<Bytes> out;
+    if (step["byReference"]) {
+      for (const auto& i : step["byReference"]) {
+        out.push_back(output(i, "proposal"));
+      }
+    }
+    return out;
+  }
+
+  // A commit, applied by the committer and then by `members` (all must reach
+  // the committer's epoch authenticator), then the joiners.
+  void commit_and_apply(size_t i, const YAML::Node& step, const Client::CommitResult& c,
+                        const std::vector<Bytes>& by_ref) {
+    store(i, "commit", c.commit);
+    store(i, "welcome", c.welcome);
+    if (!c.ratchet_tree.empty()) {
+      store(i, "ratchet_tree", c.ratchet_tree);
+    }
+    auto done = client(actor_).handle_pending_commit(state(actor_));
+    states_[actor_] = done.state_id;
+    store(i, "epoch_authenticator", done.epoch_authenticator);
+    for (const auto& m : names(step, "members")) {
+      auto r = client(m).handle_commit(state(m), by_ref, c.commit);
+      states_[m] = r.state_id;
+      auto v = client(m).view(r.state_id);
+      if (v && !v->active) {
+        continue;  // removed by this commit: it has no part in the new epoch
+      }
+      expect_same(done.epoch_authenticator, r.epoch_authenticator, m, "epoch authenticator");
+    }
+    for (const auto& j : names(step, "joiners")) {
+      auto tx = transactions_.find(j);
+      if (tx == transactions_.end()) {
+        throw ScriptError("joiner " + j + " has no key package");
+      }
+      auto r = client(j).join_group(tx->second, c.welcome, encrypt_, text_bytes(j), c.ratchet_tree);
+      states_[j] = r.state_id;
+      expect_same(done.epoch_authenticator, r.epoch_authenticator, j, "epoch authenticator");
+    }
+  }
+
+  void run_step(size_t i, const YAML::Node& step) {
+    const std::string& a = action_;
+    if (a == "createGroup") {
+      Bytes group_id = random_bytes(*rng_, 16);
+      states_[actor_] = client(actor_).create_group(group_id, suite_, encrypt_, text_bytes(actor_));
+      store(i, "group_id", group_id);
+      auto members = names(step, "members");
+      if (members.empty()) {
+        return;
+      }
+      std::vector<ProposalDescription> adds;
+      for (const auto& m : members) {
+        auto kp = client(m).create_key_package(suite_, text_bytes(m));
+        transactions_[m] = kp.transaction_id;
+        adds.push_back(ProposalDescription{"add", kp.key_package});
+      }
+      auto c = client(actor_).commit(state(actor_), {}, adds, false, false);
+      YAML::Node joiners;
+      for (const auto& m : members) {
+        joiners["joiners"].push_back(m);
+      }
+      commit_and_apply(i, joiners, c, {});
+    } else if (a == "createKeyPackage") {
+      auto kp = client(actor_).create_key_package(suite_, text_bytes(actor_));
+      transactions_[actor_] = kp.transaction_id;
+      store(i, "key_package", kp.key_package);
+    } else if (a == "joinGroup") {
+      auto tx = transactions_.find(actor_);
+      if (tx == transactions_.end()) {
+        throw ScriptError(actor_ + " has no key package");
+      }
+      size_t w = step["welcome"].as<size_t>();
+      Bytes tree = w < outputs_.size() && outputs_[w].count("ratchet_tree")
+                       ? outputs_[w].at("ratchet_tree")
+                       : Bytes{};
+      auto r = client(actor_).join_group(tx->second, output(step["welcome"], "welcome"), encrypt_,
+                                         text_bytes(actor_), tree);
+      states_[actor_] = r.state_id;
+      if (outputs_[w].count("epoch_authenticator")) {
+        expect_same(outputs_[w].at("epoch_authenticator"), r.epoch_authenticator, actor_,
+                    "epoch authenticator");
+      }
+    } else if (a == "externalJoin") {
+      auto gi = client(actor_).group_info(state(actor_), flag(step, "externalTree"));
+      store(i, "group_info", gi.group_info);
+      store(i, "ratchet_tree", gi.ratchet_tree);
+      std::vector<std::pair<Bytes, Bytes>> psks;
+      if (step["psks"]) {
+        for (const auto& p : step["psks"]) {
+          psks.emplace_back(output(p, "psk_id"), output(p, "psk_secret"));
+        }
+      }
+      std::string joiner = step["joiner"].as<std::string>();
+      auto r = client(joiner).external_join(gi.group_info, gi.ratchet_tree, encrypt_,
+                                            text_bytes(joiner), flag(step, "removePrior"), psks);
+      states_[joiner] = r.state_id;
+      store(i, "commit", r.commit);
+      store(i, "epoch_authenticator", r.epoch_authenticator);
+      auto members = names(step, "members");
+      members.push_back(actor_);
+      for (const auto& m : members) {
+        auto h = client(m).handle_commit(state(m), {}, r.commit);
+        states_[m] = h.state_id;
+        expect_same(r.epoch_authenticator, h.epoch_authenticator, m, "epoch authenticator");
+      }
+    } else if (a == "installExternalPSK") {
+      Bytes id = random_bytes(*rng_, 32), secret = random_bytes(*rng_, 32);
+      store(i, "psk_id", id);
+      store(i, "psk_secret", secret);
+      for (const auto& c : names(step, "clients")) {
+        uint32_t target = states_.count(c)         ? states_.at(c)
+                          : transactions_.count(c) ? transactions_.at(c)
+                                                   : 0;
+        client(c).store_psk(target, id, secret);
+      }
+    } else if (a == "groupInfo") {
+      auto gi = client(actor_).group_info(state(actor_), flag(step, "externalTree"));
+      store(i, "group_info", gi.group_info);
+      store(i, "ratchet_tree", gi.ratchet_tree);
+    } else if (a == "addProposal") {
+      store(i, "proposal",
+            client(actor_).add_proposal(state(actor_), output(step["keyPackage"], "key_package")));
+    } else if (a == "updateProposal") {
+      store(i, "proposal", client(actor_).update_proposal(state(actor_)));
+    } else if (a == "removeProposal") {
+      store(i, "proposal",
+            client(actor_).remove_proposal(state(actor_),
+                                           text_bytes(step["removed"].as<std::string>())));
+    } else if (a == "externalPSKProposal") {
+      store(i, "proposal",
+            client(actor_).external_psk_proposal(state(actor_), output(step["pskID"], "psk_id")));
+    } else if (a == "resumptionPSKProposal") {
+      store(i, "proposal",
+            client(actor_).resumption_psk_proposal(state(actor_), step["epochID"].as<uint64_t>()));
+    } else if (a == "groupContextExtensionsProposal") {
+      store(i, "proposal", client(actor_).group_context_extensions_proposal(
+                               state(actor_), extensions(step["extensions"])));
+    } else if (a == "commit" || a == "fullCommit") {
+      std::vector<ProposalDescription> by_value;
+      if (step["byValue"]) {
+        for (const auto& d : step["byValue"]) {
+          by_value.push_back(description(d));
+        }
+      }
+      auto by_ref = proposals(step);
+      auto c = client(actor_).commit(state(actor_), by_ref, by_value, flag(step, "force_path"),
+                                     flag(step, "external_tree"));
+      if (a == "fullCommit") {
+        commit_and_apply(i, step, c, by_ref);
+      } else {
+        store(i, "commit", c.commit);
+        store(i, "welcome", c.welcome);
+        if (!c.ratchet_tree.empty()) {
+          store(i, "ratchet_tree", c.ratchet_tree);
+        }
+      }
+    } else if (a == "selfUpdate" || a == "selfUpdateWithNewSigner" ||
+               a == "commitToPendingProposals") {
+      // Ours: the key-update API, then every member in `members` applies it.
+      Client& c = client(actor_);
+      auto r = a == "selfUpdate"                ? c.self_update(state(actor_))
+               : a == "selfUpdateWithNewSigner" ? c.self_update_with_new_signer(state(actor_))
+                                                : c.commit_to_pending_proposals(state(actor_));
+      commit_and_apply(i, step, r, proposals(step));
+    } else if (a == "handleCommit") {
+      auto r = client(actor_).handle_commit(state(actor_), proposals(step),
+                                            output(step["commit"], "commit"));
+      states_[actor_] = r.state_id;
+      size_t ci = step["commit"].as<size_t>();
+      if (outputs_[ci].count("epoch_authenticator")) {
+        expect_same(outputs_[ci].at("epoch_authenticator"), r.epoch_authenticator, actor_,
+                    "epoch authenticator");
+      }
+    } else if (a == "handlePendingCommit") {
+      auto r = client(actor_).handle_pending_commit(state(actor_));
+      states_[actor_] = r.state_id;
+    } else if (a == "protect") {
+      Bytes aad = text_bytes(step["authenticatedData"] ? step["authenticatedData"].as<std::string>() : "");
+      Bytes pt = text_bytes(step["plaintext"] ? step["plaintext"].as<std::string>() : "");
+      store(i, "ciphertext", client(actor_).protect(state(actor_), aad, pt));
+      store(i, "authenticatedData", aad);
+      store(i, "plaintext", pt);
+    } else if (a == "unprotect") {
+      auto r = client(actor_).unprotect(state(actor_), output(step["ciphertext"], "ciphertext"));
+      expect_same(output(step["ciphertext"], "authenticatedData"), r.authenticated_data, actor_,
+                  "authenticated data");
+      expect_same(output(step["ciphertext"], "plaintext"), r.plaintext, actor_, "plaintext");
+      store(i, "authenticatedData", r.authenticated_data);
+      store(i, "plaintext", r.plaintext);
+    } else if (a == "reinit" || a == "branch" || a == "newMemberAddProposal" ||
+               a == "addExternalSigner" || a == "externalSignerProposal") {
+      throw Error(ErrorKind::unsupported, a == "reinit" ? "11.2" : a == "branch" ? "11.3" : "12.1.8",
+                  "the " + a + " action is not implemented yet (issue 9)");
+    } else {
+      throw ScriptError("unknown action '" + a + "'");
+    }
+  }
+
+  // Members in the same epoch of the same group agree on its authenticator,
+  // an exported secret and the tree hash.
+  void check_agreement() {
+    struct Seen {
+      std::string actor;
+      Bytes auth, exported, tree_hash;
+    };
+    std::map<std::pair<Bytes, uint64_t>, Seen> first;
+    for (const auto& [actor, id] : states_) {
+      Client& c = client(actor);
+      auto v = c.view(id);
+      if (v && !v->active) {
+        continue;
+      }
+      std::pair<Bytes, uint64_t> key = v ? std::make_pair(v->group_id, v->epoch)
+                                         : std::make_pair(Bytes{}, uint64_t{0});
+      Seen s{actor, c.state_auth(id), c.export_secret(id, "mlsref scenario", {}, 32),
+             v ? v->tree_hash : Bytes{}};
+      auto [it, fresh] = first.emplace(key, s);
+      if (fresh) {
+        continue;
+      }
+      std::string who = actor + " (epoch " + std::to_string(key.second) + ", like " +
+                        it->second.actor + ")";
+      expect_same(it->second.auth, s.auth, who, "epoch authenticator");
+      expect_same(it->second.exported, s.exported, who, "exported secret");
+      if (!s.tree_hash.empty() && !it->second.tree_hash.empty()) {
+        expect_same(it->second.tree_hash, s.tree_hash, who, "tree hash");
+      }
+    }
+  }
+
+  const YAML::Node& steps_;
+  uint16_t suite_;
+  bool encrypt_;
+  const ClientFactory& factory_;
+  Botan::RandomNumberGenerator* rng_;
+  std::map<std::string, std::unique_ptr<Client>> clients_;
+  std::map<std::string, uint32_t> states_, transactions_;
+  std::vector<std::map<std::string, Bytes>> outputs_;
+  size_t at_ = 0;
+  std::string action_, actor_;
+};
+
+}  // namespace
+
+ClientFactory local_clients() {
+  return [](const std::string&, Botan::RandomNumberGenerator& rng) {
+    return std::make_unique<LocalClient>(rng);
+  };
+}
+
+FileResult run_scenario_file(const fs::path& file, const ScenarioOptions& options,
+                             const ClientFactory& make_client,
+                             const std::function<void(const FileResult&, const CaseResult&)>& progress) {
+  FileResult result;
+  result.path = file.string();
+  result.type = "scenario " + file.stem().string();
+  result.provenance = "scenario";
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(file.string());
+  } catch (const YAML::Exception& e) {
+    throw InputError(file.string() + ": not YAML or JSON: " + e.what());
+  }
+  if (!root.IsMap() || !root["scripts"] || !root["scripts"].IsMap()) {
+    throw InputError(file.string() + ": no \"scripts\" object of named scripts");
+  }
+  std::vector<uint16_t> suites;
+  if (options.suite) {
+    suites.push_back(*options.suite);
+  } else {
+    auto probe = make_client("", system_rng());
+    suites = probe->supported_ciphersuites();
+  }
+  std::vector<bool> modes;
+  if (options.handshake != HandshakeMode::private_only) modes.push_back(false);
+  if (options.handshake != HandshakeMode::public_only) modes.push_back(true);
+
+  size_t index = 0;
+  for (const auto& script : root["scripts"]) {
+    std::string name = script.first.as<std::string>();
+    const YAML::Node steps = script.second;
+    for (uint16_t suite : suites) {
+      for (bool encrypt : modes) {
+        CaseResult c;
+        c.index = index++;
+        c.name = name + (encrypt ? " (private)" : " (public)");
+        c.cipher_suite = suite;
+        auto rng = seeded_rng(options.seed, "scenario/" + file.filename().string() + "/" + name +
+                                                "/" + std::to_string(suite) +
+                                                (encrypt ? "/private" : "/public"));
+        Run run(steps, suite, encrypt, make_client, *rng);
+        try {
+          if (!steps.IsSequence()) {
+            throw ScriptError("the script is not a list of steps");
+          }
+          run.run();
+          c.status = Status::pass;
+        } catch (const Error& e) {
+          c.status = e.kind() == ErrorKind::unsupported ? Status::unsupported : Status::fail;
+          c.check = name + " " + run.where();
+          c.message = e.what();
+        } catch (const ScriptError& e) {
+          c.status = Status::fail;
+          c.check = name + " " + run.where();
+          c.message = std::string("bad script: ") + e.what();
+        } catch (const std::exception& e) {
+          c.status = Status::fail;
+          c.check = name + " " + run.where();
+          c.message = e.what();
+        }
+        result.cases.push_back(c);
+        if (progress) {
+          progress(result, result.cases.back());
+        }
+      }
+    }
+  }
+  return result;
+}
+
+}  // namespace mlsref::conformance

@@ -1,0 +1,48 @@
+// `mlsref scenario`: multi-member scripts in the IETF interop test runner's
+// config format (../shared/interop/test-runner.go): `{"scripts": {name:
+// [step, ...]}}`, each step an object with `action`, `actor` and the action's
+// parameters; a parameter naming an earlier step's output is that step's
+// index. YAML or JSON (yaml-cpp reads both).
+//
+// Each script runs for every cipher suite (or --suite) and for handshake
+// messages public and private (or one of them), every actor a client of its
+// own. Besides what the upstream runner checks (epoch authenticators after
+// each commit and join, decrypted plaintexts), after every step the members
+// that are in the same epoch of the same group must agree on the epoch
+// authenticator, an exported secret and (clients that show it) the tree hash.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include "conformance/client.h"
+#include "conformance/runner.h"
+
+namespace mlsref::conformance {
+
+enum class HandshakeMode { both, public_only, private_only };
+
+struct ScenarioOptions {
+  std::optional<uint16_t> suite;  // default: every suite all clients support
+  HandshakeMode handshake = HandshakeMode::both;
+  uint64_t seed = 0;  // the seed of every random choice
+};
+
+// Makes the client that plays one actor in one run.
+using ClientFactory =
+    std::function<std::unique_ptr<Client>(const std::string& actor, Botan::RandomNumberGenerator&)>;
+
+// Runs every script of a config file: one case per script, suite and
+// handshake mode, named "script (public)". A config that cannot be read or
+// parsed throws InputError. `progress` is called after each case.
+FileResult run_scenario_file(const std::filesystem::path& file, const ScenarioOptions& options,
+                             const ClientFactory& make_client,
+                             const std::function<void(const FileResult&, const CaseResult&)>&
+                                 progress = {});
+
+// The factory of in-process mlsref clients (LocalClient).
+ClientFactory local_clients();
+
+}  // namespace mlsref::conformance
