@@ -37,6 +37,9 @@ class Client {
   struct KeyPackageResult {
     uint32_t transaction_id = 0;
     Bytes key_package;  // MLSMessage
+    // The private keys, as CreateKeyPackageResponse returns them (for
+    // passive-client vectors).
+    Bytes init_priv, encryption_priv, signature_priv;
   };
   struct JoinResult {
     uint32_t state_id = 0;

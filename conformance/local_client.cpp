@@ -35,6 +35,9 @@ GroupConfig LocalClient::config(bool encrypt_handshake) const {
   GroupConfig c;
   c.handshake_private = encrypt_handshake;
   c.rng = rng_;
+  if (clock_) {
+    c.clock = clock_;
+  }
   return c;
 }
 
@@ -68,9 +71,12 @@ Client::KeyPackageResult LocalClient::create_key_package(uint16_t cipher_suite,
   t.cipher_suite = cipher_suite;
   t.signer = Signer::generate(suite, *rng_);
   CredentialWithKey cred{Credential::basic(identity), t.signer.public_key};
-  t.key_package = mlsref::create_key_package(suite, t.signer, cred, KeyPackageOptions{}, *rng_);
+  t.key_package = mlsref::create_key_package(suite, t.signer, cred, KeyPackageOptions{}, *rng_, clock_);
   KeyPackageResult out;
   out.key_package = encode(MLSMessage{mls10, t.key_package.key_package});
+  out.init_priv = bytes_of(t.key_package.init_private_key);
+  out.encryption_priv = bytes_of(t.key_package.encryption_private_key);
+  out.signature_priv = bytes_of(t.signer.private_key);
   out.transaction_id = next_id_++;
   transactions_.emplace(out.transaction_id, std::move(t));
   return out;

@@ -16,8 +16,10 @@ namespace mlsref::conformance {
 
 class LocalClient : public Client {
  public:
-  // Every random choice comes from `rng` (the caller keeps it alive).
-  explicit LocalClient(Botan::RandomNumberGenerator& rng) : rng_(&rng) {}
+  // Every random choice comes from `rng` (the caller keeps it alive);
+  // lifetimes are made and judged by `clock` (default: the system clock).
+  explicit LocalClient(Botan::RandomNumberGenerator& rng, Clock clock = {})
+      : rng_(&rng), clock_(std::move(clock)) {}
 
   std::string name() override { return "mlsref"; }
   std::vector<uint16_t> supported_ciphersuites() override;
@@ -91,6 +93,7 @@ class LocalClient : public Client {
   LeafIndex leaf_of(const Group& g, const Bytes& identity) const;
 
   Botan::RandomNumberGenerator* rng_;
+  Clock clock_;
   uint32_t next_id_ = 1;  // one numbering for states and transactions
   std::map<uint32_t, Member> states_;
   std::map<uint32_t, Transaction> transactions_;

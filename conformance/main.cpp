@@ -575,7 +575,8 @@ int cmd_requirements(const std::vector<std::string>& args) {
 void print_scenario_help() {
   std::cout <<
       R"(Usage: mlsref scenario [--suite N] [--public | --private] [--seed S]
-                       [--report FILE.json] [--junit FILE.xml] [--quiet] FILE...
+                       [--report FILE.json] [--junit FILE.xml] [--quiet]
+                       [--emit-passive DIR] FILE...
 
 Runs the scripts of each config file (the IETF interop test runner's format:
 {"scripts": {"name": [{"action": ..., "actor": ..., ...}, ...]}}, as JSON or
@@ -604,6 +605,13 @@ script, the step, the action, the member and what differed.
   --report FILE      a JSON report (as mlsref verify writes)
   --junit FILE       JUnit XML
   --quiet            only failures and the totals
+  --emit-passive DIR write passive-client vectors: every run gets one more
+                     member, a watcher that the first createGroup adds and
+                     that never sends; its key package, private keys, Welcome
+                     and each epoch's proposals, commit and epoch authenticator
+                     become a case of DIR/passive-client-handling-commit.
+                     scenario-<file>.json (one case per passed run), which
+                     mlsref verify checks like the IETF files
 
 The last line is "N passed, M failed, K unsupported". Exit status 1 when a
 run failed, 2 for bad arguments or unreadable files.
@@ -634,6 +642,8 @@ int cmd_scenario(const std::vector<std::string>& args) {
       junit = next_arg(args, i);
     } else if (a == "--quiet") {
       quiet = true;
+    } else if (a == "--emit-passive") {
+      options.emit_passive = next_arg(args, i);
     } else if (!a.empty() && a[0] == '-') {
       throw UsageError("scenario: unknown option '" + a + "' (see mlsref scenario --help)");
     } else {

@@ -3,9 +3,11 @@
 #include <botan/base64.h>
 #include <yaml-cpp/yaml.h>
 
+#include <fstream>
 #include <map>
 #include <set>
 
+#include "conformance/check.h"
 #include "conformance/local_client.h"
 #include "conformance/vector_type.h"
 #include "ref/primitives.h"
@@ -33,9 +35,25 @@ std::string printable(const Bytes& b) {
 class Run {
  public:
   Run(const YAML::Node& steps, uint16_t suite, bool encrypt, const ClientFactory& factory,
-      Botan::RandomNumberGenerator& rng)
-      : steps_(steps), suite_(suite), encrypt_(encrypt), factory_(factory), rng_(&rng) {
+      Botan::RandomNumberGenerator& rng, bool watch)
+      : steps_(steps), suite_(suite), encrypt_(encrypt), factory_(factory), rng_(&rng),
+        watch_(watch) {
     outputs_.resize(steps.size());
+  }
+
+  // The watcher's passive-client case (with --emit-passive), once it joined.
+  std::optional<json> passive_case() const {
+    if (!watcher_joined_) {
+      return std::nullopt;
+    }
+    json c = watcher_case_;
+    json psks = json::array();
+    for (const auto& [id, secret] : psks_) {
+      psks.push_back(json{{"psk_id", to_hex(id)}, {"psk", to_hex(secret)}});
+    }
+    c["external_psks"] = psks;
+    c["epochs"] = epochs_;
+    return c;
   }
 
   // Runs every step; throws on the first failure, with the step in `at_`.
@@ -170,6 +188,7 @@ class Run {
     auto done = client(actor_).handle_pending_commit(state(actor_));
     states_[actor_] = done.state_id;
     store(i, "epoch_authenticator", done.epoch_authenticator);
+    record_epoch(by_ref, c.commit, done.epoch_authenticator);
     for (const auto& m : names(step, "members")) {
       auto r = client(m).handle_commit(state(m), by_ref, c.commit);
       states_[m] = r.state_id;
@@ -187,7 +206,26 @@ class Run {
       auto r = client(j).join_group(tx->second, c.welcome, encrypt_, text_bytes(j), c.ratchet_tree);
       states_[j] = r.state_id;
       expect_same(done.epoch_authenticator, r.epoch_authenticator, j, "epoch authenticator");
+      if (j == kWatcher) {
+        watcher_joined_ = true;
+        watcher_case_["welcome"] = to_hex(c.welcome);
+        watcher_case_["ratchet_tree"] = c.ratchet_tree.empty() ? json() : json(to_hex(c.ratchet_tree));
+        watcher_case_["initial_epoch_authenticator"] = to_hex(r.epoch_authenticator);
+      }
     }
+  }
+
+  // A commit the committer merged: one epoch of the watcher's case.
+  void record_epoch(const std::vector<Bytes>& by_ref, const Bytes& commit, const Bytes& auth) {
+    if (!watcher_joined_) {
+      return;
+    }
+    json proposals = json::array();
+    for (const auto& p : by_ref) {
+      proposals.push_back(to_hex(p));
+    }
+    epochs_.push_back(json{{"proposals", proposals}, {"commit", to_hex(commit)},
+                           {"epoch_authenticator", to_hex(auth)}});
   }
 
   void run_step(size_t i, const YAML::Node& step) {
@@ -197,6 +235,10 @@ class Run {
       states_[actor_] = client(actor_).create_group(group_id, suite_, encrypt_, text_bytes(actor_));
       store(i, "group_id", group_id);
       auto members = names(step, "members");
+      if (watch_ && !watcher_added_) {
+        members.push_back(kWatcher);
+        watcher_added_ = true;
+      }
       if (members.empty()) {
         return;
       }
@@ -205,6 +247,13 @@ class Run {
         auto kp = client(m).create_key_package(suite_, text_bytes(m));
         transactions_[m] = kp.transaction_id;
         adds.push_back(ProposalDescription{"add", kp.key_package});
+        if (m == kWatcher) {
+          watcher_case_ = json{{"cipher_suite", suite_},
+                               {"key_package", to_hex(kp.key_package)},
+                               {"signature_priv", to_hex(kp.signature_priv)},
+                               {"encryption_priv", to_hex(kp.encryption_priv)},
+                               {"init_priv", to_hex(kp.init_priv)}};
+        }
       }
       auto c = client(actor_).commit(state(actor_), {}, adds, false, false);
       YAML::Node joiners;
@@ -259,6 +308,10 @@ class Run {
       Bytes id = random_bytes(*rng_, 32), secret = random_bytes(*rng_, 32);
       store(i, "psk_id", id);
       store(i, "psk_secret", secret);
+      psks_.emplace_back(id, secret);
+      if (watcher_added_ && !watcher_joined_ && transactions_.count(kWatcher)) {
+        client(kWatcher).store_psk(transactions_.at(kWatcher), id, secret);
+      }
       for (const auto& c : names(step, "clients")) {
         uint32_t target = states_.count(c)         ? states_.at(c)
                           : transactions_.count(c) ? transactions_.at(c)
@@ -305,6 +358,7 @@ class Run {
         if (!c.ratchet_tree.empty()) {
           store(i, "ratchet_tree", c.ratchet_tree);
         }
+        pending_[actor_] = {by_ref, c.commit};
       }
     } else if (a == "selfUpdate" || a == "selfUpdateWithNewSigner" ||
                a == "commitToPendingProposals") {
@@ -326,6 +380,10 @@ class Run {
     } else if (a == "handlePendingCommit") {
       auto r = client(actor_).handle_pending_commit(state(actor_));
       states_[actor_] = r.state_id;
+      if (auto p = pending_.find(actor_); p != pending_.end()) {
+        record_epoch(p->second.first, p->second.second, r.epoch_authenticator);
+        pending_.erase(p);
+      }
     } else if (a == "protect") {
       Bytes aad = text_bytes(step["authenticatedData"] ? step["authenticatedData"].as<std::string>() : "");
       Bytes pt = text_bytes(step["plaintext"] ? step["plaintext"].as<std::string>() : "");
@@ -390,13 +448,24 @@ class Run {
   std::vector<std::map<std::string, Bytes>> outputs_;
   size_t at_ = 0;
   std::string action_, actor_;
+
+  // --emit-passive
+  static constexpr const char* kWatcher = "(watcher)";
+  bool watch_ = false, watcher_added_ = false, watcher_joined_ = false;
+  json watcher_case_;
+  json epochs_ = json::array();
+  std::vector<std::pair<Bytes, Bytes>> psks_;
+  std::map<std::string, std::pair<std::vector<Bytes>, Bytes>> pending_;  // by committer
 };
 
 }  // namespace
 
 ClientFactory local_clients() {
+  // One fixed clock, so that a seed gives the same bytes on every run and
+  // every lifetime in a run starts at the same second (a passive client
+  // judging them by its own KeyPackage's not_before accepts them all).
   return [](const std::string&, Botan::RandomNumberGenerator& rng) {
-    return std::make_unique<LocalClient>(rng);
+    return std::make_unique<LocalClient>(rng, [] { return kScenarioClock; });
   };
 }
 
@@ -428,6 +497,7 @@ FileResult run_scenario_file(const fs::path& file, const ScenarioOptions& option
   if (options.handshake != HandshakeMode::public_only) modes.push_back(true);
 
   size_t index = 0;
+  json passive = json::array();
   for (const auto& script : root["scripts"]) {
     std::string name = script.first.as<std::string>();
     const YAML::Node steps = script.second;
@@ -440,7 +510,7 @@ FileResult run_scenario_file(const fs::path& file, const ScenarioOptions& option
         auto rng = seeded_rng(options.seed, "scenario/" + file.filename().string() + "/" + name +
                                                 "/" + std::to_string(suite) +
                                                 (encrypt ? "/private" : "/public"));
-        Run run(steps, suite, encrypt, make_client, *rng);
+        Run run(steps, suite, encrypt, make_client, *rng, options.emit_passive.has_value());
         try {
           if (!steps.IsSequence()) {
             throw ScriptError("the script is not a list of steps");
@@ -460,12 +530,29 @@ FileResult run_scenario_file(const fs::path& file, const ScenarioOptions& option
           c.check = name + " " + run.where();
           c.message = e.what();
         }
+        if (options.emit_passive && c.status == Status::pass) {
+          if (auto pc = run.passive_case()) {
+            (*pc)["mlsref_scenario"] = file.filename().string() + ": " + c.name;
+            passive.push_back(std::move(*pc));
+          }
+        }
         result.cases.push_back(c);
         if (progress) {
           progress(result, result.cases.back());
         }
       }
     }
+  }
+  if (options.emit_passive) {
+    std::error_code ec;
+    fs::create_directories(*options.emit_passive, ec);
+    fs::path out = *options.emit_passive /
+                   ("passive-client-handling-commit.scenario-" + file.stem().string() + ".json");
+    std::ofstream f(out, std::ios::binary | std::ios::trunc);
+    if (!f) {
+      throw InputError("cannot write " + out.string());
+    }
+    f << passive.dump(1) << "\n";
   }
   return result;
 }

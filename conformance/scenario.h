@@ -28,6 +28,12 @@ struct ScenarioOptions {
   std::optional<uint16_t> suite;  // default: every suite all clients support
   HandshakeMode handshake = HandshakeMode::both;
   uint64_t seed = 0;  // the seed of every random choice
+  // Where to write passive-client vectors: each run gets one more member, a
+  // watcher added by the first createGroup that never sends anything, and
+  // its view (key package, private keys, Welcome, then each epoch's
+  // proposals, commit and epoch authenticator) becomes a passive-client case
+  // in DIR/passive-client-handling-commit.scenario-<file>.json.
+  std::optional<std::filesystem::path> emit_passive;
 };
 
 // Makes the client that plays one actor in one run.
@@ -42,7 +48,10 @@ FileResult run_scenario_file(const std::filesystem::path& file, const ScenarioOp
                              const std::function<void(const FileResult&, const CaseResult&)>&
                                  progress = {});
 
-// The factory of in-process mlsref clients (LocalClient).
+// The time every in-process client of a scenario reads: 2026-01-01T00:00:00Z.
+inline constexpr uint64_t kScenarioClock = 1767225600;
+
+// The factory of in-process mlsref clients (LocalClient), all on kScenarioClock.
 ClientFactory local_clients();
 
 }  // namespace mlsref::conformance
