@@ -3,6 +3,7 @@
 #include <botan/base64.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <set>
@@ -458,6 +459,131 @@ class Run {
   std::map<std::string, std::pair<std::vector<Bytes>, Bytes>> pending_;  // by committer
 };
 
+
+// Ours: {"action": "randomHistory", "actor": A, "members": M, "steps": N}
+// stands for a group A creates with M - 1 others, then N random operations
+// drawn from the run's seed: adds (by value and by reference), removes,
+// updates committed by another member, self-updates, empty commits, and
+// application messages, some read out of order. It is expanded into plain
+// steps before the run, so every check applies to each of them.
+YAML::Node expand(const YAML::Node& steps, Botan::RandomNumberGenerator& rng) {
+  YAML::Node out(YAML::NodeType::Sequence);
+  auto push = [&](YAML::Node n) {
+    out.push_back(n);
+    return out.size() - 1;
+  };
+  for (const auto& step : steps) {
+    if (!step.IsMap() || !step["action"] || step["action"].as<std::string>() != "randomHistory") {
+      out.push_back(step);
+      continue;
+    }
+    std::string creator = step["actor"] ? step["actor"].as<std::string>() : "r0";
+    size_t initial = step["members"] ? step["members"].as<size_t>() : 3;
+    size_t count = step["steps"] ? step["steps"].as<size_t>() : 50;
+    std::vector<std::string> roster{creator};
+    size_t next = 1;
+    YAML::Node create;
+    create["action"] = "createGroup";
+    create["actor"] = creator;
+    for (size_t i = 1; i < initial; ++i) {
+      roster.push_back("r" + std::to_string(next++));
+      create["members"].push_back(roster.back());
+    }
+    push(create);
+    auto pick = [&](const std::vector<std::string>& from) {
+      return from[random_below(rng, from.size())];
+    };
+    auto others = [&](const std::string& but) {
+      std::vector<std::string> o;
+      for (const auto& r : roster) {
+        if (r != but) o.push_back(r);
+      }
+      return o;
+    };
+    auto commit_by = [&](const std::string& committer, YAML::Node extra) {
+      YAML::Node c = extra;
+      c["action"] = "fullCommit";
+      c["actor"] = committer;
+      c["members"] = YAML::Node(YAML::NodeType::Sequence);
+      for (const auto& o : others(committer)) c["members"].push_back(o);
+      return push(c);
+    };
+    for (size_t k = 0; k < count; ++k) {
+      uint64_t op = random_below(rng, 100);
+      std::string who = pick(roster);
+      if (op < 20 || roster.size() < 2) {  // add, by value or by reference
+        std::string joiner = "r" + std::to_string(next++);
+        YAML::Node kp;
+        kp["action"] = "createKeyPackage";
+        kp["actor"] = joiner;
+        size_t kpi = push(kp);
+        YAML::Node c;
+        if (random_below(rng, 2) == 0) {
+          YAML::Node d;
+          d["proposalType"] = "add";
+          d["keyPackage"] = kpi;
+          c["byValue"].push_back(d);
+        } else {
+          YAML::Node p;
+          p["action"] = "addProposal";
+          p["actor"] = pick(roster);
+          p["keyPackage"] = kpi;
+          c["byReference"].push_back(push(p));
+        }
+        c["joiners"].push_back(joiner);
+        commit_by(who, c);
+        roster.push_back(joiner);
+      } else if (op < 32 && roster.size() > 2) {  // remove
+        std::string gone = pick(others(who));
+        YAML::Node c, d;
+        d["proposalType"] = "remove";
+        d["removed"] = gone;
+        c["byValue"].push_back(d);
+        commit_by(who, c);
+        roster.erase(std::find(roster.begin(), roster.end(), gone));
+      } else if (op < 50) {  // an Update, committed by another member
+        YAML::Node p;
+        p["action"] = "updateProposal";
+        p["actor"] = who;
+        YAML::Node c;
+        c["byReference"].push_back(push(p));
+        commit_by(pick(others(who)), c);
+      } else if (op < 62) {  // our key-update API
+        YAML::Node c;
+        c["action"] = random_below(rng, 3) == 0 ? "selfUpdateWithNewSigner" : "selfUpdate";
+        c["actor"] = who;
+        for (const auto& o : others(who)) c["members"].push_back(o);
+        push(c);
+      } else if (op < 70) {  // an empty commit, sometimes with a path
+        YAML::Node c;
+        if (random_below(rng, 2) == 0) c["force_path"] = true;
+        commit_by(who, c);
+      } else {  // application messages; with 3 or more, read newest first
+        size_t n = 1 + random_below(rng, 3);
+        std::vector<size_t> sent;
+        for (size_t m = 0; m < n; ++m) {
+          YAML::Node p;
+          p["action"] = "protect";
+          p["actor"] = who;
+          p["authenticatedData"] = "aad " + std::to_string(k);
+          p["plaintext"] = "message " + std::to_string(k) + "." + std::to_string(m);
+          sent.push_back(push(p));
+        }
+        if (n >= 3) std::reverse(sent.begin(), sent.end());
+        for (const auto& reader : others(who)) {
+          for (size_t idx : sent) {
+            YAML::Node u;
+            u["action"] = "unprotect";
+            u["actor"] = reader;
+            u["ciphertext"] = idx;
+            push(u);
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
 }  // namespace
 
 ClientFactory local_clients() {
@@ -510,7 +636,8 @@ FileResult run_scenario_file(const fs::path& file, const ScenarioOptions& option
         auto rng = seeded_rng(options.seed, "scenario/" + file.filename().string() + "/" + name +
                                                 "/" + std::to_string(suite) +
                                                 (encrypt ? "/private" : "/public"));
-        Run run(steps, suite, encrypt, make_client, *rng, options.emit_passive.has_value());
+        YAML::Node expanded = steps.IsSequence() ? expand(steps, *rng) : steps;
+        Run run(expanded, suite, encrypt, make_client, *rng, options.emit_passive.has_value());
         try {
           if (!steps.IsSequence()) {
             throw ScriptError("the script is not a list of steps");
