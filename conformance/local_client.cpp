@@ -107,10 +107,51 @@ Client::JoinResult LocalClient::join_group(uint32_t transaction_id, const Bytes&
   return out;
 }
 
-Client::ExternalJoinResult LocalClient::external_join(const Bytes&, const Bytes&, bool,
-                                                      const Bytes&, bool,
-                                                      const std::vector<std::pair<Bytes, Bytes>>&) {
-  throw Error(ErrorKind::unsupported, "12.4.3.2", "external joins are not implemented yet (issue 9)");
+Client::ExternalJoinResult LocalClient::external_join(
+    const Bytes& group_info, const Bytes& ratchet_tree, bool encrypt_handshake,
+    const Bytes& identity, bool remove_prior, const std::vector<std::pair<Bytes, Bytes>>& psks) {
+  MLSMessage m = decode_message(group_info);
+  const GroupInfo& gi = body_of<GroupInfo>(m, "GroupInfo");
+  CipherSuite suite(gi.group_context.cipher_suite);
+  Member mem;
+  mem.signer = Signer::generate(suite, *rng_);
+  CredentialWithKey cred{Credential::basic(identity), mem.signer.public_key};
+  std::optional<RatchetTreeNodes> nodes;
+  if (!ratchet_tree.empty()) {
+    nodes = decode<RatchetTreeNodes>(ratchet_tree);
+  }
+  ExternalJoinOptions options;
+  if (remove_prior) {
+    // Our earlier leaf: the one with our identity, in the tree we join.
+    std::optional<RatchetTreeNodes> tree_nodes = nodes;
+    for (const auto& e : gi.extensions) {
+      if (e.extension_type == extension_type::ratchet_tree) {
+        tree_nodes = decode<RatchetTreeNodes>(e.extension_data);
+      }
+    }
+    if (!tree_nodes) {
+      throw std::runtime_error("external join: no ratchet tree to find our prior leaf in");
+    }
+    RatchetTree tree = RatchetTree::from_nodes(*tree_nodes);
+    for (uint32_t l = 0; l < tree.leaf_count().value && !options.remove_prior; ++l) {
+      if (tree.has_leaf(LeafIndex(l)) && tree.leaf(LeafIndex(l)).credential.identity == identity) {
+        options.remove_prior = LeafIndex(l);
+      }
+    }
+    if (!options.remove_prior) {
+      throw std::runtime_error("external join: removePrior, but no leaf has our identity");
+    }
+  }
+  for (const auto& [id, secret] : psks) {
+    options.psks[id] = SecureBytes(secret.begin(), secret.end());
+  }
+  auto [group, commit] =
+      Group::join_external(config(encrypt_handshake), gi, nodes, mem.signer, cred, options);
+  mem.group = std::make_unique<Group>(std::move(group));
+  uint32_t id = next_id_++;
+  ExternalJoinResult out{id, encode(commit), bytes_of(mem.group->epoch_authenticator().bytes())};
+  states_.emplace(id, std::move(mem));
+  return out;
 }
 
 Client::GroupInfoResult LocalClient::group_info(uint32_t state_id, bool external_tree) {

@@ -298,6 +298,7 @@ class Run {
       states_[joiner] = r.state_id;
       store(i, "commit", r.commit);
       store(i, "epoch_authenticator", r.epoch_authenticator);
+      record_epoch({}, r.commit, r.epoch_authenticator);
       auto members = names(step, "members");
       members.push_back(actor_);
       for (const auto& m : members) {

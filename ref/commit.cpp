@@ -109,7 +109,7 @@ void validate_new_leaves(const RatchetTree& tree, const GroupContext& context,
 
 // The steps that creating (§12.4.1) and processing (§12.4.2) a commit share,
 // quoted from §12.4.2.
-Group::CheckedProposals Group::validate_and_apply(LeafIndex committer,
+Group::CheckedProposals Group::validate_and_apply(std::optional<LeafIndex> committer,
                                                   std::span<const QueuedProposal> list) const {
   const GroupState& s = state_;
   // RFC 9420 §12.4.2
@@ -117,7 +117,11 @@ Group::CheckedProposals Group::validate_and_apply(LeafIndex committer,
   //    {{proposal-list-validation}}.
   CredentialValidator validator = config_.credential_validator;
   ProposalCheck check{*s.suite, s.context, s.tree, now(), &validator};
-  validate_proposal_list(check, committer, list);
+  if (committer) {
+    validate_proposal_list(check, *committer, list);
+  } else {
+    validate_external_proposal_list(check, list);
+  }
   //    Verify that all PreSharedKey proposals in the `proposals` vector are available.
   std::vector<PskInput> psks;
   for (const auto& q : list) {
@@ -128,9 +132,6 @@ Group::CheckedProposals Group::validate_and_apply(LeafIndex committer,
   //    Create the new ratchet tree and GroupContext by applying the list of
   //    proposals to the old ratchet tree and GroupContext
   AppliedProposals ap = apply_proposals(s.context, s.tree, list);
-  if (ap.external_init) {
-    throw Error(ErrorKind::unsupported, "12.4.3.2", "external commits are not implemented");
-  }
   return {std::move(psks), std::move(ap)};
 }
 
@@ -139,11 +140,12 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
   const CipherSuite& suite = *s.suite;
   const Commit& commit = ac.content.commit;
   const Sender& sender = ac.content.sender;
-  if (sender.sender_type != SenderType::member) {
+  const bool external = sender.sender_type == SenderType::new_member_commit;
+  if (sender.sender_type != SenderType::member && !external) {
     throw Error(ErrorKind::protocol, "6", "a Commit from a sender that is not a member");
   }
   LeafIndex committer(sender.leaf_index);
-  if (committer == s.own.leaf) {
+  if (!external && committer == s.own.leaf) {
     throw Error(ErrorKind::protocol, "12.4.2",
                 "a Commit of our own: merge it with merge_pending_commit");
   }
@@ -154,6 +156,12 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
       list.push_back(QueuedProposal{{}, *p.proposal, sender});
       continue;
     }
+    // RFC 9420 §12.4.3.2
+    //    The Commit MUST NOT include any proposals by reference, since an external
+    //    joiner cannot determine the validity of proposals sent within the group.
+    if (external) {
+      throw Error(ErrorKind::protocol, "12.4.3.2", "an external Commit with a proposal by reference");
+    }
     auto it = std::find_if(s.proposal_store.begin(), s.proposal_store.end(),
                            [&](const QueuedProposal& q) { return q.ref == p.reference; });
     if (it == s.proposal_store.end()) {
@@ -163,9 +171,19 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
     }
     list.push_back(*it);
   }
-  CheckedProposals checked = validate_and_apply(committer, list);
+  CheckedProposals checked =
+      validate_and_apply(external ? std::nullopt : std::optional<LeafIndex>(committer), list);
   const std::vector<PskInput>& psks = checked.psks;
   AppliedProposals& ap = checked.applied;
+  std::set<Bytes> keys_before_join;
+  if (external) {
+    keys_before_join = tree_keys(ap.tree);
+    // RFC 9420 §12.4.3.2
+    //    The joiner is added at the leftmost free leaf node (just as if they
+    //    were added with an Add proposal), and the path is calculated relative to that
+    //    leaf node.
+    committer = ap.tree.add_leaf(commit.path->leaf_node);
+  }
   //    Verify that the `path` value is populated if the `proposals` vector
   //    contains any Update or Remove proposals, or if it's empty.
   if (path_required(list) && !commit.path) {
@@ -209,13 +227,14 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
     leaf.validate(suite, LeafNodeSource::commit, s.context.group_id, committer.value, std::nullopt);
     //    Verify that the `encryption_key` value in the LeafNode is different from
     //    the committer's current leaf node.
-    if (leaf.encryption_key == tree.leaf(committer).encryption_key) {
+    // (An external joiner has no current leaf: the one added above is the path's.)
+    if (!external && leaf.encryption_key == tree.leaf(committer).encryption_key) {
       throw Error(ErrorKind::protocol, "12.4.2",
                   "the UpdatePath leaf keeps the committer's encryption_key");
     }
     //    Verify that none of the public keys in the UpdatePath appear in any node
     //    of the new ratchet tree.
-    std::set<Bytes> keys = tree_keys(tree);
+    std::set<Bytes> keys = external ? keys_before_join : tree_keys(tree);
     bool repeated = keys.count(leaf.encryption_key) > 0;
     for (const auto& n : commit.path->nodes) {
       repeated |= keys.count(n.encryption_key) > 0;
@@ -224,8 +243,19 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
       throw Error(ErrorKind::protocol, "12.4.2",
                   "a public key of the UpdatePath already appears in the tree");
     }
-    const LeafNode& old = tree.leaf(committer);
-    if ((leaf.credential != old.credential || leaf.signature_key != old.signature_key) &&
+    if (external && !ap.removed.empty()) {
+      // RFC 9420 §12.2
+      //    If a Remove proposal is present, then the LeafNode in the
+      //    `path` field of the external Commit MUST meet the same criteria as would the LeafNode
+      //    in an Update for the removed leaf (see {{update}}).
+      // (§7.3 for an Update: a different encryption_key than the leaf replaced)
+      if (leaf.encryption_key == s.tree.leaf(ap.removed.front()).encryption_key) {
+        throw Error(ErrorKind::protocol, "12.2",
+                    "the external Commit's leaf keeps the removed leaf's encryption_key");
+      }
+    }
+    const LeafNode& old = external ? LeafNode{} : tree.leaf(committer);
+    if ((external || leaf.credential != old.credential || leaf.signature_key != old.signature_key) &&
         config_.credential_validator &&
         !config_.credential_validator(leaf.credential, leaf.signature_key)) {
       throw Error(ErrorKind::protocol, "5.3.1",
@@ -274,11 +304,18 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
   }
   //    Derive the `psk_secret` as specified in {{pre-shared-keys}} [...]
   PskSecret psk = psk_secret(suite, psks);
+  // RFC 9420 §12.4.3.2
+  //    When processing a Commit, both existing and new members MUST use the external
+  //    init secret as described in {{external-initialization}}.
+  InitSecret init = external ? external_init_secret(suite, s.secrets.external_secret,
+                                                    ap.external_init->kem_output)
+                             : s.secrets.init_secret;
+  // RFC 9420 §12.4.2
   //    Use the `init_secret` from the previous epoch, the `commit_secret` and
   //    `psk_secret` defined in the previous steps, and the new GroupContext to
   //    compute the new `joiner_secret`, `welcome_secret`, `epoch_secret`, and
   //    derived secrets for the new epoch.
-  EpochSecrets e = derive_epoch(suite, s.secrets.init_secret, commit_secret, psk, provisional);
+  EpochSecrets e = derive_epoch(suite, init, commit_secret, psk, provisional);
   //    Use the `confirmation_key` for the new epoch to compute the confirmation
   //    tag for this message [...] and verify that it is the same as the
   //    `confirmation_tag` field in the FramedContentAuthData object.
@@ -484,6 +521,137 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
   MLSMessage commit_message = protect_handshake(signer, content, tag);
   pending_commit_ = std::move(sc);
   return CommitBundle{std::move(commit_message), std::move(welcome), MLSMessage{mls10, gi}};
+}
+
+
+// ---------------------------------------------------------------- §12.4.3.2 external
+
+std::pair<Group, MLSMessage> Group::join_external(GroupConfig config, const GroupInfo& gi,
+                                                  const std::optional<RatchetTreeNodes>& ratchet_tree,
+                                                  const Signer& signer,
+                                                  const CredentialWithKey& credential,
+                                                  const ExternalJoinOptions& options) {
+  GroupState old;
+  old.suite = std::make_shared<const CipherSuite>(gi.group_context.cipher_suite);
+  const CipherSuite& suite = *old.suite;
+  Botan::RandomNumberGenerator& rng = config.rng != nullptr ? *config.rng : system_rng();
+  if (signer.public_key != credential.signature_key) {
+    throw Error(ErrorKind::protocol, "12.4.3.2", "the signer does not own the credential's key");
+  }
+  if (gi.group_context.version != mls10) {
+    throw Error(ErrorKind::protocol, "12.4.3.2", "the GroupInfo is not for MLS 1.0");
+  }
+  // RFC 9420 §12.4.3.2
+  //    Note that the `tree_hash` field is used the same way as in the Welcome message.
+  old.tree = joined_tree(suite, gi, ratchet_tree, config);
+  old.context = gi.group_context;
+  //    In other words, to join a group via an external Commit, a new member needs a
+  //    GroupInfo with an `external_pub` extension present in its `extensions` field.
+  std::optional<Bytes> external_pub;
+  for (const auto& e : gi.extensions) {
+    if (e.extension_type == extension_type::external_pub) {
+      external_pub = decode<Bytes>(e.extension_data);
+    }
+  }
+  if (!external_pub) {
+    throw Error(ErrorKind::protocol, "12.4.3.2", "the GroupInfo has no external_pub extension");
+  }
+  // The interim transcript hash of the GroupInfo's epoch, from its
+  // confirmed transcript hash and confirmation tag (§8.2).
+  old.interim_transcript_hash = interim_transcript_hash(
+      suite, gi.group_context.confirmed_transcript_hash, gi.confirmation_tag);
+  old.external_psks = options.psks;
+
+  // RFC 9420 §8.3
+  //    kem_output, context = SetupBaseS(external_pub, "")
+  //    init_secret = context.export("MLS 1.0 external init secret", KDF.Nh)
+  ExternalInitSecret init = external_init_secret(suite, *external_pub, rng);
+
+  Sender me{SenderType::new_member_commit, 0, 0};
+  std::vector<QueuedProposal> list;
+  list.push_back(QueuedProposal{{}, Proposal{ExternalInit{init.kem_output}}, me});
+  if (options.remove_prior) {
+    list.push_back(QueuedProposal{{}, Proposal{Remove{options.remove_prior->value}}, me});
+  }
+  std::vector<PskInput> psks;
+  for (const auto& [id, secret] : options.psks) {
+    PreSharedKeyID psk_id;
+    psk_id.psktype = PSKType::external;
+    psk_id.psk_id = id;
+    psk_id.psk_nonce.resize(suite.hash_size());
+    rng.randomize(psk_id.psk_nonce.data(), psk_id.psk_nonce.size());
+    list.push_back(QueuedProposal{{}, Proposal{PreSharedKey{psk_id}}, me});
+    psks.push_back(PskInput{psk_id, secret});
+  }
+  CredentialValidator validator = config.credential_validator;
+  uint64_t now = config.clock ? config.clock() : system_now();
+  ProposalCheck check{suite, old.context, old.tree, now, &validator};
+  validate_external_proposal_list(check, list);
+  AppliedProposals ap = apply_proposals(old.context, old.tree, list);
+  GroupContext provisional = ap.context;
+  provisional.epoch = old.context.epoch + 1;
+  RatchetTree tree = std::move(ap.tree);
+
+  //    The joiner is added at the leftmost free leaf node (just as if they
+  //    were added with an Add proposal), and the path is calculated relative to that
+  //    leaf node.
+  LeafNode base;
+  base.credential = credential.credential;
+  base.signature_key = credential.signature_key;
+  const LeafNodeParameters& params = options.leaf;
+  if (params.capabilities()) {
+    base.capabilities = *params.capabilities();
+  }
+  if (params.extensions()) {
+    base.extensions = *params.extensions();
+  }
+  if (base.capabilities.versions.empty()) {
+    base.capabilities.versions = {mls10};
+  }
+  if (base.capabilities.cipher_suites.empty()) {
+    base.capabilities.cipher_suites = {suite.id()};
+  }
+  if (base.capabilities.credentials.empty()) {
+    base.capabilities.credentials = {credential.credential.credential_type};
+  }
+  LeafIndex leaf = tree.add_leaf(base);
+  //    External Commits MUST contain a `path` field (and is therefore a "full"
+  //    Commit).
+  CreatedPath created = create_update_path(suite, tree, leaf, signer.private_key, provisional, {}, rng);
+  validate_leaf_in_group(tree, provisional, leaf);
+
+  FramedContent content;
+  content.group_id = old.context.group_id;
+  content.epoch = old.context.epoch;
+  //    The sender type for the AuthenticatedContent encapsulating the external Commit MUST be
+  //    `new_member_commit`.
+  content.sender = me;
+  content.authenticated_data = options.authenticated_data;
+  content.content_type = ContentType::commit;
+  for (const auto& q : list) {
+    content.commit.proposals.push_back(ProposalOrRef{ProposalOrRefType::proposal, q.proposal, {}});
+  }
+  content.commit.path = created.update_path;
+  //    External Commits MUST be signed by the new member.
+  AuthenticatedContent ac{wire_format::mls_public_message, content, {}};
+  ac.auth.signature =
+      suite.sign_with_label(signer.private_key, signature_label::framed_content_tbs,
+                            framed_content_tbs(ac.wire_format, content, old.context));
+  provisional.confirmed_transcript_hash =
+      confirmed_transcript_hash(suite, old.interim_transcript_hash, ac);
+  //    When processing a Commit, both existing and new members MUST use the external
+  //    init secret as described in {{external-initialization}}.
+  PskSecret psk = psk_secret(suite, psks);
+  EpochSecrets e = derive_epoch(suite, init.init_secret, created.commit_secret, psk, provisional);
+  Bytes tag = confirmation_tag(suite, e.confirmation_key, provisional.confirmed_transcript_hash);
+  ac.auth.confirmation_tag = tag;
+
+  PublicMessage message;
+  message.content = std::move(content);
+  message.auth = ac.auth;  // no membership_tag: the sender is not a member (§6.2)
+  auto next = next_state(old, config, std::move(provisional), std::move(tree),
+                         std::move(created.private_state), std::move(e), tag);
+  return {Group(std::move(config), std::move(*next)), MLSMessage{mls10, std::move(message)}};
 }
 
 }  // namespace mlsref

@@ -113,45 +113,13 @@ Group Group::create(GroupConfig config, CipherSuiteId suite_id, Bytes group_id,
 
 // ---------------------------------------------------------------- §12.4.3.1 join
 
-Group Group::join(GroupConfig config, const Welcome& welcome, const KeyPackageBundle& bundle,
-                  const std::optional<RatchetTreeNodes>& ratchet_tree,
-                  const std::map<Bytes, SecureBytes>& external_psks) {
-  GroupState s;
-  s.suite = std::make_shared<const CipherSuite>(welcome.cipher_suite);
-  const CipherSuite& suite = *s.suite;
-  const KeyPackage& kp = bundle.key_package;
-  s.external_psks = external_psks;
+// §12.4.3.1 (and §12.4.3.2, which uses the tree the same way): the ratchet
+// tree of a group being joined, from the GroupInfo's ratchet_tree extension
+// or given out of band, checked against the GroupInfo.
+RatchetTree Group::joined_tree(const CipherSuite& suite, const GroupInfo& gi,
+                               const std::optional<RatchetTreeNodes>& ratchet_tree,
+                               const GroupConfig& config) {
   uint64_t now = config.clock ? config.clock() : system_now();
-
-  OpenedWelcome o = open_welcome(
-      suite, welcome, kp, bundle.init_private_key, [&](const PreSharedKeyID& id) -> SecureBytes {
-        if (id.psktype == PSKType::external) {
-          auto it = external_psks.find(id.psk_id);
-          if (it != external_psks.end()) {
-            return it->second;
-          }
-        }
-        // RFC 9420 §12.4.3.1
-        //    [...] and the client is not in possession
-        //    of the corresponding PSK, return an error.
-        throw Error(ErrorKind::protocol, "12.4.3.1", "the Welcome names a PSK we do not have");
-      });
-  const GroupInfo& gi = o.group_info;
-  for (const auto& id : o.secrets.psks) {
-    // RFC 9420 §12.4.3.1
-    //    [...] if a PreSharedKeyID has type `resumption` with usage `reinit` or
-    //    `branch`, verify that it is the only such PSK.
-    if (id.psktype == PSKType::resumption && id.usage != ResumptionPSKUsage::application) {
-      throw Error(ErrorKind::unsupported, "11.2",
-                  "joining by reinitialization or branching is not implemented");
-    }
-  }
-  //    Verify that the `cipher_suite` in the GroupInfo matches the `cipher_suite`
-  //    in the KeyPackage.
-  if (gi.group_context.cipher_suite != kp.cipher_suite || gi.group_context.version != mls10) {
-    throw Error(ErrorKind::protocol, "12.4.3.1",
-                "GroupInfo cipher suite or version differs from the KeyPackage's");
-  }
   // RFC 9420 §12.4.3
   //    The client processing a Welcome message will need to have a copy of the
   //    group's ratchet tree.
@@ -165,8 +133,7 @@ Group Group::join(GroupConfig config, const Welcome& welcome, const KeyPackageBu
     throw Error(ErrorKind::protocol, "12.4.3.3",
                 "no ratchet_tree extension in the GroupInfo and no tree supplied");
   }
-  s.tree = RatchetTree::from_nodes(std::move(*nodes));
-  const RatchetTree& tree = s.tree;
+  RatchetTree tree = RatchetTree::from_nodes(std::move(*nodes));
   //    Verify the signature on the GroupInfo object. [...] The public key is
   //    taken from the LeafNode of the ratchet tree with leaf index `signer`. If
   //    the node is blank or if signature verification fails, return an error.
@@ -210,6 +177,50 @@ Group Group::join(GroupConfig config, const Welcome& welcome, const KeyPackageBu
     // (and by every member, §7.3; the pairwise checks are in verify_leaves)
     validate_leaf_capabilities(leaf, gi.group_context, l);
   }
+  return tree;
+}
+
+Group Group::join(GroupConfig config, const Welcome& welcome, const KeyPackageBundle& bundle,
+                  const std::optional<RatchetTreeNodes>& ratchet_tree,
+                  const std::map<Bytes, SecureBytes>& external_psks) {
+  GroupState s;
+  s.suite = std::make_shared<const CipherSuite>(welcome.cipher_suite);
+  const CipherSuite& suite = *s.suite;
+  const KeyPackage& kp = bundle.key_package;
+  s.external_psks = external_psks;
+
+  OpenedWelcome o = open_welcome(
+      suite, welcome, kp, bundle.init_private_key, [&](const PreSharedKeyID& id) -> SecureBytes {
+        if (id.psktype == PSKType::external) {
+          auto it = external_psks.find(id.psk_id);
+          if (it != external_psks.end()) {
+            return it->second;
+          }
+        }
+        // RFC 9420 §12.4.3.1
+        //    [...] and the client is not in possession
+        //    of the corresponding PSK, return an error.
+        throw Error(ErrorKind::protocol, "12.4.3.1", "the Welcome names a PSK we do not have");
+      });
+  const GroupInfo& gi = o.group_info;
+  for (const auto& id : o.secrets.psks) {
+    // RFC 9420 §12.4.3.1
+    //    [...] if a PreSharedKeyID has type `resumption` with usage `reinit` or
+    //    `branch`, verify that it is the only such PSK.
+    if (id.psktype == PSKType::resumption && id.usage != ResumptionPSKUsage::application) {
+      throw Error(ErrorKind::unsupported, "11.2",
+                  "joining by reinitialization or branching is not implemented");
+    }
+  }
+  //    Verify that the `cipher_suite` in the GroupInfo matches the `cipher_suite`
+  //    in the KeyPackage.
+  if (gi.group_context.cipher_suite != kp.cipher_suite || gi.group_context.version != mls10) {
+    throw Error(ErrorKind::protocol, "12.4.3.1",
+                "GroupInfo cipher suite or version differs from the KeyPackage's");
+  }
+  s.tree = joined_tree(suite, gi, ratchet_tree, config);
+  const RatchetTree& tree = s.tree;
+  LeafIndex signer(gi.signer);
   //    Identify a leaf whose LeafNode is identical to the one in the KeyPackage.
   std::optional<LeafIndex> mine;
   for (uint32_t i = 0; i < tree.leaf_count().value && !mine; ++i) {
@@ -330,7 +341,17 @@ ProcessedMessage Group::process_message(const MLSMessage& message) {
           signature_key = std::get<Add>(c.proposal.body).key_package.leaf_node.signature_key;
           break;
         case SenderType::new_member_commit:
-          throw Error(ErrorKind::unsupported, "12.4.3.2", "external commits are not implemented");
+          // RFC 9420 §6.1
+          //    `new_member_commit`: The signature key in the LeafNode in the Commit's
+          //    path (see {{joining-via-external-commits}}).
+          // RFC 9420 §12.4.3.2
+          //    External Commits MUST contain a `path` field
+          if (c.content_type != ContentType::commit || !c.commit.path) {
+            throw Error(ErrorKind::protocol, "12.4.3.2",
+                        "a new_member_commit sender sends only a Commit with a path");
+          }
+          signature_key = c.commit.path->leaf_node.signature_key;
+          break;
       }
       ac = unprotect_public(suite, *pm, ctx, state_.secrets.membership_key, signature_key);
     } else if (const auto* priv = std::get_if<PrivateMessage>(&message.body)) {
@@ -577,6 +598,13 @@ GroupInfo Group::group_info(const Signer& signer, bool with_ratchet_tree) const 
     gi.extensions.push_back(
         Extension{extension_type::ratchet_tree, encode(state_.tree.to_nodes())});
   }
+  // RFC 9420 §12.4.3.2
+  //    In other words, to join a group via an external Commit, a new member needs a
+  //    GroupInfo with an `external_pub` extension present in its `extensions` field.
+  // struct { HPKEPublicKey external_pub; } ExternalPub;
+  gi.extensions.push_back(Extension{
+      extension_type::external_pub,
+      encode(external_key_pair(*state_.suite, state_.secrets.external_secret).public_key)});
   gi.confirmation_tag = state_.confirmation_tag;
   gi.signer = state_.own.leaf.value;
   gi.sign(*state_.suite, signer.private_key);

@@ -176,6 +176,17 @@ struct CommitBundle {
   MLSMessage group_info;
 };
 
+// How to join by an external Commit (§12.4.3.2).
+struct ExternalJoinOptions {
+  // A "resync": our earlier leaf in the group, removed by the same Commit.
+  std::optional<LeafIndex> remove_prior;
+  // External PSKs to inject, by psk_id: one PreSharedKey proposal each.
+  std::map<Bytes, SecureBytes> psks;
+  // Our leaf's capabilities and extensions (the credential is the one given).
+  LeafNodeParameters leaf;
+  Bytes authenticated_data;
+};
+
 class Group;
 
 // Builds a commit: inline proposals, pending proposals from the store (all or
@@ -226,6 +237,16 @@ class Group {
                     const std::optional<RatchetTreeNodes>& ratchet_tree = std::nullopt,
                     const std::map<Bytes, SecureBytes>& external_psks = {});
 
+  // §12.4.3.2: join by an external Commit, from a GroupInfo with the
+  // external_pub extension (and the tree in its ratchet_tree extension, or
+  // `ratchet_tree` given out of band). Returns the group in the new epoch and
+  // the Commit (a PublicMessage) for the members; if the delivery service
+  // refuses it, drop the group.
+  static std::pair<Group, MLSMessage> join_external(
+      GroupConfig config, const GroupInfo& group_info,
+      const std::optional<RatchetTreeNodes>& ratchet_tree, const Signer& signer,
+      const CredentialWithKey& credential, const ExternalJoinOptions& options = {});
+
   // ---- receiving
   // §6.2, §6.3, §12.4.2: an application message, a proposal (not yet stored:
   // see store_pending_proposal) or a staged commit (not yet merged).
@@ -274,7 +295,8 @@ class Group {
                             ByteView authenticated_data = {});
   // §8.5 MLS-Exporter
   SecureBytes export_secret(std::string_view label, ByteView context, size_t length) const;
-  // §12.4.3: a signed GroupInfo of the current epoch.
+  // §12.4.3: a signed GroupInfo of the current epoch, with the external_pub
+  // extension (§12.4.3.2), so that it can be used for an external join.
   GroupInfo group_info(const Signer& signer, bool with_ratchet_tree) const;
   void add_external_psk(Bytes psk_id, SecureBytes psk);
 
@@ -320,9 +342,13 @@ class Group {
     std::vector<PskInput> psks;
     AppliedProposals applied;
   };
-  CheckedProposals validate_and_apply(LeafIndex committer,
+  // `committer` empty: an external Commit (§12.2's list for external Commits).
+  CheckedProposals validate_and_apply(std::optional<LeafIndex> committer,
                                       std::span<const QueuedProposal> list) const;
   StagedCommit stage_commit(const AuthenticatedContent& content) const;
+  static RatchetTree joined_tree(const CipherSuite& suite, const GroupInfo& group_info,
+                                 const std::optional<RatchetTreeNodes>& ratchet_tree,
+                                 const GroupConfig& config);
 
   GroupConfig config_;
   GroupState state_;

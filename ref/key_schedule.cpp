@@ -124,6 +124,27 @@ hpke::KeyPair external_key_pair(const CipherSuite& suite, const ExternalSecret& 
   return suite.derive_key_pair(external_secret.view());
 }
 
+namespace {
+constexpr std::string_view kExternalInitLabel = "MLS 1.0 external init secret";
+}
+
+ExternalInitSecret external_init_secret(const CipherSuite& suite, ByteView external_pub,
+                                        Botan::RandomNumberGenerator& rng) {
+  auto setup = suite.hpke().setup_sender(hpke::SetupParams{}, external_pub, rng);
+  Bytes label(kExternalInitLabel.begin(), kExternalInitLabel.end());
+  return {std::move(setup.enc),
+          InitSecret(setup.context.export_secret(label, suite.hash_size()))};
+}
+
+InitSecret external_init_secret(const CipherSuite& suite, const ExternalSecret& external_secret,
+                                ByteView kem_output) {
+  hpke::Context context =
+      suite.hpke().setup_receiver(hpke::SetupParams{}, kem_output,
+                                  external_key_pair(suite, external_secret));
+  Bytes label(kExternalInitLabel.begin(), kExternalInitLabel.end());
+  return InitSecret(context.export_secret(label, suite.hash_size()));
+}
+
 SecureBytes mls_exporter(const CipherSuite& suite, const ExporterSecret& exporter_secret,
                          ByteView label, ByteView context, size_t length) {
   // ExpandWithLabel(DeriveSecret(exporter_secret, Label), "exported", Hash(Context), Length)

@@ -118,6 +118,21 @@ WelcomeSecret welcome_secret(const CipherSuite& suite, const JoinerSecret& joine
 // §8.3: external_priv, external_pub = KEM.DeriveKeyPair(external_secret)
 hpke::KeyPair external_key_pair(const CipherSuite& suite, const ExternalSecret& external_secret);
 
+// §8.3 External Initialization, the joiner's side:
+//    kem_output, context = SetupBaseS(external_pub, "")
+//    init_secret = context.export("MLS 1.0 external init secret", KDF.Nh)
+struct ExternalInitSecret {
+  Bytes kem_output;
+  InitSecret init_secret;
+};
+ExternalInitSecret external_init_secret(const CipherSuite& suite, ByteView external_pub,
+                                        Botan::RandomNumberGenerator& rng);
+// The members' side, with this epoch's external key pair:
+//    context = SetupBaseR(kem_output, external_priv, "")
+//    init_secret = context.export("MLS 1.0 external init secret", KDF.Nh)
+InitSecret external_init_secret(const CipherSuite& suite, const ExternalSecret& external_secret,
+                                ByteView kem_output);
+
 // §8.5 MLS-Exporter(Label, Context, Length)
 SecureBytes mls_exporter(const CipherSuite& suite, const ExporterSecret& exporter_secret,
                          ByteView label, ByteView context, size_t length);

@@ -247,6 +247,47 @@ void validate_proposal_list(const ProposalCheck& check, LeafIndex committer,
   //    the new tree by the commit (validate_leaf_in_group).
 }
 
+void validate_external_proposal_list(const ProposalCheck& check,
+                                     std::span<const QueuedProposal> proposals) {
+  // RFC 9420 §12.2
+  //    For an external Commit, the list is valid if it contains only the following proposals
+  //    (not necessarily in this order):
+  size_t external_init = 0, remove = 0;
+  std::vector<PreSharedKeyID> psks;
+  for (const QueuedProposal& q : proposals) {
+    validate_proposal(check, q.proposal, q.sender);
+    const auto& body = q.proposal.body;
+    if (std::holds_alternative<ExternalInit>(body)) {
+      //    Exactly one ExternalInit
+      if (++external_init > 1) {
+        throw Error(ErrorKind::protocol, "12.2", "an external Commit with several ExternalInit");
+      }
+    } else if (std::holds_alternative<Remove>(body)) {
+      //    At most one Remove proposal, with which the joiner removes an
+      //    old version of themselves.
+      if (++remove > 1) {
+        throw Error(ErrorKind::protocol, "12.2", "an external Commit with several Remove proposals");
+      }
+    } else if (const auto* p = std::get_if<PreSharedKey>(&body)) {
+      //    Zero or more PreSharedKey proposals
+      // (and, as for any list, not two for the same PSK)
+      if (contains(psks, p->psk)) {
+        throw Error(ErrorKind::protocol, "12.2", "two PreSharedKey proposals for the same PSK");
+      }
+      psks.push_back(p->psk);
+    } else {
+      //    No other proposals
+      throw Error(ErrorKind::protocol, "12.2",
+                  "proposal type " + std::to_string(q.proposal.proposal_type()) +
+                      " in an external Commit");
+    }
+  }
+  if (external_init != 1) {
+    //    Exactly one ExternalInit
+    throw Error(ErrorKind::protocol, "12.2", "an external Commit without an ExternalInit");
+  }
+}
+
 // ---------------------------------------------------------------- §12.3 application
 
 AppliedProposals apply_proposals(const GroupContext& context, const RatchetTree& tree,

@@ -80,6 +80,11 @@ void validate_proposal(const ProposalCheck& check, const Proposal& proposal, con
 void validate_proposal_list(const ProposalCheck& check, LeafIndex committer,
                             std::span<const QueuedProposal> proposals);
 
+// §12.2: the list of an external Commit (sender new_member_commit) is valid:
+// exactly one ExternalInit, at most one Remove, PreSharedKeys, nothing else.
+void validate_external_proposal_list(const ProposalCheck& check,
+                                     std::span<const QueuedProposal> proposals);
+
 // The result of §12.3 on copies of the tree and GroupContext.
 struct AppliedProposals {
   GroupContext context;  // extensions replaced by a GroupContextExtensions proposal

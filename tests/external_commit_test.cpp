@@ -1,0 +1,142 @@
+// External commits (RFC 9420 §12.4.3.2): joining from a GroupInfo, with the
+// tree in it or out of band, with resync and PSKs; members process them, and
+// a broken one changes nothing.
+#include "ref/group.h"
+#include "ref/registries.h"
+#include "tests/test_util.h"
+
+namespace mlsref {
+namespace {
+
+constexpr CipherSuiteId kSuite = 1;
+
+struct Member {
+  Signer signer;
+  CredentialWithKey credential;
+};
+
+Member make_member(const std::string& name) {
+  CipherSuite suite(kSuite);
+  Member m;
+  m.signer = Signer::generate(suite, system_rng());
+  m.credential = CredentialWithKey{Credential::basic(to_bytes(name)), m.signer.public_key};
+  return m;
+}
+
+// alice and bob in one group (bob joined by Welcome).
+struct TwoMembers {
+  Member alice = make_member("alice"), bob = make_member("bob");
+  Group a = Group::create({}, kSuite, to_bytes("group"), alice.signer, alice.credential);
+  std::optional<Group> b;
+  TwoMembers() {
+    CipherSuite suite(kSuite);
+    auto kp = create_key_package(suite, bob.signer, bob.credential, {}, system_rng());
+    std::vector<KeyPackage> kps{kp.key_package};
+    CommitBundle bundle = a.add_members(alice.signer, kps);
+    a.merge_pending_commit();
+    b.emplace(Group::join({}, std::get<Welcome>(bundle.welcome->body), kp));
+  }
+};
+
+// The joiner's signature over a changed external Commit, so that the change
+// itself is what a member judges.
+MLSMessage resigned(MLSMessage m, const Group& g, const Signer& signer) {
+  auto& pm = std::get<PublicMessage>(m.body);
+  pm.auth.signature = g.suite().sign_with_label(
+      signer.private_key, signature_label::framed_content_tbs,
+      framed_content_tbs(wire_format::mls_public_message, pm.content, g.context()));
+  return m;
+}
+
+void apply(Group& g, const MLSMessage& commit) {
+  ProcessedMessage p = g.process_message(encode(commit));
+  g.merge_staged_commit(std::get<StagedCommit>(std::move(p.content)));
+}
+
+TEST(ExternalCommit, AJoinerFromAGroupInfoAndTheMembersAgree) {
+  TwoMembers t;
+  Member charlie = make_member("charlie");
+  GroupInfo gi = t.a.group_info(t.alice.signer, true);
+  auto [c, commit] = Group::join_external({}, gi, std::nullopt, charlie.signer, charlie.credential);
+  EXPECT_EQ(std::get<PublicMessage>(commit.body).content.sender.sender_type,
+            SenderType::new_member_commit);
+  apply(t.a, commit);
+  apply(*t.b, commit);
+  EXPECT_EQ(c.epoch(), 2u);
+  EXPECT_EQ(c.epoch_authenticator(), t.a.epoch_authenticator());
+  EXPECT_EQ(c.epoch_authenticator(), t.b->epoch_authenticator());
+  EXPECT_EQ(c.own_leaf_index(), LeafIndex(2));
+  // The new member can send, and the others read it.
+  MLSMessage m = c.create_message(charlie.signer, to_bytes("hello"));
+  auto got = t.b->process_message(encode(m));
+  EXPECT_EQ(std::get<ApplicationMessage>(got.content).data, to_bytes("hello"));
+}
+
+TEST(ExternalCommit, TreeOutOfBandResyncAndPsk) {
+  TwoMembers t;
+  // bob comes back with a new leaf, removing his old one, with a PSK.
+  Bytes psk_id = to_bytes("psk");
+  SecureBytes secret(32, 7);
+  t.a.add_external_psk(psk_id, secret);
+  Member bob2 = make_member("bob");
+  GroupInfo gi = t.a.group_info(t.alice.signer, false);
+  ExternalJoinOptions o;
+  o.remove_prior = LeafIndex(1);
+  o.psks[psk_id] = secret;
+  auto [b2, commit] = Group::join_external({}, gi, t.a.tree().to_nodes(), bob2.signer,
+                                           bob2.credential, o);
+  auto p = t.a.process_message(encode(commit));
+  const StagedCommit& sc = std::get<StagedCommit>(p.content);
+  ASSERT_EQ(sc.removed().size(), 1u);
+  EXPECT_EQ(sc.removed()[0], LeafIndex(1));
+  EXPECT_EQ(sc.psks().size(), 1u);
+  EXPECT_EQ(sc.committer(), LeafIndex(1));  // the leftmost free leaf: bob's old one
+  t.a.merge_staged_commit(sc);
+  EXPECT_EQ(b2.epoch_authenticator(), t.a.epoch_authenticator());
+  // Without the tree (neither in the GroupInfo nor given) there is no join.
+  EXPECT_MLS_ERROR(Group::join_external({}, gi, std::nullopt, bob2.signer, bob2.credential),
+                   ErrorKind::protocol, "12.4.3.3");
+}
+
+TEST(ExternalCommit, AGroupInfoWithoutExternalPubIsRefused) {
+  TwoMembers t;
+  Member charlie = make_member("charlie");
+  GroupInfo gi = t.a.group_info(t.alice.signer, true);
+  std::erase_if(gi.extensions,
+                [](const Extension& e) { return e.extension_type == extension_type::external_pub; });
+  gi.sign(t.a.suite(), t.alice.signer.private_key);
+  EXPECT_MLS_ERROR(Group::join_external({}, gi, std::nullopt, charlie.signer, charlie.credential),
+                   ErrorKind::protocol, "12.4.3.2");
+}
+
+TEST(ExternalCommit, ABrokenExternalCommitChangesNothing) {
+  TwoMembers t;
+  Member charlie = make_member("charlie");
+  GroupInfo gi = t.a.group_info(t.alice.signer, true);
+  auto [c, commit] = Group::join_external({}, gi, std::nullopt, charlie.signer, charlie.credential);
+  auto auth_before = t.b->epoch_authenticator();
+  // A second ExternalInit: not a valid external list (§12.2).
+  MLSMessage two = commit;
+  auto& pm = std::get<PublicMessage>(two.body);
+  pm.content.commit.proposals.push_back(pm.content.commit.proposals.front());
+  EXPECT_MLS_ERROR(t.b->process_message(encode(resigned(two, *t.b, charlie.signer))),
+                   ErrorKind::protocol, "12.2");
+  // A proposal by reference (§12.4.3.2).
+  MLSMessage by_ref = commit;
+  std::get<PublicMessage>(by_ref.body)
+      .content.commit.proposals.push_back(ProposalOrRef{ProposalOrRefType::reference, {}, Bytes(32, 1)});
+  EXPECT_MLS_ERROR(t.b->process_message(encode(resigned(by_ref, *t.b, charlie.signer))),
+                   ErrorKind::protocol, "12.4.3.2");
+  // A signature that does not verify.
+  MLSMessage forged = commit;
+  std::get<PublicMessage>(forged.body).auth.signature[0] ^= 1;
+  EXPECT_THROW(t.b->process_message(encode(forged)), Error);
+  EXPECT_EQ(t.b->epoch(), 1u);
+  EXPECT_EQ(t.b->epoch_authenticator(), auth_before);
+  // The real one still applies.
+  apply(*t.b, commit);
+  EXPECT_EQ(t.b->epoch_authenticator(), c.epoch_authenticator());
+}
+
+}  // namespace
+}  // namespace mlsref
