@@ -106,7 +106,7 @@ TEST(Codec, RejectsLeftoverBytes) {
 TEST(Codec, RejectsBadOptionalOctet) {
   Bytes b = encode(Outer{});
   b.back() = 2;
-  EXPECT_MLS_ERROR(decode<Outer>(b), ErrorKind::decode, "2.1");
+  EXPECT_MLS_RULE(decode<Outer>(b), ErrorKind::decode, req::R2_1_1_1);
 }
 
 TEST(Codec, RejectsTruncation) {
