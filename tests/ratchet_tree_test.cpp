@@ -3,6 +3,7 @@
 #include "conformance/tree_history.h"
 #include "conformance/vector_type.h"
 #include "fuzz/inputs.h"
+#include "ref/registries.h"
 #include "ref/tree_kem.h"
 #include "tests/test_util.h"
 
@@ -342,6 +343,59 @@ TEST(TreeKem, PrivateKeysMatchTheTree) {
   wrong.private_keys[NodeIndex(LeafIndex(1)).value] = f.suite.generate_key_pair(*f.rng).private_key;
   EXPECT_MLS_RULE(wrong.check_consistent(f.suite, m.tree), ErrorKind::protocol,
                   req::R12_4_3_1_12);
+}
+
+// §6.3.1: a PrivateMessage is built as protect_private builds it, but with
+// the chosen padding; any non-zero padding byte makes it malformed.
+TEST(Framing, NonZeroPaddingIsMalformed) {
+  const fuzz::FixedEpoch epoch;
+  const CipherSuite& suite = epoch.suite;
+  FramedContent fc;
+  fc.group_id = epoch.context.group_id;
+  fc.epoch = epoch.context.epoch;
+  fc.sender = Sender::member(1);
+  fc.content_type = ContentType::application;
+  fc.application_data = {1, 2, 3};
+  SecretTree sender = epoch.fresh_tree();
+  auto with_padding = [&](const Bytes& padding) {
+    FramedContentAuthData auth;
+    auth.signature = suite.sign_with_label(
+        epoch.signature_private_key, signature_label::framed_content_tbs,
+        framed_content_tbs(wire_format::mls_private_message, fc, epoch.context));
+    Writer plain;
+    fc.encode_body(plain);
+    auth.encode(plain, fc.content_type);
+    plain.put_bytes(padding);
+    PrivateMessage m;
+    m.group_id = fc.group_id;
+    m.epoch = fc.epoch;
+    m.content_type = fc.content_type;
+    Writer aad;  // PrivateContentAAD
+    encode_into(aad, m.group_id);
+    encode_into(aad, m.epoch);
+    encode_into(aad, m.content_type);
+    encode_into(aad, m.authenticated_data);
+    KeyAndNonce kn = sender.ratchet(LeafIndex(1), RatchetType::application).next();
+    SenderData sd{1, kn.generation, {}};  // reuse_guard 0: the nonce as derived
+    m.ciphertext = aead_seal(suite.info().aead, kn.key, kn.nonce, aad.bytes(), plain.bytes());
+    Writer sd_aad;  // SenderDataAAD
+    encode_into(sd_aad, m.group_id);
+    encode_into(sd_aad, m.epoch);
+    encode_into(sd_aad, m.content_type);
+    m.encrypted_sender_data = aead_seal(
+        suite.info().aead, sender_data_key(suite, epoch.sender_data_secret, m.ciphertext),
+        sender_data_nonce(suite, epoch.sender_data_secret, m.ciphertext), sd_aad.bytes(),
+        encode(sd));
+    return m;
+  };
+  SecretTree receiver = epoch.fresh_tree();
+  auto unprotect = [&](const PrivateMessage& m) {
+    return unprotect_private(suite, m, epoch.context, receiver, epoch.sender_data_secret,
+                             [&](LeafIndex) { return epoch.signature_public_key; });
+  };
+  EXPECT_EQ(unprotect(with_padding(Bytes(5, 0))).content, fc);
+  EXPECT_MLS_RULE(unprotect(with_padding(Bytes{0, 0, 0, 1})), ErrorKind::decode, req::R6_3_1_2);
+  EXPECT_MLS_RULE(unprotect(with_padding(Bytes{0x80})), ErrorKind::decode, req::R6_3_1_2);
 }
 
 // §6.3.2: only members send PrivateMessages, and a receiver refuses a
