@@ -193,8 +193,7 @@ void verify_content(const CipherSuite& suite, ByteView pk, WireFormat wf,
   //    Recipients of an MLSMessage MUST verify the signature with the key depending on
   //    the `sender_type` of the sender as described above.
   suite.verify_with_label(pk, signature_label::framed_content_tbs,
-                          framed_content_tbs(wf, ac.content, ctx), ac.auth.signature,
-                          req::R6_1_9);
+                          framed_content_tbs(wf, ac.content, ctx), ac.auth.signature, req::R6_1_9);
 }
 
 FramedContentAuthData make_auth(const CipherSuite& suite, ByteView sk, WireFormat wf,
@@ -238,7 +237,8 @@ PublicMessage protect_public(const CipherSuite& suite, const FramedContent& cont
   //    Applications MUST use PrivateMessage to encrypt
   //    application messages
   if (content.content_type == ContentType::application) {
-    throw Error(ErrorKind::protocol, req::R6_1, "application data must be sent as a PrivateMessage");
+    throw Error(ErrorKind::protocol, req::R6_1,
+                "application data must be sent as a PrivateMessage");
   }
   PublicMessage m;
   m.content = content;
@@ -417,7 +417,8 @@ AuthenticatedContent unprotect_private(const CipherSuite& suite, const PrivateMe
   ByteView padding = r.get_bytes(r.remaining());
   for (uint8_t b : padding) {
     if (b != 0) {
-      throw Error(ErrorKind::decode, req::R6_3_1_2, "PrivateMessageContent padding is not all zero");
+      throw Error(ErrorKind::decode, req::R6_3_1_2,
+                  "PrivateMessageContent padding is not all zero");
     }
   }
   verify_content(suite, signer, wire_format::mls_private_message, ac, context);

@@ -111,9 +111,8 @@ void RatchetTree::check_unmerged_leaves() const {
         }
         const std::vector<uint32_t>& u = nodes_[q.value]->parent_node.unmerged_leaves;
         if (!std::binary_search(u.begin(), u.end(), l)) {
-          tree_error(req::R12_4_3_1_9, node_name(p) + " lists unmerged leaf " +
-                                           std::to_string(l) + " but " + node_name(q) +
-                                           ", between them, does not");
+          tree_error(req::R12_4_3_1_9, node_name(p) + " lists unmerged leaf " + std::to_string(l) +
+                                           " but " + node_name(q) + ", between them, does not");
         }
       }
     }
@@ -299,8 +298,9 @@ void RatchetTree::verify_parent_hashes(const CipherSuite& suite) const {
     //    [...] verifying that there is exactly one descendant of each non-blank
     //    parent node for which the parent node is parent-hash valid.
     if (valid != 1) {
-      tree_error(req::R7_9_2_1, node_name(p) + " is not parent-hash valid (" + std::to_string(valid) +
-                              " descendants link to it, need exactly one)");
+      tree_error(req::R7_9_2_1, node_name(p) + " is not parent-hash valid (" +
+                                    std::to_string(valid) +
+                                    " descendants link to it, need exactly one)");
     }
   }
 }
@@ -379,8 +379,8 @@ void RatchetTree::verify_leaves(const CipherSuite& suite, ByteView group_id) con
       const auto& creds = leaf(other).capabilities.credentials;
       if (std::find(creds.begin(), creds.end(), ln.credential.credential_type) == creds.end()) {
         tree_error(req::R7_3_5, leaf_name(l) + " credential type " +
-                              std::to_string(ln.credential.credential_type) +
-                              " is not supported by " + leaf_name(other));
+                                    std::to_string(ln.credential.credential_type) +
+                                    " is not supported by " + leaf_name(other));
       }
     }
   }
@@ -443,7 +443,8 @@ void RatchetTree::remove_leaf(LeafIndex l) {
   //    [...]
   //    Identify the leaf node matching `removed`.
   if (!has_leaf(l)) {
-    tree_error(req::R12_1_3_1, "Remove of " + leaf_name(l) + ", which is blank or outside the tree");
+    tree_error(req::R12_1_3_1,
+               "Remove of " + leaf_name(l) + ", which is blank or outside the tree");
   }
   nodes_[NodeIndex(l).value].reset();
   blank_direct_path(l);

@@ -64,8 +64,10 @@ TEST(RatchetTree, UnmergedLeavesAreCheckedOnTheWayIn) {
   };
   // Outside the tree, and far outside it (the fuzzer's finding).
   EXPECT_MLS_RULE(RatchetTree::from_nodes(with(3, {4})), ErrorKind::protocol, req::R12_4_3_1_9);
-  EXPECT_MLS_RULE(RatchetTree::from_nodes(with(3, {0x7fffffff})), ErrorKind::protocol, req::R12_4_3_1_9);
-  EXPECT_MLS_RULE(RatchetTree::from_nodes(with(3, {0xffffffff})), ErrorKind::protocol, req::R12_4_3_1_9);
+  EXPECT_MLS_RULE(RatchetTree::from_nodes(with(3, {0x7fffffff})), ErrorKind::protocol,
+                  req::R12_4_3_1_9);
+  EXPECT_MLS_RULE(RatchetTree::from_nodes(with(3, {0xffffffff})), ErrorKind::protocol,
+                  req::R12_4_3_1_9);
   // Inside the tree but not below the node that lists it.
   EXPECT_MLS_RULE(RatchetTree::from_nodes(with(1, {2})), ErrorKind::protocol, req::R12_4_3_1_9);
   // Below it, but blank.
@@ -278,8 +280,7 @@ TEST(RatchetTree, GroupWideLeafRules) {
   LeafNode second = t.leaf(LeafIndex(1));
   second.signature_key = t.leaf(LeafIndex(0)).signature_key;
   resign(same_signer, LeafIndex(1), second, f.h.members().at(0).signature_priv);
-  EXPECT_MLS_RULE(same_signer.verify_leaves(f.suite, group_id), ErrorKind::protocol,
-                  req::R7_3_14);
+  EXPECT_MLS_RULE(same_signer.verify_leaves(f.suite, group_id), ErrorKind::protocol, req::R7_3_14);
   RatchetTree same_encryption_key = t;
   second = t.leaf(LeafIndex(1));
   second.encryption_key = t.leaf(LeafIndex(0)).encryption_key;
@@ -341,8 +342,7 @@ TEST(TreeKem, PrivateKeysMatchTheTree) {
   EXPECT_NO_THROW(m.priv.check_consistent(f.suite, m.tree));
   TreeKemPrivate wrong = m.priv;
   wrong.private_keys[NodeIndex(LeafIndex(1)).value] = f.suite.generate_key_pair(*f.rng).private_key;
-  EXPECT_MLS_RULE(wrong.check_consistent(f.suite, m.tree), ErrorKind::protocol,
-                  req::R12_4_3_1_12);
+  EXPECT_MLS_RULE(wrong.check_consistent(f.suite, m.tree), ErrorKind::protocol, req::R12_4_3_1_12);
 }
 
 // §6.3.1: a PrivateMessage is built as protect_private builds it, but with
@@ -382,10 +382,10 @@ TEST(Framing, NonZeroPaddingIsMalformed) {
     encode_into(sd_aad, m.group_id);
     encode_into(sd_aad, m.epoch);
     encode_into(sd_aad, m.content_type);
-    m.encrypted_sender_data = aead_seal(
-        suite.info().aead, sender_data_key(suite, epoch.sender_data_secret, m.ciphertext),
-        sender_data_nonce(suite, epoch.sender_data_secret, m.ciphertext), sd_aad.bytes(),
-        encode(sd));
+    m.encrypted_sender_data =
+        aead_seal(suite.info().aead, sender_data_key(suite, epoch.sender_data_secret, m.ciphertext),
+                  sender_data_nonce(suite, epoch.sender_data_secret, m.ciphertext), sd_aad.bytes(),
+                  encode(sd));
     return m;
   };
   SecretTree receiver = epoch.fresh_tree();
@@ -412,10 +412,10 @@ TEST(Framing, PrivateMessageSenderRules) {
   PrivateMessage m = protect_private(epoch.suite, fc, epoch.signature_private_key, epoch.context,
                                      sender, epoch.sender_data_secret, system_rng());
   const RatchetTree one_leaf(LeafNode{});  // leaf 1 is outside it
-  EXPECT_MLS_RULE(unprotect_private(epoch.suite, m, epoch.context, receiver,
-                                    epoch.sender_data_secret,
-                                    [&](LeafIndex l) { return one_leaf.leaf(l).signature_key; }),
-                  ErrorKind::protocol, req::R6_3_2_2);
+  EXPECT_MLS_RULE(
+      unprotect_private(epoch.suite, m, epoch.context, receiver, epoch.sender_data_secret,
+                        [&](LeafIndex l) { return one_leaf.leaf(l).signature_key; }),
+      ErrorKind::protocol, req::R6_3_2_2);
   EXPECT_EQ(unprotect_private(epoch.suite, m, epoch.context, receiver, epoch.sender_data_secret,
                               [&](LeafIndex) { return epoch.signature_public_key; })
                 .content,
@@ -425,8 +425,8 @@ TEST(Framing, PrivateMessageSenderRules) {
   external.sender = Sender{SenderType::external, 0, 0};
   external.content_type = ContentType::proposal;
   external.proposal.body = Remove{0};
-  EXPECT_MLS_RULE(protect_private(epoch.suite, external, epoch.signature_private_key,
-                                  epoch.context, sender, epoch.sender_data_secret, system_rng()),
+  EXPECT_MLS_RULE(protect_private(epoch.suite, external, epoch.signature_private_key, epoch.context,
+                                  sender, epoch.sender_data_secret, system_rng()),
                   ErrorKind::protocol, req::R6_3_2_1);
 }
 

@@ -97,13 +97,15 @@ RC_GTEST_PROP(CodecProps, NonMinimalHeaderRejected, ()) {
     header = {uint8_t(v >> 8), uint8_t(v)};
   }
   header.resize(header.size() + n, 0x55);
-  RC_ASSERT(rejects(header, [](ByteView x) { decode<Bytes>(x); }, req::R2_1_2_2));
+  auto decode_bytes = [](ByteView x) { decode<Bytes>(x); };
+  RC_ASSERT(rejects(header, decode_bytes, req::R2_1_2_2));
 }
 
 RC_GTEST_PROP(CodecProps, Prefix0b11Rejected, (std::vector<uint8_t> rest)) {
   uint8_t first = static_cast<uint8_t>(0xc0 | *rc::gen::inRange<int>(0, 64));
   rest.insert(rest.begin(), first);
-  RC_ASSERT(rejects(rest, [](ByteView x) { decode<Bytes>(x); }, req::R2_1_2_3));
+  auto decode_bytes = [](ByteView x) { decode<Bytes>(x); };
+  RC_ASSERT(rejects(rest, decode_bytes, req::R2_1_2_3));
 }
 
 RC_GTEST_PROP(CodecProps, AcceptedInputReencodesExactly, (std::vector<uint8_t> b)) {
