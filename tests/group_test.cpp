@@ -689,12 +689,12 @@ TEST(Group, ApplicationMessagesOutOfOrderWithinTheWindow) {
     return std::get<ApplicationMessage>(m.content).data;
   };
   // A jump past the maximum forward distance is refused (and consumes nothing).
-  EXPECT_MLS_ERROR(read(7), ErrorKind::protocol, "9.2");
+  EXPECT_MLS_RULE(read(7), ErrorKind::protocol, req::R15_3_2);
   EXPECT_EQ(read(3), to_bytes("m3"));
   EXPECT_EQ(read(2), to_bytes("m2"));
-  EXPECT_MLS_ERROR(read(2), ErrorKind::protocol, "9.2");  // replay
+  EXPECT_MLS_RULE(read(2), ErrorKind::protocol, req::R9_2_1);  // replay
   EXPECT_EQ(read(7), to_bytes("m7"));
-  EXPECT_MLS_ERROR(read(4), ErrorKind::protocol, "9.2");  // outside the window now
+  EXPECT_MLS_RULE(read(4), ErrorKind::protocol, req::R9_2_1);  // outside the window now
   EXPECT_EQ(read(6), to_bytes("m6"));
 }
 
