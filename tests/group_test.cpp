@@ -111,9 +111,8 @@ TEST(Group, CreateWithRequiredCapabilities) {
   RequiredCapabilities req{{kCustomExtension}, {}, {credential_type::basic}};
   std::vector<Extension> ext{{extension_type::required_capabilities, encode(req)}};
   // The creator's leaf must support them.
-  EXPECT_MLS_ERROR(
-      Group::create({}, kSuite, to_bytes("g"), alice.signer, alice.credential, {}, ext),
-      ErrorKind::unsupported_group_context_extensions, "7.3");
+  EXPECT_MLS_RULE(Group::create({}, kSuite, to_bytes("g"), alice.signer, alice.credential, {}, ext),
+                  ErrorKind::unsupported_group_context_extensions, req::R7_3_4);
   Capabilities caps{{mls10}, {kSuite}, {kCustomExtension}, {}, {credential_type::basic}};
   Group g = Group::create({}, kSuite, to_bytes("g"), alice.signer, alice.credential,
                           LeafNodeParameters::builder().with_capabilities(caps).build(), ext);
@@ -121,8 +120,8 @@ TEST(Group, CreateWithRequiredCapabilities) {
   // A KeyPackage without the required extension cannot be added.
   Client bob = make_client("bob");
   KeyPackage kps[] = {bob.key_package.key_package};
-  EXPECT_MLS_ERROR(g.add_members(alice.signer, kps),
-                   ErrorKind::unsupported_group_context_extensions, "7.3");
+  EXPECT_MLS_RULE(g.add_members(alice.signer, kps), ErrorKind::unsupported_group_context_extensions,
+                  req::R7_3_4);
   EXPECT_EQ(g.epoch(), 0u);
   Client carol = make_client("carol", {kCustomExtension});
   KeyPackage ok[] = {carol.key_package.key_package};
@@ -154,12 +153,20 @@ TEST(Group, JoinWithTheTreeOutOfBand) {
   config.ratchet_tree_extension = false;
   Client alice = make_client("alice"), bob = make_client("bob");
   Group a = Group::create(config, kSuite, to_bytes("g"), alice.signer, alice.credential);
+  RatchetTreeNodes old_tree = a.tree().to_nodes();
   KeyPackage kps[] = {bob.key_package.key_package};
   CommitBundle bundle = a.add_members(alice.signer, kps);
   a.merge_pending_commit();
   // Without the tree the Welcome cannot be processed.
-  EXPECT_MLS_ERROR(Group::join(config, welcome_of(bundle), bob.key_package), ErrorKind::protocol,
-                   "12.4.3.3");
+  EXPECT_MLS_RULE(Group::join(config, welcome_of(bundle), bob.key_package), ErrorKind::protocol,
+                  req::R12_4_3_1_1);
+  // A tree whose hash is not the GroupInfo's tree_hash (the tree of epoch 0).
+  EXPECT_MLS_RULE(Group::join(config, welcome_of(bundle), bob.key_package, old_tree),
+                  ErrorKind::protocol, req::R12_4_3_1_9);
+  // A Welcome with no secrets for our KeyPackage.
+  Client carol = make_client("carol");
+  EXPECT_MLS_RULE(Group::join(config, welcome_of(bundle), carol.key_package, a.tree().to_nodes()),
+                  ErrorKind::protocol, req::R12_4_3_1_2);
   Group b = Group::join(config, welcome_of(bundle), bob.key_package, a.tree().to_nodes());
   expect_agree({&a, &b});
 }
@@ -271,7 +278,7 @@ TEST(Group, NewSignerSignsTheNextCommit) {
   EXPECT_EQ(t.b->tree().leaf(LeafIndex(0)).credential, Credential::basic(to_bytes("alice-2")));
   expect_agree({&*t.a, &*t.b});
   // From now on the new signer signs; the old one is refused.
-  EXPECT_MLS_ERROR(t.a->self_update(t.alice.signer), ErrorKind::protocol, "5.1.2");
+  EXPECT_MLS_RULE(t.a->self_update(t.alice.signer), ErrorKind::protocol, req::R6_1_1);
   CommitBundle d = t.a->self_update(next);
   apply_commit(*t.b, d.commit);
   t.a->merge_pending_commit();
@@ -328,10 +335,10 @@ TEST(Group, UpdatedLeafMustSupportGroupContextExtensions) {
   Capabilities lacking{{mls10}, {kSuite}, {}, {}, {credential_type::basic}};
   auto params = LeafNodeParameters::builder().with_capabilities(lacking).build();
   Snapshot before(a);
-  EXPECT_MLS_ERROR(a.self_update(alice.signer, params),
-                   ErrorKind::unsupported_group_context_extensions, "12.4.3");
-  EXPECT_MLS_ERROR(a.propose_self_update(alice.signer, params),
-                   ErrorKind::unsupported_group_context_extensions, "12.4.3");
+  EXPECT_MLS_RULE(a.self_update(alice.signer, params),
+                  ErrorKind::unsupported_group_context_extensions, req::R13_4_7);
+  EXPECT_MLS_RULE(a.propose_self_update(alice.signer, params),
+                  ErrorKind::unsupported_group_context_extensions, req::R13_4_7);
   EXPECT_EQ(Snapshot(a), before);
   EXPECT_FALSE(a.pending_commit().has_value());
 
@@ -346,8 +353,8 @@ TEST(Group, UpdatedLeafMustSupportGroupContextExtensions) {
                         ContentType::proposal, {},        Proposal{Update{leaf}}, {}};
   PublicMessage pm = protect_public(b.suite(), content, bob.signer.private_key, b.context(),
                                     b.state().secrets.membership_key);
-  EXPECT_MLS_ERROR(a.process_message(MLSMessage{mls10, pm}),
-                   ErrorKind::unsupported_group_context_extensions, "12.4.3");
+  EXPECT_MLS_RULE(a.process_message(MLSMessage{mls10, pm}),
+                  ErrorKind::unsupported_group_context_extensions, req::R13_4_7);
   EXPECT_EQ(Snapshot(a), before);
 }
 
@@ -386,7 +393,7 @@ TEST(Group, RemoveMemberByValueAndByReference) {
   EXPECT_EQ(std::get<ApplicationMessage>(got.content).data, to_bytes("secret"));
   // A removed index is blank; removing it again is invalid.
   LeafIndex gone[] = {LeafIndex(1)};
-  EXPECT_MLS_ERROR(t.a->remove_members(t.alice.signer, gone), ErrorKind::protocol, "12.1.3");
+  EXPECT_MLS_RULE(t.a->remove_members(t.alice.signer, gone), ErrorKind::protocol, req::R12_1_3_1);
 }
 
 TEST(Group, ExternalAndResumptionPsks) {
@@ -402,7 +409,8 @@ TEST(Group, ExternalAndResumptionPsks) {
   t.a->add_external_psk(id, psk);
   CommitBundle c = t.a->commit_builder().psk(ext).build(t.alice.signer);
   Snapshot before(*t.b);
-  EXPECT_MLS_ERROR(t.b->process_message(encode_message(c.commit)), ErrorKind::protocol, "12.4.2");
+  EXPECT_MLS_RULE(t.b->process_message(encode_message(c.commit)), ErrorKind::protocol,
+                  req::R12_4_2_5);
   EXPECT_EQ(Snapshot(*t.b), before);
   t.b->add_external_psk(id, psk);
   StagedCommit s = apply_commit(*t.b, c.commit);
@@ -424,15 +432,29 @@ TEST(Group, ExternalAndResumptionPsks) {
       t.a->commit_builder().add(carol.key_package.key_package).psk(ext).build(t.alice.signer);
   apply_commit(*t.b, add.commit);
   t.a->merge_pending_commit();
-  EXPECT_MLS_ERROR(Group::join({}, welcome_of(add), carol.key_package), ErrorKind::protocol,
-                   "12.4.3.1");
+  EXPECT_MLS_RULE(Group::join({}, welcome_of(add), carol.key_package), ErrorKind::protocol,
+                  req::R12_4_3_1_4);
   Group c2 = Group::join({}, welcome_of(add), carol.key_package, std::nullopt, {{id, psk}});
   expect_agree({&*t.a, &*t.b, &c2});
   // A PSK nonce of the wrong length is invalid.
   PreSharedKeyID short_nonce = ext;
   short_nonce.psk_nonce.pop_back();
-  EXPECT_MLS_ERROR(t.a->commit_builder().psk(short_nonce).build(t.alice.signer),
-                   ErrorKind::protocol, "12.1.4");
+  EXPECT_MLS_RULE(t.a->commit_builder().psk(short_nonce).build(t.alice.signer), ErrorKind::protocol,
+                  req::R12_1_4_3);
+  // The same PreSharedKeyID twice in one list is invalid.
+  EXPECT_MLS_RULE(t.a->commit_builder().psk(ext).psk(ext).build(t.alice.signer),
+                  ErrorKind::protocol, req::R12_2_10);
+  // Resumption PSKs with usage reinit or branch only in a reinitialization or
+  // a branch, which a PreSharedKey proposal never is.
+  PreSharedKeyID reinit_psk = res;
+  reinit_psk.usage = ResumptionPSKUsage::reinit;
+  EXPECT_MLS_RULE(t.a->commit_builder().psk(reinit_psk).build(t.alice.signer), ErrorKind::protocol,
+                  req::R12_1_4_1);
+  PreSharedKeyID branch_psk = res;
+  branch_psk.usage = ResumptionPSKUsage::branch;
+  EXPECT_MLS_RULE(t.a->commit_builder().psk(branch_psk).build(t.alice.signer), ErrorKind::protocol,
+                  req::R12_1_4_2);
+  EXPECT_FALSE(t.a->pending_commit().has_value());
 }
 
 TEST(Group, GroupContextExtensions) {
@@ -453,10 +475,10 @@ TEST(Group, GroupContextExtensions) {
   EXPECT_EQ(b.context().extensions, ext);
   expect_agree({&a, &b});
   // Two GroupContextExtensions proposals in one list are invalid.
-  EXPECT_MLS_ERROR(
+  EXPECT_MLS_RULE(
       a.commit_builder().group_context_extensions(ext).group_context_extensions(ext).build(
           alice.signer),
-      ErrorKind::protocol, "12.2");
+      ErrorKind::protocol, req::R12_2_11);
 }
 
 // RFC 9420 §12.1, §12.2: a proposal type the application defines is usable
@@ -513,10 +535,10 @@ TEST(Group, CustomProposalTypesListedInCapabilities) {
   CommitBundle add_carol = a.add_members(alice.signer, carol_kps);
   apply_commit(b, add_carol.commit);
   a.merge_pending_commit();
-  EXPECT_MLS_ERROR(a.commit_builder()
-                       .proposal(Proposal{CustomProposal{kCustom, to_bytes("x")}})
-                       .build(alice.signer),
-                   ErrorKind::protocol, "12.2");
+  EXPECT_MLS_RULE(a.commit_builder()
+                      .proposal(Proposal{CustomProposal{kCustom, to_bytes("x")}})
+                      .build(alice.signer),
+                  ErrorKind::protocol, req::R12_2_15);
 }
 
 // RFC 9420 §11.2 steps 1 and 2: a ReInit proposal and the commit covering
@@ -528,18 +550,18 @@ TEST(Group, ReInitCommitEndsTheGroup) {
   t.a->store_pending_proposal(receive_proposal(*t.a, proposal));
   t.b->store_pending_proposal(receive_proposal(*t.b, proposal));
   // A ReInit with any other proposal is invalid (§12.2).
-  EXPECT_MLS_ERROR(t.a->commit_builder().remove(LeafIndex(1)).build(t.alice.signer),
-                   ErrorKind::protocol, "12.2");
+  EXPECT_MLS_RULE(t.a->commit_builder().remove(LeafIndex(1)).build(t.alice.signer),
+                  ErrorKind::protocol, req::R12_2_12);
   CommitBundle c = t.a->commit_to_pending_proposals(t.alice.signer);
   StagedCommit staged = apply_commit(*t.b, c.commit);
   t.a->merge_pending_commit();
   ASSERT_TRUE(staged.reinit().has_value());
   EXPECT_EQ(*staged.reinit(), reinit);
   expect_agree({&*t.a, &*t.b});
-  EXPECT_MLS_ERROR(t.b->create_message(t.bob.signer, to_bytes("hi")), ErrorKind::protocol,
-                   "12.4.2");
-  EXPECT_MLS_ERROR(t.a->self_update(t.alice.signer), ErrorKind::protocol, "12.4.2");
-  EXPECT_MLS_ERROR(t.b->process_message(encode(c.commit)), ErrorKind::protocol, "12.4.2");
+  EXPECT_MLS_RULE(t.b->create_message(t.bob.signer, to_bytes("hi")), ErrorKind::protocol,
+                  req::R12_4_2_25);
+  EXPECT_MLS_RULE(t.a->self_update(t.alice.signer), ErrorKind::protocol, req::R12_4_2_25);
+  EXPECT_MLS_RULE(t.b->process_message(encode(c.commit)), ErrorKind::protocol, req::R12_4_2_25);
 }
 
 TEST(Group, CustomProposalCodec) {
@@ -554,28 +576,37 @@ TEST(Group, CustomProposalCodec) {
 TEST(Group, ProposalListRules) {
   TwoMembers t;
   // Removing the committer.
-  EXPECT_MLS_ERROR(t.a->commit_builder().remove(LeafIndex(0)).build(t.alice.signer),
-                   ErrorKind::protocol, "12.2");
+  EXPECT_MLS_RULE(t.a->commit_builder().remove(LeafIndex(0)).build(t.alice.signer),
+                  ErrorKind::protocol, req::R12_2_5);
   // Two Removes of the same leaf.
-  EXPECT_MLS_ERROR(
+  EXPECT_MLS_RULE(
       t.a->commit_builder().remove(LeafIndex(1)).remove(LeafIndex(1)).build(t.alice.signer),
-      ErrorKind::protocol, "12.2");
+      ErrorKind::protocol, req::R12_2_6);
   // Adding a client already in the group.
-  EXPECT_MLS_ERROR(t.a->commit_builder().add(t.bob.key_package.key_package).build(t.alice.signer),
-                   ErrorKind::protocol, "12.2");
+  EXPECT_MLS_RULE(t.a->commit_builder().add(t.bob.key_package.key_package).build(t.alice.signer),
+                  ErrorKind::protocol, req::R12_2_9);
   // Two Adds of the same client.
   Client carol = make_client("carol");
-  EXPECT_MLS_ERROR(t.a->commit_builder()
-                       .add(carol.key_package.key_package)
-                       .add(carol.key_package.key_package)
-                       .build(t.alice.signer),
-                   ErrorKind::protocol, "12.2");
+  EXPECT_MLS_RULE(t.a->commit_builder()
+                      .add(carol.key_package.key_package)
+                      .add(carol.key_package.key_package)
+                      .build(t.alice.signer),
+                  ErrorKind::protocol, req::R12_2_8);
   // An ExternalInit in a regular commit.
-  EXPECT_MLS_ERROR(
+  EXPECT_MLS_RULE(
       t.a->commit_builder().proposal(Proposal{ExternalInit{to_bytes("x")}}).build(t.alice.signer),
-      ErrorKind::protocol, "12.2");
+      ErrorKind::protocol, req::R12_2_14);
   EXPECT_FALSE(t.a->pending_commit().has_value());
   EXPECT_EQ(t.a->epoch(), 1u);
+  // The committer's own Update proposal (the builder leaves it out and puts the
+  // new leaf in the path instead, so the list is checked directly).
+  t.a->propose_self_update(t.alice.signer, {});
+  ASSERT_EQ(t.a->pending_proposals().size(), 1u);
+  ProposalCheck check{t.a->suite(), t.a->context(), t.a->tree(), std::nullopt, nullptr};
+  EXPECT_MLS_RULE(validate_proposal_list(check, LeafIndex(0), t.a->pending_proposals()),
+                  ErrorKind::protocol, req::R12_2_4);
+  // Bob may commit it.
+  EXPECT_NO_THROW(validate_proposal_list(check, LeafIndex(1), t.a->pending_proposals()));
 }
 
 TEST(Group, ExternalSenderProposals) {
@@ -601,10 +632,29 @@ TEST(Group, ExternalSenderProposals) {
     return encode(MLSMessage{mls10, protect_public(suite, c, ds.private_key, a.context(), {})});
   };
   // An Update may not come from an external sender; an unknown index is refused.
-  EXPECT_MLS_ERROR(a.process_message(external(Proposal{Update{}}, 0)), ErrorKind::protocol,
-                   "12.1.8");
-  EXPECT_MLS_ERROR(a.process_message(external(Proposal{Remove{1}}, 1)), ErrorKind::protocol,
-                   "12.1.8.1");
+  EXPECT_MLS_RULE(a.process_message(external(Proposal{Update{}}, 0)), ErrorKind::protocol,
+                  req::R12_1_8_2);
+  EXPECT_MLS_RULE(a.process_message(external(Proposal{Remove{1}}, 1)), ErrorKind::protocol,
+                  req::R6_1_3);
+  // An external sender sends proposals only; a new member proposes only its own Add.
+  FramedContent commit_content{
+      a.group_id(), a.epoch(), Sender{SenderType::external, 0, 0}, {}, ContentType::commit, {},
+      {},           {}};
+  EXPECT_MLS_RULE(a.process_message(MLSMessage{
+                      mls10, protect_public(suite, commit_content, ds.private_key, a.context(), {},
+                                            Bytes(suite.hash_size(), 0))}),
+                  ErrorKind::protocol, req::R6_1_4);
+  FramedContent new_member{a.group_id(),
+                           a.epoch(),
+                           Sender{SenderType::new_member_proposal, 0, 0},
+                           {},
+                           ContentType::proposal,
+                           {},
+                           Proposal{Remove{1}},
+                           {}};
+  EXPECT_MLS_RULE(a.process_message(MLSMessage{
+                      mls10, protect_public(suite, new_member, ds.private_key, a.context(), {})}),
+                  ErrorKind::protocol, req::R6_1_8);
   // A Remove from the delivery service, committed by reference.
   Bytes remove = external(Proposal{Remove{1}}, 0);
   a.store_pending_proposal(std::get<QueuedProposal>(a.process_message(remove).content));
@@ -646,7 +696,7 @@ TEST(Group, PendingCommitMergeAndClear) {
   ProcessedMessage m = t.b->process_message(encode_message(d.commit));
   StagedCommit staged = std::get<StagedCommit>(m.content);
   t.b->merge_staged_commit(staged);
-  EXPECT_MLS_ERROR(t.b->merge_staged_commit(staged), ErrorKind::protocol, "12.4.2");
+  EXPECT_MLS_RULE(t.b->merge_staged_commit(staged), ErrorKind::protocol, req::R12_4_2_1);
   // Our own commit coming back is not processed as someone else's.
   EXPECT_MLS_ERROR(t.a->process_message(encode_message(d.commit)), ErrorKind::protocol, "12.4.2");
   t.a->merge_pending_commit();
@@ -732,12 +782,12 @@ TEST(Group, CredentialValidatorRejects) {
   KeyPackage bad[] = {mallory.key_package.key_package};
   CommitBundle c = a.add_members(alice.signer, bad);
   Snapshot before(b);
-  EXPECT_MLS_ERROR(b.process_message(encode_message(c.commit)), ErrorKind::protocol, "5.3.1");
+  EXPECT_MLS_RULE(b.process_message(encode_message(c.commit)), ErrorKind::protocol, req::R5_3_1_4);
   EXPECT_EQ(Snapshot(b), before);
   // Alice's own AS refuses too.
   a.clear_pending_commit();
   Group a2 = Group::create(strict, kSuite, to_bytes("g2"), alice.signer, alice.credential);
-  EXPECT_MLS_ERROR(a2.add_members(alice.signer, bad), ErrorKind::protocol, "5.3.1");
+  EXPECT_MLS_RULE(a2.add_members(alice.signer, bad), ErrorKind::protocol, req::R5_3_1_4);
 }
 
 TEST(Group, ExportersAndAuthenticatorsChangeEachEpoch) {
