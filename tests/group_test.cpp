@@ -386,9 +386,11 @@ TEST(Group, RemoveMemberByValueAndByReference) {
   EXPECT_FALSE(t.b->active());
   t.a->merge_pending_commit();
   expect_agree({&*t.a, &c});
-  // Bob can no longer read.
+  // Bob can no longer read, nor send.
   MLSMessage app = t.a->create_message(t.alice.signer, to_bytes("secret"));
-  EXPECT_THROW(t.b->process_message(encode_message(app)), Error);
+  EXPECT_MLS_RULE(t.b->process_message(encode_message(app)), ErrorKind::protocol, req::R12_4_2_27);
+  EXPECT_MLS_RULE(t.b->create_message(t.bob.signer, to_bytes("hi")), ErrorKind::protocol,
+                  req::R12_4_2_27);
   ProcessedMessage got = c.process_message(encode_message(app));
   EXPECT_EQ(std::get<ApplicationMessage>(got.content).data, to_bytes("secret"));
   // A removed index is blank; removing it again is invalid.
@@ -607,6 +609,37 @@ TEST(Group, ProposalListRules) {
                   ErrorKind::protocol, req::R12_2_4);
   // Bob may commit it.
   EXPECT_NO_THROW(validate_proposal_list(check, LeafIndex(1), t.a->pending_proposals()));
+}
+
+TEST(Group, CommitAndProposalRulesOnReceipt) {
+  TwoMembers t;
+  // A commit by reference to a proposal Bob never received cannot be checked.
+  Client carol = make_client("carol");
+  t.a->propose_add_member(t.alice.signer, carol.key_package.key_package);
+  CommitBundle c = t.a->commit_to_pending_proposals(t.alice.signer);
+  Snapshot before(*t.b);
+  EXPECT_MLS_RULE(t.b->process_message(encode_message(c.commit)), ErrorKind::protocol,
+                  req::R12_4_2);
+  EXPECT_EQ(Snapshot(*t.b), before);
+  t.a->clear_pending_commit();
+
+  // An Update that keeps the encryption_key of the leaf it replaces.
+  LeafNode leaf = t.b->tree().leaf(LeafIndex(1));
+  leaf.leaf_node_source = LeafNodeSource::update;
+  leaf.lifetime = {};
+  leaf.sign(t.b->suite(), t.bob.signer.private_key, t.b->group_id(), 1);
+  FramedContent content{t.b->group_id(),       t.b->epoch(), Sender::member(1),      {},
+                        ContentType::proposal, {},           Proposal{Update{leaf}}, {}};
+  PublicMessage pm = protect_public(t.b->suite(), content, t.bob.signer.private_key, t.b->context(),
+                                    t.b->state().secrets.membership_key);
+  EXPECT_MLS_RULE(t.a->process_message(MLSMessage{mls10, pm}), ErrorKind::protocol, req::R7_3_12);
+
+  // A resumption PSK of an epoch nobody kept.
+  PreSharedKeyID gone{PSKType::resumption, {}, ResumptionPSKUsage::application,
+                      t.a->group_id(),     99, Bytes(t.a->suite().hash_size(), 2)};
+  EXPECT_MLS_RULE(t.a->commit_builder().psk(gone).build(t.alice.signer), ErrorKind::protocol,
+                  req::R12_4_2_5);
+  EXPECT_FALSE(t.a->pending_commit().has_value());
 }
 
 TEST(Group, ExternalSenderProposals) {
