@@ -387,8 +387,8 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
       if (const auto* u = std::get_if<Update>(&q.proposal.body)) {
         uint32_t l = q.sender.leaf_index;
         if (l == me.value) {
-          // RFC 9420 §12.2: the committer may not commit its own Update; the
-          // path carries the leaf it proposed instead.
+          // RFC 9420 §12.2 [R12.2-4]: the committer may not commit its own
+          // Update; the path carries the leaf it proposed instead.
           if (!params.credential_with_key() && !params.capabilities() && !params.extensions()) {
             params = LeafNodeParameters::builder()
                          .with_capabilities(u->leaf_node.capabilities)
@@ -398,7 +398,7 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
           force_path = true;
           continue;
         }
-        // RFC 9420 §12.2
+        // RFC 9420 §12.2 [R12.2-7]
         //    If the committer has received multiple such proposals they SHOULD
         //    prefer any Remove received, or the most recent Update if there are
         //    no Removes.
@@ -436,6 +436,7 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
   TreeKemPrivate own = s.own;
   CommitSecret commit_secret(SecureBytes(suite.hash_size(), 0));
   std::optional<CreatedPath> created;
+  // RFC 9420 §12.4.1 [R12.4.1-4]
   //    Decide whether to populate the `path` field: If the `path` field is
   //    required based on the proposals that are in the Commit (see above), then
   //    it MUST be populated.
@@ -520,6 +521,12 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
       }
       to.push_back(std::move(r));
     }
+    // RFC 9420 §12.4.1 [R12.4.1-13, R12.4.1-15]
+    //    Construct one or more Welcome messages from the encrypted GroupInfo object,
+    //    the encrypted key packages, and any PSKs for which a proposal was included in
+    //    the Commit. [...] However, the set of Welcome messages produced
+    //    in this step MUST cover every new member added in the Commit.
+    // One Welcome for every new member; `psks` are in the order of the list.
     welcome = MLSMessage{mls10, make_welcome(suite, gi, joiner, psks, to, rng())};
   }
 

@@ -58,6 +58,14 @@ Welcome make_welcome(const CipherSuite& suite, const GroupInfo& group_info,
     if (r.path_secret) {
       gs.path_secret = PathSecret{*r.path_secret};
     }
+    // RFC 9420 §12.4.1 [R12.4.1-14]
+    //    The order of the `psks` MUST be the same as the order of
+    //    PreSharedKey proposals in the `proposals` vector.
+    // RFC 9420 §8.4 [R8.4-1]
+    //    To ensure that existing and new members compute the same PSK input to the key
+    //    schedule, the Commit and GroupSecrets objects MUST indicate the same set of PSKs,
+    //    in the same order.
+    // (`psks` comes in the order of the PreSharedKey proposals.)
     for (const auto& p : psks) {
       gs.psks.push_back(p.id);
     }
