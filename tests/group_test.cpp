@@ -4,6 +4,8 @@
 // application messages, rejected messages changing nothing.
 #include "ref/group.h"
 
+#include <functional>
+
 #include "tests/test_util.h"
 
 namespace mlsref {
@@ -640,6 +642,50 @@ TEST(Group, CommitAndProposalRulesOnReceipt) {
   EXPECT_MLS_RULE(t.a->commit_builder().psk(gone).build(t.alice.signer), ErrorKind::protocol,
                   req::R12_4_2_5);
   EXPECT_FALSE(t.a->pending_commit().has_value());
+}
+
+// Alice's commit, changed by `change` and signed again by her, as Bob receives it.
+MLSMessage altered_commit(TwoMembers& t, const CommitBundle& c,
+                          const std::function<void(FramedContent&)>& change) {
+  const auto& pm = std::get<PublicMessage>(c.commit.body);
+  FramedContent content = pm.content;
+  change(content);
+  return MLSMessage{
+      mls10, protect_public(t.a->suite(), content, t.alice.signer.private_key, t.a->context(),
+                            t.a->state().secrets.membership_key, pm.auth.confirmation_tag)};
+}
+
+TEST(Group, CommitPathRules) {
+  TwoMembers t;
+  CommitBundle c = t.a->self_update(t.alice.signer);
+  Snapshot before(*t.b);
+  // An empty commit without a path.
+  EXPECT_MLS_RULE(
+      t.b->process_message(altered_commit(t, c, [](FramedContent& f) { f.commit.path.reset(); })),
+      ErrorKind::protocol, req::R12_4_2_7);
+  // A path leaf that keeps the committer's encryption_key (signed again, so
+  // that only this rule is broken).
+  EXPECT_MLS_RULE(t.b->process_message(altered_commit(
+                      t, c,
+                      [&](FramedContent& f) {
+                        LeafNode& leaf = f.commit.path->leaf_node;
+                        leaf.encryption_key = t.a->tree().leaf(LeafIndex(0)).encryption_key;
+                        leaf.sign(t.a->suite(), t.alice.signer.private_key, t.a->group_id(), 0);
+                      })),
+                  ErrorKind::protocol, req::R12_4_2_13);
+  // A path node with a public key already in the tree (Bob's).
+  EXPECT_MLS_RULE(
+      t.b->process_message(altered_commit(t, c,
+                                          [&](FramedContent& f) {
+                                            f.commit.path->nodes.at(0).encryption_key =
+                                                t.b->tree().leaf(LeafIndex(1)).encryption_key;
+                                          })),
+      ErrorKind::protocol, req::R12_4_2_14);
+  EXPECT_EQ(Snapshot(*t.b), before);
+  // The commit as sent is fine.
+  apply_commit(*t.b, c.commit);
+  t.a->merge_pending_commit();
+  expect_agree({&*t.a, &*t.b});
 }
 
 TEST(Group, ExternalSenderProposals) {
