@@ -148,6 +148,17 @@ TEST(Group, KeyPackageCreationAndValidation) {
   Client other = make_client("other");
   EXPECT_MLS_ERROR(create_key_package(suite, other.signer, bob.credential, {}, system_rng()),
                    ErrorKind::protocol, "10");
+  // Another cipher suite than the group's.
+  EXPECT_MLS_RULE(kp.validate(CipherSuite(3), std::nullopt), ErrorKind::protocol, req::R10_1_1);
+  // init_key equal to the leaf's encryption_key, signed again.
+  KeyPackage same_keys = kp;
+  same_keys.init_key = kp.leaf_node.encryption_key;
+  same_keys.sign(suite, bob.signer.private_key);
+  EXPECT_MLS_RULE(same_keys.validate(suite, std::nullopt), ErrorKind::protocol, req::R10_1_4);
+  // A signature over other content.
+  KeyPackage tampered = kp;
+  tampered.init_key = at.key_package.init_key;
+  EXPECT_MLS_RULE(tampered.validate(suite, std::nullopt), ErrorKind::crypto, req::R10_1_3);
 }
 
 TEST(Group, JoinWithTheTreeOutOfBand) {
