@@ -588,6 +588,21 @@ TEST(Group, CustomProposalCodec) {
   EXPECT_MLS_ERROR(decode<Proposal>(Bytes{0x00, 0x00, 0x00}), ErrorKind::decode, "12.1");
 }
 
+TEST(Group, KeysAreUniqueAmongMembers) {
+  TwoMembers t;
+  CipherSuite suite(kSuite);
+  // Carol's KeyPackage, signed by her, with Bob's encryption_key.
+  Client carol = make_client("carol");
+  KeyPackage copy = carol.key_package.key_package;
+  copy.leaf_node.encryption_key = t.b->tree().leaf(LeafIndex(1)).encryption_key;
+  copy.leaf_node.sign(suite, carol.signer.private_key);
+  copy.sign(suite, carol.signer.private_key);
+  ASSERT_NO_THROW(copy.validate(suite, std::nullopt));
+  EXPECT_MLS_RULE(t.a->commit_builder().add(copy).build(t.alice.signer), ErrorKind::protocol,
+                  req::R7_3_14);
+  EXPECT_FALSE(t.a->pending_commit().has_value());
+}
+
 TEST(Group, ProposalListRules) {
   TwoMembers t;
   // Removing the committer.
@@ -692,6 +707,14 @@ TEST(Group, CommitPathRules) {
                                                 t.b->tree().leaf(LeafIndex(1)).encryption_key;
                                           })),
       ErrorKind::protocol, req::R12_4_2_14);
+  // A confirmation_tag that is not the new epoch's.
+  const auto& pm = std::get<PublicMessage>(c.commit.body);
+  Bytes bad_tag = pm.auth.confirmation_tag;
+  bad_tag[0] ^= 1;
+  MLSMessage wrong_tag{
+      mls10, protect_public(t.a->suite(), pm.content, t.alice.signer.private_key, t.a->context(),
+                            t.a->state().secrets.membership_key, bad_tag)};
+  EXPECT_MLS_RULE(t.b->process_message(wrong_tag), ErrorKind::crypto, req::R12_4_2_23);
   EXPECT_EQ(Snapshot(*t.b), before);
   // The commit as sent is fine.
   apply_commit(*t.b, c.commit);
@@ -878,6 +901,24 @@ TEST(Group, CredentialValidatorRejects) {
   a.clear_pending_commit();
   Group a2 = Group::create(strict, kSuite, to_bytes("g2"), alice.signer, alice.credential);
   EXPECT_MLS_RULE(a2.add_members(alice.signer, bad), ErrorKind::protocol, req::R5_3_1_4);
+
+  // Bob's AS refuses a new credential in an Update...
+  CredentialWithKey renamed{Credential::basic(to_bytes("mallory")), alice.signer.public_key};
+  auto [update, update_ref] = a.propose_self_update(
+      alice.signer, LeafNodeParameters::builder().with_credential(renamed).build());
+  EXPECT_MLS_RULE(b.process_message(encode_message(update)), ErrorKind::protocol, req::R5_3_1_5);
+  // ... and in a commit's UpdatePath.
+  CipherSuite suite(kSuite);
+  Signer next = Signer::generate(suite, system_rng());
+  NewSignerBundle as_mallory{next, {Credential::basic(to_bytes("mallory")), next.public_key}};
+  CommitBundle u = a.self_update_with_new_signer(alice.signer, as_mallory);
+  EXPECT_MLS_RULE(b.process_message(encode_message(u.commit)), ErrorKind::protocol, req::R5_3_1_6);
+  EXPECT_EQ(Snapshot(b), before);
+  // A joiner's AS refuses a member's credential in the tree.
+  Group m = Group::create({}, kSuite, to_bytes("g3"), mallory.signer, mallory.credential);
+  CommitBundle add_bob = m.add_members(mallory.signer, kps);
+  EXPECT_MLS_RULE(Group::join(strict, welcome_of(add_bob), bob.key_package), ErrorKind::protocol,
+                  req::R5_3_1_3);
 }
 
 TEST(Group, ExportersAndAuthenticatorsChangeEachEpoch) {
