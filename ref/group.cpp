@@ -359,9 +359,19 @@ ProcessedMessage Group::process_message(const MLSMessage& message) {
       const FramedContent& c = pm->content;
       Bytes signature_key;
       switch (c.sender.sender_type) {
-        case SenderType::member:
-          signature_key = state_.tree.leaf(LeafIndex(c.sender.leaf_index)).signature_key;
+        case SenderType::member: {
+          LeafIndex l(c.sender.leaf_index);
+          // RFC 9420 §6.1 [R6.1-2]
+          //    `member`: The signature key contained in the LeafNode at the index
+          //    indicated by `leaf_index` in the ratchet tree.
+          if (!state_.tree.has_leaf(l)) {
+            throw Error(
+                ErrorKind::protocol, req::R6_1_2,
+                "a PublicMessage from " + leaf_name(l) + ", which is blank or outside the tree");
+          }
+          signature_key = state_.tree.leaf(l).signature_key;
           break;
+        }
         case SenderType::external: {
           // RFC 9420 §6.1 [R6.1-4]
           //    The `content_type` of the message MUST be `proposal` and

@@ -662,6 +662,14 @@ TEST(Group, CommitAndProposalRulesOnReceipt) {
                                     t.b->state().secrets.membership_key);
   EXPECT_MLS_RULE(t.a->process_message(MLSMessage{mls10, pm}), ErrorKind::protocol, req::R7_3_12);
 
+  // A PublicMessage from a leaf that is not in the tree.
+  FramedContent stranger = content;
+  stranger.sender = Sender::member(5);
+  EXPECT_MLS_RULE(t.a->process_message(MLSMessage{
+                      mls10, protect_public(t.b->suite(), stranger, t.bob.signer.private_key,
+                                            t.b->context(), t.b->state().secrets.membership_key)}),
+                  ErrorKind::protocol, req::R6_1_2);
+
   // A resumption PSK of an epoch nobody kept.
   PreSharedKeyID gone{PSKType::resumption, {}, ResumptionPSKUsage::application,
                       t.a->group_id(),     99, Bytes(t.a->suite().hash_size(), 2)};
