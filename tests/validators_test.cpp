@@ -172,11 +172,11 @@ TEST(Validators, KeyPackageVerify) {
   EXPECT_NO_THROW(f.kp.verify(f.suite));
   KeyPackage bad = f.kp;
   bad.signature = flipped(bad.signature, 8);
-  EXPECT_MLS_ERROR(bad.verify(f.suite), ErrorKind::crypto, "10.1");
-  EXPECT_MLS_ERROR(bad.validate(f.suite, std::nullopt), ErrorKind::crypto, "10.1");
+  EXPECT_MLS_RULE(bad.verify(f.suite), ErrorKind::crypto, req::R10_1_3);
+  EXPECT_MLS_RULE(bad.validate(f.suite, std::nullopt), ErrorKind::crypto, req::R10_1_3);
   KeyPackage changed = f.kp;
   changed.extensions.push_back(Extension{0x0a0a, {}});  // signed content changed
-  EXPECT_MLS_ERROR(changed.verify(f.suite), ErrorKind::crypto, "10.1");
+  EXPECT_MLS_RULE(changed.verify(f.suite), ErrorKind::crypto, req::R10_1_3);
 }
 
 TEST(Validators, GroupInfoVerifyAndJoin) {
@@ -191,7 +191,8 @@ TEST(Validators, GroupInfoVerifyAndJoin) {
       confirmation_tag(f.suite, e.confirmation_key, gi.group_context.confirmed_transcript_hash);
   gi.sign(f.suite, signer_sk);
   EXPECT_NO_THROW(gi.verify(f.suite, signer_pk));
-  EXPECT_MLS_ERROR(gi.verify(f.suite, f.kp.leaf_node.signature_key), ErrorKind::crypto, "12.4.3.1");
+  EXPECT_MLS_RULE(gi.verify(f.suite, f.kp.leaf_node.signature_key), ErrorKind::crypto,
+                  req::R12_4_3_1_6);
   EXPECT_MLS_ERROR(gi.verify(f.suite, Bytes(5, 4)), ErrorKind::decode, "5.1.1");
 
   std::vector<WelcomeRecipient> to{{f.kp, std::nullopt}};
@@ -202,8 +203,8 @@ TEST(Validators, GroupInfoVerifyAndJoin) {
   EXPECT_EQ(joined.epoch.confirmation_key, e.confirmation_key);
   // The wrong signer key: the GroupInfo signature rule.
   auto wrong_signer = [&](uint32_t) { return f.kp.leaf_node.signature_key; };
-  EXPECT_MLS_ERROR(join_welcome(f.suite, w, f.kp, f.init.private_key, wrong_signer),
-                   ErrorKind::crypto, "12.4.3.1");
+  EXPECT_MLS_RULE(join_welcome(f.suite, w, f.kp, f.init.private_key, wrong_signer),
+                  ErrorKind::crypto, req::R12_4_3_1_6);
   // A correctly signed GroupInfo with a wrong confirmation_tag.
   GroupInfo bad_tag = gi;
   bad_tag.confirmation_tag = flipped(gi.confirmation_tag);
@@ -214,6 +215,7 @@ TEST(Validators, GroupInfoVerifyAndJoin) {
     FAIL() << "a wrong confirmation_tag was accepted";
   } catch (const Error& err) {
     EXPECT_EQ(err.kind(), ErrorKind::crypto);
+    EXPECT_EQ(err.rule(), req::R12_4_3_1_15.id);
     EXPECT_EQ(err.section(), "12.4.3.1");
     EXPECT_NE(err.message().find("confirmation_tag"), std::string::npos) << err.message();
   }
