@@ -151,6 +151,15 @@ void CipherSuite::verify_with_label(ByteView signature_public_key, std::string_v
          std::string(label) + " signature");
 }
 
+void CipherSuite::verify_with_label(ByteView signature_public_key, std::string_view label,
+                                    ByteView content, ByteView signature,
+                                    const Requirement& rule) const {
+  // Signature.Verify(VerificationKey, SignContent, SignatureValue)
+  LabeledValue sign_content{mls_label(label), Bytes(content.begin(), content.end())};
+  verify(info_->signature, signature_public_key, encode(sign_content), signature, rule,
+         std::string(label) + " signature");
+}
+
 SecureBytes CipherSuite::generate_signature_key(Botan::RandomNumberGenerator& rng) const {
   return signature_generate(info_->signature, rng);
 }

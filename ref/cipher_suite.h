@@ -81,6 +81,10 @@ class CipherSuite {
   // Error{decode, "5.1.1"} when the public key is malformed.
   void verify_with_label(ByteView signature_public_key, std::string_view label, ByteView content,
                          ByteView signature, std::string_view section = "5.1.2") const;
+  // The same, when the check enforces a requirement of spec/requirements.yaml
+  // (req::R7_3_2 for a LeafNode): Error{crypto, rule} when it does not verify.
+  void verify_with_label(ByteView signature_public_key, std::string_view label, ByteView content,
+                         ByteView signature, const Requirement& rule) const;
   SecureBytes generate_signature_key(Botan::RandomNumberGenerator& rng) const;
   Bytes signature_public_key(ByteView signature_private_key) const;
 

@@ -34,6 +34,7 @@ void ProposalOrRef::decode(Reader& r) {
 
 #include "group.h"
 #include "registries.h"
+#include "requirement_ids.h"
 #include "transcript_hash.h"
 
 namespace mlsref {
@@ -77,10 +78,15 @@ std::set<Bytes> tree_keys(const RatchetTree& tree) {
   return keys;
 }
 
-// After processing the Commit the ratchet tree [must be valid]: the leaves the
-// commit added or changed, and every leaf when the extensions changed.
+// The leaves the commit added or changed, and every leaf when the extensions
+// changed, checked against the new tree and GroupContext.
 void validate_new_leaves(const RatchetTree& tree, const GroupContext& context,
                          const AppliedProposals& applied) {
+  // RFC 9420 §12.2 [R12.2-16]
+  //    After processing the Commit the ratchet tree is invalid, in particular, if it
+  //    contains any leaf node that is invalid according to {{leaf-node-validation}}.
+  // RFC 9420 §12.3 [R12.3-3]
+  //    The new `extensions` MUST be used when evaluating other proposals in this list.
   if (applied.extensions_changed) {
     // RFC 9420 §12.1.7
     //    A GroupContextExtensions proposal is invalid if it includes a
@@ -112,7 +118,17 @@ void validate_new_leaves(const RatchetTree& tree, const GroupContext& context,
 Group::CheckedProposals Group::validate_and_apply(std::optional<LeafIndex> committer,
                                                   std::span<const QueuedProposal> list) const {
   const GroupState& s = state_;
-  // RFC 9420 §12.4.2
+  // RFC 9420 §12.2 [R12.2-1, R12.2-2]
+  //    A group member creating a Commit and a group member processing a Commit
+  //    MUST verify that the list of committed proposals is valid [...] If the list of
+  //    proposals is invalid, then the Commit message MUST be rejected as invalid.
+  // RFC 9420 §12.4 [R12.4-2]
+  //    A sender and a receiver of a Commit MUST verify that the committed list of
+  //    proposals is valid as specified in {{proposal-list-validation}}.
+  // RFC 9420 §12.4.1 [R12.4.1-1]
+  //    Verify that the list of proposals to be committed is valid as specified in
+  //    {{proposal-list-validation}}.
+  // RFC 9420 §12.4.2 [R12.4.2-4]
   //    Verify that the `proposals` vector is valid according to the rules in
   //    {{proposal-list-validation}}.
   CredentialValidator validator = config_.credential_validator;
@@ -122,7 +138,8 @@ Group::CheckedProposals Group::validate_and_apply(std::optional<LeafIndex> commi
   } else {
     validate_external_proposal_list(check, list);
   }
-  //    Verify that all PreSharedKey proposals in the `proposals` vector are available.
+  // Verify that all PreSharedKey proposals in the `proposals` vector are
+  // available (R12.4.2-5, in resolve_psk).
   std::vector<PskInput> psks;
   for (const auto& q : list) {
     if (const auto* p = std::get_if<PreSharedKey>(&q.proposal.body)) {
@@ -141,10 +158,20 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
   const Commit& commit = ac.content.commit;
   const Sender& sender = ac.content.sender;
   const bool external = sender.sender_type == SenderType::new_member_commit;
+  // RFC 9420 §6.1 [R6.1-4, R6.1-8]
+  //    The `content_type` of the message MUST be `proposal` and the `proposal_type`
+  //    MUST be a value that is allowed for external senders. [...] The `content_type`
+  //    of the message MUST be `proposal` and the `proposal_type` of the Proposal MUST
+  //    be `add`.
   if (sender.sender_type != SenderType::member && !external) {
-    throw Error(ErrorKind::protocol, "6", "a Commit from a sender that is not a member");
+    throw Error(
+        ErrorKind::protocol, sender.sender_type == SenderType::external ? req::R6_1_4 : req::R6_1_8,
+        "a Commit from a sender of type " +
+            std::to_string(static_cast<unsigned>(sender.sender_type)) + ", which is not a member");
   }
   LeafIndex committer(sender.leaf_index);
+  // Not a rule of RFC 9420: our own commit comes back from the delivery
+  // service; it was staged when we created it.
   if (!external && committer == s.own.leaf) {
     throw Error(ErrorKind::protocol, "12.4.2",
                 "a Commit of our own: merge it with merge_pending_commit");
@@ -164,9 +191,13 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
     }
     auto it = std::find_if(s.proposal_store.begin(), s.proposal_store.end(),
                            [&](const QueuedProposal& q) { return q.ref == p.reference; });
+    // RFC 9420 §12.4 [R12.4-2]: a proposal we do not have cannot be verified,
+    // so the list cannot be shown valid.
+    //    A sender and a receiver of a Commit MUST verify that the committed list of
+    //    proposals is valid as specified in {{proposal-list-validation}}.
     if (it == s.proposal_store.end()) {
       throw Error(
-          ErrorKind::protocol, "12.4",
+          ErrorKind::protocol, req::R12_4_2,
           "the Commit references proposal " + to_hex(p.reference) + ", which we do not have");
     }
     list.push_back(*it);
@@ -184,10 +215,13 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
     //    leaf node.
     committer = ap.tree.add_leaf(commit.path->leaf_node);
   }
+  // RFC 9420 §12.4.2 [R12.4.2-7]
   //    Verify that the `path` value is populated if the `proposals` vector
   //    contains any Update or Remove proposals, or if it's empty.
+  // RFC 9420 §12.4 [R12.4-7]
+  //    By default, the `path` field of a Commit MUST be populated.
   if (path_required(list) && !commit.path) {
-    throw Error(ErrorKind::protocol, "12.4.2",
+    throw Error(ErrorKind::protocol, req::R12_4_2_7,
                 "the Commit has no path, but its proposals require one");
   }
   StagedCommit sc;
@@ -206,6 +240,8 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
       // Our own Update, committed by another member: its private key is the
       // one we kept when we proposed it.
       auto it = s.own_update_keys.find(leaf.encryption_key);
+      // RFC 9420 §12.1.2: no requirement covers it; an Update from our leaf that
+      // we did not send leaves us without the private key of our new leaf.
       if (it == s.own_update_keys.end()) {
         throw Error(ErrorKind::protocol, "12.1.2",
                     "an Update of our leaf that we did not propose in this epoch");
@@ -219,28 +255,33 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
   provisional.epoch = s.context.epoch + 1;
   RatchetTree tree = std::move(ap.tree);
   CommitSecret commit_secret(SecureBytes(suite.hash_size(), 0));
+  // RFC 9420 §12.4.2 [R12.4.2-9]
   //    If the `path` value is populated, validate it and apply it to the tree:
   if (commit.path) {
     const LeafNode& leaf = commit.path->leaf_node;
+    // RFC 9420 §12.4.2 [R12.4.2-11, R12.4.2-12]
     //    Validate the LeafNode as specified in {{leaf-node-validation}}. The
     //    `leaf_node_source` field MUST be set to `commit`.
     leaf.validate(suite, LeafNodeSource::commit, s.context.group_id, committer.value, std::nullopt);
-    //    Verify that the `encryption_key` value in the LeafNode is different from
-    //    the committer's current leaf node.
+    // RFC 9420 §12.4.2 [R12.4.2-13]
+    //    Verify that the `encryption_key` value in the LeafNode is different from the
+    //    committer's current leaf node.
     // (An external joiner has no current leaf: the one added above is the path's.)
     if (!external && leaf.encryption_key == tree.leaf(committer).encryption_key) {
-      throw Error(ErrorKind::protocol, "12.4.2",
-                  "the UpdatePath leaf keeps the committer's encryption_key");
+      throw Error(ErrorKind::protocol, req::R12_4_2_13,
+                  "the UpdatePath leaf keeps the encryption_key of the committer's leaf " +
+                      std::to_string(committer.value));
     }
-    //    Verify that none of the public keys in the UpdatePath appear in any node
-    //    of the new ratchet tree.
+    // RFC 9420 §12.4.2 [R12.4.2-14]
+    //    Verify that none of the public keys in the UpdatePath appear in any node of
+    //    the new ratchet tree.
     std::set<Bytes> keys = external ? keys_before_join : tree_keys(tree);
     bool repeated = keys.count(leaf.encryption_key) > 0;
     for (const auto& n : commit.path->nodes) {
       repeated |= keys.count(n.encryption_key) > 0;
     }
     if (repeated) {
-      throw Error(ErrorKind::protocol, "12.4.2",
+      throw Error(ErrorKind::protocol, req::R12_4_2_14,
                   "a public key of the UpdatePath already appears in the tree");
     }
     if (external && !ap.removed.empty()) {
@@ -255,11 +296,17 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
       }
     }
     const LeafNode& old = external ? LeafNode{} : tree.leaf(committer);
-    if ((external || leaf.credential != old.credential || leaf.signature_key != old.signature_key) &&
+    // RFC 9420 §5.3.1 [R5.3.1-1, R5.3.1-6]
+    //    Whenever a new credential is introduced in the group, it MUST be validated
+    //    with the AS. [...] When a member receives a Commit with an UpdatePath whose
+    //    LeafNode has a new credential for the committer
+    if ((external || leaf.credential != old.credential ||
+         leaf.signature_key != old.signature_key) &&
         config_.credential_validator &&
         !config_.credential_validator(leaf.credential, leaf.signature_key)) {
-      throw Error(ErrorKind::protocol, "5.3.1",
-                  "the Authentication Service rejects the committer's new credential");
+      throw Error(ErrorKind::protocol, req::R5_3_1_6,
+                  "the Authentication Service rejects the new credential of the committer, leaf " +
+                      std::to_string(committer.value));
     }
     std::set<uint32_t> excluded;
     for (const auto& [l, kp] : ap.added) {
@@ -316,11 +363,17 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
   //    compute the new `joiner_secret`, `welcome_secret`, `epoch_secret`, and
   //    derived secrets for the new epoch.
   EpochSecrets e = derive_epoch(suite, init, commit_secret, psk, provisional);
-  //    Use the `confirmation_key` for the new epoch to compute the confirmation
-  //    tag for this message [...] and verify that it is the same as the
+  // RFC 9420 §12.4.2 [R12.4.2-23]
+  //    Use the `confirmation_key` for the new epoch to compute the confirmation tag
+  //    for this message, [...] and verify that it is the same as the
   //    `confirmation_tag` field in the FramedContentAuthData object.
-  verify_confirmation_tag(suite, e.confirmation_key, provisional.confirmed_transcript_hash,
-                          ac.auth.confirmation_tag, "12.4.2");
+  try {
+    verify_confirmation_tag(suite, e.confirmation_key, provisional.confirmed_transcript_hash,
+                            ac.auth.confirmation_tag, "12.4.2");
+  } catch (const Error& err) {
+    // Rethrown with the rule that asked for the check; the kind is kept.
+    throw Error(err.kind(), req::R12_4_2_23, "Commit confirmation_tag: " + err.message());
+  }
   sc.next_ = next_state(s, config_, std::move(provisional), std::move(tree), std::move(own),
                         std::move(e), ac.auth.confirmation_tag);  // verified equal above
   // RFC 9420 §12.3
@@ -335,6 +388,8 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
 
 CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
   check_signer(signer);
+  // Not a rule of RFC 9420: one commit of ours at a time, so that the one we
+  // merge is the one the group sees.
   if (pending_commit_) {
     throw Error(ErrorKind::protocol, "12.4.1",
                 "a commit is already pending: merge or clear it first");
@@ -367,8 +422,8 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
       if (const auto* u = std::get_if<Update>(&q.proposal.body)) {
         uint32_t l = q.sender.leaf_index;
         if (l == me.value) {
-          // RFC 9420 §12.2: the committer may not commit its own Update; the
-          // path carries the leaf it proposed instead.
+          // RFC 9420 §12.2 [R12.2-4]: the committer may not commit its own
+          // Update; the path carries the leaf it proposed instead.
           if (!params.credential_with_key() && !params.capabilities() && !params.extensions()) {
             params = LeafNodeParameters::builder()
                          .with_capabilities(u->leaf_node.capabilities)
@@ -378,7 +433,7 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
           force_path = true;
           continue;
         }
-        // RFC 9420 §12.2
+        // RFC 9420 §12.2 [R12.2-7]
         //    If the committer has received multiple such proposals they SHOULD
         //    prefer any Remove received, or the most recent Update if there are
         //    no Removes.
@@ -416,6 +471,7 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
   TreeKemPrivate own = s.own;
   CommitSecret commit_secret(SecureBytes(suite.hash_size(), 0));
   std::optional<CreatedPath> created;
+  // RFC 9420 §12.4.1 [R12.4.1-4]
   //    Decide whether to populate the `path` field: If the `path` field is
   //    required based on the proposals that are in the Commit (see above), then
   //    it MUST be populated.
@@ -500,6 +556,12 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
       }
       to.push_back(std::move(r));
     }
+    // RFC 9420 §12.4.1 [R12.4.1-13, R12.4.1-15]
+    //    Construct one or more Welcome messages from the encrypted GroupInfo object,
+    //    the encrypted key packages, and any PSKs for which a proposal was included in
+    //    the Commit. [...] However, the set of Welcome messages produced
+    //    in this step MUST cover every new member added in the Commit.
+    // One Welcome for every new member; `psks` are in the order of the list.
     welcome = MLSMessage{mls10, make_welcome(suite, gi, joiner, psks, to, rng())};
   }
 
@@ -522,7 +584,6 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
   pending_commit_ = std::move(sc);
   return CommitBundle{std::move(commit_message), std::move(welcome), MLSMessage{mls10, gi}};
 }
-
 
 // ---------------------------------------------------------------- §12.4.3.2 external
 

@@ -150,15 +150,33 @@ Bytes framed_content_tbs(WireFormat wire_format, const FramedContent& content,
 
 namespace {
 
-// RFC 9420 §6: a message is for one group and epoch.
-void check_epoch(ByteView group_id, uint64_t epoch, const GroupContext& ctx) {
+// A message is for one group and epoch.
+void check_epoch(ByteView group_id, uint64_t epoch, ContentType content_type,
+                 const GroupContext& ctx) {
+  // No sentence of RFC 9420 asks for this check (§6 FramedContent.group_id names
+  // the group a message is for); a message for another group is refused here.
   if (!std::equal(group_id.begin(), group_id.end(), ctx.group_id.begin(), ctx.group_id.end())) {
     throw Error(ErrorKind::protocol, "6", "message group_id does not match the group");
   }
+  const std::string wrong_epoch = "message epoch " + std::to_string(epoch) +
+                                  " is not the group's epoch " + std::to_string(ctx.epoch);
+  // RFC 9420 §12.1 [R12.1-1]
+  //    On receiving a FramedContent containing a Proposal, a client MUST verify the
+  //    signature inside FramedContentAuthData and that the `epoch` field of the enclosing
+  //    FramedContent is equal to the `epoch` field of the current GroupContext object.
+  if (epoch != ctx.epoch && content_type == ContentType::proposal) {
+    throw Error(ErrorKind::protocol, req::R12_1_1, wrong_epoch);
+  }
+  // RFC 9420 §12.4.2 [R12.4.2-1]
+  //    Verify that the `epoch` field of the enclosing FramedContent is equal
+  //    to the `epoch` field of the current GroupContext object.
+  if (epoch != ctx.epoch && content_type == ContentType::commit) {
+    throw Error(ErrorKind::protocol, req::R12_4_2_1, wrong_epoch);
+  }
+  // Application messages: their keys are the epoch's (§9), so there is no
+  // other epoch to decrypt them with.
   if (epoch != ctx.epoch) {
-    throw Error(ErrorKind::protocol, "6",
-                "message epoch " + std::to_string(epoch) + " is not the group's epoch " +
-                    std::to_string(ctx.epoch));
+    throw Error(ErrorKind::protocol, "6", wrong_epoch);
   }
 }
 
@@ -171,11 +189,11 @@ Bytes sign_content(const CipherSuite& suite, ByteView sk, WireFormat wf, const F
 
 void verify_content(const CipherSuite& suite, ByteView pk, WireFormat wf,
                     const AuthenticatedContent& ac, const GroupContext& ctx) {
-  // RFC 9420 §6.1
-  //    Recipients of an MLSMessage MUST verify the signature with the key
-  //    depending on the sender_type of the sender as described above.
+  // RFC 9420 §6.1 [R6.1-9]
+  //    Recipients of an MLSMessage MUST verify the signature with the key depending on
+  //    the `sender_type` of the sender as described above.
   suite.verify_with_label(pk, signature_label::framed_content_tbs,
-                          framed_content_tbs(wf, ac.content, ctx), ac.auth.signature, "6.1");
+                          framed_content_tbs(wf, ac.content, ctx), ac.auth.signature, req::R6_1_9);
 }
 
 FramedContentAuthData make_auth(const CipherSuite& suite, ByteView sk, WireFormat wf,
@@ -215,10 +233,12 @@ SecureBytes membership_tag_of(const CipherSuite& suite, const MembershipKey& mem
 PublicMessage protect_public(const CipherSuite& suite, const FramedContent& content,
                              ByteView signature_private_key, const GroupContext& context,
                              const MembershipKey& membership_key, ByteView confirmation_tag) {
-  // RFC 9420 §6
-  //    Applications MUST use PrivateMessage to encrypt application messages
+  // RFC 9420 §6 [R6-1]
+  //    Applications MUST use PrivateMessage to encrypt
+  //    application messages
   if (content.content_type == ContentType::application) {
-    throw Error(ErrorKind::protocol, "6", "application data must be sent as a PrivateMessage");
+    throw Error(ErrorKind::protocol, req::R6_1,
+                "application data must be sent as a PrivateMessage");
   }
   PublicMessage m;
   m.content = content;
@@ -235,19 +255,24 @@ AuthenticatedContent unprotect_public(const CipherSuite& suite, const PublicMess
                                       const GroupContext& context,
                                       const MembershipKey& membership_key,
                                       ByteView signature_public_key) {
+  // RFC 9420 §6 [R6-1]
+  //    Applications MUST use PrivateMessage to encrypt
+  //    application messages
   if (message.content.content_type == ContentType::application) {
-    throw Error(ErrorKind::protocol, "6",
+    throw Error(ErrorKind::protocol, req::R6_1,
                 "a PublicMessage carries application data, which must be a PrivateMessage");
   }
-  check_epoch(message.content.group_id, message.content.epoch, context);
+  check_epoch(message.content.group_id, message.content.epoch, message.content.content_type,
+              context);
   if (message.content.sender.sender_type == SenderType::member) {
-    // RFC 9420 §6.2
+    // RFC 9420 §6.2 [R6.2-2]
+    //    When decoding a PublicMessage into an AuthenticatedContent,
     //    the application MUST check `membership_tag` [...]
     SecureBytes expected =
         membership_tag_of(suite, membership_key, message.content, message.auth, context);
     // Constant time: a forger learns nothing from how long the check took.
     if (!constant_time_equal(expected, message.membership_tag)) {
-      throw Error(ErrorKind::crypto, "6.2", "membership_tag does not verify");
+      throw Error(ErrorKind::crypto, req::R6_2_2, "membership_tag does not verify");
     }
   }
   AuthenticatedContent ac{wire_format::mls_public_message, message.content, message.auth};
@@ -298,10 +323,14 @@ PrivateMessage protect_private(const CipherSuite& suite, const FramedContent& co
                                SecretTree& tree, const SenderDataSecret& sender_data_secret,
                                Botan::RandomNumberGenerator& rng, ByteView confirmation_tag,
                                size_t padding) {
+  // RFC 9420 §6.3.2 [R6.3.2-1]
+  //    When constructing a SenderData object from a Sender object, the sender MUST verify
+  //    Sender.sender_type is `member` and use Sender.leaf_index for
+  //    SenderData.leaf_index.
   if (content.sender.sender_type != SenderType::member) {
-    throw Error(ErrorKind::protocol, "6.3", "only members send PrivateMessages");
+    throw Error(ErrorKind::protocol, req::R6_3_2_1, "only members send PrivateMessages");
   }
-  check_epoch(content.group_id, content.epoch, context);
+  check_epoch(content.group_id, content.epoch, content.content_type, context);
   FramedContentAuthData auth =
       make_auth(suite, signature_private_key, wire_format::mls_private_message, content, context,
                 confirmation_tag);
@@ -336,7 +365,7 @@ AuthenticatedContent unprotect_private(const CipherSuite& suite, const PrivateMe
                                        const GroupContext& context, SecretTree& tree,
                                        const SenderDataSecret& sender_data_secret,
                                        const std::function<Bytes(LeafIndex)>& signature_key) {
-  check_epoch(message.group_id, message.epoch, context);
+  check_epoch(message.group_id, message.epoch, message.content_type, context);
   SecureBytes sd_plain =
       aead_open(suite.info().aead, sender_data_key(suite, sender_data_secret, message.ciphertext),
                 sender_data_nonce(suite, sender_data_secret, message.ciphertext),
@@ -344,8 +373,22 @@ AuthenticatedContent unprotect_private(const CipherSuite& suite, const PrivateMe
   SenderData sd = decode<SenderData>(sd_plain);
   LeafIndex leaf(sd.leaf_index);
   // The signer's key first: an unknown or blank leaf is refused before any
-  // ratchet key is consumed (§6.3.2: the leaf must be non-blank).
-  Bytes signer = signature_key(leaf);
+  // ratchet key is consumed.
+  // RFC 9420 §6.3.2 [R6.3.2-2]
+  //    When parsing a SenderData struct as part of message decryption, the recipient
+  //    MUST verify that the leaf index indicated in the `leaf_index` field identifies a
+  //    non-blank node.
+  Bytes signer;
+  try {
+    signer = signature_key(leaf);
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::protocol) {
+      throw;
+    }
+    // The callback refuses a blank leaf or one outside the tree.
+    throw Error(ErrorKind::protocol, req::R6_3_2_2,
+                "SenderData.leaf_index " + std::to_string(sd.leaf_index) + ": " + e.message());
+  }
   // The key is taken from a copy of the ratchet, which replaces the tree's
   // only once the message has checked out: a forged message consumes nothing.
   HashRatchet& ratchet = tree.ratchet(leaf, ratchet_for(message.content_type));
@@ -367,12 +410,15 @@ AuthenticatedContent unprotect_private(const CipherSuite& suite, const PrivateMe
     ac.content.decode_body(r);
     ac.auth.decode(r, message.content_type);
   }
-  // RFC 9420 §6.3.1
-  //    A receiver MUST verify that there are no non-zero bytes in the `padding` field
+  // RFC 9420 §6.3.1 [R6.3.1-2]
+  //    A receiver MUST verify that
+  //    there are no non-zero bytes in the `padding` field, and if this check fails, the
+  //    enclosing PrivateMessage MUST be rejected as malformed.
   ByteView padding = r.get_bytes(r.remaining());
   for (uint8_t b : padding) {
     if (b != 0) {
-      throw Error(ErrorKind::decode, "6.3.1", "PrivateMessageContent padding is not all zero");
+      throw Error(ErrorKind::decode, req::R6_3_1_2,
+                  "PrivateMessageContent padding is not all zero");
     }
   }
   verify_content(suite, signer, wire_format::mls_private_message, ac, context);

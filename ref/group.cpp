@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "registries.h"
+#include "requirement_ids.h"
 #include "transcript_hash.h"
 
 namespace mlsref {
@@ -26,22 +27,31 @@ Botan::RandomNumberGenerator& Group::rng() const {
 uint64_t Group::now() const { return config_.clock ? config_.clock() : system_now(); }
 
 void Group::check_usable() const {
+  // RFC 9420 §12.4.2 [R12.4.2-27]
+  //    Note that clients need to be prepared to receive a valid Commit message that removes
+  //    them from the group. In this case, the client cannot send any more messages in the
+  //    group [...]
   if (!state_.active) {
-    throw Error(ErrorKind::protocol, "12.4.2", "we are no longer a member of this group");
+    throw Error(ErrorKind::protocol, req::R12_4_2_27, "we are no longer a member of this group");
   }
-  // RFC 9420 §12.4.2
+  // RFC 9420 §12.4.2 [R12.4.2-25]
   //    If the Commit included a ReInit proposal, the client MUST NOT use the group to
   //    send messages anymore.
   if (state_.reinit) {
-    throw Error(ErrorKind::protocol, "12.4.2",
+    throw Error(ErrorKind::protocol, req::R12_4_2_25,
                 "the group was reinitialized by a ReInit commit: it is used no more");
   }
 }
 
 void Group::check_signer(const Signer& signer) const {
   check_usable();
+  // RFC 9420 §6.1 [R6.1-1, R6.1-2]
+  //    The sender MUST use the private key corresponding to the following signature key
+  //    depending on the sender's `sender_type`: [...] `member`: The signature key
+  //    contained in the LeafNode at the index indicated by `leaf_index` in the ratchet
+  //    tree.
   if (signer.public_key != state_.tree.leaf(state_.own.leaf).signature_key) {
-    throw Error(ErrorKind::protocol, "5.1.2",
+    throw Error(ErrorKind::protocol, req::R6_1_1,
                 "the signer's public key is not our leaf's signature_key");
   }
 }
@@ -54,6 +64,9 @@ Group Group::create(GroupConfig config, CipherSuiteId suite_id, Bytes group_id,
   GroupState s;
   s.suite = std::make_shared<const CipherSuite>(suite_id);
   const CipherSuite& suite = *s.suite;
+  // RFC 9420 §11: no requirement covers this request; the creator's LeafNode is
+  // signed with `signer`, so its signature_key must be the signer's key, or the
+  // leaf does not verify (R7.3-2).
   if (signer.public_key != credential.signature_key) {
     throw Error(ErrorKind::protocol, "11", "the signer does not own the credential's key");
   }
@@ -61,9 +74,9 @@ Group Group::create(GroupConfig config, CipherSuiteId suite_id, Bytes group_id,
   uint64_t now = config.clock ? config.clock() : system_now();
 
   // RFC 9420 §11
-  //    Initialize a one-member group with the following initial values:
-  //    Ratchet tree: A tree with a single node, a leaf node containing an HPKE
-  //    public key and credential for the creator
+  //    Initialize a one-member group with the following initial values: [...]
+  //    Ratchet tree: A tree with a single node, a leaf node containing an HPKE public
+  //    key and credential for the creator
   hpke::KeyPair keys = suite.generate_key_pair(rng);
   LeafNode leaf;
   leaf.encryption_key = keys.public_key;
@@ -83,14 +96,16 @@ Group Group::create(GroupConfig config, CipherSuiteId suite_id, Bytes group_id,
   //    Epoch: 0
   //    Tree hash: The root hash of the above ratchet tree
   //    Confirmed transcript hash: The zero-length octet string
-  //    Epoch secret: A fresh random value of size KDF.Nh
+  //    Epoch secret: A fresh random value of size `KDF.Nh`
   //    Extensions: Any values of the creator's choosing
   s.context = GroupContext{
       mls10, suite.id(),           std::move(group_id), 0, s.tree.root_tree_hash(suite),
       {},    std::move(extensions)};
-  // RFC 9420 §11.1
-  //    [...] the creator MUST check that its own LeafNode supports the
-  //    required capabilities (and so every GroupContext extension).
+  // The creator's own leaf must support the required capabilities and every
+  // GroupContext extension it chose (R7.3-4, R13.4-7, in validate_leaf_in_group):
+  // RFC 9420 §13.4
+  //    [...] an extension in use by the group MUST be supported by all members of the
+  //    group.
   validate_leaf_in_group(s.tree, s.context, LeafIndex(0));
 
   // AMBIGUITY: §11 sets a random epoch_secret; derive_epoch starts from an
@@ -120,9 +135,12 @@ RatchetTree Group::joined_tree(const CipherSuite& suite, const GroupInfo& gi,
                                const std::optional<RatchetTreeNodes>& ratchet_tree,
                                const GroupConfig& config) {
   uint64_t now = config.clock ? config.clock() : system_now();
-  // RFC 9420 §12.4.3
-  //    The client processing a Welcome message will need to have a copy of the
-  //    group's ratchet tree.
+  // RFC 9420 §12.4.3.1 [R12.4.3.1-1]
+  //    The client processing a Welcome message will need to have a copy of the group's
+  //    ratchet tree.  The tree can be provided in the Welcome message, in an extension
+  //    of type `ratchet_tree`.  If it is sent otherwise (e.g., provided by a caching
+  //    service on the Delivery Service), then the client MUST download the tree before
+  //    processing the Welcome.
   std::optional<RatchetTreeNodes> nodes = ratchet_tree;
   for (const auto& e : gi.extensions) {
     if (e.extension_type == extension_type::ratchet_tree) {
@@ -130,23 +148,33 @@ RatchetTree Group::joined_tree(const CipherSuite& suite, const GroupInfo& gi,
     }
   }
   if (!nodes) {
-    throw Error(ErrorKind::protocol, "12.4.3.3",
+    throw Error(ErrorKind::protocol, req::R12_4_3_1_1,
                 "no ratchet_tree extension in the GroupInfo and no tree supplied");
   }
   RatchetTree tree = RatchetTree::from_nodes(std::move(*nodes));
-  //    Verify the signature on the GroupInfo object. [...] The public key is
-  //    taken from the LeafNode of the ratchet tree with leaf index `signer`. If
-  //    the node is blank or if signature verification fails, return an error.
+  // RFC 9420 §12.4.3.1 [R12.4.3.1-6]
+  //    Verify the signature on the GroupInfo object. [...] The
+  //    public key is taken from the LeafNode of the
+  //    ratchet tree with leaf index `signer`. If the node is blank or if
+  //    signature verification fails, return an error.
   LeafIndex signer(gi.signer);
   if (!tree.has_leaf(signer)) {
-    throw Error(ErrorKind::protocol, "12.4.3.1", "the GroupInfo signer's leaf is blank");
+    throw Error(ErrorKind::protocol, req::R12_4_3_1_6,
+                "the GroupInfo signer's leaf " + std::to_string(gi.signer) +
+                    " is blank or outside the tree");
   }
   gi.verify(suite, tree.leaf(signer).signature_key);
-  //    Verify the integrity of the ratchet tree.
-  //      Verify that the tree hash of the ratchet tree matches the `tree_hash`
-  //      field in GroupInfo.
+  // RFC 9420 §12.4.3.1 [R12.4.3.1-9]
+  //    Verify the integrity of the ratchet tree. [...]
+  //    Verify that the tree hash of the ratchet tree matches the `tree_hash` field
+  //    in GroupInfo.
+  // RFC 9420 §12.4.3.3 [R12.4.3.3-3]
+  //    Regardless of how the client obtains the tree, the client MUST verify that the
+  //    root hash of the ratchet tree matches the `tree_hash` of the GroupContext before
+  //    using the tree for MLS operations.
   if (tree.root_tree_hash(suite) != gi.group_context.tree_hash) {
-    throw Error(ErrorKind::protocol, "12.4.3.1", "the ratchet tree's hash is not the GroupInfo's");
+    throw Error(ErrorKind::protocol, req::R12_4_3_1_9,
+                "the ratchet tree's hash is not the GroupInfo's tree_hash");
   }
   //      For each non-empty parent node, verify that it is "parent-hash valid"
   tree.verify_parent_hashes(suite);
@@ -159,21 +187,31 @@ RatchetTree Group::joined_tree(const CipherSuite& suite, const GroupInfo& gi,
       continue;
     }
     const LeafNode& leaf = tree.leaf(l);
-    // RFC 9420 §7.3
+    // RFC 9420 §7.3 [R7.3-8]
     //    If instead the LeafNode appears in a message being received by the
     //    client, e.g., a Proposal, a Commit, or a ratchet tree of the group the
     //    client is joining, it is RECOMMENDED that the client verifies that the
     //    current time is within the range of the `lifetime` field.
     leaf.validate(suite, leaf.leaf_node_source, gi.group_context.group_id, i, now);
-    //    Verify that the credential in the LeafNode is valid
+    // RFC 9420 §7.3 [R7.3-1]
+    //    Verify that the credential in the LeafNode is valid, as described in
+    //    {{credential-validation}}.
+    // RFC 9420 §5.3.1 [R5.3.1-1, R5.3.1-3]
+    //    Whenever a new credential is introduced in the group, it MUST be validated with
+    //    the AS. [...] When a member receives a GroupInfo object that it will use to join
+    //    a group, either via a Welcome or via an external Commit
     if (config.credential_validator &&
         !config.credential_validator(leaf.credential, leaf.signature_key)) {
-      throw Error(ErrorKind::protocol, "5.3.1",
+      throw Error(ErrorKind::protocol, req::R5_3_1_3,
                   leaf_name(l) + ": the Authentication Service rejects the credential");
     }
-    // RFC 9420 §12.4.3
+    // RFC 9420 §12.4.3 [R12.4.3-2]
     //    Extensions in `GroupInfo.group_context.extensions`, however, MUST be
     //    supported by the new joiner.
+    // RFC 9420 §13.4 [R13.4-8, R13.4-9]
+    //    A client joining a group MUST verify that it supports every extension in the
+    //    GroupContext for the group.  Otherwise, it MUST treat the enclosing GroupInfo
+    //    message as invalid and not join the group.
     // (and by every member, §7.3; the pairwise checks are in verify_leaves)
     validate_leaf_capabilities(leaf, gi.group_context, l);
   }
@@ -197,10 +235,12 @@ Group Group::join(GroupConfig config, const Welcome& welcome, const KeyPackageBu
             return it->second;
           }
         }
-        // RFC 9420 §12.4.3.1
-        //    [...] and the client is not in possession
-        //    of the corresponding PSK, return an error.
-        throw Error(ErrorKind::protocol, "12.4.3.1", "the Welcome names a PSK we do not have");
+        // RFC 9420 §12.4.3.1 [R12.4.3.1-4]
+        //    If a PreSharedKeyID is part of the GroupSecrets and the client is not in
+        //    possession of the corresponding PSK, return an error.
+        throw Error(ErrorKind::protocol, req::R12_4_3_1_4,
+                    "the Welcome names a PSK we do not have (psk_id " + to_hex(id.psk_id) +
+                        ", psk_epoch " + std::to_string(id.psk_epoch) + ")");
       });
   const GroupInfo& gi = o.group_info;
   for (const auto& id : o.secrets.psks) {
@@ -212,16 +252,22 @@ Group Group::join(GroupConfig config, const Welcome& welcome, const KeyPackageBu
                   "joining by reinitialization or branching is not implemented");
     }
   }
-  //    Verify that the `cipher_suite` in the GroupInfo matches the `cipher_suite`
-  //    in the KeyPackage.
+  // RFC 9420 §12.4.3.1 [R12.4.3.1-8]
+  //    Verify that the `cipher_suite` in the GroupInfo matches the `cipher_suite` in
+  //    the KeyPackage.
   if (gi.group_context.cipher_suite != kp.cipher_suite || gi.group_context.version != mls10) {
-    throw Error(ErrorKind::protocol, "12.4.3.1",
-                "GroupInfo cipher suite or version differs from the KeyPackage's");
+    throw Error(ErrorKind::protocol, req::R12_4_3_1_8,
+                "GroupInfo cipher suite " + std::to_string(gi.group_context.cipher_suite) +
+                    " or version " + std::to_string(gi.group_context.version) +
+                    " differs from the KeyPackage's");
   }
   s.tree = joined_tree(suite, gi, ratchet_tree, config);
   const RatchetTree& tree = s.tree;
   LeafIndex signer(gi.signer);
-  //    Identify a leaf whose LeafNode is identical to the one in the KeyPackage.
+  // RFC 9420 §12.4.3.1 [R12.4.3.1-10]
+  //    Identify a leaf whose LeafNode is
+  //    identical to the one in the KeyPackage.  If no such field exists, return an
+  //    error.
   std::optional<LeafIndex> mine;
   for (uint32_t i = 0; i < tree.leaf_count().value && !mine; ++i) {
     if (tree.has_leaf(LeafIndex(i)) && tree.leaf(LeafIndex(i)) == kp.leaf_node) {
@@ -229,7 +275,7 @@ Group Group::join(GroupConfig config, const Welcome& welcome, const KeyPackageBu
     }
   }
   if (!mine) {
-    throw Error(ErrorKind::protocol, "12.4.3.1", "our KeyPackage's leaf is not in the tree");
+    throw Error(ErrorKind::protocol, req::R12_4_3_1_10, "our KeyPackage's leaf is not in the tree");
   }
   //    Initialize the GroupContext for the group from the `group_context` field
   s.context = gi.group_context;
@@ -237,20 +283,32 @@ Group Group::join(GroupConfig config, const Welcome& welcome, const KeyPackageBu
   //    public key in the node
   s.own.leaf = *mine;
   s.own.private_keys[NodeIndex(*mine).value] = bundle.encryption_private_key;
+  // RFC 9420 §12.4.3.1
   //    If the `path_secret` value is set in the GroupSecrets object: Identify the
-  //    lowest common ancestor of the leaf node `my_leaf` and of the node of the
-  //    member with leaf index `GroupInfo.signer`. Set the private key for this
-  //    node to the private key derived from the `path_secret`.
+  //    lowest common ancestor of the leaf node `my_leaf` and of the node of
+  //    the member with leaf index `GroupInfo.signer`. Set the private key for
+  //    this node to the private key derived from the `path_secret`.
   if (o.secrets.path_secret) {
+    // No requirement of spec/requirements.yaml covers it (the step above is not
+    // an entry): a leaf has no common ancestor with itself, so a path secret in
+    // a GroupInfo we signed ourselves is for no node.
     if (signer == *mine) {
-      throw Error(ErrorKind::protocol, "12.4.3.1", "a path secret from ourselves");
+      throw Error(
+          ErrorKind::protocol, "12.4.3.1",
+          "a path secret in a GroupInfo signed by our own leaf " + std::to_string(gi.signer));
     }
     NodeIndex lca = tree_math::common_ancestor(NodeIndex(*mine), NodeIndex(signer));
     std::vector<NodeIndex> fdp = tree.filtered_direct_path(signer);
     auto it = std::find(fdp.begin(), fdp.end(), lca);
+    // RFC 9420 §12.4.3.1 [R12.4.3.1-12]: the committer's UpdatePath set public
+    // keys only on its filtered direct path; off it, the derived private key
+    // cannot be the one of the node's public key.
+    //    The private key MUST be the private key
+    //    that corresponds to the public key in the node.
     if (it == fdp.end()) {
-      throw Error(ErrorKind::protocol, "12.4.3.1",
-                  "the common ancestor is not on the committer's filtered direct path");
+      throw Error(ErrorKind::protocol, req::R12_4_3_1_12,
+                  "the common ancestor (node " + std::to_string(lca.value) +
+                      ") is not on the committer's filtered direct path");
     }
     //    For each parent of the common ancestor, up to the root of the tree,
     //    derive a new path secret, and set the private key for the node to the
@@ -261,18 +319,25 @@ Group Group::join(GroupConfig config, const Welcome& welcome, const KeyPackageBu
       secret = next_path_secret(suite, secret);
     }
   }
-  //    The private key MUST be the private key that corresponds to the public
-  //    key in the node.
+  // RFC 9420 §12.4.3.1 [R12.4.3.1-12]
+  //    The private key MUST be the private key
+  //    that corresponds to the public key in the node.
   s.own.check_consistent(suite, tree);
 
   //    Use the `joiner_secret` from the GroupSecrets object to generate the
   //    epoch secret and other derived secrets for the current epoch.
   s.secrets = derive_epoch_from_joiner(suite, o.secrets.joiner_secret, o.psk_secret, s.context);
-  //    Verify the confirmation tag in the GroupInfo using the derived
-  //    confirmation key and the `confirmed_transcript_hash` from the GroupInfo.
-  verify_confirmation_tag(suite, s.secrets.confirmation_key,
-                          gi.group_context.confirmed_transcript_hash, gi.confirmation_tag,
-                          "12.4.3.1");
+  // RFC 9420 §12.4.3.1 [R12.4.3.1-15]
+  //    Verify the confirmation tag in the GroupInfo using the derived confirmation
+  //    key and the `confirmed_transcript_hash` from the GroupInfo.
+  try {
+    verify_confirmation_tag(suite, s.secrets.confirmation_key,
+                            gi.group_context.confirmed_transcript_hash, gi.confirmation_tag,
+                            "12.4.3.1");
+  } catch (const Error& e) {
+    // Rethrown with the rule that asked for the check; the kind is kept.
+    throw Error(e.kind(), req::R12_4_3_1_15, "GroupInfo confirmation_tag: " + e.message());
+  }
   //    Use the confirmed transcript hash and confirmation tag to compute the
   //    interim transcript hash in the new state.
   s.confirmation_tag = gi.confirmation_tag;
@@ -305,22 +370,36 @@ ProcessedMessage Group::process_message(const MLSMessage& message) {
       const FramedContent& c = pm->content;
       Bytes signature_key;
       switch (c.sender.sender_type) {
-        case SenderType::member:
-          signature_key = state_.tree.leaf(LeafIndex(c.sender.leaf_index)).signature_key;
+        case SenderType::member: {
+          LeafIndex l(c.sender.leaf_index);
+          // RFC 9420 §6.1 [R6.1-2]
+          //    `member`: The signature key contained in the LeafNode at the index
+          //    indicated by `leaf_index` in the ratchet tree.
+          if (!state_.tree.has_leaf(l)) {
+            throw Error(
+                ErrorKind::protocol, req::R6_1_2,
+                "a PublicMessage from " + leaf_name(l) + ", which is blank or outside the tree");
+          }
+          signature_key = state_.tree.leaf(l).signature_key;
           break;
+        }
         case SenderType::external: {
-          // RFC 9420 §6.1
-          //    `external`: The signature key at the index indicated by
-          //    `sender_index` in the `external_senders` group context extension
-          //    [...]. The `content_type` of the message MUST be `proposal` and
+          // RFC 9420 §6.1 [R6.1-4]
+          //    The `content_type` of the message MUST be `proposal` and
           //    the `proposal_type` MUST be a value that is allowed for external
           //    senders.
           if (c.content_type != ContentType::proposal) {
-            throw Error(ErrorKind::protocol, "6.1", "an external sender may only send proposals");
+            throw Error(ErrorKind::protocol, req::R6_1_4,
+                        "an external sender may only send proposals, not content type " +
+                            std::to_string(static_cast<unsigned>(c.content_type)));
           }
+          // RFC 9420 §6.1 [R6.1-3]
+          //    `external`: The signature key at the index indicated by
+          //    `sender_index` in the `external_senders` group context extension
+          //    (see {{external-senders-extension}}).
           auto senders = external_senders(ctx.extensions);
           if (c.sender.sender_index >= senders.size()) {
-            throw Error(ErrorKind::protocol, "12.1.8.1",
+            throw Error(ErrorKind::protocol, req::R6_1_3,
                         "external sender " + std::to_string(c.sender.sender_index) +
                             " is not in the external_senders extension");
           }
@@ -328,14 +407,14 @@ ProcessedMessage Group::process_message(const MLSMessage& message) {
           break;
         }
         case SenderType::new_member_proposal:
-          // RFC 9420 §6.1
+          // RFC 9420 §6.1 [R6.1-7, R6.1-8]
           //    `new_member_proposal`: The signature key in the LeafNode in the
           //    KeyPackage embedded in an external Add proposal. The
           //    `content_type` of the message MUST be `proposal` and the
           //    `proposal_type` of the Proposal MUST be `add`.
           if (c.content_type != ContentType::proposal ||
               !std::holds_alternative<Add>(c.proposal.body)) {
-            throw Error(ErrorKind::protocol, "6.1",
+            throw Error(ErrorKind::protocol, req::R6_1_8,
                         "a new_member_proposal sender may only send an Add proposal");
           }
           signature_key = std::get<Add>(c.proposal.body).key_package.leaf_node.signature_key;
@@ -359,6 +438,8 @@ ProcessedMessage Group::process_message(const MLSMessage& message) {
                              state_.secrets.sender_data_secret,
                              [&](LeafIndex l) { return state_.tree.leaf(l).signature_key; });
     } else {
+      // RFC 9420 §6: no requirement covers it; only PublicMessage and
+      // PrivateMessage carry content for a group.
       throw Error(ErrorKind::protocol, "6",
                   "a Welcome, GroupInfo or KeyPackage is not a message within a group");
     }
@@ -377,7 +458,7 @@ ProcessedMessage Group::process_message(const MLSMessage& message) {
         const Proposal& p = ac.content.proposal;
         ProposalType t = p.proposal_type();
         if (sender.sender_type == SenderType::external) {
-          // RFC 9420 §12.1.8
+          // RFC 9420 §12.1.8 [R12.1.8-2]
           //    Messages from `external` senders containing proposal types other
           //    than the above MUST be rejected as malformed.
           bool allowed = false;
@@ -385,13 +466,15 @@ ProcessedMessage Group::process_message(const MLSMessage& message) {
             allowed |= row.value == t && row.external;
           }
           if (!allowed) {
-            throw Error(ErrorKind::protocol, "12.1.8",
+            throw Error(ErrorKind::protocol, req::R12_1_8_2,
                         "proposal type " + std::to_string(t) + " from an external sender");
           }
         }
         if (std::holds_alternative<ExternalInit>(p.body)) {
-          // RFC 9420 §12.1.6
-          //    This proposal can only be used in that context.
+          // RFC 9420 §12.1.6 (no entry in spec/requirements.yaml: the sentence has
+          // no BCP 14 keyword)
+          //    An ExternalInit proposal is used by new members that want to join a group by
+          //    using an external commit. This proposal can only be used in that context.
           throw Error(ErrorKind::protocol, "12.1.6",
                       "an ExternalInit proposal outside an external commit");
         }
@@ -431,14 +514,20 @@ void Group::store_pending_proposal(QueuedProposal proposal) {
 void Group::merge_staged_commit(StagedCommit commit) {
   if (!commit.next_ || commit.next_->context.group_id != state_.context.group_id ||
       commit.next_->context.epoch != state_.context.epoch + 1) {
-    throw Error(ErrorKind::protocol, "12.4.2",
-                "the staged commit does not follow this group's current epoch");
+    // RFC 9420 §12.4.2 [R12.4.2-1]: a commit staged in another epoch (or group)
+    // does not carry the current epoch.
+    //    Verify that the `epoch` field of the enclosing FramedContent is equal
+    //    to the `epoch` field of the current GroupContext object.
+    throw Error(ErrorKind::protocol, req::R12_4_2_1,
+                "the staged commit does not follow this group's current epoch " +
+                    std::to_string(state_.context.epoch));
   }
   state_ = std::move(*commit.next_);
   pending_commit_.reset();
 }
 
 void Group::merge_pending_commit() {
+  // Not a rule of RFC 9420: a request with nothing to do.
   if (!pending_commit_) {
     throw Error(ErrorKind::protocol, "12.4.1", "there is no pending commit to merge");
   }
@@ -519,6 +608,8 @@ std::pair<MLSMessage, Bytes> Group::propose_self_update(const Signer& signer,
   const CipherSuite& suite = *state_.suite;
   if (params.credential_with_key() &&
       params.credential_with_key()->signature_key != signer.public_key) {
+    // RFC 9420 §12.1.2: no requirement forbids it; we sign the new LeafNode with
+    // `signer`, so it cannot carry another signature_key (R7.3-2 would fail).
     throw Error(ErrorKind::protocol, "12.1.2",
                 "an Update signed by the old key cannot carry a new signature key");
   }
@@ -616,18 +707,19 @@ void Group::add_external_psk(Bytes psk_id, SecureBytes psk) {
 }
 
 SecureBytes Group::resolve_psk(const PreSharedKeyID& id) const {
-  // RFC 9420 §12.4.2
+  // RFC 9420 §12.4.2 [R12.4.2-5]
   //    Verify that all PreSharedKey proposals in the `proposals` vector are available.
   if (id.psktype == PSKType::external) {
     auto it = state_.external_psks.find(id.psk_id);
     if (it == state_.external_psks.end()) {
-      throw Error(ErrorKind::protocol, "12.4.2", "external PSK " + to_hex(id.psk_id) + " unknown");
+      throw Error(ErrorKind::protocol, req::R12_4_2_5,
+                  "external PSK " + to_hex(id.psk_id) + " unknown");
     }
     return it->second;
   }
   auto it = state_.resumption_psks.find(id.psk_epoch);
   if (id.psk_group_id != state_.context.group_id || it == state_.resumption_psks.end()) {
-    throw Error(ErrorKind::protocol, "12.4.2",
+    throw Error(ErrorKind::protocol, req::R12_4_2_5,
                 "resumption PSK of epoch " + std::to_string(id.psk_epoch) + " is not available");
   }
   return it->second.bytes();
@@ -641,6 +733,8 @@ CommitBundle Group::self_update(const Signer& signer, LeafNodeParameters params)
 
 CommitBundle Group::self_update_with_new_signer(const Signer& old_signer, NewSignerBundle bundle,
                                                 LeafNodeParameters params) {
+  // RFC 9420 §5.3: no requirement covers these two requests; the new credential
+  // and the key that signs the new leaf must be one pair.
   if (params.credential_with_key()) {
     throw Error(ErrorKind::protocol, "5.3",
                 "the new credential comes from the NewSignerBundle, not the parameters");

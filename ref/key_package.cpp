@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "registries.h"
+#include "requirement_ids.h"
 
 namespace mlsref {
 
@@ -23,30 +24,47 @@ void KeyPackage::sign(const CipherSuite& suite, ByteView signature_private_key) 
 }
 
 void KeyPackage::verify(const CipherSuite& suite) const {
-  // RFC 9420 §10.1
+  // RFC 9420 §10.1 [R10.1-3]
   //    Verify that the signature on the KeyPackage is valid using the public key
-  //    in leaf_node.credential.
-  suite.verify_with_label(leaf_node.signature_key, signature_label::key_package_tbs, to_be_signed(),
-                          signature, "10.1");
+  //    in `leaf_node.credential`.
+  // RFC 9420 §10 [R10-5]
+  //    A KeyPackage object with an invalid signature field MUST be considered
+  //    malformed.
+  try {
+    suite.verify_with_label(leaf_node.signature_key, signature_label::key_package_tbs,
+                            to_be_signed(), signature, "10.1");
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::crypto) {
+      throw;  // a malformed signature_key (§5.1.1)
+    }
+    // Rethrown with the rule that asked for the check; the kind is kept.
+    throw Error(e.kind(), req::R10_1_3, "KeyPackage signature: " + e.message());
+  }
 }
 
 void KeyPackage::validate(const CipherSuite& suite, std::optional<uint64_t> now) const {
-  // RFC 9420 §10.1
+  // RFC 9420 §10.1 [R10.1-1]
   //    Verify that the cipher suite and protocol version of the KeyPackage
   //    match those in the GroupContext.
   if (cipher_suite != suite.id() || version != mls10) {
-    throw Error(ErrorKind::protocol, "10.1",
+    throw Error(ErrorKind::protocol, req::R10_1_1,
                 "KeyPackage is for suite " + std::to_string(cipher_suite) + ", version " +
                     std::to_string(version));
   }
-  //    Verify that the leaf_node of the KeyPackage is valid for a KeyPackage
+  // RFC 9420 §10.1 [R10.1-2]
+  //    Verify that the `leaf_node` of the KeyPackage is valid for a KeyPackage
+  //    according to {{leaf-node-validation}}.
+  // RFC 9420 §10 [R10-7]
+  //    The field `leaf_node.leaf_node_source` of the LeafNode in a KeyPackage
+  //    MUST be set to `key_package`.
   leaf_node.validate(suite, LeafNodeSource::key_package, {}, 0, now);
-  //    Verify that the signature on the KeyPackage is valid
+  // Verify that the signature on the KeyPackage is valid (R10.1-3, in verify).
   verify(suite);
-  //    Verify that the value of leaf_node.encryption_key is different from
-  //    the value of the init_key field.
+  // RFC 9420 §10.1 [R10.1-4]
+  //    Verify that the value of `leaf_node.encryption_key` is different from
+  //    the value of the `init_key` field.
   if (init_key == leaf_node.encryption_key) {
-    throw Error(ErrorKind::protocol, "10.1", "init_key equals leaf_node.encryption_key");
+    throw Error(ErrorKind::protocol, req::R10_1_4, "init_key equals leaf_node.encryption_key");
   }
 }
 
@@ -71,6 +89,9 @@ KeyPackageBundle create_key_package(const CipherSuite& suite, const Signer& sign
                                     const CredentialWithKey& credential,
                                     const KeyPackageOptions& options,
                                     Botan::RandomNumberGenerator& rng, const Clock& clock) {
+  // RFC 9420 §10: no requirement covers this request; the KeyPackage and its
+  // LeafNode are signed with `signer`, so their signature_key must be its key,
+  // or neither signature verifies (R10.1-3, R7.3-2 on the receiving side).
   if (signer.public_key != credential.signature_key) {
     throw Error(ErrorKind::protocol, "10",
                 "the signer's public key is not the credential's signature key");
@@ -92,7 +113,9 @@ KeyPackageBundle create_key_package(const CipherSuite& suite, const Signer& sign
   leaf.credential = credential.credential;
   leaf.capabilities = options.capabilities;
   // RFC 9420 §7.2
-  //    The capabilities field indicates the protocol features that the client supports
+  //    The `capabilities` field indicates the protocol features that the client
+  //    supports, including protocol versions, cipher suites, credential types,
+  //    non-default proposal types, and non-default extension types.
   if (leaf.capabilities.versions.empty()) {
     leaf.capabilities.versions = {mls10};
   }

@@ -38,7 +38,7 @@ struct KeyPackage {
   // KeyPackageTBS: every field but the signature.
   Bytes to_be_signed() const;
   void sign(const CipherSuite& suite, ByteView signature_private_key);
-  // The KeyPackage signature: Error{crypto, "10.1"} when it does not verify,
+  // The KeyPackage signature: Error{crypto, R10.1-3} when it does not verify,
   // Error{decode, "5.1.1"} for a malformed signature_key.
   void verify(const CipherSuite& suite) const;
   // §10.1 validation: cipher suite and version as expected, the LeafNode

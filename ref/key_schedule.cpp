@@ -168,13 +168,38 @@ Bytes confirmation_tag(const CipherSuite& suite, const ConfirmationKey& confirma
   return Bytes(tag.begin(), tag.end());
 }
 
+namespace {
+// `Rule` is the section (std::string) or the Requirement asking for the check.
+template <class Rule>
+void check_confirmation_tag(const CipherSuite& suite, const ConfirmationKey& confirmation_key,
+                            ByteView confirmed_transcript_hash, ByteView confirmation_tag,
+                            const Rule& rule) {
+  SecureBytes expected = suite.mac(confirmation_key.view(), confirmed_transcript_hash);
+  // RFC 9420 §12.4.2 [R12.4.2-23]
+  //    Use the `confirmation_key` for the new epoch to compute the confirmation tag
+  //    for this message, as described below, and verify that it is the same as the
+  //    `confirmation_tag` field in the FramedContentAuthData object.
+  // RFC 9420 §12.4.3.1 [R12.4.3.1-15]
+  //    Verify the confirmation tag in the GroupInfo using the derived confirmation
+  //    key and the `confirmed_transcript_hash` from the GroupInfo.
+  if (!constant_time_equal(expected, confirmation_tag)) {
+    throw Error(ErrorKind::crypto, rule, "confirmation_tag does not verify");
+  }
+}
+}  // namespace
+
 void verify_confirmation_tag(const CipherSuite& suite, const ConfirmationKey& confirmation_key,
                              ByteView confirmed_transcript_hash, ByteView confirmation_tag,
                              std::string_view section) {
-  SecureBytes expected = suite.mac(confirmation_key.view(), confirmed_transcript_hash);
-  if (!constant_time_equal(expected, confirmation_tag)) {
-    throw Error(ErrorKind::crypto, std::string(section), "confirmation_tag does not verify");
-  }
+  check_confirmation_tag(suite, confirmation_key, confirmed_transcript_hash, confirmation_tag,
+                         std::string(section));
+}
+
+void verify_confirmation_tag(const CipherSuite& suite, const ConfirmationKey& confirmation_key,
+                             ByteView confirmed_transcript_hash, ByteView confirmation_tag,
+                             const Requirement& rule) {
+  check_confirmation_tag(suite, confirmation_key, confirmed_transcript_hash, confirmation_tag,
+                         rule);
 }
 
 }  // namespace mlsref

@@ -153,5 +153,10 @@ Bytes confirmation_tag(const CipherSuite& suite, const ConfirmationKey& confirma
 void verify_confirmation_tag(const CipherSuite& suite, const ConfirmationKey& confirmation_key,
                              ByteView confirmed_transcript_hash, ByteView confirmation_tag,
                              std::string_view section);
+// The same, naming the requirement: req::R12_4_2_23 for a Commit,
+// req::R12_4_3_1_15 for a GroupInfo.
+void verify_confirmation_tag(const CipherSuite& suite, const ConfirmationKey& confirmation_key,
+                             ByteView confirmed_transcript_hash, ByteView confirmation_tag,
+                             const Requirement& rule);
 
 }  // namespace mlsref

@@ -76,23 +76,41 @@ void LeafNode::sign(const CipherSuite& suite, ByteView signature_private_key, By
 }
 
 void LeafNode::verify(const CipherSuite& suite, ByteView group_id, uint32_t leaf_index) const {
-  // RFC 9420 §7.3
-  //    Verify that the signature on the LeafNode is valid using signature_key.
+  // RFC 9420 §7.3 [R7.3-2]
+  //    Verify that the signature on the LeafNode is valid using `signature_key`.
   suite.verify_with_label(signature_key, signature_label::leaf_node_tbs,
-                          to_be_signed(group_id, leaf_index), signature, "7.3");
+                          to_be_signed(group_id, leaf_index), signature, req::R7_3_2);
 }
 
 void LeafNode::validate(const CipherSuite& suite, LeafNodeSource expected, ByteView group_id,
                         uint32_t leaf_index, std::optional<uint64_t> now) const {
-  // Verify the leaf_node_source field [...]
+  // RFC 9420 §7.3 [R7.3-10, R7.3-11, R7.3-12, R7.3-13]
+  //    Verify the `leaf_node_source` field:
+  //      * If the LeafNode appears in a KeyPackage, verify that `leaf_node_source` is
+  //        set to `key_package`.
+  //      * If the LeafNode appears in an Update proposal, verify that `leaf_node_source`
+  //        is set to `update` [...]
+  //      * If the LeafNode appears in the `leaf_node` value of the UpdatePath in
+  //        a Commit, verify that `leaf_node_source` is set to `commit`.
   if (leaf_node_source != expected) {
-    throw Error(ErrorKind::protocol, "7.3",
+    const Requirement& rule = expected == LeafNodeSource::key_package ? req::R7_3_11
+                              : expected == LeafNodeSource::update    ? req::R7_3_12
+                              : expected == LeafNodeSource::commit    ? req::R7_3_13
+                                                                      : req::R7_3_10;
+    throw Error(ErrorKind::protocol, rule,
                 "leaf_node_source is " + std::to_string(static_cast<int>(leaf_node_source)) +
                     ", expected " + std::to_string(static_cast<int>(expected)));
   }
-  // Verify that the signature on the LeafNode is valid using signature_key.
+  // Verify that the signature on the LeafNode is valid using `signature_key`
+  // (LeafNode::verify).
   verify(suite, group_id, leaf_index);
-  // Verify that the extensions in the LeafNode are supported [...]
+  // RFC 9420 §7.3 [R7.3-9]
+  //    Verify that the extensions in the LeafNode are supported by checking that the
+  //    ID for each extension in the `extensions` field is listed in the
+  //    `capabilities.extensions` field of the LeafNode.
+  // RFC 9420 §7.2 [R7.2-3]
+  //    The types of any non-default extensions that appear in the `extensions` field of a LeafNode
+  //    MUST be included in the `extensions` field of the `capabilities` field [...]
   for (const auto& ext : extensions) {
     bool is_default = false;
     for (const auto& row : extension_type_registry()) {
@@ -101,21 +119,35 @@ void LeafNode::validate(const CipherSuite& suite, LeafNodeSource expected, ByteV
     const auto& listed = capabilities.extensions;
     if (!is_default &&
         std::find(listed.begin(), listed.end(), ext.extension_type) == listed.end()) {
-      throw Error(ErrorKind::protocol, "7.3",
+      throw Error(ErrorKind::protocol, req::R7_3_9,
                   "extension " + std::to_string(ext.extension_type) +
                       " is not listed in the leaf's capabilities");
     }
   }
+  // RFC 9420 §7.2 [R7.2-3]
+  //    [...] the
+  //    credential type used in the LeafNode MUST be included in the `credentials` field
+  //    of the `capabilities` field.
   const auto& creds = capabilities.credentials;
   if (std::find(creds.begin(), creds.end(), credential.credential_type) == creds.end()) {
-    throw Error(ErrorKind::protocol, "7.3",
+    throw Error(ErrorKind::protocol, req::R7_2_3,
                 "the leaf's own credential type " + std::to_string(credential.credential_type) +
                     " is not in its capabilities");
   }
-  // Verify the lifetime field [...]
+  // RFC 9420 §7.3 [R7.3-6, R7.3-7, R7.3-8]
+  //    Verify the `lifetime` field:
+  //      * If the LeafNode appears in a message being sent by the client, e.g., a
+  //        Proposal or a Commit, then the client MUST verify that the current time is within
+  //        the range of the `lifetime` field.
+  //      * If instead the LeafNode appears in a message being received by the client, e.g.,
+  //        a Proposal, a Commit, or a ratchet tree of the group the client is joining, it is
+  //        RECOMMENDED that the client verifies that the current time is within the range
+  //        of the `lifetime` field.
+  // Only a key_package leaf has a lifetime; the caller gives `now` to ask for
+  // the check.
   if (leaf_node_source == LeafNodeSource::key_package && now.has_value() &&
       (*now < lifetime.not_before || *now > lifetime.not_after)) {
-    throw Error(ErrorKind::protocol, "7.3",
+    throw Error(ErrorKind::protocol, req::R7_3_6,
                 "the current time " + std::to_string(*now) + " is outside the lifetime [" +
                     std::to_string(lifetime.not_before) + ", " +
                     std::to_string(lifetime.not_after) + "]");

@@ -11,7 +11,9 @@ void MLSMessage::encode(Writer& w) const {
 
 void MLSMessage::decode(Reader& r) {
   decode_field(r, "version", version);
-  // ProtocolVersion version = mls10;
+  // RFC 9420 §6: the struct's default, not a requirement of spec/requirements.yaml
+  //    struct {
+  //        ProtocolVersion version = mls10;
   if (version != mls10) {
     r.fail("version " + std::to_string(version) + " is not mls10", "6");
   }

@@ -96,7 +96,7 @@ void Writer::put_uint(uint64_t value, size_t width) {
 }
 
 void Writer::put_varint(uint64_t value) {
-  // RFC 9420 §2.1.2
+  // RFC 9420 §2.1.2 [R2.1.2-1]: the writer's side, so nothing to reject
   //    The encoded value MUST use the smallest number of bits required to
   //    represent the value.
   if (value < (1u << 6)) {
@@ -106,7 +106,11 @@ void Writer::put_varint(uint64_t value) {
   } else if (value <= kMaxVarint) {
     put_uint(value | 0x80000000u, 4);
   } else {
-    throw Error(ErrorKind::protocol, "2.1.2",
+    // RFC 9420 §2.1.2 [R2.1.2-4]
+    //    To facilitate debugging of potential
+    //    interoperability problems, implementations SHOULD provide a clear error when
+    //    such an overflow condition occurs.
+    throw Error(ErrorKind::protocol, req::R2_1_2_4,
                 "length " + std::to_string(value) + " exceeds the 30-bit varint maximum");
   }
 }
@@ -122,6 +126,11 @@ Reader::Reader(ByteView data, std::string* path) : data_(data), path_(path) {}
 void Reader::fail(const std::string& rule, const std::string& section) const {
   std::string where = path_->empty() ? std::string("input") : *path_;
   throw Error(ErrorKind::decode, section, where + ": " + rule);
+}
+
+void Reader::fail(const std::string& rule, const Requirement& requirement) const {
+  std::string where = path_->empty() ? std::string("input") : *path_;
+  throw Error(ErrorKind::decode, requirement, where + ": " + rule);
 }
 
 uint64_t Reader::get_uint(size_t width) {
@@ -143,10 +152,10 @@ uint64_t Reader::get_varint() {
   }
   uint8_t first = data_[pos_];
   unsigned prefix = first >> 6;
-  // RFC 9420 §2.1.2
+  // RFC 9420 §2.1.2 [R2.1.2-3]
   //    Vectors that start with the prefix "11" are invalid and MUST be rejected.
   if (prefix == 3) {
-    fail("vector length header has the invalid 0b11 prefix", "2.1.2");
+    fail("vector length header has the invalid 0b11 prefix", req::R2_1_2_3);
   }
   size_t length = size_t{1} << prefix;
   if (remaining() < length) {
@@ -156,11 +165,15 @@ uint64_t Reader::get_varint() {
   for (size_t i = 1; i < length; ++i) {
     v = (v << 8) | data_[pos_ + i];
   }
-  // RFC 9420 §2.1.2
+  // RFC 9420 §2.1.2 [R2.1.2-2]
   //    When decoding, values using more bits than necessary MUST
   //    be treated as malformed.
+  //    [...]
+  //    // Check if the value would fit in half the provided length.
+  //    if prefix >= 1 && v < (1 << (8*(length/2) - 2)):
+  //      raise Exception('minimum encoding was not used')
   if (prefix >= 1 && v < (uint64_t{1} << (8 * (length / 2) - 2))) {
-    fail("vector length " + std::to_string(v) + " is not minimally encoded", "2.1.2");
+    fail("vector length " + std::to_string(v) + " is not minimally encoded", req::R2_1_2_2);
   }
   pos_ += length;
   return v;

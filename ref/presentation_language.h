@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "error.h"
+#include "requirement_ids.h"
 
 namespace mlsref {
 
@@ -168,6 +169,8 @@ class Reader {
   void expect_done();
 
   [[noreturn]] void fail(const std::string& rule, const std::string& section = "2.1") const;
+  // The same, for a check that enforces a requirement of spec/requirements.yaml.
+  [[noreturn]] void fail(const std::string& rule, const Requirement& requirement) const;
 
   // Names the part being decoded for error messages (`LeafNode.capabilities`).
   class Scope {
@@ -273,8 +276,12 @@ void decode_from(Reader& r, T& value) {
                          value.has_value();
                        }) {
     uint64_t present = r.get_uint(1);
+    // RFC 9420 §2.1.1 [R2.1.1-1]
+    //    When decoding, a presence octet with a value other
+    //    than 0 or 1 MUST be rejected as malformed.
     if (present > 1) {
-      r.fail("optional presence octet is " + std::to_string(present) + ", not 0 or 1");
+      r.fail("optional presence octet is " + std::to_string(present) + ", not 0 or 1",
+             req::R2_1_1_1);
     }
     if (present == 1) {
       typename T::value_type inner{};

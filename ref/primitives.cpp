@@ -431,9 +431,9 @@ SecureBytes dh(DhGroup g, ByteView sk, ByteView pk) {
     }
   }
   // RFC 9180 §7.1.4
-  //    [...] For X25519 and X448, public keys and Diffie-Hellman outputs
-  //    MUST be validated [...] check whether the Diffie-Hellman shared secret
-  //    is the all-zero value and abort if so.
+  //    For X25519 and X448, public keys and Diffie-Hellman outputs MUST be validated
+  //    as described in {{?RFC7748}}. In particular, recipients MUST check whether
+  //    the Diffie-Hellman shared secret is the all-zero value and abort if so.
   if (std::all_of(out.begin(), out.end(), [](uint8_t b) { return b == 0; })) {
     crypto_error("9180 7.1.4", std::string(to_string(g)) + " shared secret is all zero");
   }
@@ -573,27 +573,32 @@ Bytes sign(SignatureScheme s, ByteView sk, ByteView message) {
 
 namespace {
 // Botan's verification; a signature it cannot even parse (ECDSA DER) is a
-// signature that does not verify.
+// signature that does not verify (`problem` says why Botan refused it).
 bool botan_verify(const Botan::Public_Key& key, const std::string& padding,
                   Botan::Signature_Format format, ByteView message, ByteView signature,
-                  const std::string& failure_section, const std::string& failure) {
+                  std::string& problem) {
   try {
     Botan::PK_Verifier verifier(key, padding, format);
     return verifier.verify_message(message.data(), message.size(), signature.data(),
                                    signature.size());
   } catch (const Botan::Exception& e) {
-    throw Error(ErrorKind::crypto, failure_section, failure + " (" + e.what() + ")");
+    problem = std::string(" (") + e.what() + ")";
+    return false;
   }
 }
-}  // namespace
 
-void verify(SignatureScheme s, ByteView pk, ByteView message, ByteView signature,
-            std::string_view section, std::string_view what) {
+// `Rule` is the section (std::string) or the Requirement that asked for the
+// check; a failed verification names it.
+template <class Rule>
+void verify_signature(SignatureScheme s, ByteView pk, ByteView message, ByteView signature,
+                      const Rule& rule, std::string_view what) {
   const std::string scheme(to_string(s));
-  const std::string failure_section(section);
   const std::string failure = std::string(what) + " (" + scheme + ") does not verify";
+  std::string problem;
   // RFC 9420 §5.1.1: a signature public key is the scheme's encoding; other
   // bytes are not a key at all.
+  //    Signature public keys are likewise represented as opaque values in a format
+  //    defined by the cipher suite's signature scheme.
   if (pk.size() != signature_public_size(s)) {
     throw Error(ErrorKind::decode, "5.1.1",
                 scheme + " public key is " + std::to_string(pk.size()) + " bytes, expected " +
@@ -609,17 +614,27 @@ void verify(SignatureScheme s, ByteView pk, ByteView message, ByteView signature
   } else if (s == SignatureScheme::ed25519) {
     Botan::Ed25519_PublicKey key(Bytes(pk.begin(), pk.end()));
     ok = signature.size() == 64 &&
-         botan_verify(key, "Pure", Botan::IEEE_1363, message, signature, failure_section, failure);
+         botan_verify(key, "Pure", Botan::IEEE_1363, message, signature, problem);
   } else {
     EcdsaParams p = ecdsa_params(s);
     Botan::ECDSA_PublicKey key(ec_group(p.curve), nist_point(p.curve, pk, kSignatureKeyErrors));
     // RFC 9420 §5.1.2: ECDSA signatures are DER encoded.
-    ok = botan_verify(key, p.emsa, Botan::DER_SEQUENCE, message, signature, failure_section,
-                      failure);
+    ok = botan_verify(key, p.emsa, Botan::DER_SEQUENCE, message, signature, problem);
   }
   if (!ok) {
-    throw Error(ErrorKind::crypto, failure_section, failure);
+    throw Error(ErrorKind::crypto, rule, failure + problem);
   }
+}
+}  // namespace
+
+void verify(SignatureScheme s, ByteView pk, ByteView message, ByteView signature,
+            std::string_view section, std::string_view what) {
+  verify_signature(s, pk, message, signature, std::string(section), what);
+}
+
+void verify(SignatureScheme s, ByteView pk, ByteView message, ByteView signature,
+            const Requirement& rule, std::string_view what) {
+  verify_signature(s, pk, message, signature, rule, what);
 }
 
 bool constant_time_equal(ByteView a, ByteView b) {

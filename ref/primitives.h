@@ -84,6 +84,10 @@ Bytes sign(SignatureScheme s, ByteView sk, ByteView message);
 // and `what` the signature in the message.
 void verify(SignatureScheme s, ByteView pk, ByteView message, ByteView signature,
             std::string_view section = "5.1.2", std::string_view what = "signature");
+// The same, when the check enforces a requirement of spec/requirements.yaml:
+// Error{crypto, rule} when the signature does not verify.
+void verify(SignatureScheme s, ByteView pk, ByteView message, ByteView signature,
+            const Requirement& rule, std::string_view what = "signature");
 
 // Constant-time equality for secrets and tags.
 bool constant_time_equal(ByteView a, ByteView b);

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "registries.h"
+#include "requirement_ids.h"
 
 namespace mlsref {
 
@@ -28,13 +29,22 @@ bool is_default_type(std::span<const RegistryRow> registry, uint16_t value) {
   return false;
 }
 
-void check_credential(const ProposalCheck& check, const LeafNode& leaf, const std::string& what) {
-  // RFC 9420 §7.3
+// `rule`: the event of §5.3.1 at which the credential is checked.
+void check_credential(const ProposalCheck& check, const LeafNode& leaf, const std::string& what,
+                      const Requirement& rule) {
+  // RFC 9420 §7.3 [R7.3-1]
   //    Verify that the credential in the LeafNode is valid, as described in
   //    {{credential-validation}}.
+  // RFC 9420 §5.3.1 [R5.3.1-1, R5.3.1-2, R5.3.1-4, R5.3.1-5]
+  //    Whenever a new credential is introduced in the group, it MUST be validated with
+  //    the AS.  In particular, at the following events in the protocol:
+  //    [...] When a member receives a KeyPackage that it will use in an Add proposal to add
+  //    a new member to the group [...] When a member receives an Add proposal adding a
+  //    member to the group [...] When a member receives an Update proposal whose LeafNode
+  //    has a new credential for the member
   if (check.credential_validator != nullptr && *check.credential_validator &&
       !(*check.credential_validator)(leaf.credential, leaf.signature_key)) {
-    throw Error(ErrorKind::protocol, "5.3.1",
+    throw Error(ErrorKind::protocol, rule,
                 what + ": the Authentication Service rejects the credential");
   }
 }
@@ -69,17 +79,28 @@ void validate_proposal(const ProposalCheck& check, const Proposal& proposal, con
     //    An Add proposal is invalid if the KeyPackage is invalid according to
     //    {{keypackage-validation}}.
     add->key_package.validate(suite, check.now);
-    check_credential(check, add->key_package.leaf_node, "Add");
+    check_credential(check, add->key_package.leaf_node, "Add", req::R5_3_1_4);
   } else if (const auto* update = std::get_if<Update>(&proposal.body)) {
+    // RFC 9420 §12.1.2: an Update replaces the sender's LeafNode, so the sender
+    // is a member; no other sender type may send one:
+    // RFC 9420 §12.1.8 [R12.1.8-2]
+    //    Messages from `external` senders containing proposal types other than the above
+    //    MUST be rejected as malformed.
+    // RFC 9420 §6.1 [R6.1-8]
+    //    The `content_type` of the message MUST be `proposal` and the `proposal_type` of
+    //    the Proposal MUST be `add`.
     if (sender.sender_type != SenderType::member) {
-      throw Error(ErrorKind::protocol, "12.1.2", "an Update proposal must come from a member");
+      throw Error(ErrorKind::protocol,
+                  sender.sender_type == SenderType::external ? req::R12_1_8_2 : req::R6_1_8,
+                  "an Update proposal from a sender of type " +
+                      std::to_string(static_cast<unsigned>(sender.sender_type)) + ", not a member");
     }
     LeafIndex l(sender.leaf_index);
     const LeafNode& old = check.tree.leaf(l);
     // RFC 9420 §12.1.2
     //    An Update proposal is invalid if the LeafNode is invalid for an Update
     //    proposal according to {{leaf-node-validation}}.
-    // RFC 9420 §7.3
+    // RFC 9420 §7.3 [R7.3-12]
     //    If the LeafNode appears in an Update proposal, verify that
     //    `leaf_node_source` is set to `update` [...]
     update->leaf_node.validate(suite, LeafNodeSource::update, check.context.group_id, l.value,
@@ -88,47 +109,58 @@ void validate_proposal(const ProposalCheck& check, const Proposal& proposal, con
     //    than the `encryption_key` in the leaf node being replaced by the
     //    Update proposal.
     if (update->leaf_node.encryption_key == old.encryption_key) {
-      throw Error(ErrorKind::protocol, "7.3",
+      throw Error(ErrorKind::protocol, req::R7_3_12,
                   "Update from " + leaf_name(l) + " keeps the old encryption_key");
     }
     if (update->leaf_node.credential != old.credential ||
         update->leaf_node.signature_key != old.signature_key) {
-      check_credential(check, update->leaf_node, "Update");
+      check_credential(check, update->leaf_node, "Update from " + leaf_name(l), req::R5_3_1_5);
     }
   } else if (const auto* remove = std::get_if<Remove>(&proposal.body)) {
-    // RFC 9420 §12.1.3
+    // RFC 9420 §12.1.3 [R12.1.3-1]
     //    A Remove proposal is invalid if the `removed` field does not identify a
-    //    non-blank leaf node.
+    //    non-blank leaf node. [...] Identify the leaf node matching `removed`.
     if (!check.tree.has_leaf(LeafIndex(remove->removed))) {
-      throw Error(ErrorKind::protocol, "12.1.3",
+      throw Error(ErrorKind::protocol, req::R12_1_3_1,
                   "Remove of " + leaf_name(LeafIndex(remove->removed)) +
                       ", which is blank or outside the tree");
     }
   } else if (const auto* psk = std::get_if<PreSharedKey>(&proposal.body)) {
     const PreSharedKeyID& id = psk->psk;
-    // RFC 9420 §12.1.4
+    // A ReInit or branch commit is not implemented, so no PreSharedKey proposal
+    // is ever processed as part of one.
+    // RFC 9420 §12.1.4 [R12.1.4-1]
     //    The PreSharedKey proposal is not being processed as part of a
     //    reinitialization of the group (see {{reinitialization}}), and the
     //    PreSharedKeyID has `psktype` set to `resumption` and `usage` set to `reinit`.
+    // RFC 9420 §11.2 [R11.2-8]
+    //    A PreSharedKey proposal with type `resumption` and usage `reinit` MUST be
+    //    considered invalid.
     if (id.psktype == PSKType::resumption && id.usage == ResumptionPSKUsage::reinit) {
-      throw Error(ErrorKind::protocol, "12.1.4",
+      throw Error(ErrorKind::protocol, req::R12_1_4_1,
                   "a resumption PSK with usage reinit outside a reinitialization");
     }
+    // RFC 9420 §12.1.4 [R12.1.4-2]
     //    The PreSharedKey proposal is not being processed as part of a subgroup
     //    branching operation (see {{subgroup-branching}}), and the PreSharedKeyID
     //    has `psktype` set to `resumption` and `usage` set to `branch`.
+    // RFC 9420 §11.3 [R11.3-10]
+    //    A PreSharedKey proposal with type `resumption` and usage `branch` MUST be
+    //    considered invalid.
     if (id.psktype == PSKType::resumption && id.usage == ResumptionPSKUsage::branch) {
-      throw Error(ErrorKind::protocol, "12.1.4",
+      throw Error(ErrorKind::protocol, req::R12_1_4_2,
                   "a resumption PSK with usage branch outside a subgroup branching");
     }
+    // RFC 9420 §12.1.4 [R12.1.4-3]
     //    The `psk_nonce` is not of length `KDF.Nh`.
     if (id.psk_nonce.size() != suite.hash_size()) {
-      throw Error(ErrorKind::protocol, "12.1.4",
+      throw Error(ErrorKind::protocol, req::R12_1_4_3,
                   "psk_nonce has " + std::to_string(id.psk_nonce.size()) + " bytes, KDF.Nh is " +
                       std::to_string(suite.hash_size()));
     }
   } else if (const auto* reinit = std::get_if<ReInit>(&proposal.body)) {
-    // RFC 9420 §12.1.5
+    // RFC 9420 §12.1.5 (no entry in spec/requirements.yaml: the sentence has no
+    // BCP 14 keyword and is not a checklist item)
     //    A ReInit proposal is invalid if the `version` field is less than the
     //    version for the current group.
     if (reinit->version < check.context.version) {
@@ -152,66 +184,84 @@ void validate_proposal_list(const ProposalCheck& check, LeafIndex committer,
   size_t gce = 0;
   bool reinit = false;
   for (const QueuedProposal& q : proposals) {
-    // RFC 9420 §12.2
+    // RFC 9420 §12.2 [R12.2-3]
     //    It contains an individual proposal that is invalid as specified in {{proposals}}.
     validate_proposal(check, q.proposal, q.sender);
     const auto& body = q.proposal.body;
     if (std::holds_alternative<Update>(body)) {
       LeafIndex l(q.sender.leaf_index);
+      // RFC 9420 §12.2 [R12.2-4]
       //    It contains an Update proposal generated by the committer.
       if (l == committer) {
-        throw Error(ErrorKind::protocol, "12.2", "the committer commits its own Update proposal");
+        throw Error(ErrorKind::protocol, req::R12_2_4,
+                    "the committer (" + leaf_name(l) + ") commits its own Update proposal");
       }
+      // RFC 9420 §12.2 [R12.2-6]
       //    It contains multiple Update and/or Remove proposals that apply to the same leaf.
       if (!touched.insert(l.value).second) {
-        throw Error(ErrorKind::protocol, "12.2",
+        throw Error(ErrorKind::protocol, req::R12_2_6,
                     "several Update/Remove proposals for " + leaf_name(l));
       }
     } else if (const auto* r = std::get_if<Remove>(&body)) {
+      // RFC 9420 §12.2 [R12.2-5]
       //    It contains a Remove proposal that removes the committer.
       if (r->removed == committer.value) {
-        throw Error(ErrorKind::protocol, "12.2", "a Remove proposal removes the committer");
+        throw Error(ErrorKind::protocol, req::R12_2_5,
+                    "a Remove proposal removes the committer, " + leaf_name(committer));
       }
+      // RFC 9420 §12.2 [R12.2-6]
       //    It contains multiple Update and/or Remove proposals that apply to the same leaf.
       if (!touched.insert(r->removed).second) {
-        throw Error(ErrorKind::protocol, "12.2",
+        throw Error(ErrorKind::protocol, req::R12_2_6,
                     "several Update/Remove proposals for " + leaf_name(LeafIndex(r->removed)));
       }
       removed.insert(r->removed);
     } else if (const auto* a = std::get_if<Add>(&body)) {
+      // RFC 9420 §12.2 [R12.2-8]
       //    It contains multiple Add proposals that contain KeyPackages that
       //    represent the same client according to the application (for
       //    example, identical signature keys).
       for (const KeyPackage* other : adds) {
         if (other->leaf_node.signature_key == a->key_package.leaf_node.signature_key) {
-          throw Error(ErrorKind::protocol, "12.2", "two Add proposals for the same client");
+          throw Error(ErrorKind::protocol, req::R12_2_8,
+                      "two Add proposals for the same client (signature_key " +
+                          to_hex(a->key_package.leaf_node.signature_key) + ")");
         }
       }
       adds.push_back(&a->key_package);
     } else if (const auto* p = std::get_if<PreSharedKey>(&body)) {
+      // RFC 9420 §12.2 [R12.2-10]
       //    It contains multiple PreSharedKey proposals that reference the same
       //    PreSharedKeyID.
       if (contains(psks, p->psk)) {
-        throw Error(ErrorKind::protocol, "12.2", "two PreSharedKey proposals for the same PSK");
+        throw Error(ErrorKind::protocol, req::R12_2_10,
+                    "two PreSharedKey proposals for the same PSK (psk_id " + to_hex(p->psk.psk_id) +
+                        ", psk_epoch " + std::to_string(p->psk.psk_epoch) + ")");
       }
       psks.push_back(p->psk);
     } else if (std::holds_alternative<GroupContextExtensions>(body)) {
+      // RFC 9420 §12.2 [R12.2-11]
       //    It contains multiple GroupContextExtensions proposals.
       if (++gce > 1) {
-        throw Error(ErrorKind::protocol, "12.2", "several GroupContextExtensions proposals");
+        throw Error(ErrorKind::protocol, req::R12_2_11, "several GroupContextExtensions proposals");
       }
     } else if (std::holds_alternative<ReInit>(body)) {
       reinit = true;
     } else if (std::holds_alternative<ExternalInit>(body)) {
+      // RFC 9420 §12.2 [R12.2-14]
       //    It contains an ExternalInit proposal.
-      throw Error(ErrorKind::protocol, "12.2",
+      throw Error(ErrorKind::protocol, req::R12_2_14,
                   "an ExternalInit proposal in a commit that is not external");
     }
   }
+  // RFC 9420 §12.2 [R12.2-12]
   //    It contains a ReInit proposal together with any other proposal.
   if (reinit && proposals.size() > 1) {
-    throw Error(ErrorKind::protocol, "12.2", "a ReInit proposal together with other proposals");
+    throw Error(ErrorKind::protocol, req::R12_2_12,
+                "a ReInit proposal together with " + std::to_string(proposals.size() - 1) +
+                    " other proposal(s)");
   }
+  // RFC 9420 §12.2 [R12.2-9]
   //    It contains an Add proposal with a KeyPackage that represents a client
   //    already in the group according to the application, unless there is a
   //    Remove proposal in the list removing the matching client from the group.
@@ -220,15 +270,20 @@ void validate_proposal_list(const ProposalCheck& check, LeafIndex committer,
       LeafIndex l(i);
       if (check.tree.has_leaf(l) && !removed.count(i) &&
           check.tree.leaf(l).signature_key == kp->leaf_node.signature_key) {
-        throw Error(ErrorKind::protocol, "12.2",
+        throw Error(ErrorKind::protocol, req::R12_2_9,
                     "an Add proposal for a client already in the group at " + leaf_name(l));
       }
     }
   }
+  // RFC 9420 §12.2 [R12.2-15]
   //    It contains a Proposal with a non-default proposal type that is not
   //    supported by some members of the group that will process the Commit
   //    (i.e., members being added or removed by the Commit do not need to
   //    support the proposal type).
+  // RFC 9420 §13.2 [R13.2-1]
+  //    As discussed in {{commit}}, Proposals with a non-default proposal type MUST
+  //    NOT be included in a commit unless the proposal type is supported by all the
+  //    members of the group that will process the Commit.
   for (const QueuedProposal& q : proposals) {
     ProposalType t = q.proposal.proposal_type();
     if (is_default_type(proposal_type_registry(), t)) {
@@ -238,13 +293,13 @@ void validate_proposal_list(const ProposalCheck& check, LeafIndex committer,
       LeafIndex l(i);
       if (check.tree.has_leaf(l) && !removed.count(i) &&
           !contains(check.tree.leaf(l).capabilities.proposals, t)) {
-        throw Error(ErrorKind::protocol, "12.2",
+        throw Error(ErrorKind::protocol, req::R12_2_15,
                     "proposal type " + std::to_string(t) + " is not supported by " + leaf_name(l));
       }
     }
   }
-  //    After processing the Commit the ratchet tree is invalid [...]: checked on
-  //    the new tree by the commit (validate_leaf_in_group).
+  // After processing the Commit the ratchet tree is invalid [...] (R12.2-16):
+  // checked on the new tree by the commit (validate_new_leaves).
 }
 
 void validate_external_proposal_list(const ProposalCheck& check,
@@ -369,38 +424,40 @@ bool path_required(std::span<const QueuedProposal> proposals) {
 
 void validate_leaf_capabilities(const LeafNode& leaf, const GroupContext& context, LeafIndex l) {
   const Capabilities& caps = leaf.capabilities;
-  // RFC 9420 §7.3
+  // RFC 9420 §7.3 [R7.3-4]
   //    If the GroupContext has a `required_capabilities` extension, then the
   //    required extensions, proposals, and credential types MUST be listed in
   //    the LeafNode's `capabilities` field.
   if (auto req = required_capabilities(context.extensions)) {
     for (ExtensionType t : req->extension_types) {
       if (!is_default_type(extension_type_registry(), t) && !contains(caps.extensions, t)) {
-        throw Error(ErrorKind::unsupported_group_context_extensions, "7.3",
+        throw Error(ErrorKind::unsupported_group_context_extensions, req::R7_3_4,
                     leaf_name(l) + " does not support required extension " + std::to_string(t));
       }
     }
     for (ProposalType t : req->proposal_types) {
       if (!is_default_type(proposal_type_registry(), t) && !contains(caps.proposals, t)) {
-        throw Error(ErrorKind::unsupported_group_context_extensions, "7.3",
+        throw Error(ErrorKind::unsupported_group_context_extensions, req::R7_3_4,
                     leaf_name(l) + " does not support required proposal type " + std::to_string(t));
       }
     }
     for (CredentialType t : req->credential_types) {
       if (!contains(caps.credentials, t)) {
         throw Error(
-            ErrorKind::unsupported_group_context_extensions, "7.3",
+            ErrorKind::unsupported_group_context_extensions, req::R7_3_4,
             leaf_name(l) + " does not support required credential type " + std::to_string(t));
       }
     }
   }
-  // RFC 9420 §12.1.7 / §13.4: a member must support every extension in the
-  // GroupContext ("Extensions in `GroupInfo.group_context.extensions`,
-  // however, MUST be supported by the new joiner", §12.4.3).
+  // RFC 9420 §13.4 [R13.4-6, R13.4-7, R13.4-10]
+  //    A client adding a new member to a group MUST verify that the LeafNode for the
+  //    new member is compatible with the group's extensions.  The `capabilities` field
+  //    MUST indicate support for each extension in the GroupContext. [...] an extension
+  //    in use by the group MUST be supported by all members of the group.
   for (const auto& e : context.extensions) {
     if (!is_default_type(extension_type_registry(), e.extension_type) &&
         !contains(caps.extensions, e.extension_type)) {
-      throw Error(ErrorKind::unsupported_group_context_extensions, "12.4.3",
+      throw Error(ErrorKind::unsupported_group_context_extensions, req::R13_4_7,
                   leaf_name(l) + " does not support GroupContext extension " +
                       std::to_string(e.extension_type));
     }
@@ -411,6 +468,7 @@ void validate_leaf_in_group(const RatchetTree& tree, const GroupContext& context
   const LeafNode& leaf = tree.leaf(l);
   const Capabilities& caps = leaf.capabilities;
   validate_leaf_capabilities(leaf, context, l);
+  // RFC 9420 §7.3 [R7.3-5]
   //    Verify that the credential type is supported by all members of the group,
   //    as specified by the `capabilities` field of each member's LeafNode, and
   //    that the `capabilities` field of this LeafNode indicates support for all
@@ -422,28 +480,32 @@ void validate_leaf_in_group(const RatchetTree& tree, const GroupContext& context
     }
     const LeafNode& other = tree.leaf(o);
     if (!contains(other.capabilities.credentials, leaf.credential.credential_type)) {
-      throw Error(ErrorKind::protocol, "7.3",
+      throw Error(ErrorKind::protocol, req::R7_3_5,
                   leaf_name(l) + "'s credential type is not supported by " + leaf_name(o));
     }
     if (!contains(caps.credentials, other.credential.credential_type)) {
-      throw Error(ErrorKind::protocol, "7.3",
+      throw Error(ErrorKind::protocol, req::R7_3_5,
                   leaf_name(l) + " does not support the credential type of " + leaf_name(o));
     }
+    // RFC 9420 §7.3 [R7.3-14]
     //    Verify that the following fields are unique among the members of the group:
-    //    `signature_key`, `encryption_key`
+    //    [...] `signature_key` [...] `encryption_key`
     if (other.signature_key == leaf.signature_key) {
-      throw Error(ErrorKind::protocol, "7.3",
+      throw Error(ErrorKind::protocol, req::R7_3_14,
                   leaf_name(l) + " has the signature_key of " + leaf_name(o));
     }
     if (other.encryption_key == leaf.encryption_key) {
-      throw Error(ErrorKind::protocol, "7.3",
+      throw Error(ErrorKind::protocol, req::R7_3_14,
                   leaf_name(l) + " has the encryption_key of " + leaf_name(o));
     }
   }
+  // RFC 9420 §7.3 [R7.3-14]: we hold the leaf's encryption_key unique among the
+  // parent nodes too, as §12.4.2 (R12.4.2-14) and §12.4.3.1 do for the keys of an
+  // UpdatePath and of a parent node.
   for (uint32_t i = 1; i < tree.node_count(); i += 2) {
     NodeIndex n(i);
     if (!tree.blank(n) && tree.parent(n).encryption_key == leaf.encryption_key) {
-      throw Error(ErrorKind::protocol, "7.3",
+      throw Error(ErrorKind::protocol, req::R7_3_14,
                   leaf_name(l) + " has the encryption_key of parent node " + std::to_string(i));
     }
   }

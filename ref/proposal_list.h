@@ -109,7 +109,7 @@ bool path_required(std::span<const QueuedProposal> proposals);
 
 // §7.3, §11.1: leaf `l` of `tree` is compatible with the group: it supports
 // every GroupContext extension and the required capabilities
-// (Error{unsupported_group_context_extensions}), its credential type is
+// (Error{unsupported_group_context_extensions, R7.3-4 or R13.4-7}), its credential type is
 // supported by every member and it supports theirs, and its signature and
 // encryption keys appear nowhere else in the tree.
 void validate_leaf_in_group(const RatchetTree& tree, const GroupContext& context, LeafIndex l);

@@ -14,6 +14,9 @@ namespace {
 [[noreturn]] void tree_error(const std::string& section, const std::string& message) {
   throw Error(ErrorKind::protocol, section, message);
 }
+[[noreturn]] void tree_error(const Requirement& rule, const std::string& message) {
+  throw Error(ErrorKind::protocol, rule, message);
+}
 std::string node_name(NodeIndex n) { return "node " + std::to_string(n.value); }
 std::string leaf_name(LeafIndex l) { return "leaf " + std::to_string(l.value); }
 }  // namespace
@@ -23,13 +26,14 @@ RatchetTree::RatchetTree(LeafNode first) {
 }
 
 RatchetTree RatchetTree::from_nodes(RatchetTreeNodes nodes, TreeLimits limits) {
-  if (nodes.empty()) {
-    tree_error("12.4.3.3", "ratchet_tree is empty");
-  }
-  // RFC 9420 §12.4.3.3
+  // RFC 9420 §12.4.3.3 [R12.4.3.3-2]
   //    The receiver MUST check that the last node in `ratchet_tree` is non-blank
+  // (an empty ratchet_tree has no last node to be non-blank).
+  if (nodes.empty()) {
+    tree_error(req::R12_4_3_3_2, "ratchet_tree is empty");
+  }
   if (!nodes.back().has_value()) {
-    tree_error("12.4.3.3", "the last node of ratchet_tree is blank");
+    tree_error(req::R12_4_3_3_2, "the last node of ratchet_tree is blank");
   }
   if (nodes.size() % 2 == 0) {
     tree_error("12.4.3.3", "ratchet_tree ends with a parent node position (" +
@@ -62,7 +66,7 @@ RatchetTree RatchetTree::from_nodes(RatchetTreeNodes nodes, TreeLimits limits) {
 
 void RatchetTree::check_unmerged_leaves() const {
   LeafCount n = leaf_count();
-  // RFC 9420 §7.1
+  // RFC 9420 §7.1 [R7.1-1]
   //    The entries in the `unmerged_leaves` vector MUST be sorted in increasing order.
   // (Sorted first, for every node, so that the walk below can search each list.)
   for (uint32_t i = 1; i < nodes_.size(); i += 2) {
@@ -71,7 +75,7 @@ void RatchetTree::check_unmerged_leaves() const {
     }
     const std::vector<uint32_t>& u = nodes_[i]->parent_node.unmerged_leaves;
     if (std::adjacent_find(u.begin(), u.end(), std::greater_equal<uint32_t>()) != u.end()) {
-      tree_error("7.1",
+      tree_error(req::R7_1_1,
                  node_name(NodeIndex(i)) + ": unmerged_leaves is not sorted in increasing order");
     }
   }
@@ -81,20 +85,23 @@ void RatchetTree::check_unmerged_leaves() const {
     }
     NodeIndex p(i);
     for (uint32_t l : nodes_[i]->parent_node.unmerged_leaves) {
-      // RFC 9420 §12.4.3.1
+      // RFC 9420 §12.4.3.1 [R12.4.3.1-9]
+      //    Verify the integrity of the ratchet tree.
+      //    [...]
       //    For each non-empty parent node and each entry in the node's
       //    `unmerged_leaves` field:
       //
       //    * Verify that the entry represents a non-blank leaf node that is a
       //      descendant of the parent node.
       if (l >= n.value || !tree_math::is_ancestor(p, NodeIndex(LeafIndex(l)))) {
-        tree_error("12.4.3.1", node_name(p) + " lists unmerged leaf " + std::to_string(l) +
-                                   ", which is not a leaf below it");
+        tree_error(req::R12_4_3_1_9, node_name(p) + " lists unmerged leaf " + std::to_string(l) +
+                                         ", which is not a leaf below it");
       }
       if (blank(NodeIndex(LeafIndex(l)))) {
-        tree_error("12.4.3.1",
+        tree_error(req::R12_4_3_1_9,
                    node_name(p) + " lists unmerged leaf " + std::to_string(l) + ", which is blank");
       }
+      //    [...]
       //    * Verify that every non-blank intermediate node between the leaf node and the
       //      parent node also has an entry for the leaf node in its `unmerged_leaves`.
       for (NodeIndex q = tree_math::parent(NodeIndex(LeafIndex(l)), n); q != p;
@@ -104,8 +111,8 @@ void RatchetTree::check_unmerged_leaves() const {
         }
         const std::vector<uint32_t>& u = nodes_[q.value]->parent_node.unmerged_leaves;
         if (!std::binary_search(u.begin(), u.end(), l)) {
-          tree_error("12.4.3.1", node_name(p) + " lists unmerged leaf " + std::to_string(l) +
-                                     " but " + node_name(q) + ", between them, does not");
+          tree_error(req::R12_4_3_1_9, node_name(p) + " lists unmerged leaf " + std::to_string(l) +
+                                           " but " + node_name(q) + ", between them, does not");
         }
       }
     }
@@ -285,12 +292,15 @@ void RatchetTree::verify_parent_hashes(const CipherSuite& suite) const {
         }
       }
     }
-    // RFC 9420 §7.9.2
+    // RFC 9420 §7.9.2 [R7.9.2-1]
+    //    When joining a group, the new member MUST authenticate that each non-blank
+    //    parent node P is parent-hash valid.
     //    [...] verifying that there is exactly one descendant of each non-blank
     //    parent node for which the parent node is parent-hash valid.
     if (valid != 1) {
-      tree_error("7.9.2", node_name(p) + " is not parent-hash valid (" + std::to_string(valid) +
-                              " descendants link to it, need exactly one)");
+      tree_error(req::R7_9_2_1, node_name(p) + " is not parent-hash valid (" +
+                                    std::to_string(valid) +
+                                    " descendants link to it, need exactly one)");
     }
   }
 }
@@ -324,11 +334,19 @@ void RatchetTree::verify_leaves(const CipherSuite& suite, ByteView group_id) con
       members.push_back(LeafIndex(i));
     }
   }
+  // RFC 9420 §16.7 [R16.7-1]
+  //    The encryption and signature keys stored in the `encryption_key` and
+  //    `signature_key` fields of ratchet tree nodes MUST be distinct from one another.
+  // RFC 9420 §12.4.3.1 [R12.4.3.1-9]
+  //    Verify the integrity of the ratchet tree.
+  //    [...]
+  //    * Verify that the encryption key in the parent node does not appear in any
+  //      other node of the tree.
   for (uint32_t i = 1; i < nodes_.size(); i += 2) {
     if (!blank(NodeIndex(i))) {
       const Bytes& k = nodes_[i]->parent_node.encryption_key;
       if (!encryption_keys.emplace(k, i).second) {
-        tree_error("7.3", node_name(NodeIndex(i)) + " repeats an encryption_key");
+        tree_error(req::R16_7_1, node_name(NodeIndex(i)) + " repeats an encryption_key");
       }
     }
   }
@@ -336,21 +354,33 @@ void RatchetTree::verify_leaves(const CipherSuite& suite, ByteView group_id) con
     const LeafNode& ln = leaf(l);
     // The checks of the leaf on its own (signature, extensions, source).
     ln.validate(suite, ln.leaf_node_source, group_id, l.value, std::nullopt);
-    // Verify that the following fields are unique among the members of the
-    // group: signature_key, encryption_key
+    // RFC 9420 §7.3 [R7.3-14]
+    //    Verify that the following fields are unique among the members of the group:
+    //        * `signature_key`
+    //        * `encryption_key`
+    // (An encryption_key equal to a parent node's breaks §16.7 [R16.7-1], above.)
     if (!signature_keys.emplace(ln.signature_key, l.value).second) {
-      tree_error("7.3", leaf_name(l) + " repeats a signature_key");
+      tree_error(req::R7_3_14, leaf_name(l) + " repeats a signature_key");
     }
-    if (!encryption_keys.emplace(ln.encryption_key, l.value).second) {
-      tree_error("7.3", leaf_name(l) + " repeats an encryption_key");
+    // (keyed by node index: a parent's key is at an odd one)
+    auto [seen, fresh] = encryption_keys.emplace(ln.encryption_key, NodeIndex(l).value);
+    if (!fresh) {
+      const bool of_parent = !tree_math::is_leaf(NodeIndex(seen->second));
+      tree_error(of_parent ? req::R16_7_1 : req::R7_3_14,
+                 leaf_name(l) + " repeats an encryption_key" +
+                     (of_parent ? " of " + node_name(NodeIndex(seen->second)) : ""));
     }
-    // Verify that the credential type is supported by all members of the group
+    // RFC 9420 §7.3 [R7.3-5]
+    //    Verify that the credential type is supported by all members of the group, as
+    //    specified by the `capabilities` field of each member's LeafNode, and that the
+    //    `capabilities` field of this LeafNode indicates support for all the credential
+    //    types currently in use by other members.
     for (LeafIndex other : members) {
       const auto& creds = leaf(other).capabilities.credentials;
       if (std::find(creds.begin(), creds.end(), ln.credential.credential_type) == creds.end()) {
-        tree_error("7.3", leaf_name(l) + " credential type " +
-                              std::to_string(ln.credential.credential_type) +
-                              " is not supported by " + leaf_name(other));
+        tree_error(req::R7_3_5, leaf_name(l) + " credential type " +
+                                    std::to_string(ln.credential.credential_type) +
+                                    " is not supported by " + leaf_name(other));
       }
     }
   }
@@ -407,10 +437,14 @@ void RatchetTree::update_leaf(LeafIndex l, LeafNode leaf_node) {
 }
 
 void RatchetTree::remove_leaf(LeafIndex l) {
-  // A Remove proposal is invalid if the removed field does not identify a
-  // non-blank leaf node.
+  // RFC 9420 §12.1.3 [R12.1.3-1]
+  //    A Remove proposal is invalid if the `removed` field does not identify a non-blank
+  //    leaf node.
+  //    [...]
+  //    Identify the leaf node matching `removed`.
   if (!has_leaf(l)) {
-    tree_error("12.1.3", "Remove of " + leaf_name(l) + ", which is blank or outside the tree");
+    tree_error(req::R12_1_3_1,
+               "Remove of " + leaf_name(l) + ", which is blank or outside the tree");
   }
   nodes_[NodeIndex(l).value].reset();
   blank_direct_path(l);

@@ -18,8 +18,12 @@ KeyAndNonce HashRatchet::derive_current() const {
 }
 
 void HashRatchet::advance() {
+  // RFC 9420 §9.1 [R9.1-1]: a uint32 generation that wrapped around would
+  // give out generation 0's key and nonce again.
+  //    Each key/nonce pair MUST NOT be used to encrypt
+  //    more than one message.
   if (next_generation_ == UINT32_MAX) {
-    throw Error(ErrorKind::protocol, "9.1", "ratchet generation would overflow uint32");
+    throw Error(ErrorKind::protocol, req::R9_1_1, "ratchet generation would overflow uint32");
   }
   // ratchet_secret_[i]_[j+1] = DeriveTreeSecret(ratchet_secret_[i]_[j], "secret", j, KDF.Nh)
   // The old secret is overwritten in place (§9.2: deleted once used).
@@ -32,9 +36,11 @@ KeyAndNonce HashRatchet::get(uint32_t generation) {
   if (generation < next_generation_) {
     auto it = kept_.find(generation);
     if (it == kept_.end()) {
-      // RFC 9420 §9.2
-      //    [...] a ratchet's key and nonce [...] MUST be deleted once used
-      throw Error(ErrorKind::protocol, "9.2",
+      // RFC 9420 §9.2 [R9.2-1, R9.2-2]
+      //    As soon as a group member consumes a value, they MUST immediately delete
+      //    (all representations of) that value. [...] Members MAY keep unconsumed values around
+      //    for some reasonable amount of time to handle out-of-order message delivery.
+      throw Error(ErrorKind::protocol, req::R9_2_1,
                   "generation " + std::to_string(generation) +
                       " was already consumed or is outside the out-of-order window");
     }
@@ -42,8 +48,13 @@ KeyAndNonce HashRatchet::get(uint32_t generation) {
     kept_.erase(it);
     return kn;
   }
+  // RFC 9420 §15.3 [R15.3-2]
+  //    Applications SHOULD also define a policy
+  //    limiting the maximum number of steps that clients will move the ratchet forward
+  //    in response to a new message.  Messages received with a generation counter
+  //    that is too much higher than the last message received would then be rejected.
   if (generation - next_generation_ > limits_.max_forward_jump) {
-    throw Error(ErrorKind::protocol, "9.2",
+    throw Error(ErrorKind::protocol, req::R15_3_2,
                 "generation " + std::to_string(generation) + " is " +
                     std::to_string(generation - next_generation_) +
                     " ahead of the ratchet, beyond the forward limit of " +

@@ -35,12 +35,16 @@ void TreeKemPrivate::prune(const RatchetTree& tree) {
 void TreeKemPrivate::check_consistent(const CipherSuite& suite, const RatchetTree& tree) const {
   for (const auto& [index, sk] : private_keys) {
     NodeIndex n(index);
+    // RFC 9420 §12.4.3.1 [R12.4.3.1-12]
+    //    The private key MUST be the private key
+    //    that corresponds to the public key in the node.
+    // (A blank node has no public key for a private key to correspond to.)
     if (n.value >= tree.node_count() || tree.blank(n)) {
-      throw Error(ErrorKind::protocol, "4.1",
+      throw Error(ErrorKind::protocol, req::R12_4_3_1_12,
                   "private key held for node " + std::to_string(index) + ", which is blank");
     }
     if (suite.hpke().kem().key_pair(sk).public_key != tree.encryption_key(n)) {
-      throw Error(ErrorKind::protocol, "4.1",
+      throw Error(ErrorKind::protocol, req::R12_4_3_1_12,
                   "private key for node " + std::to_string(index) +
                       " does not match the tree's public key");
     }
@@ -74,16 +78,25 @@ std::vector<NodeIndex> merge(const CipherSuite& suite, RatchetTree& tree, LeafIn
                 "UpdatePath from blank leaf " + std::to_string(sender.value));
   }
   const LeafNode& leaf = path.leaf_node;
-  // If the LeafNode appears in the leaf_node value of the UpdatePath in a
-  // Commit, verify that leaf_node_source is set to commit.
+  // RFC 9420 §7.3 [R7.3-13]
+  //    If the LeafNode appears in the `leaf_node` value of the UpdatePath in
+  //    a Commit, verify that `leaf_node_source` is set to `commit`.
+  // RFC 9420 §12.4.2 [R12.4.2-12]
+  //    The `leaf_node_source` field MUST be set to `commit`.
   if (leaf.leaf_node_source != LeafNodeSource::commit) {
-    throw Error(ErrorKind::protocol, "7.3", "UpdatePath leaf_node_source is not commit");
+    throw Error(ErrorKind::protocol, req::R7_3_13, "UpdatePath leaf_node_source is not commit");
   }
-  // Verify that the signature on the LeafNode is valid using signature_key.
+  // Verify that the signature on the LeafNode is valid using `signature_key`
+  // (LeafNode::verify, R7.3-2).
   leaf.verify(suite, group_id, sender.value);
   // 1. Blank all nodes on the direct path of the sender's leaf.
   tree.blank_direct_path(sender);
   std::vector<NodeIndex> fdp = tree.filtered_direct_path(sender);
+  // RFC 9420 §7.6: a description, not a requirement of spec/requirements.yaml
+  //    [...] each Commit message may optionally contain an
+  //    UpdatePath, with a new LeafNode and set of parent nodes for the sender's
+  //    filtered direct path. [...] The parent nodes are kept in the same
+  //    order as the filtered direct path.
   if (path.nodes.size() != fdp.size()) {
     throw Error(ErrorKind::protocol, "7.6",
                 "UpdatePath has " + std::to_string(path.nodes.size()) +
@@ -99,9 +112,13 @@ std::vector<NodeIndex> merge(const CipherSuite& suite, RatchetTree& tree, LeafIn
   // 3. Compute parent hashes [...] and verify that the parent_hash field of
   //    the leaf node matches the parent hash for the first node in its
   //    filtered direct path.
+  // RFC 9420 §7.9.2 [R7.9.2-2]
+  //    When processing a Commit message that includes an UpdatePath, clients MUST
+  //    recompute the expected value of `parent_hash` for the committer's new leaf and
+  //    verify that it matches the `parent_hash` value in the supplied `leaf_node`.
   Bytes expected = set_path_parent_hashes(suite, tree, sender, fdp);
   if (leaf.parent_hash != expected) {
-    throw Error(ErrorKind::protocol, "7.9.2",
+    throw Error(ErrorKind::protocol, req::R7_9_2_2,
                 "UpdatePath leaf_node parent_hash does not match the path");
   }
   tree.set_node(NodeIndex(sender), Node{NodeType::leaf, leaf, {}});
@@ -193,14 +210,23 @@ ProcessedPath process_update_path(const CipherSuite& suite, RatchetTree& tree, L
          !tree_math::is_ancestor(copath_child(fdp[i], sender), NodeIndex(me.leaf))) {
     ++i;
   }
+  // RFC 9420 §7.5: a step, not a requirement of spec/requirements.yaml
+  //    1. Identify a node in the filtered direct path for which the recipient
+  //       is in the subtree of the non-updated child.
   if (i == fdp.size()) {
     throw Error(ErrorKind::protocol, "7.5", "no node of the UpdatePath covers our leaf");
   }
   // 2. Identify a node in the resolution of the copath node for which the
   //    recipient has a private key.
   std::vector<NodeIndex> res = resolution_without(tree, copath_child(fdp[i], sender), excluded);
+  // RFC 9420 §7.6 [R7.6-1, R7.6-2]
+  //    For each UpdatePathNode, the resolution of the corresponding copath node MUST
+  //    exclude all new leaf nodes added as part of the current Commit. The length of
+  //    the `encrypted_path_secret` vector MUST be equal to the length of the resolution
+  //    of the copath node (excluding new leaf nodes), with each ciphertext being the
+  //    encryption to the respective resolution node.
   if (path.nodes[i].encrypted_path_secret.size() != res.size()) {
-    throw Error(ErrorKind::protocol, "7.6",
+    throw Error(ErrorKind::protocol, req::R7_6_2,
                 "UpdatePath node " + std::to_string(i) + " has " +
                     std::to_string(path.nodes[i].encrypted_path_secret.size()) +
                     " ciphertexts for a resolution of " + std::to_string(res.size()));
@@ -209,6 +235,9 @@ ProcessedPath process_update_path(const CipherSuite& suite, RatchetTree& tree, L
   while (k < res.size() && !me.private_keys.count(res[k].value)) {
     ++k;
   }
+  // RFC 9420 §7.5: a step, not a requirement of spec/requirements.yaml
+  //    2. Identify a node in the resolution of the copath node for
+  //       which the recipient has a private key.
   if (k == res.size()) {
     throw Error(ErrorKind::protocol, "7.5", "we hold no private key in the copath resolution");
   }
@@ -222,7 +251,11 @@ ProcessedPath process_update_path(const CipherSuite& suite, RatchetTree& tree, L
                                          ct.kem_output, ct.ciphertext);
   } catch (const Error& e) {
     // Rethrown with the rule that asked for the decryption; the kind is kept.
-    throw Error(e.kind(), "7.6", "path secret does not decrypt: " + e.message());
+    // RFC 9420 §12.4.2 [R12.4.2-17]
+    //    Decrypt the path secrets for UpdatePath as described in
+    //    {{synchronizing-views-of-the-tree}}, using the provisional GroupContext as
+    //    the context for HPKE decryption.
+    throw Error(e.kind(), req::R12_4_2_17, "path secret does not decrypt: " + e.message());
   }
   out.path_secret = TreeKemPathSecret(std::move(decrypted));
   // 4-6. Derive the path secrets of the ancestors, the node key pairs, and
@@ -234,8 +267,12 @@ ProcessedPath process_update_path(const CipherSuite& suite, RatchetTree& tree, L
   TreeKemPathSecret secret = out.path_secret;
   for (size_t j = i; j < fdp.size(); ++j) {
     hpke::KeyPair kp = node_key_pair(suite, secret);
+    // RFC 9420 §12.4.2 [R12.4.2-17]: decrypting "as described in" §7.5, whose
+    // step 6 is
+    //    6. Verify that the derived public keys are the same as the corresponding public
+    //       keys sent in the UpdatePath.
     if (kp.public_key != path.nodes[j].encryption_key) {
-      throw Error(ErrorKind::protocol, "7.5",
+      throw Error(ErrorKind::protocol, req::R12_4_2_17,
                   "derived public key for node " + std::to_string(fdp[j].value) +
                       " differs from the UpdatePath's");
     }

@@ -2,6 +2,7 @@
 #include "welcome.h"
 
 #include "registries.h"
+#include "requirement_ids.h"
 
 namespace mlsref {
 
@@ -22,11 +23,23 @@ void GroupInfo::sign(const CipherSuite& suite, ByteView signature_private_key) {
 }
 
 void GroupInfo::verify(const CipherSuite& suite, ByteView signer_public_key) const {
-  // RFC 9420 §12.4.3.1
+  // RFC 9420 §12.4.3.1 [R12.4.3.1-6]
   //    Verify the signature on the GroupInfo object. [...] If the node is
   //    blank or if signature verification fails, return an error.
-  suite.verify_with_label(signer_public_key, signature_label::group_info_tbs, to_be_signed(),
-                          signature, "12.4.3.1");
+  // RFC 9420 §12.4.3 [R12.4.3-4]
+  //    New members also MUST verify the `signature` using the public key taken
+  //    from the leaf node of the ratchet tree with leaf index `signer`.
+  try {
+    suite.verify_with_label(signer_public_key, signature_label::group_info_tbs, to_be_signed(),
+                            signature, "12.4.3.1");
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::crypto) {
+      throw;  // a malformed signature key (§5.1.1)
+    }
+    // Rethrown with the rule that asked for the check; the kind is kept.
+    throw Error(e.kind(), req::R12_4_3_1_6,
+                "GroupInfo signature (signer " + std::to_string(signer) + "): " + e.message());
+  }
 }
 
 Welcome make_welcome(const CipherSuite& suite, const GroupInfo& group_info,
@@ -45,6 +58,14 @@ Welcome make_welcome(const CipherSuite& suite, const GroupInfo& group_info,
     if (r.path_secret) {
       gs.path_secret = PathSecret{*r.path_secret};
     }
+    // RFC 9420 §12.4.1 [R12.4.1-14]
+    //    The order of the `psks` MUST be the same as the order of
+    //    PreSharedKey proposals in the `proposals` vector.
+    // RFC 9420 §8.4 [R8.4-1]
+    //    To ensure that existing and new members compute the same PSK input to the key
+    //    schedule, the Commit and GroupSecrets objects MUST indicate the same set of PSKs,
+    //    in the same order.
+    // (`psks` comes in the order of the PreSharedKey proposals.)
     for (const auto& p : psks) {
       gs.psks.push_back(p.id);
     }
@@ -60,13 +81,17 @@ Welcome make_welcome(const CipherSuite& suite, const GroupInfo& group_info,
 OpenedWelcome open_welcome(const CipherSuite& suite, const Welcome& welcome,
                            const KeyPackage& key_package, ByteView init_private_key,
                            const std::function<SecureBytes(const PreSharedKeyID&)>& resolve_psk) {
+  // RFC 9420 §12.4.3.1 [R12.4.3.1-2]
+  //    Identify an entry in the `secrets` array where the `new_member`
+  //    value corresponds to one of this client's KeyPackages, using the hash
+  //    indicated by the `cipher_suite` field. If no such field exists, or if the
+  //    cipher suite indicated in the KeyPackage does not match the one in the
+  //    Welcome message, return an error.
   if (welcome.cipher_suite != suite.id() || key_package.cipher_suite != suite.id()) {
-    throw Error(ErrorKind::protocol, "12.4.3.1",
+    throw Error(ErrorKind::protocol, req::R12_4_3_1_2,
                 "Welcome cipher suite " + std::to_string(welcome.cipher_suite) +
                     " does not match the KeyPackage's " + std::to_string(key_package.cipher_suite));
   }
-  // Identify an entry in the secrets array where the new_member value
-  // corresponds to one of this client's KeyPackages.
   Bytes ref = key_package.ref(suite);
   const EncryptedGroupSecrets* mine = nullptr;
   for (const auto& s : welcome.secrets) {
@@ -76,27 +101,35 @@ OpenedWelcome open_welcome(const CipherSuite& suite, const Welcome& welcome,
     }
   }
   if (mine == nullptr) {
-    throw Error(ErrorKind::protocol, "12.4.3.1", "the Welcome has no secrets for our KeyPackage");
+    // RFC 9420 §12.4.3.1 [R12.4.3.1-2]
+    //    If no such field exists, [...] return an error.
+    throw Error(ErrorKind::protocol, req::R12_4_3_1_2,
+                "the Welcome has no secrets for our KeyPackage (ref " + to_hex(ref) + ")");
   }
   OpenedWelcome j;
   SecureBytes gs_plain;
+  // RFC 9420 §12.4.3.1 [R12.4.3.1-3]
+  //    Decrypt the `encrypted_group_secrets` value with the algorithms indicated by
+  //    the cipher suite and the private key `init_key_priv` corresponding to
+  //    `init_key` in the referenced KeyPackage.
   try {
     gs_plain = suite.decrypt_with_label(
         init_private_key, encryption_label::welcome, welcome.encrypted_group_info,
         mine->encrypted_group_secrets.kem_output, mine->encrypted_group_secrets.ciphertext);
   } catch (const Error& e) {
     // Rethrown with the rule that asked for the decryption; the kind is kept.
-    throw Error(e.kind(), "12.4.3.1", "GroupSecrets do not decrypt: " + e.message());
+    throw Error(e.kind(), req::R12_4_3_1_3, "GroupSecrets do not decrypt: " + e.message());
   }
   j.secrets = decode<GroupSecrets>(gs_plain);
 
   std::vector<PskInput> psks;
   for (const auto& id : j.secrets.psks) {
-    // RFC 9420 §12.4.3.1
+    // RFC 9420 §12.4.3.1 [R12.4.3.1-4]
     //    If a PreSharedKeyID is part of the GroupSecrets and the client is not in
     //    possession of the corresponding PSK, return an error.
     if (!resolve_psk) {
-      throw Error(ErrorKind::protocol, "12.4.3.1", "the Welcome names a PSK we do not have");
+      throw Error(ErrorKind::protocol, req::R12_4_3_1_4,
+                  "the Welcome names a PSK we do not have (psk_id " + to_hex(id.psk_id) + ")");
     }
     psks.push_back(PskInput{id, resolve_psk(id)});
   }
@@ -107,12 +140,17 @@ OpenedWelcome open_welcome(const CipherSuite& suite, const Welcome& welcome,
   // GroupContext still inside the encrypted GroupInfo.
   WelcomeSecret ws = welcome_secret(suite, j.secrets.joiner_secret, psk);
   SecureBytes gi_plain;
+  // RFC 9420 §12.4.3.1 [R12.4.3.1-5]
+  //    From the `joiner_secret` in the decrypted GroupSecrets object and the PSKs
+  //    specified in the GroupSecrets, derive the `welcome_secret` and then
+  //    the `welcome_key` and `welcome_nonce`. Use the key and nonce to decrypt the
+  //    `encrypted_group_info` field.
   try {
     gi_plain = aead_open(suite.info().aead, welcome_key(suite, ws), welcome_nonce(suite, ws), {},
                          welcome.encrypted_group_info);
   } catch (const Error& e) {
     // Rethrown with the rule that asked for the decryption; the kind is kept.
-    throw Error(e.kind(), "12.4.3.1", "GroupInfo does not decrypt: " + e.message());
+    throw Error(e.kind(), req::R12_4_3_1_5, "GroupInfo does not decrypt: " + e.message());
   }
   j.group_info = decode<GroupInfo>(gi_plain);
   return j;
@@ -125,19 +163,30 @@ JoinedGroup join_welcome(const CipherSuite& suite, const Welcome& welcome,
   OpenedWelcome opened = open_welcome(suite, welcome, key_package, init_private_key, resolve_psk);
   JoinedGroup j{std::move(opened.secrets), std::move(opened.group_info), {}};
   const PskSecret& psk = opened.psk_secret;
+  // RFC 9420 §12.4.3.1 [R12.4.3.1-8]
+  //    Verify that the `cipher_suite` in the GroupInfo matches the `cipher_suite` in
+  //    the KeyPackage.
   if (j.group_info.group_context.cipher_suite != suite.id()) {
-    throw Error(ErrorKind::protocol, "12.4.3.1", "GroupInfo cipher suite differs from Welcome's");
+    throw Error(ErrorKind::protocol, req::R12_4_3_1_8,
+                "GroupInfo cipher suite " +
+                    std::to_string(j.group_info.group_context.cipher_suite) +
+                    " differs from the KeyPackage's " + std::to_string(suite.id()));
   }
-  // Verify the signature on the GroupInfo object.
+  // Verify the signature on the GroupInfo object (R12.4.3.1-6, in verify).
   j.group_info.verify(suite, signer_public_key(j.group_info.signer));
   j.epoch =
       derive_epoch_from_joiner(suite, j.secrets.joiner_secret, psk, j.group_info.group_context);
-  // RFC 9420 §12.4.3.1
+  // RFC 9420 §12.4.3.1 [R12.4.3.1-15]
   //    Verify the confirmation tag in the GroupInfo using the derived confirmation
-  //    key and the confirmed_transcript_hash from the GroupInfo.
-  verify_confirmation_tag(suite, j.epoch.confirmation_key,
-                          j.group_info.group_context.confirmed_transcript_hash,
-                          j.group_info.confirmation_tag, "12.4.3.1");
+  //    key and the `confirmed_transcript_hash` from the GroupInfo.
+  try {
+    verify_confirmation_tag(suite, j.epoch.confirmation_key,
+                            j.group_info.group_context.confirmed_transcript_hash,
+                            j.group_info.confirmation_tag, "12.4.3.1");
+  } catch (const Error& e) {
+    // Rethrown with the rule that asked for the check; the kind is kept.
+    throw Error(e.kind(), req::R12_4_3_1_15, "GroupInfo confirmation_tag: " + e.message());
+  }
   return j;
 }
 

@@ -34,7 +34,7 @@ struct GroupInfo {
   // GroupInfoTBS: every field but the signature.
   Bytes to_be_signed() const;
   void sign(const CipherSuite& suite, ByteView signature_private_key);
-  // Error{crypto, "12.4.3.1"} when the signature does not verify,
+  // Error{crypto, R12.4.3.1-6} when the signature does not verify,
   // Error{decode, "5.1.1"} for a malformed key.
   void verify(const CipherSuite& suite, ByteView signer_public_key) const;
 };

@@ -4,6 +4,8 @@
 // application messages, rejected messages changing nothing.
 #include "ref/group.h"
 
+#include <functional>
+
 #include "tests/test_util.h"
 
 namespace mlsref {
@@ -111,9 +113,8 @@ TEST(Group, CreateWithRequiredCapabilities) {
   RequiredCapabilities req{{kCustomExtension}, {}, {credential_type::basic}};
   std::vector<Extension> ext{{extension_type::required_capabilities, encode(req)}};
   // The creator's leaf must support them.
-  EXPECT_MLS_ERROR(
-      Group::create({}, kSuite, to_bytes("g"), alice.signer, alice.credential, {}, ext),
-      ErrorKind::unsupported_group_context_extensions, "7.3");
+  EXPECT_MLS_RULE(Group::create({}, kSuite, to_bytes("g"), alice.signer, alice.credential, {}, ext),
+                  ErrorKind::unsupported_group_context_extensions, req::R7_3_4);
   Capabilities caps{{mls10}, {kSuite}, {kCustomExtension}, {}, {credential_type::basic}};
   Group g = Group::create({}, kSuite, to_bytes("g"), alice.signer, alice.credential,
                           LeafNodeParameters::builder().with_capabilities(caps).build(), ext);
@@ -121,8 +122,8 @@ TEST(Group, CreateWithRequiredCapabilities) {
   // A KeyPackage without the required extension cannot be added.
   Client bob = make_client("bob");
   KeyPackage kps[] = {bob.key_package.key_package};
-  EXPECT_MLS_ERROR(g.add_members(alice.signer, kps),
-                   ErrorKind::unsupported_group_context_extensions, "7.3");
+  EXPECT_MLS_RULE(g.add_members(alice.signer, kps), ErrorKind::unsupported_group_context_extensions,
+                  req::R7_3_4);
   EXPECT_EQ(g.epoch(), 0u);
   Client carol = make_client("carol", {kCustomExtension});
   KeyPackage ok[] = {carol.key_package.key_package};
@@ -147,6 +148,17 @@ TEST(Group, KeyPackageCreationAndValidation) {
   Client other = make_client("other");
   EXPECT_MLS_ERROR(create_key_package(suite, other.signer, bob.credential, {}, system_rng()),
                    ErrorKind::protocol, "10");
+  // Another cipher suite than the group's.
+  EXPECT_MLS_RULE(kp.validate(CipherSuite(3), std::nullopt), ErrorKind::protocol, req::R10_1_1);
+  // init_key equal to the leaf's encryption_key, signed again.
+  KeyPackage same_keys = kp;
+  same_keys.init_key = kp.leaf_node.encryption_key;
+  same_keys.sign(suite, bob.signer.private_key);
+  EXPECT_MLS_RULE(same_keys.validate(suite, std::nullopt), ErrorKind::protocol, req::R10_1_4);
+  // A signature over other content.
+  KeyPackage tampered = kp;
+  tampered.init_key = at.key_package.init_key;
+  EXPECT_MLS_RULE(tampered.validate(suite, std::nullopt), ErrorKind::crypto, req::R10_1_3);
 }
 
 TEST(Group, JoinWithTheTreeOutOfBand) {
@@ -154,12 +166,20 @@ TEST(Group, JoinWithTheTreeOutOfBand) {
   config.ratchet_tree_extension = false;
   Client alice = make_client("alice"), bob = make_client("bob");
   Group a = Group::create(config, kSuite, to_bytes("g"), alice.signer, alice.credential);
+  RatchetTreeNodes old_tree = a.tree().to_nodes();
   KeyPackage kps[] = {bob.key_package.key_package};
   CommitBundle bundle = a.add_members(alice.signer, kps);
   a.merge_pending_commit();
   // Without the tree the Welcome cannot be processed.
-  EXPECT_MLS_ERROR(Group::join(config, welcome_of(bundle), bob.key_package), ErrorKind::protocol,
-                   "12.4.3.3");
+  EXPECT_MLS_RULE(Group::join(config, welcome_of(bundle), bob.key_package), ErrorKind::protocol,
+                  req::R12_4_3_1_1);
+  // A tree whose hash is not the GroupInfo's tree_hash (the tree of epoch 0).
+  EXPECT_MLS_RULE(Group::join(config, welcome_of(bundle), bob.key_package, old_tree),
+                  ErrorKind::protocol, req::R12_4_3_1_9);
+  // A Welcome with no secrets for our KeyPackage.
+  Client carol = make_client("carol");
+  EXPECT_MLS_RULE(Group::join(config, welcome_of(bundle), carol.key_package, a.tree().to_nodes()),
+                  ErrorKind::protocol, req::R12_4_3_1_2);
   Group b = Group::join(config, welcome_of(bundle), bob.key_package, a.tree().to_nodes());
   expect_agree({&a, &b});
 }
@@ -271,7 +291,7 @@ TEST(Group, NewSignerSignsTheNextCommit) {
   EXPECT_EQ(t.b->tree().leaf(LeafIndex(0)).credential, Credential::basic(to_bytes("alice-2")));
   expect_agree({&*t.a, &*t.b});
   // From now on the new signer signs; the old one is refused.
-  EXPECT_MLS_ERROR(t.a->self_update(t.alice.signer), ErrorKind::protocol, "5.1.2");
+  EXPECT_MLS_RULE(t.a->self_update(t.alice.signer), ErrorKind::protocol, req::R6_1_1);
   CommitBundle d = t.a->self_update(next);
   apply_commit(*t.b, d.commit);
   t.a->merge_pending_commit();
@@ -328,10 +348,10 @@ TEST(Group, UpdatedLeafMustSupportGroupContextExtensions) {
   Capabilities lacking{{mls10}, {kSuite}, {}, {}, {credential_type::basic}};
   auto params = LeafNodeParameters::builder().with_capabilities(lacking).build();
   Snapshot before(a);
-  EXPECT_MLS_ERROR(a.self_update(alice.signer, params),
-                   ErrorKind::unsupported_group_context_extensions, "12.4.3");
-  EXPECT_MLS_ERROR(a.propose_self_update(alice.signer, params),
-                   ErrorKind::unsupported_group_context_extensions, "12.4.3");
+  EXPECT_MLS_RULE(a.self_update(alice.signer, params),
+                  ErrorKind::unsupported_group_context_extensions, req::R13_4_7);
+  EXPECT_MLS_RULE(a.propose_self_update(alice.signer, params),
+                  ErrorKind::unsupported_group_context_extensions, req::R13_4_7);
   EXPECT_EQ(Snapshot(a), before);
   EXPECT_FALSE(a.pending_commit().has_value());
 
@@ -346,8 +366,8 @@ TEST(Group, UpdatedLeafMustSupportGroupContextExtensions) {
                         ContentType::proposal, {},        Proposal{Update{leaf}}, {}};
   PublicMessage pm = protect_public(b.suite(), content, bob.signer.private_key, b.context(),
                                     b.state().secrets.membership_key);
-  EXPECT_MLS_ERROR(a.process_message(MLSMessage{mls10, pm}),
-                   ErrorKind::unsupported_group_context_extensions, "12.4.3");
+  EXPECT_MLS_RULE(a.process_message(MLSMessage{mls10, pm}),
+                  ErrorKind::unsupported_group_context_extensions, req::R13_4_7);
   EXPECT_EQ(Snapshot(a), before);
 }
 
@@ -379,14 +399,16 @@ TEST(Group, RemoveMemberByValueAndByReference) {
   EXPECT_FALSE(t.b->active());
   t.a->merge_pending_commit();
   expect_agree({&*t.a, &c});
-  // Bob can no longer read.
+  // Bob can no longer read, nor send.
   MLSMessage app = t.a->create_message(t.alice.signer, to_bytes("secret"));
-  EXPECT_THROW(t.b->process_message(encode_message(app)), Error);
+  EXPECT_MLS_RULE(t.b->process_message(encode_message(app)), ErrorKind::protocol, req::R12_4_2_27);
+  EXPECT_MLS_RULE(t.b->create_message(t.bob.signer, to_bytes("hi")), ErrorKind::protocol,
+                  req::R12_4_2_27);
   ProcessedMessage got = c.process_message(encode_message(app));
   EXPECT_EQ(std::get<ApplicationMessage>(got.content).data, to_bytes("secret"));
   // A removed index is blank; removing it again is invalid.
   LeafIndex gone[] = {LeafIndex(1)};
-  EXPECT_MLS_ERROR(t.a->remove_members(t.alice.signer, gone), ErrorKind::protocol, "12.1.3");
+  EXPECT_MLS_RULE(t.a->remove_members(t.alice.signer, gone), ErrorKind::protocol, req::R12_1_3_1);
 }
 
 TEST(Group, ExternalAndResumptionPsks) {
@@ -402,7 +424,8 @@ TEST(Group, ExternalAndResumptionPsks) {
   t.a->add_external_psk(id, psk);
   CommitBundle c = t.a->commit_builder().psk(ext).build(t.alice.signer);
   Snapshot before(*t.b);
-  EXPECT_MLS_ERROR(t.b->process_message(encode_message(c.commit)), ErrorKind::protocol, "12.4.2");
+  EXPECT_MLS_RULE(t.b->process_message(encode_message(c.commit)), ErrorKind::protocol,
+                  req::R12_4_2_5);
   EXPECT_EQ(Snapshot(*t.b), before);
   t.b->add_external_psk(id, psk);
   StagedCommit s = apply_commit(*t.b, c.commit);
@@ -424,15 +447,29 @@ TEST(Group, ExternalAndResumptionPsks) {
       t.a->commit_builder().add(carol.key_package.key_package).psk(ext).build(t.alice.signer);
   apply_commit(*t.b, add.commit);
   t.a->merge_pending_commit();
-  EXPECT_MLS_ERROR(Group::join({}, welcome_of(add), carol.key_package), ErrorKind::protocol,
-                   "12.4.3.1");
+  EXPECT_MLS_RULE(Group::join({}, welcome_of(add), carol.key_package), ErrorKind::protocol,
+                  req::R12_4_3_1_4);
   Group c2 = Group::join({}, welcome_of(add), carol.key_package, std::nullopt, {{id, psk}});
   expect_agree({&*t.a, &*t.b, &c2});
   // A PSK nonce of the wrong length is invalid.
   PreSharedKeyID short_nonce = ext;
   short_nonce.psk_nonce.pop_back();
-  EXPECT_MLS_ERROR(t.a->commit_builder().psk(short_nonce).build(t.alice.signer),
-                   ErrorKind::protocol, "12.1.4");
+  EXPECT_MLS_RULE(t.a->commit_builder().psk(short_nonce).build(t.alice.signer), ErrorKind::protocol,
+                  req::R12_1_4_3);
+  // The same PreSharedKeyID twice in one list is invalid.
+  EXPECT_MLS_RULE(t.a->commit_builder().psk(ext).psk(ext).build(t.alice.signer),
+                  ErrorKind::protocol, req::R12_2_10);
+  // Resumption PSKs with usage reinit or branch only in a reinitialization or
+  // a branch, which a PreSharedKey proposal never is.
+  PreSharedKeyID reinit_psk = res;
+  reinit_psk.usage = ResumptionPSKUsage::reinit;
+  EXPECT_MLS_RULE(t.a->commit_builder().psk(reinit_psk).build(t.alice.signer), ErrorKind::protocol,
+                  req::R12_1_4_1);
+  PreSharedKeyID branch_psk = res;
+  branch_psk.usage = ResumptionPSKUsage::branch;
+  EXPECT_MLS_RULE(t.a->commit_builder().psk(branch_psk).build(t.alice.signer), ErrorKind::protocol,
+                  req::R12_1_4_2);
+  EXPECT_FALSE(t.a->pending_commit().has_value());
 }
 
 TEST(Group, GroupContextExtensions) {
@@ -453,10 +490,10 @@ TEST(Group, GroupContextExtensions) {
   EXPECT_EQ(b.context().extensions, ext);
   expect_agree({&a, &b});
   // Two GroupContextExtensions proposals in one list are invalid.
-  EXPECT_MLS_ERROR(
+  EXPECT_MLS_RULE(
       a.commit_builder().group_context_extensions(ext).group_context_extensions(ext).build(
           alice.signer),
-      ErrorKind::protocol, "12.2");
+      ErrorKind::protocol, req::R12_2_11);
 }
 
 // RFC 9420 §12.1, §12.2: a proposal type the application defines is usable
@@ -513,10 +550,10 @@ TEST(Group, CustomProposalTypesListedInCapabilities) {
   CommitBundle add_carol = a.add_members(alice.signer, carol_kps);
   apply_commit(b, add_carol.commit);
   a.merge_pending_commit();
-  EXPECT_MLS_ERROR(a.commit_builder()
-                       .proposal(Proposal{CustomProposal{kCustom, to_bytes("x")}})
-                       .build(alice.signer),
-                   ErrorKind::protocol, "12.2");
+  EXPECT_MLS_RULE(a.commit_builder()
+                      .proposal(Proposal{CustomProposal{kCustom, to_bytes("x")}})
+                      .build(alice.signer),
+                  ErrorKind::protocol, req::R12_2_15);
 }
 
 // RFC 9420 §11.2 steps 1 and 2: a ReInit proposal and the commit covering
@@ -528,18 +565,18 @@ TEST(Group, ReInitCommitEndsTheGroup) {
   t.a->store_pending_proposal(receive_proposal(*t.a, proposal));
   t.b->store_pending_proposal(receive_proposal(*t.b, proposal));
   // A ReInit with any other proposal is invalid (§12.2).
-  EXPECT_MLS_ERROR(t.a->commit_builder().remove(LeafIndex(1)).build(t.alice.signer),
-                   ErrorKind::protocol, "12.2");
+  EXPECT_MLS_RULE(t.a->commit_builder().remove(LeafIndex(1)).build(t.alice.signer),
+                  ErrorKind::protocol, req::R12_2_12);
   CommitBundle c = t.a->commit_to_pending_proposals(t.alice.signer);
   StagedCommit staged = apply_commit(*t.b, c.commit);
   t.a->merge_pending_commit();
   ASSERT_TRUE(staged.reinit().has_value());
   EXPECT_EQ(*staged.reinit(), reinit);
   expect_agree({&*t.a, &*t.b});
-  EXPECT_MLS_ERROR(t.b->create_message(t.bob.signer, to_bytes("hi")), ErrorKind::protocol,
-                   "12.4.2");
-  EXPECT_MLS_ERROR(t.a->self_update(t.alice.signer), ErrorKind::protocol, "12.4.2");
-  EXPECT_MLS_ERROR(t.b->process_message(encode(c.commit)), ErrorKind::protocol, "12.4.2");
+  EXPECT_MLS_RULE(t.b->create_message(t.bob.signer, to_bytes("hi")), ErrorKind::protocol,
+                  req::R12_4_2_25);
+  EXPECT_MLS_RULE(t.a->self_update(t.alice.signer), ErrorKind::protocol, req::R12_4_2_25);
+  EXPECT_MLS_RULE(t.b->process_message(encode(c.commit)), ErrorKind::protocol, req::R12_4_2_25);
 }
 
 TEST(Group, CustomProposalCodec) {
@@ -551,31 +588,146 @@ TEST(Group, CustomProposalCodec) {
   EXPECT_MLS_ERROR(decode<Proposal>(Bytes{0x00, 0x00, 0x00}), ErrorKind::decode, "12.1");
 }
 
+TEST(Group, KeysAreUniqueAmongMembers) {
+  TwoMembers t;
+  CipherSuite suite(kSuite);
+  // Carol's KeyPackage, signed by her, with Bob's encryption_key.
+  Client carol = make_client("carol");
+  KeyPackage copy = carol.key_package.key_package;
+  copy.leaf_node.encryption_key = t.b->tree().leaf(LeafIndex(1)).encryption_key;
+  copy.leaf_node.sign(suite, carol.signer.private_key);
+  copy.sign(suite, carol.signer.private_key);
+  ASSERT_NO_THROW(copy.validate(suite, std::nullopt));
+  EXPECT_MLS_RULE(t.a->commit_builder().add(copy).build(t.alice.signer), ErrorKind::protocol,
+                  req::R7_3_14);
+  EXPECT_FALSE(t.a->pending_commit().has_value());
+}
+
 TEST(Group, ProposalListRules) {
   TwoMembers t;
   // Removing the committer.
-  EXPECT_MLS_ERROR(t.a->commit_builder().remove(LeafIndex(0)).build(t.alice.signer),
-                   ErrorKind::protocol, "12.2");
+  EXPECT_MLS_RULE(t.a->commit_builder().remove(LeafIndex(0)).build(t.alice.signer),
+                  ErrorKind::protocol, req::R12_2_5);
   // Two Removes of the same leaf.
-  EXPECT_MLS_ERROR(
+  EXPECT_MLS_RULE(
       t.a->commit_builder().remove(LeafIndex(1)).remove(LeafIndex(1)).build(t.alice.signer),
-      ErrorKind::protocol, "12.2");
+      ErrorKind::protocol, req::R12_2_6);
   // Adding a client already in the group.
-  EXPECT_MLS_ERROR(t.a->commit_builder().add(t.bob.key_package.key_package).build(t.alice.signer),
-                   ErrorKind::protocol, "12.2");
+  EXPECT_MLS_RULE(t.a->commit_builder().add(t.bob.key_package.key_package).build(t.alice.signer),
+                  ErrorKind::protocol, req::R12_2_9);
   // Two Adds of the same client.
   Client carol = make_client("carol");
-  EXPECT_MLS_ERROR(t.a->commit_builder()
-                       .add(carol.key_package.key_package)
-                       .add(carol.key_package.key_package)
-                       .build(t.alice.signer),
-                   ErrorKind::protocol, "12.2");
+  EXPECT_MLS_RULE(t.a->commit_builder()
+                      .add(carol.key_package.key_package)
+                      .add(carol.key_package.key_package)
+                      .build(t.alice.signer),
+                  ErrorKind::protocol, req::R12_2_8);
   // An ExternalInit in a regular commit.
-  EXPECT_MLS_ERROR(
+  EXPECT_MLS_RULE(
       t.a->commit_builder().proposal(Proposal{ExternalInit{to_bytes("x")}}).build(t.alice.signer),
-      ErrorKind::protocol, "12.2");
+      ErrorKind::protocol, req::R12_2_14);
   EXPECT_FALSE(t.a->pending_commit().has_value());
   EXPECT_EQ(t.a->epoch(), 1u);
+  // The committer's own Update proposal (the builder leaves it out and puts the
+  // new leaf in the path instead, so the list is checked directly).
+  t.a->propose_self_update(t.alice.signer, {});
+  ASSERT_EQ(t.a->pending_proposals().size(), 1u);
+  ProposalCheck check{t.a->suite(), t.a->context(), t.a->tree(), std::nullopt, nullptr};
+  EXPECT_MLS_RULE(validate_proposal_list(check, LeafIndex(0), t.a->pending_proposals()),
+                  ErrorKind::protocol, req::R12_2_4);
+  // Bob may commit it.
+  EXPECT_NO_THROW(validate_proposal_list(check, LeafIndex(1), t.a->pending_proposals()));
+}
+
+TEST(Group, CommitAndProposalRulesOnReceipt) {
+  TwoMembers t;
+  // A commit by reference to a proposal Bob never received cannot be checked.
+  Client carol = make_client("carol");
+  t.a->propose_add_member(t.alice.signer, carol.key_package.key_package);
+  CommitBundle c = t.a->commit_to_pending_proposals(t.alice.signer);
+  Snapshot before(*t.b);
+  EXPECT_MLS_RULE(t.b->process_message(encode_message(c.commit)), ErrorKind::protocol,
+                  req::R12_4_2);
+  EXPECT_EQ(Snapshot(*t.b), before);
+  t.a->clear_pending_commit();
+
+  // An Update that keeps the encryption_key of the leaf it replaces.
+  LeafNode leaf = t.b->tree().leaf(LeafIndex(1));
+  leaf.leaf_node_source = LeafNodeSource::update;
+  leaf.lifetime = {};
+  leaf.sign(t.b->suite(), t.bob.signer.private_key, t.b->group_id(), 1);
+  FramedContent content{t.b->group_id(),       t.b->epoch(), Sender::member(1),      {},
+                        ContentType::proposal, {},           Proposal{Update{leaf}}, {}};
+  PublicMessage pm = protect_public(t.b->suite(), content, t.bob.signer.private_key, t.b->context(),
+                                    t.b->state().secrets.membership_key);
+  EXPECT_MLS_RULE(t.a->process_message(MLSMessage{mls10, pm}), ErrorKind::protocol, req::R7_3_12);
+
+  // A PublicMessage from a leaf that is not in the tree.
+  FramedContent stranger = content;
+  stranger.sender = Sender::member(5);
+  EXPECT_MLS_RULE(t.a->process_message(MLSMessage{
+                      mls10, protect_public(t.b->suite(), stranger, t.bob.signer.private_key,
+                                            t.b->context(), t.b->state().secrets.membership_key)}),
+                  ErrorKind::protocol, req::R6_1_2);
+
+  // A resumption PSK of an epoch nobody kept.
+  PreSharedKeyID gone{PSKType::resumption, {}, ResumptionPSKUsage::application,
+                      t.a->group_id(),     99, Bytes(t.a->suite().hash_size(), 2)};
+  EXPECT_MLS_RULE(t.a->commit_builder().psk(gone).build(t.alice.signer), ErrorKind::protocol,
+                  req::R12_4_2_5);
+  EXPECT_FALSE(t.a->pending_commit().has_value());
+}
+
+// Alice's commit, changed by `change` and signed again by her, as Bob receives it.
+MLSMessage altered_commit(TwoMembers& t, const CommitBundle& c,
+                          const std::function<void(FramedContent&)>& change) {
+  const auto& pm = std::get<PublicMessage>(c.commit.body);
+  FramedContent content = pm.content;
+  change(content);
+  return MLSMessage{
+      mls10, protect_public(t.a->suite(), content, t.alice.signer.private_key, t.a->context(),
+                            t.a->state().secrets.membership_key, pm.auth.confirmation_tag)};
+}
+
+TEST(Group, CommitPathRules) {
+  TwoMembers t;
+  CommitBundle c = t.a->self_update(t.alice.signer);
+  Snapshot before(*t.b);
+  // An empty commit without a path.
+  EXPECT_MLS_RULE(
+      t.b->process_message(altered_commit(t, c, [](FramedContent& f) { f.commit.path.reset(); })),
+      ErrorKind::protocol, req::R12_4_2_7);
+  // A path leaf that keeps the committer's encryption_key (signed again, so
+  // that only this rule is broken).
+  EXPECT_MLS_RULE(t.b->process_message(altered_commit(
+                      t, c,
+                      [&](FramedContent& f) {
+                        LeafNode& leaf = f.commit.path->leaf_node;
+                        leaf.encryption_key = t.a->tree().leaf(LeafIndex(0)).encryption_key;
+                        leaf.sign(t.a->suite(), t.alice.signer.private_key, t.a->group_id(), 0);
+                      })),
+                  ErrorKind::protocol, req::R12_4_2_13);
+  // A path node with a public key already in the tree (Bob's).
+  EXPECT_MLS_RULE(
+      t.b->process_message(altered_commit(t, c,
+                                          [&](FramedContent& f) {
+                                            f.commit.path->nodes.at(0).encryption_key =
+                                                t.b->tree().leaf(LeafIndex(1)).encryption_key;
+                                          })),
+      ErrorKind::protocol, req::R12_4_2_14);
+  // A confirmation_tag that is not the new epoch's.
+  const auto& pm = std::get<PublicMessage>(c.commit.body);
+  Bytes bad_tag = pm.auth.confirmation_tag;
+  bad_tag[0] ^= 1;
+  MLSMessage wrong_tag{
+      mls10, protect_public(t.a->suite(), pm.content, t.alice.signer.private_key, t.a->context(),
+                            t.a->state().secrets.membership_key, bad_tag)};
+  EXPECT_MLS_RULE(t.b->process_message(wrong_tag), ErrorKind::crypto, req::R12_4_2_23);
+  EXPECT_EQ(Snapshot(*t.b), before);
+  // The commit as sent is fine.
+  apply_commit(*t.b, c.commit);
+  t.a->merge_pending_commit();
+  expect_agree({&*t.a, &*t.b});
 }
 
 TEST(Group, ExternalSenderProposals) {
@@ -601,10 +753,29 @@ TEST(Group, ExternalSenderProposals) {
     return encode(MLSMessage{mls10, protect_public(suite, c, ds.private_key, a.context(), {})});
   };
   // An Update may not come from an external sender; an unknown index is refused.
-  EXPECT_MLS_ERROR(a.process_message(external(Proposal{Update{}}, 0)), ErrorKind::protocol,
-                   "12.1.8");
-  EXPECT_MLS_ERROR(a.process_message(external(Proposal{Remove{1}}, 1)), ErrorKind::protocol,
-                   "12.1.8.1");
+  EXPECT_MLS_RULE(a.process_message(external(Proposal{Update{}}, 0)), ErrorKind::protocol,
+                  req::R12_1_8_2);
+  EXPECT_MLS_RULE(a.process_message(external(Proposal{Remove{1}}, 1)), ErrorKind::protocol,
+                  req::R6_1_3);
+  // An external sender sends proposals only; a new member proposes only its own Add.
+  FramedContent commit_content{
+      a.group_id(), a.epoch(), Sender{SenderType::external, 0, 0}, {}, ContentType::commit, {},
+      {},           {}};
+  EXPECT_MLS_RULE(a.process_message(MLSMessage{
+                      mls10, protect_public(suite, commit_content, ds.private_key, a.context(), {},
+                                            Bytes(suite.hash_size(), 0))}),
+                  ErrorKind::protocol, req::R6_1_4);
+  FramedContent new_member{a.group_id(),
+                           a.epoch(),
+                           Sender{SenderType::new_member_proposal, 0, 0},
+                           {},
+                           ContentType::proposal,
+                           {},
+                           Proposal{Remove{1}},
+                           {}};
+  EXPECT_MLS_RULE(a.process_message(MLSMessage{
+                      mls10, protect_public(suite, new_member, ds.private_key, a.context(), {})}),
+                  ErrorKind::protocol, req::R6_1_8);
   // A Remove from the delivery service, committed by reference.
   Bytes remove = external(Proposal{Remove{1}}, 0);
   a.store_pending_proposal(std::get<QueuedProposal>(a.process_message(remove).content));
@@ -646,7 +817,7 @@ TEST(Group, PendingCommitMergeAndClear) {
   ProcessedMessage m = t.b->process_message(encode_message(d.commit));
   StagedCommit staged = std::get<StagedCommit>(m.content);
   t.b->merge_staged_commit(staged);
-  EXPECT_MLS_ERROR(t.b->merge_staged_commit(staged), ErrorKind::protocol, "12.4.2");
+  EXPECT_MLS_RULE(t.b->merge_staged_commit(staged), ErrorKind::protocol, req::R12_4_2_1);
   // Our own commit coming back is not processed as someone else's.
   EXPECT_MLS_ERROR(t.a->process_message(encode_message(d.commit)), ErrorKind::protocol, "12.4.2");
   t.a->merge_pending_commit();
@@ -689,12 +860,12 @@ TEST(Group, ApplicationMessagesOutOfOrderWithinTheWindow) {
     return std::get<ApplicationMessage>(m.content).data;
   };
   // A jump past the maximum forward distance is refused (and consumes nothing).
-  EXPECT_MLS_ERROR(read(7), ErrorKind::protocol, "9.2");
+  EXPECT_MLS_RULE(read(7), ErrorKind::protocol, req::R15_3_2);
   EXPECT_EQ(read(3), to_bytes("m3"));
   EXPECT_EQ(read(2), to_bytes("m2"));
-  EXPECT_MLS_ERROR(read(2), ErrorKind::protocol, "9.2");  // replay
+  EXPECT_MLS_RULE(read(2), ErrorKind::protocol, req::R9_2_1);  // replay
   EXPECT_EQ(read(7), to_bytes("m7"));
-  EXPECT_MLS_ERROR(read(4), ErrorKind::protocol, "9.2");  // outside the window now
+  EXPECT_MLS_RULE(read(4), ErrorKind::protocol, req::R9_2_1);  // outside the window now
   EXPECT_EQ(read(6), to_bytes("m6"));
 }
 
@@ -732,12 +903,30 @@ TEST(Group, CredentialValidatorRejects) {
   KeyPackage bad[] = {mallory.key_package.key_package};
   CommitBundle c = a.add_members(alice.signer, bad);
   Snapshot before(b);
-  EXPECT_MLS_ERROR(b.process_message(encode_message(c.commit)), ErrorKind::protocol, "5.3.1");
+  EXPECT_MLS_RULE(b.process_message(encode_message(c.commit)), ErrorKind::protocol, req::R5_3_1_4);
   EXPECT_EQ(Snapshot(b), before);
   // Alice's own AS refuses too.
   a.clear_pending_commit();
   Group a2 = Group::create(strict, kSuite, to_bytes("g2"), alice.signer, alice.credential);
-  EXPECT_MLS_ERROR(a2.add_members(alice.signer, bad), ErrorKind::protocol, "5.3.1");
+  EXPECT_MLS_RULE(a2.add_members(alice.signer, bad), ErrorKind::protocol, req::R5_3_1_4);
+
+  // Bob's AS refuses a new credential in an Update...
+  CredentialWithKey renamed{Credential::basic(to_bytes("mallory")), alice.signer.public_key};
+  auto [update, update_ref] = a.propose_self_update(
+      alice.signer, LeafNodeParameters::builder().with_credential(renamed).build());
+  EXPECT_MLS_RULE(b.process_message(encode_message(update)), ErrorKind::protocol, req::R5_3_1_5);
+  // ... and in a commit's UpdatePath.
+  CipherSuite suite(kSuite);
+  Signer next = Signer::generate(suite, system_rng());
+  NewSignerBundle as_mallory{next, {Credential::basic(to_bytes("mallory")), next.public_key}};
+  CommitBundle u = a.self_update_with_new_signer(alice.signer, as_mallory);
+  EXPECT_MLS_RULE(b.process_message(encode_message(u.commit)), ErrorKind::protocol, req::R5_3_1_6);
+  EXPECT_EQ(Snapshot(b), before);
+  // A joiner's AS refuses a member's credential in the tree.
+  Group m = Group::create({}, kSuite, to_bytes("g3"), mallory.signer, mallory.credential);
+  CommitBundle add_bob = m.add_members(mallory.signer, kps);
+  EXPECT_MLS_RULE(Group::join(strict, welcome_of(add_bob), bob.key_package), ErrorKind::protocol,
+                  req::R5_3_1_3);
 }
 
 TEST(Group, ExportersAndAuthenticatorsChangeEachEpoch) {

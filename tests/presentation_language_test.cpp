@@ -40,19 +40,35 @@ TEST(Varint, EncodesMinimally) {
 
 TEST(Varint, RejectsTooLarge) {
   Writer w;
-  EXPECT_MLS_ERROR(w.put_varint(kMaxVarint + 1), ErrorKind::protocol, "2.1.2");
+  EXPECT_MLS_RULE(w.put_varint(kMaxVarint + 1), ErrorKind::protocol, req::R2_1_2_4);
 }
 
 TEST(Varint, Rejects0b11Prefix) {
   Bytes b = from_hex("c0000000000000000000");
-  EXPECT_MLS_ERROR(decode<Bytes>(b), ErrorKind::decode, "2.1.2");
+  EXPECT_MLS_RULE(decode<Bytes>(b), ErrorKind::decode, req::R2_1_2_3);
 }
 
 TEST(Varint, RejectsNonMinimal) {
   // 37 in two bytes: 0x4025.
   Bytes b = from_hex("4025");
   b.resize(2 + 37, 0);
-  EXPECT_MLS_ERROR(decode<Bytes>(b), ErrorKind::decode, "2.1.2");
+  EXPECT_MLS_RULE(decode<Bytes>(b), ErrorKind::decode, req::R2_1_2_2);
+  // 37 in four bytes, and 64 (the smallest two-byte value) in four.
+  EXPECT_MLS_RULE(decode<Bytes>(from_hex("80000025")), ErrorKind::decode, req::R2_1_2_2);
+  EXPECT_MLS_RULE(decode<Bytes>(from_hex("80000040")), ErrorKind::decode, req::R2_1_2_2);
+  // The smallest values of each width are minimal, and accepted.
+  Bytes two = from_hex("4040");
+  two.resize(2 + 64, 0);
+  EXPECT_EQ(decode<Bytes>(two).size(), 64u);
+}
+
+TEST(Codec, OptionalPresenceOctetIsZeroOrOne) {
+  EXPECT_EQ(decode<std::optional<uint8_t>>(from_hex("00")), std::nullopt);
+  EXPECT_EQ(decode<std::optional<uint8_t>>(from_hex("0107")), std::optional<uint8_t>(7));
+  EXPECT_MLS_RULE(decode<std::optional<uint8_t>>(from_hex("0207")), ErrorKind::decode,
+                  req::R2_1_1_1);
+  EXPECT_MLS_RULE(decode<std::optional<uint8_t>>(from_hex("ff07")), ErrorKind::decode,
+                  req::R2_1_1_1);
 }
 
 TEST(Codec, RoundTripNested) {
@@ -90,7 +106,7 @@ TEST(Codec, RejectsLeftoverBytes) {
 TEST(Codec, RejectsBadOptionalOctet) {
   Bytes b = encode(Outer{});
   b.back() = 2;
-  EXPECT_MLS_ERROR(decode<Outer>(b), ErrorKind::decode, "2.1");
+  EXPECT_MLS_RULE(decode<Outer>(b), ErrorKind::decode, req::R2_1_1_1);
 }
 
 TEST(Codec, RejectsTruncation) {

@@ -3,6 +3,7 @@
 #include "conformance/tree_history.h"
 #include "conformance/vector_type.h"
 #include "fuzz/inputs.h"
+#include "ref/registries.h"
 #include "ref/tree_kem.h"
 #include "tests/test_util.h"
 
@@ -27,7 +28,7 @@ TEST(RatchetTree, ExtensionForm) {
   RatchetTreeNodes trailing = nodes;
   trailing.push_back(std::nullopt);
   trailing.push_back(std::nullopt);
-  EXPECT_MLS_ERROR(RatchetTree::from_nodes(trailing), ErrorKind::protocol, "12.4.3.3");
+  EXPECT_MLS_RULE(RatchetTree::from_nodes(trailing), ErrorKind::protocol, req::R12_4_3_3_2);
   RatchetTreeNodes swapped = nodes;
   std::swap(swapped[0], swapped[1]);
   EXPECT_MLS_ERROR(RatchetTree::from_nodes(swapped), ErrorKind::protocol, "12.4.3.3");
@@ -62,24 +63,26 @@ TEST(RatchetTree, UnmergedLeavesAreCheckedOnTheWayIn) {
     return n;
   };
   // Outside the tree, and far outside it (the fuzzer's finding).
-  EXPECT_MLS_ERROR(RatchetTree::from_nodes(with(3, {4})), ErrorKind::protocol, "12.4.3.1");
-  EXPECT_MLS_ERROR(RatchetTree::from_nodes(with(3, {0x7fffffff})), ErrorKind::protocol, "12.4.3.1");
-  EXPECT_MLS_ERROR(RatchetTree::from_nodes(with(3, {0xffffffff})), ErrorKind::protocol, "12.4.3.1");
+  EXPECT_MLS_RULE(RatchetTree::from_nodes(with(3, {4})), ErrorKind::protocol, req::R12_4_3_1_9);
+  EXPECT_MLS_RULE(RatchetTree::from_nodes(with(3, {0x7fffffff})), ErrorKind::protocol,
+                  req::R12_4_3_1_9);
+  EXPECT_MLS_RULE(RatchetTree::from_nodes(with(3, {0xffffffff})), ErrorKind::protocol,
+                  req::R12_4_3_1_9);
   // Inside the tree but not below the node that lists it.
-  EXPECT_MLS_ERROR(RatchetTree::from_nodes(with(1, {2})), ErrorKind::protocol, "12.4.3.1");
+  EXPECT_MLS_RULE(RatchetTree::from_nodes(with(1, {2})), ErrorKind::protocol, req::R12_4_3_1_9);
   // Below it, but blank.
   RatchetTreeNodes blank_leaf = with(3, {1});
   blank_leaf[2].reset();
-  EXPECT_MLS_ERROR(RatchetTree::from_nodes(blank_leaf), ErrorKind::protocol, "12.4.3.1");
+  EXPECT_MLS_RULE(RatchetTree::from_nodes(blank_leaf), ErrorKind::protocol, req::R12_4_3_1_9);
   // Listed at the root but not by the non-blank parent between them...
-  EXPECT_MLS_ERROR(RatchetTree::from_nodes(with(3, {0})), ErrorKind::protocol, "12.4.3.1");
+  EXPECT_MLS_RULE(RatchetTree::from_nodes(with(3, {0})), ErrorKind::protocol, req::R12_4_3_1_9);
   // ... which is fine once that parent is blank.
   RatchetTreeNodes blank_between = with(3, {0});
   blank_between[1].reset();
   RatchetTree::from_nodes(blank_between);
   // Not sorted in increasing order.
-  EXPECT_MLS_ERROR(RatchetTree::from_nodes(with(1, {1, 0})), ErrorKind::protocol, "7.1");
-  EXPECT_MLS_ERROR(RatchetTree::from_nodes(with(1, {0, 0})), ErrorKind::protocol, "7.1");
+  EXPECT_MLS_RULE(RatchetTree::from_nodes(with(1, {1, 0})), ErrorKind::protocol, req::R7_1_1);
+  EXPECT_MLS_RULE(RatchetTree::from_nodes(with(1, {0, 0})), ErrorKind::protocol, req::R7_1_1);
 }
 
 // The input of issue 8 (fuzz_ratchet_tree's layout): a parent lists leaf
@@ -90,7 +93,7 @@ TEST(RatchetTree, FuzzerFoundUnmergedLeafOutsideTheTree) {
       "010201cc000000010201dd00047fffffff010101ee01ff000100000000000001000000000000000000000000"
       "000000000000"));
   auto nodes = decode<RatchetTreeNodes>(input.tree);
-  EXPECT_MLS_ERROR(RatchetTree::from_nodes(nodes), ErrorKind::protocol, "12.4.3.1");
+  EXPECT_MLS_RULE(RatchetTree::from_nodes(nodes), ErrorKind::protocol, req::R12_4_3_1_9);
 }
 
 TEST(RatchetTree, MaximumSizeIsConfigurable) {
@@ -109,7 +112,7 @@ TEST(RatchetTree, EvolutionErrors) {
   EXPECT_EQ(t.leaf_count().value, 8u);
   t.remove_leaf(LeafIndex(4));
   EXPECT_EQ(t.leaf_count().value, 4u);  // truncated: nothing right of leaf 3
-  EXPECT_MLS_ERROR(t.remove_leaf(LeafIndex(4)), ErrorKind::protocol, "12.1.3");
+  EXPECT_MLS_RULE(t.remove_leaf(LeafIndex(4)), ErrorKind::protocol, req::R12_1_3_1);
   EXPECT_MLS_ERROR(t.update_leaf(LeafIndex(7), LeafNode{}), ErrorKind::protocol, "12.1.2");
 }
 
@@ -121,7 +124,7 @@ TEST(RatchetTree, TamperedParentHashIsDetected) {
   Node n = *t.node(root);
   n.parent_node.encryption_key[0] ^= 1;
   t.set_node(root, n);
-  EXPECT_MLS_ERROR(t.verify_parent_hashes(f.suite), ErrorKind::protocol, "7.9.2");
+  EXPECT_MLS_RULE(t.verify_parent_hashes(f.suite), ErrorKind::protocol, req::R7_9_2_1);
 }
 
 TEST(TreeKem, BadUpdatePathsChangeNothing) {
@@ -133,12 +136,18 @@ TEST(TreeKem, BadUpdatePathsChangeNothing) {
   CreatedPath created =
       create_update_path(f.suite, creator_tree, sender,
                          f.h.members().at(sender.value).signature_priv, ctx, {}, *f.rng);
-  auto attempt = [&](const UpdatePath& path, const std::string& section) {
+  // `rule`: a section, or the Requirement the error must name.
+  auto attempt = [&](const UpdatePath& path, const auto& rule) {
     RatchetTree tree = me.tree;
     TreeKemPrivate priv = me.priv;
     GroupContext c = f.h.context();
-    EXPECT_MLS_ERROR(process_update_path(f.suite, tree, sender, path, c, priv, {}),
-                     ErrorKind::protocol, section);
+    if constexpr (std::is_same_v<std::decay_t<decltype(rule)>, Requirement>) {
+      EXPECT_MLS_RULE(process_update_path(f.suite, tree, sender, path, c, priv, {}),
+                      ErrorKind::protocol, rule);
+    } else {
+      EXPECT_MLS_ERROR(process_update_path(f.suite, tree, sender, path, c, priv, {}),
+                       ErrorKind::protocol, std::string(rule));
+    }
     EXPECT_EQ(encode(tree.to_nodes()), encode(me.tree.to_nodes()));
     EXPECT_EQ(priv.private_keys, me.priv.private_keys);
   };
@@ -147,7 +156,7 @@ TEST(TreeKem, BadUpdatePathsChangeNothing) {
   attempt(fewer, "7.6");
   UpdatePath wrong_key = created.update_path;
   wrong_key.nodes.back().encryption_key = f.suite.generate_key_pair(*f.rng).public_key;
-  attempt(wrong_key, "7.9.2");
+  attempt(wrong_key, req::R7_9_2_2);
   // And the real one processes to the creator's commit secret and tree.
   RatchetTree tree = me.tree;
   TreeKemPrivate priv = me.priv;
@@ -174,7 +183,7 @@ TEST(LeafValidation, KeyPackageRules) {
   expired.leaf_node.lifetime = Lifetime{0, 10};
   expired.leaf_node.sign(suite, sk);
   expired.sign(suite, sk);
-  EXPECT_MLS_ERROR(expired.validate(suite, 1700000000), ErrorKind::protocol, "7.3");
+  EXPECT_MLS_RULE(expired.validate(suite, 1700000000), ErrorKind::protocol, req::R7_3_6);
   KeyPackage same_keys = kp;
   same_keys.init_key = kp.leaf_node.encryption_key;
   same_keys.sign(suite, sk);
@@ -182,12 +191,12 @@ TEST(LeafValidation, KeyPackageRules) {
   KeyPackage unsigned_leaf = kp;
   unsigned_leaf.leaf_node.signature[3] ^= 1;
   unsigned_leaf.sign(suite, sk);
-  EXPECT_MLS_ERROR(unsigned_leaf.validate(suite, std::nullopt), ErrorKind::crypto, "7.3");
+  EXPECT_MLS_RULE(unsigned_leaf.validate(suite, std::nullopt), ErrorKind::crypto, req::R7_3_2);
   KeyPackage extension = kp;
   extension.leaf_node.extensions.push_back(Extension{0xff00, {}});
   extension.leaf_node.sign(suite, sk);
   extension.sign(suite, sk);
-  EXPECT_MLS_ERROR(extension.validate(suite, std::nullopt), ErrorKind::protocol, "7.3");
+  EXPECT_MLS_RULE(extension.validate(suite, std::nullopt), ErrorKind::protocol, req::R7_3_9);
   EXPECT_MLS_ERROR(kp.validate(CipherSuite(1), std::nullopt), ErrorKind::protocol, "10.1");
 }
 
@@ -234,6 +243,191 @@ TEST(FuzzFixtures, FixedEpochUnprotects) {
                               [&](LeafIndex) { return epoch.signature_public_key; })
                 .content,
             fc);
+}
+
+}  // namespace
+}  // namespace mlsref
+
+namespace mlsref {
+namespace {
+
+// §7.3, §16.7: the group-wide checks of RatchetTree::verify_leaves, each
+// broken alone (the leaves are re-signed, so that only the rule under test fails).
+TEST(RatchetTree, GroupWideLeafRules) {
+  Fixture f;
+  const Bytes group_id = to_bytes("g");
+  const RatchetTree t = f.h.tree();
+  EXPECT_NO_THROW(t.verify_leaves(f.suite, group_id));
+  auto resign = [&](RatchetTree& u, LeafIndex l, LeafNode leaf, const SecureBytes& sk) {
+    leaf.sign(f.suite, sk, group_id, l.value);
+    u.set_node(NodeIndex(l), Node{NodeType::leaf, std::move(leaf), {}});
+  };
+
+  // A parent node repeating a member's encryption_key.
+  RatchetTree parent_repeats = t;
+  uint32_t p = 1;
+  while (parent_repeats.blank(NodeIndex(p))) {
+    p += 2;
+  }
+  Node n = *parent_repeats.node(NodeIndex(p));
+  n.parent_node.encryption_key = t.leaf(LeafIndex(0)).encryption_key;
+  parent_repeats.set_node(NodeIndex(p), n);
+  EXPECT_MLS_RULE(parent_repeats.verify_leaves(f.suite, group_id), ErrorKind::protocol,
+                  req::R16_7_1);
+
+  // Two members with one signature_key, or one encryption_key.
+  RatchetTree same_signer = t;
+  LeafNode second = t.leaf(LeafIndex(1));
+  second.signature_key = t.leaf(LeafIndex(0)).signature_key;
+  resign(same_signer, LeafIndex(1), second, f.h.members().at(0).signature_priv);
+  EXPECT_MLS_RULE(same_signer.verify_leaves(f.suite, group_id), ErrorKind::protocol, req::R7_3_14);
+  RatchetTree same_encryption_key = t;
+  second = t.leaf(LeafIndex(1));
+  second.encryption_key = t.leaf(LeafIndex(0)).encryption_key;
+  resign(same_encryption_key, LeafIndex(1), second, f.h.members().at(1).signature_priv);
+  EXPECT_MLS_RULE(same_encryption_key.verify_leaves(f.suite, group_id), ErrorKind::protocol,
+                  req::R7_3_14);
+
+  // A member whose credential type another member does not support.
+  RatchetTree x509 = t;
+  second = t.leaf(LeafIndex(1));
+  second.credential = Credential{};
+  second.credential.credential_type = credential_type::x509;
+  second.capabilities.credentials.push_back(credential_type::x509);
+  resign(x509, LeafIndex(1), second, f.h.members().at(1).signature_priv);
+  EXPECT_MLS_RULE(x509.verify_leaves(f.suite, group_id), ErrorKind::protocol, req::R7_3_5);
+}
+
+TEST(TreeKem, UpdatePathRules) {
+  Fixture f;
+  LeafIndex sender(1), receiver(3);
+  const auto& me = f.h.members().at(receiver.value);
+  RatchetTree creator_tree = f.h.tree();
+  GroupContext ctx = f.h.context();
+  CreatedPath created =
+      create_update_path(f.suite, creator_tree, sender,
+                         f.h.members().at(sender.value).signature_priv, ctx, {}, *f.rng);
+  auto attempt = [&](const UpdatePath& path, ErrorKind kind, const Requirement& rule) {
+    RatchetTree tree = me.tree;
+    TreeKemPrivate priv = me.priv;
+    GroupContext c = f.h.context();
+    EXPECT_MLS_RULE(process_update_path(f.suite, tree, sender, path, c, priv, {}), kind, rule);
+    EXPECT_EQ(encode(tree.to_nodes()), encode(me.tree.to_nodes()));
+  };
+  UpdatePath not_commit = created.update_path;
+  not_commit.leaf_node.leaf_node_source = LeafNodeSource::update;
+  attempt(not_commit, ErrorKind::protocol, req::R7_3_13);
+  UpdatePath forged_leaf = created.update_path;
+  forged_leaf.leaf_node.signature[5] ^= 1;
+  attempt(forged_leaf, ErrorKind::crypto, req::R7_3_2);
+  UpdatePath fewer_ciphertexts = created.update_path;
+  for (auto& node : fewer_ciphertexts.nodes) {
+    if (!node.encrypted_path_secret.empty()) {
+      node.encrypted_path_secret.pop_back();
+    }
+  }
+  attempt(fewer_ciphertexts, ErrorKind::protocol, req::R7_6_2);
+  UpdatePath garbled = created.update_path;
+  for (auto& node : garbled.nodes) {
+    for (auto& ct : node.encrypted_path_secret) {
+      ct.ciphertext[0] ^= 1;
+    }
+  }
+  attempt(garbled, ErrorKind::crypto, req::R12_4_2_17);
+}
+
+TEST(TreeKem, PrivateKeysMatchTheTree) {
+  Fixture f;
+  const auto& m = f.h.members().at(1);
+  EXPECT_NO_THROW(m.priv.check_consistent(f.suite, m.tree));
+  TreeKemPrivate wrong = m.priv;
+  wrong.private_keys[NodeIndex(LeafIndex(1)).value] = f.suite.generate_key_pair(*f.rng).private_key;
+  EXPECT_MLS_RULE(wrong.check_consistent(f.suite, m.tree), ErrorKind::protocol, req::R12_4_3_1_12);
+}
+
+// §6.3.1: a PrivateMessage is built as protect_private builds it, but with
+// the chosen padding; any non-zero padding byte makes it malformed.
+TEST(Framing, NonZeroPaddingIsMalformed) {
+  const fuzz::FixedEpoch epoch;
+  const CipherSuite& suite = epoch.suite;
+  FramedContent fc;
+  fc.group_id = epoch.context.group_id;
+  fc.epoch = epoch.context.epoch;
+  fc.sender = Sender::member(1);
+  fc.content_type = ContentType::application;
+  fc.application_data = {1, 2, 3};
+  SecretTree sender = epoch.fresh_tree();
+  auto with_padding = [&](const Bytes& padding) {
+    FramedContentAuthData auth;
+    auth.signature = suite.sign_with_label(
+        epoch.signature_private_key, signature_label::framed_content_tbs,
+        framed_content_tbs(wire_format::mls_private_message, fc, epoch.context));
+    Writer plain;
+    fc.encode_body(plain);
+    auth.encode(plain, fc.content_type);
+    plain.put_bytes(padding);
+    PrivateMessage m;
+    m.group_id = fc.group_id;
+    m.epoch = fc.epoch;
+    m.content_type = fc.content_type;
+    Writer aad;  // PrivateContentAAD
+    encode_into(aad, m.group_id);
+    encode_into(aad, m.epoch);
+    encode_into(aad, m.content_type);
+    encode_into(aad, m.authenticated_data);
+    KeyAndNonce kn = sender.ratchet(LeafIndex(1), RatchetType::application).next();
+    SenderData sd{1, kn.generation, {}};  // reuse_guard 0: the nonce as derived
+    m.ciphertext = aead_seal(suite.info().aead, kn.key, kn.nonce, aad.bytes(), plain.bytes());
+    Writer sd_aad;  // SenderDataAAD
+    encode_into(sd_aad, m.group_id);
+    encode_into(sd_aad, m.epoch);
+    encode_into(sd_aad, m.content_type);
+    m.encrypted_sender_data =
+        aead_seal(suite.info().aead, sender_data_key(suite, epoch.sender_data_secret, m.ciphertext),
+                  sender_data_nonce(suite, epoch.sender_data_secret, m.ciphertext), sd_aad.bytes(),
+                  encode(sd));
+    return m;
+  };
+  SecretTree receiver = epoch.fresh_tree();
+  auto unprotect = [&](const PrivateMessage& m) {
+    return unprotect_private(suite, m, epoch.context, receiver, epoch.sender_data_secret,
+                             [&](LeafIndex) { return epoch.signature_public_key; });
+  };
+  EXPECT_EQ(unprotect(with_padding(Bytes(5, 0))).content, fc);
+  EXPECT_MLS_RULE(unprotect(with_padding(Bytes{0, 0, 0, 1})), ErrorKind::decode, req::R6_3_1_2);
+  EXPECT_MLS_RULE(unprotect(with_padding(Bytes{0x80})), ErrorKind::decode, req::R6_3_1_2);
+}
+
+// §6.3.2: only members send PrivateMessages, and a receiver refuses a
+// SenderData naming a leaf that is blank or outside the tree, consuming no key.
+TEST(Framing, PrivateMessageSenderRules) {
+  const fuzz::FixedEpoch epoch;
+  FramedContent fc;
+  fc.group_id = epoch.context.group_id;
+  fc.epoch = epoch.context.epoch;
+  fc.sender = Sender::member(1);
+  fc.content_type = ContentType::application;
+  fc.application_data = {1, 2, 3};
+  SecretTree sender = epoch.fresh_tree(), receiver = epoch.fresh_tree();
+  PrivateMessage m = protect_private(epoch.suite, fc, epoch.signature_private_key, epoch.context,
+                                     sender, epoch.sender_data_secret, system_rng());
+  const RatchetTree one_leaf(LeafNode{});  // leaf 1 is outside it
+  EXPECT_MLS_RULE(
+      unprotect_private(epoch.suite, m, epoch.context, receiver, epoch.sender_data_secret,
+                        [&](LeafIndex l) { return one_leaf.leaf(l).signature_key; }),
+      ErrorKind::protocol, req::R6_3_2_2);
+  EXPECT_EQ(unprotect_private(epoch.suite, m, epoch.context, receiver, epoch.sender_data_secret,
+                              [&](LeafIndex) { return epoch.signature_public_key; })
+                .content,
+            fc);
+
+  FramedContent external = fc;
+  external.sender = Sender{SenderType::external, 0, 0};
+  external.content_type = ContentType::proposal;
+  external.proposal.body = Remove{0};
+  EXPECT_MLS_RULE(protect_private(epoch.suite, external, epoch.signature_private_key, epoch.context,
+                                  sender, epoch.sender_data_secret, system_rng()),
+                  ErrorKind::protocol, req::R6_3_2_1);
 }
 
 }  // namespace

@@ -125,7 +125,7 @@ TEST(Validators, LeafNodeVerify) {
   EXPECT_NO_THROW(leaf.verify(f.suite));
   LeafNode bad = leaf;
   bad.signature = flipped(bad.signature, 8);
-  EXPECT_MLS_ERROR(bad.verify(f.suite), ErrorKind::crypto, "7.3");
+  EXPECT_MLS_RULE(bad.verify(f.suite), ErrorKind::crypto, req::R7_3_2);
   // A commit-sourced leaf's TBS includes group_id and leaf_index: checked
   // with others than it was signed for, it does not verify.
   LeafNode committed = leaf;
@@ -133,14 +133,38 @@ TEST(Validators, LeafNodeVerify) {
   committed.parent_hash = Bytes(32, 1);
   committed.sign(f.suite, f.sk, Bytes{7}, 3);
   EXPECT_NO_THROW(committed.verify(f.suite, Bytes{7}, 3));
-  EXPECT_MLS_ERROR(committed.verify(f.suite, Bytes{7}, 4), ErrorKind::crypto, "7.3");
-  EXPECT_MLS_ERROR(committed.verify(f.suite, Bytes{8}, 3), ErrorKind::crypto, "7.3");
+  EXPECT_MLS_RULE(committed.verify(f.suite, Bytes{7}, 4), ErrorKind::crypto, req::R7_3_2);
+  EXPECT_MLS_RULE(committed.verify(f.suite, Bytes{8}, 3), ErrorKind::crypto, req::R7_3_2);
   LeafNode short_key = leaf;
   short_key.signature_key.pop_back();
   EXPECT_MLS_ERROR(short_key.verify(f.suite), ErrorKind::decode, "5.1.1");
   // validate() reports the same rule.
-  EXPECT_MLS_ERROR(bad.validate(f.suite, LeafNodeSource::key_package, {}, 0, std::nullopt),
-                   ErrorKind::crypto, "7.3");
+  EXPECT_MLS_RULE(bad.validate(f.suite, LeafNodeSource::key_package, {}, 0, std::nullopt),
+                  ErrorKind::crypto, req::R7_3_2);
+}
+
+// §7.3 leaf_node_source, §7.2 the leaf's own credential type.
+TEST(Validators, LeafNodeSourceAndCapabilities) {
+  Fixture f;
+  const LeafNode& leaf = f.kp.leaf_node;
+  EXPECT_NO_THROW(leaf.validate(f.suite, LeafNodeSource::key_package, {}, 0, std::nullopt));
+  EXPECT_MLS_RULE(leaf.validate(f.suite, LeafNodeSource::update, Bytes{7}, 3, std::nullopt),
+                  ErrorKind::protocol, req::R7_3_12);
+  EXPECT_MLS_RULE(leaf.validate(f.suite, LeafNodeSource::commit, Bytes{7}, 3, std::nullopt),
+                  ErrorKind::protocol, req::R7_3_13);
+  LeafNode committed = leaf;
+  committed.leaf_node_source = LeafNodeSource::commit;
+  committed.parent_hash = Bytes(32, 1);
+  committed.sign(f.suite, f.sk, Bytes{7}, 3);
+  EXPECT_NO_THROW(committed.validate(f.suite, LeafNodeSource::commit, Bytes{7}, 3, std::nullopt));
+  EXPECT_MLS_RULE(committed.validate(f.suite, LeafNodeSource::key_package, {}, 0, std::nullopt),
+                  ErrorKind::protocol, req::R7_3_11);
+  LeafNode no_credential_type = leaf;
+  no_credential_type.capabilities.credentials.clear();
+  no_credential_type.sign(f.suite, f.sk);
+  EXPECT_MLS_RULE(
+      no_credential_type.validate(f.suite, LeafNodeSource::key_package, {}, 0, std::nullopt),
+      ErrorKind::protocol, req::R7_2_3);
 }
 
 TEST(Validators, KeyPackageVerify) {
@@ -148,11 +172,11 @@ TEST(Validators, KeyPackageVerify) {
   EXPECT_NO_THROW(f.kp.verify(f.suite));
   KeyPackage bad = f.kp;
   bad.signature = flipped(bad.signature, 8);
-  EXPECT_MLS_ERROR(bad.verify(f.suite), ErrorKind::crypto, "10.1");
-  EXPECT_MLS_ERROR(bad.validate(f.suite, std::nullopt), ErrorKind::crypto, "10.1");
+  EXPECT_MLS_RULE(bad.verify(f.suite), ErrorKind::crypto, req::R10_1_3);
+  EXPECT_MLS_RULE(bad.validate(f.suite, std::nullopt), ErrorKind::crypto, req::R10_1_3);
   KeyPackage changed = f.kp;
   changed.extensions.push_back(Extension{0x0a0a, {}});  // signed content changed
-  EXPECT_MLS_ERROR(changed.verify(f.suite), ErrorKind::crypto, "10.1");
+  EXPECT_MLS_RULE(changed.verify(f.suite), ErrorKind::crypto, req::R10_1_3);
 }
 
 TEST(Validators, GroupInfoVerifyAndJoin) {
@@ -167,7 +191,8 @@ TEST(Validators, GroupInfoVerifyAndJoin) {
       confirmation_tag(f.suite, e.confirmation_key, gi.group_context.confirmed_transcript_hash);
   gi.sign(f.suite, signer_sk);
   EXPECT_NO_THROW(gi.verify(f.suite, signer_pk));
-  EXPECT_MLS_ERROR(gi.verify(f.suite, f.kp.leaf_node.signature_key), ErrorKind::crypto, "12.4.3.1");
+  EXPECT_MLS_RULE(gi.verify(f.suite, f.kp.leaf_node.signature_key), ErrorKind::crypto,
+                  req::R12_4_3_1_6);
   EXPECT_MLS_ERROR(gi.verify(f.suite, Bytes(5, 4)), ErrorKind::decode, "5.1.1");
 
   std::vector<WelcomeRecipient> to{{f.kp, std::nullopt}};
@@ -178,8 +203,8 @@ TEST(Validators, GroupInfoVerifyAndJoin) {
   EXPECT_EQ(joined.epoch.confirmation_key, e.confirmation_key);
   // The wrong signer key: the GroupInfo signature rule.
   auto wrong_signer = [&](uint32_t) { return f.kp.leaf_node.signature_key; };
-  EXPECT_MLS_ERROR(join_welcome(f.suite, w, f.kp, f.init.private_key, wrong_signer),
-                   ErrorKind::crypto, "12.4.3.1");
+  EXPECT_MLS_RULE(join_welcome(f.suite, w, f.kp, f.init.private_key, wrong_signer),
+                  ErrorKind::crypto, req::R12_4_3_1_6);
   // A correctly signed GroupInfo with a wrong confirmation_tag.
   GroupInfo bad_tag = gi;
   bad_tag.confirmation_tag = flipped(gi.confirmation_tag);
@@ -190,6 +215,7 @@ TEST(Validators, GroupInfoVerifyAndJoin) {
     FAIL() << "a wrong confirmation_tag was accepted";
   } catch (const Error& err) {
     EXPECT_EQ(err.kind(), ErrorKind::crypto);
+    EXPECT_EQ(err.rule(), req::R12_4_3_1_15.id);
     EXPECT_EQ(err.section(), "12.4.3.1");
     EXPECT_NE(err.message().find("confirmation_tag"), std::string::npos) << err.message();
   }
@@ -212,13 +238,13 @@ TEST(Validators, PublicMessageSignatureAndMembershipTag) {
   // A wrong membership tag (same length, last byte off, or truncated).
   PublicMessage bad_tag = m;
   bad_tag.membership_tag = flipped(m.membership_tag, m.membership_tag.size() - 1);
-  EXPECT_MLS_ERROR(unprotect_public(f.suite, bad_tag, ctx, membership, pk), ErrorKind::crypto,
-                   "6.2");
+  EXPECT_MLS_RULE(unprotect_public(f.suite, bad_tag, ctx, membership, pk), ErrorKind::crypto,
+                  req::R6_2_2);
   bad_tag.membership_tag = Bytes(m.membership_tag.begin(), m.membership_tag.end() - 1);
-  EXPECT_MLS_ERROR(unprotect_public(f.suite, bad_tag, ctx, membership, pk), ErrorKind::crypto,
-                   "6.2");
-  EXPECT_MLS_ERROR(unprotect_public(f.suite, m, ctx, MembershipKey(Bytes(32, 4)), pk),
-                   ErrorKind::crypto, "6.2");
+  EXPECT_MLS_RULE(unprotect_public(f.suite, bad_tag, ctx, membership, pk), ErrorKind::crypto,
+                  req::R6_2_2);
+  EXPECT_MLS_RULE(unprotect_public(f.suite, m, ctx, MembershipKey(Bytes(32, 4)), pk),
+                  ErrorKind::crypto, req::R6_2_2);
 
   // A bad signature under a valid membership tag: the §6.1 signature rule.
   PublicMessage bad_sig = m;
@@ -230,8 +256,27 @@ TEST(Validators, PublicMessageSignatureAndMembershipTag) {
     return w.take();
   }());
   bad_sig.membership_tag.assign(retag.begin(), retag.end());
-  EXPECT_MLS_ERROR(unprotect_public(f.suite, bad_sig, ctx, membership, pk), ErrorKind::crypto,
-                   "6.1");
+  EXPECT_MLS_RULE(unprotect_public(f.suite, bad_sig, ctx, membership, pk), ErrorKind::crypto,
+                  req::R6_1_9);
+  // A message of another epoch: the proposal rule, or the commit one.
+  GroupContext next = ctx;
+  next.epoch += 1;
+  EXPECT_MLS_RULE(unprotect_public(f.suite, m, next, membership, pk), ErrorKind::protocol,
+                  req::R12_1_1);
+  PublicMessage as_commit = m;
+  as_commit.content.content_type = ContentType::commit;
+  EXPECT_MLS_RULE(unprotect_public(f.suite, as_commit, next, membership, pk), ErrorKind::protocol,
+                  req::R12_4_2_1);
+  // Application data is never a PublicMessage, sent or received.
+  FramedContent app = fc;
+  app.content_type = ContentType::application;
+  app.application_data = {1};
+  EXPECT_MLS_RULE(protect_public(f.suite, app, f.sk, ctx, membership), ErrorKind::protocol,
+                  req::R6_1);
+  PublicMessage as_app = m;
+  as_app.content.content_type = ContentType::application;
+  EXPECT_MLS_RULE(unprotect_public(f.suite, as_app, ctx, membership, pk), ErrorKind::protocol,
+                  req::R6_1);
   // A malformed signer key is a decode error, not a bad signature.
   EXPECT_MLS_ERROR(unprotect_public(f.suite, m, ctx, membership, Bytes{1, 2, 3}), ErrorKind::decode,
                    "5.1.1");
