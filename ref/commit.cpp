@@ -183,11 +183,12 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
       list.push_back(QueuedProposal{{}, *p.proposal, sender});
       continue;
     }
-    // RFC 9420 §12.4.3.2
+    // RFC 9420 §12.4.3.2 [R12.4.3.2-2]
     //    The Commit MUST NOT include any proposals by reference, since an external
     //    joiner cannot determine the validity of proposals sent within the group.
     if (external) {
-      throw Error(ErrorKind::protocol, "12.4.3.2", "an external Commit with a proposal by reference");
+      throw Error(ErrorKind::protocol, req::R12_4_3_2_2,
+                  "an external Commit with a proposal by reference");
     }
     auto it = std::find_if(s.proposal_store.begin(), s.proposal_store.end(),
                            [&](const QueuedProposal& q) { return q.ref == p.reference; });
@@ -285,13 +286,13 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
                   "a public key of the UpdatePath already appears in the tree");
     }
     if (external && !ap.removed.empty()) {
-      // RFC 9420 §12.2
+      // RFC 9420 §12.2 [R12.2-19]
       //    If a Remove proposal is present, then the LeafNode in the
       //    `path` field of the external Commit MUST meet the same criteria as would the LeafNode
       //    in an Update for the removed leaf (see {{update}}).
       // (§7.3 for an Update: a different encryption_key than the leaf replaced)
       if (leaf.encryption_key == s.tree.leaf(ap.removed.front()).encryption_key) {
-        throw Error(ErrorKind::protocol, "12.2",
+        throw Error(ErrorKind::protocol, req::R12_2_19,
                     "the external Commit's leaf keeps the removed leaf's encryption_key");
       }
     }
@@ -351,7 +352,7 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
   }
   //    Derive the `psk_secret` as specified in {{pre-shared-keys}} [...]
   PskSecret psk = psk_secret(suite, psks);
-  // RFC 9420 §12.4.3.2
+  // RFC 9420 §12.4.3.2 [R12.4.3.2-5]
   //    When processing a Commit, both existing and new members MUST use the external
   //    init secret as described in {{external-initialization}}.
   InitSecret init = external ? external_init_secret(suite, s.secrets.external_secret,
@@ -676,6 +677,7 @@ std::pair<Group, MLSMessage> Group::join_external(GroupConfig config, const Grou
     base.capabilities.credentials = {credential.credential.credential_type};
   }
   LeafIndex leaf = tree.add_leaf(base);
+  // RFC 9420 §12.4.3.2 [R12.4.3.2-1]
   //    External Commits MUST contain a `path` field (and is therefore a "full"
   //    Commit).
   CreatedPath created = create_update_path(suite, tree, leaf, signer.private_key, provisional, {}, rng);
@@ -684,6 +686,7 @@ std::pair<Group, MLSMessage> Group::join_external(GroupConfig config, const Grou
   FramedContent content;
   content.group_id = old.context.group_id;
   content.epoch = old.context.epoch;
+  // RFC 9420 §12.4.3.2 [R12.4.3.2-6]
   //    The sender type for the AuthenticatedContent encapsulating the external Commit MUST be
   //    `new_member_commit`.
   content.sender = me;
@@ -693,6 +696,7 @@ std::pair<Group, MLSMessage> Group::join_external(GroupConfig config, const Grou
     content.commit.proposals.push_back(ProposalOrRef{ProposalOrRefType::proposal, q.proposal, {}});
   }
   content.commit.path = created.update_path;
+  // RFC 9420 §12.4.3.2 [R12.4.3.2-3]
   //    External Commits MUST be signed by the new member.
   AuthenticatedContent ac{wire_format::mls_public_message, content, {}};
   ac.auth.signature =
@@ -700,6 +704,7 @@ std::pair<Group, MLSMessage> Group::join_external(GroupConfig config, const Grou
                             framed_content_tbs(ac.wire_format, content, old.context));
   provisional.confirmed_transcript_hash =
       confirmed_transcript_hash(suite, old.interim_transcript_hash, ac);
+  // RFC 9420 §12.4.3.2 [R12.4.3.2-5]
   //    When processing a Commit, both existing and new members MUST use the external
   //    init secret as described in {{external-initialization}}.
   PskSecret psk = psk_secret(suite, psks);

@@ -420,15 +420,19 @@ ProcessedMessage Group::process_message(const MLSMessage& message) {
           signature_key = std::get<Add>(c.proposal.body).key_package.leaf_node.signature_key;
           break;
         case SenderType::new_member_commit:
-          // RFC 9420 §6.1
-          //    `new_member_commit`: The signature key in the LeafNode in the Commit's
-          //    path (see {{joining-via-external-commits}}).
-          // RFC 9420 §12.4.3.2
+          // RFC 9420 §12.4.3.2 [R12.4.3.2-1]
           //    External Commits MUST contain a `path` field
           if (c.content_type != ContentType::commit || !c.commit.path) {
-            throw Error(ErrorKind::protocol, "12.4.3.2",
+            throw Error(ErrorKind::protocol, req::R12_4_3_2_1,
                         "a new_member_commit sender sends only a Commit with a path");
           }
+          // RFC 9420 §6.1 [R6.1-5]
+          //    `new_member_commit`: The signature key in the LeafNode in the Commit's
+          //    path (see {{joining-via-external-commits}}).
+          // RFC 9420 §12.4.3.2 [R12.4.3.2-3, R12.4.3.2-4]
+          //    External Commits MUST be signed by the new member.  In particular, the
+          //    signature on the enclosing AuthenticatedContent MUST verify using the public key for
+          //    the credential in the `leaf_node` of the `path` field.
           signature_key = c.commit.path->leaf_node.signature_key;
           break;
       }

@@ -313,33 +313,39 @@ void validate_external_proposal_list(const ProposalCheck& check,
     validate_proposal(check, q.proposal, q.sender);
     const auto& body = q.proposal.body;
     if (std::holds_alternative<ExternalInit>(body)) {
+      // RFC 9420 §12.2 [R12.2-17]
       //    Exactly one ExternalInit
       if (++external_init > 1) {
-        throw Error(ErrorKind::protocol, "12.2", "an external Commit with several ExternalInit");
+        throw Error(ErrorKind::protocol, req::R12_2_17, "an external Commit with several ExternalInit");
       }
     } else if (std::holds_alternative<Remove>(body)) {
+      // RFC 9420 §12.2 [R12.2-18]
       //    At most one Remove proposal, with which the joiner removes an
       //    old version of themselves.
       if (++remove > 1) {
-        throw Error(ErrorKind::protocol, "12.2", "an external Commit with several Remove proposals");
+        throw Error(ErrorKind::protocol, req::R12_2_18,
+                    "an external Commit with several Remove proposals");
       }
     } else if (const auto* p = std::get_if<PreSharedKey>(&body)) {
+      // RFC 9420 §12.2 [R12.2-21]
       //    Zero or more PreSharedKey proposals
-      // (and, as for any list, not two for the same PSK)
+      // (and, as for any list, not two for the same PSK: R12.2-10)
       if (contains(psks, p->psk)) {
-        throw Error(ErrorKind::protocol, "12.2", "two PreSharedKey proposals for the same PSK");
+        throw Error(ErrorKind::protocol, req::R12_2_10, "two PreSharedKey proposals for the same PSK");
       }
       psks.push_back(p->psk);
     } else {
+      // RFC 9420 §12.2 [R12.2-22]
       //    No other proposals
-      throw Error(ErrorKind::protocol, "12.2",
+      throw Error(ErrorKind::protocol, req::R12_2_22,
                   "proposal type " + std::to_string(q.proposal.proposal_type()) +
                       " in an external Commit");
     }
   }
   if (external_init != 1) {
+    // RFC 9420 §12.2 [R12.2-17]
     //    Exactly one ExternalInit
-    throw Error(ErrorKind::protocol, "12.2", "an external Commit without an ExternalInit");
+    throw Error(ErrorKind::protocol, req::R12_2_17, "an external Commit without an ExternalInit");
   }
 }
 

@@ -94,8 +94,8 @@ TEST(ExternalCommit, TreeOutOfBandResyncAndPsk) {
   t.a.merge_staged_commit(sc);
   EXPECT_EQ(b2.epoch_authenticator(), t.a.epoch_authenticator());
   // Without the tree (neither in the GroupInfo nor given) there is no join.
-  EXPECT_MLS_ERROR(Group::join_external({}, gi, std::nullopt, bob2.signer, bob2.credential),
-                   ErrorKind::protocol, "12.4.3.3");
+  EXPECT_MLS_RULE(Group::join_external({}, gi, std::nullopt, bob2.signer, bob2.credential),
+                  ErrorKind::protocol, req::R12_4_3_1_1);
 }
 
 TEST(ExternalCommit, AGroupInfoWithoutExternalPubIsRefused) {
@@ -119,14 +119,14 @@ TEST(ExternalCommit, ABrokenExternalCommitChangesNothing) {
   MLSMessage two = commit;
   auto& pm = std::get<PublicMessage>(two.body);
   pm.content.commit.proposals.push_back(pm.content.commit.proposals.front());
-  EXPECT_MLS_ERROR(t.b->process_message(encode(resigned(two, *t.b, charlie.signer))),
-                   ErrorKind::protocol, "12.2");
+  EXPECT_MLS_RULE(t.b->process_message(encode(resigned(two, *t.b, charlie.signer))),
+                  ErrorKind::protocol, req::R12_2_17);
   // A proposal by reference (§12.4.3.2).
   MLSMessage by_ref = commit;
   std::get<PublicMessage>(by_ref.body)
       .content.commit.proposals.push_back(ProposalOrRef{ProposalOrRefType::reference, {}, Bytes(32, 1)});
-  EXPECT_MLS_ERROR(t.b->process_message(encode(resigned(by_ref, *t.b, charlie.signer))),
-                   ErrorKind::protocol, "12.4.3.2");
+  EXPECT_MLS_RULE(t.b->process_message(encode(resigned(by_ref, *t.b, charlie.signer))),
+                  ErrorKind::protocol, req::R12_4_3_2_2);
   // A signature that does not verify.
   MLSMessage forged = commit;
   std::get<PublicMessage>(forged.body).auth.signature[0] ^= 1;
