@@ -113,6 +113,28 @@ class Client {
                                      const Bytes& commit) = 0;
   virtual HandleResult handle_pending_commit(uint32_t state_id) = 0;
 
+  // §12.1.8 external proposals (NewMemberAddProposal, CreateExternalSigner,
+  // AddExternalSigner, ExternalSignerProposal).
+  struct NewMemberProposalResult {
+    uint32_t transaction_id = 0;  // the KeyPackage made for it, to join with later
+    Bytes proposal;               // MLSMessage
+    Bytes init_priv, encryption_priv, signature_priv;
+  };
+  struct ExternalSignerResult {
+    uint32_t signer_id = 0;
+    Bytes external_sender;  // an encoded ExternalSender
+  };
+  virtual NewMemberProposalResult new_member_add_proposal(const Bytes& group_info,
+                                                          const Bytes& identity) = 0;
+  virtual ExternalSignerResult create_external_signer(uint16_t cipher_suite,
+                                                      const Bytes& identity) = 0;
+  // A GroupContextExtensions proposal adding `external_sender` to the
+  // group's external_senders extension.
+  virtual Bytes add_external_signer(uint32_t state_id, const Bytes& external_sender) = 0;
+  virtual Bytes external_signer_proposal(uint32_t signer_id, const Bytes& group_info,
+                                         const Bytes& ratchet_tree,
+                                         const ProposalDescription& description) = 0;
+
   // The key-update API of mlsref (not RPCs of the harness): a commit with a
   // path and nothing else / with a new signature key and credential / of
   // every pending proposal. Staged as the pending commit, like commit().

@@ -399,9 +399,30 @@ class Run {
       expect_same(output(step["ciphertext"], "plaintext"), r.plaintext, actor_, "plaintext");
       store(i, "authenticatedData", r.authenticated_data);
       store(i, "plaintext", r.plaintext);
-    } else if (a == "reinit" || a == "branch" || a == "newMemberAddProposal" ||
-               a == "addExternalSigner" || a == "externalSignerProposal") {
-      throw Error(ErrorKind::unsupported, a == "reinit" ? "11.2" : a == "branch" ? "11.3" : "12.1.8",
+    } else if (a == "newMemberAddProposal") {
+      // The joiner's own Add, from a GroupInfo of the actor's.
+      auto gi = client(actor_).group_info(state(actor_), false);
+      std::string joiner = step["joiner"].as<std::string>();
+      auto r = client(joiner).new_member_add_proposal(gi.group_info, text_bytes(joiner));
+      transactions_[joiner] = r.transaction_id;
+      store(i, "proposal", r.proposal);
+    } else if (a == "addExternalSigner") {
+      std::string signer = step["signer"].as<std::string>();
+      auto r = client(signer).create_external_signer(suite_, text_bytes(signer));
+      signers_[signer] = r.signer_id;
+      store(i, "proposal", client(actor_).add_external_signer(state(actor_), r.external_sender));
+    } else if (a == "externalSignerProposal") {
+      std::string m = step["member"].as<std::string>();
+      auto gi = client(m).group_info(state(m), true);
+      auto s = signers_.find(actor_);
+      if (s == signers_.end()) {
+        throw ScriptError(actor_ + " is no external signer (addExternalSigner first)");
+      }
+      store(i, "proposal", client(actor_).external_signer_proposal(
+                               s->second, gi.group_info, gi.ratchet_tree,
+                               description(step["description"])));
+    } else if (a == "reinit" || a == "branch") {
+      throw Error(ErrorKind::unsupported, a == "reinit" ? "11.2" : "11.3",
                   "the " + a + " action is not implemented yet (issue 9)");
     } else {
       throw ScriptError("unknown action '" + a + "'");
@@ -446,7 +467,7 @@ class Run {
   const ClientFactory& factory_;
   Botan::RandomNumberGenerator* rng_;
   std::map<std::string, std::unique_ptr<Client>> clients_;
-  std::map<std::string, uint32_t> states_, transactions_;
+  std::map<std::string, uint32_t> states_, transactions_, signers_;
   std::vector<std::map<std::string, Bytes>> outputs_;
   size_t at_ = 0;
   std::string action_, actor_;

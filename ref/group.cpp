@@ -833,4 +833,66 @@ CommitBundle CommitBuilder::build(const Signer& signer) {
   return group_->build_commit(*this, signer);
 }
 
+
+// ---------------------------------------------------------------- §12.1.8 external
+
+namespace {
+
+MLSMessage external_proposal(const GroupContext& context, Sender sender, Proposal proposal,
+                             const Signer& signer) {
+  CipherSuite suite(context.cipher_suite);
+  FramedContent c;
+  c.group_id = context.group_id;
+  c.epoch = context.epoch;
+  c.sender = sender;
+  c.content_type = ContentType::proposal;
+  c.proposal = std::move(proposal);
+  // RFC 9420 §12.1.8 [R12.1.8-1]
+  //    An external proposal MUST be sent as a PublicMessage object, since the sender
+  //    will not have the keys necessary to construct a PrivateMessage object.
+  // (no membership_tag either: §6.2 gives one to member senders only)
+  return MLSMessage{mls10, protect_public(suite, c, signer.private_key, context, MembershipKey{}, {})};
+}
+
+}  // namespace
+
+MLSMessage new_member_add_proposal(const GroupContext& context, const KeyPackage& key_package,
+                                   const Signer& signer) {
+  if (signer.public_key != key_package.leaf_node.signature_key) {
+    throw Error(ErrorKind::protocol, "12.1.8",
+                "the signer does not own the KeyPackage's signature key");
+  }
+  if (key_package.cipher_suite != context.cipher_suite) {
+    throw Error(ErrorKind::protocol, "10.1",
+                "the KeyPackage's cipher suite is not the group's");
+  }
+  return external_proposal(context, Sender{SenderType::new_member_proposal, 0, 0},
+                           Proposal{Add{key_package}}, signer);
+}
+
+MLSMessage external_sender_proposal(const GroupContext& context, uint32_t sender_index,
+                                    Proposal proposal, const Signer& signer) {
+  auto senders = external_senders(context.extensions);
+  if (sender_index >= senders.size() || senders[sender_index].signature_key != signer.public_key) {
+    throw Error(ErrorKind::protocol, "12.1.8.1",
+                "the signer is not external sender " + std::to_string(sender_index) +
+                    " of the group's external_senders extension");
+  }
+  // RFC 9420 §12.1.8 [R12.1.8-2]: the receiving side rejects the other
+  // types as malformed, so they are refused before sending.
+  //    Messages from `external` senders containing proposal types other than the above
+  //    MUST be rejected as malformed.
+  ProposalType t = proposal.proposal_type();
+  bool allowed = false;
+  for (const auto& row : proposal_type_registry()) {
+    allowed |= row.value == t && row.external;
+  }
+  if (!allowed) {
+    throw Error(ErrorKind::protocol, req::R12_1_8_2,
+                "proposal type " + std::to_string(t) + " may not come from an external sender");
+  }
+  return external_proposal(context, Sender{SenderType::external, 0, sender_index},
+                           std::move(proposal), signer);
+}
+
 }  // namespace mlsref

@@ -356,4 +356,18 @@ class Group {
   std::optional<CommitBundle> pending_bundle_;
 };
 
+// ---- §12.1.8 External Proposals: sent by parties outside the group, as a
+// PublicMessage, for the group and epoch of a GroupContext (from a GroupInfo).
+
+// An Add of ourselves (sender new_member_proposal), signed with the
+// KeyPackage's signature key (`signer`).
+MLSMessage new_member_add_proposal(const GroupContext& context, const KeyPackage& key_package,
+                                   const Signer& signer);
+// A proposal from the external sender at `sender_index` of the group's
+// external_senders extension (whose signature key `signer` must own). Only
+// the proposal types the §17.4 registry allows external senders (add,
+// remove, psk, reinit, group_context_extensions).
+MLSMessage external_sender_proposal(const GroupContext& context, uint32_t sender_index,
+                                    Proposal proposal, const Signer& signer);
+
 }  // namespace mlsref
