@@ -126,6 +126,81 @@ Group Group::create(GroupConfig config, CipherSuiteId suite_id, Bytes group_id,
   return Group(std::move(config), std::move(s));
 }
 
+// ---------------------------------------------------------------- §11.2, §11.3 resumption
+
+std::pair<Group, MLSMessage> Group::resume(const Group& old, GroupConfig config,
+                                           ResumptionPSKUsage usage, Bytes group_id,
+                                           CipherSuiteId suite_id, std::vector<Extension> extensions,
+                                           const Signer& signer, const CredentialWithKey& credential,
+                                           std::span<const KeyPackage> key_packages) {
+  if (key_packages.empty()) {
+    throw Error(ErrorKind::protocol, usage == ResumptionPSKUsage::reinit ? "11.2" : "11.3",
+                "a reinitialized or branched group needs other members to welcome");
+  }
+  Group g = create(std::move(config), suite_id, std::move(group_id), signer, credential, {},
+                   std::move(extensions));
+  // RFC 9420 §11.2 [R11.2-6]
+  //    The Welcome message MUST specify a PreSharedKeyID of type `resumption` with usage
+  //    `reinit`, where the `group_id` field matches the old group and the `epoch`
+  //    field indicates the epoch after the Commit covering the ReInit.
+  // RFC 9420 §11.3 [R11.3-2]
+  //    Create an initial Commit message that sets up the new group and contains a
+  //    PreSharedKey proposal of type `resumption` with usage `branch`.
+  PreSharedKeyID id;
+  id.psktype = PSKType::resumption;
+  id.usage = usage;
+  id.psk_group_id = old.group_id();
+  id.psk_epoch = old.epoch();
+  // RFC 9420 §11.3 [R11.3-3]
+  //    To avoid key reuse, the `psk_nonce` included in the PreSharedKeyID object MUST
+  //    be a randomly sampled nonce of length `KDF.Nh`.
+  id.psk_nonce.resize(g.suite().hash_size());
+  g.rng().randomize(id.psk_nonce.data(), id.psk_nonce.size());
+  g.state_.resumed.emplace(id, old.state_.secrets.resumption_psk);
+  CommitBuilder b = g.commit_builder();
+  for (const KeyPackage& kp : key_packages) {
+    b.add(kp);
+  }
+  b.psk(id);
+  CommitBundle bundle = b.build(signer);
+  g.merge_pending_commit();
+  return {std::move(g), std::move(*bundle.welcome)};
+}
+
+std::pair<Group, MLSMessage> Group::reinit(const Group& old, GroupConfig config,
+                                           const Signer& signer,
+                                           const CredentialWithKey& credential,
+                                           std::span<const KeyPackage> key_packages) {
+  // RFC 9420 §11.2 [R11.2-3]
+  //    A member of the old group creates an initial Commit that sets up a new group
+  //    that matches the ReInit and sends a Welcome message:
+  if (!old.state_.reinit) {
+    throw Error(ErrorKind::protocol, "11.2",
+                "the group has no merged Commit covering a ReInit proposal");
+  }
+  const ReInit& r = *old.state_.reinit;
+  if (r.version != mls10) {
+    throw Error(ErrorKind::unsupported, "11.2",
+                "a ReInit to protocol version " + std::to_string(r.version));
+  }
+  // RFC 9420 §11.2 [R11.2-4]
+  //    The `version`, `cipher_suite`, `group_id`, and `extensions` fields of the GroupContext object in the Welcome
+  //    message MUST be the same as the corresponding fields in the ReInit
+  //    proposal.
+  return resume(old, std::move(config), ResumptionPSKUsage::reinit, r.group_id, r.cipher_suite,
+                r.extensions, signer, credential, key_packages);
+}
+
+std::pair<Group, MLSMessage> Group::branch(const Group& old, GroupConfig config, Bytes group_id,
+                                           const Signer& signer,
+                                           const CredentialWithKey& credential,
+                                           std::span<const KeyPackage> key_packages,
+                                           std::vector<Extension> extensions) {
+  old.check_usable();
+  return resume(old, std::move(config), ResumptionPSKUsage::branch, std::move(group_id),
+                old.suite().id(), std::move(extensions), signer, credential, key_packages);
+}
+
 // ---------------------------------------------------------------- §12.4.3.1 join
 
 // §12.4.3.1 (and §12.4.3.2, which uses the tree the same way): the ratchet
@@ -220,7 +295,8 @@ RatchetTree Group::joined_tree(const CipherSuite& suite, const GroupInfo& gi,
 
 Group Group::join(GroupConfig config, const Welcome& welcome, const KeyPackageBundle& bundle,
                   const std::optional<RatchetTreeNodes>& ratchet_tree,
-                  const std::map<Bytes, SecureBytes>& external_psks) {
+                  const std::map<Bytes, SecureBytes>& external_psks,
+                  const Group* resumed_from) {
   GroupState s;
   s.suite = std::make_shared<const CipherSuite>(welcome.cipher_suite);
   const CipherSuite& suite = *s.suite;
@@ -234,6 +310,13 @@ Group Group::join(GroupConfig config, const Welcome& welcome, const KeyPackageBu
           if (it != external_psks.end()) {
             return it->second;
           }
+        } else if (resumed_from != nullptr &&
+                   id.psk_group_id == resumed_from->group_id()) {
+          const auto& kept = resumed_from->state_.resumption_psks;
+          auto it = kept.find(id.psk_epoch);
+          if (it != kept.end()) {
+            return it->second.bytes();
+          }
         }
         // RFC 9420 §12.4.3.1 [R12.4.3.1-4]
         //    If a PreSharedKeyID is part of the GroupSecrets and the client is not in
@@ -243,13 +326,56 @@ Group Group::join(GroupConfig config, const Welcome& welcome, const KeyPackageBu
                         ", psk_epoch " + std::to_string(id.psk_epoch) + ")");
       });
   const GroupInfo& gi = o.group_info;
+  std::optional<ResumptionPSKUsage> resumed;
   for (const auto& id : o.secrets.psks) {
     // RFC 9420 §12.4.3.1
     //    [...] if a PreSharedKeyID has type `resumption` with usage `reinit` or
     //    `branch`, verify that it is the only such PSK.
     if (id.psktype == PSKType::resumption && id.usage != ResumptionPSKUsage::application) {
-      throw Error(ErrorKind::unsupported, "11.2",
-                  "joining by reinitialization or branching is not implemented");
+      if (resumed) {
+        throw Error(ErrorKind::protocol, "12.4.3.1",
+                    "the Welcome names more than one reinit or branch PSK");
+      }
+      resumed = id.usage;
+    }
+  }
+  if (resumed) {
+    // RFC 9420 §12.4.3.1 [R12.4.3.1-17]
+    //    If a PreSharedKeyID was used that has type `resumption` with usage `reinit`
+    //    or `branch`, verify that the `epoch` field in the GroupInfo is equal to 1.
+    // RFC 9420 §11.2 [R11.2-5]
+    //    The `epoch` in the Welcome message MUST be 1.
+    // RFC 9420 §11.3 [R11.3-7]
+    //    The `epoch` in the Welcome message MUST be 1.
+    if (gi.group_context.epoch != 1) {
+      throw Error(ErrorKind::protocol, req::R12_4_3_1_17,
+                  "a reinit or branch Welcome for epoch " +
+                      std::to_string(gi.group_context.epoch) + ", not 1");
+    }
+    const GroupState& old = resumed_from->state_;  // non-null: its PSK was found
+    if (*resumed == ResumptionPSKUsage::reinit) {
+      // RFC 9420 §11.2 [R11.2-4]
+      //    The `version`, `cipher_suite`, `group_id`, and `extensions` fields of the GroupContext object in the Welcome
+      //    message MUST be the same as the corresponding fields in the ReInit
+      //    proposal.
+      const GroupContext& c = gi.group_context;
+      if (!old.reinit || c.version != old.reinit->version ||
+          c.cipher_suite != old.reinit->cipher_suite || c.group_id != old.reinit->group_id ||
+          c.extensions != old.reinit->extensions) {
+        throw Error(ErrorKind::protocol, req::R11_2_4,
+                    "the reinitialized group does not match the old group's ReInit proposal");
+      }
+    } else {
+      // RFC 9420 §11.3 [R11.3-5, R11.3-6]
+      //    A client receiving a Welcome message including a PreSharedKey of type `resumption` with
+      //    usage `branch` MUST verify that the new group reflects a subgroup branched from
+      //    the referenced group by checking that: [...] The `version` and `cipher_suite` values in the Welcome message are the same as
+      //    those used by the old group.
+      if (gi.group_context.version != old.context.version ||
+          gi.group_context.cipher_suite != old.context.cipher_suite) {
+        throw Error(ErrorKind::protocol, req::R11_3_6,
+                    "a branch with another version or cipher suite than the old group's");
+      }
     }
   }
   // RFC 9420 §12.4.3.1 [R12.4.3.1-8]
@@ -324,6 +450,29 @@ Group Group::join(GroupConfig config, const Welcome& welcome, const KeyPackageBu
   //    that corresponds to the public key in the node.
   s.own.check_consistent(suite, tree);
 
+  if (resumed == ResumptionPSKUsage::branch) {
+    // RFC 9420 §11.3 [R11.3-8]
+    //    Each LeafNode in a new subgroup MUST match some LeafNode in the original
+    //    group. In this context, a pair of LeafNodes is said to "match" if the
+    //    identifiers presented by their respective credentials are considered
+    //    equivalent by the application.
+    // (mlsref's notion of equivalent: equal credentials)
+    const RatchetTree& old = resumed_from->state_.tree;
+    for (uint32_t i = 0; i < tree.leaf_count().value; ++i) {
+      if (!tree.has_leaf(LeafIndex(i))) {
+        continue;
+      }
+      bool found = false;
+      for (uint32_t j = 0; j < old.leaf_count().value && !found; ++j) {
+        found = old.has_leaf(LeafIndex(j)) &&
+                old.leaf(LeafIndex(j)).credential == tree.leaf(LeafIndex(i)).credential;
+      }
+      if (!found) {
+        throw Error(ErrorKind::protocol, req::R11_3_8,
+                    leaf_name(LeafIndex(i)) + " of the branch is no member of the old group");
+      }
+    }
+  }
   //    Use the `joiner_secret` from the GroupSecrets object to generate the
   //    epoch secret and other derived secrets for the current epoch.
   s.secrets = derive_epoch_from_joiner(suite, o.secrets.joiner_secret, o.psk_secret, s.context);
@@ -720,6 +869,9 @@ SecureBytes Group::resolve_psk(const PreSharedKeyID& id) const {
                   "external PSK " + to_hex(id.psk_id) + " unknown");
     }
     return it->second;
+  }
+  if (state_.resumed && id == state_.resumed->first) {
+    return state_.resumed->second.bytes();  // the old group's, for the initial Commit
   }
   auto it = state_.resumption_psks.find(id.psk_epoch);
   if (id.psk_group_id != state_.context.group_id || it == state_.resumption_psks.end()) {
