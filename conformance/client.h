@@ -135,6 +135,40 @@ class Client {
                                          const Bytes& ratchet_tree,
                                          const ProposalDescription& description) = 0;
 
+  // §11.2 reinitialization: the proposal, the commit covering it (handled
+  // like any commit, then each member makes a KeyPackage for the new group
+  // and keeps a reinit id), the new group's Welcome, joining it.
+  struct ReInitResult {
+    uint32_t reinit_id = 0;
+    Bytes key_package;  // MLSMessage, for the new group's cipher suite
+    Bytes epoch_authenticator;
+  };
+  struct SubgroupResult {
+    uint32_t state_id = 0;
+    Bytes welcome;
+    Bytes ratchet_tree;
+    Bytes epoch_authenticator;
+  };
+  virtual Bytes reinit_proposal(uint32_t state_id, uint16_t cipher_suite, const Bytes& group_id,
+                                const std::vector<Extension>& extensions) = 0;
+  virtual CommitResult reinit_commit(uint32_t state_id, const std::vector<Bytes>& by_reference,
+                                     const std::vector<ProposalDescription>& by_value,
+                                     bool force_path, bool external_tree) = 0;
+  virtual ReInitResult handle_pending_reinit_commit(uint32_t state_id) = 0;
+  virtual ReInitResult handle_reinit_commit(uint32_t state_id, const std::vector<Bytes>& proposals,
+                                            const Bytes& commit) = 0;
+  virtual SubgroupResult reinit_welcome(uint32_t reinit_id, const std::vector<Bytes>& key_packages,
+                                        bool force_path, bool external_tree) = 0;
+  virtual JoinResult handle_reinit_welcome(uint32_t reinit_id, const Bytes& welcome,
+                                           const Bytes& ratchet_tree) = 0;
+  // §11.3 subgroup branching.
+  virtual SubgroupResult create_branch(uint32_t state_id, const Bytes& group_id,
+                                       const std::vector<Extension>& extensions,
+                                       const std::vector<Bytes>& key_packages, bool force_path,
+                                       bool external_tree) = 0;
+  virtual JoinResult handle_branch(uint32_t state_id, uint32_t transaction_id, const Bytes& welcome,
+                                   const Bytes& ratchet_tree) = 0;
+
   // The key-update API of mlsref (not RPCs of the harness): a commit with a
   // path and nothing else / with a new signature key and credential / of
   // every pending proposal. Staged as the pending commit, like commit().

@@ -452,6 +452,138 @@ Client::HandleResult LocalClient::handle_pending_commit(uint32_t state_id) {
   return {state_id, bytes_of(m.group->epoch_authenticator().bytes())};
 }
 
+// ---------------------------------------------------------------- §11.2, §11.3
+
+uint32_t LocalClient::add_state(Member m) {
+  uint32_t id = next_id_++;
+  states_.emplace(id, std::move(m));
+  return id;
+}
+
+std::vector<KeyPackage> LocalClient::key_packages_of(const std::vector<Bytes>& messages) {
+  std::vector<KeyPackage> out;
+  for (const auto& m : messages) {
+    out.push_back(body_of<KeyPackage>(decode_message(m), "KeyPackage"));
+  }
+  return out;
+}
+
+Bytes LocalClient::reinit_proposal(uint32_t state_id, uint16_t cipher_suite, const Bytes& group_id,
+                                   const std::vector<Extension>& extensions) {
+  Member& m = member(state_id);
+  return sent_proposal(
+      m, m.group->propose_reinit(m.signer, ReInit{group_id, mls10, cipher_suite, extensions}));
+}
+
+Client::CommitResult LocalClient::reinit_commit(uint32_t state_id,
+                                                const std::vector<Bytes>& by_reference,
+                                                const std::vector<ProposalDescription>& by_value,
+                                                bool force_path, bool external_tree) {
+  return commit(state_id, by_reference, by_value, force_path, external_tree);
+}
+
+Client::ReInitResult LocalClient::reinit_record(uint32_t state_id, const Bytes& epoch_authenticator) {
+  const Group& g = *member(state_id).group;
+  if (!g.state().reinit) {
+    throw std::runtime_error("the commit covers no ReInit proposal");
+  }
+  const Bytes& identity = g.tree().leaf(g.own_leaf_index()).credential.identity;
+  KeyPackageResult kp = new_key_package(g.state().reinit->cipher_suite, identity);
+  uint32_t id = next_id_++;
+  reinits_[id] = Reinit{state_id, kp.transaction_id};
+  return {id, kp.key_package, epoch_authenticator};
+}
+
+Client::ReInitResult LocalClient::handle_pending_reinit_commit(uint32_t state_id) {
+  return reinit_record(state_id, handle_pending_commit(state_id).epoch_authenticator);
+}
+
+Client::ReInitResult LocalClient::handle_reinit_commit(uint32_t state_id,
+                                                       const std::vector<Bytes>& proposals,
+                                                       const Bytes& commit) {
+  return reinit_record(state_id, handle_commit(state_id, proposals, commit).epoch_authenticator);
+}
+
+Client::SubgroupResult LocalClient::reinit_welcome(uint32_t reinit_id,
+                                                   const std::vector<Bytes>& key_packages, bool,
+                                                   bool external_tree) {
+  if (external_tree) {
+    throw Error(ErrorKind::unsupported, "11.2", "a reinit Welcome without the ratchet tree");
+  }
+  const Reinit r = reinits_.at(reinit_id);
+  const Group& old = *member(r.old_state).group;
+  Transaction& t = transactions_.at(r.transaction);
+  Member m;
+  m.signer = t.signer;
+  CredentialWithKey cred{t.key_package.key_package.leaf_node.credential, t.signer.public_key};
+  auto [g, welcome] = Group::reinit(old, config(old.config().handshake_private), m.signer, cred,
+                                    key_packages_of(key_packages));
+  m.group = std::make_unique<Group>(std::move(g));
+  SubgroupResult out;
+  out.welcome = encode(welcome);
+  out.epoch_authenticator = bytes_of(m.group->epoch_authenticator().bytes());
+  out.state_id = add_state(std::move(m));
+  return out;
+}
+
+Client::JoinResult LocalClient::handle_reinit_welcome(uint32_t reinit_id, const Bytes& welcome,
+                                                      const Bytes& ratchet_tree) {
+  const Reinit r = reinits_.at(reinit_id);
+  const Group& old = *member(r.old_state).group;
+  return join_resumed(r.transaction, welcome, ratchet_tree, old);
+}
+
+Client::SubgroupResult LocalClient::create_branch(uint32_t state_id, const Bytes& group_id,
+                                                  const std::vector<Extension>& extensions,
+                                                  const std::vector<Bytes>& key_packages, bool,
+                                                  bool external_tree) {
+  if (external_tree) {
+    throw Error(ErrorKind::unsupported, "11.3", "a branch Welcome without the ratchet tree");
+  }
+  Member& old = member(state_id);
+  Member m;
+  m.signer = old.signer;
+  const LeafNode& leaf = old.group->tree().leaf(old.group->own_leaf_index());
+  CredentialWithKey cred{leaf.credential, leaf.signature_key};
+  auto [g, welcome] = Group::branch(*old.group, config(old.group->config().handshake_private),
+                                    group_id, m.signer, cred, key_packages_of(key_packages),
+                                    extensions);
+  m.group = std::make_unique<Group>(std::move(g));
+  SubgroupResult out;
+  out.welcome = encode(welcome);
+  out.epoch_authenticator = bytes_of(m.group->epoch_authenticator().bytes());
+  out.state_id = add_state(std::move(m));
+  return out;
+}
+
+Client::JoinResult LocalClient::handle_branch(uint32_t state_id, uint32_t transaction_id,
+                                              const Bytes& welcome, const Bytes& ratchet_tree) {
+  return join_resumed(transaction_id, welcome, ratchet_tree, *member(state_id).group);
+}
+
+Client::JoinResult LocalClient::join_resumed(uint32_t transaction_id, const Bytes& welcome,
+                                             const Bytes& ratchet_tree, const Group& old) {
+  auto it = transactions_.find(transaction_id);
+  if (it == transactions_.end()) {
+    throw std::runtime_error("no key package transaction " + std::to_string(transaction_id));
+  }
+  std::optional<RatchetTreeNodes> tree;
+  if (!ratchet_tree.empty()) {
+    tree = decode<RatchetTreeNodes>(ratchet_tree);
+  }
+  MLSMessage w = decode_message(welcome);
+  Member m;
+  m.signer = it->second.signer;
+  m.group = std::make_unique<Group>(Group::join(config(old.config().handshake_private),
+                                                body_of<Welcome>(w, "Welcome"),
+                                                it->second.key_package, tree, it->second.psks,
+                                                &old));
+  JoinResult out{0, bytes_of(m.group->epoch_authenticator().bytes())};
+  out.state_id = add_state(std::move(m));
+  transactions_.erase(it);
+  return out;
+}
+
 Client::CommitResult LocalClient::self_update(uint32_t state_id) {
   Member& m = member(state_id);
   return sent_commit(m, m.group->self_update(m.signer), false);

@@ -66,6 +66,25 @@ class LocalClient : public Client {
                                  const Bytes& ratchet_tree,
                                  const ProposalDescription& description) override;
 
+  Bytes reinit_proposal(uint32_t state_id, uint16_t cipher_suite, const Bytes& group_id,
+                        const std::vector<Extension>& extensions) override;
+  CommitResult reinit_commit(uint32_t state_id, const std::vector<Bytes>& by_reference,
+                             const std::vector<ProposalDescription>& by_value, bool force_path,
+                             bool external_tree) override;
+  ReInitResult handle_pending_reinit_commit(uint32_t state_id) override;
+  ReInitResult handle_reinit_commit(uint32_t state_id, const std::vector<Bytes>& proposals,
+                                    const Bytes& commit) override;
+  SubgroupResult reinit_welcome(uint32_t reinit_id, const std::vector<Bytes>& key_packages,
+                                bool force_path, bool external_tree) override;
+  JoinResult handle_reinit_welcome(uint32_t reinit_id, const Bytes& welcome,
+                                   const Bytes& ratchet_tree) override;
+  SubgroupResult create_branch(uint32_t state_id, const Bytes& group_id,
+                               const std::vector<Extension>& extensions,
+                               const std::vector<Bytes>& key_packages, bool force_path,
+                               bool external_tree) override;
+  JoinResult handle_branch(uint32_t state_id, uint32_t transaction_id, const Bytes& welcome,
+                           const Bytes& ratchet_tree) override;
+
   CommitResult self_update(uint32_t state_id) override;
   CommitResult self_update_with_new_signer(uint32_t state_id) override;
   CommitResult commit_to_pending_proposals(uint32_t state_id) override;
@@ -93,6 +112,18 @@ class LocalClient : public Client {
     std::map<Bytes, SecureBytes> psks;
   };
 
+  // A member between a merged ReInit commit and the new group: the old
+  // group's state and the KeyPackage (a transaction) made for the new one.
+  struct Reinit {
+    uint32_t old_state = 0;
+    uint32_t transaction = 0;
+  };
+  ReInitResult reinit_record(uint32_t state_id, const Bytes& epoch_authenticator);
+  uint32_t add_state(Member m);
+  JoinResult join_resumed(uint32_t transaction_id, const Bytes& welcome, const Bytes& ratchet_tree,
+                          const Group& old);
+  std::vector<KeyPackage> key_packages_of(const std::vector<Bytes>& messages);
+
   struct ExternalSigner {
     Signer signer;
     Credential credential;
@@ -116,6 +147,7 @@ class LocalClient : public Client {
   std::map<uint32_t, Member> states_;
   std::map<uint32_t, Transaction> transactions_;
   std::map<uint32_t, ExternalSigner> signers_;
+  std::map<uint32_t, Reinit> reinits_;
 };
 
 }  // namespace mlsref::conformance
