@@ -80,6 +80,10 @@ size_t write_group_seeds(const std::filesystem::path& out) {
     sent.push_back(bob.propose_group_context_extensions(bob_signer, {}).first);
     sent.push_back(bob.create_message(bob_signer, to_bytes("hello alice"), to_bytes("aad")));
     sent.push_back(carol.create_message(carol_signer, to_bytes("hello from carol")));
+    // An external commit (§12.4.3.2): dave joins from alice's GroupInfo.
+    sent.push_back(Group::join_external(f.config, f.members[0].group_info(f.clients[0].signer, true),
+                                        std::nullopt, dave.signer, dave.credential)
+                       .second);
     if (mode == 0) {
       // A PrivateMessage alice read once does not decrypt twice.
       sent.push_back(decode<MLSMessage>(f.carol_update));
@@ -134,7 +138,23 @@ size_t write_group_seeds(const std::filesystem::path& out) {
     joiner.join(decode<fuzz::JoinInput>(seed));  // a seed must join
     welcomes.add(seed);
   }
-  return messages.count() + welcomes.count();
+
+  // fuzz_external_join: GroupInfos of the fixed groups, with the tree in them
+  // or out of band, each checked to join.
+  CorpusWriter group_infos(out, "fuzz_external_join");
+  const fuzz::FixedExternalJoiner external;
+  for (bool handshake_private : {false, true}) {
+    fuzz::FixedGroup f(handshake_private);
+    for (bool with_tree : {true, false}) {
+      fuzz::ExternalJoinInput in{f.members[1].group_info(f.clients[1].signer, with_tree),
+                                 with_tree ? std::nullopt
+                                           : std::optional(encode(f.members[1].tree().to_nodes()))};
+      Bytes seed = encode(in);
+      external.join(decode<fuzz::ExternalJoinInput>(seed));  // a seed must join
+      group_infos.add(seed);
+    }
+  }
+  return messages.count() + welcomes.count() + group_infos.count();
 }
 
 }  // namespace

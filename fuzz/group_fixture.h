@@ -137,4 +137,33 @@ struct FixedJoiner {
   }
 };
 
+// fuzz_external_join's input: a GroupInfo and, optionally, the ratchet tree
+// supplied out of band.
+struct ExternalJoinInput {
+  GroupInfo group_info;
+  std::optional<Bytes> ratchet_tree;
+  bool operator==(const ExternalJoinInput&) const = default;
+  static constexpr std::string_view type_name = "ExternalJoinInput";
+  static constexpr auto fields =
+      std::tuple{field("group_info", &ExternalJoinInput::group_info),
+                 field("ratchet_tree", &ExternalJoinInput::ratchet_tree)};
+};
+
+// The joiner of fuzz_external_join: a fixed signer and credential (suite 1).
+struct FixedExternalJoiner {
+  CipherSuite suite{1};
+  std::unique_ptr<Botan::RandomNumberGenerator> rng =
+      conformance::seeded_rng(0, "fuzz external joiner");
+  FixedClient client{suite, *rng, "external joiner"};
+  GroupConfig config = fixed_config(false, rng.get());
+
+  std::pair<Group, MLSMessage> join(const ExternalJoinInput& in) const {
+    std::optional<RatchetTreeNodes> tree;
+    if (in.ratchet_tree) {
+      tree = decode<RatchetTreeNodes>(*in.ratchet_tree);
+    }
+    return Group::join_external(config, in.group_info, tree, client.signer, client.credential);
+  }
+};
+
 }  // namespace mlsref::fuzz
