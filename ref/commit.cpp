@@ -88,7 +88,7 @@ void validate_new_leaves(const RatchetTree& tree, const GroupContext& context,
   // RFC 9420 §12.3 [R12.3-3]
   //    The new `extensions` MUST be used when evaluating other proposals in this list.
   if (applied.extensions_changed) {
-    // RFC 9420 §12.1.7
+    // RFC 9420 §12.1.7 [R12.1.7-1]
     //    A GroupContextExtensions proposal is invalid if it includes a
     //    `required_capabilities` extension and some members of the group do
     //    not support some of the required capabilities (including those added

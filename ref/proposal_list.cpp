@@ -75,7 +75,7 @@ std::vector<ExternalSender> external_senders(const std::vector<Extension>& exten
 void validate_proposal(const ProposalCheck& check, const Proposal& proposal, const Sender& sender) {
   const CipherSuite& suite = check.suite;
   if (const auto* add = std::get_if<Add>(&proposal.body)) {
-    // RFC 9420 §12.1.1
+    // RFC 9420 §12.1.1 [R12.1.1-1]
     //    An Add proposal is invalid if the KeyPackage is invalid according to
     //    {{keypackage-validation}}.
     add->key_package.validate(suite, check.now);
@@ -97,7 +97,7 @@ void validate_proposal(const ProposalCheck& check, const Proposal& proposal, con
     }
     LeafIndex l(sender.leaf_index);
     const LeafNode& old = check.tree.leaf(l);
-    // RFC 9420 §12.1.2
+    // RFC 9420 §12.1.2 [R12.1.2-1]
     //    An Update proposal is invalid if the LeafNode is invalid for an Update
     //    proposal according to {{leaf-node-validation}}.
     // RFC 9420 §7.3 [R7.3-12]
@@ -117,7 +117,7 @@ void validate_proposal(const ProposalCheck& check, const Proposal& proposal, con
       check_credential(check, update->leaf_node, "Update from " + leaf_name(l), req::R5_3_1_5);
     }
   } else if (const auto* remove = std::get_if<Remove>(&proposal.body)) {
-    // RFC 9420 §12.1.3 [R12.1.3-1]
+    // RFC 9420 §12.1.3 [R12.1.3-1, R12.1.3-2]
     //    A Remove proposal is invalid if the `removed` field does not identify a
     //    non-blank leaf node. [...] Identify the leaf node matching `removed`.
     if (!check.tree.has_leaf(LeafIndex(remove->removed))) {
@@ -159,12 +159,11 @@ void validate_proposal(const ProposalCheck& check, const Proposal& proposal, con
                       std::to_string(suite.hash_size()));
     }
   } else if (const auto* reinit = std::get_if<ReInit>(&proposal.body)) {
-    // RFC 9420 §12.1.5 (no entry in spec/requirements.yaml: the sentence has no
-    // BCP 14 keyword and is not a checklist item)
+    // RFC 9420 §12.1.5 [R12.1.5-1]
     //    A ReInit proposal is invalid if the `version` field is less than the
     //    version for the current group.
     if (reinit->version < check.context.version) {
-      throw Error(ErrorKind::protocol, "12.1.5", "ReInit lowers the protocol version");
+      throw Error(ErrorKind::protocol, req::R12_1_5_1, "ReInit lowers the protocol version");
     }
   } else if (std::holds_alternative<GroupContextExtensions>(proposal.body)) {
     // RFC 9420 §12.1.7: whether every member supports the new extensions and

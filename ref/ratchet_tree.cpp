@@ -437,7 +437,7 @@ void RatchetTree::update_leaf(LeafIndex l, LeafNode leaf_node) {
 }
 
 void RatchetTree::remove_leaf(LeafIndex l) {
-  // RFC 9420 §12.1.3 [R12.1.3-1]
+  // RFC 9420 §12.1.3 [R12.1.3-1, R12.1.3-2]
   //    A Remove proposal is invalid if the `removed` field does not identify a non-blank
   //    leaf node.
   //    [...]

@@ -267,8 +267,10 @@ ProcessedPath process_update_path(const CipherSuite& suite, RatchetTree& tree, L
   TreeKemPathSecret secret = out.path_secret;
   for (size_t j = i; j < fdp.size(); ++j) {
     hpke::KeyPair kp = node_key_pair(suite, secret);
-    // RFC 9420 §12.4.2 [R12.4.2-17]: decrypting "as described in" §7.5, whose
-    // step 6 is
+    // RFC 9420 §12.4.2 [R12.4.2-17]
+    //    Decrypt the path secrets for UpdatePath as described in
+    //    {{synchronizing-views-of-the-tree}} [...]
+    // RFC 9420 §7.5: decrypting the path secrets, step 6
     //    6. Verify that the derived public keys are the same as the corresponding public
     //       keys sent in the UpdatePath.
     if (kp.public_key != path.nodes[j].encryption_key) {
