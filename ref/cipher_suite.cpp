@@ -156,6 +156,9 @@ void CipherSuite::verify_with_label(ByteView signature_public_key, std::string_v
                                     const Requirement& rule) const {
   // Signature.Verify(VerificationKey, SignContent, SignatureValue)
   LabeledValue sign_content{mls_label(label), Bytes(content.begin(), content.end())};
+  // RFC 9420 §5.1.2 [R5.1.2-1]: each signature is verified with the suite's algorithm
+  //    It MUST be the same as the signature algorithm specified in the credentials in the leaves
+  //    of the tree (including the leaf node information in KeyPackages used to add new members).
   verify(info_->signature, signature_public_key, encode(sign_content), signature, rule,
          std::string(label) + " signature");
 }

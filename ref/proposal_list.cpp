@@ -353,15 +353,21 @@ void validate_external_proposal_list(const ProposalCheck& check,
 AppliedProposals apply_proposals(const GroupContext& context, const RatchetTree& tree,
                                  std::span<const QueuedProposal> proposals) {
   AppliedProposals out{context, tree, {}, {}, {}, {}, {}, {}, false};
-  // RFC 9420 §12.3
+  // RFC 9420 §12.3 [R12.3-1]: one pass per step, in the RFC's order
+  //    The client MUST apply the proposals in the list in the following order:
+  // RFC 9420 §12.3 [R12.3-2]
   //    If there is a GroupContextExtensions proposal, replace the `extensions` field
   //    of the GroupContext for the group with the contents of the proposal.
   for (const auto& q : proposals) {
     if (const auto* g = std::get_if<GroupContextExtensions>(&q.proposal.body)) {
+      // RFC 9420 §12.1.7 [R12.1.7-2]
+      //    Remove all of the existing extensions from the GroupContext object for the
+      //    group and replace them with the list of extensions in the proposal.
       out.context.extensions = g->extensions;
       out.extensions_changed = true;
     }
   }
+  // RFC 9420 §12.3 [R12.3-4]
   //    Apply any Update proposals to the ratchet tree, in any order.
   for (const auto& q : proposals) {
     if (const auto* u = std::get_if<Update>(&q.proposal.body)) {
@@ -370,6 +376,7 @@ AppliedProposals apply_proposals(const GroupContext& context, const RatchetTree&
       out.updates.emplace_back(l, u->leaf_node);
     }
   }
+  // RFC 9420 §12.3 [R12.3-5]
   //    Apply any Remove proposals to the ratchet tree, in any order.
   for (const auto& q : proposals) {
     if (const auto* r = std::get_if<Remove>(&q.proposal.body)) {
@@ -377,6 +384,7 @@ AppliedProposals apply_proposals(const GroupContext& context, const RatchetTree&
       out.removed.push_back(LeafIndex(r->removed));
     }
   }
+  // RFC 9420 §12.3 [R12.3-6]
   //    Apply any Add proposals to the ratchet tree, in the order they appear in the list.
   for (const auto& q : proposals) {
     if (const auto* a = std::get_if<Add>(&q.proposal.body)) {
@@ -384,15 +392,19 @@ AppliedProposals apply_proposals(const GroupContext& context, const RatchetTree&
       out.added.emplace_back(l, a->key_package);
     }
   }
-  //    Look up the PSK secrets for any PreSharedKey proposals, in the order they
-  //    appear in the list.
+  // RFC 9420 §12.3 [R12.3-7]
+  //    Look up the PSK secrets for any PreSharedKey proposals, in the order they appear in the
+  //    list.
   for (const auto& q : proposals) {
     if (const auto* p = std::get_if<PreSharedKey>(&q.proposal.body)) {
       out.psks.push_back(p->psk);
     }
   }
+  // RFC 9420 §12.3: the ExternalInit is used in Commit processing (ref/commit.cpp)
   //    If there is an ExternalInit proposal, use it to derive the `init_secret` [...]
-  //    If there is a ReInit proposal, note its parameters [...]
+  // RFC 9420 §12.3 [R12.3-9]
+  //    If there is a ReInit proposal, note its parameters for application later in
+  //    Commit processing.
   for (const auto& q : proposals) {
     if (const auto* e = std::get_if<ExternalInit>(&q.proposal.body)) {
       out.external_init = *e;
@@ -472,6 +484,9 @@ void validate_leaf_capabilities(const LeafNode& leaf, const GroupContext& contex
 void validate_leaf_in_group(const RatchetTree& tree, const GroupContext& context, LeafIndex l) {
   const LeafNode& leaf = tree.leaf(l);
   const Capabilities& caps = leaf.capabilities;
+  // RFC 9420 §7.3 [R7.3-3]: the capabilities (here and in
+  // validate_leaf_capabilities), credential types and unique keys below
+  //    Verify that the LeafNode is compatible with the group's parameters.
   validate_leaf_capabilities(leaf, context, l);
   // RFC 9420 §7.3 [R7.3-5]
   //    Verify that the credential type is supported by all members of the group,
