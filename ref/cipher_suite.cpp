@@ -12,6 +12,8 @@ using hpke::KemId;
 
 // RFC 9420 §17.1, Table 6 (the non-reserved, non-GREASE rows).
 constexpr std::array<CipherSuiteInfo, 7> kSuites{{
+    // RFC 9420 §17.1 [R17.1-4]
+    //    MLS clients MUST implement this cipher suite.
     {0x0001, "MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519", KemId::dhkem_x25519_sha256,
      KdfId::hkdf_sha256, AeadAlg::aes_128_gcm, HashAlg::sha256, SignatureScheme::ed25519},
     {0x0002, "MLS_128_DHKEMP256_AES128GCM_SHA256_P256", KemId::dhkem_p256_sha256,

@@ -274,6 +274,11 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
     // RFC 9420 §12.4.2 [R12.4.2-11, R12.4.2-12]
     //    Validate the LeafNode as specified in {{leaf-node-validation}}. The
     //    `leaf_node_source` field MUST be set to `commit`.
+    // RFC 9420 §7.5 [R7.5-1]: validated as for an Update, here and below
+    // (R12.4.2-13, R5.3.1-6, validate_leaf_in_group)
+    //    Since the new leaf node effectively updates an existing leaf node in the group, it MUST
+    //    adhere to the same restrictions as LeafNodes used in Update proposals (aside from
+    //    `leaf_node_source`).
     leaf.validate(suite, LeafNodeSource::commit, s.context.group_id, committer.value, std::nullopt);
     // RFC 9420 §12.4.2 [R12.4.2-13]
     //    Verify that the `encryption_key` value in the LeafNode is different from the
@@ -619,6 +624,8 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
   }
   sc.next_ = next_state(s, config_, std::move(provisional), std::move(tree), std::move(own),
                         std::move(e), tag);
+  // RFC 9420 §11.2 [R11.2-2]: a ReInit in the list is committed like any proposal
+  //    A member of the old group sends a Commit covering the ReInit proposal.
   sc.reinit_ = ap.reinit;  // §12.3: noted for §11.2
   sc.next_->reinit = ap.reinit;
   // RFC 9420 §12.4.1 [R12.4.1-10]

@@ -192,6 +192,9 @@ void verify_content(const CipherSuite& suite, ByteView pk, WireFormat wf,
   // RFC 9420 §6.1 [R6.1-9]
   //    Recipients of an MLSMessage MUST verify the signature with the key depending on
   //    the `sender_type` of the sender as described above.
+  // RFC 9420 §12.4.2 [R12.4.2-3]
+  //    Verify the signature on the FramedContent message as described in
+  //    {{content-authentication}}.
   suite.verify_with_label(pk, signature_label::framed_content_tbs,
                           framed_content_tbs(wf, ac.content, ctx), ac.auth.signature, req::R6_1_9);
 }
@@ -343,6 +346,10 @@ PrivateMessage protect_private(const CipherSuite& suite, const FramedContent& co
   auth.encode(plain, content.content_type);
   // RFC 9420 §6.3.1 [R6.3.1-1]
   //    The `padding` field MUST be filled with all zero bytes.
+  // RFC 9420 §15.1 [R15.1-1]: GroupConfig::padding zero bytes
+  //    Application messages MAY be padded to provide some resistance against traffic analysis
+  //    techniques over encrypted traffic {{?CLINIC=DOI.10.1007/978-3-319-08506-7_8}}
+  //    {{?HCJ16=DOI.10.1186/s13635-016-0030-7}}.
   plain.put_bytes(Bytes(padding, 0));
 
   PrivateMessage m;

@@ -150,6 +150,12 @@ RatchetTree Group::joined_tree(const CipherSuite& suite, const GroupInfo& gi,
   //    service on the Delivery Service), then the client MUST download the tree before
   //    processing the Welcome.
   std::optional<RatchetTreeNodes> nodes = ratchet_tree;
+  // RFC 9420 §12.4.3 [R12.4.3-1]: only ratchet_tree is read
+  //    As discussed in {{extensibility}}, unknown extensions in `GroupInfo.extensions` MUST be
+  //    ignored [...]
+  // RFC 9420 §13.4 [R13.4-4]
+  //    A client processing a GroupInfo object MUST ignore all unrecognized extensions in the
+  //    `extensions` field.
   for (const auto& e : gi.extensions) {
     if (e.extension_type == extension_type::ratchet_tree) {
       nodes = decode<RatchetTreeNodes>(e.extension_data);
@@ -656,6 +662,8 @@ std::pair<MLSMessage, Bytes> Group::propose_self_update(const Signer& signer,
   leaf.leaf_node_source = LeafNodeSource::update;
   leaf.lifetime = {};
   leaf.parent_hash.clear();
+  // RFC 9420 §7.2 [R7.2-7]
+  //    Each modification of LeafNode content MUST be reflected by a change in its signature.
   leaf.sign(suite, signer.private_key, state_.context.group_id, me.value);
   // RFC 9420 §7.3 / §11.1: the new leaf must support the group's extensions
   // and required capabilities; refused before anything is sent.
