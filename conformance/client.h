@@ -113,6 +113,62 @@ class Client {
                                      const Bytes& commit) = 0;
   virtual HandleResult handle_pending_commit(uint32_t state_id) = 0;
 
+  // §12.1.8 external proposals (NewMemberAddProposal, CreateExternalSigner,
+  // AddExternalSigner, ExternalSignerProposal).
+  struct NewMemberProposalResult {
+    uint32_t transaction_id = 0;  // the KeyPackage made for it, to join with later
+    Bytes proposal;               // MLSMessage
+    Bytes init_priv, encryption_priv, signature_priv;
+  };
+  struct ExternalSignerResult {
+    uint32_t signer_id = 0;
+    Bytes external_sender;  // an encoded ExternalSender
+  };
+  virtual NewMemberProposalResult new_member_add_proposal(const Bytes& group_info,
+                                                          const Bytes& identity) = 0;
+  virtual ExternalSignerResult create_external_signer(uint16_t cipher_suite,
+                                                      const Bytes& identity) = 0;
+  // A GroupContextExtensions proposal adding `external_sender` to the
+  // group's external_senders extension.
+  virtual Bytes add_external_signer(uint32_t state_id, const Bytes& external_sender) = 0;
+  virtual Bytes external_signer_proposal(uint32_t signer_id, const Bytes& group_info,
+                                         const Bytes& ratchet_tree,
+                                         const ProposalDescription& description) = 0;
+
+  // §11.2 reinitialization: the proposal, the commit covering it (handled
+  // like any commit, then each member makes a KeyPackage for the new group
+  // and keeps a reinit id), the new group's Welcome, joining it.
+  struct ReInitResult {
+    uint32_t reinit_id = 0;
+    Bytes key_package;  // MLSMessage, for the new group's cipher suite
+    Bytes epoch_authenticator;
+  };
+  struct SubgroupResult {
+    uint32_t state_id = 0;
+    Bytes welcome;
+    Bytes ratchet_tree;
+    Bytes epoch_authenticator;
+  };
+  virtual Bytes reinit_proposal(uint32_t state_id, uint16_t cipher_suite, const Bytes& group_id,
+                                const std::vector<Extension>& extensions) = 0;
+  virtual CommitResult reinit_commit(uint32_t state_id, const std::vector<Bytes>& by_reference,
+                                     const std::vector<ProposalDescription>& by_value,
+                                     bool force_path, bool external_tree) = 0;
+  virtual ReInitResult handle_pending_reinit_commit(uint32_t state_id) = 0;
+  virtual ReInitResult handle_reinit_commit(uint32_t state_id, const std::vector<Bytes>& proposals,
+                                            const Bytes& commit) = 0;
+  virtual SubgroupResult reinit_welcome(uint32_t reinit_id, const std::vector<Bytes>& key_packages,
+                                        bool force_path, bool external_tree) = 0;
+  virtual JoinResult handle_reinit_welcome(uint32_t reinit_id, const Bytes& welcome,
+                                           const Bytes& ratchet_tree) = 0;
+  // §11.3 subgroup branching.
+  virtual SubgroupResult create_branch(uint32_t state_id, const Bytes& group_id,
+                                       const std::vector<Extension>& extensions,
+                                       const std::vector<Bytes>& key_packages, bool force_path,
+                                       bool external_tree) = 0;
+  virtual JoinResult handle_branch(uint32_t state_id, uint32_t transaction_id, const Bytes& welcome,
+                                   const Bytes& ratchet_tree) = 0;
+
   // The key-update API of mlsref (not RPCs of the harness): a commit with a
   // path and nothing else / with a new signature key and credential / of
   // every pending proposal. Staged as the pending commit, like commit().

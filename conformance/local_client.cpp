@@ -66,6 +66,11 @@ uint32_t LocalClient::create_group(const Bytes& group_id, uint16_t cipher_suite,
 
 Client::KeyPackageResult LocalClient::create_key_package(uint16_t cipher_suite,
                                                          const Bytes& identity) {
+  return new_key_package(cipher_suite, identity);
+}
+
+Client::KeyPackageResult LocalClient::new_key_package(uint16_t cipher_suite,
+                                                      const Bytes& identity) {
   CipherSuite suite(cipher_suite);
   Transaction t;
   t.cipher_suite = cipher_suite;
@@ -205,10 +210,9 @@ Bytes LocalClient::sent_proposal(Member& m, std::pair<MLSMessage, Bytes> proposa
   return bytes;
 }
 
-LeafIndex LocalClient::leaf_of(const Group& g, const Bytes& identity) const {
-  for (uint32_t l = 0; l < g.tree().leaf_count().value; ++l) {
-    if (g.tree().has_leaf(LeafIndex(l)) &&
-        g.tree().leaf(LeafIndex(l)).credential.identity == identity) {
+LeafIndex LocalClient::leaf_of(const RatchetTree& tree, const Bytes& identity) {
+  for (uint32_t l = 0; l < tree.leaf_count().value; ++l) {
+    if (tree.has_leaf(LeafIndex(l)) && tree.leaf(LeafIndex(l)).credential.identity == identity) {
       return LeafIndex(l);
     }
   }
@@ -217,18 +221,18 @@ LeafIndex LocalClient::leaf_of(const Group& g, const Bytes& identity) const {
 }
 
 namespace {
-PreSharedKeyID psk_id_for(const Group& g, Botan::RandomNumberGenerator& rng, PSKType type,
-                          const Bytes& psk_id, uint64_t epoch) {
+PreSharedKeyID psk_id_for(const GroupContext& context, Botan::RandomNumberGenerator& rng,
+                          PSKType type, const Bytes& psk_id, uint64_t epoch) {
   PreSharedKeyID id;
   id.psktype = type;
   if (type == PSKType::external) {
     id.psk_id = psk_id;
   } else {
     id.usage = ResumptionPSKUsage::application;
-    id.psk_group_id = g.group_id();
+    id.psk_group_id = context.group_id;
     id.psk_epoch = epoch;
   }
-  id.psk_nonce = random_bytes(rng, g.suite().hash_size());
+  id.psk_nonce = random_bytes(rng, CipherSuite(context.cipher_suite).hash_size());
   return id;
 }
 }  // namespace
@@ -246,18 +250,19 @@ Bytes LocalClient::update_proposal(uint32_t state_id) {
 
 Bytes LocalClient::remove_proposal(uint32_t state_id, const Bytes& removed_id) {
   Member& m = member(state_id);
-  return sent_proposal(m, m.group->propose_remove_member(m.signer, leaf_of(*m.group, removed_id)));
+  return sent_proposal(m, m.group->propose_remove_member(m.signer, leaf_of(m.group->tree(), removed_id)));
 }
 
 Bytes LocalClient::external_psk_proposal(uint32_t state_id, const Bytes& psk_id) {
   Member& m = member(state_id);
   return sent_proposal(
-      m, m.group->propose_psk(m.signer, psk_id_for(*m.group, *rng_, PSKType::external, psk_id, 0)));
+      m, m.group->propose_psk(m.signer, psk_id_for(m.group->context(), *rng_, PSKType::external,
+                                                    psk_id, 0)));
 }
 
 Bytes LocalClient::resumption_psk_proposal(uint32_t state_id, uint64_t epoch_id) {
   Member& m = member(state_id);
-  return sent_proposal(m, m.group->propose_psk(m.signer, psk_id_for(*m.group, *rng_,
+  return sent_proposal(m, m.group->propose_psk(m.signer, psk_id_for(m.group->context(), *rng_,
                                                                     PSKType::resumption, {},
                                                                     epoch_id)));
 }
@@ -298,6 +303,102 @@ Client::CommitResult LocalClient::sent_commit(Member& m, const CommitBundle& bun
   return out;
 }
 
+Proposal LocalClient::proposal_from(const ProposalDescription& d, const GroupContext& context,
+                                    const RatchetTree& tree) {
+  if (d.type == "add") {
+    return Proposal{Add{body_of<KeyPackage>(decode_message(d.key_package), "KeyPackage")}};
+  }
+  if (d.type == "remove") {
+    return Proposal{Remove{leaf_of(tree, d.removed_id).value}};
+  }
+  if (d.type == "externalPSK") {
+    return Proposal{PreSharedKey{psk_id_for(context, *rng_, PSKType::external, d.psk_id, 0)}};
+  }
+  if (d.type == "resumptionPSK") {
+    return Proposal{PreSharedKey{psk_id_for(context, *rng_, PSKType::resumption, {}, d.epoch_id)}};
+  }
+  if (d.type == "groupContextExtensions") {
+    return Proposal{GroupContextExtensions{d.extensions}};
+  }
+  if (d.type == "reinit") {
+    ReInit r;
+    r.group_id = d.group_id;
+    r.cipher_suite = d.cipher_suite;
+    r.extensions = d.extensions;
+    return Proposal{std::move(r)};
+  }
+  throw std::runtime_error("unknown proposal type '" + d.type + "'");
+}
+
+Client::NewMemberProposalResult LocalClient::new_member_add_proposal(const Bytes& group_info,
+                                                                    const Bytes& identity) {
+  MLSMessage m = decode_message(group_info);
+  const GroupInfo& gi = body_of<GroupInfo>(m, "GroupInfo");
+  KeyPackageResult kp = new_key_package(gi.group_context.cipher_suite, identity);
+  const Transaction& t = transactions_.at(kp.transaction_id);
+  NewMemberProposalResult out;
+  out.transaction_id = kp.transaction_id;
+  out.proposal = encode(
+      mlsref::new_member_add_proposal(gi.group_context, t.key_package.key_package, t.signer));
+  out.init_priv = kp.init_priv;
+  out.encryption_priv = kp.encryption_priv;
+  out.signature_priv = kp.signature_priv;
+  return out;
+}
+
+Client::ExternalSignerResult LocalClient::create_external_signer(uint16_t cipher_suite,
+                                                                const Bytes& identity) {
+  CipherSuite suite(cipher_suite);
+  ExternalSigner s{Signer::generate(suite, *rng_), Credential::basic(identity)};
+  ExternalSignerResult out;
+  out.external_sender = encode(ExternalSender{s.signer.public_key, s.credential});
+  out.signer_id = next_id_++;
+  signers_.emplace(out.signer_id, std::move(s));
+  return out;
+}
+
+Bytes LocalClient::add_external_signer(uint32_t state_id, const Bytes& external_sender) {
+  Member& m = member(state_id);
+  std::vector<Extension> extensions = m.group->context().extensions;
+  std::vector<ExternalSender> senders = external_senders(extensions);
+  senders.push_back(decode<ExternalSender>(external_sender));
+  std::erase_if(extensions, [](const Extension& e) {
+    return e.extension_type == extension_type::external_senders;
+  });
+  extensions.push_back(Extension{extension_type::external_senders, encode(senders)});
+  return sent_proposal(m, m.group->propose_group_context_extensions(m.signer, extensions));
+}
+
+Bytes LocalClient::external_signer_proposal(uint32_t signer_id, const Bytes& group_info,
+                                            const Bytes& ratchet_tree,
+                                            const ProposalDescription& description) {
+  auto it = signers_.find(signer_id);
+  if (it == signers_.end()) {
+    throw std::runtime_error("no external signer " + std::to_string(signer_id));
+  }
+  MLSMessage m = decode_message(group_info);
+  const GroupInfo& gi = body_of<GroupInfo>(m, "GroupInfo");
+  std::optional<RatchetTreeNodes> nodes;
+  if (!ratchet_tree.empty()) {
+    nodes = decode<RatchetTreeNodes>(ratchet_tree);
+  }
+  for (const auto& e : gi.extensions) {
+    if (e.extension_type == extension_type::ratchet_tree) {
+      nodes = decode<RatchetTreeNodes>(e.extension_data);
+    }
+  }
+  RatchetTree tree = nodes ? RatchetTree::from_nodes(*nodes) : RatchetTree{};
+  auto senders = external_senders(gi.group_context.extensions);
+  for (uint32_t i = 0; i < senders.size(); ++i) {
+    if (senders[i].signature_key == it->second.signer.public_key) {
+      return encode(external_sender_proposal(gi.group_context, i,
+                                             proposal_from(description, gi.group_context, tree),
+                                             it->second.signer));
+    }
+  }
+  throw std::runtime_error("the group does not list this external signer");
+}
+
 Client::CommitResult LocalClient::commit(uint32_t state_id, const std::vector<Bytes>& by_reference,
                                          const std::vector<ProposalDescription>& by_value,
                                          bool force_path, bool external_tree) {
@@ -316,25 +417,7 @@ Client::CommitResult LocalClient::commit(uint32_t state_id, const std::vector<By
   b.consume_proposal_store(true).filter_pending(
       [refs](const QueuedProposal& q) { return refs.count(q.ref) > 0; });
   for (const auto& d : by_value) {
-    if (d.type == "add") {
-      b.add(body_of<KeyPackage>(decode_message(d.key_package), "KeyPackage"));
-    } else if (d.type == "remove") {
-      b.remove(leaf_of(*m.group, d.removed_id));
-    } else if (d.type == "externalPSK") {
-      b.psk(psk_id_for(*m.group, *rng_, PSKType::external, d.psk_id, 0));
-    } else if (d.type == "resumptionPSK") {
-      b.psk(psk_id_for(*m.group, *rng_, PSKType::resumption, {}, d.epoch_id));
-    } else if (d.type == "groupContextExtensions") {
-      b.group_context_extensions(d.extensions);
-    } else if (d.type == "reinit") {
-      ReInit r;
-      r.group_id = d.group_id;
-      r.cipher_suite = d.cipher_suite;
-      r.extensions = d.extensions;
-      b.proposal(Proposal{std::move(r)});
-    } else {
-      throw std::runtime_error("unknown proposal type '" + d.type + "'");
-    }
+    b.proposal(proposal_from(d, m.group->context(), m.group->tree()));
   }
   b.force_self_update(force_path);
   return sent_commit(m, b.build(m.signer), external_tree);
@@ -367,6 +450,138 @@ Client::HandleResult LocalClient::handle_pending_commit(uint32_t state_id) {
   }
   m.sent.clear();
   return {state_id, bytes_of(m.group->epoch_authenticator().bytes())};
+}
+
+// ---------------------------------------------------------------- §11.2, §11.3
+
+uint32_t LocalClient::add_state(Member m) {
+  uint32_t id = next_id_++;
+  states_.emplace(id, std::move(m));
+  return id;
+}
+
+std::vector<KeyPackage> LocalClient::key_packages_of(const std::vector<Bytes>& messages) {
+  std::vector<KeyPackage> out;
+  for (const auto& m : messages) {
+    out.push_back(body_of<KeyPackage>(decode_message(m), "KeyPackage"));
+  }
+  return out;
+}
+
+Bytes LocalClient::reinit_proposal(uint32_t state_id, uint16_t cipher_suite, const Bytes& group_id,
+                                   const std::vector<Extension>& extensions) {
+  Member& m = member(state_id);
+  return sent_proposal(
+      m, m.group->propose_reinit(m.signer, ReInit{group_id, mls10, cipher_suite, extensions}));
+}
+
+Client::CommitResult LocalClient::reinit_commit(uint32_t state_id,
+                                                const std::vector<Bytes>& by_reference,
+                                                const std::vector<ProposalDescription>& by_value,
+                                                bool force_path, bool external_tree) {
+  return commit(state_id, by_reference, by_value, force_path, external_tree);
+}
+
+Client::ReInitResult LocalClient::reinit_record(uint32_t state_id, const Bytes& epoch_authenticator) {
+  const Group& g = *member(state_id).group;
+  if (!g.state().reinit) {
+    throw std::runtime_error("the commit covers no ReInit proposal");
+  }
+  const Bytes& identity = g.tree().leaf(g.own_leaf_index()).credential.identity;
+  KeyPackageResult kp = new_key_package(g.state().reinit->cipher_suite, identity);
+  uint32_t id = next_id_++;
+  reinits_[id] = Reinit{state_id, kp.transaction_id};
+  return {id, kp.key_package, epoch_authenticator};
+}
+
+Client::ReInitResult LocalClient::handle_pending_reinit_commit(uint32_t state_id) {
+  return reinit_record(state_id, handle_pending_commit(state_id).epoch_authenticator);
+}
+
+Client::ReInitResult LocalClient::handle_reinit_commit(uint32_t state_id,
+                                                       const std::vector<Bytes>& proposals,
+                                                       const Bytes& commit) {
+  return reinit_record(state_id, handle_commit(state_id, proposals, commit).epoch_authenticator);
+}
+
+Client::SubgroupResult LocalClient::reinit_welcome(uint32_t reinit_id,
+                                                   const std::vector<Bytes>& key_packages, bool,
+                                                   bool external_tree) {
+  if (external_tree) {
+    throw Error(ErrorKind::unsupported, "11.2", "a reinit Welcome without the ratchet tree");
+  }
+  const Reinit r = reinits_.at(reinit_id);
+  const Group& old = *member(r.old_state).group;
+  Transaction& t = transactions_.at(r.transaction);
+  Member m;
+  m.signer = t.signer;
+  CredentialWithKey cred{t.key_package.key_package.leaf_node.credential, t.signer.public_key};
+  auto [g, welcome] = Group::reinit(old, config(old.config().handshake_private), m.signer, cred,
+                                    key_packages_of(key_packages));
+  m.group = std::make_unique<Group>(std::move(g));
+  SubgroupResult out;
+  out.welcome = encode(welcome);
+  out.epoch_authenticator = bytes_of(m.group->epoch_authenticator().bytes());
+  out.state_id = add_state(std::move(m));
+  return out;
+}
+
+Client::JoinResult LocalClient::handle_reinit_welcome(uint32_t reinit_id, const Bytes& welcome,
+                                                      const Bytes& ratchet_tree) {
+  const Reinit r = reinits_.at(reinit_id);
+  const Group& old = *member(r.old_state).group;
+  return join_resumed(r.transaction, welcome, ratchet_tree, old);
+}
+
+Client::SubgroupResult LocalClient::create_branch(uint32_t state_id, const Bytes& group_id,
+                                                  const std::vector<Extension>& extensions,
+                                                  const std::vector<Bytes>& key_packages, bool,
+                                                  bool external_tree) {
+  if (external_tree) {
+    throw Error(ErrorKind::unsupported, "11.3", "a branch Welcome without the ratchet tree");
+  }
+  Member& old = member(state_id);
+  Member m;
+  m.signer = old.signer;
+  const LeafNode& leaf = old.group->tree().leaf(old.group->own_leaf_index());
+  CredentialWithKey cred{leaf.credential, leaf.signature_key};
+  auto [g, welcome] = Group::branch(*old.group, config(old.group->config().handshake_private),
+                                    group_id, m.signer, cred, key_packages_of(key_packages),
+                                    extensions);
+  m.group = std::make_unique<Group>(std::move(g));
+  SubgroupResult out;
+  out.welcome = encode(welcome);
+  out.epoch_authenticator = bytes_of(m.group->epoch_authenticator().bytes());
+  out.state_id = add_state(std::move(m));
+  return out;
+}
+
+Client::JoinResult LocalClient::handle_branch(uint32_t state_id, uint32_t transaction_id,
+                                              const Bytes& welcome, const Bytes& ratchet_tree) {
+  return join_resumed(transaction_id, welcome, ratchet_tree, *member(state_id).group);
+}
+
+Client::JoinResult LocalClient::join_resumed(uint32_t transaction_id, const Bytes& welcome,
+                                             const Bytes& ratchet_tree, const Group& old) {
+  auto it = transactions_.find(transaction_id);
+  if (it == transactions_.end()) {
+    throw std::runtime_error("no key package transaction " + std::to_string(transaction_id));
+  }
+  std::optional<RatchetTreeNodes> tree;
+  if (!ratchet_tree.empty()) {
+    tree = decode<RatchetTreeNodes>(ratchet_tree);
+  }
+  MLSMessage w = decode_message(welcome);
+  Member m;
+  m.signer = it->second.signer;
+  m.group = std::make_unique<Group>(Group::join(config(old.config().handshake_private),
+                                                body_of<Welcome>(w, "Welcome"),
+                                                it->second.key_package, tree, it->second.psks,
+                                                &old));
+  JoinResult out{0, bytes_of(m.group->epoch_authenticator().bytes())};
+  out.state_id = add_state(std::move(m));
+  transactions_.erase(it);
+  return out;
 }
 
 Client::CommitResult LocalClient::self_update(uint32_t state_id) {

@@ -57,6 +57,34 @@ class LocalClient : public Client {
                              const Bytes& commit) override;
   HandleResult handle_pending_commit(uint32_t state_id) override;
 
+  NewMemberProposalResult new_member_add_proposal(const Bytes& group_info,
+                                                  const Bytes& identity) override;
+  ExternalSignerResult create_external_signer(uint16_t cipher_suite,
+                                              const Bytes& identity) override;
+  Bytes add_external_signer(uint32_t state_id, const Bytes& external_sender) override;
+  Bytes external_signer_proposal(uint32_t signer_id, const Bytes& group_info,
+                                 const Bytes& ratchet_tree,
+                                 const ProposalDescription& description) override;
+
+  Bytes reinit_proposal(uint32_t state_id, uint16_t cipher_suite, const Bytes& group_id,
+                        const std::vector<Extension>& extensions) override;
+  CommitResult reinit_commit(uint32_t state_id, const std::vector<Bytes>& by_reference,
+                             const std::vector<ProposalDescription>& by_value, bool force_path,
+                             bool external_tree) override;
+  ReInitResult handle_pending_reinit_commit(uint32_t state_id) override;
+  ReInitResult handle_reinit_commit(uint32_t state_id, const std::vector<Bytes>& proposals,
+                                    const Bytes& commit) override;
+  SubgroupResult reinit_welcome(uint32_t reinit_id, const std::vector<Bytes>& key_packages,
+                                bool force_path, bool external_tree) override;
+  JoinResult handle_reinit_welcome(uint32_t reinit_id, const Bytes& welcome,
+                                   const Bytes& ratchet_tree) override;
+  SubgroupResult create_branch(uint32_t state_id, const Bytes& group_id,
+                               const std::vector<Extension>& extensions,
+                               const std::vector<Bytes>& key_packages, bool force_path,
+                               bool external_tree) override;
+  JoinResult handle_branch(uint32_t state_id, uint32_t transaction_id, const Bytes& welcome,
+                           const Bytes& ratchet_tree) override;
+
   CommitResult self_update(uint32_t state_id) override;
   CommitResult self_update_with_new_signer(uint32_t state_id) override;
   CommitResult commit_to_pending_proposals(uint32_t state_id) override;
@@ -84,19 +112,42 @@ class LocalClient : public Client {
     std::map<Bytes, SecureBytes> psks;
   };
 
+  // A member between a merged ReInit commit and the new group: the old
+  // group's state and the KeyPackage (a transaction) made for the new one.
+  struct Reinit {
+    uint32_t old_state = 0;
+    uint32_t transaction = 0;
+  };
+  ReInitResult reinit_record(uint32_t state_id, const Bytes& epoch_authenticator);
+  uint32_t add_state(Member m);
+  JoinResult join_resumed(uint32_t transaction_id, const Bytes& welcome, const Bytes& ratchet_tree,
+                          const Group& old);
+  std::vector<KeyPackage> key_packages_of(const std::vector<Bytes>& messages);
+
+  struct ExternalSigner {
+    Signer signer;
+    Credential credential;
+  };
+
   Member& member(uint32_t state_id);
+  // A ProposalDescription as a Proposal for the group of `context` and `tree`.
+  Proposal proposal_from(const ProposalDescription& d, const GroupContext& context,
+                         const RatchetTree& tree);
+  KeyPackageResult new_key_package(uint16_t cipher_suite, const Bytes& identity);
   GroupConfig config(bool encrypt_handshake) const;
   Bytes sent_proposal(Member& m, std::pair<MLSMessage, Bytes> proposal);
   CommitResult sent_commit(Member& m, const CommitBundle& bundle, bool external_tree);
   // Takes in the proposals sent by others, to commit or to process a commit.
   void receive_proposals(Member& m, const std::vector<Bytes>& proposals);
-  LeafIndex leaf_of(const Group& g, const Bytes& identity) const;
+  static LeafIndex leaf_of(const RatchetTree& tree, const Bytes& identity);
 
   Botan::RandomNumberGenerator* rng_;
   Clock clock_;
   uint32_t next_id_ = 1;  // one numbering for states and transactions
   std::map<uint32_t, Member> states_;
   std::map<uint32_t, Transaction> transactions_;
+  std::map<uint32_t, ExternalSigner> signers_;
+  std::map<uint32_t, Reinit> reinits_;
 };
 
 }  // namespace mlsref::conformance

@@ -607,14 +607,15 @@ Runs the scripts of each config file (the IETF interop test runner's format:
 YAML) with one mlsref client per actor: every script for every cipher suite
 and for handshake messages both public and private, unless told otherwise.
 
-Actions: createGroup, createKeyPackage, joinGroup, installExternalPSK,
-groupInfo, addProposal, updateProposal, removeProposal, externalPSKProposal,
-resumptionPSKProposal, groupContextExtensionsProposal, commit, fullCommit,
-handleCommit, handlePendingCommit, protect, unprotect; ours: selfUpdate,
-selfUpdateWithNewSigner, commitToPendingProposals (each with "members" who
-apply the commit). externalJoin, reinit, branch, newMemberAddProposal,
-addExternalSigner and externalSignerProposal are reported unsupported
-(issue 9), never as passed.
+Actions: those of the upstream runner (createGroup, createKeyPackage,
+joinGroup, externalJoin, installExternalPSK, groupInfo, addProposal,
+updateProposal, removeProposal, externalPSKProposal, resumptionPSKProposal,
+groupContextExtensionsProposal, commit, fullCommit, handleCommit,
+handlePendingCommit, protect, unprotect, reinit, branch,
+newMemberAddProposal, addExternalSigner, externalSignerProposal); ours:
+selfUpdate, selfUpdateWithNewSigner, commitToPendingProposals (each with
+"members" who apply the commit) and randomHistory ("members", "steps").
+What a client does not implement is reported unsupported, never passed.
 
 Checked: what the upstream runner checks (every member and joiner reaches the
 committer's epoch authenticator; decrypted data is what was sent), and after

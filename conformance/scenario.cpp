@@ -209,6 +209,7 @@ class Run {
       expect_same(done.epoch_authenticator, r.epoch_authenticator, j, "epoch authenticator");
       if (j == kWatcher) {
         watcher_joined_ = true;
+        watcher_group_ = group_of(c.commit);
         watcher_case_["welcome"] = to_hex(c.welcome);
         watcher_case_["ratchet_tree"] = c.ratchet_tree.empty() ? json() : json(to_hex(c.ratchet_tree));
         watcher_case_["initial_epoch_authenticator"] = to_hex(r.epoch_authenticator);
@@ -218,8 +219,8 @@ class Run {
 
   // A commit the committer merged: one epoch of the watcher's case.
   void record_epoch(const std::vector<Bytes>& by_ref, const Bytes& commit, const Bytes& auth) {
-    if (!watcher_joined_) {
-      return;
+    if (!watcher_joined_ || group_of(commit) != watcher_group_) {
+      return;  // the watcher follows the group it joined, not a reinit or a branch
     }
     json proposals = json::array();
     for (const auto& p : by_ref) {
@@ -399,12 +400,131 @@ class Run {
       expect_same(output(step["ciphertext"], "plaintext"), r.plaintext, actor_, "plaintext");
       store(i, "authenticatedData", r.authenticated_data);
       store(i, "plaintext", r.plaintext);
-    } else if (a == "reinit" || a == "branch" || a == "newMemberAddProposal" ||
-               a == "addExternalSigner" || a == "externalSignerProposal") {
-      throw Error(ErrorKind::unsupported, a == "reinit" ? "11.2" : a == "branch" ? "11.3" : "12.1.8",
-                  "the " + a + " action is not implemented yet (issue 9)");
+    } else if (a == "newMemberAddProposal") {
+      // The joiner's own Add, from a GroupInfo of the actor's.
+      auto gi = client(actor_).group_info(state(actor_), false);
+      std::string joiner = step["joiner"].as<std::string>();
+      auto r = client(joiner).new_member_add_proposal(gi.group_info, text_bytes(joiner));
+      transactions_[joiner] = r.transaction_id;
+      store(i, "proposal", r.proposal);
+    } else if (a == "addExternalSigner") {
+      std::string signer = step["signer"].as<std::string>();
+      auto r = client(signer).create_external_signer(suite_, text_bytes(signer));
+      signers_[signer] = r.signer_id;
+      store(i, "proposal", client(actor_).add_external_signer(state(actor_), r.external_sender));
+    } else if (a == "externalSignerProposal") {
+      std::string m = step["member"].as<std::string>();
+      auto gi = client(m).group_info(state(m), true);
+      auto s = signers_.find(actor_);
+      if (s == signers_.end()) {
+        throw ScriptError(actor_ + " is no external signer (addExternalSigner first)");
+      }
+      store(i, "proposal", client(actor_).external_signer_proposal(
+                               s->second, gi.group_info, gi.ratchet_tree,
+                               description(step["description"])));
+    } else if (a == "reinit") {
+      reinit(i, step);
+    } else if (a == "branch") {
+      // A subgroup of the actor and `members`, with new KeyPackages.
+      std::map<std::string, uint32_t> tx;
+      std::vector<Bytes> kps;
+      auto members = names(step, "members");
+      for (const auto& m : members) {
+        auto kp = client(m).create_key_package(suite_, text_bytes(m));
+        tx[m] = kp.transaction_id;
+        kps.push_back(kp.key_package);
+      }
+      auto r = client(actor_).create_branch(state(actor_), random_bytes(*rng_, 16),
+                                            extensions(step["extensions"]), kps,
+                                            flag(step, "force_path"), flag(step, "external_tree"));
+      states_[actor_] = r.state_id;
+      for (const auto& m : members) {
+        auto j = client(m).handle_branch(state(m), tx[m], r.welcome, r.ratchet_tree);
+        expect_same(r.epoch_authenticator, j.epoch_authenticator, m, "epoch authenticator");
+        states_[m] = j.state_id;
+      }
     } else {
       throw ScriptError("unknown action '" + a + "'");
+    }
+  }
+
+  // §11.2 as the upstream runner drives it: proposal (or an external one),
+  // commit, each member's KeyPackage for the new group, the welcomer's new
+  // group, everyone else joining it.
+  void reinit(size_t i, const YAML::Node& step) {
+    std::string proposer = step["proposer"] ? step["proposer"].as<std::string>() : "";
+    std::string committer = step["committer"].as<std::string>();
+    std::string welcomer = step["welcomer"].as<std::string>();
+    std::set<std::string> not_committer{welcomer}, not_welcomer{committer};
+    for (const auto& m : names(step, "members")) {
+      not_committer.insert(m);
+      not_welcomer.insert(m);
+    }
+    if (!proposer.empty()) {
+      not_committer.insert(proposer);
+      not_welcomer.insert(proposer);
+    }
+    not_committer.erase(committer);
+    not_welcomer.erase(welcomer);
+    Bytes group_id = output(YAML::Node(0), "group_id");
+    if (flag(step, "changeGroupID")) {
+      group_id.push_back('+');
+      group_id.push_back('+');
+    }
+    if (flag(step, "changeCipherSuite")) {
+      // The smallest other suite every client of the run supports.
+      std::set<uint16_t> shared;
+      bool first = true;
+      for (auto& [name, c] : clients_) {
+        auto s = c->supported_ciphersuites();
+        std::set<uint16_t> mine(s.begin(), s.end());
+        if (first) {
+          shared = mine;
+          first = false;
+        } else {
+          std::erase_if(shared, [&](uint16_t x) { return !mine.count(x); });
+        }
+      }
+      shared.erase(suite_);
+      if (shared.empty()) {
+        throw ScriptError("changeCipherSuite: no other suite that every client supports");
+      }
+      suite_ = *shared.begin();
+    }
+    Bytes proposal;
+    if (!proposer.empty()) {
+      proposal = client(proposer).reinit_proposal(state(proposer), suite_, group_id,
+                                                  extensions(step["extensions"]));
+    } else {
+      proposal = output(step["externalReinitProposal"], "proposal");
+    }
+    store(i, "proposal", proposal);
+    std::map<std::string, uint32_t> ids;
+    std::map<std::string, Bytes> kps;
+    auto c = client(committer).reinit_commit(state(committer), {proposal}, {}, false, false);
+    store(i, "commit", c.commit);
+    auto done = client(committer).handle_pending_reinit_commit(state(committer));
+    ids[committer] = done.reinit_id;
+    kps[committer] = done.key_package;
+    record_epoch({proposal}, c.commit, done.epoch_authenticator);
+    for (const auto& m : not_committer) {
+      auto r = client(m).handle_reinit_commit(state(m), {proposal}, c.commit);
+      expect_same(done.epoch_authenticator, r.epoch_authenticator, m, "epoch authenticator");
+      ids[m] = r.reinit_id;
+      kps[m] = r.key_package;
+    }
+    std::vector<Bytes> welcome_kps;
+    for (const auto& m : not_welcomer) {
+      welcome_kps.push_back(kps.at(m));
+    }
+    auto w = client(welcomer).reinit_welcome(ids.at(welcomer), welcome_kps, flag(step, "forcePath"),
+                                             flag(step, "externalTree"));
+    states_[welcomer] = w.state_id;
+    store(i, "welcome", w.welcome);
+    for (const auto& m : not_welcomer) {
+      auto r = client(m).handle_reinit_welcome(ids.at(m), w.welcome, w.ratchet_tree);
+      expect_same(w.epoch_authenticator, r.epoch_authenticator, m, "epoch authenticator");
+      states_[m] = r.state_id;
     }
   }
 
@@ -446,7 +566,7 @@ class Run {
   const ClientFactory& factory_;
   Botan::RandomNumberGenerator* rng_;
   std::map<std::string, std::unique_ptr<Client>> clients_;
-  std::map<std::string, uint32_t> states_, transactions_;
+  std::map<std::string, uint32_t> states_, transactions_, signers_;
   std::vector<std::map<std::string, Bytes>> outputs_;
   size_t at_ = 0;
   std::string action_, actor_;
@@ -454,6 +574,17 @@ class Run {
   // --emit-passive
   static constexpr const char* kWatcher = "(watcher)";
   bool watch_ = false, watcher_added_ = false, watcher_joined_ = false;
+  Bytes watcher_group_;
+  static Bytes group_of(const Bytes& message) {
+    MLSMessage m = decode<MLSMessage>(message);
+    if (const auto* p = std::get_if<PublicMessage>(&m.body)) {
+      return p->content.group_id;
+    }
+    if (const auto* p = std::get_if<PrivateMessage>(&m.body)) {
+      return p->group_id;
+    }
+    return {};
+  }
   json watcher_case_;
   json epochs_ = json::array();
   std::vector<std::pair<Bytes, Bytes>> psks_;

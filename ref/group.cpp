@@ -134,6 +134,81 @@ Group Group::create(GroupConfig config, CipherSuiteId suite_id, Bytes group_id,
   return Group(std::move(config), std::move(s));
 }
 
+// ---------------------------------------------------------------- §11.2, §11.3 resumption
+
+std::pair<Group, MLSMessage> Group::resume(const Group& old, GroupConfig config,
+                                           ResumptionPSKUsage usage, Bytes group_id,
+                                           CipherSuiteId suite_id, std::vector<Extension> extensions,
+                                           const Signer& signer, const CredentialWithKey& credential,
+                                           std::span<const KeyPackage> key_packages) {
+  if (key_packages.empty()) {
+    throw Error(ErrorKind::protocol, usage == ResumptionPSKUsage::reinit ? "11.2" : "11.3",
+                "a reinitialized or branched group needs other members to welcome");
+  }
+  Group g = create(std::move(config), suite_id, std::move(group_id), signer, credential, {},
+                   std::move(extensions));
+  // RFC 9420 §11.2 [R11.2-6]
+  //    The Welcome message MUST specify a PreSharedKeyID of type `resumption` with usage
+  //    `reinit`, where the `group_id` field matches the old group and the `epoch`
+  //    field indicates the epoch after the Commit covering the ReInit.
+  // RFC 9420 §11.3 [R11.3-2]
+  //    Create an initial Commit message that sets up the new group and contains a
+  //    PreSharedKey proposal of type `resumption` with usage `branch`.
+  PreSharedKeyID id;
+  id.psktype = PSKType::resumption;
+  id.usage = usage;
+  id.psk_group_id = old.group_id();
+  id.psk_epoch = old.epoch();
+  // RFC 9420 §11.3 [R11.3-3]
+  //    To avoid key reuse, the `psk_nonce` included in the PreSharedKeyID object MUST
+  //    be a randomly sampled nonce of length `KDF.Nh`.
+  id.psk_nonce.resize(g.suite().hash_size());
+  g.rng().randomize(id.psk_nonce.data(), id.psk_nonce.size());
+  g.state_.resumed.emplace(id, old.state_.secrets.resumption_psk);
+  CommitBuilder b = g.commit_builder();
+  for (const KeyPackage& kp : key_packages) {
+    b.add(kp);
+  }
+  b.psk(id);
+  CommitBundle bundle = b.build(signer);
+  g.merge_pending_commit();
+  return {std::move(g), std::move(*bundle.welcome)};
+}
+
+std::pair<Group, MLSMessage> Group::reinit(const Group& old, GroupConfig config,
+                                           const Signer& signer,
+                                           const CredentialWithKey& credential,
+                                           std::span<const KeyPackage> key_packages) {
+  // RFC 9420 §11.2 [R11.2-3]
+  //    A member of the old group creates an initial Commit that sets up a new group
+  //    that matches the ReInit and sends a Welcome message:
+  if (!old.state_.reinit) {
+    throw Error(ErrorKind::protocol, "11.2",
+                "the group has no merged Commit covering a ReInit proposal");
+  }
+  const ReInit& r = *old.state_.reinit;
+  if (r.version != mls10) {
+    throw Error(ErrorKind::unsupported, "11.2",
+                "a ReInit to protocol version " + std::to_string(r.version));
+  }
+  // RFC 9420 §11.2 [R11.2-4]
+  //    The `version`, `cipher_suite`, `group_id`, and `extensions` fields of the GroupContext object in the Welcome
+  //    message MUST be the same as the corresponding fields in the ReInit
+  //    proposal.
+  return resume(old, std::move(config), ResumptionPSKUsage::reinit, r.group_id, r.cipher_suite,
+                r.extensions, signer, credential, key_packages);
+}
+
+std::pair<Group, MLSMessage> Group::branch(const Group& old, GroupConfig config, Bytes group_id,
+                                           const Signer& signer,
+                                           const CredentialWithKey& credential,
+                                           std::span<const KeyPackage> key_packages,
+                                           std::vector<Extension> extensions) {
+  old.check_usable();
+  return resume(old, std::move(config), ResumptionPSKUsage::branch, std::move(group_id),
+                old.suite().id(), std::move(extensions), signer, credential, key_packages);
+}
+
 // ---------------------------------------------------------------- §12.4.3.1 join
 
 // §12.4.3.1 (and §12.4.3.2, which uses the tree the same way): the ratchet
@@ -234,7 +309,8 @@ RatchetTree Group::joined_tree(const CipherSuite& suite, const GroupInfo& gi,
 
 Group Group::join(GroupConfig config, const Welcome& welcome, const KeyPackageBundle& bundle,
                   const std::optional<RatchetTreeNodes>& ratchet_tree,
-                  const std::map<Bytes, SecureBytes>& external_psks) {
+                  const std::map<Bytes, SecureBytes>& external_psks,
+                  const Group* resumed_from) {
   GroupState s;
   s.suite = std::make_shared<const CipherSuite>(welcome.cipher_suite);
   const CipherSuite& suite = *s.suite;
@@ -248,6 +324,13 @@ Group Group::join(GroupConfig config, const Welcome& welcome, const KeyPackageBu
           if (it != external_psks.end()) {
             return it->second;
           }
+        } else if (resumed_from != nullptr &&
+                   id.psk_group_id == resumed_from->group_id()) {
+          const auto& kept = resumed_from->state_.resumption_psks;
+          auto it = kept.find(id.psk_epoch);
+          if (it != kept.end()) {
+            return it->second.bytes();
+          }
         }
         // RFC 9420 §12.4.3.1 [R12.4.3.1-4]
         //    If a PreSharedKeyID is part of the GroupSecrets and the client is not in
@@ -257,18 +340,56 @@ Group Group::join(GroupConfig config, const Welcome& welcome, const KeyPackageBu
                         ", psk_epoch " + std::to_string(id.psk_epoch) + ")");
       });
   const GroupInfo& gi = o.group_info;
+  std::optional<ResumptionPSKUsage> resumed;
   for (const auto& id : o.secrets.psks) {
     // RFC 9420 §12.4.3.1
     //    [...] if a PreSharedKeyID has type `resumption` with usage `reinit` or
     //    `branch`, verify that it is the only such PSK.
-    // RFC 9420 §11.2 [R11.2-7]: we join by neither, so no such PSK is used here
-    //    Resumption PSKs with usage `reinit` MUST NOT be used in other contexts.
-    // RFC 9420 §11.3 [R11.3-9]
-    //    Resumption PSKs with usage `branch` MUST NOT be used in other contexts.
     if (id.psktype == PSKType::resumption && id.usage != ResumptionPSKUsage::application) {
-      throw Error(ErrorKind::unsupported,
-                  id.usage == ResumptionPSKUsage::reinit ? req::R11_2_7 : req::R11_3_9,
-                  "joining by reinitialization or branching is not implemented");
+      if (resumed) {
+        throw Error(ErrorKind::protocol, "12.4.3.1",
+                    "the Welcome names more than one reinit or branch PSK");
+      }
+      resumed = id.usage;
+    }
+  }
+  if (resumed) {
+    // RFC 9420 §12.4.3.1 [R12.4.3.1-17]
+    //    If a PreSharedKeyID was used that has type `resumption` with usage `reinit`
+    //    or `branch`, verify that the `epoch` field in the GroupInfo is equal to 1.
+    // RFC 9420 §11.2 [R11.2-5]
+    //    The `epoch` in the Welcome message MUST be 1.
+    // RFC 9420 §11.3 [R11.3-7]
+    //    The `epoch` in the Welcome message MUST be 1.
+    if (gi.group_context.epoch != 1) {
+      throw Error(ErrorKind::protocol, req::R12_4_3_1_17,
+                  "a reinit or branch Welcome for epoch " +
+                      std::to_string(gi.group_context.epoch) + ", not 1");
+    }
+    const GroupState& old = resumed_from->state_;  // non-null: its PSK was found
+    if (*resumed == ResumptionPSKUsage::reinit) {
+      // RFC 9420 §11.2 [R11.2-4]
+      //    The `version`, `cipher_suite`, `group_id`, and `extensions` fields of the GroupContext object in the Welcome
+      //    message MUST be the same as the corresponding fields in the ReInit
+      //    proposal.
+      const GroupContext& c = gi.group_context;
+      if (!old.reinit || c.version != old.reinit->version ||
+          c.cipher_suite != old.reinit->cipher_suite || c.group_id != old.reinit->group_id ||
+          c.extensions != old.reinit->extensions) {
+        throw Error(ErrorKind::protocol, req::R11_2_4,
+                    "the reinitialized group does not match the old group's ReInit proposal");
+      }
+    } else {
+      // RFC 9420 §11.3 [R11.3-5, R11.3-6]
+      //    A client receiving a Welcome message including a PreSharedKey of type `resumption` with
+      //    usage `branch` MUST verify that the new group reflects a subgroup branched from
+      //    the referenced group by checking that: [...] The `version` and `cipher_suite` values in the Welcome message are the same as
+      //    those used by the old group.
+      if (gi.group_context.version != old.context.version ||
+          gi.group_context.cipher_suite != old.context.cipher_suite) {
+        throw Error(ErrorKind::protocol, req::R11_3_6,
+                    "a branch with another version or cipher suite than the old group's");
+      }
     }
   }
   // RFC 9420 §12.4.3.1 [R12.4.3.1-8]
@@ -346,6 +467,29 @@ Group Group::join(GroupConfig config, const Welcome& welcome, const KeyPackageBu
   //    that corresponds to the public key in the node.
   s.own.check_consistent(suite, tree);
 
+  if (resumed == ResumptionPSKUsage::branch) {
+    // RFC 9420 §11.3 [R11.3-8]
+    //    Each LeafNode in a new subgroup MUST match some LeafNode in the original
+    //    group. In this context, a pair of LeafNodes is said to "match" if the
+    //    identifiers presented by their respective credentials are considered
+    //    equivalent by the application.
+    // (mlsref's notion of equivalent: equal credentials)
+    const RatchetTree& old = resumed_from->state_.tree;
+    for (uint32_t i = 0; i < tree.leaf_count().value; ++i) {
+      if (!tree.has_leaf(LeafIndex(i))) {
+        continue;
+      }
+      bool found = false;
+      for (uint32_t j = 0; j < old.leaf_count().value && !found; ++j) {
+        found = old.has_leaf(LeafIndex(j)) &&
+                old.leaf(LeafIndex(j)).credential == tree.leaf(LeafIndex(i)).credential;
+      }
+      if (!found) {
+        throw Error(ErrorKind::protocol, req::R11_3_8,
+                    leaf_name(LeafIndex(i)) + " of the branch is no member of the old group");
+      }
+    }
+  }
   // RFC 9420 §12.4.3.1 [R12.4.3.1-13]
   //    Use the `joiner_secret` from the GroupSecrets object to generate the epoch secret and other
   //    derived secrets for the current epoch.
@@ -763,6 +907,9 @@ SecureBytes Group::resolve_psk(const PreSharedKeyID& id) const {
     }
     return it->second;
   }
+  if (state_.resumed && id == state_.resumed->first) {
+    return state_.resumed->second.bytes();  // the old group's, for the initial Commit
+  }
   auto it = state_.resumption_psks.find(id.psk_epoch);
   if (id.psk_group_id != state_.context.group_id || it == state_.resumption_psks.end()) {
     throw Error(ErrorKind::protocol, req::R12_4_2_5,
@@ -873,6 +1020,68 @@ CommitBuilder& CommitBuilder::authenticated_data(Bytes aad) {
 }
 CommitBundle CommitBuilder::build(const Signer& signer) {
   return group_->build_commit(*this, signer);
+}
+
+
+// ---------------------------------------------------------------- §12.1.8 external
+
+namespace {
+
+MLSMessage external_proposal(const GroupContext& context, Sender sender, Proposal proposal,
+                             const Signer& signer) {
+  CipherSuite suite(context.cipher_suite);
+  FramedContent c;
+  c.group_id = context.group_id;
+  c.epoch = context.epoch;
+  c.sender = sender;
+  c.content_type = ContentType::proposal;
+  c.proposal = std::move(proposal);
+  // RFC 9420 §12.1.8 [R12.1.8-1]
+  //    An external proposal MUST be sent as a PublicMessage object, since the sender
+  //    will not have the keys necessary to construct a PrivateMessage object.
+  // (no membership_tag either: §6.2 gives one to member senders only)
+  return MLSMessage{mls10, protect_public(suite, c, signer.private_key, context, MembershipKey{}, {})};
+}
+
+}  // namespace
+
+MLSMessage new_member_add_proposal(const GroupContext& context, const KeyPackage& key_package,
+                                   const Signer& signer) {
+  if (signer.public_key != key_package.leaf_node.signature_key) {
+    throw Error(ErrorKind::protocol, "12.1.8",
+                "the signer does not own the KeyPackage's signature key");
+  }
+  if (key_package.cipher_suite != context.cipher_suite) {
+    throw Error(ErrorKind::protocol, "10.1",
+                "the KeyPackage's cipher suite is not the group's");
+  }
+  return external_proposal(context, Sender{SenderType::new_member_proposal, 0, 0},
+                           Proposal{Add{key_package}}, signer);
+}
+
+MLSMessage external_sender_proposal(const GroupContext& context, uint32_t sender_index,
+                                    Proposal proposal, const Signer& signer) {
+  auto senders = external_senders(context.extensions);
+  if (sender_index >= senders.size() || senders[sender_index].signature_key != signer.public_key) {
+    throw Error(ErrorKind::protocol, "12.1.8.1",
+                "the signer is not external sender " + std::to_string(sender_index) +
+                    " of the group's external_senders extension");
+  }
+  // RFC 9420 §12.1.8 [R12.1.8-2]: the receiving side rejects the other
+  // types as malformed, so they are refused before sending.
+  //    Messages from `external` senders containing proposal types other than the above
+  //    MUST be rejected as malformed.
+  ProposalType t = proposal.proposal_type();
+  bool allowed = false;
+  for (const auto& row : proposal_type_registry()) {
+    allowed |= row.value == t && row.external;
+  }
+  if (!allowed) {
+    throw Error(ErrorKind::protocol, req::R12_1_8_2,
+                "proposal type " + std::to_string(t) + " may not come from an external sender");
+  }
+  return external_proposal(context, Sender{SenderType::external, 0, sender_index},
+                           std::move(proposal), signer);
 }
 
 }  // namespace mlsref

@@ -109,6 +109,9 @@ struct GroupState {
   // proposal's encryption_key (dropped when the epoch ends).
   std::map<Bytes, SecureBytes> own_update_keys;
   std::map<uint64_t, ResumptionPsk> resumption_psks;  // by epoch, this group's
+  // The group this one reinitializes or branches from (§11.2, §11.3): its
+  // resumption_psk of the epoch named, for the initial Commit only.
+  std::optional<std::pair<PreSharedKeyID, ResumptionPsk>> resumed;
   std::map<Bytes, SecureBytes> external_psks;         // by psk_id
   bool active = true;                                 // false once we are removed
   // Set when a merged commit covered a ReInit proposal (§11.2): the group is
@@ -233,9 +236,12 @@ class Group {
   // §12.4.3.1: join from a Welcome with one of our KeyPackages. `ratchet_tree`
   // is the tree supplied out of band, needed when the GroupInfo has no
   // ratchet_tree extension. `external_psks` by psk_id.
+  // `resumed_from`: the group a reinitialized or branched group comes from
+  // (§11.2, §11.3), whose resumption PSK the Welcome names.
   static Group join(GroupConfig config, const Welcome& welcome, const KeyPackageBundle& key_package,
                     const std::optional<RatchetTreeNodes>& ratchet_tree = std::nullopt,
-                    const std::map<Bytes, SecureBytes>& external_psks = {});
+                    const std::map<Bytes, SecureBytes>& external_psks = {},
+                    const Group* resumed_from = nullptr);
 
   // §12.4.3.2: join by an external Commit, from a GroupInfo with the
   // external_pub extension (and the tree in its ratchet_tree extension, or
@@ -246,6 +252,25 @@ class Group {
       GroupConfig config, const GroupInfo& group_info,
       const std::optional<RatchetTreeNodes>& ratchet_tree, const Signer& signer,
       const CredentialWithKey& credential, const ExternalJoinOptions& options = {});
+
+  // §11.2 step 3: the group that `old` becomes after a merged Commit covering
+  // a ReInit (old.state().reinit): created by us with the ReInit's group_id,
+  // version, cipher suite and extensions, the other members added from
+  // `key_packages` (for the new cipher suite) and linked to the old group by a
+  // resumption PSK with usage reinit. Returns the new group (epoch 1) and
+  // the Welcome.
+  static std::pair<Group, MLSMessage> reinit(const Group& old, GroupConfig config,
+                                             const Signer& signer,
+                                             const CredentialWithKey& credential,
+                                             std::span<const KeyPackage> key_packages);
+  // §11.3: a subgroup of `old` with `group_id` (same version and cipher
+  // suite), the members of `key_packages`, linked by a resumption PSK with
+  // usage branch.
+  static std::pair<Group, MLSMessage> branch(const Group& old, GroupConfig config,
+                                             Bytes group_id, const Signer& signer,
+                                             const CredentialWithKey& credential,
+                                             std::span<const KeyPackage> key_packages,
+                                             std::vector<Extension> extensions = {});
 
   // ---- receiving
   // §6.2, §6.3, §12.4.2: an application message, a proposal (not yet stored:
@@ -345,6 +370,12 @@ class Group {
   // `committer` empty: an external Commit (§12.2's list for external Commits).
   CheckedProposals validate_and_apply(std::optional<LeafIndex> committer,
                                       std::span<const QueuedProposal> list) const;
+  static std::pair<Group, MLSMessage> resume(const Group& old, GroupConfig config,
+                                             ResumptionPSKUsage usage, Bytes group_id,
+                                             CipherSuiteId suite, std::vector<Extension> extensions,
+                                             const Signer& signer,
+                                             const CredentialWithKey& credential,
+                                             std::span<const KeyPackage> key_packages);
   StagedCommit stage_commit(const AuthenticatedContent& content) const;
   static RatchetTree joined_tree(const CipherSuite& suite, const GroupInfo& group_info,
                                  const std::optional<RatchetTreeNodes>& ratchet_tree,
@@ -355,5 +386,19 @@ class Group {
   std::optional<StagedCommit> pending_commit_;
   std::optional<CommitBundle> pending_bundle_;
 };
+
+// ---- §12.1.8 External Proposals: sent by parties outside the group, as a
+// PublicMessage, for the group and epoch of a GroupContext (from a GroupInfo).
+
+// An Add of ourselves (sender new_member_proposal), signed with the
+// KeyPackage's signature key (`signer`).
+MLSMessage new_member_add_proposal(const GroupContext& context, const KeyPackage& key_package,
+                                   const Signer& signer);
+// A proposal from the external sender at `sender_index` of the group's
+// external_senders extension (whose signature key `signer` must own). Only
+// the proposal types the §17.4 registry allows external senders (add,
+// remove, psk, reinit, group_context_extensions).
+MLSMessage external_sender_proposal(const GroupContext& context, uint32_t sender_index,
+                                    Proposal proposal, const Signer& signer);
 
 }  // namespace mlsref

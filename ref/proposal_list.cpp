@@ -127,8 +127,6 @@ void validate_proposal(const ProposalCheck& check, const Proposal& proposal, con
     }
   } else if (const auto* psk = std::get_if<PreSharedKey>(&proposal.body)) {
     const PreSharedKeyID& id = psk->psk;
-    // A ReInit or branch commit is not implemented, so no PreSharedKey proposal
-    // is ever processed as part of one.
     // RFC 9420 §12.1.4 [R12.1.4-1]
     //    The PreSharedKey proposal is not being processed as part of a
     //    reinitialization of the group (see {{reinitialization}}), and the
@@ -136,7 +134,11 @@ void validate_proposal(const ProposalCheck& check, const Proposal& proposal, con
     // RFC 9420 §11.2 [R11.2-8]
     //    A PreSharedKey proposal with type `resumption` and usage `reinit` MUST be
     //    considered invalid.
-    if (id.psktype == PSKType::resumption && id.usage == ResumptionPSKUsage::reinit) {
+    // RFC 9420 §11.2 [R11.2-7]: only the Welcome of a reinitialization (Group::join)
+    // and its commit (check.resuming) take one
+    //    Resumption PSKs with usage `reinit` MUST NOT be used in other contexts.
+    if (id.psktype == PSKType::resumption && id.usage == ResumptionPSKUsage::reinit &&
+        check.resuming != ResumptionPSKUsage::reinit) {
       throw Error(ErrorKind::protocol, req::R12_1_4_1,
                   "a resumption PSK with usage reinit outside a reinitialization");
     }
@@ -147,7 +149,11 @@ void validate_proposal(const ProposalCheck& check, const Proposal& proposal, con
     // RFC 9420 §11.3 [R11.3-10]
     //    A PreSharedKey proposal with type `resumption` and usage `branch` MUST be
     //    considered invalid.
-    if (id.psktype == PSKType::resumption && id.usage == ResumptionPSKUsage::branch) {
+    // RFC 9420 §11.3 [R11.3-9]: only the Welcome of a branch (Group::join) and its
+    // commit (check.resuming) take one
+    //    Resumption PSKs with usage `branch` MUST NOT be used in other contexts.
+    if (id.psktype == PSKType::resumption && id.usage == ResumptionPSKUsage::branch &&
+        check.resuming != ResumptionPSKUsage::branch) {
       throw Error(ErrorKind::protocol, req::R12_1_4_2,
                   "a resumption PSK with usage branch outside a subgroup branching");
     }

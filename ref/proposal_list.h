@@ -70,6 +70,9 @@ struct ProposalCheck {
   const RatchetTree& tree;      // the current (old) tree
   std::optional<uint64_t> now;  // lifetimes of KeyPackages are judged at this time
   const CredentialValidator* credential_validator = nullptr;
+  // Set for the initial Commit of a group that reinitializes (§11.2) or
+  // branches (§11.3) another: the one resumption usage that may appear.
+  std::optional<ResumptionPSKUsage> resuming;
 };
 
 // §12.1: one proposal is valid on its own, from `sender`. Error naming the rule.

@@ -1,6 +1,6 @@
 // External commits (RFC 9420 §12.4.3.2): joining from a GroupInfo, with the
 // tree in it or out of band, with resync and PSKs; members process them, and
-// a broken one changes nothing.
+// a broken one changes nothing. External proposals (§12.1.8).
 #include "ref/group.h"
 #include "ref/registries.h"
 #include "tests/test_util.h"
@@ -136,6 +136,50 @@ TEST(ExternalCommit, ABrokenExternalCommitChangesNothing) {
   // The real one still applies.
   apply(*t.b, commit);
   EXPECT_EQ(t.b->epoch_authenticator(), c.epoch_authenticator());
+}
+
+TEST(ExternalProposals, FromANewMemberAndFromAnExternalSender) {
+  TwoMembers t;
+  CipherSuite suite(kSuite);
+  // A server that may propose, listed in the external_senders extension.
+  Member server = make_member("server");
+  std::vector<ExternalSender> senders{
+      ExternalSender{server.signer.public_key, server.credential.credential}};
+  std::vector<Extension> ext{Extension{extension_type::external_senders, encode(senders)}};
+  CommitBundle gce = t.a.commit_builder().group_context_extensions(ext).build(t.alice.signer);
+  t.a.merge_pending_commit();
+  apply(*t.b, gce.commit);
+
+  // charlie asks to be added; the server asks to add diana.
+  Member charlie = make_member("charlie"), diana = make_member("diana");
+  auto kc = create_key_package(suite, charlie.signer, charlie.credential, {}, system_rng());
+  auto kd = create_key_package(suite, diana.signer, diana.credential, {}, system_rng());
+  MLSMessage from_charlie = new_member_add_proposal(t.a.context(), kc.key_package, charlie.signer);
+  MLSMessage from_server =
+      external_sender_proposal(t.a.context(), 0, Proposal{Add{kd.key_package}}, server.signer);
+  for (Group* g : {&t.a, &*t.b}) {
+    for (const MLSMessage* m : {&from_charlie, &from_server}) {
+      ProcessedMessage p = g->process_message(encode(*m));
+      g->store_pending_proposal(std::get<QueuedProposal>(std::move(p.content)));
+    }
+  }
+  CommitBundle adds = t.b->commit_to_pending_proposals(t.bob.signer);
+  t.b->merge_pending_commit();
+  apply(t.a, adds.commit);
+  EXPECT_EQ(t.a.tree().leaf_count().value, 4u);
+  EXPECT_EQ(t.a.epoch_authenticator(), t.b->epoch_authenticator());
+  Group c = Group::join({}, std::get<Welcome>(adds.welcome->body), kc);
+  EXPECT_EQ(c.epoch_authenticator(), t.a.epoch_authenticator());
+
+  // The server may not send an Update (§12.1.8), nor sign for another index.
+  EXPECT_MLS_RULE(external_sender_proposal(t.a.context(), 0, Proposal{Update{}}, server.signer),
+                  ErrorKind::protocol, req::R12_1_8_2);
+  EXPECT_THROW(external_sender_proposal(t.a.context(), 1, Proposal{Remove{1}}, server.signer),
+               Error);
+  // A proposal signed by someone who is not the listed sender is refused by members.
+  MLSMessage forged = external_sender_proposal(t.a.context(), 0, Proposal{Remove{1}}, server.signer);
+  std::get<PublicMessage>(forged.body).auth.signature[0] ^= 1;
+  EXPECT_THROW(t.a.process_message(encode(forged)), Error);
 }
 
 }  // namespace

@@ -97,13 +97,15 @@ TEST(Scenario, AWrongPlaintextFailsTheUnprotectStep) {
 }
 
 TEST(Scenario, UnimplementedActionsAreUnsupportedNotPassed) {
-  auto r = run_scenario_file(write_script("reinit", R"({"scripts": {"r": [
+  // A Welcome without the ratchet_tree extension for one commit is not in
+  // mlsref's group API yet.
+  auto r = run_scenario_file(write_script("unsupported", R"({"scripts": {"r": [
       {"action": "createGroup", "actor": "alice", "members": ["bob"]},
-      {"action": "branch", "actor": "alice", "members": ["bob"]}]}})"),
+      {"action": "commit", "actor": "alice", "external_tree": true}]}})"),
                              suite1(), local_clients());
   for (const auto& c : r.cases) {
     EXPECT_EQ(c.status, Status::unsupported);
-    EXPECT_EQ(c.check, "r step 1 (branch by alice)");
+    EXPECT_EQ(c.check, "r step 1 (commit by alice)");
   }
 }
 
