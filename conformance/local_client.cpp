@@ -403,11 +403,6 @@ Client::CommitResult LocalClient::commit(uint32_t state_id, const std::vector<By
                                          const std::vector<ProposalDescription>& by_value,
                                          bool force_path, bool external_tree) {
   Member& m = member(state_id);
-  if (external_tree) {
-    throw Error(ErrorKind::unsupported, "12.4.3.1",
-                "a Welcome without the ratchet_tree extension for one commit is not in the "
-                "group API yet (issue 9)");
-  }
   receive_proposals(m, by_reference);
   std::set<Bytes> refs;
   for (const auto& bytes : by_reference) {
@@ -420,6 +415,8 @@ Client::CommitResult LocalClient::commit(uint32_t state_id, const std::vector<By
     b.proposal(proposal_from(d, m.group->context(), m.group->tree()));
   }
   b.force_self_update(force_path);
+  // The tree out of band: the Welcome's GroupInfo goes without it.
+  b.ratchet_tree_extension(!external_tree);
   return sent_commit(m, b.build(m.signer), external_tree);
 }
 

@@ -577,7 +577,7 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
   //    using the member's private signing key.
   GroupInfo gi;
   gi.group_context = provisional;
-  if (config_.ratchet_tree_extension) {
+  if (b.ratchet_tree_.value_or(config_.ratchet_tree_extension)) {
     gi.extensions.push_back(Extension{extension_type::ratchet_tree, encode(tree.to_nodes())});
   }
   gi.confirmation_tag = tag;

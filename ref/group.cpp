@@ -1010,6 +1010,10 @@ CommitBuilder& CommitBuilder::force_self_update(bool yes) {
   force_path_ = yes;
   return *this;
 }
+CommitBuilder& CommitBuilder::ratchet_tree_extension(bool yes) {
+  ratchet_tree_ = yes;
+  return *this;
+}
 CommitBuilder& CommitBuilder::new_signer(NewSignerBundle bundle) {
   new_signer_ = std::move(bundle);
   return *this;

@@ -208,6 +208,10 @@ class CommitBuilder {
   CommitBuilder& filter_pending(std::function<bool(const QueuedProposal&)> keep);
   CommitBuilder& leaf_node_parameters(LeafNodeParameters p);
   CommitBuilder& force_self_update(bool yes = true);
+  // Whether this commit's GroupInfo (in the Welcome and the bundle) carries
+  // the ratchet_tree extension (default: GroupConfig::ratchet_tree_extension).
+  // Without it, joiners need the tree out of band (§12.4.3.3).
+  CommitBuilder& ratchet_tree_extension(bool yes);
   CommitBuilder& new_signer(NewSignerBundle bundle);
   CommitBuilder& authenticated_data(Bytes aad);
   CommitBundle build(const Signer& signer);
@@ -220,6 +224,7 @@ class CommitBuilder {
   std::function<bool(const QueuedProposal&)> keep_;
   LeafNodeParameters params_;
   bool force_path_ = false;
+  std::optional<bool> ratchet_tree_;
   std::optional<NewSignerBundle> new_signer_;
   Bytes aad_;
 };

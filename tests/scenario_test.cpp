@@ -96,16 +96,24 @@ TEST(Scenario, AWrongPlaintextFailsTheUnprotectStep) {
       << r.cases[0].message;
 }
 
-TEST(Scenario, UnimplementedActionsAreUnsupportedNotPassed) {
-  // A Welcome without the ratchet_tree extension for one commit is not in
-  // mlsref's group API yet.
+TEST(Scenario, WhatAClientDoesNotImplementIsUnsupportedNotPassed) {
+  // A client without external joins, as some implementations are.
+  struct NoExternalJoin : LocalClient {
+    using LocalClient::LocalClient;
+    ExternalJoinResult external_join(const Bytes&, const Bytes&, bool, const Bytes&, bool,
+                                     const std::vector<std::pair<Bytes, Bytes>>&) override {
+      throw Error(ErrorKind::unsupported, "12.4.3.2", "no external joins here");
+    }
+  };
+  ClientFactory factory = [](const std::string&, Botan::RandomNumberGenerator& rng)
+      -> std::unique_ptr<Client> { return std::make_unique<NoExternalJoin>(rng); };
   auto r = run_scenario_file(write_script("unsupported", R"({"scripts": {"r": [
       {"action": "createGroup", "actor": "alice", "members": ["bob"]},
-      {"action": "commit", "actor": "alice", "external_tree": true}]}})"),
-                             suite1(), local_clients());
+      {"action": "externalJoin", "actor": "alice", "joiner": "charlie"}]}})"),
+                             suite1(), factory);
   for (const auto& c : r.cases) {
     EXPECT_EQ(c.status, Status::unsupported);
-    EXPECT_EQ(c.check, "r step 1 (commit by alice)");
+    EXPECT_EQ(c.check, "r step 1 (externalJoin by alice)");
   }
 }
 
