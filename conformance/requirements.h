@@ -58,16 +58,18 @@ struct SourceScan {
   std::vector<Quote> quotes;
 };
 
-// The keyword sentences and checklist items of the RFC's markdown source, in
-// document order, with status "open".
+// The keyword sentences, checklist items and "is invalid if" sentences of the
+// RFC's markdown source, in document order, with status "open".
 std::vector<Entry> extract(std::string_view rfc_markdown);
 
 // Reads `// RFC 9420 §S [ID, ...]` citations and their quotes from ref/, and
 // the requirement constants tests/ names (req::R12_2_3, as EXPECT_MLS_RULE takes).
 SourceScan scan_sources(const std::filesystem::path& root);
 
-// Extracted entries with the people-set fields of `existing` (by ID) and
-// status enforced exactly where cited.
+// Extracted entries with the people-set fields of `existing` (matched by
+// section and text, so that renumbering moves them along; by ID only for an
+// entry whose text the RFC no longer has) and status enforced exactly where
+// cited.
 std::vector<Entry> merge(const std::vector<Entry>& extracted, const std::vector<Entry>& existing,
                          const SourceScan& scan);
 
