@@ -381,7 +381,7 @@ void print_requirements_help() {
   std::cout <<
       R"(Usage: mlsref requirements [--section S] [--status X] [--report FILE.json]
                            [--source DIR] [--rfc FILE]
-       mlsref requirements --check | --extract [--source DIR] [--rfc FILE]
+       mlsref requirements --check | --extract | --markdown-totals [--source DIR] [--rfc FILE]
 
 Prints the requirements matrix of RFC 9420 (spec/requirements.yaml): one line
 per normative statement with its ID, section, keyword, who it binds, status,
@@ -394,8 +394,11 @@ top-level section.
   --check          report every disagreement between the RFC, the YAML,
                    ref/requirement_ids.h and the citations in ref/ (exit 1 if any)
   --extract        rewrite spec/requirements.yaml and ref/requirement_ids.h
-                   from the RFC, the YAML's hand-set fields and the citations
-                   (what scripts/extract-requirements runs)
+                   from the RFC, the YAML's hand-set fields and the citations,
+                   and the totals table in README.md (what
+                   scripts/extract-requirements runs)
+  --markdown-totals  print the totals per section as the Markdown table
+                   README.md shows (section "Requirements")
   --source DIR     the mlsref source tree (default: the one this was built from)
   --rfc FILE       RFC 9420's markdown source (default: $MLSREF_RFC9420, else
                    ../shared/spec/rfc9420.md beside the source tree, else
@@ -409,7 +412,7 @@ int cmd_requirements(const std::vector<std::string>& args) {
   namespace rq = mlsref::conformance::requirements;
   std::optional<std::string> section, status, report, rfc_arg;
   fs::path source = MLSREF_SOURCE_DIR;
-  bool check = false, extract = false;
+  bool check = false, extract = false, markdown_totals = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--help" || a == "-h") {
@@ -432,6 +435,8 @@ int cmd_requirements(const std::vector<std::string>& args) {
       check = true;
     } else if (a == "--extract") {
       extract = true;
+    } else if (a == "--markdown-totals") {
+      markdown_totals = true;
     } else {
       throw UsageError("requirements: unknown argument '" + a + "' (see mlsref requirements --help)");
     }
@@ -474,11 +479,30 @@ int cmd_requirements(const std::vector<std::string>& args) {
       existing = rq::parse_yaml(s.str());
     }
     auto entries = rq::merge(rq::extract(rfc), existing, scan);
+    if (markdown_totals) {
+      std::cout << rq::markdown_totals(entries);
+      return kExitOk;
+    }
     if (extract) {
       std::ofstream(source / "spec" / "requirements.yaml", std::ios::binary) << rq::to_yaml(entries);
       std::ofstream(source / "ref" / "requirement_ids.h", std::ios::binary) << rq::to_header(entries);
       std::cout << "wrote spec/requirements.yaml and ref/requirement_ids.h: " << entries.size()
                 << " requirements\n";
+      std::string readme;
+      if (std::ifstream in(source / "README.md", std::ios::binary); in) {
+        std::ostringstream s;
+        s << in.rdbuf();
+        readme = s.str();
+      }
+      if (auto updated = rq::with_totals(readme, rq::markdown_totals(entries))) {
+        if (*updated != readme) {
+          std::ofstream(source / "README.md", std::ios::binary) << *updated;
+          std::cout << "wrote the totals table in README.md\n";
+        }
+      } else {
+        std::cout << "README.md has no " << rq::kTotalsBegin << " ... " << rq::kTotalsEnd
+                  << " block for the totals table\n";
+      }
       return kExitOk;
     }
     auto sites = [](const std::vector<rq::Site>& v) {

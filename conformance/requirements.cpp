@@ -180,6 +180,17 @@ bool introduces_checklist(const std::string& intro) {
   return std::regex_search(intro, kChecklist);
 }
 
+// A sentence that says when something "is invalid if" (the proposal rules of
+// §12.1.x: "An Add proposal is invalid if the KeyPackage is invalid [...]"):
+// a requirement without a keyword. Not when it introduces a list (its items
+// are the requirements) or only gives an example ("is invalid if, for example").
+bool states_validity(const std::string& sentence) {
+  static constexpr std::string_view kExample = "is invalid if, for example";
+  size_t at = sentence.find("is invalid if");
+  return at != std::string::npos && sentence.back() != ':' &&
+         sentence.compare(at, kExample.size(), kExample) != 0;
+}
+
 }  // namespace
 
 bool is_absolute(std::string_view keyword) {
@@ -278,7 +289,7 @@ std::vector<Entry> extract(std::string_view rfc_markdown) {
     auto ss = sentences(text);
     for (size_t k = 0; k < ss.size(); ++k) {
       auto kw = keyword_of(ss[k]);
-      if (!kw && !(checklist && k == 0)) {
+      if (!kw && !(checklist && k == 0) && !states_validity(ss[k])) {
         continue;
       }
       Entry e;
@@ -327,6 +338,8 @@ SourceScan scan_sources(const fs::path& root) {
     }
     auto lines = lines_of(read_file(f));
     std::optional<Quote> quote;
+    Site block;                    // the last citation header of the file
+    std::vector<std::string> ids;  // and the IDs it cites
     bool after_header = false;  // the previous line was a header or quote line
     auto flush = [&] {
       if (quote && !quote->text.empty()) {
@@ -350,25 +363,28 @@ SourceScan scan_sources(const fs::path& root) {
       if (std::regex_match(line, m, kHeader)) {
         flush();
         std::string rest = m[2].str();
-        std::smatch ids;
-        if (std::regex_search(rest, ids, kIds)) {
-          std::stringstream list(ids[1].str());
+        std::smatch list_match;
+        ids.clear();
+        block = site;
+        if (std::regex_search(rest, list_match, kIds)) {
+          std::stringstream list(list_match[1].str());
           std::string id;
           while (std::getline(list, id, ',')) {
             id = collapse(id);
             scan.citations[id].push_back(site);
             scan.cited_ids.emplace_back(site, id);
             scan.cited_sections.emplace_back(site, m[1].str());
+            ids.push_back(id);
           }
         }
-        quote = Quote{site, ""};
+        quote = Quote{site, "", block, ids};
         after_header = true;
         continue;
       }
       if (std::regex_match(line, m, kQuoteLine)) {
         std::string text = m[1].str();
         if (!quote && !after_header && text.rfind("[...]", 0) == 0) {
-          quote = Quote{site, ""};  // a quote resumed below the code it covers
+          quote = Quote{site, "", block, ids};  // a quote resumed below the code it covers
         }
         if (quote) {
           quote->text += (quote->text.empty() ? "" : " ") + text;
@@ -412,19 +428,86 @@ std::vector<std::string> check_quotes(std::string_view rfc_markdown,
   return problems;
 }
 
+std::vector<std::string> check_cited_texts(const std::vector<Quote>& quotes,
+                                           const std::vector<Entry>& entries) {
+  std::map<std::string, const Entry*> by_id;
+  for (const auto& e : entries) {
+    by_id[e.id] = &e;
+  }
+  // A block's quote: its lines under the header and any resumed below the code.
+  std::vector<std::pair<const Quote*, std::string>> blocks;
+  std::map<std::pair<std::string, size_t>, size_t> index;
+  for (const auto& q : quotes) {
+    if (q.ids.empty()) {
+      continue;
+    }
+    auto key = std::pair{q.block.file, q.block.line};
+    auto [it, fresh] = index.emplace(key, blocks.size());
+    if (fresh) {
+      blocks.emplace_back(&q, collapse(q.text));
+    } else {
+      blocks[it->second].second += " " + collapse(q.text);
+    }
+  }
+  std::vector<std::string> problems;
+  for (const auto& [q, text] : blocks) {
+    for (const auto& id : q->ids) {
+      auto e = by_id.find(id);
+      if (e == by_id.end()) {
+        continue;  // check() reports an unknown ID
+      }
+      std::vector<std::string> words;
+      std::stringstream ws(e->second->text);
+      for (std::string w; ws >> w;) {
+        words.push_back(w);
+      }
+      size_t run = std::min<size_t>(8, (words.size() + 1) / 2);
+      bool quoted = words.empty();
+      for (size_t i = 0; !quoted && i + run <= words.size(); ++i) {
+        std::string s;
+        for (size_t k = i; k < i + run; ++k) {
+          s += (k == i ? "" : " ") + words[k];
+        }
+        quoted = text.find(s) != std::string::npos;
+      }
+      if (!quoted) {
+        problems.push_back(q->block.file + ":" + std::to_string(q->block.line) + ": cites " + id +
+                           " but its quote does not quote " + id + " (\"" + e->second->text +
+                           "\"): a wrong ID, or a quote of another sentence");
+      }
+    }
+  }
+  return problems;
+}
+
 // ---------------------------------------------------------------- the YAML
 
 std::vector<Entry> merge(const std::vector<Entry>& extracted, const std::vector<Entry>& existing,
                          const SourceScan& scan) {
+  // The hand-set fields follow the statement, not its number: a new statement
+  // extracted earlier in a section renumbers the ones after it. By section and
+  // text first; by ID only for an entry whose text the RFC no longer has.
   std::map<std::string, const Entry*> by_id;
+  std::map<std::pair<std::string, std::string>, const Entry*> by_text;
   for (const auto& e : existing) {
     by_id[e.id] = &e;
+    by_text.emplace(std::pair{e.section, e.text}, &e);
+  }
+  std::set<std::pair<std::string, std::string>> extracted_texts;
+  for (const auto& e : extracted) {
+    extracted_texts.emplace(e.section, e.text);
   }
   std::vector<Entry> out;
   for (Entry e : extracted) {
-    auto it = by_id.find(e.id);
-    if (it != by_id.end()) {
-      const Entry& old = *it->second;
+    const Entry* found = nullptr;
+    if (auto t = by_text.find({e.section, e.text}); t != by_text.end()) {
+      found = t->second;
+    } else if (auto i = by_id.find(e.id);
+               i != by_id.end() && !extracted_texts.count({i->second->section, i->second->text})) {
+      found = i->second;
+    }
+    if (found != nullptr) {
+      const Entry& old = *found;
       e.binds = old.binds.empty() ? e.binds : old.binds;
       e.status = old.status.empty() ? e.status : old.status;
       e.reason = old.reason;
@@ -526,6 +609,59 @@ std::string to_header(const std::vector<Entry>& entries) {
   return h.str();
 }
 
+// ---------------------------------------------------------------- the totals
+
+std::string markdown_totals(const std::vector<Entry>& entries) {
+  struct Totals {
+    size_t all = 0, enforced = 0, na = 0, open = 0, absolute = 0, absolute_enforced = 0;
+    void add(const Entry& e) {
+      bool must = is_absolute(e.keyword) || e.keyword == "checklist";
+      all++;
+      enforced += e.status == "enforced";
+      na += e.status == "not-applicable";
+      open += e.status == "open";
+      absolute += must;
+      absolute_enforced += must && e.status == "enforced";
+    }
+  };
+  std::vector<std::string> order;
+  std::map<std::string, Totals> per;
+  Totals sum;
+  for (const auto& e : entries) {
+    std::string top = e.section.substr(0, e.section.find('.'));
+    if (!per.count(top)) {
+      order.push_back(top);
+    }
+    per[top].add(e);
+    sum.add(e);
+  }
+  std::ostringstream t;
+  auto row = [&](const std::string& name, const Totals& x) {
+    t << "| " << name << " | " << x.all << " | " << x.enforced << " | " << x.na << " | " << x.open
+      << " | " << x.absolute_enforced << " of " << x.absolute << " |\n";
+  };
+  t << "| section | total | enforced | not-applicable | open | MUST-class enforced |\n"
+    << "|---|--:|--:|--:|--:|--:|\n";
+  for (const auto& s : order) {
+    row("§" + s, per[s]);
+  }
+  row("all", sum);
+  return t.str();
+}
+
+std::optional<std::string> with_totals(const std::string& readme, const std::string& table) {
+  size_t begin = readme.find(kTotalsBegin);
+  if (begin == std::string::npos) {
+    return std::nullopt;
+  }
+  begin += kTotalsBegin.size();
+  size_t end = readme.find(kTotalsEnd, begin);
+  if (end == std::string::npos) {
+    return std::nullopt;
+  }
+  return readme.substr(0, begin) + "\n" + table + readme.substr(end);
+}
+
 // ---------------------------------------------------------------- the test
 
 namespace {
@@ -581,6 +717,24 @@ std::vector<std::string> check(std::string_view rfc_markdown, const fs::path& ro
         first_difference(to_header(merged), header) + ")");
   }
 
+  std::string readme;
+  try {
+    readme = read_file(root / "README.md");
+  } catch (const std::exception&) {
+  }
+  std::string table = markdown_totals(merged);
+  auto want_readme = with_totals(readme, table);
+  if (!want_readme) {
+    say("README.md has no totals table between " + std::string(kTotalsBegin) + " and " +
+        std::string(kTotalsEnd));
+  } else if (*want_readme != readme) {
+    size_t at = readme.find(kTotalsBegin);
+    std::string have = readme.substr(at + kTotalsBegin.size() + 1,
+                                     readme.find(kTotalsEnd, at) - at - kTotalsBegin.size() - 1);
+    say("README.md: the requirements totals are stale (" + first_difference(table, have) +
+        "): paste `mlsref requirements --markdown-totals` or run scripts/extract-requirements");
+  }
+
   for (size_t i = 0; i < scan.cited_ids.size(); ++i) {
     const auto& [site, id] = scan.cited_ids[i];
     const std::string& section = scan.cited_sections[i].second;
@@ -625,6 +779,9 @@ std::vector<std::string> check(std::string_view rfc_markdown, const fs::path& ro
     }
   }
   for (auto& p : check_quotes(rfc_markdown, scan.quotes)) {
+    say(std::move(p));
+  }
+  for (auto& p : check_cited_texts(scan.quotes, extracted)) {
     say(std::move(p));
   }
   return problems;

@@ -46,6 +46,8 @@ struct Site {
 struct Quote {
   Site site;
   std::string text;
+  Site block;                    // the `// RFC 9420 §S [ID]` line it belongs to
+  std::vector<std::string> ids;  // the IDs that line cites
 };
 
 struct SourceScan {
@@ -56,16 +58,18 @@ struct SourceScan {
   std::vector<Quote> quotes;
 };
 
-// The keyword sentences and checklist items of the RFC's markdown source, in
-// document order, with status "open".
+// The keyword sentences, checklist items and "is invalid if" sentences of the
+// RFC's markdown source, in document order, with status "open".
 std::vector<Entry> extract(std::string_view rfc_markdown);
 
 // Reads `// RFC 9420 §S [ID, ...]` citations and their quotes from ref/, and
 // the requirement constants tests/ names (req::R12_2_3, as EXPECT_MLS_RULE takes).
 SourceScan scan_sources(const std::filesystem::path& root);
 
-// Extracted entries with the people-set fields of `existing` (by ID) and
-// status enforced exactly where cited.
+// Extracted entries with the people-set fields of `existing` (matched by
+// section and text, so that renumbering moves them along; by ID only for an
+// entry whose text the RFC no longer has) and status enforced exactly where
+// cited.
 std::vector<Entry> merge(const std::vector<Entry>& extracted, const std::vector<Entry>& existing,
                          const SourceScan& scan);
 
@@ -80,9 +84,29 @@ std::string to_header(const std::vector<Entry>& entries);
 std::vector<std::string> check_quotes(std::string_view rfc_markdown,
                                       const std::vector<Quote>& quotes);
 
+// Citation blocks whose quote does not quote the entry of a cited ID, at
+// least in part: a run of 8 consecutive words of the entry's text (of half its
+// words when it has fewer than 16), whitespace aside. One message per ID.
+std::vector<std::string> check_cited_texts(const std::vector<Quote>& quotes,
+                                           const std::vector<Entry>& entries);
+
 // Every disagreement between the RFC, spec/requirements.yaml,
 // ref/requirement_ids.h and the code under root: one message each.
 std::vector<std::string> check(std::string_view rfc_markdown, const std::filesystem::path& root);
+
+// The totals per top-level section, as the README shows them between
+// kTotalsBegin and kTotalsEnd: a Markdown table with one row per section
+// (total, enforced, not-applicable, open, and the MUST-class entries --
+// MUST, MUST NOT, REQUIRED, SHALL, SHALL NOT, checklist -- enforced of all)
+// and a last row for the whole RFC. `mlsref requirements --markdown-totals`
+// prints it; check() fails when README.md shows another.
+inline constexpr std::string_view kTotalsBegin = "<!-- requirements-totals -->";
+inline constexpr std::string_view kTotalsEnd = "<!-- /requirements-totals -->";
+std::string markdown_totals(const std::vector<Entry>& entries);
+
+// The README with the table between the markers replaced by `table`, or
+// nullopt when the README lacks the markers.
+std::optional<std::string> with_totals(const std::string& readme, const std::string& table);
 
 // Where the RFC's markdown source is: $MLSREF_RFC9420, ../shared/spec/rfc9420.md
 // beside the checkout, else the checkout's spec/upstream/rfc9420.md

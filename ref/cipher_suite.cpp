@@ -12,6 +12,8 @@ using hpke::KemId;
 
 // RFC 9420 §17.1, Table 6 (the non-reserved, non-GREASE rows).
 constexpr std::array<CipherSuiteInfo, 7> kSuites{{
+    // RFC 9420 §17.1 [R17.1-4]
+    //    MLS clients MUST implement this cipher suite.
     {0x0001, "MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519", KemId::dhkem_x25519_sha256,
      KdfId::hkdf_sha256, AeadAlg::aes_128_gcm, HashAlg::sha256, SignatureScheme::ed25519},
     {0x0002, "MLS_128_DHKEMP256_AES128GCM_SHA256_P256", KemId::dhkem_p256_sha256,
@@ -156,6 +158,9 @@ void CipherSuite::verify_with_label(ByteView signature_public_key, std::string_v
                                     const Requirement& rule) const {
   // Signature.Verify(VerificationKey, SignContent, SignatureValue)
   LabeledValue sign_content{mls_label(label), Bytes(content.begin(), content.end())};
+  // RFC 9420 §5.1.2 [R5.1.2-1]: each signature is verified with the suite's algorithm
+  //    It MUST be the same as the signature algorithm specified in the credentials in the leaves
+  //    of the tree (including the leaf node information in KeyPackages used to add new members).
   verify(info_->signature, signature_public_key, encode(sign_content), signature, rule,
          std::string(label) + " signature");
 }

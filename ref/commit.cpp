@@ -88,7 +88,7 @@ void validate_new_leaves(const RatchetTree& tree, const GroupContext& context,
   // RFC 9420 §12.3 [R12.3-3]
   //    The new `extensions` MUST be used when evaluating other proposals in this list.
   if (applied.extensions_changed) {
-    // RFC 9420 §12.1.7
+    // RFC 9420 §12.1.7 [R12.1.7-1]
     //    A GroupContextExtensions proposal is invalid if it includes a
     //    `required_capabilities` extension and some members of the group do
     //    not support some of the required capabilities (including those added
@@ -149,8 +149,12 @@ Group::CheckedProposals Group::validate_and_apply(std::optional<LeafIndex> commi
       psks.push_back(PskInput{p->psk, resolve_psk(p->psk)});
     }
   }
-  //    Create the new ratchet tree and GroupContext by applying the list of
-  //    proposals to the old ratchet tree and GroupContext
+  // RFC 9420 §12.4.1 [R12.4.1-3]
+  //    Create the new ratchet tree and GroupContext by applying the list of proposals to the old
+  //    ratchet tree and GroupContext, as defined in {{applying-a-proposal-list}}.
+  // RFC 9420 §12.4.2 [R12.4.2-6]
+  //    Create the new ratchet tree and GroupContext by applying the list of proposals to the old
+  //    ratchet tree and GroupContext, as defined in {{applying-a-proposal-list}}.
   AppliedProposals ap = apply_proposals(s.context, s.tree, list);
   return {std::move(psks), std::move(ap)};
 }
@@ -224,6 +228,8 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
   //    contains any Update or Remove proposals, or if it's empty.
   // RFC 9420 §12.4 [R12.4-7]
   //    By default, the `path` field of a Commit MUST be populated.
+  // RFC 9420 §12.4.2 [R12.4.2-8]: a Commit without a path is accepted unless path_required
+  //    Otherwise, the `path` value MAY be omitted.
   if (path_required(list) && !commit.path) {
     throw Error(ErrorKind::protocol, req::R12_4_2_7,
                 "the Commit has no path, but its proposals require one");
@@ -255,9 +261,14 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
   }
   own.prune(ap.tree);
 
+  // RFC 9420 §12.4.2 [R12.4.2-16]: the new extensions, tree hash (set below) and epoch
+  //    Construct a provisional GroupContext object containing the following values: [...]
   GroupContext provisional = ap.context;
   provisional.epoch = s.context.epoch + 1;
   RatchetTree tree = std::move(ap.tree);
+  // RFC 9420 §12.4.2 [R12.4.2-19]: replaced below when there is a path
+  //    If the `path` value is not populated, define `commit_secret` as the all-zero vector of
+  //    length `KDF.Nh` (the same length as a `path_secret` value would be).
   CommitSecret commit_secret(SecureBytes(suite.hash_size(), 0));
   // RFC 9420 §12.4.2 [R12.4.2-9]
   //    If the `path` value is populated, validate it and apply it to the tree:
@@ -266,6 +277,11 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
     // RFC 9420 §12.4.2 [R12.4.2-11, R12.4.2-12]
     //    Validate the LeafNode as specified in {{leaf-node-validation}}. The
     //    `leaf_node_source` field MUST be set to `commit`.
+    // RFC 9420 §7.5 [R7.5-1]: validated as for an Update, here and below
+    // (R12.4.2-13, R5.3.1-6, validate_leaf_in_group)
+    //    Since the new leaf node effectively updates an existing leaf node in the group, it MUST
+    //    adhere to the same restrictions as LeafNodes used in Update proposals (aside from
+    //    `leaf_node_source`).
     leaf.validate(suite, LeafNodeSource::commit, s.context.group_id, committer.value, std::nullopt);
     // RFC 9420 §12.4.2 [R12.4.2-13]
     //    Verify that the `encryption_key` value in the LeafNode is different from the
@@ -316,28 +332,32 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
     for (const auto& [l, kp] : ap.added) {
       excluded.insert(l.value);
     }
-    //    Merge the UpdatePath into the new ratchet tree [...]
-    //    Decrypt the path secrets for UpdatePath [...] using the provisional
-    //    GroupContext as the context for HPKE decryption.
+    // RFC 9420 §12.4.2 [R12.4.2-15, R12.4.2-17]: process_update_path merges, then
+    // decrypts; one removed by this Commit only merges
+    //    Merge the UpdatePath into the new ratchet tree, as described in
+    //    {{synchronizing-views-of-the-tree}}. [...] Decrypt the path secrets for
+    //    UpdatePath [...] using the provisional GroupContext as the context for HPKE
+    //    decryption.
     if (sc.self_removed_) {
       merge_update_path(suite, tree, committer, *commit.path, s.context.group_id);
       provisional.tree_hash = tree.root_tree_hash(suite);
     } else {
       ProcessedPath pp =
           process_update_path(suite, tree, committer, *commit.path, provisional, own, excluded);
-      //    Define `commit_secret` as the value `path_secret[n+1]` derived from the
-      //    last path secret value (`path_secret[n]`) derived for the UpdatePath.
+      // RFC 9420 §12.4.2 [R12.4.2-18]
+      //    Define `commit_secret` as the value `path_secret[n+1]` derived from the last path
+      //    secret value (`path_secret[n]`) derived for the UpdatePath.
       commit_secret = pp.commit_secret;
     }
     validate_leaf_in_group(tree, provisional, committer);
     sc.path_leaf_ = leaf;
   } else {
-    //    If the `path` value is not populated, define `commit_secret` as the
-    //    all-zero vector of length `KDF.Nh`
+    // R12.4.2-19: commit_secret keeps the all-zero value it was given above.
     provisional.tree_hash = tree.root_tree_hash(suite);
   }
   validate_new_leaves(tree, provisional, ap);
 
+  // RFC 9420 §12.4.2 [R12.4.2-20]: the interim one in next_state
   //    Update the confirmed and interim transcript hashes using the new Commit,
   //    and generate the new GroupContext.
   provisional.confirmed_transcript_hash =
@@ -353,7 +373,9 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
     sc.next_ = std::move(n);
     return sc;
   }
-  //    Derive the `psk_secret` as specified in {{pre-shared-keys}} [...]
+  // RFC 9420 §12.4.2 [R12.4.2-21]
+  //    Derive the `psk_secret` as specified in {{pre-shared-keys}}, where the order of PSKs in the
+  //    derivation corresponds to the order of PreSharedKey proposals in the `proposals` vector.
   PskSecret psk = psk_secret(suite, psks);
   // RFC 9420 §12.4.3.2 [R12.4.3.2-5]
   //    When processing a Commit, both existing and new members MUST use the external
@@ -361,7 +383,7 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
   InitSecret init = external ? external_init_secret(suite, s.secrets.external_secret,
                                                     ap.external_init->kem_output)
                              : s.secrets.init_secret;
-  // RFC 9420 §12.4.2
+  // RFC 9420 §12.4.2 [R12.4.2-22]
   //    Use the `init_secret` from the previous epoch, the `commit_secret` and
   //    `psk_secret` defined in the previous steps, and the new GroupContext to
   //    compute the new `joiner_secret`, `welcome_secret`, `epoch_secret`, and
@@ -380,7 +402,7 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
   }
   sc.next_ = next_state(s, config_, std::move(provisional), std::move(tree), std::move(own),
                         std::move(e), ac.auth.confirmation_tag);  // verified equal above
-  // RFC 9420 §12.3
+  // RFC 9420 §12.3 [R12.3-9]
   //    If there is a ReInit proposal, note its parameters for application later in
   //    Commit processing.
   sc.reinit_ = ap.reinit;
@@ -403,12 +425,18 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
   LeafIndex me = s.own.leaf;
   Sender my_sender = Sender::member(me.value);
 
-  // Construct an initial Commit object with the `proposals` field populated
-  // from Proposals received during the current epoch [...]
+  // RFC 9420 §12.4.1 [R12.4.1-2]: the path is added below, when populated
+  //    Construct an initial Commit object with the `proposals` field populated from
+  //    Proposals received during the current epoch, and with the `path` field empty.
   std::vector<QueuedProposal> list;
   std::vector<ProposalOrRef> refs;
   LeafNodeParameters params = b.params_;
   bool force_path = b.force_path_ || b.new_signer_.has_value() || !params.empty();
+  // RFC 9420 §12.4 [R12.4-3]: by default every stored proposal, less those the
+  // list rules forbid (R12.2-4, R12.2-6, R12.2-7)
+  //    The sender of a Commit SHOULD include all proposals that it has received during the current
+  //    epoch that are valid according to the rules for their proposal types and according to
+  //    application policy, as long as this results in a valid proposal list.
   if (b.use_store_) {
     std::set<uint32_t> removed;
     for (const auto& q : s.proposal_store) {
@@ -479,6 +507,14 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
   //    Decide whether to populate the `path` field: If the `path` field is
   //    required based on the proposals that are in the Commit (see above), then
   //    it MUST be populated.
+  // RFC 9420 §12.4.1 [R12.4.1-5, R12.4.1-6]: omitted unless required or asked for (force_path)
+  //    Otherwise, the sender MAY omit the `path` field at its discretion. * If populating the
+  //    `path` field:
+  // RFC 9420 §12.4 [R12.4-6, R12.4-8]: an empty list is allowed, with a path (path_required)
+  //    A member of the group MAY send a Commit that references no proposals at all, which would
+  //    thus have an empty `proposals` vector. [...] The `path` field MAY be omitted
+  //    if (a) it covers at least one proposal and (b) none of the proposals covered
+  //    by the Commit are of "path required" types.
   if (force_path || path_required(list)) {
     const CredentialWithKey* new_cred =
         b.new_signer_ ? &b.new_signer_->credential_with_key : nullptr;
@@ -504,11 +540,15 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
   }
   validate_new_leaves(tree, provisional, ap);
 
+  // RFC 9420 §12.4.1 [R12.4.1-9]
   //    Construct a FramedContent object containing the Commit object. Sign the
   //    FramedContent using the old GroupContext as context.
   FramedContent content = new_content(ContentType::commit, b.aad_);
   content.commit.proposals = refs;
   if (created) {
+    // RFC 9420 §12.4.1 [R12.4.1-7]: without `created` the path stays the null optional
+    //    If not populating the `path` field: Set the `path` field in the Commit to the null
+    //    optional.
     content.commit.path = created->update_path;
   }
   WireFormat wf = config_.handshake_private ? wire_format::mls_private_message
@@ -520,7 +560,10 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
   //    the new GroupContext.
   provisional.confirmed_transcript_hash =
       confirmed_transcript_hash(suite, s.interim_transcript_hash, ac);
-  //    Derive the `psk_secret` [...] Use the `init_secret` from the previous
+  // RFC 9420 §12.4.1 [R12.4.1-8]: `psks` are in the order of `list`
+  //    Derive the `psk_secret` as specified in {{pre-shared-keys}}, where the order
+  //    of PSKs in the derivation corresponds to the order of PreSharedKey proposals
+  //    in the `proposals` vector. [...] Use the `init_secret` from the previous
   //    epoch, the `commit_secret` and `psk_secret` [...] to compute the new
   //    `joiner_secret`, `welcome_secret`, `epoch_secret`, and derived secrets
   PskSecret psk = psk_secret(suite, psks);
@@ -529,7 +572,8 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
   Bytes tag = confirmation_tag(suite, e.confirmation_key, provisional.confirmed_transcript_hash);
   JoinerSecret joiner = e.joiner_secret;
 
-  //    Construct a GroupInfo reflecting the new state [...] Sign the GroupInfo
+  // RFC 9420 §12.4.1 [R12.4.1-11]
+  //    Construct a GroupInfo reflecting the new state: [...] Sign the GroupInfo
   //    using the member's private signing key.
   GroupInfo gi;
   gi.group_context = provisional;
@@ -540,10 +584,12 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
   gi.signer = me.value;
   gi.sign(suite, b.new_signer_ ? b.new_signer_->signer.private_key : signer.private_key);
 
-  //    For each new member in the group: Identify the lowest common ancestor in
-  //    the tree of the new member's leaf node and the member sending the Commit.
-  //    If the `path` field was populated above: Compute the path secret
-  //    corresponding to the common ancestor node.
+  // RFC 9420 §12.4.1 [R12.4.1-12]
+  //    For each new member in the group:
+  //      * Identify the lowest common ancestor in the tree of the new member's
+  //        leaf node and the member sending the Commit.
+  //      * If the `path` field was populated above: Compute the path secret
+  //        corresponding to the common ancestor node.
   std::optional<MLSMessage> welcome;
   if (!ap.added.empty()) {
     std::vector<WelcomeRecipient> to;
@@ -581,10 +627,17 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
   }
   sc.next_ = next_state(s, config_, std::move(provisional), std::move(tree), std::move(own),
                         std::move(e), tag);
+  // RFC 9420 §11.2 [R11.2-2]: a ReInit in the list is committed like any proposal
+  //    A member of the old group sends a Commit covering the ReInit proposal.
   sc.reinit_ = ap.reinit;  // §12.3: noted for §11.2
   sc.next_->reinit = ap.reinit;
+  // RFC 9420 §12.4.1 [R12.4.1-10]
   //    Protect the AuthenticatedContent object using keys from the old epoch
   MLSMessage commit_message = protect_handshake(signer, content, tag);
+  // RFC 9420 §14 [R14-3]: the new epoch waits in pending_commit_ until merge_pending_commit
+  //    The generation of Commit messages MUST NOT modify a client's state, since the client
+  //    doesn't know at that time whether the changes implied by the Commit message will conflict
+  //    with another Commit or not.
   pending_commit_ = std::move(sc);
   return CommitBundle{std::move(commit_message), std::move(welcome), MLSMessage{mls10, gi}};
 }

@@ -192,6 +192,9 @@ void verify_content(const CipherSuite& suite, ByteView pk, WireFormat wf,
   // RFC 9420 §6.1 [R6.1-9]
   //    Recipients of an MLSMessage MUST verify the signature with the key depending on
   //    the `sender_type` of the sender as described above.
+  // RFC 9420 §12.4.2 [R12.4.2-3]
+  //    Verify the signature on the FramedContent message as described in
+  //    {{content-authentication}}.
   suite.verify_with_label(pk, signature_label::framed_content_tbs,
                           framed_content_tbs(wf, ac.content, ctx), ac.auth.signature, req::R6_1_9);
 }
@@ -244,6 +247,8 @@ PublicMessage protect_public(const CipherSuite& suite, const FramedContent& cont
   m.content = content;
   m.auth = make_auth(suite, signature_private_key, wire_format::mls_public_message, content,
                      context, confirmation_tag);
+  // RFC 9420 §6.2 [R6.2-1]: membership_tag_of computes that value
+  //    For messages sent by members, it MUST be set to the following value:
   if (content.sender.sender_type == SenderType::member) {
     SecureBytes tag = membership_tag_of(suite, membership_key, content, m.auth, context);
     m.membership_tag.assign(tag.begin(), tag.end());
@@ -339,6 +344,12 @@ PrivateMessage protect_private(const CipherSuite& suite, const FramedContent& co
   Writer plain = Writer::zeroizing();
   content.encode_body(plain);
   auth.encode(plain, content.content_type);
+  // RFC 9420 §6.3.1 [R6.3.1-1]
+  //    The `padding` field MUST be filled with all zero bytes.
+  // RFC 9420 §15.1 [R15.1-1]: GroupConfig::padding zero bytes
+  //    Application messages MAY be padded to provide some resistance against traffic analysis
+  //    techniques over encrypted traffic {{?CLINIC=DOI.10.1007/978-3-319-08506-7_8}}
+  //    {{?HCJ16=DOI.10.1186/s13635-016-0030-7}}.
   plain.put_bytes(Bytes(padding, 0));
 
   PrivateMessage m;
@@ -350,6 +361,12 @@ PrivateMessage protect_private(const CipherSuite& suite, const FramedContent& co
   LeafIndex leaf(content.sender.leaf_index);
   KeyAndNonce kn = tree.ratchet(leaf, ratchet_for(content.content_type)).next();
   SenderData sd{leaf.value, kn.generation, {}};
+  // RFC 9420 §6.3.1 [R6.3.1-4, R6.3.1-5]
+  //    To avoid this situation, the sender of a message MUST generate a fresh random four-byte
+  //    "reuse guard" value and XOR it with the first four bytes of the nonce from the key schedule
+  //    before using the nonce for encryption. The sender MUST include the reuse guard in the
+  //    `reuse_guard` field of the sender data object, so that the recipient of the message can use
+  //    it to compute the nonce to be used for decryption.
   rng.randomize(sd.reuse_guard.data(), sd.reuse_guard.size());
   m.ciphertext = aead_seal(suite.info().aead, kn.key, guarded_nonce(kn.nonce, sd.reuse_guard),
                            private_content_aad(m), plain.bytes());
@@ -421,6 +438,9 @@ AuthenticatedContent unprotect_private(const CipherSuite& suite, const PrivateMe
                   "PrivateMessageContent padding is not all zero");
     }
   }
+  // RFC 9420 §6.3.1 [R6.3.1-6]: the signature here; a commit's confirmation_tag in stage_commit
+  //    When decoding a PrivateMessageContent, the application MUST check that the
+  //    FramedContentAuthData is valid.
   verify_content(suite, signer, wire_format::mls_private_message, ac, context);
   ratchet = std::move(trial);
   return ac;

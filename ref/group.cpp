@@ -73,10 +73,12 @@ Group Group::create(GroupConfig config, CipherSuiteId suite_id, Bytes group_id,
   Botan::RandomNumberGenerator& rng = config.rng != nullptr ? *config.rng : system_rng();
   uint64_t now = config.clock ? config.clock() : system_now();
 
-  // RFC 9420 §11
-  //    Initialize a one-member group with the following initial values: [...]
-  //    Ratchet tree: A tree with a single node, a leaf node containing an HPKE public
-  //    key and credential for the creator
+  // RFC 9420 §11 [R11-5, R11-6]
+  //    To initialize a group, the creator of the group MUST take the
+  //    following steps:
+  //    * Initialize a one-member group with the following initial values:
+  //      * Ratchet tree: A tree with a single node, a leaf node containing an HPKE public
+  //        key and credential for the creator
   hpke::KeyPair keys = suite.generate_key_pair(rng);
   LeafNode leaf;
   leaf.encryption_key = keys.public_key;
@@ -115,7 +117,13 @@ Group Group::create(GroupConfig config, CipherSuiteId suite_id, Bytes group_id,
   rng.randomize(init.data(), init.size());
   s.secrets = derive_epoch(suite, InitSecret(std::move(init)),
                            CommitSecret(SecureBytes(suite.hash_size(), 0)), PskSecret(), s.context);
-  //    The creator also computes the confirmation tag and interim transcript hash
+  // RFC 9420 §11 [R11-7]
+  //    * Calculate the interim transcript hash:
+  //      * Derive the `confirmation_key` for the epoch [...]
+  //      * Compute a `confirmation_tag` over the empty `confirmed_transcript_hash`
+  //        using the `confirmation_key` [...]
+  //      * Compute the updated `interim_transcript_hash` from the
+  //        `confirmed_transcript_hash` and the `confirmation_tag` [...]
   s.confirmation_tag =
       confirmation_tag(suite, s.secrets.confirmation_key, s.context.confirmed_transcript_hash);
   s.interim_transcript_hash =
@@ -217,6 +225,12 @@ RatchetTree Group::joined_tree(const CipherSuite& suite, const GroupInfo& gi,
   //    service on the Delivery Service), then the client MUST download the tree before
   //    processing the Welcome.
   std::optional<RatchetTreeNodes> nodes = ratchet_tree;
+  // RFC 9420 §12.4.3 [R12.4.3-1]: only ratchet_tree is read
+  //    As discussed in {{extensibility}}, unknown extensions in `GroupInfo.extensions` MUST be
+  //    ignored [...]
+  // RFC 9420 §13.4 [R13.4-4]
+  //    A client processing a GroupInfo object MUST ignore all unrecognized extensions in the
+  //    `extensions` field.
   for (const auto& e : gi.extensions) {
     if (e.extension_type == extension_type::ratchet_tree) {
       nodes = decode<RatchetTreeNodes>(e.extension_data);
@@ -403,7 +417,10 @@ Group Group::join(GroupConfig config, const Welcome& welcome, const KeyPackageBu
   if (!mine) {
     throw Error(ErrorKind::protocol, req::R12_4_3_1_10, "our KeyPackage's leaf is not in the tree");
   }
-  //    Initialize the GroupContext for the group from the `group_context` field
+  // RFC 9420 §12.4.3.1 [R12.4.3.1-11]
+  //    Construct a new group state using the information in the GroupInfo object.
+  //    * Initialize the GroupContext for the group from the `group_context` field
+  //      from the GroupInfo object.
   s.context = gi.group_context;
   //    Update the leaf `my_leaf` with the private key corresponding to the
   //    public key in the node
@@ -473,8 +490,9 @@ Group Group::join(GroupConfig config, const Welcome& welcome, const KeyPackageBu
       }
     }
   }
-  //    Use the `joiner_secret` from the GroupSecrets object to generate the
-  //    epoch secret and other derived secrets for the current epoch.
+  // RFC 9420 §12.4.3.1 [R12.4.3.1-13]
+  //    Use the `joiner_secret` from the GroupSecrets object to generate the epoch secret and other
+  //    derived secrets for the current epoch.
   s.secrets = derive_epoch_from_joiner(suite, o.secrets.joiner_secret, o.psk_secret, s.context);
   // RFC 9420 §12.4.3.1 [R12.4.3.1-15]
   //    Verify the confirmation tag in the GroupInfo using the derived confirmation
@@ -487,8 +505,12 @@ Group Group::join(GroupConfig config, const Welcome& welcome, const KeyPackageBu
     // Rethrown with the rule that asked for the check; the kind is kept.
     throw Error(e.kind(), req::R12_4_3_1_15, "GroupInfo confirmation_tag: " + e.message());
   }
-  //    Use the confirmed transcript hash and confirmation tag to compute the
-  //    interim transcript hash in the new state.
+  // RFC 9420 §12.4.3.1 [R12.4.3.1-14]: s.context is the GroupInfo's group_context
+  //    Set the confirmed transcript hash in the new state to the value of the
+  //    `confirmed_transcript_hash` in the GroupInfo.
+  // RFC 9420 §12.4.3.1 [R12.4.3.1-16]
+  //    Use the confirmed transcript hash and confirmation tag to compute the interim transcript
+  //    hash in the new state.
   s.confirmation_tag = gi.confirmation_tag;
   s.interim_transcript_hash = interim_transcript_hash(
       suite, gi.group_context.confirmed_transcript_hash, gi.confirmation_tag);
@@ -585,8 +607,12 @@ ProcessedMessage Group::process_message(const MLSMessage& message) {
           signature_key = c.commit.path->leaf_node.signature_key;
           break;
       }
+      // RFC 9420 §12.4.2 [R12.4.2-2]: any message, a Commit among them
+      //    Unprotect the Commit using the keys from the current epoch: [...]
       ac = unprotect_public(suite, *pm, ctx, state_.secrets.membership_key, signature_key);
     } else if (const auto* priv = std::get_if<PrivateMessage>(&message.body)) {
+      // RFC 9420 §12.4.2 [R12.4.2-2]
+      //    Unprotect the Commit using the keys from the current epoch: [...]
       ac = unprotect_private(suite, *priv, ctx, *state_.secret_tree,
                              state_.secrets.sender_data_secret,
                              [&](LeafIndex l) { return state_.tree.leaf(l).signature_key; });
@@ -675,6 +701,13 @@ void Group::merge_staged_commit(StagedCommit commit) {
                 "the staged commit does not follow this group's current epoch " +
                     std::to_string(state_.context.epoch));
   }
+  // RFC 9420 §12.4.2 [R12.4.2-24]: the new epoch replaces the state only here,
+  // once stage_commit has checked everything
+  //    If the above checks are successful, consider the new GroupContext object as the current
+  //    state of the group.
+  // RFC 9420 §15.2 [R15.2-2]: the new epoch's secret tree comes with it, and
+  // create_message always encrypts with the current epoch's
+  //    Hence this change MUST be applied before encrypting any new application message.
   state_ = std::move(*commit.next_);
   pending_commit_.reset();
 }
@@ -773,6 +806,8 @@ std::pair<MLSMessage, Bytes> Group::propose_self_update(const Signer& signer,
   leaf.leaf_node_source = LeafNodeSource::update;
   leaf.lifetime = {};
   leaf.parent_hash.clear();
+  // RFC 9420 §7.2 [R7.2-7]
+  //    Each modification of LeafNode content MUST be reflected by a change in its signature.
   leaf.sign(suite, signer.private_key, state_.context.group_id, me.value);
   // RFC 9420 §7.3 / §11.1: the new leaf must support the group's extensions
   // and required capabilities; refused before anything is sent.
@@ -799,6 +834,8 @@ std::pair<MLSMessage, Bytes> Group::propose_psk(const Signer& signer, PreSharedK
 }
 
 std::pair<MLSMessage, Bytes> Group::propose_reinit(const Signer& signer, ReInit reinit) {
+  // RFC 9420 §11.2 [R11.2-1]
+  //    A member of the old group sends a ReInit proposal (see {{reinit}}).
   return send_proposal(signer, Proposal{std::move(reinit)});
 }
 

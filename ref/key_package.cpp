@@ -51,6 +51,15 @@ void KeyPackage::validate(const CipherSuite& suite, std::optional<uint64_t> now)
                 "KeyPackage is for suite " + std::to_string(cipher_suite) + ", version " +
                     std::to_string(version));
   }
+  // RFC 9420 §10 [R10-9]: no check reads KeyPackage.extensions; an Extension
+  // decodes as a plain uint16 type and opaque data (ref/leaf_node.h)
+  //    As discussed in {{extensibility}}, unknown extensions in `KeyPackage.extensions`
+  //    MUST be ignored [...]
+  // RFC 9420 §13.4 [R13.4-3]: capabilities are plain uint16 values, and no check
+  // here or in LeafNode::validate rejects an unknown one
+  //    A client processing a KeyPackage object MUST ignore all unrecognized values in
+  //    the `capabilities` field of the LeafNode and all unknown extensions in the
+  //    `extensions` and `leaf_node.extensions` fields.
   // RFC 9420 §10.1 [R10.1-2]
   //    Verify that the `leaf_node` of the KeyPackage is valid for a KeyPackage
   //    according to {{leaf-node-validation}}.
@@ -97,6 +106,10 @@ KeyPackageBundle create_key_package(const CipherSuite& suite, const Signer& sign
                 "the signer's public key is not the credential's signature key");
   }
   KeyPackageBundle out;
+  // RFC 9420 §10 [R10-3]: a fresh key pair of the suite per KeyPackage
+  //    The value for `init_key` MUST be a public key for the asymmetric encryption scheme defined
+  //    by `cipher_suite`, and it MUST be unique among the set of KeyPackages created by this
+  //    client.
   hpke::KeyPair init = suite.generate_key_pair(rng);
   hpke::KeyPair leaf_keys = suite.generate_key_pair(rng);
   out.init_private_key = init.private_key;

@@ -37,6 +37,8 @@ struct Extension {
 //     ProposalType proposals<V>;
 //     CredentialType credentials<V>;
 // } Capabilities;
+// RFC 9420 §7.2 [R7.2-4]: every list holds plain uint16 values, kept as decoded
+//    As discussed in {{extensibility}}, unknown values in `capabilities` MUST be ignored [...]
 struct Capabilities {
   std::vector<ProtocolVersion> versions;
   std::vector<CipherSuiteId> cipher_suites;

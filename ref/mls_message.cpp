@@ -1,6 +1,8 @@
 // RFC 9420 §6 MLSMessage
 #include "mls_message.h"
 
+#include "requirement_ids.h"
+
 namespace mlsref {
 
 void MLSMessage::encode(Writer& w) const {
@@ -39,6 +41,15 @@ void MLSMessage::decode(Reader& r) {
     case wire_format::mls_key_package:
       body.emplace<KeyPackage>();
       decode_field(r, "key_package", std::get<KeyPackage>(body));
+      // RFC 9420 §10 [R10-6]
+      //    If a client receives a KeyPackage carried within an MLSMessage object, then it MUST
+      //    verify that the `version` field of the KeyPackage has the same value as the `version`
+      //    field of the MLSMessage.
+      if (std::get<KeyPackage>(body).version != version) {
+        r.fail("KeyPackage.version " + std::to_string(std::get<KeyPackage>(body).version) +
+                   " differs from MLSMessage.version " + std::to_string(version),
+               req::R10_6);
+      }
       return;
     default:
       r.fail("unknown wire format " + std::to_string(wf), "6");

@@ -75,7 +75,7 @@ std::vector<ExternalSender> external_senders(const std::vector<Extension>& exten
 void validate_proposal(const ProposalCheck& check, const Proposal& proposal, const Sender& sender) {
   const CipherSuite& suite = check.suite;
   if (const auto* add = std::get_if<Add>(&proposal.body)) {
-    // RFC 9420 §12.1.1
+    // RFC 9420 §12.1.1 [R12.1.1-1]
     //    An Add proposal is invalid if the KeyPackage is invalid according to
     //    {{keypackage-validation}}.
     add->key_package.validate(suite, check.now);
@@ -97,7 +97,7 @@ void validate_proposal(const ProposalCheck& check, const Proposal& proposal, con
     }
     LeafIndex l(sender.leaf_index);
     const LeafNode& old = check.tree.leaf(l);
-    // RFC 9420 §12.1.2
+    // RFC 9420 §12.1.2 [R12.1.2-1]
     //    An Update proposal is invalid if the LeafNode is invalid for an Update
     //    proposal according to {{leaf-node-validation}}.
     // RFC 9420 §7.3 [R7.3-12]
@@ -117,7 +117,7 @@ void validate_proposal(const ProposalCheck& check, const Proposal& proposal, con
       check_credential(check, update->leaf_node, "Update from " + leaf_name(l), req::R5_3_1_5);
     }
   } else if (const auto* remove = std::get_if<Remove>(&proposal.body)) {
-    // RFC 9420 §12.1.3 [R12.1.3-1]
+    // RFC 9420 §12.1.3 [R12.1.3-1, R12.1.3-2]
     //    A Remove proposal is invalid if the `removed` field does not identify a
     //    non-blank leaf node. [...] Identify the leaf node matching `removed`.
     if (!check.tree.has_leaf(LeafIndex(remove->removed))) {
@@ -134,6 +134,9 @@ void validate_proposal(const ProposalCheck& check, const Proposal& proposal, con
     // RFC 9420 §11.2 [R11.2-8]
     //    A PreSharedKey proposal with type `resumption` and usage `reinit` MUST be
     //    considered invalid.
+    // RFC 9420 §11.2 [R11.2-7]: only the Welcome of a reinitialization (Group::join)
+    // and its commit (check.resuming) take one
+    //    Resumption PSKs with usage `reinit` MUST NOT be used in other contexts.
     if (id.psktype == PSKType::resumption && id.usage == ResumptionPSKUsage::reinit &&
         check.resuming != ResumptionPSKUsage::reinit) {
       throw Error(ErrorKind::protocol, req::R12_1_4_1,
@@ -146,6 +149,9 @@ void validate_proposal(const ProposalCheck& check, const Proposal& proposal, con
     // RFC 9420 §11.3 [R11.3-10]
     //    A PreSharedKey proposal with type `resumption` and usage `branch` MUST be
     //    considered invalid.
+    // RFC 9420 §11.3 [R11.3-9]: only the Welcome of a branch (Group::join) and its
+    // commit (check.resuming) take one
+    //    Resumption PSKs with usage `branch` MUST NOT be used in other contexts.
     if (id.psktype == PSKType::resumption && id.usage == ResumptionPSKUsage::branch &&
         check.resuming != ResumptionPSKUsage::branch) {
       throw Error(ErrorKind::protocol, req::R12_1_4_2,
@@ -159,12 +165,11 @@ void validate_proposal(const ProposalCheck& check, const Proposal& proposal, con
                       std::to_string(suite.hash_size()));
     }
   } else if (const auto* reinit = std::get_if<ReInit>(&proposal.body)) {
-    // RFC 9420 §12.1.5 (no entry in spec/requirements.yaml: the sentence has no
-    // BCP 14 keyword and is not a checklist item)
+    // RFC 9420 §12.1.5 [R12.1.5-1]
     //    A ReInit proposal is invalid if the `version` field is less than the
     //    version for the current group.
     if (reinit->version < check.context.version) {
-      throw Error(ErrorKind::protocol, "12.1.5", "ReInit lowers the protocol version");
+      throw Error(ErrorKind::protocol, req::R12_1_5_1, "ReInit lowers the protocol version");
     }
   } else if (std::holds_alternative<GroupContextExtensions>(proposal.body)) {
     // RFC 9420 §12.1.7: whether every member supports the new extensions and
@@ -354,15 +359,21 @@ void validate_external_proposal_list(const ProposalCheck& check,
 AppliedProposals apply_proposals(const GroupContext& context, const RatchetTree& tree,
                                  std::span<const QueuedProposal> proposals) {
   AppliedProposals out{context, tree, {}, {}, {}, {}, {}, {}, false};
-  // RFC 9420 §12.3
+  // RFC 9420 §12.3 [R12.3-1]: one pass per step, in the RFC's order
+  //    The client MUST apply the proposals in the list in the following order:
+  // RFC 9420 §12.3 [R12.3-2]
   //    If there is a GroupContextExtensions proposal, replace the `extensions` field
   //    of the GroupContext for the group with the contents of the proposal.
   for (const auto& q : proposals) {
     if (const auto* g = std::get_if<GroupContextExtensions>(&q.proposal.body)) {
+      // RFC 9420 §12.1.7 [R12.1.7-2]
+      //    Remove all of the existing extensions from the GroupContext object for the
+      //    group and replace them with the list of extensions in the proposal.
       out.context.extensions = g->extensions;
       out.extensions_changed = true;
     }
   }
+  // RFC 9420 §12.3 [R12.3-4]
   //    Apply any Update proposals to the ratchet tree, in any order.
   for (const auto& q : proposals) {
     if (const auto* u = std::get_if<Update>(&q.proposal.body)) {
@@ -371,6 +382,7 @@ AppliedProposals apply_proposals(const GroupContext& context, const RatchetTree&
       out.updates.emplace_back(l, u->leaf_node);
     }
   }
+  // RFC 9420 §12.3 [R12.3-5]
   //    Apply any Remove proposals to the ratchet tree, in any order.
   for (const auto& q : proposals) {
     if (const auto* r = std::get_if<Remove>(&q.proposal.body)) {
@@ -378,6 +390,7 @@ AppliedProposals apply_proposals(const GroupContext& context, const RatchetTree&
       out.removed.push_back(LeafIndex(r->removed));
     }
   }
+  // RFC 9420 §12.3 [R12.3-6]
   //    Apply any Add proposals to the ratchet tree, in the order they appear in the list.
   for (const auto& q : proposals) {
     if (const auto* a = std::get_if<Add>(&q.proposal.body)) {
@@ -385,15 +398,19 @@ AppliedProposals apply_proposals(const GroupContext& context, const RatchetTree&
       out.added.emplace_back(l, a->key_package);
     }
   }
-  //    Look up the PSK secrets for any PreSharedKey proposals, in the order they
-  //    appear in the list.
+  // RFC 9420 §12.3 [R12.3-7]
+  //    Look up the PSK secrets for any PreSharedKey proposals, in the order they appear in the
+  //    list.
   for (const auto& q : proposals) {
     if (const auto* p = std::get_if<PreSharedKey>(&q.proposal.body)) {
       out.psks.push_back(p->psk);
     }
   }
+  // RFC 9420 §12.3: the ExternalInit is used in Commit processing (ref/commit.cpp)
   //    If there is an ExternalInit proposal, use it to derive the `init_secret` [...]
-  //    If there is a ReInit proposal, note its parameters [...]
+  // RFC 9420 §12.3 [R12.3-9]
+  //    If there is a ReInit proposal, note its parameters for application later in
+  //    Commit processing.
   for (const auto& q : proposals) {
     if (const auto* e = std::get_if<ExternalInit>(&q.proposal.body)) {
       out.external_init = *e;
@@ -473,6 +490,9 @@ void validate_leaf_capabilities(const LeafNode& leaf, const GroupContext& contex
 void validate_leaf_in_group(const RatchetTree& tree, const GroupContext& context, LeafIndex l) {
   const LeafNode& leaf = tree.leaf(l);
   const Capabilities& caps = leaf.capabilities;
+  // RFC 9420 §7.3 [R7.3-3]: the capabilities (here and in
+  // validate_leaf_capabilities), credential types and unique keys below
+  //    Verify that the LeafNode is compatible with the group's parameters.
   validate_leaf_capabilities(leaf, context, l);
   // RFC 9420 §7.3 [R7.3-5]
   //    Verify that the credential type is supported by all members of the group,

@@ -121,6 +121,9 @@ void RatchetTree::check_unmerged_leaves() const {
 
 RatchetTreeNodes RatchetTree::to_nodes() const {
   RatchetTreeNodes out = nodes_;
+  // RFC 9420 §12.4.3.3 [R12.4.3.3-1]
+  //    The `ratchet_tree` vector logically has this number of entries, but the sender MUST NOT
+  //    include blank nodes after the last non-blank node.
   while (!out.empty() && !out.back().has_value()) {
     out.pop_back();
   }
@@ -200,6 +203,9 @@ Bytes RatchetTree::tree_hash_excluding(const CipherSuite& suite, NodeIndex n,
     uint32_t index = tree_math::to_leaf(n).value;
     encode_into(w, NodeType::leaf);
     encode_into(w, index);
+    // RFC 9420 §7.8 [R7.8-1]
+    //    For both parent and leaf nodes, the optional node value MUST be absent if the node is
+    //    blank and present if the node contains a value.
     std::optional<LeafNode> leaf;
     if (!blank(n) && !excluded.count(index)) {
       leaf = nodes_[n.value]->leaf_node;
@@ -209,6 +215,9 @@ Bytes RatchetTree::tree_hash_excluding(const CipherSuite& suite, NodeIndex n,
     // struct { optional<ParentNode> parent_node; opaque left_hash<V>;
     //          opaque right_hash<V>; } ParentNodeHashInput;
     encode_into(w, NodeType::parent);
+    // RFC 9420 §7.8 [R7.8-1]
+    //    For both parent and leaf nodes, the optional node value MUST be absent if the node is
+    //    blank [...]
     std::optional<ParentNode> parent;
     if (!blank(n)) {
       parent = nodes_[n.value]->parent_node;
@@ -430,14 +439,16 @@ void RatchetTree::update_leaf(LeafIndex l, LeafNode leaf_node) {
   if (!has_leaf(l)) {
     tree_error("12.1.2", "Update for " + leaf_name(l) + ", which is blank");
   }
-  // Replace the sender's LeafNode [...]; blank the intermediate nodes along
-  // the path from the sender's leaf to the root.
+  // RFC 9420 §12.1.2 [R12.1.2-2]
+  //    Replace the sender's LeafNode with the one contained in the Update proposal.
   nodes_[NodeIndex(l).value] = Node{NodeType::leaf, std::move(leaf_node), {}};
+  // RFC 9420 §12.1.2 [R12.1.2-3]
+  //    Blank the intermediate nodes along the path from the sender's leaf to the root.
   blank_direct_path(l);
 }
 
 void RatchetTree::remove_leaf(LeafIndex l) {
-  // RFC 9420 §12.1.3 [R12.1.3-1]
+  // RFC 9420 §12.1.3 [R12.1.3-1, R12.1.3-2]
   //    A Remove proposal is invalid if the `removed` field does not identify a non-blank
   //    leaf node.
   //    [...]
@@ -446,8 +457,15 @@ void RatchetTree::remove_leaf(LeafIndex l) {
     tree_error(req::R12_1_3_1,
                "Remove of " + leaf_name(l) + ", which is blank or outside the tree");
   }
+  // RFC 9420 §12.1.3 [R12.1.3-3]
+  //    Replace the leaf node L with a blank node.
   nodes_[NodeIndex(l).value].reset();
+  // RFC 9420 §12.1.3 [R12.1.3-4]
+  //    Blank the intermediate nodes along the path from L to the root.
   blank_direct_path(l);
+  // RFC 9420 §12.1.3 [R12.1.3-5]
+  //    Truncate the tree by removing the right subtree until there is at least one non-blank leaf
+  //    node in the right subtree.
   truncate();
 }
 

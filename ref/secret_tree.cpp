@@ -26,7 +26,8 @@ void HashRatchet::advance() {
     throw Error(ErrorKind::protocol, req::R9_1_1, "ratchet generation would overflow uint32");
   }
   // ratchet_secret_[i]_[j+1] = DeriveTreeSecret(ratchet_secret_[i]_[j], "secret", j, KDF.Nh)
-  // The old secret is overwritten in place (§9.2: deleted once used).
+  // RFC 9420 §9.2 [R9.2-6]: the old secret is overwritten in place
+  //    the first j secrets in the application data ratchet of node L, and
   secret_ = RatchetSecret(
       suite_->derive_tree_secret(secret_.view(), "secret", next_generation_, suite_->hash_size()));
   ++next_generation_;
@@ -45,6 +46,8 @@ KeyAndNonce HashRatchet::get(uint32_t generation) {
                       " was already consumed or is outside the out-of-order window");
     }
     KeyAndNonce kn = std::move(it->second);
+    // RFC 9420 §9.2 [R9.2-7]: a kept key and nonce leave the ratchet when used
+    //    `application_ratchet_nonce_[L]_[j]` and `application_ratchet_key_[L]_[j]`.
     kept_.erase(it);
     return kn;
   }
@@ -66,6 +69,8 @@ KeyAndNonce HashRatchet::get(uint32_t generation) {
     }
     advance();
   }
+  // RFC 9420 §9.2 [R9.2-7]: generation j goes to the caller; the ratchet advances past it
+  //    `application_ratchet_nonce_[L]_[j]` and `application_ratchet_key_[L]_[j]`.
   KeyAndNonce kn = derive_current();
   advance();
   // Keys older than the window are deleted.
@@ -108,7 +113,8 @@ HashRatchet& SecretTree::ratchet(LeafIndex leaf, RatchetType type) {
           suite_->expand_with_label(secret, "tree", to_bytes("left"), suite_->hash_size()));
       secrets_[tree_math::right(node).value] = TreeNodeSecret(
           suite_->expand_with_label(secret, "tree", to_bytes("right"), suite_->hash_size()));
-      // §9.2: a node's secret is deleted once its children's are derived.
+      // RFC 9420 §9.2 [R9.2-5]: a node's secret is deleted once its children's are derived
+      //    all node secrets in the secret tree on the path from the root to the leaf with node L,
       secrets_.erase(node.value);
     }
     ByteView leaf_secret = secrets_.at(target.value).view();
@@ -122,6 +128,8 @@ HashRatchet& SecretTree::ratchet(LeafIndex leaf, RatchetType type) {
                             RatchetSecret(suite_->expand_with_label(leaf_secret, "application", {},
                                                                     suite_->hash_size())),
                             limits_);
+    // RFC 9420 §9.2 [R9.2-5]: and the leaf's, once its ratchets are
+    //    all node secrets in the secret tree on the path from the root to the leaf with node L,
     secrets_.erase(target.value);
     it = ratchets_.emplace(leaf.value, std::make_pair(std::move(handshake), std::move(application)))
              .first;

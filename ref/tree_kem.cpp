@@ -171,17 +171,24 @@ CreatedPath create_update_path(const CipherSuite& suite, RatchetTree& tree, Leaf
   leaf.leaf_node_source = LeafNodeSource::commit;
   leaf.lifetime = {};
   leaf.parent_hash = set_path_parent_hashes(suite, work, sender, fdp);
+  // RFC 9420 §7.2 [R7.2-7]: the leaf was changed above
+  //    Each modification of LeafNode content MUST be reflected by a change in its signature.
   leaf.sign(suite, signature_private_key, context.group_id, sender.value);
   work.set_node(NodeIndex(sender), Node{NodeType::leaf, leaf, {}});
   context.tree_hash = work.root_tree_hash(suite);
 
-  // Encrypt each path secret to the resolution of the copath child, minus
-  // the leaves added in this commit.
   out.update_path.leaf_node = leaf;
   Bytes ctx = encode(context);
   for (size_t i = 0; i < fdp.size(); ++i) {
     UpdatePathNode node{keys[i].public_key, {}};
+    // RFC 9420 §7.5 [R7.5-3, R7.5-4]: `excluded` holds the leaves added in this Commit
+    //    Compute the resolution of the node's child that is on the copath of the sender (the child
+    //    that is not in the direct path of the sender). Any new member (from an Add proposal)
+    //    added in the same Commit MUST be excluded from this resolution.
     for (NodeIndex r : resolution_without(work, copath_child(fdp[i], sender), excluded)) {
+      // RFC 9420 §7.5 [R7.5-5]
+      //    For each node in the resolution, encrypt the path secret for the direct path node using
+      //    the public key of the resolution node, as defined in {{update-paths}}.
       node.encrypted_path_secret.push_back(
           suite.encrypt_with_label(work.encryption_key(r), encryption_label::update_path_node, ctx,
                                    out.path_secrets[i].view(), rng));
@@ -262,13 +269,18 @@ ProcessedPath process_update_path(const CipherSuite& suite, RatchetTree& tree, L
   // verify the derived public keys match the UpdatePath.
   TreeKemPrivate next = me;
   for (NodeIndex n : tree_math::direct_path(NodeIndex(sender), work.leaf_count())) {
+    // RFC 9420 §7.5 [R7.5-6, R7.5-8]: `me` is replaced by `next` below
+    //    After processing the update, each recipient MUST delete outdated key material,
+    //    specifically: [...] Each outdated node key pair that was replaced by the update.
     next.private_keys.erase(n.value);  // outdated keys of blanked nodes
   }
   TreeKemPathSecret secret = out.path_secret;
   for (size_t j = i; j < fdp.size(); ++j) {
     hpke::KeyPair kp = node_key_pair(suite, secret);
-    // RFC 9420 §12.4.2 [R12.4.2-17]: decrypting "as described in" §7.5, whose
-    // step 6 is
+    // RFC 9420 §12.4.2 [R12.4.2-17]
+    //    Decrypt the path secrets for UpdatePath as described in
+    //    {{synchronizing-views-of-the-tree}} [...]
+    // RFC 9420 §7.5: decrypting the path secrets, step 6
     //    6. Verify that the derived public keys are the same as the corresponding public
     //       keys sent in the UpdatePath.
     if (kp.public_key != path.nodes[j].encryption_key) {
@@ -278,6 +290,9 @@ ProcessedPath process_update_path(const CipherSuite& suite, RatchetTree& tree, L
     }
     // 7. Store the derived private keys in the corresponding ratchet tree nodes.
     next.private_keys[fdp[j].value] = kp.private_key;
+    // RFC 9420 §7.5 [R7.5-7]: each path secret is overwritten by the next, the
+    // node secret dies in node_key_pair, and both are zeroizing
+    //    The path secrets and node secrets used to derive each updated node key pair.
     secret = next_path_secret(suite, secret);
   }
   out.commit_secret = CommitSecret(secret.bytes());  // path_secret[n+1]

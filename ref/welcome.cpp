@@ -102,7 +102,9 @@ OpenedWelcome open_welcome(const CipherSuite& suite, const Welcome& welcome,
   }
   if (mine == nullptr) {
     // RFC 9420 §12.4.3.1 [R12.4.3.1-2]
-    //    If no such field exists, [...] return an error.
+    //    Identify an entry in the `secrets` array where the `new_member`
+    //    value corresponds to one of this client's KeyPackages, [...] If no
+    //    such field exists, [...] return an error.
     throw Error(ErrorKind::protocol, req::R12_4_3_1_2,
                 "the Welcome has no secrets for our KeyPackage (ref " + to_hex(ref) + ")");
   }

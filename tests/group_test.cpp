@@ -556,6 +556,17 @@ TEST(Group, CustomProposalTypesListedInCapabilities) {
                   ErrorKind::protocol, req::R12_2_15);
 }
 
+// RFC 9420 §12.1.5: a ReInit may not lower the protocol version.
+TEST(Group, ReInitToALowerVersionIsInvalid) {
+  TwoMembers t;
+  ProposalCheck check{t.a->suite(), t.a->context(), t.a->tree(), std::nullopt, nullptr};
+  Proposal lower{ReInit{to_bytes("group v2"), 0, kSuite, {}}};
+  EXPECT_MLS_RULE(validate_proposal(check, lower, Sender::member(1)), ErrorKind::protocol,
+                  req::R12_1_5_1);
+  Proposal same{ReInit{to_bytes("group v2"), mls10, kSuite, {}}};
+  EXPECT_NO_THROW(validate_proposal(check, same, Sender::member(1)));
+}
+
 // RFC 9420 §11.2 steps 1 and 2: a ReInit proposal and the commit covering
 // it; afterwards the group is used no more (§12.4.2).
 TEST(Group, ReInitCommitEndsTheGroup) {

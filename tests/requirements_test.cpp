@@ -141,6 +141,76 @@ TEST(Requirements, ExtractsSentencesChecklistItemsAndSections) {
   EXPECT_EQ(entries[3].keyword, "SHOULD NOT");
 }
 
+// §12.1.x states when a proposal "is invalid if": no keyword, no list, still a
+// requirement; a list's intro and an example are not.
+TEST(Requirements, ExtractsIsInvalidIfSentences) {
+  auto entries = rq::extract(R"(--- middle
+
+# Proposals
+
+An Add is applied later. An Add proposal is invalid if the KeyPackage is
+invalid.
+
+A PSK proposal is invalid if any of the following is true:
+
+* The nonce is not of length Nh.
+
+A list is invalid if, for example, it includes two Updates.
+Clients MUST do A.
+)");
+  ASSERT_EQ(entries.size(), 3u) << rq::to_yaml(entries);
+  EXPECT_EQ(entries[0].id, "R1-1");
+  EXPECT_EQ(entries[0].keyword, "checklist");
+  EXPECT_EQ(entries[0].text, "An Add proposal is invalid if the KeyPackage is invalid.");
+  EXPECT_EQ(entries[1].text, "The nonce is not of length Nh.");
+  EXPECT_EQ(entries[2].id, "R1-3");
+  EXPECT_EQ(entries[2].keyword, "MUST");
+
+  std::string rfc = rfc_text();
+  ASSERT_FALSE(rfc.empty());
+  std::set<std::string> invalid_if;
+  for (const auto& e : rq::extract(rfc)) {
+    if (e.text.find("proposal is invalid if") != std::string::npos) {
+      EXPECT_EQ(e.keyword, "checklist") << e.id;
+      invalid_if.insert(e.section);
+    }
+  }
+  EXPECT_EQ(invalid_if, (std::set<std::string>{"12.1.1", "12.1.2", "12.1.3", "12.1.5", "12.1.7"}));
+}
+
+// A statement new in a section renumbers those after it; their hand-set
+// fields follow the text, not the number.
+TEST(Requirements, MergeKeepsHandSetFieldsByText) {
+  auto extracted = rq::extract(R"(--- middle
+
+# S
+
+Clients MUST do A. Clients MUST do B.
+)");
+  ASSERT_EQ(extracted.size(), 2u);
+  rq::Entry old = extracted[1];
+  old.id = "R1-1";  // B was the first statement before A was extracted
+  old.status = "not-applicable";
+  old.reason = "B is for servers";
+  auto merged = rq::merge(extracted, {old}, rq::SourceScan{});
+  EXPECT_EQ(merged[0].status, "open");
+  EXPECT_EQ(merged[0].reason, "");
+  EXPECT_EQ(merged[1].status, "not-applicable");
+  EXPECT_EQ(merged[1].reason, "B is for servers");
+}
+
+TEST(Requirements, MarkdownTotalsCountPerTopLevelSection) {
+  auto entries = rq::extract(kTinyRfc);
+  entries[0].status = "enforced";
+  entries[3].status = "not-applicable";
+  EXPECT_EQ(rq::markdown_totals(entries),
+            "| section | total | enforced | not-applicable | open | MUST-class enforced |\n"
+            "|---|--:|--:|--:|--:|--:|\n"
+            "| §1 | 3 | 1 | 0 | 2 | 1 of 2 |\n"
+            "| §A | 1 | 0 | 1 | 0 | 0 of 0 |\n"
+            "| all | 4 | 1 | 1 | 2 | 1 of 2 |\n");
+}
+
 // A source tree whose YAML the extractor wrote; then one thing is broken at a time.
 class TinyTree : public ::testing::Test {
  protected:
@@ -170,6 +240,9 @@ class TinyTree : public ::testing::Test {
     }
     write(root_ / "spec/requirements.yaml", rq::to_yaml(merged));
     write(root_ / "ref/requirement_ids.h", rq::to_header(merged));
+    write(root_ / "README.md", "# x\n\n" + std::string(rq::kTotalsBegin) + "\n" +
+                                   rq::markdown_totals(merged) + std::string(rq::kTotalsEnd) +
+                                   "\n\nMore.\n");
   }
   std::vector<std::string> problems() { return rq::check(kTinyRfc, root_); }
 
@@ -202,6 +275,37 @@ TEST_F(TinyTree, AcceptsOmissionsMarkedWithEllipsis) {
         "//    [...] Clients MAY do C.\n");
   regenerate();
   EXPECT_TRUE(problems().empty()) << joined(problems());
+}
+
+TEST_F(TinyTree, FailsOnACitationWhoseQuoteIsAnotherEntrysText) {
+  write(root_ / "ref/b.cpp",
+        "// RFC 9420 §1 [R1-1]\n"
+        "//    Clients MAY do C.\n"
+        "void b() {}\n");
+  regenerate();
+  EXPECT_TRUE(mentions(problems(), "ref/b.cpp:1: cites R1-1 but its quote does not quote R1-1"))
+      << joined(problems());
+  // The right ID, or a quote resumed below the code, is fine.
+  write(root_ / "ref/b.cpp",
+        "// RFC 9420 §1 [R1-2]\n"
+        "//    Clients MAY do C.\n"
+        "void b() {}\n"
+        "// RFC 9420 §1 [R1-1, R1-2]\n"
+        "//    Clients MUST do A, e.g., when B.\n"
+        "void c() {}\n"
+        "//    [...] Clients MAY do C.\n");
+  regenerate();
+  EXPECT_TRUE(problems().empty()) << joined(problems());
+}
+
+TEST_F(TinyTree, FailsWhenTheReadmeTotalsAreStale) {
+  std::string readme = read(root_ / "README.md");
+  readme.replace(readme.find("| 1 of 2 |"), 10, "| 0 of 2 |");
+  write(root_ / "README.md", readme);
+  EXPECT_TRUE(mentions(problems(), "README.md: the requirements totals are stale"))
+      << joined(problems());
+  write(root_ / "README.md", "# x\n");
+  EXPECT_TRUE(mentions(problems(), "README.md has no totals table")) << joined(problems());
 }
 
 TEST_F(TinyTree, FailsOnACitedIdThatDoesNotExist) {

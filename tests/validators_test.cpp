@@ -6,6 +6,7 @@
 
 #include "conformance/vector_type.h"
 #include "ref/framing.h"
+#include "ref/mls_message.h"
 #include "ref/welcome.h"
 #include "tests/test_util.h"
 
@@ -177,6 +178,16 @@ TEST(Validators, KeyPackageVerify) {
   KeyPackage changed = f.kp;
   changed.extensions.push_back(Extension{0x0a0a, {}});  // signed content changed
   EXPECT_MLS_RULE(changed.verify(f.suite), ErrorKind::crypto, req::R10_1_3);
+}
+
+// RFC 9420 §10: a KeyPackage in an MLSMessage has the message's version.
+TEST(Validators, KeyPackageVersionIsTheMLSMessageVersion) {
+  Fixture f;
+  EXPECT_NO_THROW(decode<MLSMessage>(encode(MLSMessage{mls10, f.kp})));
+  KeyPackage other = f.kp;
+  other.version = 2;
+  EXPECT_MLS_RULE(decode<MLSMessage>(encode(MLSMessage{mls10, other})), ErrorKind::decode,
+                  req::R10_6);
 }
 
 TEST(Validators, GroupInfoVerifyAndJoin) {
