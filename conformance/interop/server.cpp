@@ -331,8 +331,13 @@ class Service final : public pb::MLSClient::Service {
     return status;
   }
   static void log(const char* rpc, const Status& status) {
-    std::cerr << "mlsref serve: " << rpc << ": error " << static_cast<int>(status.error_code())
-              << ": " << status.error_message() << std::endl;
+    const char* code = status.error_code() == StatusCode::UNIMPLEMENTED     ? "UNIMPLEMENTED"
+                       : status.error_code() == StatusCode::INVALID_ARGUMENT ? "INVALID_ARGUMENT"
+                       : status.error_code() == StatusCode::FAILED_PRECONDITION
+                           ? "FAILED_PRECONDITION"
+                           : "INTERNAL";
+    std::cerr << "mlsref serve: " << rpc << ": " << code << ": " << status.error_message()
+              << std::endl;
   }
 
   std::mutex mutex_;
