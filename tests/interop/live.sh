@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs `mlsref scenario` against live `mlsref serve` processes on 127.0.0.1:
-#   live.sh MLSREF N ARG...
-# starts N servers (each on a free port, --port 0), runs `MLSREF ARG...` with
+# Runs a test runner against live `mlsref serve` processes on 127.0.0.1:
+#   live.sh MLSREF N COMMAND ARG...
+# starts N servers (each on a free port, --port 0), runs COMMAND ARG... with
 # every @1@, @2@, ... replaced by a server's HOST:PORT, then stops the servers
 # with SIGTERM. Fails if the command fails, a server does not come up, or a
 # server does not exit with status 0 when told to stop.
@@ -45,7 +45,7 @@ for a in "$@"; do
   args+=("$a")
 done
 # Within ctest's timeout, so that the servers are always stopped here.
-timeout "${LIVE_TIMEOUT:-240}" "$mlsref" "${args[@]}"
+timeout "${LIVE_TIMEOUT:-240}" "${args[@]}"
 status=$?
 
 for i in $(seq 1 "$count"); do
