@@ -125,7 +125,9 @@ TEST(Interop, BadRequestsReturnMlsrefsErrorAndTheServerKeepsServing) {
   mls_client::CreateSubgroupResponse r;
   grpc::Status status = stub->CreateBranch(&context, q, &r);
   EXPECT_EQ(status.error_code(), grpc::UNIMPLEMENTED);
-  EXPECT_CONTAINS(status.error_message(), "RFC 9420 \xc2\xa7" "11.3");
+  EXPECT_CONTAINS(status.error_message(),
+                  "RFC 9420 \xc2\xa7"
+                  "11.3");
 
   // Still serving, and the good state is still good.
   EXPECT_EQ(client->name(), "mlsref");

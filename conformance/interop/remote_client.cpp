@@ -20,24 +20,42 @@ Bytes bytes(const std::string& s) { return Bytes(s.begin(), s.end()); }
 
 std::string_view code_name(grpc::StatusCode code) {
   switch (code) {
-    case grpc::OK: return "OK";
-    case grpc::CANCELLED: return "CANCELLED";
-    case grpc::UNKNOWN: return "UNKNOWN";
-    case grpc::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
-    case grpc::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
-    case grpc::NOT_FOUND: return "NOT_FOUND";
-    case grpc::ALREADY_EXISTS: return "ALREADY_EXISTS";
-    case grpc::PERMISSION_DENIED: return "PERMISSION_DENIED";
-    case grpc::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
-    case grpc::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
-    case grpc::ABORTED: return "ABORTED";
-    case grpc::OUT_OF_RANGE: return "OUT_OF_RANGE";
-    case grpc::UNIMPLEMENTED: return "UNIMPLEMENTED";
-    case grpc::INTERNAL: return "INTERNAL";
-    case grpc::UNAVAILABLE: return "UNAVAILABLE";
-    case grpc::DATA_LOSS: return "DATA_LOSS";
-    case grpc::UNAUTHENTICATED: return "UNAUTHENTICATED";
-    default: return "UNKNOWN";
+    case grpc::OK:
+      return "OK";
+    case grpc::CANCELLED:
+      return "CANCELLED";
+    case grpc::UNKNOWN:
+      return "UNKNOWN";
+    case grpc::INVALID_ARGUMENT:
+      return "INVALID_ARGUMENT";
+    case grpc::DEADLINE_EXCEEDED:
+      return "DEADLINE_EXCEEDED";
+    case grpc::NOT_FOUND:
+      return "NOT_FOUND";
+    case grpc::ALREADY_EXISTS:
+      return "ALREADY_EXISTS";
+    case grpc::PERMISSION_DENIED:
+      return "PERMISSION_DENIED";
+    case grpc::RESOURCE_EXHAUSTED:
+      return "RESOURCE_EXHAUSTED";
+    case grpc::FAILED_PRECONDITION:
+      return "FAILED_PRECONDITION";
+    case grpc::ABORTED:
+      return "ABORTED";
+    case grpc::OUT_OF_RANGE:
+      return "OUT_OF_RANGE";
+    case grpc::UNIMPLEMENTED:
+      return "UNIMPLEMENTED";
+    case grpc::INTERNAL:
+      return "INTERNAL";
+    case grpc::UNAVAILABLE:
+      return "UNAVAILABLE";
+    case grpc::DATA_LOSS:
+      return "DATA_LOSS";
+    case grpc::UNAUTHENTICATED:
+      return "UNAUTHENTICATED";
+    default:
+      return "UNKNOWN";
   }
 }
 
@@ -70,9 +88,7 @@ class RemoteClient : public Client {
                std::chrono::seconds deadline)
       : target_(std::move(target)), stub_(pb::MLSClient::NewStub(channel)), deadline_(deadline) {}
 
-  std::string name() override {
-    return call("Name", &Stub::Name, pb::NameRequest{}).name();
-  }
+  std::string name() override { return call("Name", &Stub::Name, pb::NameRequest{}).name(); }
   std::vector<uint16_t> supported_ciphersuites() override {
     auto r = call("SupportedCiphersuites", &Stub::SupportedCiphersuites,
                   pb::SupportedCiphersuitesRequest{});
@@ -113,8 +129,7 @@ class RemoteClient : public Client {
     return {r.state_id(), bytes(r.epoch_authenticator())};
   }
   ExternalJoinResult external_join(const Bytes& group_info, const Bytes& ratchet_tree,
-                                   bool encrypt_handshake, const Bytes& identity,
-                                   bool remove_prior,
+                                   bool encrypt_handshake, const Bytes& identity, bool remove_prior,
                                    const std::vector<std::pair<Bytes, Bytes>>& psks) override {
     pb::ExternalJoinRequest q;
     q.set_group_info(str(group_info));

@@ -54,9 +54,9 @@ bool unknown_id(const std::string& what) {
 }
 
 Status not_implemented(const char* section, const std::string& what) {
-  return Status(StatusCode::UNIMPLEMENTED,
-                Error(ErrorKind::unsupported, section, what + " is not implemented by mlsref yet")
-                    .what());
+  return Status(
+      StatusCode::UNIMPLEMENTED,
+      Error(ErrorKind::unsupported, section, what + " is not implemented by mlsref yet").what());
 }
 
 class Service final : public pb::MLSClient::Service {
@@ -85,8 +85,8 @@ class Service final : public pb::MLSClient::Service {
   Status CreateKeyPackage(ServerContext*, const pb::CreateKeyPackageRequest* q,
                           pb::CreateKeyPackageResponse* r) override {
     return run("CreateKeyPackage", [&] {
-      auto kp = client_.create_key_package(u16(q->cipher_suite(), "cipher_suite"),
-                                           bytes(q->identity()));
+      auto kp =
+          client_.create_key_package(u16(q->cipher_suite(), "cipher_suite"), bytes(q->identity()));
       r->set_transaction_id(kp.transaction_id);
       r->set_key_package(str(kp.key_package));
       r->set_init_priv(str(kp.init_priv));
@@ -97,9 +97,8 @@ class Service final : public pb::MLSClient::Service {
   Status JoinGroup(ServerContext*, const pb::JoinGroupRequest* q,
                    pb::JoinGroupResponse* r) override {
     return run("JoinGroup", [&] {
-      auto j = client_.join_group(q->transaction_id(), bytes(q->welcome()),
-                                  q->encrypt_handshake(), bytes(q->identity()),
-                                  bytes(q->ratchet_tree()));
+      auto j = client_.join_group(q->transaction_id(), bytes(q->welcome()), q->encrypt_handshake(),
+                                  bytes(q->identity()), bytes(q->ratchet_tree()));
       r->set_state_id(j.state_id);
       r->set_epoch_authenticator(str(j.epoch_authenticator));
     });
@@ -134,14 +133,14 @@ class Service final : public pb::MLSClient::Service {
   }
   Status Export(ServerContext*, const pb::ExportRequest* q, pb::ExportResponse* r) override {
     return run("Export", [&] {
-      r->set_exported_secret(str(client_.export_secret(q->state_id(), q->label(),
-                                                        bytes(q->context()), q->key_length())));
+      r->set_exported_secret(str(
+          client_.export_secret(q->state_id(), q->label(), bytes(q->context()), q->key_length())));
     });
   }
   Status Protect(ServerContext*, const pb::ProtectRequest* q, pb::ProtectResponse* r) override {
     return run("Protect", [&] {
-      r->set_ciphertext(str(client_.protect(q->state_id(), bytes(q->authenticated_data()),
-                                            bytes(q->plaintext()))));
+      r->set_ciphertext(str(
+          client_.protect(q->state_id(), bytes(q->authenticated_data()), bytes(q->plaintext()))));
     });
   }
   Status Unprotect(ServerContext*, const pb::UnprotectRequest* q,
@@ -191,8 +190,8 @@ class Service final : public pb::MLSClient::Service {
                                         const pb::GroupContextExtensionsProposalRequest* q,
                                         pb::ProposalResponse* r) override {
     return run("GroupContextExtensionsProposal", [&] {
-      r->set_proposal(str(client_.group_context_extensions_proposal(
-          q->state_id(), extensions(q->extensions()))));
+      r->set_proposal(str(
+          client_.group_context_extensions_proposal(q->state_id(), extensions(q->extensions()))));
     });
   }
 
@@ -311,7 +310,7 @@ class Service final : public pb::MLSClient::Service {
       return Status::OK;
     } catch (const Error& e) {
       status = Status(e.kind() == ErrorKind::unsupported ? StatusCode::UNIMPLEMENTED
-                                                          : StatusCode::INVALID_ARGUMENT,
+                                                         : StatusCode::INVALID_ARGUMENT,
                       e.what());
     } catch (const BadRequest& e) {
       status = Status(StatusCode::INVALID_ARGUMENT, e.what());
@@ -331,7 +330,7 @@ class Service final : public pb::MLSClient::Service {
     return status;
   }
   static void log(const char* rpc, const Status& status) {
-    const char* code = status.error_code() == StatusCode::UNIMPLEMENTED     ? "UNIMPLEMENTED"
+    const char* code = status.error_code() == StatusCode::UNIMPLEMENTED      ? "UNIMPLEMENTED"
                        : status.error_code() == StatusCode::INVALID_ARGUMENT ? "INVALID_ARGUMENT"
                        : status.error_code() == StatusCode::FAILED_PRECONDITION
                            ? "FAILED_PRECONDITION"
@@ -358,8 +357,8 @@ int serve(const std::string& host, uint16_t port) {
   Service service;
   grpc::ServerBuilder builder;
   int bound = 0;
-  std::string address = (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
-                        std::to_string(port);
+  std::string address =
+      (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &bound);
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
