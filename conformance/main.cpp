@@ -595,8 +595,9 @@ MLS implementation's interop client, or `mlsref serve`), `local` an mlsref
 client in this process. As the upstream test runner does, each script runs
 with every assignment of the clients to its actors (those named by actor,
 members, joiners, joiner, clients, proposer, committer, welcomer, signer),
-or with --random one assignment drawn from the seed, for every cipher suite
-all the clients support (their SupportedCiphersuites). A case is named by
+or with --random one assignment drawn from the seed (also for a script with
+more than 4096 assignments, such as a randomHistory), for every cipher
+suite all the clients support (their SupportedCiphersuites). A case is named by
 its assignment: "three (private) alice=127.0.0.1:50051 bob=local".
 
 Actions: createGroup, createKeyPackage, joinGroup, installExternalPSK,

@@ -839,26 +839,25 @@ std::vector<std::string> actors_of(const YAML::Node& steps) {
 }
 
 // Every assignment of `clients` clients to `actors` actors (the first actor's
-// client varying slowest), or one drawn from `rng`.
+// client varying slowest), or one drawn from `rng`: when asked, and when
+// there would be more than kMaxAssignments (a randomHistory script has
+// dozens of actors).
+constexpr size_t kMaxAssignments = 4096;
 std::vector<std::vector<size_t>> assignments(size_t clients, size_t actors, bool random,
-                                             Botan::RandomNumberGenerator& rng,
-                                             const std::string& script) {
+                                             Botan::RandomNumberGenerator& rng) {
+  size_t total = 1;
+  for (size_t k = 0; k < actors && !random; ++k) {
+    if (total > kMaxAssignments / clients) {
+      random = true;
+    }
+    total *= clients;
+  }
   if (random) {
     std::vector<size_t> one(actors);
     for (auto& c : one) {
       c = random_below(rng, clients);
     }
     return {one};
-  }
-  constexpr size_t kMax = 100000;
-  size_t total = 1;
-  for (size_t k = 0; k < actors; ++k) {
-    if (total > kMax / clients) {
-      throw InputError("script " + script + ": " + std::to_string(clients) + " clients for " +
-                       std::to_string(actors) + " actors make more than " +
-                       std::to_string(kMax) + " assignments; use --random");
-    }
-    total *= clients;
   }
   std::vector<std::vector<size_t>> out;
   for (size_t t = 0; t < total; ++t) {
@@ -937,8 +936,7 @@ FileResult run_file(const fs::path& file, const ScenarioOptions& options,
         if (labeled) {
           actors = actors_of(expanded);
           auto pick = seeded_rng(options.seed, "assignment/" + purpose);
-          combos = assignments(clients.size(), actors.size(), options.random_assignment, *pick,
-                               name);
+          combos = assignments(clients.size(), actors.size(), options.random_assignment, *pick);
         }
         for (const auto& combo : combos) {
           Cast cast;
