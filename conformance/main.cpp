@@ -14,6 +14,10 @@
 #include "conformance/scenario.h"
 #include "conformance/seeds.h"
 #include "conformance/vector_type.h"
+#ifdef MLSREF_HAVE_INTEROP
+#include "conformance/interop/remote_client.h"
+#include "conformance/interop/server.h"
+#endif
 
 namespace fs = std::filesystem;
 using namespace mlsref::conformance;
@@ -36,6 +40,7 @@ Usage:
   mlsref types                          list the vector types and what each supports
   mlsref scenario [options] FILE...     run multi-member scripts (interop runner configs)
   mlsref requirements [options]         the RFC 9420 requirements and where each is enforced
+  mlsref serve [--host H] --port N      serve the IETF interop harness's MLSClient gRPC service
   mlsref --help | COMMAND --help        describe a command
   mlsref --version
 
@@ -599,6 +604,7 @@ int cmd_requirements(const std::vector<std::string>& args) {
 void print_scenario_help() {
   std::cout <<
       R"(Usage: mlsref scenario [--suite N] [--public | --private] [--seed S]
+                       [--client HOST:PORT | --client local]... [--random]
                        [--report FILE.json] [--junit FILE.xml] [--quiet]
                        [--emit-passive DIR] FILE...
 
@@ -607,6 +613,17 @@ Runs the scripts of each config file (the IETF interop test runner's format:
 YAML) with one mlsref client per actor: every script for every cipher suite
 and for handshake messages both public and private, unless told otherwise.
 
+With --client, the actors are played by the clients given instead: HOST:PORT
+is an MLSClient gRPC server (the IETF interop harness's interface: another
+MLS implementation's interop client, or `mlsref serve`), `local` an mlsref
+client in this process. As the upstream test runner does, each script runs
+with every assignment of the clients to its actors (those named by actor,
+members, joiners, joiner, clients, proposer, committer, welcomer, signer),
+or with --random one assignment drawn from the seed (also for a script with
+more than 4096 assignments, such as a randomHistory), for every cipher
+suite all the clients support (their SupportedCiphersuites). A case is named by
+its assignment: "three (private) alice=127.0.0.1:50051 bob=local".
+
 Actions: those of the upstream runner (createGroup, createKeyPackage,
 joinGroup, externalJoin, installExternalPSK, groupInfo, addProposal,
 updateProposal, removeProposal, externalPSKProposal, resumptionPSKProposal,
@@ -614,15 +631,23 @@ groupContextExtensionsProposal, commit, fullCommit, handleCommit,
 handlePendingCommit, protect, unprotect, reinit, branch,
 newMemberAddProposal, addExternalSigner, externalSignerProposal); ours:
 selfUpdate, selfUpdateWithNewSigner, commitToPendingProposals (each with
-"members" who apply the commit) and randomHistory ("members", "steps").
+"members" who apply the commit; a remote client does selfUpdate as a Commit
+with force_path and nothing else, and has no RPC for the other two) and
+randomHistory ("members", "steps").
 What a client does not implement is reported unsupported, never passed.
 
 Checked: what the upstream runner checks (every member and joiner reaches the
 committer's epoch authenticator; decrypted data is what was sent), and after
 every step, members in the same epoch of the same group agree on the epoch
-authenticator, an exported secret and the tree hash. A failure names the
-script, the step, the action, the member and what differed.
+authenticator, an exported secret and the tree hash (remote members, whose
+epoch the runner cannot see, are compared with every member that has the
+same epoch authenticator, on the exported secret). A failure names the
+script, the step, the action, the member, its client, the RPC and what
+differed. Each run ends by freeing its states (Free).
 
+  --client C         HOST:PORT of an MLSClient server, or `local`; repeatable
+  --random           one random assignment of clients to actors per run
+                     (from --seed), not every assignment
   --suite N          only cipher suite N
   --public           handshake messages as PublicMessage only
   --private          handshake messages as PrivateMessage only
@@ -632,14 +657,20 @@ script, the step, the action, the member and what differed.
   --quiet            only failures and the totals
   --emit-passive DIR write passive-client vectors: every run gets one more
                      member, a watcher that the first createGroup adds and
-                     that never sends; its key package, private keys, Welcome
-                     and each epoch's proposals, commit and epoch authenticator
+                     that never sends (always an mlsref client in this
+                     process); its key package, private keys, Welcome and
+                     each epoch's proposals, commit and epoch authenticator
                      become a case of DIR/passive-client-handling-commit.
                      scenario-<file>.json (one case per passed run), which
                      mlsref verify checks like the IETF files
 
+Without --client every client runs on a fixed clock (2026-01-01) so that a
+seed gives the same bytes; with --client, in-process clients read the
+system clock, as remote ones do.
+
 The last line is "N passed, M failed, K unsupported". Exit status 1 when a
-run failed, 2 for bad arguments or unreadable files.
+run failed, 2 for bad arguments, unreadable files or a client that does not
+answer.
 )";
 }
 
@@ -648,11 +679,16 @@ int cmd_scenario(const std::vector<std::string>& args) {
   std::optional<fs::path> report, junit;
   bool quiet = false;
   std::vector<fs::path> files;
+  std::vector<std::string> client_names;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--help" || a == "-h") {
       print_scenario_help();
       return kExitOk;
+    } else if (a == "--client") {
+      client_names.push_back(next_arg(args, i));
+    } else if (a == "--random") {
+      options.random_assignment = true;
     } else if (a == "--suite") {
       options.suite = static_cast<uint16_t>(parse_uint(a, next_arg(args, i), 0xffff));
     } else if (a == "--public") {
@@ -678,6 +714,25 @@ int cmd_scenario(const std::vector<std::string>& args) {
   if (files.empty()) {
     throw UsageError("scenario: no FILE given (see mlsref scenario --help)");
   }
+  if (options.random_assignment && client_names.empty()) {
+    throw UsageError("scenario: --random assigns --client clients to actors; give some");
+  }
+  std::vector<ClientSpec> clients;
+  for (const auto& name : client_names) {
+    if (name == "local") {
+      clients.push_back({name, live_local_clients()});
+      continue;
+    }
+#ifdef MLSREF_HAVE_INTEROP
+    if (name.find(':') == std::string::npos) {
+      throw UsageError("scenario: --client takes HOST:PORT or local, not '" + name + "'");
+    }
+    clients.push_back({name, remote_clients(name)});
+#else
+    throw UsageError("scenario: --client " + name + ": this mlsref was built without gRPC: " +
+                     MLSREF_INTEROP_MISSING);
+#endif
+  }
   std::vector<FileResult> results;
   Totals totals;
   try {
@@ -692,7 +747,9 @@ int cmd_scenario(const std::vector<std::string>& args) {
         }
         std::cout << std::endl;
       };
-      results.push_back(run_scenario_file(f, options, local_clients(), progress));
+      results.push_back(clients.empty()
+                            ? run_scenario_file(f, options, local_clients(), progress)
+                            : run_scenario_file(f, options, clients, progress));
       totals.add(results.back());
     }
     if (report) {
@@ -708,6 +765,62 @@ int cmd_scenario(const std::vector<std::string>& args) {
   std::cout << totals.pass << " passed, " << totals.fail << " failed, " << totals.unsupported
             << " unsupported\n";
   return totals.fail == 0 ? kExitOk : kExitFailed;
+}
+
+void print_serve_help() {
+  std::cout <<
+      R"(Usage: mlsref serve [--host 127.0.0.1] --port N
+
+Serves the MLSClient gRPC service of the IETF MLS interop harness
+(mls_client.proto of mlswg/mls-implementations) with mlsref groups, so that
+a test runner (mlsref scenario --client HOST:PORT, or the upstream
+test-runner -client HOST:PORT) can drive mlsref next to other
+implementations. One in-process mlsref client holds every state; calls are
+served one at a time.
+
+Every RPC is answered. Those mlsref does not implement yet (ExternalJoin,
+the ReInit RPCs, CreateBranch, HandleBranch, NewMemberAddProposal and the
+external signer RPCs; Commit with external_tree) return UNIMPLEMENTED. A
+request mlsref rejects returns INVALID_ARGUMENT with mlsref's error (its
+kind, RFC section and rule); an unknown state or transaction id returns
+FAILED_PRECONDITION. The server keeps serving, and logs each error on
+stderr.
+
+  --host H   the address to bind (default 127.0.0.1, loopback only)
+  --port N   the port; 0 picks a free one
+
+Prints "mlsref serve: listening on HOST:PORT" once bound. Stops on SIGINT or
+SIGTERM with exit status 0; exit status 2 for bad arguments or an address it
+cannot bind.
+)";
+}
+
+int cmd_serve(const std::vector<std::string>& args) {
+  std::string host = "127.0.0.1";
+  std::optional<uint64_t> port;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--help" || a == "-h") {
+      print_serve_help();
+      return kExitOk;
+    } else if (a == "--host") {
+      host = next_arg(args, i);
+    } else if (a == "--port") {
+      port = parse_uint(a, next_arg(args, i), 65535);
+    } else {
+      throw UsageError("serve: unknown argument '" + a + "' (see mlsref serve --help)");
+    }
+  }
+  if (!port) {
+    throw UsageError("serve: no --port given (see mlsref serve --help)");
+  }
+#ifdef MLSREF_HAVE_INTEROP
+  return serve(host, static_cast<uint16_t>(*port));
+#else
+  std::cerr << "mlsref serve: this mlsref was built without the interop server: "
+            << MLSREF_INTEROP_MISSING << "\n";
+  return kExitUsage;
+#endif
 }
 
 }  // namespace
@@ -726,6 +839,8 @@ int main(int argc, char** argv) {
         print_verify_help();
       } else if (!rest.empty() && rest[0] == "scenario") {
         print_scenario_help();
+      } else if (!rest.empty() && rest[0] == "serve") {
+        print_serve_help();
       } else if (!rest.empty() && rest[0] == "requirements") {
         print_requirements_help();
       } else if (!rest.empty() && rest[0] == "generate") {
@@ -756,6 +871,9 @@ int main(int argc, char** argv) {
     }
     if (cmd == "requirements") {
       return cmd_requirements(rest);
+    }
+    if (cmd == "serve") {
+      return cmd_serve(rest);
     }
     if (cmd == "seeds") {
       return cmd_seeds(rest);

@@ -32,13 +32,152 @@ std::string printable(const Bytes& b) {
   return b.size() <= 16 ? to_hex(b) : to_hex(ByteView(b).first(16)) + "...";
 }
 
+// A call of a client that failed, named by actor, client and RPC:
+// "bob on 127.0.0.1:50051, HandleCommit: INVALID_ARGUMENT: protocol error
+// (RFC 9420 §12.2): ...". An unsupported one makes the run unsupported.
+class ClientFailure : public std::runtime_error {
+ public:
+  ClientFailure(const std::string& what, bool unsupported)
+      : std::runtime_error(what), unsupported_(unsupported) {}
+  bool unsupported() const { return unsupported_; }
+
+ private:
+  bool unsupported_;
+};
+
+// The client that plays one actor, seen through the RPC names: every
+// exception of a call becomes a ClientFailure that says who failed where.
+class TracedClient : public Client {
+ public:
+  TracedClient(std::string who, std::string label, std::unique_ptr<Client> inner)
+      : who_(std::move(who)), label_(std::move(label)), inner_(std::move(inner)) {}
+
+  std::string name() override { return call("Name", [&] { return inner_->name(); }); }
+  std::vector<uint16_t> supported_ciphersuites() override {
+    return call("SupportedCiphersuites", [&] { return inner_->supported_ciphersuites(); });
+  }
+  uint32_t create_group(const Bytes& g, uint16_t s, bool e, const Bytes& i) override {
+    return call("CreateGroup", [&] { return inner_->create_group(g, s, e, i); });
+  }
+  KeyPackageResult create_key_package(uint16_t s, const Bytes& i) override {
+    return call("CreateKeyPackage", [&] { return inner_->create_key_package(s, i); });
+  }
+  JoinResult join_group(uint32_t t, const Bytes& w, bool e, const Bytes& i,
+                        const Bytes& r) override {
+    return call("JoinGroup", [&] { return inner_->join_group(t, w, e, i, r); });
+  }
+  ExternalJoinResult external_join(const Bytes& g, const Bytes& r, bool e, const Bytes& i, bool p,
+                                   const std::vector<std::pair<Bytes, Bytes>>& k) override {
+    return call("ExternalJoin", [&] { return inner_->external_join(g, r, e, i, p, k); });
+  }
+  GroupInfoResult group_info(uint32_t s, bool e) override {
+    return call("GroupInfo", [&] { return inner_->group_info(s, e); });
+  }
+  Bytes state_auth(uint32_t s) override {
+    return call("StateAuth", [&] { return inner_->state_auth(s); });
+  }
+  Bytes export_secret(uint32_t s, const std::string& l, const Bytes& c, uint32_t n) override {
+    return call("Export", [&] { return inner_->export_secret(s, l, c, n); });
+  }
+  Bytes protect(uint32_t s, const Bytes& a, const Bytes& p) override {
+    return call("Protect", [&] { return inner_->protect(s, a, p); });
+  }
+  Unprotected unprotect(uint32_t s, const Bytes& c) override {
+    return call("Unprotect", [&] { return inner_->unprotect(s, c); });
+  }
+  void store_psk(uint32_t s, const Bytes& i, const Bytes& k) override {
+    call("StorePSK", [&] { inner_->store_psk(s, i, k); });
+  }
+  Bytes add_proposal(uint32_t s, const Bytes& k) override {
+    return call("AddProposal", [&] { return inner_->add_proposal(s, k); });
+  }
+  Bytes update_proposal(uint32_t s) override {
+    return call("UpdateProposal", [&] { return inner_->update_proposal(s); });
+  }
+  Bytes remove_proposal(uint32_t s, const Bytes& r) override {
+    return call("RemoveProposal", [&] { return inner_->remove_proposal(s, r); });
+  }
+  Bytes external_psk_proposal(uint32_t s, const Bytes& i) override {
+    return call("ExternalPSKProposal", [&] { return inner_->external_psk_proposal(s, i); });
+  }
+  Bytes resumption_psk_proposal(uint32_t s, uint64_t e) override {
+    return call("ResumptionPSKProposal", [&] { return inner_->resumption_psk_proposal(s, e); });
+  }
+  Bytes group_context_extensions_proposal(uint32_t s, const std::vector<Extension>& x) override {
+    return call("GroupContextExtensionsProposal",
+                [&] { return inner_->group_context_extensions_proposal(s, x); });
+  }
+  CommitResult commit(uint32_t s, const std::vector<Bytes>& r,
+                      const std::vector<ProposalDescription>& v, bool f, bool e) override {
+    return call("Commit", [&] { return inner_->commit(s, r, v, f, e); });
+  }
+  HandleResult handle_commit(uint32_t s, const std::vector<Bytes>& p, const Bytes& c) override {
+    return call("HandleCommit", [&] { return inner_->handle_commit(s, p, c); });
+  }
+  HandleResult handle_pending_commit(uint32_t s) override {
+    return call("HandlePendingCommit", [&] { return inner_->handle_pending_commit(s); });
+  }
+  CommitResult self_update(uint32_t s) override {
+    return call("selfUpdate", [&] { return inner_->self_update(s); });
+  }
+  CommitResult self_update_with_new_signer(uint32_t s) override {
+    return call("selfUpdateWithNewSigner", [&] { return inner_->self_update_with_new_signer(s); });
+  }
+  CommitResult commit_to_pending_proposals(uint32_t s) override {
+    return call("commitToPendingProposals",
+                [&] { return inner_->commit_to_pending_proposals(s); });
+  }
+  std::optional<View> view(uint32_t s) override {
+    return call("(view)", [&] { return inner_->view(s); });
+  }
+  void free(uint32_t s) override {
+    call("Free", [&] { inner_->free(s); });
+  }
+
+ private:
+  template <class F>
+  auto call(const char* rpc, F&& f) -> decltype(f()) {
+    try {
+      return f();
+    } catch (const Error& e) {
+      throw ClientFailure(prefix(rpc) + strip(rpc, e.what()),
+                          e.kind() == ErrorKind::unsupported);
+    } catch (const std::exception& e) {
+      throw ClientFailure(prefix(rpc) + strip(rpc, e.what()), false);
+    }
+  }
+  std::string prefix(const char* rpc) const { return who_ + ", " + rpc + ": "; }
+  // A remote client's message starts "HOST:PORT Rpc: ", which the prefix says.
+  std::string strip(const char* rpc, const std::string& what) const {
+    std::string said = label_ + " " + rpc + ": ";
+    return !label_.empty() && what.rfind(said, 0) == 0 ? what.substr(said.size()) : what;
+  }
+
+  std::string who_, label_;
+  std::unique_ptr<Client> inner_;
+};
+
+// Who plays each actor of one run.
+struct Cast {
+  std::map<std::string, const ClientSpec*> actors;
+  const ClientSpec* others = nullptr;  // everyone else (the watcher)
+  bool labeled = false;                // name clients in messages
+
+  const ClientSpec& of(const std::string& actor) const {
+    auto it = actors.find(actor);
+    return it == actors.end() ? *others : *it->second;
+  }
+  std::string named(const std::string& actor) const {
+    return labeled ? actor + " on " + of(actor).label : actor;
+  }
+};
+
 // One run of one script: a suite, a handshake mode, a client per actor.
 class Run {
  public:
-  Run(const YAML::Node& steps, uint16_t suite, bool encrypt, const ClientFactory& factory,
+  Run(const YAML::Node& steps, uint16_t suite, bool encrypt, const Cast& cast,
       Botan::RandomNumberGenerator& rng, bool watch)
-      : steps_(steps), suite_(suite), encrypt_(encrypt), factory_(factory), rng_(&rng),
-        watch_(watch) {
+      : steps_(steps), suite_(suite), encrypt_(encrypt), cast_(cast), rng_(&rng), watch_(watch) {
     outputs_.resize(steps.size());
   }
 
@@ -84,7 +223,11 @@ class Run {
     }
     auto it = clients_.find(actor);
     if (it == clients_.end()) {
-      it = clients_.emplace(actor, factory_(actor, *rng_)).first;
+      const ClientSpec& spec = cast_.of(actor);
+      it = clients_
+               .emplace(actor, std::make_unique<TracedClient>(cast_.named(actor), spec.label,
+                                                              spec.make(actor, *rng_)))
+               .first;
     }
     return *it->second;
   }
@@ -133,7 +276,8 @@ class Run {
   void expect_same(const Bytes& want, const Bytes& got, const std::string& who,
                    const std::string& what) {
     if (want != got) {
-      throw std::runtime_error(who + " disagrees on the " + what + ": " + printable(got) +
+      throw std::runtime_error((clients_.count(who) ? cast_.named(who) : who) +
+                               " disagrees on the " + what + ": " + printable(got) +
                                ", expected " + printable(want));
     }
   }
@@ -177,6 +321,31 @@ class Run {
     return out;
   }
 
+  // The actors a commit step removes (by value, or by reference to a
+  // removeProposal step): their clients cannot show the runner that they
+  // left, so the runner keeps track.
+  std::set<std::string> removed_by(const YAML::Node& step) {
+    std::set<std::string> out;
+    if (step["byValue"]) {
+      for (const auto& d : step["byValue"]) {
+        if (d["proposalType"] && d["proposalType"].as<std::string>() == "remove" && d["removed"]) {
+          out.insert(d["removed"].as<std::string>());
+        }
+      }
+    }
+    if (step["byReference"]) {
+      for (const auto& i : step["byReference"]) {
+        size_t index = i.as<size_t>();
+        if (index < steps_.size() && steps_[index]["action"] &&
+            steps_[index]["action"].as<std::string>() == "removeProposal" &&
+            steps_[index]["removed"]) {
+          out.insert(steps_[index]["removed"].as<std::string>());
+        }
+      }
+    }
+    return out;
+  }
+
   // A commit, applied by the committer and then by `members` (all must reach
   // the committer's epoch authenticator), then the joiners.
   void commit_and_apply(size_t i, const YAML::Node& step, const Client::CommitResult& c,
@@ -190,9 +359,14 @@ class Run {
     states_[actor_] = done.state_id;
     store(i, "epoch_authenticator", done.epoch_authenticator);
     record_epoch(by_ref, c.commit, done.epoch_authenticator);
+    const auto& gone = removes_[i];
     for (const auto& m : names(step, "members")) {
       auto r = client(m).handle_commit(state(m), by_ref, c.commit);
       states_[m] = r.state_id;
+      if (gone.count(m)) {
+        removed_.insert(m);
+        continue;  // removed by this commit: it has no part in the new epoch
+      }
       auto v = client(m).view(r.state_id);
       if (v && !v->active) {
         continue;  // removed by this commit: it has no part in the new epoch
@@ -206,6 +380,7 @@ class Run {
       }
       auto r = client(j).join_group(tx->second, c.welcome, encrypt_, text_bytes(j), c.ratchet_tree);
       states_[j] = r.state_id;
+      removed_.erase(j);
       expect_same(done.epoch_authenticator, r.epoch_authenticator, j, "epoch authenticator");
       if (j == kWatcher) {
         watcher_joined_ = true;
@@ -279,6 +454,7 @@ class Run {
       auto r = client(actor_).join_group(tx->second, output(step["welcome"], "welcome"), encrypt_,
                                          text_bytes(actor_), tree);
       states_[actor_] = r.state_id;
+      removed_.erase(actor_);
       if (outputs_[w].count("epoch_authenticator")) {
         expect_same(outputs_[w].at("epoch_authenticator"), r.epoch_authenticator, actor_,
                     "epoch authenticator");
@@ -351,6 +527,7 @@ class Run {
         }
       }
       auto by_ref = proposals(step);
+      removes_[i] = removed_by(step);
       auto c = client(actor_).commit(state(actor_), by_ref, by_value, flag(step, "force_path"),
                                      flag(step, "external_tree"));
       if (a == "fullCommit") {
@@ -367,6 +544,7 @@ class Run {
                a == "commitToPendingProposals") {
       // Ours: the key-update API, then every member in `members` applies it.
       Client& c = client(actor_);
+      removes_[i] = removed_by(step);
       auto r = a == "selfUpdate"                ? c.self_update(state(actor_))
                : a == "selfUpdateWithNewSigner" ? c.self_update_with_new_signer(state(actor_))
                                                 : c.commit_to_pending_proposals(state(actor_));
@@ -376,7 +554,9 @@ class Run {
                                             output(step["commit"], "commit"));
       states_[actor_] = r.state_id;
       size_t ci = step["commit"].as<size_t>();
-      if (outputs_[ci].count("epoch_authenticator")) {
+      if (removes_[ci].count(actor_)) {
+        removed_.insert(actor_);
+      } else if (outputs_[ci].count("epoch_authenticator")) {
         expect_same(outputs_[ci].at("epoch_authenticator"), r.epoch_authenticator, actor_,
                     "epoch authenticator");
       }
@@ -529,41 +709,75 @@ class Run {
   }
 
   // Members in the same epoch of the same group agree on its authenticator,
-  // an exported secret and the tree hash.
+  // an exported secret and the tree hash. Clients in this process show
+  // their group and epoch (view()); remote ones do not, so every member is
+  // also compared with those that report the same epoch authenticator (a
+  // disagreement on the authenticator itself is caught where the commit or
+  // the join is checked).
   void check_agreement() {
     struct Seen {
       std::string actor;
       Bytes auth, exported, tree_hash;
     };
-    std::map<std::pair<Bytes, uint64_t>, Seen> first;
+    std::map<std::pair<Bytes, uint64_t>, Seen> by_epoch;
+    std::map<Bytes, Seen> by_auth;
     for (const auto& [actor, id] : states_) {
+      if (removed_.count(actor)) {
+        continue;
+      }
       Client& c = client(actor);
       auto v = c.view(id);
       if (v && !v->active) {
         continue;
       }
-      std::pair<Bytes, uint64_t> key = v ? std::make_pair(v->group_id, v->epoch)
-                                         : std::make_pair(Bytes{}, uint64_t{0});
       Seen s{actor, c.state_auth(id), c.export_secret(id, "mlsref scenario", {}, 32),
              v ? v->tree_hash : Bytes{}};
-      auto [it, fresh] = first.emplace(key, s);
-      if (fresh) {
-        continue;
+      if (v) {
+        auto [it, fresh] = by_epoch.emplace(std::make_pair(v->group_id, v->epoch), s);
+        if (!fresh) {
+          std::string who = cast_.named(actor) + " (epoch " + std::to_string(v->epoch) +
+                            ", like " + cast_.named(it->second.actor) + ")";
+          expect_same(it->second.auth, s.auth, who, "epoch authenticator");
+          expect_same(it->second.exported, s.exported, who, "exported secret");
+          if (!s.tree_hash.empty() && !it->second.tree_hash.empty()) {
+            expect_same(it->second.tree_hash, s.tree_hash, who, "tree hash");
+          }
+        }
       }
-      std::string who = actor + " (epoch " + std::to_string(key.second) + ", like " +
-                        it->second.actor + ")";
-      expect_same(it->second.auth, s.auth, who, "epoch authenticator");
-      expect_same(it->second.exported, s.exported, who, "exported secret");
-      if (!s.tree_hash.empty() && !it->second.tree_hash.empty()) {
-        expect_same(it->second.tree_hash, s.tree_hash, who, "tree hash");
+      auto [it, fresh] = by_auth.emplace(s.auth, s);
+      if (!fresh) {
+        std::string who = cast_.named(actor) + " (same epoch authenticator as " +
+                          cast_.named(it->second.actor) + ")";
+        expect_same(it->second.exported, s.exported, who, "exported secret");
+        if (!s.tree_hash.empty() && !it->second.tree_hash.empty()) {
+          expect_same(it->second.tree_hash, s.tree_hash, who, "tree hash");
+        }
       }
     }
   }
 
+ public:
+  // Frees every state of the run on its client (the Free RPC), as the
+  // upstream runner does at the end; the first failure, if any.
+  std::optional<std::string> release() {
+    std::optional<std::string> failure;
+    for (const auto& [actor, id] : states_) {
+      try {
+        client(actor).free(id);
+      } catch (const std::exception& e) {
+        if (!failure) {
+          failure = e.what();
+        }
+      }
+    }
+    return failure;
+  }
+
+ private:
   const YAML::Node& steps_;
   uint16_t suite_;
   bool encrypt_;
-  const ClientFactory& factory_;
+  const Cast& cast_;
   Botan::RandomNumberGenerator* rng_;
   std::map<std::string, std::unique_ptr<Client>> clients_;
   std::map<std::string, uint32_t> states_, transactions_, signers_;
@@ -589,11 +803,14 @@ class Run {
   json epochs_ = json::array();
   std::vector<std::pair<Bytes, Bytes>> psks_;
   std::map<std::string, std::pair<std::vector<Bytes>, Bytes>> pending_;  // by committer
+
+  std::map<size_t, std::set<std::string>> removes_;  // by commit step: whom it removes
+  std::set<std::string> removed_;  // actors out of their group (until they join again)
 };
 
 
-// Ours: {"action": "randomHistory", "actor": A, "members": M, "steps": N}
-// stands for a group A creates with M - 1 others, then N random operations
+// Ours: {"action": "randomHistory", "actor": A, "members": M, "steps": N,
+// "newSigner": true} stands for a group A creates with M - 1 others, then N random operations
 // drawn from the run's seed: adds (by value and by reference), removes,
 // updates committed by another member, self-updates, empty commits, and
 // application messages, some read out of order. It is expanded into plain
@@ -612,6 +829,9 @@ YAML::Node expand(const YAML::Node& steps, Botan::RandomNumberGenerator& rng) {
     std::string creator = step["actor"] ? step["actor"].as<std::string>() : "r0";
     size_t initial = step["members"] ? step["members"].as<size_t>() : 3;
     size_t count = step["steps"] ? step["steps"].as<size_t>() : 50;
+    // "newSigner": false keeps to what the harness's RPCs can do (a remote
+    // client has no RPC for a self-update with a new signature key).
+    bool new_signers = !step["newSigner"] || step["newSigner"].as<bool>();
     std::vector<std::string> roster{creator};
     size_t next = 1;
     YAML::Node create;
@@ -682,7 +902,8 @@ YAML::Node expand(const YAML::Node& steps, Botan::RandomNumberGenerator& rng) {
         commit_by(pick(others(who)), c);
       } else if (op < 62) {  // our key-update API
         YAML::Node c;
-        c["action"] = random_below(rng, 3) == 0 ? "selfUpdateWithNewSigner" : "selfUpdate";
+        bool with_new_signer = random_below(rng, 3) == 0;  // drawn even when not used
+        c["action"] = with_new_signer && new_signers ? "selfUpdateWithNewSigner" : "selfUpdate";
         c["actor"] = who;
         for (const auto& o : others(who)) c["members"].push_back(o);
         push(c);
@@ -716,20 +937,76 @@ YAML::Node expand(const YAML::Node& steps, Botan::RandomNumberGenerator& rng) {
   }
   return out;
 }
-}  // namespace
-
-ClientFactory local_clients() {
-  // One fixed clock, so that a seed gives the same bytes on every run and
-  // every lifetime in a run starts at the same second (a passive client
-  // judging them by its own KeyPackage's not_before accepts them all).
-  return [](const std::string&, Botan::RandomNumberGenerator& rng) {
-    return std::make_unique<LocalClient>(rng, [] { return kScenarioClock; });
-  };
+// The actors a script names, sorted: the keys of the upstream runner's step
+// parameters that name clients.
+std::vector<std::string> actors_of(const YAML::Node& steps) {
+  static const char* const kKeys[] = {"actor",     "members",  "joiners",  "joiner",
+                                      "clients",   "proposer", "committer", "welcomer",
+                                      "signer",    "member"};
+  std::set<std::string> out;
+  if (!steps.IsSequence()) {
+    return {};
+  }
+  for (const auto& step : steps) {
+    if (!step.IsMap()) {
+      continue;
+    }
+    for (const char* key : kKeys) {
+      const YAML::Node n = step[key];
+      if (!n) {
+        continue;
+      }
+      if (n.IsScalar()) {
+        out.insert(n.as<std::string>());
+      } else if (n.IsSequence()) {
+        for (const auto& e : n) {
+          if (e.IsScalar()) {
+            out.insert(e.as<std::string>());
+          }
+        }
+      }
+    }
+  }
+  return {out.begin(), out.end()};
 }
 
-FileResult run_scenario_file(const fs::path& file, const ScenarioOptions& options,
-                             const ClientFactory& make_client,
-                             const std::function<void(const FileResult&, const CaseResult&)>& progress) {
+// Every assignment of `clients` clients to `actors` actors (the first actor's
+// client varying slowest), or one drawn from `rng`: when asked, and when
+// there would be more than kMaxAssignments (a randomHistory script has
+// dozens of actors).
+constexpr size_t kMaxAssignments = 4096;
+std::vector<std::vector<size_t>> assignments(size_t clients, size_t actors, bool random,
+                                             Botan::RandomNumberGenerator& rng) {
+  size_t total = 1;
+  for (size_t k = 0; k < actors && !random; ++k) {
+    if (total > kMaxAssignments / clients) {
+      random = true;
+    }
+    total *= clients;
+  }
+  if (random) {
+    std::vector<size_t> one(actors);
+    for (auto& c : one) {
+      c = random_below(rng, clients);
+    }
+    return {one};
+  }
+  std::vector<std::vector<size_t>> out;
+  for (size_t t = 0; t < total; ++t) {
+    std::vector<size_t> combo(actors);
+    size_t rest = t;
+    for (size_t k = actors; k-- > 0;) {
+      combo[k] = rest % clients;
+      rest /= clients;
+    }
+    out.push_back(std::move(combo));
+  }
+  return out;
+}
+
+FileResult run_file(const fs::path& file, const ScenarioOptions& options,
+                    const std::vector<ClientSpec>& clients, const ClientSpec& others,
+                    bool labeled, const ScenarioProgress& progress) {
   FileResult result;
   result.path = file.string();
   result.type = "scenario " + file.stem().string();
@@ -744,11 +1021,32 @@ FileResult run_scenario_file(const fs::path& file, const ScenarioOptions& option
     throw InputError(file.string() + ": no \"scripts\" object of named scripts");
   }
   std::vector<uint16_t> suites;
-  if (options.suite) {
+  if (options.suite && !labeled) {
     suites.push_back(*options.suite);
   } else {
-    auto probe = make_client("", system_rng());
-    suites = probe->supported_ciphersuites();
+    // The suites every client supports, in the first one's order.
+    for (size_t k = 0; k < clients.size(); ++k) {
+      std::vector<uint16_t> theirs;
+      try {
+        theirs = clients[k].make("", system_rng())->supported_ciphersuites();
+      } catch (const std::exception& e) {
+        throw InputError("client " + clients[k].label + " does not answer: " + e.what());
+      }
+      if (k == 0) {
+        suites = theirs;
+      } else {
+        std::erase_if(suites, [&](uint16_t s) {
+          return std::find(theirs.begin(), theirs.end(), s) == theirs.end();
+        });
+      }
+    }
+    if (options.suite) {
+      if (std::find(suites.begin(), suites.end(), *options.suite) == suites.end()) {
+        throw InputError("cipher suite " + std::to_string(*options.suite) +
+                         " is not supported by every client");
+      }
+      suites = {*options.suite};
+    }
   }
   std::vector<bool> modes;
   if (options.handshake != HandshakeMode::private_only) modes.push_back(false);
@@ -761,43 +1059,76 @@ FileResult run_scenario_file(const fs::path& file, const ScenarioOptions& option
     const YAML::Node steps = script.second;
     for (uint16_t suite : suites) {
       for (bool encrypt : modes) {
-        CaseResult c;
-        c.index = index++;
-        c.name = name + (encrypt ? " (private)" : " (public)");
-        c.cipher_suite = suite;
-        auto rng = seeded_rng(options.seed, "scenario/" + file.filename().string() + "/" + name +
-                                                "/" + std::to_string(suite) +
-                                                (encrypt ? "/private" : "/public"));
+        std::string purpose = "scenario/" + file.filename().string() + "/" + name + "/" +
+                              std::to_string(suite) + (encrypt ? "/private" : "/public");
+        auto rng = seeded_rng(options.seed, purpose);
         YAML::Node expanded = steps.IsSequence() ? expand(steps, *rng) : steps;
-        Run run(expanded, suite, encrypt, make_client, *rng, options.emit_passive.has_value());
-        try {
-          if (!steps.IsSequence()) {
-            throw ScriptError("the script is not a list of steps");
-          }
-          run.run();
-          c.status = Status::pass;
-        } catch (const Error& e) {
-          c.status = e.kind() == ErrorKind::unsupported ? Status::unsupported : Status::fail;
-          c.check = name + " " + run.where();
-          c.message = e.what();
-        } catch (const ScriptError& e) {
-          c.status = Status::fail;
-          c.check = name + " " + run.where();
-          c.message = std::string("bad script: ") + e.what();
-        } catch (const std::exception& e) {
-          c.status = Status::fail;
-          c.check = name + " " + run.where();
-          c.message = e.what();
+        std::vector<std::string> actors;
+        std::vector<std::vector<size_t>> combos{{}};
+        if (labeled) {
+          actors = actors_of(expanded);
+          auto pick = seeded_rng(options.seed, "assignment/" + purpose);
+          combos = assignments(clients.size(), actors.size(), options.random_assignment, *pick);
         }
-        if (options.emit_passive && c.status == Status::pass) {
-          if (auto pc = run.passive_case()) {
-            (*pc)["mlsref_scenario"] = file.filename().string() + ": " + c.name;
-            passive.push_back(std::move(*pc));
+        for (const auto& combo : combos) {
+          Cast cast;
+          cast.labeled = labeled;
+          cast.others = &others;
+          std::string assignment;
+          for (size_t k = 0; k < actors.size(); ++k) {
+            cast.actors[actors[k]] = &clients[combo[k]];
+            assignment += " " + actors[k] + "=" + clients[combo[k]].label;
           }
-        }
-        result.cases.push_back(c);
-        if (progress) {
-          progress(result, result.cases.back());
+          CaseResult c;
+          c.index = index++;
+          c.name = name + (encrypt ? " (private)" : " (public)") + assignment;
+          c.cipher_suite = suite;
+          // Unlabeled runs keep the stream the expansion started (the same
+          // bytes as before clients could be given); each assignment gets its own.
+          std::unique_ptr<Botan::RandomNumberGenerator> own;
+          if (labeled) {
+            own = seeded_rng(options.seed, purpose + "/" + assignment);
+          }
+          Run run(expanded, suite, encrypt, cast, labeled ? *own : *rng,
+                  options.emit_passive.has_value());
+          try {
+            if (!steps.IsSequence()) {
+              throw ScriptError("the script is not a list of steps");
+            }
+            run.run();
+            c.status = Status::pass;
+          } catch (const Error& e) {
+            c.status = e.kind() == ErrorKind::unsupported ? Status::unsupported : Status::fail;
+            c.check = name + " " + run.where();
+            c.message = e.what();
+          } catch (const ScriptError& e) {
+            c.status = Status::fail;
+            c.check = name + " " + run.where();
+            c.message = std::string("bad script: ") + e.what();
+          } catch (const ClientFailure& e) {
+            c.status = e.unsupported() ? Status::unsupported : Status::fail;
+            c.check = name + " " + run.where();
+            c.message = e.what();
+          } catch (const std::exception& e) {
+            c.status = Status::fail;
+            c.check = name + " " + run.where();
+            c.message = e.what();
+          }
+          if (auto failure = run.release(); failure && c.status == Status::pass) {
+            c.status = Status::fail;
+            c.check = name + " (freeing the states)";
+            c.message = *failure;
+          }
+          if (options.emit_passive && c.status == Status::pass) {
+            if (auto pc = run.passive_case()) {
+              (*pc)["mlsref_scenario"] = file.filename().string() + ": " + c.name;
+              passive.push_back(std::move(*pc));
+            }
+          }
+          result.cases.push_back(c);
+          if (progress) {
+            progress(result, result.cases.back());
+          }
         }
       }
     }
@@ -814,6 +1145,39 @@ FileResult run_scenario_file(const fs::path& file, const ScenarioOptions& option
     f << passive.dump(1) << "\n";
   }
   return result;
+}
+
+}  // namespace
+
+ClientFactory local_clients() {
+  // One fixed clock, so that a seed gives the same bytes on every run and
+  // every lifetime in a run starts at the same second (a passive client
+  // judging them by its own KeyPackage's not_before accepts them all).
+  return [](const std::string&, Botan::RandomNumberGenerator& rng) {
+    return std::make_unique<LocalClient>(rng, [] { return kScenarioClock; });
+  };
+}
+
+ClientFactory live_local_clients() {
+  return [](const std::string&, Botan::RandomNumberGenerator& rng) {
+    return std::make_unique<LocalClient>(rng);
+  };
+}
+
+FileResult run_scenario_file(const fs::path& file, const ScenarioOptions& options,
+                             const ClientFactory& make_client, const ScenarioProgress& progress) {
+  std::vector<ClientSpec> one{{"", make_client}};
+  return run_file(file, options, one, one[0], false, progress);
+}
+
+FileResult run_scenario_file(const fs::path& file, const ScenarioOptions& options,
+                             const std::vector<ClientSpec>& clients,
+                             const ScenarioProgress& progress) {
+  if (clients.empty()) {
+    throw InputError("no clients to run " + file.string() + " with");
+  }
+  ClientSpec watcher{"local", live_local_clients()};
+  return run_file(file, options, clients, watcher, true, progress);
 }
 
 }  // namespace mlsref::conformance

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # For machines without ../shared: fills vectors/ietf/ (mlswg/mls-implementations
-# at the pinned commit, checked against vectors/manifest.json) and vectors/hpke/
+# at the pinned commit, checked against vectors/manifest.json), interop/upstream/
+# (the interop harness's mls_client.proto from the same commit, for
+# `mlsref serve` and `mlsref scenario --client`), vectors/hpke/
 # (the CFRG HPKE test vectors), and spec/upstream/rfc9420.md (RFC 9420's markdown
 # source, mlswg/mls-protocol at the commit of the final RFC, for
 # `mlsref requirements`). Needs git, sha256sum and internet access.
@@ -14,6 +16,16 @@ git clone -q https://github.com/mlswg/mls-implementations "$tmp/mls"
 git -C "$tmp/mls" checkout -q "$commit"
 mkdir -p "$top/vectors/ietf"
 cp "$tmp"/mls/test-vectors/*.json "$top/vectors/ietf/"
+
+# The MLSClient gRPC service, read in place by the build (never copied into
+# the sources); the same bytes as ../shared/interop/mls_client.proto.
+mkdir -p "$top/interop/upstream"
+cp "$tmp/mls/interop/proto/mls_client.proto" "$top/interop/upstream/mls_client.proto"
+proto_sum=33af7dce205df83470f420b396541f42874c9bcc73b1cb16fb75899cf1e4c096
+if [ "$(sha256sum "$top/interop/upstream/mls_client.proto" | cut -d' ' -f1)" != "$proto_sum" ]; then
+  echo "fetch-vectors: interop/upstream/mls_client.proto does not match the pinned sha256" >&2
+  exit 1
+fi
 
 git clone -q --depth 1 https://github.com/cfrg/draft-irtf-cfrg-hpke "$tmp/hpke"
 mkdir -p "$top/vectors/hpke"
@@ -39,4 +51,4 @@ while read -r name sum; do
   fi
 done < <(sed -n '/"ietf"/,/}/p' "$top/vectors/manifest.json" | grep -oE '"[a-z_-]+\.json": "[0-9a-f]{64}"' | tr -d '":,' )
 [ $bad -eq 0 ] || exit 1
-echo "fetch-vectors: vectors/ietf, vectors/hpke and spec/upstream are ready"
+echo "fetch-vectors: vectors/ietf, vectors/hpke, interop/upstream and spec/upstream are ready"

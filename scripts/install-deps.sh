@@ -13,6 +13,9 @@ packages=(
   nlohmann-json3-dev
   clang libclang-rt-14-dev   # libFuzzer and sanitizers
   libbenchmark-dev
+  # mlsref serve / scenario --client: the IETF interop harness's MLSClient
+  # gRPC service (protoc and the gRPC C++ plugin generate its code at build time)
+  libgrpc++-dev protobuf-compiler-grpc protobuf-compiler libprotobuf-dev
 )
 
 missing=()
