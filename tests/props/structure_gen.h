@@ -251,6 +251,8 @@ inline void fill(MLSMessage& v) {
     default:
       v.body.emplace<KeyPackage>();
       fill(std::get<KeyPackage>(v.body));
+      // R10-6: MLSMessage::decode refuses a KeyPackage of another version.
+      std::get<KeyPackage>(v.body).version = v.version;
   }
 }
 
