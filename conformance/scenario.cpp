@@ -117,6 +117,51 @@ class TracedClient : public Client {
   HandleResult handle_pending_commit(uint32_t s) override {
     return call("HandlePendingCommit", [&] { return inner_->handle_pending_commit(s); });
   }
+  NewMemberProposalResult new_member_add_proposal(const Bytes& g, const Bytes& i) override {
+    return call("NewMemberAddProposal", [&] { return inner_->new_member_add_proposal(g, i); });
+  }
+  ExternalSignerResult create_external_signer(uint16_t s, const Bytes& i) override {
+    return call("CreateExternalSigner", [&] { return inner_->create_external_signer(s, i); });
+  }
+  Bytes add_external_signer(uint32_t s, const Bytes& e) override {
+    return call("AddExternalSigner", [&] { return inner_->add_external_signer(s, e); });
+  }
+  Bytes external_signer_proposal(uint32_t s, const Bytes& g, const Bytes& r,
+                                 const ProposalDescription& d) override {
+    return call("ExternalSignerProposal",
+                [&] { return inner_->external_signer_proposal(s, g, r, d); });
+  }
+  Bytes reinit_proposal(uint32_t s, uint16_t c, const Bytes& g,
+                        const std::vector<Extension>& e) override {
+    return call("ReInitProposal", [&] { return inner_->reinit_proposal(s, c, g, e); });
+  }
+  CommitResult reinit_commit(uint32_t s, const std::vector<Bytes>& r,
+                             const std::vector<ProposalDescription>& v, bool f,
+                             bool t) override {
+    return call("ReInitCommit", [&] { return inner_->reinit_commit(s, r, v, f, t); });
+  }
+  ReInitResult handle_pending_reinit_commit(uint32_t s) override {
+    return call("HandlePendingReInitCommit",
+                [&] { return inner_->handle_pending_reinit_commit(s); });
+  }
+  ReInitResult handle_reinit_commit(uint32_t s, const std::vector<Bytes>& p,
+                                    const Bytes& c) override {
+    return call("HandleReInitCommit", [&] { return inner_->handle_reinit_commit(s, p, c); });
+  }
+  SubgroupResult reinit_welcome(uint32_t r, const std::vector<Bytes>& k, bool f,
+                                bool t) override {
+    return call("ReInitWelcome", [&] { return inner_->reinit_welcome(r, k, f, t); });
+  }
+  JoinResult handle_reinit_welcome(uint32_t r, const Bytes& w, const Bytes& t) override {
+    return call("HandleReInitWelcome", [&] { return inner_->handle_reinit_welcome(r, w, t); });
+  }
+  SubgroupResult create_branch(uint32_t s, const Bytes& g, const std::vector<Extension>& e,
+                               const std::vector<Bytes>& k, bool f, bool t) override {
+    return call("CreateBranch", [&] { return inner_->create_branch(s, g, e, k, f, t); });
+  }
+  JoinResult handle_branch(uint32_t s, uint32_t x, const Bytes& w, const Bytes& t) override {
+    return call("HandleBranch", [&] { return inner_->handle_branch(s, x, w, t); });
+  }
   CommitResult self_update(uint32_t s) override {
     return call("selfUpdate", [&] { return inner_->self_update(s); });
   }
@@ -891,8 +936,9 @@ YAML::Node expand(const YAML::Node& steps, Botan::RandomNumberGenerator& rng) {
         d["proposalType"] = "remove";
         d["removed"] = gone;
         c["byValue"].push_back(d);
-        commit_by(who, c);
+        // The removed member does not apply its removal (as for the upstream runner).
         roster.erase(std::find(roster.begin(), roster.end(), gone));
+        commit_by(who, c);
       } else if (op < 50) {  // an Update, committed by another member
         YAML::Node p;
         p["action"] = "updateProposal";
