@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <map>
 #include <set>
@@ -291,8 +292,29 @@ class Run {
     return outputs_[index].at(key);
   }
   void store(size_t i, const std::string& key, Bytes value) { outputs_[i][key] = std::move(value); }
+  // A step's parameter by name, matched without regard to case as the
+  // upstream runner's JSON decoding does ("changeCiphersuite" in its
+  // reinit.json sets changeCipherSuite).
+  static YAML::Node param(const YAML::Node& step, const char* name) {
+    if (step[name]) {
+      return step[name];
+    }
+    std::string want(name);
+    for (const auto& kv : step) {
+      std::string key = kv.first.as<std::string>();
+      if (key.size() == want.size() &&
+          std::equal(key.begin(), key.end(), want.begin(), [](char a, char b) {
+            return std::tolower(static_cast<unsigned char>(a)) ==
+                   std::tolower(static_cast<unsigned char>(b));
+          })) {
+        return kv.second;
+      }
+    }
+    return step[name];  // absent: an undefined node
+  }
   static bool flag(const YAML::Node& step, const char* name) {
-    return step[name] && step[name].as<bool>();
+    YAML::Node v = param(step, name);
+    return v && v.as<bool>();
   }
   static std::vector<std::string> names(const YAML::Node& step, const char* name) {
     std::vector<std::string> out;
@@ -342,14 +364,14 @@ class Run {
       p.extensions = extensions(d["extensions"]);
     } else if (p.type == "reinit") {
       p.extensions = extensions(d["extensions"]);
+      if (flag(d, "changeCipherSuite")) {
+        change_suite();
+      }
       p.cipher_suite = suite_;
       p.group_id = output(YAML::Node(0), "group_id");
       if (flag(d, "changeGroupID")) {
         p.group_id.push_back('+');
         p.group_id.push_back('+');
-      }
-      if (flag(d, "changeCipherSuite")) {
-        throw Error(ErrorKind::unsupported, "11.2", "changeCipherSuite: ReInit to another suite (issue 9)");
       }
     } else {
       throw ScriptError("unknown proposal type '" + p.type + "'");
@@ -673,6 +695,28 @@ class Run {
     }
   }
 
+  // The upstream runner's ChangeCipherSuite: the run goes on in another
+  // suite that every client supports (here the smallest other one).
+  void change_suite() {
+    std::set<uint16_t> shared;
+    bool first = true;
+    for (auto& [name, c] : clients_) {
+      auto s = c->supported_ciphersuites();
+      std::set<uint16_t> mine(s.begin(), s.end());
+      if (first) {
+        shared = mine;
+        first = false;
+      } else {
+        std::erase_if(shared, [&](uint16_t x) { return !mine.count(x); });
+      }
+    }
+    shared.erase(suite_);
+    if (shared.empty()) {
+      throw ScriptError("changeCipherSuite: no other suite that every client supports");
+    }
+    suite_ = *shared.begin();
+  }
+
   // §11.2 as the upstream runner drives it: proposal (or an external one),
   // commit, each member's KeyPackage for the new group, the welcomer's new
   // group, everyone else joining it.
@@ -697,24 +741,7 @@ class Run {
       group_id.push_back('+');
     }
     if (flag(step, "changeCipherSuite")) {
-      // The smallest other suite every client of the run supports.
-      std::set<uint16_t> shared;
-      bool first = true;
-      for (auto& [name, c] : clients_) {
-        auto s = c->supported_ciphersuites();
-        std::set<uint16_t> mine(s.begin(), s.end());
-        if (first) {
-          shared = mine;
-          first = false;
-        } else {
-          std::erase_if(shared, [&](uint16_t x) { return !mine.count(x); });
-        }
-      }
-      shared.erase(suite_);
-      if (shared.empty()) {
-        throw ScriptError("changeCipherSuite: no other suite that every client supports");
-      }
-      suite_ = *shared.begin();
+      change_suite();
     }
     Bytes proposal;
     if (!proposer.empty()) {

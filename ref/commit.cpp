@@ -63,6 +63,7 @@ std::shared_ptr<GroupState> next_state(const GroupState& s, const GroupConfig& c
     n->resumption_psks.erase(n->resumption_psks.begin());
   }
   n->secrets = std::move(secrets);
+  n->secrets.delete_consumed();  // §9.2: the secret tree above holds what is needed
   // The proposal store and our Update keys start empty: the epoch changed.
   return n;
 }

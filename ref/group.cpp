@@ -130,6 +130,7 @@ Group Group::create(GroupConfig config, CipherSuiteId suite_id, Bytes group_id,
       interim_transcript_hash(suite, s.context.confirmed_transcript_hash, s.confirmation_tag);
   s.secret_tree.emplace(suite, s.tree.leaf_count(), s.secrets.encryption_secret,
                         config.ratchet_limits);
+  s.secrets.delete_consumed();
   s.resumption_psks[0] = s.secrets.resumption_psk;
   return Group(std::move(config), std::move(s));
 }
@@ -516,6 +517,7 @@ Group Group::join(GroupConfig config, const Welcome& welcome, const KeyPackageBu
       suite, gi.group_context.confirmed_transcript_hash, gi.confirmation_tag);
   s.secret_tree.emplace(suite, tree.leaf_count(), s.secrets.encryption_secret,
                         config.ratchet_limits);
+  s.secrets.delete_consumed();
   s.resumption_psks[s.context.epoch] = s.secrets.resumption_psk;
   return Group(std::move(config), std::move(s));
 }

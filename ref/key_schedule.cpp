@@ -124,6 +124,18 @@ hpke::KeyPair external_key_pair(const CipherSuite& suite, const ExternalSecret& 
   return suite.derive_key_pair(external_secret.view());
 }
 
+// RFC 9420 §9.2 [R9.2-3, R9.2-4]
+//    Then, for that member, at least the following values have been consumed and MUST be
+//    deleted:
+//    [...] the `commit_secret`, `joiner_secret`, `epoch_secret`, and `encryption_secret` of
+//    that epoch n as well as the `init_secret` of the previous epoch n-1,
+// (Secret's storage is a zeroizing vector: the bytes are wiped as they go.)
+void EpochSecrets::delete_consumed() {
+  joiner_secret = JoinerSecret();
+  welcome_secret = WelcomeSecret();
+  encryption_secret = EncryptionSecret();
+}
+
 namespace {
 constexpr std::string_view kExternalInitLabel = "MLS 1.0 external init secret";
 }

@@ -99,6 +99,12 @@ struct EpochSecrets {
   ResumptionPsk resumption_psk;
   EpochAuthenticator epoch_authenticator;
   InitSecret init_secret;  // init_secret_[n], for the next epoch
+
+  // §9.2: deletes the values an epoch has consumed once its secret tree is
+  // set up (joiner_secret, welcome_secret, encryption_secret); the
+  // commit_secret and epoch_secret are never kept, and init_secret replaces
+  // the previous epoch's.
+  void delete_consumed();
 };
 
 // §8: from the previous epoch's init_secret and this epoch's commit_secret.
