@@ -465,6 +465,14 @@ std::vector<KeyPackage> LocalClient::key_packages_of(const std::vector<Bytes>& m
   return out;
 }
 
+Client::SubgroupResult LocalClient::new_group(Member m, const MLSMessage& welcome) {
+  SubgroupResult out;
+  out.welcome = encode(welcome);
+  out.epoch_authenticator = bytes_of(m.group->epoch_authenticator().bytes());
+  out.state_id = add_state(std::move(m));
+  return out;
+}
+
 Bytes LocalClient::reinit_proposal(uint32_t state_id, uint16_t cipher_suite, const Bytes& group_id,
                                    const std::vector<Extension>& extensions) {
   Member& m = member(state_id);
@@ -516,11 +524,7 @@ Client::SubgroupResult LocalClient::reinit_welcome(uint32_t reinit_id,
   auto [g, welcome] = Group::reinit(old, config(old.config().handshake_private), m.signer, cred,
                                     key_packages_of(key_packages));
   m.group = std::make_unique<Group>(std::move(g));
-  SubgroupResult out;
-  out.welcome = encode(welcome);
-  out.epoch_authenticator = bytes_of(m.group->epoch_authenticator().bytes());
-  out.state_id = add_state(std::move(m));
-  return out;
+  return new_group(std::move(m), welcome);
 }
 
 Client::JoinResult LocalClient::handle_reinit_welcome(uint32_t reinit_id, const Bytes& welcome,
@@ -546,11 +550,7 @@ Client::SubgroupResult LocalClient::create_branch(uint32_t state_id, const Bytes
                                     group_id, m.signer, cred, key_packages_of(key_packages),
                                     extensions);
   m.group = std::make_unique<Group>(std::move(g));
-  SubgroupResult out;
-  out.welcome = encode(welcome);
-  out.epoch_authenticator = bytes_of(m.group->epoch_authenticator().bytes());
-  out.state_id = add_state(std::move(m));
-  return out;
+  return new_group(std::move(m), welcome);
 }
 
 Client::JoinResult LocalClient::handle_branch(uint32_t state_id, uint32_t transaction_id,
