@@ -78,8 +78,6 @@ size_t write_group_seeds(const std::filesystem::path& out) {
     sent.push_back(bob.propose_add_member(bob_signer, dave_kp[0]).first);
     sent.push_back(bob.propose_psk(bob_signer, psk).first);
     sent.push_back(bob.propose_group_context_extensions(bob_signer, {}).first);
-    sent.push_back(bob.create_message(bob_signer, to_bytes("hello alice"), to_bytes("aad")));
-    sent.push_back(carol.create_message(carol_signer, to_bytes("hello from carol")));
     // An external commit (§12.4.3.2): dave joins from alice's GroupInfo.
     sent.push_back(Group::join_external(f.config, f.members[0].group_info(f.clients[0].signer, true),
                                         std::nullopt, dave.signer, dave.credential)
@@ -87,6 +85,9 @@ size_t write_group_seeds(const std::filesystem::path& out) {
     if (mode == 0) {
       // A PrivateMessage alice read once does not decrypt twice.
       sent.push_back(decode<MLSMessage>(f.carol_update));
+    }
+    for (const Bytes* app : {&f.bob_hello, &f.carol_hello}) {
+      sent.push_back(decode<MLSMessage>(*app));
     }
     for (const MLSMessage& m : sent) {
       Bytes wire = encode(m);

@@ -15,9 +15,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   struct Fixture {
     fuzz::FixedGroup group;
     Bytes probe;
-    explicit Fixture(bool handshake_private) : group(handshake_private) {
-      probe = encode(group.members[2].create_message(group.clients[2].signer, to_bytes("probe")));
-    }
+    explicit Fixture(bool handshake_private)
+        : group(handshake_private), probe(group.carol_probe) {}
   };
   static Fixture pub(false), priv(true);
   if (size == 0) {

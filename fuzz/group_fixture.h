@@ -42,7 +42,9 @@ struct FixedClient {
 // A 3-member group, suite 1, handshake messages public or private: alice
 // (leaf 0) created it and added bob (leaf 1) and carol (leaf 2); carol then
 // proposed an Update that alice and bob stored. members[i] is each one's
-// view; alice's (members[0]) receives the fuzzed messages.
+// view; alice's (members[0]) receives the fuzzed messages. Application
+// messages of bob's and carol's were made before the Update (a member with
+// proposals pending commits before it sends application data, RFC 9420 §12.4).
 struct FixedGroup {
   CipherSuite suite{1};
   std::unique_ptr<Botan::RandomNumberGenerator> rng;  // config.rng points into it
@@ -50,6 +52,9 @@ struct FixedGroup {
   std::vector<FixedClient> clients;
   std::vector<Group> members;
   Bytes carol_update;  // carol's Update proposal, an encoded MLSMessage
+  // Encoded application messages: bob's (with authenticated data) and two of
+  // carol's, the second a probe that alice must always read.
+  Bytes bob_hello, carol_hello, carol_probe;
 
   explicit FixedGroup(bool handshake_private)
       : rng(conformance::seeded_rng(handshake_private ? 1 : 0, "fuzz group")),
@@ -68,6 +73,10 @@ struct FixedGroup {
       members.push_back(Group::join(config, welcome, clients[i].key_package, std::nullopt,
                                     {{kFuzzPskId, kFuzzPsk}}));
     }
+    bob_hello = encode(
+        members[1].create_message(clients[1].signer, to_bytes("hello alice"), to_bytes("aad")));
+    carol_hello = encode(members[2].create_message(clients[2].signer, to_bytes("hello from carol")));
+    carol_probe = encode(members[2].create_message(clients[2].signer, to_bytes("probe")));
     auto [update, ref] = members[2].propose_self_update(clients[2].signer);
     carol_update = encode(update);
     for (size_t i = 0; i < 2; ++i) {

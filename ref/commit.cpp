@@ -318,9 +318,19 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
       //    `path` field of the external Commit MUST meet the same criteria as would the LeafNode
       //    in an Update for the removed leaf (see {{update}}).
       // (§7.3 for an Update: a different encryption_key than the leaf replaced)
-      if (leaf.encryption_key == s.tree.leaf(ap.removed.front()).encryption_key) {
+      const LeafNode& removed = s.tree.leaf(ap.removed.front());
+      if (leaf.encryption_key == removed.encryption_key) {
         throw Error(ErrorKind::protocol, req::R12_2_19,
                     "the external Commit's leaf keeps the removed leaf's encryption_key");
+      }
+      // RFC 9420 §12.2 [R12.2-20]: the application judges, by
+      // GroupConfig::resync_validator
+      //    In particular, the `credential` in the LeafNode MUST present a set of identifiers
+      //    that is acceptable to the application for the removed participant.
+      if (config_.resync_validator &&
+          !config_.resync_validator(removed.credential, leaf.credential)) {
+        throw Error(ErrorKind::protocol, req::R12_2_20,
+                    "the external Commit's credential is not acceptable for the member it removes");
       }
     }
     const LeafNode& old = external ? LeafNode{} : tree.leaf(committer);
@@ -456,10 +466,24 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
         removed.insert(r->removed);
       }
     }
+    // RFC 9420 §12.2 [R12.2-13]: a stored ReInit is left out when the store
+    // (or the commit's own proposals) has anything else
+    //    If the committer has received other proposals during the epoch, they SHOULD
+    //    prefer them over the ReInit proposal, allowing the ReInit to be resent and
+    //    applied in a subsequent epoch.
+    bool others = !b.inline_.empty();
+    for (const auto& q : s.proposal_store) {
+      if ((!b.keep_ || b.keep_(q)) && !std::holds_alternative<ReInit>(q.proposal.body)) {
+        others = true;
+      }
+    }
     std::set<uint32_t> taken;  // leaves with an Update or Remove already taken
     for (size_t i = 0; i < s.proposal_store.size(); ++i) {
       const QueuedProposal& q = s.proposal_store[i];
       if (b.keep_ && !b.keep_(q)) {
+        continue;
+      }
+      if (others && std::holds_alternative<ReInit>(q.proposal.body)) {
         continue;
       }
       if (const auto* u = std::get_if<Update>(&q.proposal.body)) {

@@ -51,6 +51,17 @@ void drop_grease(std::vector<T>& v) {
 
 std::span<const uint16_t> grease_values() { return kGrease; }
 
+// Receiving: nothing in ref/ asks is_grease() of a value another client sent;
+// GREASE values go through the checks every unknown value goes through
+// (tests/grease_test.cpp shows both giving the same result).
+// RFC 9420 §13.5 [R13.5-5]
+//    Clients MUST NOT implement any special processing rules for how to handle these
+//    values when receiving them, since this negates their utility for detecting
+//    extensibility failures.
+// RFC 9420 §13.5 [R13.5-6]
+//    GREASE values MUST be handled using normal logic for processing unsupported
+//    values.
+
 Capabilities own_capabilities(const std::optional<Capabilities>& given,
                               CredentialType own_credential_type,
                               std::span<const Extension> extensions_carried) {

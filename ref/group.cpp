@@ -908,6 +908,16 @@ std::pair<MLSMessage, Bytes> Group::propose_group_context_extensions(
 MLSMessage Group::create_message(const Signer& signer, ByteView application_data,
                                  ByteView authenticated_data) {
   check_signer(signer);
+  // RFC 9420 §12.4 [R12.4-1]: the proposals stored this epoch are the ones we
+  // observed (ours among them)
+  //    A group member that has observed one or more valid proposals within an epoch MUST
+  //    send a Commit message before sending application data.
+  if (!state_.proposal_store.empty()) {
+    throw Error(ErrorKind::protocol, req::R12_4_1,
+                std::to_string(state_.proposal_store.size()) +
+                    " proposal(s) of this epoch are not committed: commit before sending "
+                    "application data");
+  }
   // RFC 9420 §15
   //    Applications MUST use PrivateMessage to encrypt application messages
   FramedContent c = new_content(ContentType::application,

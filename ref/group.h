@@ -33,6 +33,10 @@ struct GroupConfig {
   // Lifetimes are judged by this clock (default: the system clock).
   Clock clock;
   CredentialValidator credential_validator;  // default: accept every credential
+  // An external Commit that removes a member's earlier leaf (a resync,
+  // §12.2): whether the joiner's credential is acceptable for the removed
+  // member. Default: accept.
+  std::function<bool(const Credential& removed, const Credential& joiner)> resync_validator;
   // Whether GroupInfo (and so the Welcome) carries the ratchet_tree extension.
   bool ratchet_tree_extension = true;
   // Zero bytes of padding in each PrivateMessage (§6.3.1).

@@ -172,10 +172,24 @@ void validate_proposal(const ProposalCheck& check, const Proposal& proposal, con
     if (reinit->version < check.context.version) {
       throw Error(ErrorKind::protocol, req::R12_1_5_1, "ReInit lowers the protocol version");
     }
-  } else if (std::holds_alternative<GroupContextExtensions>(proposal.body)) {
+  } else if (const auto* gce = std::get_if<GroupContextExtensions>(&proposal.body)) {
     // RFC 9420 §12.1.7: whether every member supports the new extensions and
     // required capabilities depends on the whole list; checked after
     // application (validate_leaf_in_group).
+    // RFC 9420 §5.3.1 [R5.3.1-7, R5.3.1-8]: the new extension's senders, each
+    // credential with its signature key
+    //    * When an `external_senders` extension is added to the group
+    //    * When an existing `external_senders` extension is updated
+    std::vector<ExternalSender> before = external_senders(check.context.extensions);
+    std::vector<ExternalSender> after = external_senders(gce->extensions);
+    if (after != before && check.credential_validator != nullptr && *check.credential_validator) {
+      for (const ExternalSender& s : after) {
+        if (!(*check.credential_validator)(s.credential, s.signature_key)) {
+          throw Error(ErrorKind::protocol, before.empty() ? req::R5_3_1_7 : req::R5_3_1_8,
+                      "an external sender's credential: the Authentication Service rejects it");
+        }
+      }
+    }
   }
 }
 

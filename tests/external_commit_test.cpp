@@ -182,5 +182,59 @@ TEST(ExternalProposals, FromANewMemberAndFromAnExternalSender) {
   EXPECT_THROW(t.a.process_message(encode(forged)), Error);
 }
 
+// RFC 9420 §5.3.1: an external sender's credential is validated with the AS
+// when the external_senders extension is added and when it is updated.
+TEST(ExternalProposals, ExternalSendersCredentialsAreValidated) {
+  Member alice = make_member("alice");
+  GroupConfig config;
+  config.credential_validator = [](const Credential& c, ByteView) {
+    return c.identity != to_bytes("rogue");
+  };
+  Group a = Group::create(config, kSuite, to_bytes("group"), alice.signer, alice.credential);
+  Member server = make_member("server"), rogue = make_member("rogue");
+  auto senders_ext = [](std::vector<ExternalSender> senders) {
+    return std::vector<Extension>{Extension{extension_type::external_senders, encode(senders)}};
+  };
+  ExternalSender good{server.signer.public_key, server.credential.credential};
+  ExternalSender bad{rogue.signer.public_key, rogue.credential.credential};
+  EXPECT_MLS_RULE(a.commit_builder().group_context_extensions(senders_ext({bad})).build(alice.signer),
+                  ErrorKind::protocol, req::R5_3_1_7);
+  a.commit_builder().group_context_extensions(senders_ext({good})).build(alice.signer);
+  a.merge_pending_commit();
+  EXPECT_MLS_RULE(
+      a.commit_builder().group_context_extensions(senders_ext({good, bad})).build(alice.signer),
+      ErrorKind::protocol, req::R5_3_1_8);
+  EXPECT_EQ(a.epoch(), 1u);
+}
+
+// RFC 9420 §12.2: in a resync, the joiner's credential must be acceptable to
+// the application for the member it removes.
+TEST(ExternalCommit, AResyncNeedsACredentialAcceptableForTheRemovedMember) {
+  TwoMembers t;
+  GroupConfig strict;
+  strict.resync_validator = [](const Credential& removed, const Credential& joiner) {
+    return removed.identity == joiner.identity;
+  };
+  Group a(Group::create(strict, kSuite, to_bytes("strict"), t.alice.signer, t.alice.credential));
+  Member bob = make_member("bob");
+  auto kb = create_key_package(CipherSuite(kSuite), bob.signer, bob.credential, {}, system_rng());
+  KeyPackage kps[] = {kb.key_package};
+  CommitBundle add = a.add_members(t.alice.signer, kps);
+  a.merge_pending_commit();
+  GroupInfo gi = a.group_info(t.alice.signer, true);
+  ExternalJoinOptions resync;
+  resync.remove_prior = LeafIndex(1);
+  Member mallory = make_member("mallory");
+  auto [m, bad] =
+      Group::join_external({}, gi, std::nullopt, mallory.signer, mallory.credential, resync);
+  EpochAuthenticator before = a.epoch_authenticator();
+  EXPECT_MLS_RULE(a.process_message(encode(bad)), ErrorKind::protocol, req::R12_2_20);
+  EXPECT_EQ(a.epoch_authenticator(), before);
+  Member bob2 = make_member("bob");
+  auto [b2, good] = Group::join_external({}, gi, std::nullopt, bob2.signer, bob2.credential, resync);
+  apply(a, good);
+  EXPECT_EQ(a.epoch_authenticator(), b2.epoch_authenticator());
+}
+
 }  // namespace
 }  // namespace mlsref

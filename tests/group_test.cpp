@@ -589,9 +589,15 @@ TEST(Group, ReInitCommitEndsTheGroup) {
   auto [proposal, ref] = t.b->propose_reinit(t.bob.signer, reinit);
   t.a->store_pending_proposal(receive_proposal(*t.a, proposal));
   t.b->store_pending_proposal(receive_proposal(*t.b, proposal));
-  // A ReInit with any other proposal is invalid (§12.2).
-  EXPECT_MLS_RULE(t.a->commit_builder().remove(LeafIndex(1)).build(t.alice.signer),
+  // A ReInit with any other proposal is invalid (§12.2). (A stored ReInit is
+  // left out when there are others, R12.2-13, so this one is by value.)
+  EXPECT_MLS_RULE(t.a->commit_builder()
+                      .consume_proposal_store(false)
+                      .proposal(Proposal{reinit})
+                      .remove(LeafIndex(1))
+                      .build(t.alice.signer),
                   ErrorKind::protocol, req::R12_2_12);
+  EXPECT_FALSE(t.a->pending_commit().has_value());
   CommitBundle c = t.a->commit_to_pending_proposals(t.alice.signer);
   StagedCommit staged = apply_commit(*t.b, c.commit);
   t.a->merge_pending_commit();
@@ -602,6 +608,24 @@ TEST(Group, ReInitCommitEndsTheGroup) {
                   req::R12_4_2_25);
   EXPECT_MLS_RULE(t.a->self_update(t.alice.signer), ErrorKind::protocol, req::R12_4_2_25);
   EXPECT_MLS_RULE(t.b->process_message(encode(c.commit)), ErrorKind::protocol, req::R12_4_2_25);
+}
+
+// RFC 9420 §12.4: proposals observed in an epoch are committed before any
+// application data is sent.
+TEST(Group, NoApplicationDataWhileProposalsAreUncommitted) {
+  TwoMembers t;
+  auto [proposal, ref] = t.b->propose_self_update(t.bob.signer);
+  EXPECT_MLS_RULE(t.b->create_message(t.bob.signer, to_bytes("hi")), ErrorKind::protocol,
+                  req::R12_4_1);
+  t.a->store_pending_proposal(receive_proposal(*t.a, proposal));
+  EXPECT_MLS_RULE(t.a->create_message(t.alice.signer, to_bytes("hi")), ErrorKind::protocol,
+                  req::R12_4_1);
+  CommitBundle c = t.a->commit_to_pending_proposals(t.alice.signer);
+  apply_commit(*t.b, c.commit);
+  t.a->merge_pending_commit();
+  MLSMessage m = t.a->create_message(t.alice.signer, to_bytes("hi"));
+  EXPECT_EQ(std::get<ApplicationMessage>(t.b->process_message(encode(m)).content).data,
+            to_bytes("hi"));
 }
 
 TEST(Group, CustomProposalCodec) {

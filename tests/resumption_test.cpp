@@ -88,6 +88,29 @@ TEST(Reinit, NeedsAMergedReInitCommit) {
                    ErrorKind::protocol, "11.2");
 }
 
+// RFC 9420 §12.2: other proposals of the epoch go first; the ReInit waits.
+TEST(Reinit, OtherProposalsArePreferredOverAReInit) {
+  Three t;
+  ReInit r{to_bytes("new group"), mls10, 1, {}};
+  auto [reinit, reinit_ref] = t.b->propose_reinit(t.bob.signer, r);
+  auto [remove, remove_ref] = t.c->propose_remove_member(t.charlie.signer, LeafIndex(1));
+  for (const MLSMessage* m : {&reinit, &remove}) {
+    ProcessedMessage p = t.a.process_message(encode(*m));
+    t.a.store_pending_proposal(std::get<QueuedProposal>(std::move(p.content)));
+  }
+  CommitBundle commit = t.a.commit_to_pending_proposals(t.alice.signer);
+  const StagedCommit& staged = *t.a.pending_commit();
+  ASSERT_EQ(staged.proposals().size(), 1u);
+  EXPECT_EQ(staged.proposals()[0].ref, remove_ref);
+  EXPECT_FALSE(staged.reinit().has_value());
+  t.a.merge_pending_commit();
+  EXPECT_NO_THROW(t.a.create_message(t.alice.signer, to_bytes("still in use")));
+  // Alone, it is committed.
+  auto [again, again_ref] = t.a.propose_reinit(t.alice.signer, r);
+  t.a.commit_to_pending_proposals(t.alice.signer);
+  EXPECT_TRUE(t.a.pending_commit()->reinit().has_value());
+}
+
 TEST(Branch, ASubgroupOfTwo) {
   Three t;
   auto kb = key_package(t.bob, 1);
