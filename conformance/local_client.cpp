@@ -465,9 +465,13 @@ std::vector<KeyPackage> LocalClient::key_packages_of(const std::vector<Bytes>& m
   return out;
 }
 
-Client::SubgroupResult LocalClient::new_group(Member m, const MLSMessage& welcome) {
+Client::SubgroupResult LocalClient::new_group(Member m, const MLSMessage& welcome,
+                                             bool external_tree) {
   SubgroupResult out;
   out.welcome = encode(welcome);
+  if (external_tree) {
+    out.ratchet_tree = encode(m.group->tree().to_nodes());
+  }
   out.epoch_authenticator = bytes_of(m.group->epoch_authenticator().bytes());
   out.state_id = add_state(std::move(m));
   return out;
@@ -512,19 +516,18 @@ Client::ReInitResult LocalClient::handle_reinit_commit(uint32_t state_id,
 Client::SubgroupResult LocalClient::reinit_welcome(uint32_t reinit_id,
                                                    const std::vector<Bytes>& key_packages, bool,
                                                    bool external_tree) {
-  if (external_tree) {
-    throw Error(ErrorKind::unsupported, "11.2", "a reinit Welcome without the ratchet tree");
-  }
   const Reinit r = reinits_.at(reinit_id);
   const Group& old = *member(r.old_state).group;
   Transaction& t = transactions_.at(r.transaction);
   Member m;
   m.signer = t.signer;
   CredentialWithKey cred{t.key_package.key_package.leaf_node.credential, t.signer.public_key};
-  auto [g, welcome] = Group::reinit(old, config(old.config().handshake_private), m.signer, cred,
-                                    key_packages_of(key_packages));
+  // Without the tree in the Welcome, it goes out of band (§12.4.3.3).
+  GroupConfig c = config(old.config().handshake_private);
+  c.ratchet_tree_extension = !external_tree;
+  auto [g, welcome] = Group::reinit(old, c, m.signer, cred, key_packages_of(key_packages));
   m.group = std::make_unique<Group>(std::move(g));
-  return new_group(std::move(m), welcome);
+  return new_group(std::move(m), welcome, external_tree);
 }
 
 Client::JoinResult LocalClient::handle_reinit_welcome(uint32_t reinit_id, const Bytes& welcome,
@@ -538,19 +541,17 @@ Client::SubgroupResult LocalClient::create_branch(uint32_t state_id, const Bytes
                                                   const std::vector<Extension>& extensions,
                                                   const std::vector<Bytes>& key_packages, bool,
                                                   bool external_tree) {
-  if (external_tree) {
-    throw Error(ErrorKind::unsupported, "11.3", "a branch Welcome without the ratchet tree");
-  }
   Member& old = member(state_id);
   Member m;
   m.signer = old.signer;
   const LeafNode& leaf = old.group->tree().leaf(old.group->own_leaf_index());
   CredentialWithKey cred{leaf.credential, leaf.signature_key};
-  auto [g, welcome] = Group::branch(*old.group, config(old.group->config().handshake_private),
-                                    group_id, m.signer, cred, key_packages_of(key_packages),
-                                    extensions);
+  GroupConfig c = config(old.group->config().handshake_private);
+  c.ratchet_tree_extension = !external_tree;
+  auto [g, welcome] = Group::branch(*old.group, c, group_id, m.signer, cred,
+                                    key_packages_of(key_packages), extensions);
   m.group = std::make_unique<Group>(std::move(g));
-  return new_group(std::move(m), welcome);
+  return new_group(std::move(m), welcome, external_tree);
 }
 
 Client::JoinResult LocalClient::handle_branch(uint32_t state_id, uint32_t transaction_id,

@@ -121,7 +121,7 @@ class LocalClient : public Client {
   ReInitResult reinit_record(uint32_t state_id, const Bytes& epoch_authenticator);
   uint32_t add_state(Member m);
   // A group we created for a reinit or branch: stored, with its Welcome.
-  SubgroupResult new_group(Member m, const MLSMessage& welcome);
+  SubgroupResult new_group(Member m, const MLSMessage& welcome, bool external_tree);
   JoinResult join_resumed(uint32_t transaction_id, const Bytes& welcome, const Bytes& ratchet_tree,
                           const Group& old);
   std::vector<KeyPackage> key_packages_of(const std::vector<Bytes>& messages);

@@ -119,21 +119,23 @@ TEST(Interop, BadRequestsReturnMlsrefsErrorAndTheServerKeepsServing) {
   m = message_of([&] { client->external_join(Bytes{}, Bytes{}, false, Bytes{'c'}, false, {}); });
   EXPECT_CONTAINS(m, "ExternalJoin: INVALID_ARGUMENT");
 
-  // What mlsref does not implement (a branch with its tree out of band):
+  // What mlsref does not implement (a cipher suite outside §17.1's seven):
   // UNIMPLEMENTED, seen as unsupported.
-  EXPECT_MLS_ERROR(client->create_branch(alice, Bytes{7}, {}, {}, false, true),
-                   ErrorKind::unsupported, "11.3");
+  EXPECT_MLS_ERROR(client->create_group(Bytes{7}, 0x0042, false, Bytes{'z'}),
+                   ErrorKind::unsupported, "5.1");
   auto stub = mls_client::MLSClient::NewStub(
       grpc::CreateChannel(server.target(), grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
-  mls_client::CreateBranchRequest q;
-  q.set_external_tree(true);
-  mls_client::CreateSubgroupResponse r;
-  grpc::Status status = stub->CreateBranch(&context, q, &r);
+  mls_client::CreateGroupRequest q;
+  q.set_group_id("g");
+  q.set_cipher_suite(0x0042);
+  q.set_identity("z");
+  mls_client::CreateGroupResponse r;
+  grpc::Status status = stub->CreateGroup(&context, q, &r);
   EXPECT_EQ(status.error_code(), grpc::UNIMPLEMENTED);
   EXPECT_CONTAINS(status.error_message(),
                   "RFC 9420 \xc2\xa7"
-                  "11.3");
+                  "5.1");
 
   // Still serving, and the good state is still good.
   EXPECT_EQ(client->name(), "mlsref");
