@@ -2,6 +2,7 @@
 // §12.1.8 external senders), §12.4.3.1 Joining via Welcome Message, §15
 // Application Messages, §8.5 Exporters. Commits are in commit.cpp.
 #include "group.h"
+#include "rule_switch.h"
 
 #include <algorithm>
 
@@ -262,7 +263,7 @@ RatchetTree Group::joined_tree(const CipherSuite& suite, const GroupInfo& gi,
   //    Regardless of how the client obtains the tree, the client MUST verify that the
   //    root hash of the ratchet tree matches the `tree_hash` of the GroupContext before
   //    using the tree for MLS operations.
-  if (tree.root_tree_hash(suite) != gi.group_context.tree_hash) {
+  if (tree.root_tree_hash(suite) != gi.group_context.tree_hash && enforced(req::R12_4_3_1_9)) {
     throw Error(ErrorKind::protocol, req::R12_4_3_1_9,
                 "the ratchet tree's hash is not the GroupInfo's tree_hash");
   }
