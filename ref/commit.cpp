@@ -691,6 +691,9 @@ std::pair<Group, MLSMessage> Group::join_external(GroupConfig config, const Grou
 
   Sender me{SenderType::new_member_commit, 0, 0};
   std::vector<QueuedProposal> list;
+  for (const Proposal& p : options.extra_proposals) {
+    list.push_back(QueuedProposal{{}, p, me});
+  }
   list.push_back(QueuedProposal{{}, Proposal{ExternalInit{init.kem_output}}, me});
   if (options.remove_prior) {
     list.push_back(QueuedProposal{{}, Proposal{Remove{options.remove_prior->value}}, me});

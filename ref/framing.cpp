@@ -351,7 +351,8 @@ PrivateMessage protect_private(const CipherSuite& suite, const FramedContent& co
   //    Application messages MAY be padded to provide some resistance against traffic analysis
   //    techniques over encrypted traffic {{?CLINIC=DOI.10.1007/978-3-319-08506-7_8}}
   //    {{?HCJ16=DOI.10.1186/s13635-016-0030-7}}.
-  plain.put_bytes(Bytes(padding, 0));
+  // (Switched off, the sender writes 0x01 bytes: a must-reject vector's padding.)
+  plain.put_bytes(Bytes(padding, enforced(req::R6_3_1_1) ? 0 : 1));
 
   PrivateMessage m;
   m.group_id = content.group_id;
@@ -434,7 +435,7 @@ AuthenticatedContent unprotect_private(const CipherSuite& suite, const PrivateMe
   //    enclosing PrivateMessage MUST be rejected as malformed.
   ByteView padding = r.get_bytes(r.remaining());
   for (uint8_t b : padding) {
-    if (b != 0) {
+    if (b != 0 && enforced(req::R6_3_1_2)) {
       throw Error(ErrorKind::decode, req::R6_3_1_2,
                   "PrivateMessageContent padding is not all zero");
     }

@@ -323,14 +323,14 @@ void validate_external_proposal_list(const ProposalCheck& check,
     if (std::holds_alternative<ExternalInit>(body)) {
       // RFC 9420 §12.2 [R12.2-17]
       //    Exactly one ExternalInit
-      if (++external_init > 1) {
+      if (++external_init > 1 && enforced(req::R12_2_17)) {
         throw Error(ErrorKind::protocol, req::R12_2_17, "an external Commit with several ExternalInit");
       }
     } else if (std::holds_alternative<Remove>(body)) {
       // RFC 9420 §12.2 [R12.2-18]
       //    At most one Remove proposal, with which the joiner removes an
       //    old version of themselves.
-      if (++remove > 1) {
+      if (++remove > 1 && enforced(req::R12_2_18)) {
         throw Error(ErrorKind::protocol, req::R12_2_18,
                     "an external Commit with several Remove proposals");
       }
@@ -345,12 +345,15 @@ void validate_external_proposal_list(const ProposalCheck& check,
     } else {
       // RFC 9420 §12.2 [R12.2-22]
       //    No other proposals
-      throw Error(ErrorKind::protocol, req::R12_2_22,
-                  "proposal type " + std::to_string(q.proposal.proposal_type()) +
-                      " in an external Commit");
+      if (enforced(req::R12_2_22)) {
+        throw Error(ErrorKind::protocol, req::R12_2_22,
+                    "proposal type " + std::to_string(q.proposal.proposal_type()) +
+                        " in an external Commit");
+      }
     }
   }
-  if (external_init != 1) {
+  // (None is refused even with the rule switched off: there is no init secret.)
+  if (external_init == 0 || (external_init > 1 && enforced(req::R12_2_17))) {
     // RFC 9420 §12.2 [R12.2-17]
     //    Exactly one ExternalInit
     throw Error(ErrorKind::protocol, req::R12_2_17, "an external Commit without an ExternalInit");

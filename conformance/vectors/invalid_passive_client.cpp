@@ -55,6 +55,7 @@ struct BadEpoch {
   size_t other;
   std::vector<MLSMessage> proposals;  // the watcher receives them before the commit
   std::optional<MLSMessage> commit;
+  std::optional<Bytes> commit_bytes;  // instead of `commit`: bytes that do not decode
 
   Member& c() { return s.members()[committer]; }
   Member& o() { return s.members()[other]; }
@@ -91,7 +92,7 @@ struct BadEpoch {
   // with the next generation of a copy of its ratchet: the sender sends nothing
   // else in this epoch).
   MLSMessage protect(Member& sender, const FramedContent& content, ByteView signature_key,
-                     ByteView confirmation_tag = {}) {
+                     ByteView confirmation_tag = {}, size_t padding = 0) {
     const GroupState& st = sender.group.state();
     if (!s.config().handshake_private) {
       return MLSMessage{mls10, protect_public(suite(), content, signature_key, st.context,
@@ -99,7 +100,8 @@ struct BadEpoch {
     }
     SecretTree tree = *st.secret_tree;
     return MLSMessage{mls10, protect_private(suite(), content, signature_key, st.context, tree,
-                                             st.secrets.sender_data_secret, rng, confirmation_tag)};
+                                             st.secrets.sender_data_secret, rng, confirmation_tag,
+                                             padding)};
   }
 
   // A fresh client's KeyPackage, changed by `change` and signed again (the
@@ -113,6 +115,22 @@ struct BadEpoch {
     }
     kp.sign(suite(), j.signer.private_key);
     return kp;
+  }
+
+  // An external Commit of a new client, from the committer's GroupInfo,
+  // with `extra` proposals before its ExternalInit and `rule` switched off.
+  void external_commit(const Requirement& rule, std::vector<Proposal> extra,
+                       std::optional<LeafIndex> remove_prior = std::nullopt) {
+    Joiner j = s.joiner("external joiner");
+    GroupInfo gi = c().group.group_info(c().signer, true);
+    ExternalJoinOptions options;
+    options.extra_proposals = std::move(extra);
+    options.remove_prior = remove_prior;
+    RuleSwitchedOff off(rule);
+    commit = Group::join_external(s.config(), gi, std::nullopt, j.signer,
+                                  {j.bundle.key_package.leaf_node.credential, j.signer.public_key},
+                                  options)
+                 .second;
   }
 
   // A commit by the committer adding `kp`, built with `rule` switched off.
@@ -185,7 +203,7 @@ struct BadWelcome {
 
 // ---------------------------------------------------------------- the rules
 
-enum class Wire { any, public_only };
+enum class Wire { any, public_only, private_only };
 
 struct RuleCase {
   const Requirement* rule;
@@ -284,6 +302,22 @@ const RuleCase kRules[] = {
        RuleSwitchedOff off(req::R12_2_15);
        b.commit =
            b.c().group.commit_builder().proposal(Proposal{p}).build(b.c().signer).commit;
+     }},
+    // ---- §12.2 external Commits
+    {&req::R12_2_17, "an external Commit covers two ExternalInit proposals",
+     [](BadEpoch& b) {
+       b.external_commit(req::R12_2_17, {Proposal{ExternalInit{random_bytes(
+                                            b.rng, b.suite().hpke().kem().enc_size())}}});
+     }},
+    {&req::R12_2_18, "an external Commit covers two Remove proposals",
+     [](BadEpoch& b) {
+       b.external_commit(req::R12_2_18, {Proposal{Remove{b.o().group.own_leaf_index().value}}},
+                         b.c().group.own_leaf_index());
+     }},
+    {&req::R12_2_22, "an external Commit covers a GroupContextExtensions proposal",
+     [](BadEpoch& b) {
+       b.external_commit(req::R12_2_22,
+                         {Proposal{GroupContextExtensions{gce_default_extensions(b.rng)}}});
      }},
     // ---- §12.4 commits
     {&req::R12_4_2,
@@ -483,6 +517,34 @@ const RuleCase kRules[] = {
        b.commit = m;
      },
      nullptr, true, Wire::public_only},
+    {&req::R6_3_1_2, "the Commit (a PrivateMessage) has padding of 0x01 bytes",
+     [](BadEpoch& b) {
+       MLSMessage valid =
+           b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
+       AuthenticatedContent ac = b.open(valid);
+       RuleSwitchedOff off(req::R6_3_1_1);  // the sender's rule: zero padding
+       b.commit = b.protect(b.c(), ac.content, b.c().signer.private_key, ac.auth.confirmation_tag,
+                            4);
+     },
+     nullptr, true, Wire::private_only},
+    // ---- §2.1 decoding (no accepted state: the message has no meaning)
+    {&req::R2_1_2_2,
+     "the Commit's group_id length (its first variable-size vector header) is encoded in two "
+     "bytes where one suffices",
+     [](BadEpoch& b) {
+       Bytes m = encode(b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit);
+       // MLSMessage: version (2 bytes), wire_format (2), then group_id<V>, the
+       // first field of both PublicMessage and PrivateMessage (16 bytes: a
+       // one-byte header).
+       if (m.size() < 5 || m[4] >= 0x40) {
+         throw Error(ErrorKind::internal, "2.1.2", "unexpected group_id header");
+       }
+       uint8_t len = m[4];
+       m[4] = 0x40;
+       m.insert(m.begin() + 5, len);
+       b.commit_bytes = m;
+     },
+     nullptr, false},
     // ---- §12.4.3.1 joining from a Welcome
     {&req::R12_4_3_1_6, "the GroupInfo's signature does not verify", nullptr,
      [](BadWelcome& w) {
@@ -543,12 +605,12 @@ Bytes authenticator(const Group& g) { return to_bytes_of(g.epoch_authenticator()
 
 // What a copy of `g` does with the epoch: the ID of the rule it rejects it
 // for, "accepted", or the error without an ID.
-std::string probe(Group g, const std::vector<MLSMessage>& proposals, const MLSMessage& commit) {
+std::string probe(Group g, const std::vector<MLSMessage>& proposals, const Bytes& commit) {
   try {
     for (const auto& p : proposals) {
       Scenario::store(g, p);
     }
-    ProcessedMessage m = g.process_message(encode(commit));
+    ProcessedMessage m = g.process_message(commit);
     g.merge_staged_commit(std::get<StagedCommit>(std::move(m.content)));
     return "accepted";
   } catch (const Error& e) {
@@ -563,6 +625,9 @@ json invalid_mark(const RuleCase& r, json epoch) {
          {"description", std::string(r.description)}};
   if (!r.accepted_state) {
     m["accepted_state"] = false;
+  }
+  if (r.rule->section.rfind("2.1", 0) == 0) {
+    m["decode"] = true;  // a decoding rule: nothing was accepted, nothing to compute
   }
   return m;
 }
@@ -621,7 +686,8 @@ json commit_case(Scenario& s, Botan::RandomNumberGenerator& rng, const RuleCase&
   BadEpoch b{s, rng, committer, (committer + 1 + random_below(rng, n - 1)) % n, {}, {}};
   r.make(b);
 
-  std::string got = probe(s.passive_group(), b.proposals, *b.commit);
+  Bytes commit = b.commit_bytes ? *b.commit_bytes : encode(*b.commit);
+  std::string got = probe(s.passive_group(), b.proposals, commit);
   if (got != r.rule->id) {
     generator_broken(r, "the watcher does not reject the message for it: " + got);
   }
@@ -629,14 +695,14 @@ json commit_case(Scenario& s, Botan::RandomNumberGenerator& rng, const RuleCase&
   for (const auto& p : b.proposals) {
     hex_proposals.push_back(to_hex(encode(p)));
   }
-  json epoch{{"proposals", hex_proposals}, {"commit", to_hex(encode(*b.commit))}};
+  json epoch{{"proposals", hex_proposals}, {"commit", to_hex(commit)}};
   if (r.accepted_state) {
     RuleSwitchedOff off(*r.rule);
     Group& g = s.passive_group();
     for (const auto& p : b.proposals) {
       Scenario::store(g, p);
     }
-    ProcessedMessage m = g.process_message(encode(*b.commit));
+    ProcessedMessage m = g.process_message(commit);
     g.merge_staged_commit(std::get<StagedCommit>(std::move(m.content)));
     epoch["epoch_authenticator"] = to_hex(authenticator(g));
   }
@@ -679,7 +745,8 @@ json generate_invalid_passive_client(const GenerateOptions& options) {
       // One stream per rule and suite: a subset of rules gives the same cases.
       auto rng = seeded_rng(options.seed, "invalid-passive-client/" + std::string(r.rule->id) +
                                               "/" + std::to_string(id));
-      bool priv = r.wire == Wire::any && random_below(*rng, 2) == 1;
+      bool priv = r.wire == Wire::private_only ||
+                  (r.wire == Wire::any && random_below(*rng, 2) == 1);
       try {
         Scenario s(suite, *rng, priv, true);
         s.grow(2, true);
