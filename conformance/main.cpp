@@ -419,17 +419,32 @@ int cmd_rules(const std::vector<std::string>& args) {
     by_id[e.id] = e;
   }
   const size_t suites = mlsref::cipher_suites().size();
-  size_t total = 0;
+  // One entry per rule, in the generator's order; a rule may have several
+  // generators (variants), each giving one case per suite.
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<InvalidRuleInfo>> variants;
   for (const auto& r : invalid_rules()) {
-    auto it = by_id.find(std::string(r.id));
-    std::cout << r.id << "  §" << r.section << "  " << suites << " cases"
-              << (r.welcome ? "  (the Welcome)" : "")
-              << (r.accepted_state ? "" : "  (no accepted state)") << "\n"
-              << "    RFC: \"" << (it == by_id.end() ? "?" : it->second.text) << "\"\n"
-              << "    invalid message: " << r.description << "\n";
-    total += suites;
+    std::string id(r.id);
+    if (!variants.count(id)) {
+      order.push_back(id);
+    }
+    variants[id].push_back(r);
   }
-  std::cout << invalid_rules().size() << " rules, " << total << " cases\n";
+  size_t total = 0;
+  for (const auto& id : order) {
+    const auto& vs = variants[id];
+    auto it = by_id.find(id);
+    size_t n = suites * vs.size();
+    total += n;
+    std::cout << id << "  §" << vs.front().section << "  " << n << " cases"
+              << (vs.front().welcome ? "  (the Welcome)" : "") << "\n"
+              << "    RFC: \"" << (it == by_id.end() ? "?" : it->second.text) << "\"\n";
+    for (const auto& v : vs) {
+      std::cout << "    invalid message: " << v.description
+                << (v.accepted_state || v.description.find("no accepted state") != std::string_view::npos ? "" : " [no accepted state]") << "\n";
+    }
+  }
+  std::cout << order.size() << " rules, " << total << " cases\n";
   return kExitOk;
 }
 

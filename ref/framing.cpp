@@ -171,7 +171,7 @@ void check_epoch(ByteView group_id, uint64_t epoch, ContentType content_type,
   // RFC 9420 §12.4.2 [R12.4.2-1]
   //    Verify that the `epoch` field of the enclosing FramedContent is equal
   //    to the `epoch` field of the current GroupContext object.
-  if (epoch != ctx.epoch && content_type == ContentType::commit) {
+  if (epoch != ctx.epoch && content_type == ContentType::commit && enforced(req::R12_4_2_1)) {
     throw Error(ErrorKind::protocol, req::R12_4_2_1, wrong_epoch);
   }
   // Application messages: their keys are the epoch's (§9), so there is no

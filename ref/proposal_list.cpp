@@ -228,7 +228,8 @@ void validate_proposal_list(const ProposalCheck& check, LeafIndex committer,
       //    represent the same client according to the application (for
       //    example, identical signature keys).
       for (const KeyPackage* other : adds) {
-        if (other->leaf_node.signature_key == a->key_package.leaf_node.signature_key) {
+        if (other->leaf_node.signature_key == a->key_package.leaf_node.signature_key &&
+            enforced(req::R12_2_8)) {
           throw Error(ErrorKind::protocol, req::R12_2_8,
                       "two Add proposals for the same client (signature_key " +
                           to_hex(a->key_package.leaf_node.signature_key) + ")");
@@ -277,7 +278,8 @@ void validate_proposal_list(const ProposalCheck& check, LeafIndex committer,
     for (uint32_t i = 0; i < check.tree.leaf_count().value; ++i) {
       LeafIndex l(i);
       if (check.tree.has_leaf(l) && !removed.count(i) &&
-          check.tree.leaf(l).signature_key == kp->leaf_node.signature_key) {
+          check.tree.leaf(l).signature_key == kp->leaf_node.signature_key &&
+          enforced(req::R12_2_9)) {
         throw Error(ErrorKind::protocol, req::R12_2_9,
                     "an Add proposal for a client already in the group at " + leaf_name(l));
       }
@@ -523,7 +525,7 @@ void validate_leaf_in_group(const RatchetTree& tree, const GroupContext& context
     // RFC 9420 §7.3 [R7.3-14]
     //    Verify that the following fields are unique among the members of the group:
     //    [...] `signature_key` [...] `encryption_key`
-    if (other.signature_key == leaf.signature_key) {
+    if (other.signature_key == leaf.signature_key && enforced(req::R7_3_14)) {
       throw Error(ErrorKind::protocol, req::R7_3_14,
                   leaf_name(l) + " has the signature_key of " + leaf_name(o));
     }

@@ -34,6 +34,7 @@
 
 #include "conformance/vectors/passive_scenario.h"
 #include "ref/framing.h"
+#include "ref/registries.h"
 #include "ref/requirement_ids.h"
 #include "ref/rule_switch.h"
 
@@ -44,6 +45,13 @@ namespace {
 using namespace passive;
 
 Bytes to_bytes_of(ByteView v) { return Bytes(v.begin(), v.end()); }
+
+// The lifetime every generated KeyPackage has (passive_scenario.h's joiner()).
+KeyPackageOptions key_package_options() {
+  KeyPackageOptions o;
+  o.lifetime = Lifetime{kGeneratedAt - 3600, kGeneratedAt + 90ull * 24 * 3600};
+  return o;
+}
 
 // ---------------------------------------------------------------- what a rule's generator gets
 
@@ -56,6 +64,7 @@ struct BadEpoch {
   std::vector<MLSMessage> proposals;  // the watcher receives them before the commit
   std::optional<MLSMessage> commit;
   std::optional<Bytes> commit_bytes;  // instead of `commit`: bytes that do not decode
+  std::optional<Signer> joiner_signer;  // of external_commit()
 
   Member& c() { return s.members()[committer]; }
   Member& o() { return s.members()[other]; }
@@ -122,6 +131,7 @@ struct BadEpoch {
   void external_commit(const Requirement& rule, std::vector<Proposal> extra,
                        std::optional<LeafIndex> remove_prior = std::nullopt) {
     Joiner j = s.joiner("external joiner");
+    joiner_signer = j.signer;
     GroupInfo gi = c().group.group_info(c().signer, true);
     ExternalJoinOptions options;
     options.extra_proposals = std::move(extra);
@@ -131,6 +141,25 @@ struct BadEpoch {
                                   {j.bundle.key_package.leaf_node.credential, j.signer.public_key},
                                   options)
                  .second;
+  }
+
+  // The first blank leaf of the committer's tree.
+  LeafIndex blank_leaf() {
+    const RatchetTree& t = c().group.tree();
+    LeafIndex l(0);
+    while (t.has_leaf(l)) {
+      l = LeafIndex(l.value + 1);
+    }
+    return l;
+  }
+
+  // Another member's valid PreSharedKey proposal, sent again as from `sender`
+  // (signed with the member's key; MACed or encrypted as that sender would be).
+  MLSMessage forged_proposal(const Sender& sender) {
+    MLSMessage valid = o().group.propose_psk(o().signer, external_psk()).first;
+    AuthenticatedContent ac = open(valid);
+    ac.content.sender = sender;
+    return protect(o(), ac.content, o().signer.private_key);
   }
 
   // A commit by the committer adding `kp`, built with `rule` switched off.
@@ -218,6 +247,13 @@ struct RuleCase {
   bool join_psk = false;
   bool join_tree_extension = true;
   bool join_path = true;
+  // Rules the same message necessarily breaks too (by the RFC's own words:
+  // two Adds of "the same client", here identical signature keys, also repeat
+  // a signature_key in the tree, §7.3): switched off with `rule` when the
+  // epoch_authenticator of a wrong acceptance is computed, and listed in the
+  // mark as "also_breaks". The rejection must still name `rule`, the first
+  // check RFC 9420's order reaches.
+  std::vector<const Requirement*> also = {};
 };
 
 void set_bit(Bytes& b) {
@@ -252,6 +288,52 @@ const RuleCase kRules[] = {
                       .build(b.c().signer)
                       .commit;
      }},
+    {&req::R12_2_5,
+     "the Commit covers a Remove proposal of the committer's own leaf (no accepted state: the "
+     "Commit's path is for a leaf it blanks)",
+     [](BadEpoch& b) {
+       MLSMessage valid = b.c()
+                              .group.commit_builder()
+                              .remove(b.o().group.own_leaf_index())
+                              .build(b.c().signer)
+                              .commit;
+       AuthenticatedContent ac = b.open(valid);
+       std::get<Remove>(ac.content.commit.proposals.at(0).proposal->body).removed =
+           b.c().group.own_leaf_index().value;
+       b.commit = b.protect(b.c(), ac.content, b.c().signer.private_key, ac.auth.confirmation_tag);
+     },
+     nullptr, false},
+    {&req::R12_2_8,
+     "the Commit covers two Add proposals whose KeyPackages have the same signature key (the "
+     "same client)",
+     [](BadEpoch& b) {
+       Joiner j = b.s.joiner("twice added");
+       KeyPackageBundle second = create_key_package(
+           b.suite(), j.signer, {j.bundle.key_package.leaf_node.credential, j.signer.public_key},
+           key_package_options(),
+           b.rng, b.s.config().clock);
+       RuleSwitchedOff off({&req::R12_2_8, &req::R7_3_14});
+       b.commit = b.c()
+                      .group.commit_builder()
+                      .add(j.bundle.key_package)
+                      .add(second.key_package)
+                      .build(b.c().signer)
+                      .commit;
+     },
+     nullptr, true, Wire::any, Op::self_update, false, true, true, {&req::R7_3_14}},
+    {&req::R12_2_9,
+     "the Commit covers an Add proposal whose KeyPackage has the signature key of a member (a "
+     "client already in the group)",
+     [](BadEpoch& b) {
+       const Signer& member = b.o().signer;
+       KeyPackageBundle kp = create_key_package(
+           b.suite(), member, {Credential::basic(to_bytes("again")), member.public_key},
+           key_package_options(),
+           b.rng, b.s.config().clock);
+       RuleSwitchedOff off({&req::R12_2_9, &req::R7_3_14});
+       b.commit = b.c().group.commit_builder().add(kp.key_package).build(b.c().signer).commit;
+     },
+     nullptr, true, Wire::any, Op::self_update, false, true, true, {&req::R7_3_14}},
     {&req::R12_2_6,
      "the Commit covers an Update proposal of a member (by reference) and a Remove of the same "
      "member's leaf",
@@ -345,6 +427,40 @@ const RuleCase kRules[] = {
        set_bit(ac.auth.confirmation_tag);
        b.commit = b.protect(b.c(), ac.content, b.c().signer.private_key, ac.auth.confirmation_tag);
      }},
+    {&req::R12_4_2_23,
+     "the Commit's authenticated_data was changed after its confirmation_tag was computed (the "
+     "confirmed transcript hash differs; signed and MACed again)",
+     [](BadEpoch& b) {
+       MLSMessage valid =
+           b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
+       AuthenticatedContent ac = b.open(valid);
+       ac.content.authenticated_data = to_bytes("changed after the confirmation_tag");
+       b.commit = b.protect(b.c(), ac.content, b.c().signer.private_key, ac.auth.confirmation_tag);
+     }},
+    {&req::R12_4_2_1,
+     "the Commit's FramedContent carries the next epoch (no accepted state: its transcript "
+     "hash and confirmation_tag are for the current one)",
+     [](BadEpoch& b) {
+       MLSMessage valid =
+           b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
+       AuthenticatedContent ac = b.open(valid);
+       ac.content.epoch += 1;
+       RuleSwitchedOff off(req::R12_4_2_1);
+       b.commit = b.protect(b.c(), ac.content, b.c().signer.private_key, ac.auth.confirmation_tag);
+     },
+     nullptr, false},
+    {&req::R12_4_3_2_1,
+     "an external Commit (sender new_member_commit) without a path (no accepted state: the "
+     "joiner has no leaf)",
+     [](BadEpoch& b) {
+       b.external_commit(req::R12_4_3_2_1, {});
+       PublicMessage& pm = std::get<PublicMessage>(b.commit->body);
+       pm.content.commit.path.reset();
+       pm.auth.signature = b.suite().sign_with_label(
+           b.joiner_signer->private_key, signature_label::framed_content_tbs,
+           framed_content_tbs(wire_format::mls_public_message, pm.content, b.c().group.context()));
+     },
+     nullptr, false},
     // ---- §12.1 each proposal
     {&req::R12_1_1,
      "a PreSharedKey proposal (committed by reference) carries the next epoch in its "
@@ -510,6 +626,41 @@ const RuleCase kRules[] = {
        b.deliver_proposal(b.protect(b.o(), ac.content, stranger.private_key));
        b.commit = b.c().group.commit_to_pending_proposals(b.c().signer).commit;
      }},
+    {&req::R6_1_2,
+     "a proposal (a PublicMessage) names a blank leaf as its sender (no accepted state: there is "
+     "no signature key to verify it with)",
+     [](BadEpoch& b) {
+       b.proposals.push_back(b.forged_proposal(Sender::member(b.blank_leaf().value)));
+       b.commit = b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
+     },
+     nullptr, false, Wire::public_only, Op::remove_by_value},
+    {&req::R6_3_2_2,
+     "a proposal (a PrivateMessage) whose SenderData names a blank leaf (no accepted state: "
+     "there is no signature key to verify it with)",
+     [](BadEpoch& b) {
+       b.proposals.push_back(b.forged_proposal(Sender::member(b.blank_leaf().value)));
+       b.commit = b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
+     },
+     nullptr, false, Wire::private_only, Op::remove_by_value},
+    {&req::R6_1_4,
+     "a Commit from a sender of type external (no accepted state: only proposals come from "
+     "external senders)",
+     [](BadEpoch& b) {
+       MLSMessage valid =
+           b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
+       AuthenticatedContent ac = b.open(valid);
+       ac.content.sender = Sender{SenderType::external, 0, 0};
+       b.commit = b.protect(b.c(), ac.content, b.c().signer.private_key, ac.auth.confirmation_tag);
+     },
+     nullptr, false, Wire::public_only},
+    {&req::R6_1_8,
+     "a PreSharedKey proposal from a sender of type new_member_proposal (no accepted state: "
+     "such a sender only proposes its own Add)",
+     [](BadEpoch& b) {
+       b.proposals.push_back(b.forged_proposal(Sender{SenderType::new_member_proposal, 0, 0}));
+       b.commit = b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
+     },
+     nullptr, false, Wire::public_only},
     {&req::R6_2_2, "the Commit (a PublicMessage) has a wrong membership_tag",
      [](BadEpoch& b) {
        MLSMessage m = b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
@@ -623,6 +774,13 @@ json invalid_mark(const RuleCase& r, json epoch) {
          {"rule", std::string(r.rule->id)},
          {"section", std::string(r.rule->section)},
          {"description", std::string(r.description)}};
+  if (!r.also.empty()) {
+    json also = json::array();
+    for (const Requirement* a : r.also) {
+      also.push_back(std::string(a->id));
+    }
+    m["also_breaks"] = also;
+  }
   if (!r.accepted_state) {
     m["accepted_state"] = false;
   }
@@ -698,6 +856,10 @@ json commit_case(Scenario& s, Botan::RandomNumberGenerator& rng, const RuleCase&
   json epoch{{"proposals", hex_proposals}, {"commit", to_hex(commit)}};
   if (r.accepted_state) {
     RuleSwitchedOff off(*r.rule);
+    std::vector<std::unique_ptr<RuleSwitchedOff>> also;
+    for (const Requirement* a : r.also) {
+      also.push_back(std::make_unique<RuleSwitchedOff>(*a));
+    }
     Group& g = s.passive_group();
     for (const auto& p : b.proposals) {
       Scenario::store(g, p);
@@ -735,7 +897,9 @@ json generate_invalid_passive_client(const GenerateOptions& options) {
     }
   }
   json cases = json::array();
+  std::map<std::string_view, int> seen;  // entries of a rule so far
   for (const auto& r : kRules) {
+    int variant = seen[r.rule->id]++;
     if (!options.rules.empty() &&
         std::find(options.rules.begin(), options.rules.end(), r.rule->id) == options.rules.end()) {
       continue;
@@ -744,6 +908,7 @@ json generate_invalid_passive_client(const GenerateOptions& options) {
       CipherSuite suite(id);
       // One stream per rule and suite: a subset of rules gives the same cases.
       auto rng = seeded_rng(options.seed, "invalid-passive-client/" + std::string(r.rule->id) +
+                                              (variant ? "#" + std::to_string(variant) : "") +
                                               "/" + std::to_string(id));
       bool priv = r.wire == Wire::private_only ||
                   (r.wire == Wire::any && random_below(*rng, 2) == 1);
