@@ -69,6 +69,12 @@ The type of a file comes from its name (tree-math.json, crypto-basics.json,
 named hpke) or from --type. Type hpke reads RFC 9180 test vectors in the CFRG
 layout (encryptions in sequence order) or with a "seq" per encryption.
 
+Type invalid-passive-client (must-reject vectors, `mlsref rules`): a case
+passes only when its marked message ("invalid": {"epoch", "rule"}) is rejected
+with an error naming the marked rule and nothing before it is; a missed
+rejection, an earlier rejection or another rule fails it. The last lines then
+give the passes per rule.
+
 Each file is checked against vectors/manifest.json and said to be the pinned
 upstream file, another known file, or unknown. One line is printed per file
 as it finishes (counts, time); the last line is

@@ -63,7 +63,7 @@ struct BadEpoch {
   size_t other;
   std::vector<MLSMessage> proposals;  // the watcher receives them before the commit
   std::optional<MLSMessage> commit;
-  std::optional<Bytes> commit_bytes;  // instead of `commit`: bytes that do not decode
+  std::optional<Bytes> commit_bytes;    // instead of `commit`: bytes that do not decode
   std::optional<Signer> joiner_signer;  // of external_commit()
 
   Member& c() { return s.members()[committer]; }
@@ -72,8 +72,12 @@ struct BadEpoch {
 
   // An external PSK every member (and the watcher) has, with a fresh nonce.
   PreSharedKeyID external_psk() {
-    return PreSharedKeyID{PSKType::external,       s.psk_ids()[0], ResumptionPSKUsage::application,
-                          {},                      0,              random_bytes(rng, suite().hash_size())};
+    return PreSharedKeyID{PSKType::external,
+                          s.psk_ids()[0],
+                          ResumptionPSKUsage::application,
+                          {},
+                          0,
+                          random_bytes(rng, suite().hash_size())};
   }
 
   // The committer takes `m` into its proposal store (with whatever rule the
@@ -108,9 +112,9 @@ struct BadEpoch {
                                               st.secrets.membership_key, confirmation_tag)};
     }
     SecretTree tree = *st.secret_tree;
-    return MLSMessage{mls10, protect_private(suite(), content, signature_key, st.context, tree,
-                                             st.secrets.sender_data_secret, rng, confirmation_tag,
-                                             padding)};
+    return MLSMessage{
+        mls10, protect_private(suite(), content, signature_key, st.context, tree,
+                               st.secrets.sender_data_secret, rng, confirmation_tag, padding)};
   }
 
   // A fresh client's KeyPackage, changed by `change` and signed again (the
@@ -189,9 +193,9 @@ struct BadWelcome {
   // GroupInfo is encrypted for the joiner with the same joiner_secret.
   void reseal(const std::function<void(GroupInfo&, RatchetTreeNodes&)>& change,
               const std::function<void(GroupInfo&)>& after_sign = {}) {
-    OpenedWelcome o = open_welcome(suite(), welcome, joiner.bundle.key_package,
-                                   joiner.bundle.init_private_key,
-                                   [&](const PreSharedKeyID& id) { return psks.at(id.psk_id); });
+    OpenedWelcome o =
+        open_welcome(suite(), welcome, joiner.bundle.key_package, joiner.bundle.init_private_key,
+                     [&](const PreSharedKeyID& id) { return psks.at(id.psk_id); });
     GroupInfo gi = o.group_info;
     Extension* ext = nullptr;
     for (auto& e : gi.extensions) {
@@ -237,7 +241,7 @@ enum class Wire { any, public_only, private_only };
 struct RuleCase {
   const Requirement* rule;
   std::string_view description;
-  void (*make)(BadEpoch&) = nullptr;           // a commit-epoch rule
+  void (*make)(BadEpoch&) = nullptr;            // a commit-epoch rule
   void (*make_welcome)(BadWelcome&) = nullptr;  // a Welcome rule
   bool accepted_state = true;
   Wire wire = Wire::any;
@@ -310,8 +314,7 @@ const RuleCase kRules[] = {
        Joiner j = b.s.joiner("twice added");
        KeyPackageBundle second = create_key_package(
            b.suite(), j.signer, {j.bundle.key_package.leaf_node.credential, j.signer.public_key},
-           key_package_options(),
-           b.rng, b.s.config().clock);
+           key_package_options(), b.rng, b.s.config().clock);
        RuleSwitchedOff off({&req::R12_2_8, &req::R7_3_14});
        b.commit = b.c()
                       .group.commit_builder()
@@ -320,7 +323,14 @@ const RuleCase kRules[] = {
                       .build(b.c().signer)
                       .commit;
      },
-     nullptr, true, Wire::any, Op::self_update, false, true, true, {&req::R7_3_14}},
+     nullptr,
+     true,
+     Wire::any,
+     Op::self_update,
+     false,
+     true,
+     true,
+     {&req::R7_3_14}},
     {&req::R12_2_9,
      "the Commit covers an Add proposal whose KeyPackage has the signature key of a member (a "
      "client already in the group)",
@@ -328,12 +338,18 @@ const RuleCase kRules[] = {
        const Signer& member = b.o().signer;
        KeyPackageBundle kp = create_key_package(
            b.suite(), member, {Credential::basic(to_bytes("again")), member.public_key},
-           key_package_options(),
-           b.rng, b.s.config().clock);
+           key_package_options(), b.rng, b.s.config().clock);
        RuleSwitchedOff off({&req::R12_2_9, &req::R7_3_14});
        b.commit = b.c().group.commit_builder().add(kp.key_package).build(b.c().signer).commit;
      },
-     nullptr, true, Wire::any, Op::self_update, false, true, true, {&req::R7_3_14}},
+     nullptr,
+     true,
+     Wire::any,
+     Op::self_update,
+     false,
+     true,
+     true,
+     {&req::R7_3_14}},
     {&req::R12_2_6,
      "the Commit covers an Update proposal of a member (by reference) and a Remove of the same "
      "member's leaf",
@@ -374,22 +390,21 @@ const RuleCase kRules[] = {
      [](BadEpoch& b) {
        ExternalInit e{random_bytes(b.rng, b.suite().hpke().kem().enc_size())};
        RuleSwitchedOff off(req::R12_2_14);
-       b.commit =
-           b.c().group.commit_builder().proposal(Proposal{e}).build(b.c().signer).commit;
+       b.commit = b.c().group.commit_builder().proposal(Proposal{e}).build(b.c().signer).commit;
      }},
     {&req::R12_2_15,
      "the Commit covers a proposal of a non-default type (0xF0A0) that no member supports",
      [](BadEpoch& b) {
        CustomProposal p{kUnknownProposalType, random_bytes(b.rng, 8)};
        RuleSwitchedOff off(req::R12_2_15);
-       b.commit =
-           b.c().group.commit_builder().proposal(Proposal{p}).build(b.c().signer).commit;
+       b.commit = b.c().group.commit_builder().proposal(Proposal{p}).build(b.c().signer).commit;
      }},
     // ---- §12.2 external Commits
     {&req::R12_2_17, "an external Commit covers two ExternalInit proposals",
      [](BadEpoch& b) {
-       b.external_commit(req::R12_2_17, {Proposal{ExternalInit{random_bytes(
-                                            b.rng, b.suite().hpke().kem().enc_size())}}});
+       b.external_commit(
+           req::R12_2_17,
+           {Proposal{ExternalInit{random_bytes(b.rng, b.suite().hpke().kem().enc_size())}}});
      }},
     {&req::R12_2_18, "an external Commit covers two Remove proposals",
      [](BadEpoch& b) {
@@ -422,7 +437,8 @@ const RuleCase kRules[] = {
      }},
     {&req::R12_4_2_23, "the Commit's confirmation_tag is not the one of the new epoch",
      [](BadEpoch& b) {
-       MLSMessage valid = b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
+       MLSMessage valid =
+           b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
        AuthenticatedContent ac = b.open(valid);
        set_bit(ac.auth.confirmation_tag);
        b.commit = b.protect(b.c(), ac.content, b.c().signer.private_key, ac.auth.confirmation_tag);
@@ -488,12 +504,9 @@ const RuleCase kRules[] = {
      "the Commit covers a PreSharedKey proposal of type resumption with usage reinit, outside a "
      "reinitialization",
      [](BadEpoch& b) {
-       PreSharedKeyID id{PSKType::resumption,
-                         {},
-                         ResumptionPSKUsage::reinit,
-                         b.c().group.group_id(),
-                         b.c().group.epoch(),
-                         random_bytes(b.rng, b.suite().hash_size())};
+       PreSharedKeyID id{PSKType::resumption,        {},
+                         ResumptionPSKUsage::reinit, b.c().group.group_id(),
+                         b.c().group.epoch(),        random_bytes(b.rng, b.suite().hash_size())};
        RuleSwitchedOff off(req::R12_1_4_1);
        b.commit = b.c().group.commit_builder().psk(id).build(b.c().signer).commit;
      }},
@@ -501,12 +514,9 @@ const RuleCase kRules[] = {
      "the Commit covers a PreSharedKey proposal of type resumption with usage branch, outside a "
      "subgroup branching",
      [](BadEpoch& b) {
-       PreSharedKeyID id{PSKType::resumption,
-                         {},
-                         ResumptionPSKUsage::branch,
-                         b.c().group.group_id(),
-                         b.c().group.epoch(),
-                         random_bytes(b.rng, b.suite().hash_size())};
+       PreSharedKeyID id{PSKType::resumption,        {},
+                         ResumptionPSKUsage::branch, b.c().group.group_id(),
+                         b.c().group.epoch(),        random_bytes(b.rng, b.suite().hash_size())};
        RuleSwitchedOff off(req::R12_1_4_2);
        b.commit = b.c().group.commit_builder().psk(id).build(b.c().signer).commit;
      }},
@@ -541,8 +551,8 @@ const RuleCase kRules[] = {
     {&req::R10_1_1, "an Add proposal's KeyPackage names another cipher suite than the group's",
      [](BadEpoch& b) {
        uint16_t other = static_cast<uint16_t>(b.suite().id() % 7 + 1);
-       b.commit_add(req::R10_1_1, b.key_package([&](KeyPackage& kp) { kp.cipher_suite = other; },
-                                                 false));
+       b.commit_add(req::R10_1_1,
+                    b.key_package([&](KeyPackage& kp) { kp.cipher_suite = other; }, false));
      }},
     {&req::R10_1_3, "an Add proposal's KeyPackage signature does not verify",
      [](BadEpoch& b) {
@@ -552,9 +562,9 @@ const RuleCase kRules[] = {
      }},
     {&req::R10_1_4, "an Add proposal's KeyPackage has init_key equal to leaf_node.encryption_key",
      [](BadEpoch& b) {
-       b.commit_add(req::R10_1_4,
-                    b.key_package([](KeyPackage& kp) { kp.init_key = kp.leaf_node.encryption_key; },
-                                  false));
+       b.commit_add(
+           req::R10_1_4,
+           b.key_package([](KeyPackage& kp) { kp.init_key = kp.leaf_node.encryption_key; }, false));
      }},
     {&req::R7_3_2, "the LeafNode signature in an Add proposal's KeyPackage does not verify",
      [](BadEpoch& b) {
@@ -565,12 +575,12 @@ const RuleCase kRules[] = {
      "the LeafNode in an Add proposal's KeyPackage has an extension (0xF0A1) its capabilities do "
      "not list",
      [](BadEpoch& b) {
-       b.commit_add(req::R7_3_9, b.key_package(
-                                     [](KeyPackage& kp) {
-                                       kp.leaf_node.extensions.push_back(
-                                           Extension{kUnknownExtensionType, {}});
-                                     },
-                                     true));
+       b.commit_add(req::R7_3_9,
+                    b.key_package(
+                        [](KeyPackage& kp) {
+                          kp.leaf_node.extensions.push_back(Extension{kUnknownExtensionType, {}});
+                        },
+                        true));
      }},
     {&req::R7_3_11, "the LeafNode in an Add proposal's KeyPackage has leaf_node_source update",
      [](BadEpoch& b) {
@@ -582,20 +592,21 @@ const RuleCase kRules[] = {
      }},
     {&req::R7_3_6, "the LeafNode in an Add proposal's KeyPackage has a lifetime that has ended",
      [](BadEpoch& b) {
-       b.commit_add(req::R7_3_6, b.key_package(
-                                     [](KeyPackage& kp) {
-                                       kp.leaf_node.lifetime =
-                                           Lifetime{kGeneratedAt - 20000, kGeneratedAt - 10000};
-                                     },
-                                     true));
+       b.commit_add(
+           req::R7_3_6,
+           b.key_package(
+               [](KeyPackage& kp) {
+                 kp.leaf_node.lifetime = Lifetime{kGeneratedAt - 20000, kGeneratedAt - 10000};
+               },
+               true));
      }},
     {&req::R7_3_14,
      "the LeafNode in an Add proposal's KeyPackage has the encryption_key of a member's leaf",
      [](BadEpoch& b) {
        Bytes key = b.o().group.tree().leaf(b.o().group.own_leaf_index()).encryption_key;
-       b.commit_add(req::R7_3_14,
-                    b.key_package([&](KeyPackage& kp) { kp.leaf_node.encryption_key = key; },
-                                  true));
+       b.commit_add(
+           req::R7_3_14,
+           b.key_package([&](KeyPackage& kp) { kp.leaf_node.encryption_key = key; }, true));
      }},
     // ---- §13 extensions, §11.1 required capabilities (GroupContextExtensions)
     {&req::R7_3_4,
@@ -605,14 +616,16 @@ const RuleCase kRules[] = {
        RequiredCapabilities rc{{kUnknownExtensionType}, {}, {}};
        std::vector<Extension> ext{{extension_type::required_capabilities, encode(rc)}};
        RuleSwitchedOff off(req::R7_3_4);
-       b.commit = b.c().group.commit_builder().group_context_extensions(ext).build(b.c().signer).commit;
+       b.commit =
+           b.c().group.commit_builder().group_context_extensions(ext).build(b.c().signer).commit;
      }},
     {&req::R13_4_7,
      "a GroupContextExtensions proposal adds a GroupContext extension (0xF0A1) no member supports",
      [](BadEpoch& b) {
        std::vector<Extension> ext{{kUnknownExtensionType, random_bytes(b.rng, 4)}};
        RuleSwitchedOff off(req::R13_4_7);
-       b.commit = b.c().group.commit_builder().group_context_extensions(ext).build(b.c().signer).commit;
+       b.commit =
+           b.c().group.commit_builder().group_context_extensions(ext).build(b.c().signer).commit;
      }},
     // ---- §6 framing
     {&req::R6_1_9,
@@ -674,8 +687,8 @@ const RuleCase kRules[] = {
            b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
        AuthenticatedContent ac = b.open(valid);
        RuleSwitchedOff off(req::R6_3_1_1);  // the sender's rule: zero padding
-       b.commit = b.protect(b.c(), ac.content, b.c().signer.private_key, ac.auth.confirmation_tag,
-                            4);
+       b.commit =
+           b.protect(b.c(), ac.content, b.c().signer.private_key, ac.auth.confirmation_tag, 4);
      },
      nullptr, true, Wire::private_only},
     // ---- §2.1 decoding (no accepted state: the message has no meaning)
@@ -683,7 +696,8 @@ const RuleCase kRules[] = {
      "the Commit's group_id length (its first variable-size vector header) is encoded in two "
      "bytes where one suffices",
      [](BadEpoch& b) {
-       Bytes m = encode(b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit);
+       Bytes m =
+           encode(b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit);
        // MLSMessage: version (2 bytes), wire_format (2), then group_id<V>, the
        // first field of both PublicMessage and PrivateMessage (16 bytes: a
        // one-byte header).
@@ -699,8 +713,7 @@ const RuleCase kRules[] = {
     // ---- §12.4.3.1 joining from a Welcome
     {&req::R12_4_3_1_6, "the GroupInfo's signature does not verify", nullptr,
      [](BadWelcome& w) {
-       w.reseal([](GroupInfo&, RatchetTreeNodes&) {},
-                [](GroupInfo& gi) { set_bit(gi.signature); });
+       w.reseal([](GroupInfo&, RatchetTreeNodes&) {}, [](GroupInfo& gi) { set_bit(gi.signature); });
      }},
     {&req::R12_4_3_1_9,
      "the GroupInfo's tree_hash is not the hash of the ratchet tree (confirmation_tag and "
@@ -802,14 +815,23 @@ json welcome_case(Scenario& s, Botan::RandomNumberGenerator& rng, const RuleCase
   CommitBuilder b = c.group.commit_builder();
   b.add(joiner.bundle.key_package).force_self_update(r.join_path);
   if (r.join_psk) {
-    b.psk(PreSharedKeyID{PSKType::external, s.psk_ids()[0], ResumptionPSKUsage::application, {},
-                         0, random_bytes(rng, s.suite().hash_size())});
+    b.psk(PreSharedKeyID{PSKType::external,
+                         s.psk_ids()[0],
+                         ResumptionPSKUsage::application,
+                         {},
+                         0,
+                         random_bytes(rng, s.suite().hash_size())});
   }
   b.ratchet_tree_extension(r.join_tree_extension);
   CommitBundle bundle = b.build(c.signer);
   s.deliver(bundle, committer);
-  BadWelcome w{s,     rng, joiner, s.members()[committer], std::get<Welcome>(bundle.welcome->body),
-               std::nullopt, s.psks()};
+  BadWelcome w{s,
+               rng,
+               joiner,
+               s.members()[committer],
+               std::get<Welcome>(bundle.welcome->body),
+               std::nullopt,
+               s.psks()};
   r.make_welcome(w);
 
   GroupConfig config = s.config();
@@ -908,10 +930,10 @@ json generate_invalid_passive_client(const GenerateOptions& options) {
       CipherSuite suite(id);
       // One stream per rule and suite: a subset of rules gives the same cases.
       auto rng = seeded_rng(options.seed, "invalid-passive-client/" + std::string(r.rule->id) +
-                                              (variant ? "#" + std::to_string(variant) : "") +
-                                              "/" + std::to_string(id));
-      bool priv = r.wire == Wire::private_only ||
-                  (r.wire == Wire::any && random_below(*rng, 2) == 1);
+                                              (variant ? "#" + std::to_string(variant) : "") + "/" +
+                                              std::to_string(id));
+      bool priv =
+          r.wire == Wire::private_only || (r.wire == Wire::any && random_below(*rng, 2) == 1);
       try {
         Scenario s(suite, *rng, priv, true);
         s.grow(2, true);
