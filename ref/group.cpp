@@ -397,7 +397,8 @@ Group Group::join(GroupConfig config, const Welcome& welcome, const KeyPackageBu
   // RFC 9420 §12.4.3.1 [R12.4.3.1-8]
   //    Verify that the `cipher_suite` in the GroupInfo matches the `cipher_suite` in
   //    the KeyPackage.
-  if (gi.group_context.cipher_suite != kp.cipher_suite || gi.group_context.version != mls10) {
+  if ((gi.group_context.cipher_suite != kp.cipher_suite || gi.group_context.version != mls10) &&
+      enforced(req::R12_4_3_1_8)) {
     throw Error(ErrorKind::protocol, req::R12_4_3_1_8,
                 "GroupInfo cipher suite " + std::to_string(gi.group_context.cipher_suite) +
                     " or version " + std::to_string(gi.group_context.version) +

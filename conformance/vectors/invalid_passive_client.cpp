@@ -192,7 +192,8 @@ struct BadWelcome {
   // are computed again, `after_sign` may edit the signed GroupInfo, and the
   // GroupInfo is encrypted for the joiner with the same joiner_secret.
   void reseal(const std::function<void(GroupInfo&, RatchetTreeNodes&)>& change,
-              const std::function<void(GroupInfo&)>& after_sign = {}) {
+              const std::function<void(GroupInfo&)>& after_sign = {},
+              const std::optional<TreeKemPathSecret>& path_secret = std::nullopt) {
     OpenedWelcome o =
         open_welcome(suite(), welcome, joiner.bundle.key_package, joiner.bundle.init_private_key,
                      [&](const PreSharedKeyID& id) { return psks.at(id.psk_id); });
@@ -228,7 +229,7 @@ struct BadWelcome {
     }
     WelcomeRecipient r{joiner.bundle.key_package, std::nullopt};
     if (o.secrets.path_secret) {
-      r.path_secret = o.secrets.path_secret->path_secret;
+      r.path_secret = path_secret ? *path_secret : o.secrets.path_secret->path_secret;
     }
     welcome = make_welcome(suite(), gi, o.secrets.joiner_secret, inputs, {&r, 1}, rng);
   }
@@ -608,6 +609,19 @@ const RuleCase kRules[] = {
            req::R7_3_14,
            b.key_package([&](KeyPackage& kp) { kp.leaf_node.encryption_key = key; }, true));
      }},
+    {&req::R7_3_13,
+     "the Commit's UpdatePath leaf has leaf_node_source update (signed again; no accepted state: "
+     "the Commit's transcript and parent hashes no longer hold)",
+     [](BadEpoch& b) {
+       MLSMessage valid = b.c().group.self_update(b.c().signer).commit;
+       AuthenticatedContent ac = b.open(valid);
+       LeafNode& leaf = ac.content.commit.path->leaf_node;
+       leaf.leaf_node_source = LeafNodeSource::update;
+       leaf.sign(b.suite(), b.c().signer.private_key, b.c().group.group_id(),
+                 b.c().group.own_leaf_index().value);
+       b.commit = b.protect(b.c(), ac.content, b.c().signer.private_key, ac.auth.confirmation_tag);
+     },
+     nullptr, false},
     // ---- §13 extensions, §11.1 required capabilities (GroupContextExtensions)
     {&req::R7_3_4,
      "a GroupContextExtensions proposal adds required_capabilities naming an extension type "
@@ -757,6 +771,33 @@ const RuleCase kRules[] = {
      // Added without a path, the joiner's leaf is unmerged in its ancestors,
      // whose parent hashes therefore do not cover it (§7.9): only R12.4.3.1-10 breaks.
      false, Wire::any, Op::self_update, false, true, false},
+    {&req::R12_4_3_1_8,
+     "the GroupInfo's GroupContext names another cipher suite than the joiner's KeyPackage "
+     "(confirmation_tag and signature recomputed)",
+     nullptr,
+     [](BadWelcome& w) {
+       uint16_t other = static_cast<uint16_t>(w.suite().id() % 7 + 1);
+       w.reseal([&](GroupInfo& gi, RatchetTreeNodes&) { gi.group_context.cipher_suite = other; });
+     }},
+    {&req::R12_4_3_1_12,
+     "the GroupSecrets' path_secret is not the one of the common ancestor (a random one): the "
+     "private keys it derives do not match the tree's public keys",
+     nullptr,
+     [](BadWelcome& w) {
+       Bytes random = random_bytes(w.rng, w.suite().hash_size());
+       TreeKemPathSecret other{ByteView(random)};
+       w.reseal([](GroupInfo&, RatchetTreeNodes&) {}, {}, other);
+     }},
+    {&req::R13_4_7,
+     "the GroupInfo's GroupContext has an extension (0xF0A1) no member, the joiner included, "
+     "supports (confirmation_tag and signature recomputed)",
+     nullptr,
+     [](BadWelcome& w) {
+       w.reseal([&](GroupInfo& gi, RatchetTreeNodes&) {
+         gi.group_context.extensions.push_back(
+             Extension{kUnknownExtensionType, random_bytes(w.rng, 4)});
+       });
+     }},
     {&req::R12_4_3_1_4,
      "the Welcome names an external PSK that is not among the case's external_psks", nullptr,
      [](BadWelcome& w) { w.psks.clear(); }, false, Wire::any, Op::self_update, true},
