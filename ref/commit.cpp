@@ -33,6 +33,7 @@ void ProposalOrRef::decode(Reader& r) {
 
 #include <algorithm>
 
+#include "grease.h"
 #include "group.h"
 #include "registries.h"
 #include "requirement_ids.h"
@@ -82,8 +83,9 @@ std::set<Bytes> tree_keys(const RatchetTree& tree) {
 
 // The leaves the commit added or changed, and every leaf when the extensions
 // changed, checked against the new tree and GroupContext.
+// `own`: our leaf, compared without its GREASE values (§13.5).
 void validate_new_leaves(const RatchetTree& tree, const GroupContext& context,
-                         const AppliedProposals& applied) {
+                         const AppliedProposals& applied, std::optional<LeafIndex> own) {
   // RFC 9420 §12.2 [R12.2-16]
   //    After processing the Commit the ratchet tree is invalid, in particular, if it
   //    contains any leaf node that is invalid according to {{leaf-node-validation}}.
@@ -96,8 +98,10 @@ void validate_new_leaves(const RatchetTree& tree, const GroupContext& context,
     //    not support some of the required capabilities (including those added
     //    in the same Commit, and excluding those removed).
     for (uint32_t i = 0; i < tree.leaf_count().value; ++i) {
-      if (tree.has_leaf(LeafIndex(i))) {
-        validate_leaf_capabilities(tree.leaf(LeafIndex(i)), context, LeafIndex(i));
+      LeafIndex l(i);
+      if (tree.has_leaf(l)) {
+        validate_leaf_capabilities(l == own ? without_grease(tree.leaf(l)) : tree.leaf(l),
+                                   context, l);
       }
     }
   }
@@ -219,6 +223,9 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
   std::set<Bytes> keys_before_join;
   if (external) {
     keys_before_join = tree_keys(ap.tree);
+    // RFC 9420 §12.4.2 [R12.4.2-10]
+    //    If this is an external Commit, assign the sender the leftmost blank leaf node in
+    //    the new ratchet tree.
     // RFC 9420 §12.4.3.2
     //    The joiner is added at the leftmost free leaf node (just as if they
     //    were added with an Add proposal), and the path is calculated relative to that
@@ -357,7 +364,7 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
     // R12.4.2-19: commit_secret keeps the all-zero value it was given above.
     provisional.tree_hash = tree.root_tree_hash(suite);
   }
-  validate_new_leaves(tree, provisional, ap);
+  validate_new_leaves(tree, provisional, ap, state_.own.leaf);
 
   // RFC 9420 §12.4.2 [R12.4.2-20]: the interim one in next_state
   //    Update the confirmed and interim transcript hashes using the new Commit,
@@ -379,6 +386,9 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
   //    Derive the `psk_secret` as specified in {{pre-shared-keys}}, where the order of PSKs in the
   //    derivation corresponds to the order of PreSharedKey proposals in the `proposals` vector.
   PskSecret psk = psk_secret(suite, psks);
+  // RFC 9420 §12.3 [R12.3-8]
+  //    If there is an ExternalInit proposal, use it to derive the `init_secret` for use
+  //    later in Commit processing.
   // RFC 9420 §12.4.3.2 [R12.4.3.2-5]
   //    When processing a Commit, both existing and new members MUST use the external
   //    init secret as described in {{external-initialization}}.
@@ -493,6 +503,7 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
     }
   }
   for (const Proposal& p : b.inline_) {
+    check_not_grease(p);
     list.push_back(QueuedProposal{{}, p, my_sender});
     refs.push_back(ProposalOrRef{ProposalOrRefType::proposal, p, {}});
   }
@@ -526,7 +537,7 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
     tree.set_node(NodeIndex(me), Node{NodeType::leaf, base, {}});
     // The new leaf must support the group's extensions and required
     // capabilities: refused here, before anything is sent.
-    validate_leaf_in_group(tree, provisional, me);
+    validate_own_leaf_in_group(tree, provisional, me);
     const SecureBytes& leaf_signer =
         b.new_signer_ ? b.new_signer_->signer.private_key : signer.private_key;
     std::set<uint32_t> excluded;
@@ -542,7 +553,7 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
     own.prune(tree);
     provisional.tree_hash = tree.root_tree_hash(suite);
   }
-  validate_new_leaves(tree, provisional, ap);
+  validate_new_leaves(tree, provisional, ap, me);
 
   // RFC 9420 §12.4.1 [R12.4.1-9]
   //    Construct a FramedContent object containing the Commit object. Sign the
@@ -583,6 +594,9 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
   gi.group_context = provisional;
   if (b.ratchet_tree_.value_or(config_.ratchet_tree_extension)) {
     gi.extensions.push_back(Extension{extension_type::ratchet_tree, encode(tree.to_nodes())});
+  }
+  if (config_.grease) {
+    add_grease_extension(gi.extensions, nullptr, true, rng());
   }
   gi.confirmation_tag = tag;
   gi.signer = me.value;
@@ -724,27 +738,16 @@ std::pair<Group, MLSMessage> Group::join_external(GroupConfig config, const Grou
   base.credential = credential.credential;
   base.signature_key = credential.signature_key;
   const LeafNodeParameters& params = options.leaf;
-  if (params.capabilities()) {
-    base.capabilities = *params.capabilities();
-  }
   if (params.extensions()) {
     base.extensions = *params.extensions();
   }
-  if (base.capabilities.versions.empty()) {
-    base.capabilities.versions = {mls10};
-  }
-  if (base.capabilities.cipher_suites.empty()) {
-    base.capabilities.cipher_suites = {suite.id()};
-  }
-  if (base.capabilities.credentials.empty()) {
-    base.capabilities.credentials = {credential.credential.credential_type};
-  }
+  set_own_capabilities(base, params.capabilities(), config.grease, rng);
   LeafIndex leaf = tree.add_leaf(base);
   // RFC 9420 §12.4.3.2 [R12.4.3.2-1]
   //    External Commits MUST contain a `path` field (and is therefore a "full"
   //    Commit).
   CreatedPath created = create_update_path(suite, tree, leaf, signer.private_key, provisional, {}, rng);
-  validate_leaf_in_group(tree, provisional, leaf);
+  validate_own_leaf_in_group(tree, provisional, leaf);
 
   FramedContent content;
   content.group_id = old.context.group_id;

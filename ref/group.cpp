@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "grease.h"
 #include "registries.h"
 #include "requirement_ids.h"
 #include "transcript_hash.h"
@@ -71,6 +72,7 @@ Group Group::create(GroupConfig config, CipherSuiteId suite_id, Bytes group_id,
   if (signer.public_key != credential.signature_key) {
     throw Error(ErrorKind::protocol, "11", "the signer does not own the credential's key");
   }
+  check_not_grease(extensions, "GroupContext.extensions");
   Botan::RandomNumberGenerator& rng = config.rng != nullptr ? *config.rng : system_rng();
   uint64_t now = config.clock ? config.clock() : system_now();
 
@@ -85,11 +87,10 @@ Group Group::create(GroupConfig config, CipherSuiteId suite_id, Bytes group_id,
   leaf.encryption_key = keys.public_key;
   leaf.signature_key = credential.signature_key;
   leaf.credential = credential.credential;
-  leaf.capabilities = leaf_params.capabilities().value_or(
-      Capabilities{{mls10}, {suite.id()}, {}, {}, {credential.credential.credential_type}});
+  leaf.extensions = leaf_params.extensions().value_or(std::vector<Extension>{});
+  set_own_capabilities(leaf, leaf_params.capabilities(), config.grease, rng);
   leaf.leaf_node_source = LeafNodeSource::key_package;
   leaf.lifetime = Lifetime{now > 3600 ? now - 3600 : 0, now + 90ull * 24 * 3600};
-  leaf.extensions = leaf_params.extensions().value_or(std::vector<Extension>{});
   leaf.sign(suite, signer.private_key);
   s.tree = RatchetTree(leaf);
   s.own.leaf = LeafIndex(0);
@@ -109,7 +110,7 @@ Group Group::create(GroupConfig config, CipherSuiteId suite_id, Bytes group_id,
   // RFC 9420 §13.4
   //    [...] an extension in use by the group MUST be supported by all members of the
   //    group.
-  validate_leaf_in_group(s.tree, s.context, LeafIndex(0));
+  validate_own_leaf_in_group(s.tree, s.context, LeafIndex(0));
 
   // AMBIGUITY: §11 sets a random epoch_secret; derive_epoch starts from an
   // init_secret, so we draw a random init_secret (with a zero commit_secret),
@@ -147,6 +148,9 @@ std::pair<Group, MLSMessage> Group::resume(const Group& old, GroupConfig config,
     throw Error(ErrorKind::protocol, usage == ResumptionPSKUsage::reinit ? "11.2" : "11.3",
                 "a reinitialized or branched group needs other members to welcome");
   }
+  // RFC 9420 §11.3 [R11.3-1]: the caller fetched them; they are `key_packages`
+  //    Fetch a new KeyPackage for each group member that should be included in the
+  //    subgroup.
   Group g = create(std::move(config), suite_id, std::move(group_id), signer, credential, {},
                    std::move(extensions));
   // RFC 9420 §11.2 [R11.2-6]
@@ -156,6 +160,14 @@ std::pair<Group, MLSMessage> Group::resume(const Group& old, GroupConfig config,
   // RFC 9420 §11.3 [R11.3-2]
   //    Create an initial Commit message that sets up the new group and contains a
   //    PreSharedKey proposal of type `resumption` with usage `branch`.
+  // RFC 9420 §12.4.1 [R12.4.1-17, R12.4.1-18, R12.4.1-19]: `old` has merged the
+  // Commit covering the ReInit, so its epoch is the one after it
+  //    The Welcome message MUST include a PreSharedKeyID with the following
+  //    parameters:
+  //    * `psktype`: `resumption`
+  //    * `usage`: `reinit`
+  //    * `group_id`: The group ID for the current group
+  //    * `epoch`: The epoch that the group will be in after this Commit
   PreSharedKeyID id;
   id.psktype = PSKType::resumption;
   id.usage = usage;
@@ -174,6 +186,8 @@ std::pair<Group, MLSMessage> Group::resume(const Group& old, GroupConfig config,
   b.psk(id);
   CommitBundle bundle = b.build(signer);
   g.merge_pending_commit();
+  // RFC 9420 §11.3 [R11.3-4]: returned for the caller to send
+  //    Send the corresponding Welcome message to the subgroup members.
   return {std::move(g), std::move(*bundle.welcome)};
 }
 
@@ -184,6 +198,11 @@ std::pair<Group, MLSMessage> Group::reinit(const Group& old, GroupConfig config,
   // RFC 9420 §11.2 [R11.2-3]
   //    A member of the old group creates an initial Commit that sets up a new group
   //    that matches the ReInit and sends a Welcome message:
+  // RFC 9420 §12.4.1 [R12.4.1-16]: the caller gives a KeyPackage of each other
+  // member for the new suite; resume() adds them all
+  //    If a ReInit proposal was part of the Commit, the committer MUST create a new group
+  //    with the parameters specified in the ReInit proposal, and with the same members as
+  //    the original group.
   if (!old.state_.reinit) {
     throw Error(ErrorKind::protocol, "11.2",
                 "the group has no merged Commit covering a ReInit proposal");
@@ -370,6 +389,10 @@ Group Group::join(GroupConfig config, const Welcome& welcome, const KeyPackageBu
     }
     const GroupState& old = resumed_from->state_;  // non-null: its PSK was found
     if (*resumed == ResumptionPSKUsage::reinit) {
+      // RFC 9420 §12.4.2 [R12.4.2-26]: a member of the old group joins the new one
+      // only from a Welcome that matches the ReInit it merged (below)
+      //    Instead, it MUST wait for a Welcome message from the committer meeting the
+      //    requirements of {{reinitialization}}.
       // RFC 9420 §11.2 [R11.2-4]
       //    The `version`, `cipher_suite`, `group_id`, and `extensions` fields of the GroupContext object in the Welcome
       //    message MUST be the same as the corresponding fields in the ReInit
@@ -420,6 +443,12 @@ Group Group::join(GroupConfig config, const Welcome& welcome, const KeyPackageBu
   if (!mine) {
     throw Error(ErrorKind::protocol, req::R12_4_3_1_10, "our KeyPackage's leaf is not in the tree");
   }
+  // RFC 9420 §13.4 [R13.4-8]: joined_tree checked every leaf as sent; our own
+  // leaf is checked again as we represent it to ourselves, without GREASE
+  // (R13.5-7, validate_own_leaf_in_group)
+  //    A client joining a group MUST verify that it supports every extension in the
+  //    GroupContext for the group.
+  validate_own_leaf_in_group(tree, gi.group_context, *mine);
   // RFC 9420 §12.4.3.1 [R12.4.3.1-11]
   //    Construct a new group state using the information in the GroupInfo object.
   //    * Initialize the GroupContext for the group from the `group_context` field
@@ -595,6 +624,8 @@ ProcessedMessage Group::process_message(const MLSMessage& message) {
           signature_key = std::get<Add>(c.proposal.body).key_package.leaf_node.signature_key;
           break;
         case SenderType::new_member_commit:
+          // RFC 9420 §6.1 [R6.1-6]
+          //    The `content_type` of the message MUST be `commit`.
           // RFC 9420 §12.4.3.2 [R12.4.3.2-1]
           //    External Commits MUST contain a `path` field
           if (c.content_type != ContentType::commit || !c.commit.path) {
@@ -756,6 +787,7 @@ std::pair<MLSMessage, Bytes> Group::send_proposal(const Signer& signer, Proposal
   Sender me = Sender::member(state_.own.leaf.value);
   CredentialValidator validator = config_.credential_validator;
   ProposalCheck check{suite, state_.context, state_.tree, now(), &validator};
+  check_not_grease(proposal);
   validate_proposal(check, proposal, me);
   FramedContent c = new_content(ContentType::proposal);
   c.proposal = proposal;
@@ -783,11 +815,17 @@ LeafNode Group::updated_leaf(const LeafNodeParameters& params,
     leaf.credential = new_signer->credential;
     leaf.signature_key = new_signer->signature_key;
   }
-  if (params.capabilities()) {
-    leaf.capabilities = *params.capabilities();
-  }
   if (params.extensions()) {
     leaf.extensions = *params.extensions();
+  }
+  if (!params.empty() || new_signer != nullptr) {
+    // The application's capabilities, or those the leaf had (without their
+    // GREASE, which is drawn afresh).
+    std::optional<Capabilities> given = params.capabilities();
+    if (!given) {
+      given = without_grease(leaf).capabilities;
+    }
+    set_own_capabilities(leaf, given, config_.grease, rng());
   }
   return leaf;
 }
@@ -817,7 +855,7 @@ std::pair<MLSMessage, Bytes> Group::propose_self_update(const Signer& signer,
   // and required capabilities; refused before anything is sent.
   RatchetTree trial = state_.tree;
   trial.update_leaf(me, leaf);
-  validate_leaf_in_group(trial, state_.context, me);
+  validate_own_leaf_in_group(trial, state_.context, me);
   auto out = send_proposal(signer, Proposal{Update{leaf}});
   state_.own_update_keys[keys.public_key] = keys.private_key;
   return out;
@@ -832,7 +870,23 @@ std::pair<MLSMessage, Bytes> Group::propose_remove_member(const Signer& signer, 
   return send_proposal(signer, Proposal{Remove{leaf.value}});
 }
 
+PreSharedKeyID Group::with_psk_nonce(PreSharedKeyID id) const {
+  // RFC 9420 §8.4 [R8.4-2]
+  //    Each time a client injects a PSK into a group, the `psk_nonce` of its
+  //    PreSharedKeyID MUST be set to a fresh random value of length `KDF.Nh`, where
+  //    `KDF` is the KDF for the cipher suite of the group into which the PSK is being
+  //    injected.
+  // RFC 9420 §12.1.4 [R12.1.4-4]
+  //    The `psk_nonce` MUST be randomly sampled.
+  if (id.psk_nonce.empty()) {
+    id.psk_nonce.resize(state_.suite->hash_size());
+    rng().randomize(id.psk_nonce.data(), id.psk_nonce.size());
+  }
+  return id;
+}
+
 std::pair<MLSMessage, Bytes> Group::propose_psk(const Signer& signer, PreSharedKeyID id) {
+  id = with_psk_nonce(std::move(id));
   resolve_psk(id);  // we must have it ourselves
   return send_proposal(signer, Proposal{PreSharedKey{std::move(id)}});
 }
@@ -890,6 +944,9 @@ GroupInfo Group::group_info(const Signer& signer, bool with_ratchet_tree) const 
   gi.extensions.push_back(Extension{
       extension_type::external_pub,
       encode(external_key_pair(*state_.suite, state_.secrets.external_secret).public_key)});
+  if (config_.grease) {
+    add_grease_extension(gi.extensions, nullptr, true, rng());
+  }
   gi.confirmation_tag = state_.confirmation_tag;
   gi.signer = state_.own.leaf.value;
   gi.sign(*state_.suite, signer.private_key);
@@ -987,7 +1044,7 @@ CommitBuilder& CommitBuilder::remove(LeafIndex leaf) {
   return *this;
 }
 CommitBuilder& CommitBuilder::psk(PreSharedKeyID id) {
-  inline_.push_back(Proposal{PreSharedKey{std::move(id)}});
+  inline_.push_back(Proposal{PreSharedKey{group_->with_psk_nonce(std::move(id))}});
   return *this;
 }
 CommitBuilder& CommitBuilder::group_context_extensions(std::vector<Extension> extensions) {

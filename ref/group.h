@@ -39,6 +39,9 @@ struct GroupConfig {
   size_t padding = 0;
   // How many earlier epochs' resumption_psk are kept (§8.6).
   size_t resumption_psk_epochs = 32;
+  // §13.5: GREASE values in our leaves' capabilities and extensions and a
+  // GREASE extension in our GroupInfos (Welcome and external join).
+  bool grease = true;
   // Randomness (default: the system RNG). Generators inject a seeded one.
   Botan::RandomNumberGenerator* rng = nullptr;
 };
@@ -301,6 +304,8 @@ class Group {
   std::pair<MLSMessage, Bytes> propose_add_member(const Signer& signer,
                                                   const KeyPackage& key_package);
   std::pair<MLSMessage, Bytes> propose_remove_member(const Signer& signer, LeafIndex leaf);
+  // A PreSharedKey proposal; leave id.psk_nonce empty and a fresh random one
+  // is drawn (§8.4; CommitBuilder::psk does the same).
   std::pair<MLSMessage, Bytes> propose_psk(const Signer& signer, PreSharedKeyID id);
   // A proposal of a type the application defines (CustomProposal); every
   // member must list the type in capabilities.proposals (§12.2).
@@ -365,6 +370,8 @@ class Group {
   LeafNode updated_leaf(const LeafNodeParameters& params,
                         const CredentialWithKey* new_signer) const;
   SecureBytes resolve_psk(const PreSharedKeyID& id) const;
+  // `id` with a fresh random psk_nonce when it has none (§8.4).
+  PreSharedKeyID with_psk_nonce(PreSharedKeyID id) const;
   void check_signer(const Signer& signer) const;
   // Error unless we are a member of a group still in use.
   void check_usable() const;

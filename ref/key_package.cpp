@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "grease.h"
 #include "registries.h"
 #include "requirement_ids.h"
 
@@ -128,19 +129,14 @@ KeyPackageBundle create_key_package(const CipherSuite& suite, const Signer& sign
   leaf.encryption_key = leaf_keys.public_key;
   leaf.signature_key = credential.signature_key;
   leaf.credential = credential.credential;
-  leaf.capabilities = options.capabilities;
+  leaf.extensions = options.leaf_extensions;
   // RFC 9420 §7.2
   //    The `capabilities` field indicates the protocol features that the client
   //    supports, including protocol versions, cipher suites, credential types,
   //    non-default proposal types, and non-default extension types.
-  if (leaf.capabilities.versions.empty()) {
-    leaf.capabilities.versions = {mls10};
-  }
-  if (leaf.capabilities.cipher_suites.empty()) {
-    leaf.capabilities.cipher_suites = {suite.id()};
-  }
-  if (leaf.capabilities.credentials.empty()) {
-    leaf.capabilities.credentials = {credential.credential.credential_type};
+  set_own_capabilities(leaf, options.capabilities, options.grease, rng, kp.extensions);
+  if (options.grease) {
+    add_grease_extension(kp.extensions, &leaf.capabilities, true, rng);
   }
   leaf.leaf_node_source = LeafNodeSource::key_package;
   if (options.lifetime.not_after == 0) {
@@ -149,7 +145,6 @@ KeyPackageBundle create_key_package(const CipherSuite& suite, const Signer& sign
   } else {
     leaf.lifetime = options.lifetime;
   }
-  leaf.extensions = options.leaf_extensions;
   leaf.sign(suite, signer.private_key);
   kp.sign(suite, signer.private_key);
   return out;

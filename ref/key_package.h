@@ -85,6 +85,9 @@ struct KeyPackageOptions {
   Lifetime lifetime;          // not_after 0: [now - 1 h, now + 90 days]
   std::vector<Extension> leaf_extensions;
   std::vector<Extension> extensions;
+  // §13.5: GREASE values in the capabilities, a GREASE extension in the leaf's
+  // and in the KeyPackage's extensions.
+  bool grease = true;
 };
 
 // RFC 9420 §10: fresh init and encryption key pairs, a key_package-source leaf

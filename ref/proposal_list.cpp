@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <set>
 
+#include "grease.h"
 #include "registries.h"
 #include "requirement_ids.h"
 
@@ -494,6 +495,17 @@ void validate_leaf_capabilities(const LeafNode& leaf, const GroupContext& contex
                       std::to_string(e.extension_type));
     }
   }
+}
+
+void validate_own_leaf_in_group(const RatchetTree& tree, const GroupContext& context,
+                                LeafIndex own) {
+  // RFC 9420 §13.5 [R13.5-7]: our leaf as we represent it to ourselves
+  //    When comparing lists of capabilities to identify mutually supported
+  //    capabilities, clients MUST represent their own capabilities with a list
+  //    containing only the capabilities actually supported, without any GREASE values.
+  RatchetTree view = tree;
+  view.set_node(NodeIndex(own), Node{NodeType::leaf, without_grease(tree.leaf(own)), {}});
+  validate_leaf_in_group(view, context, own);
 }
 
 void validate_leaf_in_group(const RatchetTree& tree, const GroupContext& context, LeafIndex l) {

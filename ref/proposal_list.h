@@ -116,6 +116,10 @@ bool path_required(std::span<const QueuedProposal> proposals);
 // supported by every member and it supports theirs, and its signature and
 // encryption keys appear nowhere else in the tree.
 void validate_leaf_in_group(const RatchetTree& tree, const GroupContext& context, LeafIndex l);
+// The same for our own leaf `own`, whose capabilities we compare as we
+// represent them to ourselves: without the GREASE values we send (§13.5).
+void validate_own_leaf_in_group(const RatchetTree& tree, const GroupContext& context,
+                                LeafIndex own);
 // Only the first part, the leaf's own capabilities against the GroupContext
 // (constant time in the group size).
 void validate_leaf_capabilities(const LeafNode& leaf, const GroupContext& context, LeafIndex l);

@@ -3,6 +3,8 @@
 // commits with and without a path, PSKs, GroupContext extensions, removal,
 // application messages, rejected messages changing nothing.
 #include "ref/group.h"
+#include "ref/grease.h"
+#include "ref/registries.h"
 
 #include <functional>
 
@@ -242,8 +244,19 @@ TEST(Group, SelfUpdateWithLeafNodeParameters) {
   CommitBundle bundle = t.a->self_update(t.alice.signer, params);
   apply_commit(*t.b, bundle.commit);
   t.a->merge_pending_commit();
-  EXPECT_EQ(t.b->tree().leaf(LeafIndex(0)).capabilities, caps);
-  EXPECT_EQ(t.b->tree().leaf(LeafIndex(0)).extensions, leaf_ext);
+  // What we asked for, and GREASE values drawn afresh (RFC 9420 §13.5).
+  LeafNode want;
+  want.capabilities = caps;
+  const LeafNode& got = t.b->tree().leaf(LeafIndex(0));
+  EXPECT_EQ(without_grease(got).capabilities, without_grease(want).capabilities);
+  std::vector<Extension> got_ext;
+  for (const Extension& e : got.extensions) {
+    if (!is_grease(e.extension_type)) {
+      got_ext.push_back(e);
+    }
+  }
+  EXPECT_EQ(got_ext, leaf_ext);
+  EXPECT_NE(got.capabilities, without_grease(got).capabilities);
   expect_agree({&*t.a, &*t.b});
 }
 
@@ -358,6 +371,7 @@ TEST(Group, UpdatedLeafMustSupportGroupContextExtensions) {
   // A receiver rejects such an Update with the same kind: Bob signs one by hand.
   LeafNode leaf = b.tree().leaf(LeafIndex(1));
   leaf.capabilities = lacking;
+  leaf.extensions.clear();  // its GREASE extension would need listing (R7.3-9)
   leaf.encryption_key = b.suite().generate_key_pair(system_rng()).public_key;
   leaf.leaf_node_source = LeafNodeSource::update;
   leaf.lifetime = {};

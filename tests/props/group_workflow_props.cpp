@@ -2,8 +2,12 @@
 // adds inline or by proposal (with or without a path; the Welcome with or
 // without the ratchet_tree extension), removes inline or by proposal,
 // self-updates (with or without a new signer), Update proposals committed by
-// another member, PSK commits (external and resumption), application
-// messages in and out of order, and replays, on groups of up to 32 members
+// another member, PSK commits (external and resumption), external joins
+// (§12.4.3.2: with or without the tree in the GroupInfo, resyncs, PSKs),
+// external proposals (§12.1.8: a new member's Add, an external sender's Add or
+// Remove), ReInit (§11.2: proposal, commit, the new group joined with the
+// reinit PSK), application messages in and out of order, and replays, on
+// groups of up to 32 members
 // with public or private handshake messages. The model predicts who is a
 // member, at which leaf (§7.7: the leftmost blank leaf, or a new one), and
 // the epoch. After every commit all members agree on the epoch,
@@ -104,6 +108,8 @@ struct Sut {
   GroupConfig config;
   SecureBytes external_psk;
   std::map<uint32_t, Member> members;  // by client id
+  Member server;                       // the group's one external sender (§12.1.8.1)
+  uint32_t reinits = 0;
   Bytes last_commit;
   Bytes last_application;
 
@@ -113,9 +119,13 @@ struct Sut {
     config.ratchet_tree_extension = ratchet_tree_extension;
     config.rng = rng.get();
     external_psk = SecureBytes(32, 0x5a);
+    server = new_client(1000);
+    std::vector<ExternalSender> senders{
+        ExternalSender{server.signer.public_key, server.credential.credential}};
     Member creator = new_client(0);
-    creator.group.emplace(
-        Group::create(config, kSuite, to_bytes("model group"), creator.signer, creator.credential));
+    creator.group.emplace(Group::create(
+        config, kSuite, to_bytes("model group"), creator.signer, creator.credential, {},
+        {Extension{extension_type::external_senders, encode(senders)}}));
     creator.group->add_external_psk(kExternalPskId, external_psk);
     members.emplace(0, std::move(creator));
   }
@@ -275,6 +285,40 @@ void deliver_proposal(const Model& m, Sut& sut, uint32_t proposer, const MLSMess
     RC_ASSERT(q->sender.leaf_index == m.leaf_of(proposer));
     g.store_pending_proposal(*q);
   }
+}
+
+// Every member but `sender` (and `skip`) processes the external commit or
+// proposal `message`; commits are merged, proposals stored. Returns the
+// staged commits by client.
+std::map<uint32_t, StagedCommit> deliver_external(const Model& m, Sut& sut,
+                                                  const MLSMessage& message,
+                                                  std::optional<uint32_t> skip,
+                                                  const Tamper& tamper) {
+  Bytes wire = encode(message);
+  std::map<uint32_t, StagedCommit> staged;
+  for (uint32_t client : m.members()) {
+    if (client == skip) {
+      continue;
+    }
+    Group& g = sut.group(client);
+    if (tamper.enabled) {
+      Bytes bad = wire;
+      bad[tamper.position % bad.size()] ^= tamper.mask;
+      expect_rejected(g, bad, "a tampered external message");
+    }
+    ProcessedMessage pm = g.process_message(wire);
+    if (auto* q = std::get_if<QueuedProposal>(&pm.content)) {
+      RC_ASSERT(q->sender.sender_type != SenderType::member);
+      g.store_pending_proposal(*q);
+    } else {
+      auto* sc = std::get_if<StagedCommit>(&pm.content);
+      RC_ASSERT(sc != nullptr);
+      RC_ASSERT(pm.sender.sender_type == SenderType::new_member_commit);
+      staged.emplace(client, *sc);
+      g.merge_staged_commit(std::move(*sc));
+    }
+  }
+  return staged;
 }
 
 using Command = rc::state::Command<Model, Sut>;
@@ -530,7 +574,6 @@ struct PskCommit : Command {
   void run(const Model& m, Sut& sut) const override {
     Group& g = sut.group(committer);
     PreSharedKeyID id;
-    id.psk_nonce = conformance::random_bytes(*sut.rng, sut.suite.hash_size());
     if (external) {
       id.psktype = PSKType::external;
       id.psk_id = kExternalPskId;
@@ -543,7 +586,12 @@ struct PskCommit : Command {
     CommitBundle bundle = g.commit_builder().psk(id).build(sut.members.at(committer).signer);
     auto staged = deliver_commit(m, sut, committer, bundle, {}, {}, tamper);
     for (auto& [client, sc] : staged) {
-      RC_ASSERT(sc.psks() == std::vector<PreSharedKeyID>{id});
+      // The group drew a fresh psk_nonce of KDF.Nh bytes (RFC 9420 §8.4).
+      RC_ASSERT(sc.psks().size() == 1u);
+      PreSharedKeyID got = sc.psks()[0];
+      RC_ASSERT(got.psk_nonce.size() == sut.suite.hash_size());
+      got.psk_nonce.clear();
+      RC_ASSERT(got == id);
     }
     check_agreement(nextState(m), sut);
   }
@@ -596,6 +644,234 @@ struct Application : Command {
   }
 };
 
+// §12.4.3.2: a new client (or, resyncing, a member with a fresh state) joins
+// by an external Commit from a member's GroupInfo, optionally injecting the
+// external PSK.
+struct ExternalJoin : Command {
+  uint32_t publisher, resyncer;
+  bool resync, with_psk;
+  Tamper tamper = Tamper::generate();
+  explicit ExternalJoin(const Model& m)
+      : publisher(any_member(m)),
+        resyncer(any_member(m)),
+        resync(*rc::gen::weightedElement<bool>({{1, true}, {2, false}})),
+        with_psk(*rc::gen::arbitrary<bool>()) {}
+  void checkPreconditions(const Model& m) const override {
+    RC_PRE(m.is_member(publisher));
+    bool ok = resync ? m.is_member(resyncer) : m.members().size() < kMaxMembers;
+    RC_PRE(ok);
+  }
+  uint32_t joiner(const Model& m) const { return resync ? resyncer : m.next_client; }
+  void apply(Model& m) const override {
+    uint32_t j = joiner(m);
+    if (resync) {
+      m.remove(j);
+    } else {
+      ++m.next_client;
+    }
+    m.add(j);
+    ++m.epoch;
+    m.has_commit = true;
+  }
+  void run(const Model& m, Sut& sut) const override {
+    uint32_t j = joiner(m);
+    if (!resync) {
+      sut.members.emplace(j, sut.new_client(j));
+    }
+    Member& me = sut.members.at(j);
+    GroupInfo gi = sut.group(publisher).group_info(sut.members.at(publisher).signer,
+                                                   sut.config.ratchet_tree_extension);
+    std::optional<RatchetTreeNodes> tree;
+    if (!sut.config.ratchet_tree_extension) {
+      tree = sut.group(publisher).tree().to_nodes();  // out of band
+    }
+    ExternalJoinOptions options;
+    if (resync) {
+      options.remove_prior = LeafIndex(m.leaf_of(j));
+    }
+    if (with_psk) {
+      options.psks = {{kExternalPskId, sut.external_psk}};
+    }
+    auto [joined, commit] = Group::join_external(sut.config, decode<GroupInfo>(encode(gi)), tree,
+                                                 me.signer, me.credential, options);
+    uint32_t new_leaf = nextState(m).leaf_of(j);
+    RC_ASSERT(joined.own_leaf_index().value == new_leaf);
+    // The resyncing member's old state sees itself removed; the others see
+    // the new member commit.
+    std::optional<uint32_t> skip;
+    if (resync) {
+      skip = j;
+      ProcessedMessage pm = sut.group(j).process_message(encode(commit));
+      RC_ASSERT(std::get<StagedCommit>(pm.content).self_removed());
+    }
+    auto staged = deliver_external(m, sut, commit, skip, tamper);
+    for (auto& [client, sc] : staged) {
+      RC_ASSERT(sc.committer().value == new_leaf);
+      RC_ASSERT(sc.psks().size() == (with_psk ? 1u : 0u));
+      RC_ASSERT(sc.removed().size() == (resync ? 1u : 0u));
+    }
+    me.group.emplace(std::move(joined));
+    me.group->add_external_psk(kExternalPskId, sut.external_psk);
+    sut.last_commit = encode(commit);
+    check_agreement(nextState(m), sut);
+  }
+  void show(std::ostream& os) const override {
+    os << "ExternalJoin(" << (resync ? "resync of " + std::to_string(resyncer) : "new client")
+       << " from " << publisher << "'s GroupInfo" << (with_psk ? ", psk" : "");
+    tamper.show(os);
+    os << ")";
+  }
+};
+
+// §12.1.8: an Add from a new client (new_member_proposal) or an Add or Remove
+// from the group's external sender, committed by a member.
+struct ExternalProposal : Command {
+  enum Kind { new_member_add, server_add, server_remove };
+  Kind kind;
+  uint32_t committer, target;
+  Tamper tamper = Tamper::generate();
+  explicit ExternalProposal(const Model& m)
+      : kind(*rc::gen::element(new_member_add, server_add, server_remove)),
+        committer(any_member(m)),
+        target(any_member(m)) {}
+  void checkPreconditions(const Model& m) const override {
+    RC_PRE(m.is_member(committer));
+    if (kind == server_remove) {
+      RC_PRE(m.is_member(target) && target != committer);
+    } else {
+      RC_PRE(m.members().size() < kMaxMembers);
+    }
+  }
+  void apply(Model& m) const override {
+    if (kind == server_remove) {
+      m.remove(target);
+    } else {
+      m.add(m.next_client++);
+    }
+    ++m.epoch;
+    m.has_commit = true;
+  }
+  void run(const Model& m, Sut& sut) const override {
+    const GroupContext& context = sut.group(committer).context();
+    MLSMessage proposal;
+    std::vector<uint32_t> joiners;
+    std::vector<KeyPackageBundle> bundles;
+    if (kind == server_remove) {
+      proposal = external_sender_proposal(context, 0, Proposal{Remove{m.leaf_of(target)}},
+                                          sut.server.signer);
+    } else {
+      uint32_t id = m.next_client;
+      Member c = sut.new_client(id);
+      bundles.push_back(create_key_package(sut.suite, c.signer, c.credential, {}, *sut.rng));
+      joiners.push_back(id);
+      proposal = kind == new_member_add
+                     ? new_member_add_proposal(context, bundles[0].key_package, c.signer)
+                     : external_sender_proposal(context, 0, Proposal{Add{bundles[0].key_package}},
+                                                sut.server.signer);
+      sut.members.emplace(id, std::move(c));
+    }
+    deliver_external(m, sut, proposal, std::nullopt, tamper);
+    Group& g = sut.group(committer);
+    // The committer stored it too (deliver_external reaches every member).
+    CommitBundle bundle = g.commit_to_pending_proposals(sut.members.at(committer).signer);
+    auto staged = deliver_commit(m, sut, committer, bundle, joiners, bundles, {});
+    for (auto& [client, sc] : staged) {
+      RC_ASSERT(sc.proposals().size() == 1u);
+      RC_ASSERT(sc.proposals()[0].sender.sender_type ==
+                (kind == new_member_add ? SenderType::new_member_proposal : SenderType::external));
+    }
+    if (kind == server_remove) {
+      RC_ASSERT(!sut.group(target).active());
+      sut.members.erase(target);
+    }
+    check_agreement(nextState(m), sut);
+  }
+  void show(std::ostream& os) const override {
+    const char* names[] = {"a new member's Add", "the external sender's Add",
+                           "the external sender's Remove of "};
+    os << "ExternalProposal(" << names[kind] << (kind == server_remove ? std::to_string(target) : "")
+       << ", committed by " << committer;
+    tamper.show(os);
+    os << ")";
+  }
+};
+
+// §11.2: a member proposes ReInit (a new group id, the same suite and
+// extensions), another commits it; the committer creates the new group and
+// the others join it from the Welcome with the old group's resumption PSK.
+// The new group has the committer at leaf 0 and the others after it in
+// their old leaf order, at epoch 1.
+struct Reinit : Command {
+  uint32_t proposer, committer;
+  explicit Reinit(const Model& m) : proposer(any_member(m)), committer(any_member(m)) {}
+  void checkPreconditions(const Model& m) const override {
+    RC_PRE(m.is_member(proposer) && m.is_member(committer));
+    RC_PRE(m.members().size() >= 2u);  // Group::reinit welcomes the others
+  }
+  void apply(Model& m) const override {
+    std::vector<std::optional<uint32_t>> leaves{committer};
+    for (uint32_t c : m.members()) {
+      if (c != committer) {
+        leaves.push_back(c);
+      }
+    }
+    m.leaves = std::move(leaves);
+    m.epoch = 1;
+    m.has_commit = true;
+  }
+  void run(const Model& m, Sut& sut) const override {
+    Group& p = sut.group(proposer);
+    ReInit r{to_bytes("model group, reinit " + std::to_string(++sut.reinits)), mls10, kSuite,
+             p.context().extensions};
+    auto [msg, ref] = p.propose_reinit(sut.members.at(proposer).signer, r);
+    deliver_proposal(m, sut, proposer, msg, ref);
+    Group& c = sut.group(committer);
+    CommitBundle bundle = c.commit_to_pending_proposals(sut.members.at(committer).signer);
+    auto staged = deliver_commit(m, sut, committer, bundle, {}, {}, {});
+    for (auto& [client, sc] : staged) {
+      RC_ASSERT(sc.reinit() == std::optional<ReInit>(r));
+    }
+    // The old group sends no more (§11.2, §12.4.2).
+    for (uint32_t client : m.members()) {
+      Member& mem = sut.members.at(client);
+      RC_ASSERT_THROWS_AS(mem.group->create_message(mem.signer, to_bytes("old")), Error);
+    }
+    // Step 3: the committer creates the new group, the others join it.
+    std::vector<uint32_t> others;
+    std::vector<KeyPackageBundle> bundles;
+    std::vector<KeyPackage> kps;
+    for (uint32_t client : m.members()) {
+      if (client != committer) {
+        Member& mem = sut.members.at(client);
+        others.push_back(client);
+        bundles.push_back(create_key_package(sut.suite, mem.signer, mem.credential, {}, *sut.rng));
+        kps.push_back(bundles.back().key_package);
+      }
+    }
+    Member& creator = sut.members.at(committer);
+    auto [fresh, welcome] =
+        Group::reinit(*creator.group, sut.config, creator.signer, creator.credential, kps);
+    RC_ASSERT(fresh.group_id() == r.group_id);
+    std::optional<RatchetTreeNodes> tree;
+    if (!sut.config.ratchet_tree_extension) {
+      tree = fresh.tree().to_nodes();  // out of band
+    }
+    MLSMessage w = decode<MLSMessage>(encode(welcome));
+    for (size_t i = 0; i < others.size(); ++i) {
+      Member& mem = sut.members.at(others[i]);
+      Group joined = Group::join(sut.config, std::get<Welcome>(w.body), bundles[i], tree,
+                                 {{kExternalPskId, sut.external_psk}}, &*mem.group);
+      mem.group.emplace(std::move(joined));
+    }
+    creator.group.emplace(std::move(fresh));
+    creator.group->add_external_psk(kExternalPskId, sut.external_psk);
+    check_agreement(nextState(m), sut);
+  }
+  void show(std::ostream& os) const override {
+    os << "Reinit(proposed by " << proposer << ", committed by " << committer << ")";
+  }
+};
+
 // A replay of the last commit (now of an old epoch) and of the last
 // application message (its key is consumed, or its epoch is over).
 struct Replay : Command {
@@ -624,7 +900,8 @@ void run_model(bool handshake_private) {
   rc::state::check(Model{}, sut,
                    rc::state::gen::execOneOfWithArgs<AddMembers, AddMembers, AddMembers,
                                                      RemoveMember, SelfUpdate, ProposeUpdate,
-                                                     PskCommit, Application, Replay>());
+                                                     PskCommit, ExternalJoin, ExternalProposal,
+                                                     Reinit, Application, Replay>());
 }
 
 // RapidCheck's defaults (100 cases up to size 100) take minutes here; CI runs
