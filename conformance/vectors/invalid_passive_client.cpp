@@ -4,7 +4,8 @@
 // of RFC 9420, marked by an extra member:
 //
 //   "invalid": {"epoch": k | "welcome", "rule": "R12.2-4", "section": "12.2",
-//               "description": "...", ["accepted_state": false]}
+//               "description": "...", ["accepted_state": false], ["decode": true],
+//               ["also_breaks": [IDs]]}
 //
 // k indexes "epochs" and is its last entry; "welcome" means the Welcome (and
 // the tree and PSKs given with it) is the invalid message and the case has no
@@ -14,7 +15,10 @@
 // switched off (ref/rule_switch.h). Where accepting leaves no state to compute
 // from (the Welcome names a PSK the client lacks, the commit references a
 // proposal it never received, ...), "accepted_state" is false and the
-// authenticator is left out.
+// authenticator is left out; decoding rules are also marked "decode". A rule
+// the same message breaks by necessity (two Adds of "the same client" also
+// repeat a signature key in the tree) is listed in "also_breaks" and switched
+// off with the rule for the authenticator.
 //
 // Verification (verify_invalid_passive_client, in passive_client.cpp): as for
 // passive-client, except that the marked message must be rejected, with an
