@@ -98,7 +98,7 @@ void RatchetTree::check_unmerged_leaves() const {
         tree_error(req::R12_4_3_1_9, node_name(p) + " lists unmerged leaf " + std::to_string(l) +
                                          ", which is not a leaf below it");
       }
-      if (blank(NodeIndex(LeafIndex(l)))) {
+      if (blank(NodeIndex(LeafIndex(l))) && enforced(req::R12_4_3_1_9)) {
         tree_error(req::R12_4_3_1_9,
                    node_name(p) + " lists unmerged leaf " + std::to_string(l) + ", which is blank");
       }
@@ -111,7 +111,7 @@ void RatchetTree::check_unmerged_leaves() const {
           continue;
         }
         const std::vector<uint32_t>& u = nodes_[q.value]->parent_node.unmerged_leaves;
-        if (!std::binary_search(u.begin(), u.end(), l)) {
+        if (!std::binary_search(u.begin(), u.end(), l) && enforced(req::R12_4_3_1_9)) {
           tree_error(req::R12_4_3_1_9, node_name(p) + " lists unmerged leaf " + std::to_string(l) +
                                            " but " + node_name(q) + ", between them, does not");
         }

@@ -217,6 +217,9 @@ struct BadWelcome {
     Bytes after = encode(nodes);
     if (after != before) {
       ext->extension_data = after;
+      // The hash of whatever tree the change made (its integrity is what the
+      // joiner checks, not the generator).
+      RuleSwitchedOff off(req::R12_4_3_1_9);
       gi.group_context.tree_hash = RatchetTree::from_nodes(nodes).root_tree_hash(suite());
     }
     EpochSecrets e =
@@ -263,6 +266,10 @@ struct RuleCase {
   // mark as "also_breaks". The rejection must still name `rule`, the first
   // check RFC 9420's order reaches.
   std::vector<const Requirement*> also = {};
+  // Welcome rules: the group grows to four members and the second and third
+  // are removed before the watcher joins, so that it takes leaf 1 and leaf 2
+  // stays blank.
+  bool blank_leaf_before_join = false;
 };
 
 void set_bit(Bytes& b) {
@@ -740,6 +747,33 @@ const RuleCase kRules[] = {
      [](BadWelcome& w) {
        w.reseal([](GroupInfo& gi, RatchetTreeNodes&) { set_bit(gi.group_context.tree_hash); });
      }},
+    {&req::R12_4_3_1_9,
+     "the root of the ratchet tree lists a blank leaf among its unmerged_leaves (tree_hash, "
+     "confirmation_tag and signature recomputed; the root is then not parent-hash valid "
+     "either, since §7.9.2 compares unmerged_leaves with resolutions)",
+     nullptr,
+     [](BadWelcome& w) {
+       w.reseal([](GroupInfo&, RatchetTreeNodes& nodes) {
+         RatchetTree t = RatchetTree::from_nodes(nodes);
+         NodeIndex root = tree_math::root(t.leaf_count());
+         for (uint32_t l = 0; l < t.leaf_count().value; ++l) {
+           if (!t.has_leaf(LeafIndex(l)) && nodes[root.value]) {
+             auto& u = nodes[root.value]->parent_node.unmerged_leaves;
+             u.insert(std::upper_bound(u.begin(), u.end(), l), l);
+             return;
+           }
+         }
+         throw Error(ErrorKind::internal, "12.4.3.1", "no blank leaf, or a blank root");
+       });
+     },
+     true,
+     Wire::any,
+     Op::self_update,
+     false,
+     true,
+     true,
+     {&req::R7_9_2_1},
+     true},
     {&req::R7_9_2_1,
      "a parent node of the ratchet tree has a changed parent_hash, so it is not parent-hash valid "
      "(tree_hash, confirmation_tag and signature recomputed)",
@@ -854,6 +888,10 @@ json invalid_mark(const RuleCase& r, json epoch) {
 }
 
 json welcome_case(Scenario& s, Botan::RandomNumberGenerator& rng, const RuleCase& r) {
+  if (r.blank_leaf_before_join) {
+    LeafIndex leaves[] = {LeafIndex(1), LeafIndex(2)};
+    s.deliver(s.members()[0].group.remove_members(s.members()[0].signer, leaves), 0);
+  }
   Joiner joiner = s.joiner("passive client");
   size_t committer = random_below(rng, s.members().size());
   Member& c = s.members()[committer];
@@ -892,6 +930,10 @@ json welcome_case(Scenario& s, Botan::RandomNumberGenerator& rng, const RuleCase
   std::optional<Bytes> initial;
   if (r.accepted_state) {
     RuleSwitchedOff off(*r.rule);
+    std::vector<std::unique_ptr<RuleSwitchedOff>> also;
+    for (const Requirement* x : r.also) {
+      also.push_back(std::make_unique<RuleSwitchedOff>(*x));
+    }
     initial = authenticator(Group::join(config, w.welcome, joiner.bundle, w.tree, w.psks));
   }
   json c_json = s.opening(joiner, MLSMessage{mls10, w.welcome}, w.tree, w.psks, initial);
@@ -981,7 +1023,7 @@ json generate_invalid_passive_client(const GenerateOptions& options) {
           r.wire == Wire::private_only || (r.wire == Wire::any && random_below(*rng, 2) == 1);
       try {
         Scenario s(suite, *rng, priv, true);
-        s.grow(2, true);
+        s.grow(r.blank_leaf_before_join ? 3 : 2, true);
         cases.push_back(r.make_welcome ? welcome_case(s, *rng, r) : commit_case(s, *rng, r));
       } catch (const Error& e) {
         if (e.kind() == ErrorKind::internal) {
