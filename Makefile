@@ -3,7 +3,7 @@ JOBS ?= 2
 BUILD ?= build
 CMAKE ?= cmake
 
-.PHONY: deps build verify test test-asan fuzz fuzz-smoke fuzz-campaign bench vectors clean format
+.PHONY: deps build verify invalid-vectors test test-asan fuzz fuzz-smoke fuzz-campaign bench vectors clean format
 
 deps:
 	@scripts/install-deps.sh
@@ -17,6 +17,14 @@ build: deps $(BUILD)/CMakeCache.txt
 # Verifies the default vector set (see README "Test vectors").
 verify: build
 	$(BUILD)/bin/mlsref verify
+
+# The must-reject suite (README "Must-reject vectors"): every rule, every
+# cipher suite, one file per rule under vectors/invalid/<section>/, then
+# verified by mlsref itself.
+invalid-vectors: build
+	rm -rf vectors/invalid
+	$(BUILD)/bin/mlsref generate invalid-passive-client -o vectors/invalid
+	$(BUILD)/bin/mlsref verify vectors/invalid
 
 # Fails, saying how to get them, when no vectors are found.
 vectors: build

@@ -38,6 +38,7 @@ Usage:
   mlsref vectors-path                   print where the default vector set is
   mlsref seeds DIR                      write fuzzing seed corpora from the vectors
   mlsref types                          list the vector types and what each supports
+  mlsref rules                          the rules the must-reject vectors break (invalid-passive-client)
   mlsref scenario [options] FILE...     run multi-member scripts (interop runner configs)
   mlsref requirements [options]         the RFC 9420 requirements and where each is enforced
   mlsref serve [--host H] --port N      serve the IETF interop harness's MLSClient gRPC service
@@ -58,7 +59,7 @@ Checks every case of each vector file and reports it as pass, fail (with the
 first check that failed, e.g. "crypto-basics[3] suite 4 encrypt_with_label.plaintext:
 expected ..., got ...") or unsupported (a type or suite not implemented yet).
 
-PATH is a file or a folder (every *.json in it, not recursing). Without PATH,
+PATH is a file or a folder (every *.json in it and its subfolders). Without PATH,
 the default vector set is used: the ietf/ and hpke/ folders found at
 $MLSREF_VECTORS, else ../shared/vectors beside the checkout, else the
 checkout's vectors/ (see scripts/fetch-vectors.sh).
@@ -67,6 +68,12 @@ The type of a file comes from its name (tree-math.json, crypto-basics.json,
 ...; RFC 9180 files: rfc9180*.json, test-vectors.json or any file in a folder
 named hpke) or from --type. Type hpke reads RFC 9180 test vectors in the CFRG
 layout (encryptions in sequence order) or with a "seq" per encryption.
+
+Type invalid-passive-client (must-reject vectors, `mlsref rules`): a case
+passes only when its marked message ("invalid": {"epoch", "rule"}) is rejected
+with an error naming the marked rule and nothing before it is; a missed
+rejection, an earlier rejection or another rule fails it. The last lines then
+give the passes per rule.
 
 Each file is checked against vectors/manifest.json and said to be the pinned
 upstream file, another known file, or unknown. One line is printed per file
@@ -84,7 +91,9 @@ Options:
                      {"summary": {"pass", "fail", "unsupported"},
                       "files": [{"path", "type", "sha256", "provenance", "seconds",
                                  "cases": [{"index", "cipher_suite", "status",
-                                            "check", "message", "clock"}]}]}
+                                            "check", "message", "clock", "rule"}]}],
+                      "rules": {ID: {"pass", "fail", "unsupported"}}}
+                     ("rule" and "rules" for must-reject cases only)
   --junit FILE       write the same results as JUnit XML (a testsuite per file,
                      a testcase per case; unsupported cases are <skipped/>)
   --quiet            print only failures and the summary line
@@ -97,6 +106,7 @@ or unreadable files.
 void print_generate_help() {
   std::cout <<
       R"(Usage: mlsref generate TYPE [--suite N] [--seed S] [-o FILE]
+       mlsref generate invalid-passive-client [--rule ID]... [--suite N] [--seed S] [-o DIR]
 
 Writes a JSON test-vector file of TYPE in the IETF layout
 (../shared/vectors/ietf/FORMAT.md). The same TYPE, suite and seed always give
@@ -117,6 +127,10 @@ Options:
               (ignored by types without cipher suites)
   --seed S    the seed of every random choice (unsigned integer, default 0)
   -o FILE     write to FILE instead of standard output
+
+invalid-passive-client (must-reject vectors, see `mlsref rules`):
+  --rule ID   only the rule ID (e.g. R12.2-4); may be repeated. Default: every rule
+  -o DIR      one file per rule, DIR/<section>/invalid-passive-client.<ID>.json
 )";
 }
 
@@ -201,15 +215,9 @@ int cmd_verify(const std::vector<std::string>& args) {
   for (const auto& p : paths) {
     std::error_code ec;
     if (fs::is_directory(p, ec)) {
-      std::vector<fs::path> in_dir;
-      for (const auto& e : fs::directory_iterator(p)) {
-        if (e.is_regular_file() && e.path().extension() == ".json") {
-          in_dir.push_back(e.path());
-        }
-      }
-      std::sort(in_dir.begin(), in_dir.end());
+      std::vector<fs::path> in_dir = json_files_under(p);
       if (in_dir.empty()) {
-        std::cerr << "mlsref verify: no *.json files in " << p.string() << "\n";
+        std::cerr << "mlsref verify: no *.json files in " << p.string() << " or its subfolders\n";
         return kExitUsage;
       }
       files.insert(files.end(), in_dir.begin(), in_dir.end());
@@ -279,6 +287,16 @@ int cmd_verify(const std::vector<std::string>& args) {
     std::cerr << "mlsref verify: " << e.what() << "\n";
     return kExitUsage;
   }
+  auto by_rule = totals_by_rule(results);
+  if (!by_rule.empty() && !quiet) {
+    std::cout << "per rule (must-reject cases passed: rejected at the marked message, for the "
+                 "marked rule):\n";
+    for (const auto& [id, t] : by_rule) {
+      std::cout << "  " << id << ": " << t.pass << " of " << t.pass + t.fail + t.unsupported
+                << " passed" << (t.fail ? ", " + std::to_string(t.fail) + " failed" : "")
+                << "\n";
+    }
+  }
   std::cout << total.pass << " passed, " << total.fail << " failed, " << total.unsupported
             << " unsupported" << std::endl;
   return total.fail > 0 ? kExitFailed : kExitOk;
@@ -299,6 +317,8 @@ int cmd_generate(const std::vector<std::string>& args) {
       options.seed = parse_uint("--seed", next_arg(args, i), UINT64_MAX);
     } else if (a == "-o" || a == "--output") {
       out = next_arg(args, i);
+    } else if (a == "--rule") {
+      options.rules.push_back(next_arg(args, i));
     } else if (a.size() > 1 && a[0] == '-') {
       throw UsageError("unknown option " + a + " (see mlsref generate --help)");
     } else if (!type_name) {
@@ -318,12 +338,40 @@ int cmd_generate(const std::vector<std::string>& args) {
     std::cerr << "mlsref generate: generating " << type->name << " is not supported yet\n";
     return kExitUsage;
   }
+  const bool must_reject = type->name == "invalid-passive-client";
+  if (!options.rules.empty() && !must_reject) {
+    throw UsageError("--rule is for invalid-passive-client only");
+  }
   json v;
   try {
     v = type->generate(options);
   } catch (const mlsref::Error& e) {
     std::cerr << "mlsref generate: " << e.what() << "\n";
     return kExitUsage;
+  }
+  if (must_reject && out) {
+    // A folder: one file per rule, under a subfolder per RFC section,
+    // <out>/<section>/invalid-passive-client.<rule>.json.
+    std::map<std::string, json> by_rule;
+    for (auto& c : v) {
+      const json& mark = c.at("invalid");
+      fs::path file = *out / mark.at("section").get<std::string>() /
+                      ("invalid-passive-client." + mark.at("rule").get<std::string>() + ".json");
+      auto [it, fresh] = by_rule.emplace(file.string(), json::array());
+      it->second.push_back(std::move(c));
+    }
+    for (const auto& [file, cases] : by_rule) {
+      std::error_code ec;
+      fs::create_directories(fs::path(file).parent_path(), ec);
+      std::ofstream f(file, std::ios::binary | std::ios::trunc);
+      if (!f || !(f << cases.dump(2) << "\n")) {
+        std::cerr << "mlsref generate: cannot write " << file << "\n";
+        return kExitUsage;
+      }
+    }
+    std::cout << "wrote " << v.size() << " cases of " << by_rule.size() << " rules under "
+              << out->string() << "\n";
+    return kExitOk;
   }
   std::string text = v.dump(2) + "\n";
   if (out) {
@@ -335,6 +383,74 @@ int cmd_generate(const std::vector<std::string>& args) {
   } else {
     std::cout << text;
   }
+  return kExitOk;
+}
+
+void print_rules_help() {
+  std::cout <<
+      R"(Usage: mlsref rules [--source DIR]
+
+Lists every rule of RFC 9420 that `mlsref generate invalid-passive-client`
+has a generator for: its requirement ID (spec/requirements.yaml), section,
+the RFC sentence (quoted from spec/requirements.yaml), what the invalid
+message does, and how many cases a full run generates (one per cipher suite).
+
+  --source DIR   the mlsref source tree holding spec/requirements.yaml
+                 (default: the one this was built from)
+)";
+}
+
+int cmd_rules(const std::vector<std::string>& args) {
+  namespace rq = mlsref::conformance::requirements;
+  fs::path source = MLSREF_SOURCE_DIR;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--help" || args[i] == "-h") {
+      print_rules_help();
+      return kExitOk;
+    } else if (args[i] == "--source") {
+      source = next_arg(args, i);
+    } else {
+      throw UsageError("rules: unknown argument '" + args[i] + "' (see mlsref rules --help)");
+    }
+  }
+  std::ifstream in(source / "spec" / "requirements.yaml", std::ios::binary);
+  if (!in) {
+    throw UsageError("rules: no spec/requirements.yaml under " + source.string() +
+                     " (use --source DIR)");
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  std::map<std::string, rq::Entry> by_id;
+  for (auto& e : rq::parse_yaml(text.str())) {
+    by_id[e.id] = e;
+  }
+  const size_t suites = mlsref::cipher_suites().size();
+  // One entry per rule, in the generator's order; a rule may have several
+  // generators (variants), each giving one case per suite.
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<InvalidRuleInfo>> variants;
+  for (const auto& r : invalid_rules()) {
+    std::string id(r.id);
+    if (!variants.count(id)) {
+      order.push_back(id);
+    }
+    variants[id].push_back(r);
+  }
+  size_t total = 0;
+  for (const auto& id : order) {
+    const auto& vs = variants[id];
+    auto it = by_id.find(id);
+    size_t n = suites * vs.size();
+    total += n;
+    std::cout << id << "  §" << vs.front().section << "  " << n << " cases"
+              << (vs.front().welcome ? "  (the Welcome)" : "") << "\n"
+              << "    RFC: \"" << (it == by_id.end() ? "?" : it->second.text) << "\"\n";
+    for (const auto& v : vs) {
+      std::cout << "    invalid message: " << v.description
+                << (v.accepted_state || v.description.find("no accepted state") != std::string_view::npos ? "" : " [no accepted state]") << "\n";
+    }
+  }
+  std::cout << order.size() << " rules, " << total << " cases\n";
   return kExitOk;
 }
 
@@ -845,6 +961,8 @@ int main(int argc, char** argv) {
         print_requirements_help();
       } else if (!rest.empty() && rest[0] == "generate") {
         print_generate_help();
+      } else if (!rest.empty() && rest[0] == "rules") {
+        print_rules_help();
       } else {
         print_main_help();
       }
@@ -862,6 +980,9 @@ int main(int argc, char** argv) {
     }
     if (cmd == "types") {
       return cmd_types();
+    }
+    if (cmd == "rules") {
+      return cmd_rules(rest);
     }
     if (cmd == "vectors-path") {
       return cmd_vectors_path();

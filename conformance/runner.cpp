@@ -116,14 +116,16 @@ FileResult verify_file(const std::filesystem::path& file, const VectorType& type
     } else {
       try {
         if (type.verify_in != nullptr) {
-          CaseContext context{options.now, {}};
+          CaseContext context{options.now, {}, {}};
           try {
             type.verify_in(c, context);
           } catch (...) {
             cr.clock = context.clock;
+            cr.rule = context.rule;
             throw;
           }
           cr.clock = context.clock;
+          cr.rule = context.rule;
         } else {
           type.verify(c);
         }
@@ -158,10 +160,40 @@ FileResult verify_file(const std::filesystem::path& file, const VectorType& type
 std::string case_name(const FileResult& f, const CaseResult& c) {
   std::string name = c.name.empty() ? f.type + "[" + std::to_string(c.index) + "]"
                                     : f.type + " " + c.name;
+  if (!c.rule.empty()) {
+    name += " " + c.rule;
+  }
   if (c.cipher_suite) {
     name += " suite " + std::to_string(*c.cipher_suite);
   }
   return name;
+}
+
+std::map<std::string, Totals> totals_by_rule(const std::vector<FileResult>& files) {
+  std::map<std::string, Totals> by_rule;
+  for (const auto& f : files) {
+    for (const auto& c : f.cases) {
+      if (c.rule.empty()) {
+        continue;
+      }
+      FileResult one;
+      one.cases.push_back(c);
+      by_rule[c.rule].add(one);
+    }
+  }
+  return by_rule;
+}
+
+std::vector<std::filesystem::path> json_files_under(const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> files;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file() && e.path().extension() == ".json") {
+      files.push_back(e.path());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  return files;
 }
 
 namespace {
@@ -192,6 +224,9 @@ void write_json_report(const std::filesystem::path& out, const std::vector<FileR
       if (!c.name.empty()) {
         jc["name"] = c.name;
       }
+      if (!c.rule.empty()) {
+        jc["rule"] = c.rule;
+      }
       jcases.push_back(std::move(jc));
     }
     jfiles.push_back(json{{"path", f.path},
@@ -203,6 +238,14 @@ void write_json_report(const std::filesystem::path& out, const std::vector<FileR
   }
   json report{{"summary", {{"pass", t.pass}, {"fail", t.fail}, {"unsupported", t.unsupported}}},
               {"files", jfiles}};
+  auto by_rule = totals_by_rule(files);
+  if (!by_rule.empty()) {
+    json rules = json::object();
+    for (const auto& [id, rt] : by_rule) {
+      rules[id] = {{"pass", rt.pass}, {"fail", rt.fail}, {"unsupported", rt.unsupported}};
+    }
+    report["rules"] = rules;
+  }
   open_out(out) << report.dump(2) << "\n";
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +22,7 @@ struct CaseResult {
   std::string check;    // the first check that failed, or why unsupported
   std::string message;  // how it failed
   std::string clock;    // for types that judge lifetimes: the clock used
+  std::string rule;     // invalid-passive-client: the rule the case's message breaks
 };
 
 struct FileResult {
@@ -59,6 +61,13 @@ FileResult verify_file(const std::filesystem::path& file, const VectorType& type
 
 // The short name of a case for messages: `crypto-basics[3] suite 4`.
 std::string case_name(const FileResult& f, const CaseResult& c);
+
+// Per rule (cases that name one: invalid-passive-client), how many passed,
+// failed and were unsupported, by rule ID.
+std::map<std::string, Totals> totals_by_rule(const std::vector<FileResult>& files);
+
+// The *.json files under a folder and its subfolders, sorted.
+std::vector<std::filesystem::path> json_files_under(const std::filesystem::path& dir);
 
 void write_json_report(const std::filesystem::path& out, const std::vector<FileResult>& files);
 void write_junit_report(const std::filesystem::path& out, const std::vector<FileResult>& files);

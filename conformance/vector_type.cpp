@@ -11,7 +11,7 @@ namespace mlsref::conformance {
 
 namespace {
 // In the order of ../shared/vectors/ietf/FORMAT.md, then RFC 9180's.
-constexpr std::array<VectorType, 17> kTypes{{
+constexpr std::array<VectorType, 18> kTypes{{
     {"tree-math", "RFC 9420 Appendix C tree math", verify_tree_math, generate_tree_math},
     {"crypto-basics", "RFC 9420 §5 labeled functions per cipher suite", verify_crypto_basics,
      generate_crypto_basics},
@@ -36,6 +36,9 @@ constexpr std::array<VectorType, 17> kTypes{{
      nullptr, generate_passive_client_handling_commit, verify_passive_client},
     {"passive-client-random", "RFC 9420 §12 passive client over random histories", nullptr,
      generate_passive_client_random, verify_passive_client},
+    {"invalid-passive-client",
+     "RFC 9420 must-reject: a passive-client case whose last message breaks one rule", nullptr,
+     generate_invalid_passive_client, verify_invalid_passive_client},
     {"deserialization", "RFC 9420 §2.1.2 variable-length headers", verify_deserialization,
      generate_deserialization},
     {"hpke", "RFC 9180 Appendix A HPKE test vectors", verify_hpke, nullptr},

@@ -7,7 +7,9 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "conformance/check.h"
 #include "ref/cipher_suite.h"
@@ -17,12 +19,14 @@ namespace mlsref::conformance {
 struct GenerateOptions {
   std::optional<uint16_t> suite;  // unset: every suite the type covers
   uint64_t seed = 0;
+  std::vector<std::string> rules;  // invalid-passive-client --rule: empty for every rule
 };
 
 // What a run tells a verifier, and what a verifier reports back about a case.
 struct CaseContext {
   std::optional<uint64_t> now;  // `mlsref verify --now SECONDS`: the clock for lifetimes
   std::string clock;            // set by verifiers that judge lifetimes: the clock used
+  std::string rule;             // invalid-passive-client: the rule the case's message breaks
 };
 
 struct VectorType {
@@ -106,5 +110,19 @@ void verify_passive_client(const json& test_case, CaseContext& context);
 json generate_passive_client_welcome(const GenerateOptions& options);
 json generate_passive_client_handling_commit(const GenerateOptions& options);
 json generate_passive_client_random(const GenerateOptions& options);
+// invalid-passive-client (conformance/vectors/invalid_passive_client.cpp): a
+// passive-client case whose last message breaks one rule, marked "invalid".
+void verify_invalid_passive_client(const json& test_case, CaseContext& context);
+json generate_invalid_passive_client(const GenerateOptions& options);
+// The rules invalid-passive-client has a generator for, in the order it
+// writes them; each gets one case per cipher suite.
+struct InvalidRuleInfo {
+  std::string_view id;       // "R12.2-4"
+  std::string_view section;  // "12.2"
+  std::string_view description;
+  bool welcome = false;         // the Welcome is the invalid message
+  bool accepted_state = true;   // false: no epoch_authenticator for the invalid message
+};
+std::vector<InvalidRuleInfo> invalid_rules();
 
 }  // namespace mlsref::conformance

@@ -1,5 +1,6 @@
 // RFC 9420 §5 Cryptographic Objects, §17.1 MLS Cipher Suites
 #include "cipher_suite.h"
+#include "rule_switch.h"
 
 #include <array>
 
@@ -156,6 +157,10 @@ void CipherSuite::verify_with_label(ByteView signature_public_key, std::string_v
 void CipherSuite::verify_with_label(ByteView signature_public_key, std::string_view label,
                                     ByteView content, ByteView signature,
                                     const Requirement& rule) const {
+  // The check `rule` asks for, unless a RuleSwitchedOff guard switched it off.
+  if (!enforced(rule)) {
+    return;
+  }
   // Signature.Verify(VerificationKey, SignContent, SignatureValue)
   LabeledValue sign_content{mls_label(label), Bytes(content.begin(), content.end())};
   // RFC 9420 §5.1.2 [R5.1.2-1]: each signature is verified with the suite's algorithm

@@ -1,5 +1,6 @@
 // RFC 9420 §12.4 Commit
 #include "commit.h"
+#include "rule_switch.h"
 
 namespace mlsref {
 
@@ -238,7 +239,7 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
   //    By default, the `path` field of a Commit MUST be populated.
   // RFC 9420 §12.4.2 [R12.4.2-8]: a Commit without a path is accepted unless path_required
   //    Otherwise, the `path` value MAY be omitted.
-  if (path_required(list) && !commit.path) {
+  if (path_required(list) && !commit.path && enforced(req::R12_4_2_7)) {
     throw Error(ErrorKind::protocol, req::R12_4_2_7,
                 "the Commit has no path, but its proposals require one");
   }
@@ -415,8 +416,10 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
   //    for this message, [...] and verify that it is the same as the
   //    `confirmation_tag` field in the FramedContentAuthData object.
   try {
-    verify_confirmation_tag(suite, e.confirmation_key, provisional.confirmed_transcript_hash,
-                            ac.auth.confirmation_tag, "12.4.2");
+    if (enforced(req::R12_4_2_23)) {
+      verify_confirmation_tag(suite, e.confirmation_key, provisional.confirmed_transcript_hash,
+                              ac.auth.confirmation_tag, "12.4.2");
+    }
   } catch (const Error& err) {
     // Rethrown with the rule that asked for the check; the kind is kept.
     throw Error(err.kind(), req::R12_4_2_23, "Commit confirmation_tag: " + err.message());
@@ -551,7 +554,7 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
   //    thus have an empty `proposals` vector. [...] The `path` field MAY be omitted
   //    if (a) it covers at least one proposal and (b) none of the proposals covered
   //    by the Commit are of "path required" types.
-  if (force_path || path_required(list)) {
+  if (force_path || (path_required(list) && enforced(req::R12_4_1_4))) {
     const CredentialWithKey* new_cred =
         b.new_signer_ ? &b.new_signer_->credential_with_key : nullptr;
     LeafNode base = updated_leaf(params, new_cred);
@@ -726,6 +729,9 @@ std::pair<Group, MLSMessage> Group::join_external(GroupConfig config, const Grou
 
   Sender me{SenderType::new_member_commit, 0, 0};
   std::vector<QueuedProposal> list;
+  for (const Proposal& p : options.extra_proposals) {
+    list.push_back(QueuedProposal{{}, p, me});
+  }
   list.push_back(QueuedProposal{{}, Proposal{ExternalInit{init.kem_output}}, me});
   if (options.remove_prior) {
     list.push_back(QueuedProposal{{}, Proposal{Remove{options.remove_prior->value}}, me});

@@ -1,5 +1,6 @@
 // RFC 9420 §6 Message Framing
 #include "framing.h"
+#include "rule_switch.h"
 
 #include <algorithm>
 
@@ -164,18 +165,18 @@ void check_epoch(ByteView group_id, uint64_t epoch, ContentType content_type,
   //    On receiving a FramedContent containing a Proposal, a client MUST verify the
   //    signature inside FramedContentAuthData and that the `epoch` field of the enclosing
   //    FramedContent is equal to the `epoch` field of the current GroupContext object.
-  if (epoch != ctx.epoch && content_type == ContentType::proposal) {
+  if (epoch != ctx.epoch && content_type == ContentType::proposal && enforced(req::R12_1_1)) {
     throw Error(ErrorKind::protocol, req::R12_1_1, wrong_epoch);
   }
   // RFC 9420 §12.4.2 [R12.4.2-1]
   //    Verify that the `epoch` field of the enclosing FramedContent is equal
   //    to the `epoch` field of the current GroupContext object.
-  if (epoch != ctx.epoch && content_type == ContentType::commit) {
+  if (epoch != ctx.epoch && content_type == ContentType::commit && enforced(req::R12_4_2_1)) {
     throw Error(ErrorKind::protocol, req::R12_4_2_1, wrong_epoch);
   }
   // Application messages: their keys are the epoch's (§9), so there is no
   // other epoch to decrypt them with.
-  if (epoch != ctx.epoch) {
+  if (epoch != ctx.epoch && content_type == ContentType::application) {
     throw Error(ErrorKind::protocol, "6", wrong_epoch);
   }
 }
@@ -276,7 +277,7 @@ AuthenticatedContent unprotect_public(const CipherSuite& suite, const PublicMess
     SecureBytes expected =
         membership_tag_of(suite, membership_key, message.content, message.auth, context);
     // Constant time: a forger learns nothing from how long the check took.
-    if (!constant_time_equal(expected, message.membership_tag)) {
+    if (!constant_time_equal(expected, message.membership_tag) && enforced(req::R6_2_2)) {
       throw Error(ErrorKind::crypto, req::R6_2_2, "membership_tag does not verify");
     }
   }
@@ -350,7 +351,8 @@ PrivateMessage protect_private(const CipherSuite& suite, const FramedContent& co
   //    Application messages MAY be padded to provide some resistance against traffic analysis
   //    techniques over encrypted traffic {{?CLINIC=DOI.10.1007/978-3-319-08506-7_8}}
   //    {{?HCJ16=DOI.10.1186/s13635-016-0030-7}}.
-  plain.put_bytes(Bytes(padding, 0));
+  // (Switched off, the sender writes 0x01 bytes: a must-reject vector's padding.)
+  plain.put_bytes(Bytes(padding, enforced(req::R6_3_1_1) ? 0 : 1));
 
   PrivateMessage m;
   m.group_id = content.group_id;
@@ -433,7 +435,7 @@ AuthenticatedContent unprotect_private(const CipherSuite& suite, const PrivateMe
   //    enclosing PrivateMessage MUST be rejected as malformed.
   ByteView padding = r.get_bytes(r.remaining());
   for (uint8_t b : padding) {
-    if (b != 0) {
+    if (b != 0 && enforced(req::R6_3_1_2)) {
       throw Error(ErrorKind::decode, req::R6_3_1_2,
                   "PrivateMessageContent padding is not all zero");
     }

@@ -2,6 +2,7 @@
 // §12.1.8 external senders), §12.4.3.1 Joining via Welcome Message, §15
 // Application Messages, §8.5 Exporters. Commits are in commit.cpp.
 #include "group.h"
+#include "rule_switch.h"
 
 #include <algorithm>
 
@@ -281,7 +282,7 @@ RatchetTree Group::joined_tree(const CipherSuite& suite, const GroupInfo& gi,
   //    Regardless of how the client obtains the tree, the client MUST verify that the
   //    root hash of the ratchet tree matches the `tree_hash` of the GroupContext before
   //    using the tree for MLS operations.
-  if (tree.root_tree_hash(suite) != gi.group_context.tree_hash) {
+  if (tree.root_tree_hash(suite) != gi.group_context.tree_hash && enforced(req::R12_4_3_1_9)) {
     throw Error(ErrorKind::protocol, req::R12_4_3_1_9,
                 "the ratchet tree's hash is not the GroupInfo's tree_hash");
   }
@@ -419,7 +420,8 @@ Group Group::join(GroupConfig config, const Welcome& welcome, const KeyPackageBu
   // RFC 9420 §12.4.3.1 [R12.4.3.1-8]
   //    Verify that the `cipher_suite` in the GroupInfo matches the `cipher_suite` in
   //    the KeyPackage.
-  if (gi.group_context.cipher_suite != kp.cipher_suite || gi.group_context.version != mls10) {
+  if ((gi.group_context.cipher_suite != kp.cipher_suite || gi.group_context.version != mls10) &&
+      enforced(req::R12_4_3_1_8)) {
     throw Error(ErrorKind::protocol, req::R12_4_3_1_8,
                 "GroupInfo cipher suite " + std::to_string(gi.group_context.cipher_suite) +
                     " or version " + std::to_string(gi.group_context.version) +

@@ -195,6 +195,10 @@ struct ExternalJoinOptions {
   // Our leaf's capabilities and extensions (the credential is the one given).
   LeafNodeParameters leaf;
   Bytes authenticated_data;
+  // More proposals by value, placed before the ExternalInit. The list is
+  // validated (§12.2): only the must-reject generator, which switches the
+  // rule it breaks off (ref/rule_switch.h), gets an invalid one through.
+  std::vector<Proposal> extra_proposals;
 };
 
 class Group;

@@ -1,5 +1,6 @@
 // RFC 9420 §10 Key Packages
 #include "key_package.h"
+#include "rule_switch.h"
 
 #include <chrono>
 
@@ -31,6 +32,9 @@ void KeyPackage::verify(const CipherSuite& suite) const {
   // RFC 9420 §10 [R10-5]
   //    A KeyPackage object with an invalid signature field MUST be considered
   //    malformed.
+  if (!enforced(req::R10_1_3)) {
+    return;
+  }
   try {
     suite.verify_with_label(leaf_node.signature_key, signature_label::key_package_tbs,
                             to_be_signed(), signature, "10.1");
@@ -47,7 +51,7 @@ void KeyPackage::validate(const CipherSuite& suite, std::optional<uint64_t> now)
   // RFC 9420 §10.1 [R10.1-1]
   //    Verify that the cipher suite and protocol version of the KeyPackage
   //    match those in the GroupContext.
-  if (cipher_suite != suite.id() || version != mls10) {
+  if ((cipher_suite != suite.id() || version != mls10) && enforced(req::R10_1_1)) {
     throw Error(ErrorKind::protocol, req::R10_1_1,
                 "KeyPackage is for suite " + std::to_string(cipher_suite) + ", version " +
                     std::to_string(version));
@@ -73,7 +77,7 @@ void KeyPackage::validate(const CipherSuite& suite, std::optional<uint64_t> now)
   // RFC 9420 §10.1 [R10.1-4]
   //    Verify that the value of `leaf_node.encryption_key` is different from
   //    the value of the `init_key` field.
-  if (init_key == leaf_node.encryption_key) {
+  if (init_key == leaf_node.encryption_key && enforced(req::R10_1_4)) {
     throw Error(ErrorKind::protocol, req::R10_1_4, "init_key equals leaf_node.encryption_key");
   }
 }

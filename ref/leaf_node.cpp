@@ -1,5 +1,6 @@
 // RFC 9420 §7.1 Parent Node Contents, §7.2 Leaf Node Contents, §12.4.3.3 Node
 #include "leaf_node.h"
+#include "rule_switch.h"
 
 #include <algorithm>
 
@@ -92,11 +93,11 @@ void LeafNode::validate(const CipherSuite& suite, LeafNodeSource expected, ByteV
   //        is set to `update` [...]
   //      * If the LeafNode appears in the `leaf_node` value of the UpdatePath in
   //        a Commit, verify that `leaf_node_source` is set to `commit`.
-  if (leaf_node_source != expected) {
-    const Requirement& rule = expected == LeafNodeSource::key_package ? req::R7_3_11
-                              : expected == LeafNodeSource::update    ? req::R7_3_12
-                              : expected == LeafNodeSource::commit    ? req::R7_3_13
-                                                                      : req::R7_3_10;
+  const Requirement& rule = expected == LeafNodeSource::key_package ? req::R7_3_11
+                            : expected == LeafNodeSource::update    ? req::R7_3_12
+                            : expected == LeafNodeSource::commit    ? req::R7_3_13
+                                                                    : req::R7_3_10;
+  if (leaf_node_source != expected && enforced(rule)) {
     throw Error(ErrorKind::protocol, rule,
                 "leaf_node_source is " + std::to_string(static_cast<int>(leaf_node_source)) +
                     ", expected " + std::to_string(static_cast<int>(expected)));
@@ -118,7 +119,8 @@ void LeafNode::validate(const CipherSuite& suite, LeafNodeSource expected, ByteV
     }
     const auto& listed = capabilities.extensions;
     if (!is_default &&
-        std::find(listed.begin(), listed.end(), ext.extension_type) == listed.end()) {
+        std::find(listed.begin(), listed.end(), ext.extension_type) == listed.end() &&
+        enforced(req::R7_3_9)) {
       throw Error(ErrorKind::protocol, req::R7_3_9,
                   "extension " + std::to_string(ext.extension_type) +
                       " is not listed in the leaf's capabilities");
@@ -146,7 +148,7 @@ void LeafNode::validate(const CipherSuite& suite, LeafNodeSource expected, ByteV
   // Only a key_package leaf has a lifetime; the caller gives `now` to ask for
   // the check.
   if (leaf_node_source == LeafNodeSource::key_package && now.has_value() &&
-      (*now < lifetime.not_before || *now > lifetime.not_after)) {
+      (*now < lifetime.not_before || *now > lifetime.not_after) && enforced(req::R7_3_6)) {
     throw Error(ErrorKind::protocol, req::R7_3_6,
                 "the current time " + std::to_string(*now) + " is outside the lifetime [" +
                     std::to_string(lifetime.not_before) + ", " +

@@ -1,5 +1,6 @@
 // RFC 9420 §4.1 ratchet tree concepts, §7.3, §7.7-§7.9, §12.1.1-§12.1.3, §12.4.3.3
 #include "ratchet_tree.h"
+#include "rule_switch.h"
 
 #include <algorithm>
 #include <bit>
@@ -97,7 +98,7 @@ void RatchetTree::check_unmerged_leaves() const {
         tree_error(req::R12_4_3_1_9, node_name(p) + " lists unmerged leaf " + std::to_string(l) +
                                          ", which is not a leaf below it");
       }
-      if (blank(NodeIndex(LeafIndex(l)))) {
+      if (blank(NodeIndex(LeafIndex(l))) && enforced(req::R12_4_3_1_9)) {
         tree_error(req::R12_4_3_1_9,
                    node_name(p) + " lists unmerged leaf " + std::to_string(l) + ", which is blank");
       }
@@ -110,7 +111,7 @@ void RatchetTree::check_unmerged_leaves() const {
           continue;
         }
         const std::vector<uint32_t>& u = nodes_[q.value]->parent_node.unmerged_leaves;
-        if (!std::binary_search(u.begin(), u.end(), l)) {
+        if (!std::binary_search(u.begin(), u.end(), l) && enforced(req::R12_4_3_1_9)) {
           tree_error(req::R12_4_3_1_9, node_name(p) + " lists unmerged leaf " + std::to_string(l) +
                                            " but " + node_name(q) + ", between them, does not");
         }
@@ -306,7 +307,7 @@ void RatchetTree::verify_parent_hashes(const CipherSuite& suite) const {
     //    parent node P is parent-hash valid.
     //    [...] verifying that there is exactly one descendant of each non-blank
     //    parent node for which the parent node is parent-hash valid.
-    if (valid != 1) {
+    if (valid != 1 && enforced(req::R7_9_2_1)) {
       tree_error(req::R7_9_2_1, node_name(p) + " is not parent-hash valid (" +
                                     std::to_string(valid) +
                                     " descendants link to it, need exactly one)");
@@ -453,7 +454,9 @@ void RatchetTree::remove_leaf(LeafIndex l) {
   //    leaf node.
   //    [...]
   //    Identify the leaf node matching `removed`.
-  if (!has_leaf(l)) {
+  // (A leaf outside the tree is refused even with the rule switched off: there
+  // is nothing to blank.)
+  if (!has_leaf(l) && (l.value >= leaf_count().value || enforced(req::R12_1_3_1))) {
     tree_error(req::R12_1_3_1,
                "Remove of " + leaf_name(l) + ", which is blank or outside the tree");
   }

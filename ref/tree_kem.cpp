@@ -1,5 +1,6 @@
 // RFC 9420 §7.4-§7.6 TreeKEM
 #include "tree_kem.h"
+#include "rule_switch.h"
 
 #include "registries.h"
 
@@ -43,7 +44,8 @@ void TreeKemPrivate::check_consistent(const CipherSuite& suite, const RatchetTre
       throw Error(ErrorKind::protocol, req::R12_4_3_1_12,
                   "private key held for node " + std::to_string(index) + ", which is blank");
     }
-    if (suite.hpke().kem().key_pair(sk).public_key != tree.encryption_key(n)) {
+    if (suite.hpke().kem().key_pair(sk).public_key != tree.encryption_key(n) &&
+        enforced(req::R12_4_3_1_12)) {
       throw Error(ErrorKind::protocol, req::R12_4_3_1_12,
                   "private key for node " + std::to_string(index) +
                       " does not match the tree's public key");

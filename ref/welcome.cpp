@@ -1,5 +1,6 @@
 // RFC 9420 §12.4.3 GroupInfo, §12.4.3.1 Joining via Welcome Message
 #include "welcome.h"
+#include "rule_switch.h"
 
 #include "registries.h"
 #include "requirement_ids.h"
@@ -29,6 +30,9 @@ void GroupInfo::verify(const CipherSuite& suite, ByteView signer_public_key) con
   // RFC 9420 §12.4.3 [R12.4.3-4]
   //    New members also MUST verify the `signature` using the public key taken
   //    from the leaf node of the ratchet tree with leaf index `signer`.
+  if (!enforced(req::R12_4_3_1_6)) {
+    return;
+  }
   try {
     suite.verify_with_label(signer_public_key, signature_label::group_info_tbs, to_be_signed(),
                             signature, "12.4.3.1");

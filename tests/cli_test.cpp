@@ -186,5 +186,42 @@ TEST_F(Cli, Help) {
   EXPECT_NE(gh.out.find("crypto-basics"), std::string::npos);
 }
 
+// The must-reject suite end to end: mlsref rules, generate -o DIR (a file per
+// rule under a folder per section), verify of the folder (recursing) with the
+// passes per rule, and a missed rejection reported as a failure.
+TEST_F(Cli, MustRejectVectors) {
+  CommandResult rules = mlsref("rules");
+  EXPECT_EQ(rules.status, 0) << rules.out;
+  EXPECT_NE(rules.out.find("R12.2-11  §12.2"), std::string::npos) << rules.out;
+  EXPECT_NE(rules.out.find("It contains multiple GroupContextExtensions proposals."),
+            std::string::npos);
+
+  fs::path dir = tmp_ / "invalid";
+  CommandResult g = mlsref("generate invalid-passive-client --rule R12.2-11 --rule R12.4.3.1-6 "
+                           "--suite 1 -o " + dir.string());
+  ASSERT_EQ(g.status, 0) << g.out;
+  fs::path file = dir / "12.2" / "invalid-passive-client.R12.2-11.json";
+  ASSERT_TRUE(fs::is_regular_file(file));
+  ASSERT_TRUE(fs::is_regular_file(dir / "12.4.3.1" / "invalid-passive-client.R12.4.3.1-6.json"));
+  CommandResult ok = mlsref("verify " + dir.string());
+  EXPECT_EQ(ok.status, 0) << ok.out;
+  EXPECT_NE(ok.out.find("R12.2-11: 1 of 1 passed"), std::string::npos) << ok.out;
+  EXPECT_NE(ok.out.find("R12.4.3.1-6: 1 of 1 passed"), std::string::npos) << ok.out;
+
+  // The mark moved to another rule: the rejection no longer counts.
+  json cases;
+  std::ifstream(file) >> cases;
+  cases[0]["invalid"]["rule"] = "R12.2-10";
+  std::ofstream(file, std::ios::trunc) << cases.dump();
+  CommandResult bad = mlsref("verify " + dir.string());
+  EXPECT_EQ(bad.status, 1) << bad.out;
+  EXPECT_NE(bad.out.find("rejected for R12.2-11, not for R12.2-10"), std::string::npos)
+      << bad.out;
+  EXPECT_NE(bad.out.find("R12.2-10: 0 of 1 passed, 1 failed"), std::string::npos) << bad.out;
+
+  EXPECT_EQ(mlsref("generate tree-math --rule R12.2-11").status, 2);
+  EXPECT_EQ(mlsref("generate invalid-passive-client --rule R99-1 --suite 1").status, 2);
+}
+
 }  // namespace
 }  // namespace mlsref

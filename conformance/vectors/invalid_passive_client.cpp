@@ -1,0 +1,1039 @@
+// invalid-passive-client: must-reject vectors. Each case is an IETF
+// passive-client case (../shared/vectors/ietf/FORMAT.md "Passive Client
+// Scenarios") in which exactly one message, the last, breaks exactly one rule
+// of RFC 9420, marked by an extra member:
+//
+//   "invalid": {"epoch": k | "welcome", "rule": "R12.2-4", "section": "12.2",
+//               "description": "...", ["accepted_state": false], ["decode": true],
+//               ["also_breaks": [IDs]]}
+//
+// k indexes "epochs" and is its last entry; "welcome" means the Welcome (and
+// the tree and PSKs given with it) is the invalid message and the case has no
+// epochs. The invalid epoch's epoch_authenticator (the
+// initial_epoch_authenticator for "welcome") is what an implementation that
+// wrongly accepted the message computes: mlsref computes it with that one rule
+// switched off (ref/rule_switch.h). Where accepting leaves no state to compute
+// from (the Welcome names a PSK the client lacks, the commit references a
+// proposal it never received, ...), "accepted_state" is false and the
+// authenticator is left out; decoding rules are also marked "decode". A rule
+// the same message breaks by necessity (two Adds of "the same client" also
+// repeat a signature key in the tree) is listed in "also_breaks" and switched
+// off with the rule for the authenticator.
+//
+// Verification (verify_invalid_passive_client, in passive_client.cpp): as for
+// passive-client, except that the marked message must be rejected, with an
+// error naming the marked rule, and nothing before it may be.
+//
+// Generation: per rule and cipher suite, a real group (conformance/vectors/
+// passive_scenario.h, the writer of the passive-client vectors) grows to three
+// members, a watcher joins by Welcome and follows one valid epoch; then one
+// member produces the invalid message: through the group API with the rule
+// switched off on the sending side (the CommitBuilder refuses an invalid list
+// otherwise), or by changing a valid message and signing, MACing or
+// encrypting it again (and recomputing the GroupInfo's tree hash and
+// confirmation tag) so that only the target rule breaks. Before a case is
+// written the generator checks that a copy of the watcher rejects the message
+// for that rule; a generator that breaks another rule fails loudly.
+#include <functional>
+
+#include "conformance/vectors/passive_scenario.h"
+#include "ref/framing.h"
+#include "ref/registries.h"
+#include "ref/requirement_ids.h"
+#include "ref/rule_switch.h"
+
+namespace mlsref::conformance {
+
+namespace {
+
+using namespace passive;
+
+Bytes to_bytes_of(ByteView v) { return Bytes(v.begin(), v.end()); }
+
+// The lifetime every generated KeyPackage has (passive_scenario.h's joiner()).
+KeyPackageOptions key_package_options() {
+  KeyPackageOptions o;
+  o.lifetime = Lifetime{kGeneratedAt - 3600, kGeneratedAt + 90ull * 24 * 3600};
+  return o;
+}
+
+// ---------------------------------------------------------------- what a rule's generator gets
+
+// The last epoch of a case whose commit (or a proposal before it) breaks the rule.
+struct BadEpoch {
+  Scenario& s;
+  Botan::RandomNumberGenerator& rng;
+  size_t committer;  // indices into s.members()
+  size_t other;
+  std::vector<MLSMessage> proposals;  // the watcher receives them before the commit
+  std::optional<MLSMessage> commit;
+  std::optional<Bytes> commit_bytes;    // instead of `commit`: bytes that do not decode
+  std::optional<Signer> joiner_signer;  // of external_commit()
+
+  Member& c() { return s.members()[committer]; }
+  Member& o() { return s.members()[other]; }
+  const CipherSuite& suite() const { return s.suite(); }
+
+  // An external PSK every member (and the watcher) has, with a fresh nonce.
+  PreSharedKeyID external_psk() {
+    return PreSharedKeyID{PSKType::external,
+                          s.psk_ids()[0],
+                          ResumptionPSKUsage::application,
+                          {},
+                          0,
+                          random_bytes(rng, suite().hash_size())};
+  }
+
+  // The committer takes `m` into its proposal store (with whatever rule the
+  // caller switched off) and the watcher will receive it.
+  void deliver_proposal(const MLSMessage& m) {
+    Scenario::store(c().group, m);
+    proposals.push_back(m);
+  }
+
+  // The AuthenticatedContent of a handshake message of this epoch, as a copy
+  // of the watcher opens it (PrivateMessages decrypted).
+  AuthenticatedContent open(const MLSMessage& m) {
+    const GroupState& w = s.passive_group().state();
+    if (const auto* pm = std::get_if<PublicMessage>(&m.body)) {
+      return AuthenticatedContent{wire_format::mls_public_message, pm->content, pm->auth};
+    }
+    SecretTree tree = *w.secret_tree;
+    return unprotect_private(suite(), std::get<PrivateMessage>(m.body), w.context, tree,
+                             w.secrets.sender_data_secret,
+                             [&](LeafIndex l) { return w.tree.leaf(l).signature_key; });
+  }
+
+  // `content` protected again by member `sender` (signed with `signature_key`,
+  // MACed or encrypted with the sender's keys of this epoch, a PrivateMessage
+  // with the next generation of a copy of its ratchet: the sender sends nothing
+  // else in this epoch).
+  MLSMessage protect(Member& sender, const FramedContent& content, ByteView signature_key,
+                     ByteView confirmation_tag = {}, size_t padding = 0) {
+    const GroupState& st = sender.group.state();
+    if (!s.config().handshake_private) {
+      return MLSMessage{mls10, protect_public(suite(), content, signature_key, st.context,
+                                              st.secrets.membership_key, confirmation_tag)};
+    }
+    SecretTree tree = *st.secret_tree;
+    return MLSMessage{
+        mls10, protect_private(suite(), content, signature_key, st.context, tree,
+                               st.secrets.sender_data_secret, rng, confirmation_tag, padding)};
+  }
+
+  // A fresh client's KeyPackage, changed by `change` and signed again (the
+  // leaf first when `resign_leaf`).
+  KeyPackage key_package(const std::function<void(KeyPackage&)>& change, bool resign_leaf) {
+    Joiner j = s.joiner("invalid joiner");
+    KeyPackage kp = j.bundle.key_package;
+    change(kp);
+    if (resign_leaf) {
+      kp.leaf_node.sign(suite(), j.signer.private_key);
+    }
+    kp.sign(suite(), j.signer.private_key);
+    return kp;
+  }
+
+  // An external Commit of a new client, from the committer's GroupInfo,
+  // with `extra` proposals before its ExternalInit and `rule` switched off.
+  void external_commit(const Requirement& rule, std::vector<Proposal> extra,
+                       std::optional<LeafIndex> remove_prior = std::nullopt) {
+    Joiner j = s.joiner("external joiner");
+    joiner_signer = j.signer;
+    GroupInfo gi = c().group.group_info(c().signer, true);
+    ExternalJoinOptions options;
+    options.extra_proposals = std::move(extra);
+    options.remove_prior = remove_prior;
+    RuleSwitchedOff off(rule);
+    commit = Group::join_external(s.config(), gi, std::nullopt, j.signer,
+                                  {j.bundle.key_package.leaf_node.credential, j.signer.public_key},
+                                  options)
+                 .second;
+  }
+
+  // The first blank leaf of the committer's tree.
+  LeafIndex blank_leaf() {
+    const RatchetTree& t = c().group.tree();
+    LeafIndex l(0);
+    while (t.has_leaf(l)) {
+      l = LeafIndex(l.value + 1);
+    }
+    return l;
+  }
+
+  // Another member's valid PreSharedKey proposal, sent again as from `sender`
+  // (signed with the member's key; MACed or encrypted as that sender would be).
+  MLSMessage forged_proposal(const Sender& sender) {
+    MLSMessage valid = o().group.propose_psk(o().signer, external_psk()).first;
+    AuthenticatedContent ac = open(valid);
+    ac.content.sender = sender;
+    return protect(o(), ac.content, o().signer.private_key);
+  }
+
+  // A commit by the committer adding `kp`, built with `rule` switched off.
+  void commit_add(const Requirement& rule, const KeyPackage& kp) {
+    RuleSwitchedOff off(rule);
+    commit = c().group.commit_builder().add(kp).build(c().signer).commit;
+  }
+};
+
+// The Welcome of a case whose Welcome breaks the rule, with what is given
+// beside it.
+struct BadWelcome {
+  Scenario& s;
+  Botan::RandomNumberGenerator& rng;
+  const Joiner& joiner;
+  const Member& committer;
+  Welcome welcome;
+  std::optional<RatchetTreeNodes> tree;  // out of band
+  std::map<Bytes, SecureBytes> psks;     // the case's external_psks
+
+  const CipherSuite& suite() const { return s.suite(); }
+
+  // The Welcome rebuilt around a changed GroupInfo: `change` edits it and the
+  // tree of its ratchet_tree extension; then, as the committer would, the
+  // tree_hash (when the tree changed), the confirmation_tag and the signature
+  // are computed again, `after_sign` may edit the signed GroupInfo, and the
+  // GroupInfo is encrypted for the joiner with the same joiner_secret.
+  void reseal(const std::function<void(GroupInfo&, RatchetTreeNodes&)>& change,
+              const std::function<void(GroupInfo&)>& after_sign = {},
+              const std::optional<TreeKemPathSecret>& path_secret = std::nullopt) {
+    OpenedWelcome o =
+        open_welcome(suite(), welcome, joiner.bundle.key_package, joiner.bundle.init_private_key,
+                     [&](const PreSharedKeyID& id) { return psks.at(id.psk_id); });
+    GroupInfo gi = o.group_info;
+    Extension* ext = nullptr;
+    for (auto& e : gi.extensions) {
+      if (e.extension_type == extension_type::ratchet_tree) {
+        ext = &e;
+      }
+    }
+    if (ext == nullptr) {
+      throw Error(ErrorKind::internal, "12.4.3.1", "reseal needs the ratchet_tree extension");
+    }
+    RatchetTreeNodes nodes = decode<RatchetTreeNodes>(ext->extension_data);
+    Bytes before = encode(nodes);
+    change(gi, nodes);
+    Bytes after = encode(nodes);
+    if (after != before) {
+      ext->extension_data = after;
+      // The hash of whatever tree the change made (its integrity is what the
+      // joiner checks, not the generator).
+      RuleSwitchedOff off(req::R12_4_3_1_9);
+      gi.group_context.tree_hash = RatchetTree::from_nodes(nodes).root_tree_hash(suite());
+    }
+    EpochSecrets e =
+        derive_epoch_from_joiner(suite(), o.secrets.joiner_secret, o.psk_secret, gi.group_context);
+    gi.confirmation_tag =
+        confirmation_tag(suite(), e.confirmation_key, gi.group_context.confirmed_transcript_hash);
+    gi.sign(suite(), committer.signer.private_key);
+    if (after_sign) {
+      after_sign(gi);
+    }
+    std::vector<PskInput> inputs;
+    for (const auto& id : o.secrets.psks) {
+      inputs.push_back(PskInput{id, psks.at(id.psk_id)});
+    }
+    WelcomeRecipient r{joiner.bundle.key_package, std::nullopt};
+    if (o.secrets.path_secret) {
+      r.path_secret = path_secret ? *path_secret : o.secrets.path_secret->path_secret;
+    }
+    welcome = make_welcome(suite(), gi, o.secrets.joiner_secret, inputs, {&r, 1}, rng);
+  }
+};
+
+// ---------------------------------------------------------------- the rules
+
+enum class Wire { any, public_only, private_only };
+
+struct RuleCase {
+  const Requirement* rule;
+  std::string_view description;
+  void (*make)(BadEpoch&) = nullptr;            // a commit-epoch rule
+  void (*make_welcome)(BadWelcome&) = nullptr;  // a Welcome rule
+  bool accepted_state = true;
+  Wire wire = Wire::any;
+  // The valid epoch before the invalid one (default: a self-update).
+  Op history = Op::self_update;
+  // What the joining commit needs (Welcome rules).
+  bool join_psk = false;
+  bool join_tree_extension = true;
+  bool join_path = true;
+  // Rules the same message necessarily breaks too (by the RFC's own words:
+  // two Adds of "the same client", here identical signature keys, also repeat
+  // a signature_key in the tree, §7.3): switched off with `rule` when the
+  // epoch_authenticator of a wrong acceptance is computed, and listed in the
+  // mark as "also_breaks". The rejection must still name `rule`, the first
+  // check RFC 9420's order reaches.
+  std::vector<const Requirement*> also = {};
+  // Welcome rules: the group grows to four members and the second and third
+  // are removed before the watcher joins, so that it takes leaf 1 and leaf 2
+  // stays blank.
+  bool blank_leaf_before_join = false;
+};
+
+void set_bit(Bytes& b) {
+  if (b.empty()) {
+    b.push_back(1);
+  } else {
+    b[0] ^= 1;
+  }
+}
+
+std::vector<Extension> gce_default_extensions(Botan::RandomNumberGenerator& rng) {
+  std::vector<ExternalSender> senders{
+      {random_bytes(rng, 32), Credential::basic(to_bytes("delivery service"))}};
+  return {{extension_type::external_senders, encode(senders)}};
+}
+
+// Private-use values (RFC 9420 §17: 0xF000-0xFFFF) nobody in the group lists.
+constexpr uint16_t kUnknownProposalType = 0xF0A0;
+constexpr uint16_t kUnknownExtensionType = 0xF0A1;
+
+const RuleCase kRules[] = {
+    // ---- §12.2 the proposal list
+    {&req::R12_2_4, "the Commit covers, by value, an Update proposal of the committer's own leaf",
+     [](BadEpoch& b) {
+       MLSMessage m = b.c().group.propose_self_update(b.c().signer).first;
+       Proposal update = b.open(m).content.proposal;
+       RuleSwitchedOff off(req::R12_2_4);
+       b.commit = b.c()
+                      .group.commit_builder()
+                      .consume_proposal_store(false)
+                      .proposal(update)
+                      .build(b.c().signer)
+                      .commit;
+     }},
+    {&req::R12_2_5,
+     "the Commit covers a Remove proposal of the committer's own leaf (no accepted state: the "
+     "Commit's path is for a leaf it blanks)",
+     [](BadEpoch& b) {
+       MLSMessage valid = b.c()
+                              .group.commit_builder()
+                              .remove(b.o().group.own_leaf_index())
+                              .build(b.c().signer)
+                              .commit;
+       AuthenticatedContent ac = b.open(valid);
+       std::get<Remove>(ac.content.commit.proposals.at(0).proposal->body).removed =
+           b.c().group.own_leaf_index().value;
+       b.commit = b.protect(b.c(), ac.content, b.c().signer.private_key, ac.auth.confirmation_tag);
+     },
+     nullptr, false},
+    {&req::R12_2_8,
+     "the Commit covers two Add proposals whose KeyPackages have the same signature key (the "
+     "same client)",
+     [](BadEpoch& b) {
+       Joiner j = b.s.joiner("twice added");
+       KeyPackageBundle second = create_key_package(
+           b.suite(), j.signer, {j.bundle.key_package.leaf_node.credential, j.signer.public_key},
+           key_package_options(), b.rng, b.s.config().clock);
+       RuleSwitchedOff off({&req::R12_2_8, &req::R7_3_14});
+       b.commit = b.c()
+                      .group.commit_builder()
+                      .add(j.bundle.key_package)
+                      .add(second.key_package)
+                      .build(b.c().signer)
+                      .commit;
+     },
+     nullptr,
+     true,
+     Wire::any,
+     Op::self_update,
+     false,
+     true,
+     true,
+     {&req::R7_3_14}},
+    {&req::R12_2_9,
+     "the Commit covers an Add proposal whose KeyPackage has the signature key of a member (a "
+     "client already in the group)",
+     [](BadEpoch& b) {
+       const Signer& member = b.o().signer;
+       KeyPackageBundle kp = create_key_package(
+           b.suite(), member, {Credential::basic(to_bytes("again")), member.public_key},
+           key_package_options(), b.rng, b.s.config().clock);
+       RuleSwitchedOff off({&req::R12_2_9, &req::R7_3_14});
+       b.commit = b.c().group.commit_builder().add(kp.key_package).build(b.c().signer).commit;
+     },
+     nullptr,
+     true,
+     Wire::any,
+     Op::self_update,
+     false,
+     true,
+     true,
+     {&req::R7_3_14}},
+    {&req::R12_2_6,
+     "the Commit covers an Update proposal of a member (by reference) and a Remove of the same "
+     "member's leaf",
+     [](BadEpoch& b) {
+       b.deliver_proposal(b.o().group.propose_self_update(b.o().signer).first);
+       RuleSwitchedOff off(req::R12_2_6);
+       b.commit = b.c()
+                      .group.commit_builder()
+                      .remove(b.o().group.own_leaf_index())
+                      .build(b.c().signer)
+                      .commit;
+     }},
+    {&req::R12_2_10, "the Commit covers two PreSharedKey proposals with the same PreSharedKeyID",
+     [](BadEpoch& b) {
+       PreSharedKeyID id = b.external_psk();
+       RuleSwitchedOff off(req::R12_2_10);
+       b.commit = b.c().group.commit_builder().psk(id).psk(id).build(b.c().signer).commit;
+     }},
+    {&req::R12_2_11, "the Commit covers two GroupContextExtensions proposals",
+     [](BadEpoch& b) {
+       RuleSwitchedOff off(req::R12_2_11);
+       b.commit = b.c()
+                      .group.commit_builder()
+                      .proposal(Proposal{GroupContextExtensions{gce_default_extensions(b.rng)}})
+                      .proposal(Proposal{GroupContextExtensions{gce_default_extensions(b.rng)}})
+                      .build(b.c().signer)
+                      .commit;
+     }},
+    {&req::R12_2_12, "the Commit covers a ReInit proposal and a PreSharedKey proposal",
+     [](BadEpoch& b) {
+       ReInit r{random_bytes(b.rng, 16), mls10, b.suite().id(), {}};
+       PreSharedKeyID id = b.external_psk();
+       RuleSwitchedOff off(req::R12_2_12);
+       b.commit =
+           b.c().group.commit_builder().proposal(Proposal{r}).psk(id).build(b.c().signer).commit;
+     }},
+    {&req::R12_2_14, "a member's (not external) Commit covers an ExternalInit proposal",
+     [](BadEpoch& b) {
+       ExternalInit e{random_bytes(b.rng, b.suite().hpke().kem().enc_size())};
+       RuleSwitchedOff off(req::R12_2_14);
+       b.commit = b.c().group.commit_builder().proposal(Proposal{e}).build(b.c().signer).commit;
+     }},
+    {&req::R12_2_15,
+     "the Commit covers a proposal of a non-default type (0xF0A0) that no member supports",
+     [](BadEpoch& b) {
+       CustomProposal p{kUnknownProposalType, random_bytes(b.rng, 8)};
+       RuleSwitchedOff off(req::R12_2_15);
+       b.commit = b.c().group.commit_builder().proposal(Proposal{p}).build(b.c().signer).commit;
+     }},
+    // ---- §12.2 external Commits
+    {&req::R12_2_17, "an external Commit covers two ExternalInit proposals",
+     [](BadEpoch& b) {
+       b.external_commit(
+           req::R12_2_17,
+           {Proposal{ExternalInit{random_bytes(b.rng, b.suite().hpke().kem().enc_size())}}});
+     }},
+    {&req::R12_2_18, "an external Commit covers two Remove proposals",
+     [](BadEpoch& b) {
+       b.external_commit(req::R12_2_18, {Proposal{Remove{b.o().group.own_leaf_index().value}}},
+                         b.c().group.own_leaf_index());
+     }},
+    {&req::R12_2_22, "an external Commit covers a GroupContextExtensions proposal",
+     [](BadEpoch& b) {
+       b.external_commit(req::R12_2_22,
+                         {Proposal{GroupContextExtensions{gce_default_extensions(b.rng)}}});
+     }},
+    // ---- §12.4 commits
+    {&req::R12_4_2,
+     "the Commit references a proposal (a PreSharedKey proposal of another member) that the "
+     "client never received",
+     [](BadEpoch& b) {
+       MLSMessage m = b.o().group.propose_psk(b.o().signer, b.external_psk()).first;
+       Scenario::store(b.c().group, m);  // not in the case: the watcher never sees it
+       b.commit = b.c().group.commit_to_pending_proposals(b.c().signer).commit;
+     },
+     nullptr, false},
+    {&req::R12_4_2_7, "the Commit covers a Remove proposal but has no path",
+     [](BadEpoch& b) {
+       RuleSwitchedOff off(req::R12_4_1_4);  // the sender's rule: path required
+       b.commit = b.c()
+                      .group.commit_builder()
+                      .remove(b.o().group.own_leaf_index())
+                      .build(b.c().signer)
+                      .commit;
+     }},
+    {&req::R12_4_2_23, "the Commit's confirmation_tag is not the one of the new epoch",
+     [](BadEpoch& b) {
+       MLSMessage valid =
+           b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
+       AuthenticatedContent ac = b.open(valid);
+       set_bit(ac.auth.confirmation_tag);
+       b.commit = b.protect(b.c(), ac.content, b.c().signer.private_key, ac.auth.confirmation_tag);
+     }},
+    {&req::R12_4_2_23,
+     "the Commit's authenticated_data was changed after its confirmation_tag was computed (the "
+     "confirmed transcript hash differs; signed and MACed again)",
+     [](BadEpoch& b) {
+       MLSMessage valid =
+           b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
+       AuthenticatedContent ac = b.open(valid);
+       ac.content.authenticated_data = to_bytes("changed after the confirmation_tag");
+       b.commit = b.protect(b.c(), ac.content, b.c().signer.private_key, ac.auth.confirmation_tag);
+     }},
+    {&req::R12_4_2_1,
+     "the Commit's FramedContent carries the next epoch (no accepted state: its transcript "
+     "hash and confirmation_tag are for the current one)",
+     [](BadEpoch& b) {
+       MLSMessage valid =
+           b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
+       AuthenticatedContent ac = b.open(valid);
+       ac.content.epoch += 1;
+       RuleSwitchedOff off(req::R12_4_2_1);
+       b.commit = b.protect(b.c(), ac.content, b.c().signer.private_key, ac.auth.confirmation_tag);
+     },
+     nullptr, false},
+    {&req::R12_4_3_2_1,
+     "an external Commit (sender new_member_commit) without a path (no accepted state: the "
+     "joiner has no leaf)",
+     [](BadEpoch& b) {
+       b.external_commit(req::R12_4_3_2_1, {});
+       PublicMessage& pm = std::get<PublicMessage>(b.commit->body);
+       pm.content.commit.path.reset();
+       pm.auth.signature = b.suite().sign_with_label(
+           b.joiner_signer->private_key, signature_label::framed_content_tbs,
+           framed_content_tbs(wire_format::mls_public_message, pm.content, b.c().group.context()));
+     },
+     nullptr, false},
+    // ---- §12.1 each proposal
+    {&req::R12_1_1,
+     "a PreSharedKey proposal (committed by reference) carries the next epoch in its "
+     "FramedContent",
+     [](BadEpoch& b) {
+       MLSMessage valid = b.o().group.propose_psk(b.o().signer, b.external_psk()).first;
+       AuthenticatedContent ac = b.open(valid);
+       ac.content.epoch += 1;
+       RuleSwitchedOff off(req::R12_1_1);
+       b.deliver_proposal(b.protect(b.o(), ac.content, b.o().signer.private_key));
+       b.commit = b.c().group.commit_to_pending_proposals(b.c().signer).commit;
+     }},
+    {&req::R12_1_3_1, "the Commit covers a Remove proposal of a blank leaf",
+     [](BadEpoch& b) {
+       const RatchetTree& t = b.c().group.tree();
+       LeafIndex blank(0);
+       while (t.has_leaf(blank)) {
+         blank = LeafIndex(blank.value + 1);
+       }
+       RuleSwitchedOff off(req::R12_1_3_1);
+       b.commit = b.c().group.commit_builder().remove(blank).build(b.c().signer).commit;
+     },
+     nullptr, true, Wire::any, Op::remove_by_value},
+    {&req::R12_1_4_1,
+     "the Commit covers a PreSharedKey proposal of type resumption with usage reinit, outside a "
+     "reinitialization",
+     [](BadEpoch& b) {
+       PreSharedKeyID id{PSKType::resumption,        {},
+                         ResumptionPSKUsage::reinit, b.c().group.group_id(),
+                         b.c().group.epoch(),        random_bytes(b.rng, b.suite().hash_size())};
+       RuleSwitchedOff off(req::R12_1_4_1);
+       b.commit = b.c().group.commit_builder().psk(id).build(b.c().signer).commit;
+     }},
+    {&req::R12_1_4_2,
+     "the Commit covers a PreSharedKey proposal of type resumption with usage branch, outside a "
+     "subgroup branching",
+     [](BadEpoch& b) {
+       PreSharedKeyID id{PSKType::resumption,        {},
+                         ResumptionPSKUsage::branch, b.c().group.group_id(),
+                         b.c().group.epoch(),        random_bytes(b.rng, b.suite().hash_size())};
+       RuleSwitchedOff off(req::R12_1_4_2);
+       b.commit = b.c().group.commit_builder().psk(id).build(b.c().signer).commit;
+     }},
+    {&req::R12_1_4_3, "a PreSharedKey proposal's psk_nonce is one byte longer than KDF.Nh",
+     [](BadEpoch& b) {
+       PreSharedKeyID id = b.external_psk();
+       id.psk_nonce.push_back(0);
+       RuleSwitchedOff off(req::R12_1_4_3);
+       b.commit = b.c().group.commit_builder().psk(id).build(b.c().signer).commit;
+     }},
+    {&req::R12_1_5_1, "a ReInit proposal with version 0, below the group's (mls10)",
+     [](BadEpoch& b) {
+       ReInit r{random_bytes(b.rng, 16), 0, b.suite().id(), {}};
+       RuleSwitchedOff off(req::R12_1_5_1);
+       b.commit = b.c().group.commit_builder().proposal(Proposal{r}).build(b.c().signer).commit;
+     }},
+    // ---- §7.3 leaf nodes, §10.1 key packages (in Add and Update proposals)
+    {&req::R7_3_12,
+     "an Update proposal (committed by reference) keeps the encryption_key of the leaf it "
+     "replaces",
+     [](BadEpoch& b) {
+       MLSMessage valid = b.o().group.propose_self_update(b.o().signer).first;
+       AuthenticatedContent ac = b.open(valid);
+       LeafIndex l = b.o().group.own_leaf_index();
+       LeafNode& leaf = std::get<Update>(ac.content.proposal.body).leaf_node;
+       leaf.encryption_key = b.o().group.tree().leaf(l).encryption_key;
+       leaf.sign(b.suite(), b.o().signer.private_key, b.o().group.group_id(), l.value);
+       RuleSwitchedOff off(req::R7_3_12);
+       b.deliver_proposal(b.protect(b.o(), ac.content, b.o().signer.private_key));
+       b.commit = b.c().group.commit_to_pending_proposals(b.c().signer).commit;
+     }},
+    {&req::R10_1_1, "an Add proposal's KeyPackage names another cipher suite than the group's",
+     [](BadEpoch& b) {
+       uint16_t other = static_cast<uint16_t>(b.suite().id() % 7 + 1);
+       b.commit_add(req::R10_1_1,
+                    b.key_package([&](KeyPackage& kp) { kp.cipher_suite = other; }, false));
+     }},
+    {&req::R10_1_3, "an Add proposal's KeyPackage signature does not verify",
+     [](BadEpoch& b) {
+       KeyPackage kp = b.key_package([](KeyPackage&) {}, false);
+       set_bit(kp.signature);
+       b.commit_add(req::R10_1_3, kp);
+     }},
+    {&req::R10_1_4, "an Add proposal's KeyPackage has init_key equal to leaf_node.encryption_key",
+     [](BadEpoch& b) {
+       b.commit_add(
+           req::R10_1_4,
+           b.key_package([](KeyPackage& kp) { kp.init_key = kp.leaf_node.encryption_key; }, false));
+     }},
+    {&req::R7_3_2, "the LeafNode signature in an Add proposal's KeyPackage does not verify",
+     [](BadEpoch& b) {
+       b.commit_add(req::R7_3_2,
+                    b.key_package([](KeyPackage& kp) { set_bit(kp.leaf_node.signature); }, false));
+     }},
+    {&req::R7_3_9,
+     "the LeafNode in an Add proposal's KeyPackage has an extension (0xF0A1) its capabilities do "
+     "not list",
+     [](BadEpoch& b) {
+       b.commit_add(req::R7_3_9,
+                    b.key_package(
+                        [](KeyPackage& kp) {
+                          kp.leaf_node.extensions.push_back(Extension{kUnknownExtensionType, {}});
+                        },
+                        true));
+     }},
+    {&req::R7_3_11, "the LeafNode in an Add proposal's KeyPackage has leaf_node_source update",
+     [](BadEpoch& b) {
+       b.commit_add(req::R7_3_11, b.key_package(
+                                      [](KeyPackage& kp) {
+                                        kp.leaf_node.leaf_node_source = LeafNodeSource::update;
+                                      },
+                                      true));
+     }},
+    {&req::R7_3_6, "the LeafNode in an Add proposal's KeyPackage has a lifetime that has ended",
+     [](BadEpoch& b) {
+       b.commit_add(
+           req::R7_3_6,
+           b.key_package(
+               [](KeyPackage& kp) {
+                 kp.leaf_node.lifetime = Lifetime{kGeneratedAt - 20000, kGeneratedAt - 10000};
+               },
+               true));
+     }},
+    {&req::R7_3_14,
+     "the LeafNode in an Add proposal's KeyPackage has the encryption_key of a member's leaf",
+     [](BadEpoch& b) {
+       Bytes key = b.o().group.tree().leaf(b.o().group.own_leaf_index()).encryption_key;
+       b.commit_add(
+           req::R7_3_14,
+           b.key_package([&](KeyPackage& kp) { kp.leaf_node.encryption_key = key; }, true));
+     }},
+    {&req::R7_3_13,
+     "the Commit's UpdatePath leaf has leaf_node_source update (signed again; no accepted state: "
+     "the Commit's transcript and parent hashes no longer hold)",
+     [](BadEpoch& b) {
+       MLSMessage valid = b.c().group.self_update(b.c().signer).commit;
+       AuthenticatedContent ac = b.open(valid);
+       LeafNode& leaf = ac.content.commit.path->leaf_node;
+       leaf.leaf_node_source = LeafNodeSource::update;
+       leaf.sign(b.suite(), b.c().signer.private_key, b.c().group.group_id(),
+                 b.c().group.own_leaf_index().value);
+       b.commit = b.protect(b.c(), ac.content, b.c().signer.private_key, ac.auth.confirmation_tag);
+     },
+     nullptr, false},
+    // ---- §13 extensions, §11.1 required capabilities (GroupContextExtensions)
+    {&req::R7_3_4,
+     "a GroupContextExtensions proposal adds required_capabilities naming an extension type "
+     "(0xF0A1) no member supports",
+     [](BadEpoch& b) {
+       RequiredCapabilities rc{{kUnknownExtensionType}, {}, {}};
+       std::vector<Extension> ext{{extension_type::required_capabilities, encode(rc)}};
+       RuleSwitchedOff off(req::R7_3_4);
+       b.commit =
+           b.c().group.commit_builder().group_context_extensions(ext).build(b.c().signer).commit;
+     }},
+    {&req::R13_4_7,
+     "a GroupContextExtensions proposal adds a GroupContext extension (0xF0A1) no member supports",
+     [](BadEpoch& b) {
+       std::vector<Extension> ext{{kUnknownExtensionType, random_bytes(b.rng, 4)}};
+       RuleSwitchedOff off(req::R13_4_7);
+       b.commit =
+           b.c().group.commit_builder().group_context_extensions(ext).build(b.c().signer).commit;
+     }},
+    // ---- §6 framing
+    {&req::R6_1_9,
+     "a PreSharedKey proposal (committed by reference) is signed with a key that is not the "
+     "sender's",
+     [](BadEpoch& b) {
+       MLSMessage valid = b.o().group.propose_psk(b.o().signer, b.external_psk()).first;
+       AuthenticatedContent ac = b.open(valid);
+       Signer stranger = Signer::generate(b.suite(), b.rng);
+       RuleSwitchedOff off(req::R6_1_9);
+       b.deliver_proposal(b.protect(b.o(), ac.content, stranger.private_key));
+       b.commit = b.c().group.commit_to_pending_proposals(b.c().signer).commit;
+     }},
+    {&req::R6_1_2,
+     "a proposal (a PublicMessage) names a blank leaf as its sender (no accepted state: there is "
+     "no signature key to verify it with)",
+     [](BadEpoch& b) {
+       b.proposals.push_back(b.forged_proposal(Sender::member(b.blank_leaf().value)));
+       b.commit = b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
+     },
+     nullptr, false, Wire::public_only, Op::remove_by_value},
+    {&req::R6_3_2_2,
+     "a proposal (a PrivateMessage) whose SenderData names a blank leaf (no accepted state: "
+     "there is no signature key to verify it with)",
+     [](BadEpoch& b) {
+       b.proposals.push_back(b.forged_proposal(Sender::member(b.blank_leaf().value)));
+       b.commit = b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
+     },
+     nullptr, false, Wire::private_only, Op::remove_by_value},
+    {&req::R6_1_4,
+     "a Commit from a sender of type external (no accepted state: only proposals come from "
+     "external senders)",
+     [](BadEpoch& b) {
+       MLSMessage valid =
+           b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
+       AuthenticatedContent ac = b.open(valid);
+       ac.content.sender = Sender{SenderType::external, 0, 0};
+       b.commit = b.protect(b.c(), ac.content, b.c().signer.private_key, ac.auth.confirmation_tag);
+     },
+     nullptr, false, Wire::public_only},
+    {&req::R6_1_8,
+     "a PreSharedKey proposal from a sender of type new_member_proposal (no accepted state: "
+     "such a sender only proposes its own Add)",
+     [](BadEpoch& b) {
+       b.proposals.push_back(b.forged_proposal(Sender{SenderType::new_member_proposal, 0, 0}));
+       b.commit = b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
+     },
+     nullptr, false, Wire::public_only},
+    {&req::R6_2_2, "the Commit (a PublicMessage) has a wrong membership_tag",
+     [](BadEpoch& b) {
+       MLSMessage m = b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
+       set_bit(std::get<PublicMessage>(m.body).membership_tag);
+       b.commit = m;
+     },
+     nullptr, true, Wire::public_only},
+    {&req::R6_3_1_2, "the Commit (a PrivateMessage) has padding of 0x01 bytes",
+     [](BadEpoch& b) {
+       MLSMessage valid =
+           b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
+       AuthenticatedContent ac = b.open(valid);
+       RuleSwitchedOff off(req::R6_3_1_1);  // the sender's rule: zero padding
+       b.commit =
+           b.protect(b.c(), ac.content, b.c().signer.private_key, ac.auth.confirmation_tag, 4);
+     },
+     nullptr, true, Wire::private_only},
+    // ---- §2.1 decoding (no accepted state: the message has no meaning)
+    {&req::R2_1_2_2,
+     "the Commit's group_id length (its first variable-size vector header) is encoded in two "
+     "bytes where one suffices",
+     [](BadEpoch& b) {
+       Bytes m =
+           encode(b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit);
+       // MLSMessage: version (2 bytes), wire_format (2), then group_id<V>, the
+       // first field of both PublicMessage and PrivateMessage (16 bytes: a
+       // one-byte header).
+       if (m.size() < 5 || m[4] >= 0x40) {
+         throw Error(ErrorKind::internal, "2.1.2", "unexpected group_id header");
+       }
+       uint8_t len = m[4];
+       m[4] = 0x40;
+       m.insert(m.begin() + 5, len);
+       b.commit_bytes = m;
+     },
+     nullptr, false},
+    // ---- §12.4.3.1 joining from a Welcome
+    {&req::R12_4_3_1_6, "the GroupInfo's signature does not verify", nullptr,
+     [](BadWelcome& w) {
+       w.reseal([](GroupInfo&, RatchetTreeNodes&) {}, [](GroupInfo& gi) { set_bit(gi.signature); });
+     }},
+    {&req::R12_4_3_1_9,
+     "the GroupInfo's tree_hash is not the hash of the ratchet tree (confirmation_tag and "
+     "signature recomputed)",
+     nullptr,
+     [](BadWelcome& w) {
+       w.reseal([](GroupInfo& gi, RatchetTreeNodes&) { set_bit(gi.group_context.tree_hash); });
+     }},
+    {&req::R12_4_3_1_9,
+     "the root of the ratchet tree lists a blank leaf among its unmerged_leaves (tree_hash, "
+     "confirmation_tag and signature recomputed; the root is then not parent-hash valid "
+     "either, since §7.9.2 compares unmerged_leaves with resolutions)",
+     nullptr,
+     [](BadWelcome& w) {
+       w.reseal([](GroupInfo&, RatchetTreeNodes& nodes) {
+         RatchetTree t = RatchetTree::from_nodes(nodes);
+         NodeIndex root = tree_math::root(t.leaf_count());
+         for (uint32_t l = 0; l < t.leaf_count().value; ++l) {
+           if (!t.has_leaf(LeafIndex(l)) && nodes[root.value]) {
+             auto& u = nodes[root.value]->parent_node.unmerged_leaves;
+             u.insert(std::upper_bound(u.begin(), u.end(), l), l);
+             return;
+           }
+         }
+         throw Error(ErrorKind::internal, "12.4.3.1", "no blank leaf, or a blank root");
+       });
+     },
+     true,
+     Wire::any,
+     Op::self_update,
+     false,
+     true,
+     true,
+     {&req::R7_9_2_1},
+     true},
+    {&req::R7_9_2_1,
+     "a parent node of the ratchet tree has a changed parent_hash, so it is not parent-hash valid "
+     "(tree_hash, confirmation_tag and signature recomputed)",
+     nullptr,
+     [](BadWelcome& w) {
+       w.reseal([](GroupInfo&, RatchetTreeNodes& nodes) {
+         for (size_t i = 1; i < nodes.size(); i += 2) {
+           if (nodes[i]) {
+             set_bit(nodes[i]->parent_node.parent_hash);
+             return;
+           }
+         }
+         throw Error(ErrorKind::internal, "7.9.2", "no parent node to change");
+       });
+     }},
+    {&req::R12_4_3_1_10,
+     "the ratchet tree has no leaf identical to the joiner's KeyPackage leaf (its capabilities "
+     "changed and signed again)",
+     nullptr,
+     [](BadWelcome& w) {
+       w.reseal([&](GroupInfo&, RatchetTreeNodes& nodes) {
+         for (auto& n : nodes) {
+           if (n && n->node_type == NodeType::leaf &&
+               n->leaf_node == w.joiner.bundle.key_package.leaf_node) {
+             n->leaf_node.capabilities.extensions.push_back(kUnknownExtensionType);
+             n->leaf_node.sign(w.suite(), w.joiner.signer.private_key);
+             return;
+           }
+         }
+         throw Error(ErrorKind::internal, "12.4.3.1", "the joiner's leaf is not in the tree");
+       });
+     },
+     // Added without a path, the joiner's leaf is unmerged in its ancestors,
+     // whose parent hashes therefore do not cover it (§7.9): only R12.4.3.1-10 breaks.
+     false, Wire::any, Op::self_update, false, true, false},
+    {&req::R12_4_3_1_8,
+     "the GroupInfo's GroupContext names another cipher suite than the joiner's KeyPackage "
+     "(confirmation_tag and signature recomputed)",
+     nullptr,
+     [](BadWelcome& w) {
+       uint16_t other = static_cast<uint16_t>(w.suite().id() % 7 + 1);
+       w.reseal([&](GroupInfo& gi, RatchetTreeNodes&) { gi.group_context.cipher_suite = other; });
+     }},
+    {&req::R12_4_3_1_12,
+     "the GroupSecrets' path_secret is not the one of the common ancestor (a random one): the "
+     "private keys it derives do not match the tree's public keys",
+     nullptr,
+     [](BadWelcome& w) {
+       Bytes random = random_bytes(w.rng, w.suite().hash_size());
+       TreeKemPathSecret other{ByteView(random)};
+       w.reseal([](GroupInfo&, RatchetTreeNodes&) {}, {}, other);
+     }},
+    {&req::R13_4_7,
+     "the GroupInfo's GroupContext has an extension (0xF0A1) no member, the joiner included, "
+     "supports (confirmation_tag and signature recomputed)",
+     nullptr,
+     [](BadWelcome& w) {
+       w.reseal([&](GroupInfo& gi, RatchetTreeNodes&) {
+         gi.group_context.extensions.push_back(
+             Extension{kUnknownExtensionType, random_bytes(w.rng, 4)});
+       });
+     }},
+    {&req::R12_4_3_1_4,
+     "the Welcome names an external PSK that is not among the case's external_psks", nullptr,
+     [](BadWelcome& w) { w.psks.clear(); }, false, Wire::any, Op::self_update, true},
+    {&req::R12_4_3_1_1,
+     "the GroupInfo has no ratchet_tree extension and no tree is given out of band", nullptr,
+     [](BadWelcome&) {}, false, Wire::any, Op::self_update, false, false},
+};
+
+Bytes authenticator(const Group& g) { return to_bytes_of(g.epoch_authenticator().view()); }
+
+// What a copy of `g` does with the epoch: the ID of the rule it rejects it
+// for, "accepted", or the error without an ID.
+std::string probe(Group g, const std::vector<MLSMessage>& proposals, const Bytes& commit) {
+  try {
+    for (const auto& p : proposals) {
+      Scenario::store(g, p);
+    }
+    ProcessedMessage m = g.process_message(commit);
+    g.merge_staged_commit(std::get<StagedCommit>(std::move(m.content)));
+    return "accepted";
+  } catch (const Error& e) {
+    return e.rule().empty() ? std::string(e.what()) : std::string(e.rule());
+  }
+}
+
+json invalid_mark(const RuleCase& r, json epoch) {
+  json m{{"epoch", std::move(epoch)},
+         {"rule", std::string(r.rule->id)},
+         {"section", std::string(r.rule->section)},
+         {"description", std::string(r.description)}};
+  if (!r.also.empty()) {
+    json also = json::array();
+    for (const Requirement* a : r.also) {
+      also.push_back(std::string(a->id));
+    }
+    m["also_breaks"] = also;
+  }
+  if (!r.accepted_state) {
+    m["accepted_state"] = false;
+  }
+  if (r.rule->section.rfind("2.1", 0) == 0) {
+    m["decode"] = true;  // a decoding rule: nothing was accepted, nothing to compute
+  }
+  return m;
+}
+
+[[noreturn]] void generator_broken(const RuleCase& r, const std::string& what) {
+  throw Error(ErrorKind::internal, std::string(r.rule->section),
+              "the generator of " + std::string(r.rule->id) + " is broken: " + what);
+}
+
+json welcome_case(Scenario& s, Botan::RandomNumberGenerator& rng, const RuleCase& r) {
+  if (r.blank_leaf_before_join) {
+    LeafIndex leaves[] = {LeafIndex(1), LeafIndex(2)};
+    s.deliver(s.members()[0].group.remove_members(s.members()[0].signer, leaves), 0);
+  }
+  Joiner joiner = s.joiner("passive client");
+  size_t committer = random_below(rng, s.members().size());
+  Member& c = s.members()[committer];
+  CommitBuilder b = c.group.commit_builder();
+  b.add(joiner.bundle.key_package).force_self_update(r.join_path);
+  if (r.join_psk) {
+    b.psk(PreSharedKeyID{PSKType::external,
+                         s.psk_ids()[0],
+                         ResumptionPSKUsage::application,
+                         {},
+                         0,
+                         random_bytes(rng, s.suite().hash_size())});
+  }
+  b.ratchet_tree_extension(r.join_tree_extension);
+  CommitBundle bundle = b.build(c.signer);
+  s.deliver(bundle, committer);
+  BadWelcome w{s,
+               rng,
+               joiner,
+               s.members()[committer],
+               std::get<Welcome>(bundle.welcome->body),
+               std::nullopt,
+               s.psks()};
+  r.make_welcome(w);
+
+  GroupConfig config = s.config();
+  std::string got = "accepted";
+  try {
+    Group::join(config, w.welcome, joiner.bundle, w.tree, w.psks);
+  } catch (const Error& e) {
+    got = e.rule().empty() ? std::string(e.what()) : std::string(e.rule());
+  }
+  if (got != r.rule->id) {
+    generator_broken(r, "the joiner does not reject the Welcome for it: " + got);
+  }
+  std::optional<Bytes> initial;
+  if (r.accepted_state) {
+    RuleSwitchedOff off(*r.rule);
+    std::vector<std::unique_ptr<RuleSwitchedOff>> also;
+    for (const Requirement* x : r.also) {
+      also.push_back(std::make_unique<RuleSwitchedOff>(*x));
+    }
+    initial = authenticator(Group::join(config, w.welcome, joiner.bundle, w.tree, w.psks));
+  }
+  json c_json = s.opening(joiner, MLSMessage{mls10, w.welcome}, w.tree, w.psks, initial);
+  c_json["epochs"] = json::array();
+  c_json["invalid"] = invalid_mark(r, "welcome");
+  return c_json;
+}
+
+json commit_case(Scenario& s, Botan::RandomNumberGenerator& rng, const RuleCase& r) {
+  json c = s.add_passive(true, false);
+  json epochs = json::array();
+  if (!s.step(r.history, epochs)) {
+    generator_broken(r, "its history step does not apply");
+  }
+  size_t n = s.members().size();
+  size_t committer = random_below(rng, n);
+  BadEpoch b{s, rng, committer, (committer + 1 + random_below(rng, n - 1)) % n, {}, {}};
+  r.make(b);
+
+  Bytes commit = b.commit_bytes ? *b.commit_bytes : encode(*b.commit);
+  std::string got = probe(s.passive_group(), b.proposals, commit);
+  if (got != r.rule->id) {
+    generator_broken(r, "the watcher does not reject the message for it: " + got);
+  }
+  json hex_proposals = json::array();
+  for (const auto& p : b.proposals) {
+    hex_proposals.push_back(to_hex(encode(p)));
+  }
+  json epoch{{"proposals", hex_proposals}, {"commit", to_hex(commit)}};
+  if (r.accepted_state) {
+    RuleSwitchedOff off(*r.rule);
+    std::vector<std::unique_ptr<RuleSwitchedOff>> also;
+    for (const Requirement* a : r.also) {
+      also.push_back(std::make_unique<RuleSwitchedOff>(*a));
+    }
+    Group& g = s.passive_group();
+    for (const auto& p : b.proposals) {
+      Scenario::store(g, p);
+    }
+    ProcessedMessage m = g.process_message(commit);
+    g.merge_staged_commit(std::get<StagedCommit>(std::move(m.content)));
+    epoch["epoch_authenticator"] = to_hex(authenticator(g));
+  }
+  epochs.push_back(std::move(epoch));
+  c["epochs"] = epochs;
+  c["invalid"] = invalid_mark(r, epochs.size() - 1);
+  return c;
+}
+
+}  // namespace
+
+std::vector<InvalidRuleInfo> invalid_rules() {
+  std::vector<InvalidRuleInfo> out;
+  for (const auto& r : kRules) {
+    out.push_back(InvalidRuleInfo{r.rule->id, r.rule->section, r.description,
+                                  r.make_welcome != nullptr, r.accepted_state});
+  }
+  return out;
+}
+
+json generate_invalid_passive_client(const GenerateOptions& options) {
+  for (const auto& id : options.rules) {
+    bool known = false;
+    for (const auto& r : kRules) {
+      known |= r.rule->id == id;
+    }
+    if (!known) {
+      throw Error(ErrorKind::unsupported, "12",
+                  "no invalid-passive-client generator for rule '" + id + "' (see mlsref rules)");
+    }
+  }
+  json cases = json::array();
+  std::map<std::string_view, int> seen;  // entries of a rule so far
+  for (const auto& r : kRules) {
+    int variant = seen[r.rule->id]++;
+    if (!options.rules.empty() &&
+        std::find(options.rules.begin(), options.rules.end(), r.rule->id) == options.rules.end()) {
+      continue;
+    }
+    for (uint16_t id : suites_for(options)) {
+      CipherSuite suite(id);
+      // One stream per rule and suite: a subset of rules gives the same cases.
+      auto rng = seeded_rng(options.seed, "invalid-passive-client/" + std::string(r.rule->id) +
+                                              (variant ? "#" + std::to_string(variant) : "") + "/" +
+                                              std::to_string(id));
+      bool priv =
+          r.wire == Wire::private_only || (r.wire == Wire::any && random_below(*rng, 2) == 1);
+      try {
+        Scenario s(suite, *rng, priv, true);
+        s.grow(r.blank_leaf_before_join ? 3 : 2, true);
+        cases.push_back(r.make_welcome ? welcome_case(s, *rng, r) : commit_case(s, *rng, r));
+      } catch (const Error& e) {
+        if (e.kind() == ErrorKind::internal) {
+          throw;
+        }
+        generator_broken(r, "suite " + std::to_string(id) + ": " + e.what());
+      }
+    }
+  }
+  return cases;
+}
+
+}  // namespace mlsref::conformance

@@ -1,0 +1,175 @@
+// The must-reject vectors (invalid-passive-client, issue 11): the rule switch
+// of ref/rule_switch.h, and that `mlsref verify` passes such a case only when
+// the marked message is rejected at the marked place for the marked rule.
+#include <gtest/gtest.h>
+
+#include "conformance/runner.h"
+#include "conformance/vector_type.h"
+#include "ref/requirement_ids.h"
+#include "ref/rule_switch.h"
+
+namespace mlsref::conformance {
+namespace {
+
+// One rule's cases, for one suite, as the generator writes them.
+json cases_of(const std::string& rule, uint16_t suite, uint64_t seed = 0) {
+  GenerateOptions o;
+  o.suite = suite;
+  o.seed = seed;
+  o.rules = {rule};
+  return generate_invalid_passive_client(o);
+}
+
+// What verify reports for one case: empty when it passes, else "check: message".
+std::string verify_invalid(const json& c) {
+  CaseContext context;
+  try {
+    verify_invalid_passive_client(c, context);
+    return "";
+  } catch (const CheckFailure& f) {
+    return f.check() + ": " + f.message();
+  }
+}
+
+std::string verify_plain(const json& c) {
+  CaseContext context;
+  try {
+    verify_passive_client(c, context);
+    return "";
+  } catch (const CheckFailure& f) {
+    return f.check() + ": " + f.message();
+  }
+}
+
+TEST(RuleSwitch, OnlyTheGuardedRuleIsOffAndOnlyWhileTheGuardLives) {
+  EXPECT_TRUE(enforced(req::R12_2_4));
+  {
+    RuleSwitchedOff off(req::R12_2_4);
+    EXPECT_FALSE(enforced(req::R12_2_4));
+    EXPECT_TRUE(enforced(req::R12_2_6));
+    {
+      RuleSwitchedOff inner({&req::R12_2_6, &req::R12_2_10});
+      EXPECT_FALSE(enforced(req::R12_2_6));
+      EXPECT_FALSE(enforced(req::R12_2_10));
+      EXPECT_FALSE(enforced(req::R12_2_4));
+    }
+    EXPECT_TRUE(enforced(req::R12_2_6));
+    EXPECT_FALSE(enforced(req::R12_2_4));
+  }
+  EXPECT_TRUE(enforced(req::R12_2_4));
+}
+
+TEST(InvalidPassiveClient, GeneratedCasesPassAndAreDeterministic) {
+  for (const char* rule : {"R12.2-4", "R12.4.2-23", "R12.4.3.1-6"}) {
+    json a = cases_of(rule, 1, 7);
+    ASSERT_GE(a.size(), 1u) << rule;
+    EXPECT_EQ(a, cases_of(rule, 1, 7)) << rule;
+    for (const auto& c : a) {
+      EXPECT_EQ(verify_invalid(c), "") << rule;
+      EXPECT_EQ(c["invalid"]["rule"], rule);
+    }
+  }
+}
+
+// A rule's cases do not depend on which other rules are generated with it.
+TEST(InvalidPassiveClient, ARulesCasesDoNotDependOnTheOtherRulesGenerated) {
+  GenerateOptions both;
+  both.suite = 5;
+  both.rules = {"R12.2-10", "R12.2-14"};
+  json all = generate_invalid_passive_client(both);
+  json one = cases_of("R12.2-14", 5);
+  ASSERT_EQ(one.size(), 1u);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[1], one[0]);
+}
+
+// A harness that knows nothing of "invalid" (mlsref's own passive-client
+// verifier, as another implementation's harness) fails the case at the
+// marked message: a correct implementation reports FAIL there.
+TEST(InvalidPassiveClient, APlainPassiveClientHarnessFailsAtTheMarkedMessage) {
+  json c = cases_of("R12.2-11", 2)[0];
+  std::string got = verify_plain(c);
+  size_t k = c["invalid"]["epoch"].get<size_t>();
+  EXPECT_NE(got.find("epochs[" + std::to_string(k) + "].commit"), std::string::npos) << got;
+  EXPECT_NE(got.find("R12.2-11"), std::string::npos) << got;
+}
+
+// With the rule switched off (an implementation that does not enforce it),
+// the case fails as a missed rejection, and a plain passive-client harness
+// passes it: the recorded epoch_authenticator is what such an implementation
+// computes.
+TEST(InvalidPassiveClient, VerifyFailsWhenTheRuleIsNotEnforced) {
+  for (const char* rule : {"R12.2-6", "R12.1-1", "R7.9.2-1", "R6.2-2"}) {
+    json c = cases_of(rule, 3)[0];
+    RuleSwitchedOff off(*[&]() -> const Requirement* {
+      for (const Requirement* r : {&req::R12_2_6, &req::R12_1_1, &req::R7_9_2_1, &req::R6_2_2}) {
+        if (r->id == rule) {
+          return r;
+        }
+      }
+      return nullptr;
+    }());
+    std::string got = verify_invalid(c);
+    EXPECT_NE(got.find("accepted, but it breaks " + std::string(rule)), std::string::npos)
+        << rule << ": " << got;
+    EXPECT_EQ(verify_plain(c), "") << rule;
+  }
+}
+
+TEST(InvalidPassiveClient, VerifyFailsARejectionForAnotherRule) {
+  json c = cases_of("R12.2-10", 1)[0];
+  c["invalid"]["rule"] = "R12.2-11";
+  std::string got = verify_invalid(c);
+  EXPECT_NE(got.find("rejected for R12.2-10, not for R12.2-11"), std::string::npos) << got;
+}
+
+TEST(InvalidPassiveClient, VerifyFailsARejectionBeforeTheMarkedEpoch) {
+  json c = cases_of("R12.2-14", 1)[0];
+  // The invalid epoch twice: the first copy is rejected, before the mark.
+  json epochs = c["epochs"];
+  epochs.push_back(epochs.back());
+  c["epochs"] = epochs;
+  c["invalid"]["epoch"] = epochs.size() - 1;
+  std::string got = verify_invalid(c);
+  EXPECT_NE(got.find("rejected before the invalid message"), std::string::npos) << got;
+}
+
+TEST(InvalidPassiveClient, VerifyFailsAWelcomeCaseWhoseWelcomeIsValid) {
+  // An ordinary passive-client case, marked as if its Welcome were invalid.
+  GenerateOptions o;
+  o.suite = 1;
+  json c = generate_passive_client_welcome(o)[0];
+  c["epochs"] = json::array();
+  c["invalid"] = {{"epoch", "welcome"}, {"rule", "R12.4.3.1-6"}, {"section", "12.4.3.1"}};
+  std::string got = verify_invalid(c);
+  EXPECT_NE(got.find("welcome: accepted, but it breaks R12.4.3.1-6"), std::string::npos) << got;
+}
+
+TEST(InvalidPassiveClient, MalformedMarksAreRefused) {
+  json c = cases_of("R12.2-12", 1)[0];
+  json not_last = c;
+  not_last["invalid"]["epoch"] = 0;
+  EXPECT_NE(verify_invalid(not_last).find("invalid.epoch"), std::string::npos);
+  json no_rule = c;
+  no_rule["invalid"].erase("rule");
+  EXPECT_NE(verify_invalid(no_rule).find("rule"), std::string::npos);
+}
+
+TEST(InvalidPassiveClient, EveryRuleHasAGeneratorThatNamesARequirementOfItsSection) {
+  auto rules = invalid_rules();
+  EXPECT_GE(rules.size(), 30u);
+  for (const auto& r : rules) {
+    std::string id(r.id);
+    std::string section(r.section);
+    EXPECT_EQ(id.rfind("R" + section + "-", 0), 0u) << id << " under §" << section;
+  }
+}
+
+TEST(InvalidPassiveClient, UnknownRuleIsRefused) {
+  GenerateOptions o;
+  o.rules = {"R99-1"};
+  EXPECT_THROW(generate_invalid_passive_client(o), Error);
+}
+
+}  // namespace
+}  // namespace mlsref::conformance
