@@ -16,6 +16,10 @@
 
 #include "ref/leaf_node.h"
 
+namespace mlsref {
+class Group;
+}
+
 namespace mlsref::conformance {
 
 // A proposal to include by value in a commit (ProposalDescription in the proto).
@@ -178,6 +182,15 @@ class Client {
 
   virtual std::optional<View> view(uint32_t state_id) = 0;
   virtual void free(uint32_t state_id) = 0;
+
+  // Only an in-process client answers these (the --emit-passive watcher is
+  // one): the group of a state; for a reinit record, the old group and the
+  // new KeyPackage with its private keys. Others answer nothing.
+  virtual const Group* local_group(uint32_t /*state_id*/) { return nullptr; }
+  virtual const Group* local_reinit_old_group(uint32_t /*reinit_id*/) { return nullptr; }
+  virtual std::optional<KeyPackageResult> local_reinit_key_package(uint32_t /*reinit_id*/) {
+    return std::nullopt;
+  }
 };
 
 }  // namespace mlsref::conformance

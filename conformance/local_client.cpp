@@ -77,14 +77,31 @@ Client::KeyPackageResult LocalClient::new_key_package(uint16_t cipher_suite,
   t.signer = Signer::generate(suite, *rng_);
   CredentialWithKey cred{Credential::basic(identity), t.signer.public_key};
   t.key_package = mlsref::create_key_package(suite, t.signer, cred, KeyPackageOptions{}, *rng_, clock_);
+  uint32_t id = next_id_++;
+  transactions_.emplace(id, std::move(t));
+  return key_package_result(id);
+}
+
+Client::KeyPackageResult LocalClient::key_package_result(uint32_t transaction_id) const {
+  const Transaction& t = transactions_.at(transaction_id);
   KeyPackageResult out;
   out.key_package = encode(MLSMessage{mls10, t.key_package.key_package});
   out.init_priv = bytes_of(t.key_package.init_private_key);
   out.encryption_priv = bytes_of(t.key_package.encryption_private_key);
   out.signature_priv = bytes_of(t.signer.private_key);
-  out.transaction_id = next_id_++;
-  transactions_.emplace(out.transaction_id, std::move(t));
+  out.transaction_id = transaction_id;
   return out;
+}
+
+const Group* LocalClient::local_group(uint32_t state_id) { return member(state_id).group.get(); }
+
+const Group* LocalClient::local_reinit_old_group(uint32_t reinit_id) {
+  return member(reinits_.at(reinit_id).old_state).group.get();
+}
+
+std::optional<Client::KeyPackageResult> LocalClient::local_reinit_key_package(
+    uint32_t reinit_id) {
+  return key_package_result(reinits_.at(reinit_id).transaction);
 }
 
 Client::JoinResult LocalClient::join_group(uint32_t transaction_id, const Bytes& welcome,

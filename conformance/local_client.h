@@ -90,6 +90,9 @@ class LocalClient : public Client {
   CommitResult commit_to_pending_proposals(uint32_t state_id) override;
 
   std::optional<View> view(uint32_t state_id) override;
+  const Group* local_group(uint32_t state_id) override;
+  const Group* local_reinit_old_group(uint32_t reinit_id) override;
+  std::optional<KeyPackageResult> local_reinit_key_package(uint32_t reinit_id) override;
   void free(uint32_t state_id) override;
 
   // The group behind a state (for tests and the passive-client transcript).
@@ -122,6 +125,8 @@ class LocalClient : public Client {
   uint32_t add_state(Member m);
   // A group we created for a reinit or branch: stored, with its Welcome.
   SubgroupResult new_group(Member m, const MLSMessage& welcome, bool external_tree);
+  // The KeyPackageResult (private keys included) of a transaction.
+  KeyPackageResult key_package_result(uint32_t transaction_id) const;
   JoinResult join_resumed(uint32_t transaction_id, const Bytes& welcome, const Bytes& ratchet_tree,
                           const Group& old);
   std::vector<KeyPackage> key_packages_of(const std::vector<Bytes>& messages);

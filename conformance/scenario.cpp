@@ -12,6 +12,7 @@
 #include "conformance/check.h"
 #include "conformance/local_client.h"
 #include "conformance/vector_type.h"
+#include "ref/group.h"
 #include "ref/primitives.h"
 
 namespace mlsref::conformance {
@@ -176,6 +177,13 @@ class TracedClient : public Client {
   std::optional<View> view(uint32_t s) override {
     return call("(view)", [&] { return inner_->view(s); });
   }
+  const Group* local_group(uint32_t s) override { return inner_->local_group(s); }
+  const Group* local_reinit_old_group(uint32_t r) override {
+    return inner_->local_reinit_old_group(r);
+  }
+  std::optional<KeyPackageResult> local_reinit_key_package(uint32_t r) override {
+    return inner_->local_reinit_key_package(r);
+  }
   void free(uint32_t s) override {
     call("Free", [&] { inner_->free(s); });
   }
@@ -227,7 +235,18 @@ class Run {
     outputs_.resize(steps.size());
   }
 
-  // The watcher's passive-client case (with --emit-passive), once it joined.
+  // The watcher's passive-client cases (with --emit-passive): one per group
+  // it followed (the first it joined, then the new group of each reinit or
+  // branch of it, joined with the old group's resumption PSK).
+  std::vector<json> passive_cases() const {
+    std::vector<json> out = finished_cases_;
+    if (auto c = passive_case()) {
+      out.push_back(std::move(*c));
+    }
+    return out;
+  }
+
+  // The watcher's current case, once it joined.
   std::optional<json> passive_case() const {
     if (!watcher_joined_) {
       return std::nullopt;
@@ -459,6 +478,67 @@ class Run {
     }
   }
 
+  // The watcher moves to a reinitialized or branched group (`next`: its new
+  // case so far, `group_id`: the new group's): the case of the old group is
+  // done.
+  void restart_watcher(json next, const Bytes& group_id) {
+    if (auto c = passive_case()) {
+      finished_cases_.push_back(std::move(*c));
+    }
+    watcher_case_ = std::move(next);
+    epochs_ = json::array();
+    watcher_group_ = group_id;
+  }
+
+  // With --emit-passive, when the watcher is in `old`'s group (a group of
+  // one of our own clients): a KeyPackage of the watcher's for the new group
+  // (added to `key_packages`) and the start of its case there, with what it
+  // knows of the old group (`resumed_from`, an mlsref extension of the
+  // passive-client format: conformance/vectors/passive_client.cpp).
+  std::optional<json> follow_into_new_group(const Group* old, bool with_members,
+                                            std::vector<Bytes>& key_packages) {
+    if (!watch_ || !watcher_joined_ || old == nullptr || old->group_id() != watcher_group_) {
+      return std::nullopt;
+    }
+    auto kp = client(kWatcher).create_key_package(suite_, text_bytes(kWatcher));
+    key_packages.push_back(kp.key_package);
+    const GroupState& s = old->state();
+    json from = json{{"group_id", to_hex(old->group_id())},
+                     {"cipher_suite", old->suite().id()},
+                     {"epoch", old->epoch()},
+                     {"resumption_psk", to_hex(s.secrets.resumption_psk.view())}};
+    if (s.reinit) {
+      from["reinit"] = to_hex(encode(*s.reinit));
+    }
+    if (with_members) {
+      json members = json::array();
+      for (uint32_t l = 0; l < s.tree.leaf_count().value; ++l) {
+        if (s.tree.has_leaf(LeafIndex(l))) {
+          members.push_back(to_hex(encode(s.tree.leaf(LeafIndex(l)).credential)));
+        }
+      }
+      from["members"] = members;
+    }
+    return json{{"cipher_suite", suite_},
+                {"key_package", to_hex(kp.key_package)},
+                {"signature_priv", to_hex(kp.signature_priv)},
+                {"encryption_priv", to_hex(kp.encryption_priv)},
+                {"init_priv", to_hex(kp.init_priv)},
+                {"resumed_from", from}};
+  }
+
+  // The watcher's new case gets the Welcome that added it.
+  void watcher_welcomed(std::optional<json> next, const Bytes& group_id, const Bytes& welcome,
+                        const Bytes& ratchet_tree, const Bytes& epoch_authenticator) {
+    if (!next) {
+      return;
+    }
+    (*next)["welcome"] = to_hex(welcome);
+    (*next)["ratchet_tree"] = ratchet_tree.empty() ? json() : json(to_hex(ratchet_tree));
+    (*next)["initial_epoch_authenticator"] = to_hex(epoch_authenticator);
+    restart_watcher(std::move(*next), group_id);
+  }
+
   // A commit the committer merged: one epoch of the watcher's case.
   void record_epoch(const std::vector<Bytes>& by_ref, const Bytes& commit, const Bytes& auth) {
     if (!watcher_joined_ || group_of(commit) != watcher_group_) {
@@ -681,10 +761,14 @@ class Run {
         tx[m] = kp.transaction_id;
         kps.push_back(kp.key_package);
       }
-      auto r = client(actor_).create_branch(state(actor_), random_bytes(*rng_, 16),
-                                            extensions(step["extensions"]), kps,
-                                            flag(step, "force_path"), flag(step, "external_tree"));
+      auto next = follow_into_new_group(client(actor_).local_group(state(actor_)), true, kps);
+      Bytes group_id = random_bytes(*rng_, 16);
+      auto r = client(actor_).create_branch(state(actor_), group_id, extensions(step["extensions"]),
+                                            kps, flag(step, "force_path"),
+                                            flag(step, "external_tree"));
       states_[actor_] = r.state_id;
+      watcher_welcomed(std::move(next), group_id, r.welcome, r.ratchet_tree,
+                       r.epoch_authenticator);
       for (const auto& m : members) {
         auto j = client(m).handle_branch(state(m), tx[m], r.welcome, r.ratchet_tree);
         expect_same(r.epoch_authenticator, j.epoch_authenticator, m, "epoch authenticator");
@@ -769,10 +853,17 @@ class Run {
     for (const auto& m : not_welcomer) {
       welcome_kps.push_back(kps.at(m));
     }
+    // The old group as one of our own clients holds it (for the watcher).
+    const Group* old = client(committer).local_reinit_old_group(done.reinit_id);
+    for (const auto& [m, id] : ids) {
+      old = old != nullptr ? old : client(m).local_reinit_old_group(id);
+    }
+    auto next = follow_into_new_group(old, false, welcome_kps);
     auto w = client(welcomer).reinit_welcome(ids.at(welcomer), welcome_kps, flag(step, "forcePath"),
                                              flag(step, "externalTree"));
     states_[welcomer] = w.state_id;
     store(i, "welcome", w.welcome);
+    watcher_welcomed(std::move(next), group_id, w.welcome, w.ratchet_tree, w.epoch_authenticator);
     for (const auto& m : not_welcomer) {
       auto r = client(m).handle_reinit_welcome(ids.at(m), w.welcome, w.ratchet_tree);
       expect_same(w.epoch_authenticator, r.epoch_authenticator, m, "epoch authenticator");
@@ -872,6 +963,7 @@ class Run {
     return {};
   }
   json watcher_case_;
+  std::vector<json> finished_cases_;  // the watcher's cases of groups it left
   json epochs_ = json::array();
   std::vector<std::pair<Bytes, Bytes>> psks_;
   std::map<std::string, std::pair<std::vector<Bytes>, Bytes>> pending_;  // by committer
@@ -1193,9 +1285,9 @@ FileResult run_file(const fs::path& file, const ScenarioOptions& options,
             c.message = *failure;
           }
           if (options.emit_passive && c.status == Status::pass) {
-            if (auto pc = run.passive_case()) {
-              (*pc)["mlsref_scenario"] = file.filename().string() + ": " + c.name;
-              passive.push_back(std::move(*pc));
+            for (json& pc : run.passive_cases()) {
+              pc["mlsref_scenario"] = file.filename().string() + ": " + c.name;
+              passive.push_back(std::move(pc));
             }
           }
           result.cases.push_back(c);

@@ -328,10 +328,42 @@ RatchetTree Group::joined_tree(const CipherSuite& suite, const GroupInfo& gi,
   return tree;
 }
 
+ResumedGroup ResumedGroup::of(const Group& g) {
+  const GroupState& s = g.state();
+  ResumedGroup r{s.context.group_id, s.context.version, s.context.cipher_suite, {}, s.reinit, {}};
+  for (const auto& [epoch, psk] : s.resumption_psks) {
+    r.resumption_psks.emplace(epoch, psk);
+  }
+  for (uint32_t i = 0; i < s.tree.leaf_count().value; ++i) {
+    if (s.tree.has_leaf(LeafIndex(i))) {
+      r.members.push_back(s.tree.leaf(LeafIndex(i)).credential);
+    }
+  }
+  return r;
+}
+
 Group Group::join(GroupConfig config, const Welcome& welcome, const KeyPackageBundle& bundle,
                   const std::optional<RatchetTreeNodes>& ratchet_tree,
                   const std::map<Bytes, SecureBytes>& external_psks,
                   const Group* resumed_from) {
+  if (resumed_from == nullptr) {
+    return join_from(std::move(config), welcome, bundle, ratchet_tree, external_psks, nullptr);
+  }
+  ResumedGroup r = ResumedGroup::of(*resumed_from);
+  return join_from(std::move(config), welcome, bundle, ratchet_tree, external_psks, &r);
+}
+
+Group Group::join(GroupConfig config, const Welcome& welcome, const KeyPackageBundle& bundle,
+                  const std::optional<RatchetTreeNodes>& ratchet_tree,
+                  const std::map<Bytes, SecureBytes>& external_psks,
+                  const ResumedGroup& resumed_from) {
+  return join_from(std::move(config), welcome, bundle, ratchet_tree, external_psks, &resumed_from);
+}
+
+Group Group::join_from(GroupConfig config, const Welcome& welcome, const KeyPackageBundle& bundle,
+                       const std::optional<RatchetTreeNodes>& ratchet_tree,
+                       const std::map<Bytes, SecureBytes>& external_psks,
+                       const ResumedGroup* resumed_from) {
   GroupState s;
   s.suite = std::make_shared<const CipherSuite>(welcome.cipher_suite);
   const CipherSuite& suite = *s.suite;
@@ -345,9 +377,8 @@ Group Group::join(GroupConfig config, const Welcome& welcome, const KeyPackageBu
           if (it != external_psks.end()) {
             return it->second;
           }
-        } else if (resumed_from != nullptr &&
-                   id.psk_group_id == resumed_from->group_id()) {
-          const auto& kept = resumed_from->state_.resumption_psks;
+        } else if (resumed_from != nullptr && id.psk_group_id == resumed_from->group_id) {
+          const auto& kept = resumed_from->resumption_psks;
           auto it = kept.find(id.psk_epoch);
           if (it != kept.end()) {
             return it->second.bytes();
@@ -387,7 +418,7 @@ Group Group::join(GroupConfig config, const Welcome& welcome, const KeyPackageBu
                   "a reinit or branch Welcome for epoch " +
                       std::to_string(gi.group_context.epoch) + ", not 1");
     }
-    const GroupState& old = resumed_from->state_;  // non-null: its PSK was found
+    const ResumedGroup& old = *resumed_from;  // non-null: its PSK was found
     if (*resumed == ResumptionPSKUsage::reinit) {
       // RFC 9420 §12.4.2 [R12.4.2-26]: a member of the old group joins the new one
       // only from a Welcome that matches the ReInit it merged (below)
@@ -410,8 +441,8 @@ Group Group::join(GroupConfig config, const Welcome& welcome, const KeyPackageBu
       //    usage `branch` MUST verify that the new group reflects a subgroup branched from
       //    the referenced group by checking that: [...] The `version` and `cipher_suite` values in the Welcome message are the same as
       //    those used by the old group.
-      if (gi.group_context.version != old.context.version ||
-          gi.group_context.cipher_suite != old.context.cipher_suite) {
+      if (gi.group_context.version != old.version ||
+          gi.group_context.cipher_suite != old.cipher_suite) {
         throw Error(ErrorKind::protocol, req::R11_3_6,
                     "a branch with another version or cipher suite than the old group's");
       }
@@ -506,16 +537,13 @@ Group Group::join(GroupConfig config, const Welcome& welcome, const KeyPackageBu
     //    identifiers presented by their respective credentials are considered
     //    equivalent by the application.
     // (mlsref's notion of equivalent: equal credentials)
-    const RatchetTree& old = resumed_from->state_.tree;
+    const std::vector<Credential>& old = resumed_from->members;
     for (uint32_t i = 0; i < tree.leaf_count().value; ++i) {
       if (!tree.has_leaf(LeafIndex(i))) {
         continue;
       }
-      bool found = false;
-      for (uint32_t j = 0; j < old.leaf_count().value && !found; ++j) {
-        found = old.has_leaf(LeafIndex(j)) &&
-                old.leaf(LeafIndex(j)).credential == tree.leaf(LeafIndex(i)).credential;
-      }
+      bool found =
+          std::find(old.begin(), old.end(), tree.leaf(LeafIndex(i)).credential) != old.end();
       if (!found) {
         throw Error(ErrorKind::protocol, req::R11_3_8,
                     leaf_name(LeafIndex(i)) + " of the branch is no member of the old group");

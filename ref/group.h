@@ -203,6 +203,20 @@ struct ExternalJoinOptions {
 
 class Group;
 
+// What joining a reinitialized or branched group needs of the old group
+// (§11.2, §11.3): the resumption PSKs it kept and what the Welcome is
+// checked against. ResumedGroup::of(old) for a group we hold; a passive
+// client's vector describes it in its own fields.
+struct ResumedGroup {
+  Bytes group_id;
+  ProtocolVersion version = mls10;
+  CipherSuiteId cipher_suite = 0;
+  std::map<uint64_t, ResumptionPsk> resumption_psks;  // by epoch
+  std::optional<ReInit> reinit;                       // the ReInit its last Commit covered
+  std::vector<Credential> members;                    // its members' credentials
+  static ResumedGroup of(const Group& old);
+};
+
 // Builds a commit: inline proposals, pending proposals from the store (all or
 // those a predicate keeps), leaf node parameters, a forced path. build()
 // stages it as the group's pending commit and returns what to send.
@@ -258,6 +272,11 @@ class Group {
                     const std::optional<RatchetTreeNodes>& ratchet_tree = std::nullopt,
                     const std::map<Bytes, SecureBytes>& external_psks = {},
                     const Group* resumed_from = nullptr);
+  // The same, with the old group as a ResumedGroup.
+  static Group join(GroupConfig config, const Welcome& welcome, const KeyPackageBundle& key_package,
+                    const std::optional<RatchetTreeNodes>& ratchet_tree,
+                    const std::map<Bytes, SecureBytes>& external_psks,
+                    const ResumedGroup& resumed_from);
 
   // §12.4.3.2: join by an external Commit, from a GroupInfo with the
   // external_pub extension (and the tree in its ratchet_tree extension, or
@@ -396,6 +415,11 @@ class Group {
                                              const Signer& signer,
                                              const CredentialWithKey& credential,
                                              std::span<const KeyPackage> key_packages);
+  static Group join_from(GroupConfig config, const Welcome& welcome,
+                         const KeyPackageBundle& key_package,
+                         const std::optional<RatchetTreeNodes>& ratchet_tree,
+                         const std::map<Bytes, SecureBytes>& external_psks,
+                         const ResumedGroup* resumed_from);
   StagedCommit stage_commit(const AuthenticatedContent& content) const;
   static RatchetTree joined_tree(const CipherSuite& suite, const GroupInfo& group_info,
                                  const std::optional<RatchetTreeNodes>& ratchet_tree,

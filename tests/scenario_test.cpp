@@ -5,6 +5,8 @@
 #include <fstream>
 
 #include "conformance/local_client.h"
+#include "conformance/runner.h"
+#include "conformance/vector_type.h"
 #include "tests/test_util.h"
 
 namespace mlsref {
@@ -141,6 +143,57 @@ TEST(Scenario, ARejectedCommitFailsTheStepWithMlsrefsError) {
   EXPECT_EQ(r.cases[0].status, Status::fail);
   EXPECT_EQ(r.cases[0].check, "t step 4 (handleCommit by bob)");
   EXPECT_NE(r.cases[0].message.find("RFC 9420"), std::string::npos) << r.cases[0].message;
+}
+
+// --emit-passive follows the watcher into the new group of a reinit and of a
+// branch: a second case, joined with the old group's resumption PSK
+// (resumed_from), that verifies; with that PSK changed, it fails at the
+// Welcome.
+TEST(Scenario, ThePassiveWatcherFollowsReinitAndBranch) {
+  fs::path out = fs::temp_directory_path() / ("mlsref-passive-" + std::to_string(::getpid()));
+  fs::remove_all(out);
+  ScenarioOptions o = suite1();
+  o.handshake = HandshakeMode::public_only;
+  o.emit_passive = out;
+  auto r = run_scenario_file(write_script("resumed", R"({"scripts": {
+    "reinit": [
+      {"action": "createGroup", "actor": "alice", "members": ["bob"]},
+      {"action": "reinit", "proposer": "bob", "committer": "alice", "welcomer": "alice",
+       "members": [], "changeGroupID": true},
+      {"action": "fullCommit", "actor": "bob", "members": ["alice"]}],
+    "branch": [
+      {"action": "createGroup", "actor": "alice", "members": ["bob"]},
+      {"action": "branch", "actor": "bob", "members": ["alice"]}]}})"),
+                             o, local_clients());
+  for (const auto& c : r.cases) {
+    ASSERT_EQ(c.status, Status::pass) << c.check << ": " << c.message;
+  }
+  fs::path file = out / ("passive-client-handling-commit.scenario-mlsref-scenario-" +
+                         std::to_string(::getpid()) + "-resumed.json");
+  ASSERT_TRUE(fs::exists(file)) << file;
+  json cases = json::parse(std::ifstream(file));
+  ASSERT_EQ(cases.size(), 4u);  // each run: the old group, then the new one
+  EXPECT_TRUE(cases[1]["resumed_from"].contains("reinit"));
+  EXPECT_EQ(cases[1]["epochs"].size(), 1u);
+  EXPECT_TRUE(cases[3]["resumed_from"].contains("members"));
+  const VectorType& type = *find_vector_type("passive-client-handling-commit");
+  auto passed = [](const FileResult& f) {
+    Totals t;
+    t.add(f);
+    return t;
+  };
+  FileResult good = verify_file(file, type, {});
+  EXPECT_EQ(passed(good).pass, 4u);
+
+  std::string psk = cases[1]["resumed_from"]["resumption_psk"];
+  psk[0] = psk[0] == '0' ? '1' : '0';
+  cases[1]["resumed_from"]["resumption_psk"] = psk;
+  cases[3]["resumed_from"].erase("resumption_psk");
+  std::ofstream(file) << cases.dump();
+  Totals bad = passed(verify_file(file, type, {}));
+  EXPECT_EQ(bad.pass, 2u);
+  EXPECT_EQ(bad.fail, 2u);
+  fs::remove_all(out);
 }
 
 }  // namespace

@@ -11,6 +11,14 @@
 //   described in `external_psks`
 // * Verify that the locally computed `epoch_authenticator` value is equal to
 //   the `initial_epoch_authenticator` value
+// * An mlsref extension of the format, for the joins of a reinitialized or
+//   branched group (RFC 9420 §11.2, §11.3), whose Welcome names a resumption
+//   PSK of the old group: `resumed_from` gives what the joiner knows of the
+//   old group: `group_id`, `cipher_suite`, `epoch` and `resumption_psk` (its
+//   resumption_psk of that epoch), `reinit` (the ReInit proposal its last
+//   Commit covered, encoded; for a reinit) and `members` (its members'
+//   Credentials, encoded; for a branch). A harness that does not read it
+//   fails such a case at the Welcome, for want of the PSK.
 // * For each entry in `epochs`:
 //   * Apply the Commit from `commit`, using any values from `proposals` that
 //     are incorporated by reference in the Commit
@@ -221,9 +229,34 @@ void run_passive_client(const json& c, CaseContext& context, bool invalid) {
   GroupConfig config;
   config.clock = [now] { return now; };
 
+  std::optional<ResumedGroup> resumed;
+  if (c.contains("resumed_from")) {
+    const json& r = member(c, "resumed_from");
+    resumed.emplace();
+    resumed->group_id = hex_field(r, "group_id");
+    resumed->cipher_suite = static_cast<CipherSuiteId>(uint_field(r, "cipher_suite", 0xffff));
+    Bytes psk = hex_field(r, "resumption_psk");
+    resumed->resumption_psks.emplace(uint_field(r, "epoch"),
+                                     ResumptionPsk(SecureBytes(psk.begin(), psk.end())));
+    try {
+      if (r.contains("reinit")) {
+        resumed->reinit = decode<ReInit>(hex_field(r, "reinit"));
+      }
+      for (const auto& m : r.contains("members") ? member(r, "members") : json::array()) {
+        if (!m.is_string()) {
+          throw CheckFailure("resumed_from.members", "not a hex string");
+        }
+        resumed->members.push_back(decode<Credential>(from_hex(m.get<std::string>())));
+      }
+    } catch (const Error& e) {
+      throw CheckFailure("resumed_from", "does not decode: " + e.message());
+    }
+  }
+
   std::optional<Group> group;
   try {
-    group.emplace(Group::join(config, welcome, bundle, tree, psks));
+    group.emplace(resumed ? Group::join(config, welcome, bundle, tree, psks, *resumed)
+                          : Group::join(config, welcome, bundle, tree, psks));
   } catch (const Error& e) {
     judge_rejection(m, std::nullopt, "welcome", e);
     return;
