@@ -52,7 +52,7 @@ Exit status: 0 when everything checked passed, 1 when a case failed,
 void print_verify_help() {
   std::cout <<
       R"(Usage: mlsref verify [--type T] [--strict] [--now SECONDS] [--report FILE.json]
-                     [--junit FILE.xml] [--quiet] [PATH...]
+                     [--junit FILE.xml] [--quiet] [--stats] [PATH...]
 
 Checks every case of each vector file and reports it as pass, fail (with the
 first check that failed, e.g. "crypto-basics[3] suite 4 encrypt_with_label.plaintext:
@@ -88,6 +88,13 @@ Options:
   --junit FILE       write the same results as JUnit XML (a testsuite per file,
                      a testcase per case; unsupported cases are <skipped/>)
   --quiet            print only failures and the summary line
+  --stats            after each file, the primitive operations its cases ran
+                     (dh, key_derivation, key_generation, sign, verify,
+                     aead_seal, aead_open, hash, hmac; each by algorithm), and
+                     the total over all files before the summary line
+
+Environment: MLSREF_BACKEND=auto|botan|openssl chooses the library of the
+public-key primitives (default auto: the faster one per primitive).
 
 Exit status: 0 when no case failed, 1 when a case failed, 2 for bad arguments
 or unreadable files.
@@ -153,6 +160,7 @@ int cmd_verify(const std::vector<std::string>& args) {
   std::optional<fs::path> report, junit;
   VerifyOptions options;
   bool quiet = false;
+  bool stats = false;
   std::vector<fs::path> paths;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -171,6 +179,8 @@ int cmd_verify(const std::vector<std::string>& args) {
       options.now = parse_uint("--now", next_arg(args, i), UINT64_MAX);
     } else if (a == "--quiet" || a == "-q") {
       quiet = true;
+    } else if (a == "--stats") {
+      stats = true;
     } else if (a.size() > 1 && a[0] == '-') {
       throw UsageError("unknown option " + a + " (see mlsref verify --help)");
     } else {
@@ -235,6 +245,7 @@ int cmd_verify(const std::vector<std::string>& args) {
 
   std::vector<FileResult> results;
   Totals total;
+  mlsref::PrimitiveCounts all_counts;
   for (size_t i = 0; i < files.size(); ++i) {
     FileResult r;
     try {
@@ -265,6 +276,10 @@ int cmd_verify(const std::vector<std::string>& args) {
                 << " passed, " << t.fail << " failed, " << t.unsupported << " unsupported (" << secs
                 << " s)" << (clocks.empty() ? "" : "; lifetimes judged by " + clocks) << std::endl;
     }
+    if (stats) {
+      std::cout << "  stats: " << stats_line(r.counts()) << "\n";
+      all_counts += r.counts();
+    }
     results.push_back(std::move(r));
   }
 
@@ -278,6 +293,9 @@ int cmd_verify(const std::vector<std::string>& args) {
   } catch (const InputError& e) {
     std::cerr << "mlsref verify: " << e.what() << "\n";
     return kExitUsage;
+  }
+  if (stats) {
+    std::cout << "stats: " << stats_line(all_counts) << "\n";
   }
   std::cout << total.pass << " passed, " << total.fail << " failed, " << total.unsupported
             << " unsupported" << std::endl;

@@ -109,6 +109,7 @@ FileResult verify_file(const std::filesystem::path& file, const VectorType& type
     if (c.is_object() && c.contains("cipher_suite") && c["cipher_suite"].is_number_unsigned()) {
       cr.cipher_suite = static_cast<uint16_t>(c["cipher_suite"].get<uint64_t>());
     }
+    const PrimitiveCounts before = thread_primitive_counts();
     if (type.verify == nullptr && type.verify_in == nullptr) {
       cr.status = Status::unsupported;
       cr.check = "type";
@@ -145,6 +146,8 @@ FileResult verify_file(const std::filesystem::path& file, const VectorType& type
         cr.message = e.what();
       }
     }
+    cr.counts = thread_primitive_counts();
+    cr.counts -= before;
     if (cr.status == Status::unsupported && options.strict) {
       cr.status = Status::fail;
       cr.message = "unsupported (--strict): " + cr.message;
@@ -153,6 +156,36 @@ FileResult verify_file(const std::filesystem::path& file, const VectorType& type
   }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
+}
+
+PrimitiveCounts FileResult::counts() const {
+  PrimitiveCounts sum;
+  for (const auto& c : cases) {
+    sum += c.counts;
+  }
+  return sum;
+}
+
+std::string stats_line(const PrimitiveCounts& counts) {
+  std::string line;
+  for (size_t op = 0; op < kPrimitiveOps; ++op) {
+    uint64_t n = counts.of(static_cast<PrimitiveOp>(op));
+    if (n == 0) {
+      continue;
+    }
+    line += (line.empty() ? "" : ", ") + std::string(to_string(static_cast<PrimitiveOp>(op))) +
+            " " + std::to_string(n) + " (";
+    bool first = true;
+    for (size_t alg = 0; alg < kPrimitiveAlgs; ++alg) {
+      if (counts.n[op][alg] != 0) {
+        line += (first ? "" : ", ") + std::string(primitive_alg_name(alg)) + " " +
+                std::to_string(counts.n[op][alg]);
+        first = false;
+      }
+    }
+    line += ")";
+  }
+  return line + (line.empty() ? "" : ", ") + "total " + std::to_string(counts.total());
 }
 
 std::string case_name(const FileResult& f, const CaseResult& c) {

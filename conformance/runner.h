@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "conformance/vector_type.h"
+#include "ref/primitives.h"
 
 namespace mlsref::conformance {
 
@@ -21,6 +22,7 @@ struct CaseResult {
   std::string check;    // the first check that failed, or why unsupported
   std::string message;  // how it failed
   std::string clock;    // for types that judge lifetimes: the clock used
+  PrimitiveCounts counts;  // the primitive operations the case ran (--stats)
 };
 
 struct FileResult {
@@ -30,6 +32,7 @@ struct FileResult {
   std::string sha256;
   double seconds = 0;
   std::vector<CaseResult> cases;
+  PrimitiveCounts counts() const;  // of every case
 };
 
 struct Totals {
@@ -56,6 +59,10 @@ struct VerifyOptions {
 // Verifies every case of one file. Throws InputError for unreadable input.
 FileResult verify_file(const std::filesystem::path& file, const VectorType& type,
                        const VerifyOptions& options);
+
+// `--stats`: the counts by operation, each with its algorithms, and the total:
+// "dh 14 (P-256 6, X25519 8), ..., total 1234".
+std::string stats_line(const PrimitiveCounts& counts);
 
 // The short name of a case for messages: `crypto-basics[3] suite 4`.
 std::string case_name(const FileResult& f, const CaseResult& c);
