@@ -52,7 +52,7 @@ Exit status: 0 when everything checked passed, 1 when a case failed,
 void print_verify_help() {
   std::cout <<
       R"(Usage: mlsref verify [--type T] [--strict] [--now SECONDS] [--report FILE.json]
-                     [--junit FILE.xml] [--quiet] [--stats] [PATH...]
+                     [--junit FILE.xml] [--quiet] [--stats] [--no-cache] [PATH...]
 
 Checks every case of each vector file and reports it as pass, fail (with the
 first check that failed, e.g. "crypto-basics[3] suite 4 encrypt_with_label.plaintext:
@@ -92,6 +92,9 @@ Options:
                      (dh, key_derivation, key_generation, sign, verify,
                      aead_seal, aead_open, hash, hmac; each by algorithm), and
                      the total over all files before the summary line
+  --no-cache         compute every primitive operation each time it is asked
+                     for (by default a case computes a key pair, DH or
+                     successful signature check once: same results, less work)
 
 Environment: MLSREF_BACKEND=auto|botan|openssl chooses the library of the
 public-key primitives (default auto: the faster one per primitive).
@@ -181,6 +184,8 @@ int cmd_verify(const std::vector<std::string>& args) {
       quiet = true;
     } else if (a == "--stats") {
       stats = true;
+    } else if (a == "--no-cache") {
+      mlsref::set_primitive_cache_enabled(false);
     } else if (a.size() > 1 && a[0] == '-') {
       throw UsageError("unknown option " + a + " (see mlsref verify --help)");
     } else {

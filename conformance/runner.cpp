@@ -110,6 +110,8 @@ FileResult verify_file(const std::filesystem::path& file, const VectorType& type
       cr.cipher_suite = static_cast<uint16_t>(c["cipher_suite"].get<uint64_t>());
     }
     const PrimitiveCounts before = thread_primitive_counts();
+    // Per case: what several checks of the case need is computed once.
+    PrimitiveCache cache;
     if (type.verify == nullptr && type.verify_in == nullptr) {
       cr.status = Status::unsupported;
       cr.check = "type";

@@ -18,7 +18,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
+#include <unordered_map>
 
 #include "primitives_openssl.h"
 
@@ -260,6 +262,89 @@ Backend backend_for(PrimitiveOp op, size_t alg) {
   }
   return automatic_backend(op, alg);
 }
+
+// ---------------------------------------------------------------- per-case memo
+
+using Digest = std::array<uint8_t, 32>;
+struct DigestHash {
+  size_t operator()(const Digest& d) const {
+    size_t h;
+    std::memcpy(&h, d.data(), sizeof h);
+    return h;
+  }
+};
+
+struct PrimitiveCache::State {
+  size_t capacity;
+  uint64_t hits = 0;
+  // Values that are secrets (DH outputs) are zeroized with the map.
+  std::unordered_map<Digest, SecureBytes, DigestHash> entries;
+};
+
+namespace {
+std::atomic<bool> cache_enabled{true};
+thread_local PrimitiveCache::State* current_cache = nullptr;
+
+enum MemoTag : uint8_t { kMemoDh = 1, kMemoDhPublicKey, kMemoSignaturePublicKey, kMemoVerify };
+
+// SHA-256(tag || alg || for each input: uint64 length || input), through
+// Botan directly (not a counted operation).
+Digest memo_key(MemoTag tag, size_t alg, std::initializer_list<ByteView> inputs) {
+  thread_local std::unique_ptr<Botan::HashFunction> sha =
+      Botan::HashFunction::create_or_throw("SHA-256");
+  const uint8_t head[2] = {tag, static_cast<uint8_t>(alg)};
+  sha->update(head, sizeof head);
+  for (ByteView in : inputs) {
+    sha->update_be(static_cast<uint64_t>(in.size()));
+    sha->update(in.data(), in.size());
+  }
+  Digest d;
+  sha->final(d.data());
+  return d;
+}
+
+// compute() when no cache is open on this thread; otherwise the stored result
+// of the same operation on the same inputs, or compute() stored. compute()
+// throws for inputs it refuses, and then nothing is stored.
+template <class Out, class Compute>
+Out memoized(MemoTag tag, size_t alg, std::initializer_list<ByteView> inputs, Compute&& compute) {
+  PrimitiveCache::State* cache = current_cache;
+  if (cache == nullptr) {
+    return compute();
+  }
+  Digest key = memo_key(tag, alg, inputs);
+  if (auto it = cache->entries.find(key); it != cache->entries.end()) {
+    ++cache->hits;
+    return Out(it->second.begin(), it->second.end());
+  }
+  Out out = compute();
+  if (cache->entries.size() < cache->capacity) {
+    cache->entries.emplace(key, SecureBytes(out.begin(), out.end()));
+  }
+  return out;
+}
+}  // namespace
+
+PrimitiveCache::PrimitiveCache(size_t capacity) : outer_(current_cache) {
+  if (cache_enabled.load(std::memory_order_relaxed)) {
+    state_ = std::make_unique<State>();
+    state_->capacity = capacity;
+    current_cache = state_.get();
+  }
+}
+
+PrimitiveCache::~PrimitiveCache() {
+  if (state_) {
+    current_cache = outer_;
+  }
+}
+
+uint64_t PrimitiveCache::hits() const { return state_ ? state_->hits : 0; }
+
+void set_primitive_cache_enabled(bool enabled) {
+  cache_enabled.store(enabled, std::memory_order_relaxed);
+}
+bool primitive_cache_enabled() { return cache_enabled.load(std::memory_order_relaxed); }
 
 // ---------------------------------------------------------------- hash, KDF
 
@@ -553,7 +638,8 @@ bool dh_scalar_in_range(DhGroup g, ByteView sk) {
   return !x.is_zero() && x < ec_group(g).get_order();
 }
 
-Bytes dh_public_key(DhGroup g, ByteView sk) {
+namespace {
+Bytes compute_dh_public_key(DhGroup g, ByteView sk) {
   count(PrimitiveOp::key_generation, g);
   Backend backend = backend_for(PrimitiveOp::key_generation, alg_index(g));
   switch (g) {
@@ -572,8 +658,10 @@ Bytes dh_public_key(DhGroup g, ByteView sk) {
       return nist_public_key(g, sk, backend);
   }
 }
+}  // namespace
 
-SecureBytes dh(DhGroup g, ByteView sk, ByteView pk) {
+namespace {
+SecureBytes compute_dh(DhGroup g, ByteView sk, ByteView pk) {
   count(PrimitiveOp::dh, g);
   Backend backend = backend_for(PrimitiveOp::dh, alg_index(g));
   SecureBytes out;
@@ -586,7 +674,9 @@ SecureBytes dh(DhGroup g, ByteView sk, ByteView pk) {
                    "9180 7.1.1");
       if (backend == Backend::openssl) {
         // OpenSSL refuses an all-zero result; reported below as the check does.
-        std::optional<SecureBytes> z = openssl::x_dh(g, sk, pk);
+        // pk(sk) through dh_public_key: usually already known to the case's
+        // cache (HPKE derives or generates the key pair before using it).
+        std::optional<SecureBytes> z = openssl::x_dh(g, sk, dh_public_key(g, sk), pk);
         out = z ? std::move(*z) : SecureBytes(dh_secret_size(g), 0);
       } else {
         out.resize(32);
@@ -624,6 +714,8 @@ SecureBytes dh(DhGroup g, ByteView sk, ByteView pk) {
   }
   return out;
 }
+
+}  // namespace
 
 // ---------------------------------------------------------------- signatures
 
@@ -721,7 +813,8 @@ SecureBytes ecdsa_private_key(SignatureScheme s, ByteView sk, const std::string&
 }
 }  // namespace
 
-Bytes signature_public_key(SignatureScheme s, ByteView sk) {
+namespace {
+Bytes compute_signature_public_key(SignatureScheme s, ByteView sk) {
   count(PrimitiveOp::key_generation, s);
   Backend backend = backend_for(PrimitiveOp::key_generation, alg_index(s));
   if (is_ecdsa(s)) {
@@ -734,6 +827,8 @@ Bytes signature_public_key(SignatureScheme s, ByteView sk) {
   Botan::Ed25519_PrivateKey key(SecureBytes(sk.begin(), sk.end()));
   return key.get_public_key();
 }
+
+}  // namespace
 
 Bytes sign(SignatureScheme s, ByteView sk, ByteView message) {
   count(PrimitiveOp::sign, s);
@@ -780,7 +875,7 @@ bool botan_verify(const Botan::Public_Key& key, const std::string& padding,
 // `Rule` is the section (std::string) or the Requirement that asked for the
 // check; a failed verification names it.
 template <class Rule>
-void verify_signature(SignatureScheme s, ByteView pk, ByteView message, ByteView signature,
+void compute_verify(SignatureScheme s, ByteView pk, ByteView message, ByteView signature,
                       const Rule& rule, std::string_view what) {
   count(PrimitiveOp::verify, s);
   const std::string scheme(to_string(s));
@@ -834,12 +929,33 @@ void verify_signature(SignatureScheme s, ByteView pk, ByteView message, ByteView
 
 void verify(SignatureScheme s, ByteView pk, ByteView message, ByteView signature,
             std::string_view section, std::string_view what) {
-  verify_signature(s, pk, message, signature, std::string(section), what);
+  memoized<SecureBytes>(kMemoVerify, alg_index(s), {pk, message, signature}, [&] {
+    compute_verify(s, pk, message, signature, std::string(section), what);
+    return SecureBytes();
+  });
 }
 
 void verify(SignatureScheme s, ByteView pk, ByteView message, ByteView signature,
             const Requirement& rule, std::string_view what) {
-  verify_signature(s, pk, message, signature, rule, what);
+  memoized<SecureBytes>(kMemoVerify, alg_index(s), {pk, message, signature}, [&] {
+    compute_verify(s, pk, message, signature, rule, what);
+    return SecureBytes();
+  });
+}
+
+Bytes dh_public_key(DhGroup g, ByteView sk) {
+  return memoized<Bytes>(kMemoDhPublicKey, alg_index(g), {sk},
+                         [&] { return compute_dh_public_key(g, sk); });
+}
+
+SecureBytes dh(DhGroup g, ByteView sk, ByteView pk) {
+  return memoized<SecureBytes>(kMemoDh, alg_index(g), {sk, pk},
+                               [&] { return compute_dh(g, sk, pk); });
+}
+
+Bytes signature_public_key(SignatureScheme s, ByteView sk) {
+  return memoized<Bytes>(kMemoSignaturePublicKey, alg_index(s), {sk},
+                         [&] { return compute_signature_public_key(s, sk); });
 }
 
 bool constant_time_equal(ByteView a, ByteView b) {

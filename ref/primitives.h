@@ -13,6 +13,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string_view>
 
@@ -153,5 +154,42 @@ BackendChoice backend_choice();
 void set_backend_choice(BackendChoice c);
 // The library that runs `op` on algorithm `alg` (see primitive_alg_name) now.
 Backend backend_for(PrimitiveOp op, size_t alg);
+
+}  // namespace mlsref
+
+namespace mlsref {
+
+// ---------------------------------------------------------------- per-case memo
+// While a PrimitiveCache lives on a thread, that thread's deterministic
+// public-key operations are computed once: dh, dh_public_key,
+// signature_public_key, and verify when it succeeds (a failure is always
+// recomputed, so it throws exactly as before). `mlsref verify` opens one per
+// test case: the key pair that every receiver of an UpdatePath derives from
+// one path secret, or the leaf signature each of them checks, is computed
+// once. An entry is found by the SHA-256 of the operation's inputs, so a
+// lookup compares digests, never secrets; values that are secrets sit in
+// zeroizing memory, cleared when the cache ends. At most `capacity` entries
+// are kept (later results are not stored). Only operations actually run are
+// counted (thread_primitive_counts).
+class PrimitiveCache {
+ public:
+  explicit PrimitiveCache(size_t capacity = 1 << 14);
+  ~PrimitiveCache();
+  PrimitiveCache(const PrimitiveCache&) = delete;
+  PrimitiveCache& operator=(const PrimitiveCache&) = delete;
+
+  uint64_t hits() const;  // operations answered from the cache
+
+  struct State;
+
+ private:
+  std::unique_ptr<State> state_;
+  State* outer_;
+};
+
+// Process-wide (`mlsref verify --no-cache`): while false, a PrimitiveCache
+// made stores nothing. True initially.
+void set_primitive_cache_enabled(bool enabled);
+bool primitive_cache_enabled();
 
 }  // namespace mlsref

@@ -241,12 +241,28 @@ Bytes x_public_key(DhGroup g, ByteView sk) {
   return raw_public(k.get());
 }
 
-std::optional<SecureBytes> x_dh(DhGroup g, ByteView sk, ByteView pk) {
+std::optional<SecureBytes> x_dh(DhGroup g, ByteView sk, ByteView own_pk, ByteView pk) {
   Pkey peer(EVP_PKEY_new_raw_public_key(raw_type(g), nullptr, pk.data(), pk.size()));
   if (!peer) {
     return refused(std::optional<SecureBytes>());
   }
-  Pkey priv = raw_private(raw_type(g), sk);
+  Owned<EVP_PKEY_CTX> ctx(
+      EVP_PKEY_CTX_new_from_name(nullptr, g == DhGroup::x25519 ? "X25519" : "X448", nullptr));
+  if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1) {
+    internal("no X25519/X448 key management");
+  }
+  SecureBytes priv_copy(sk.begin(), sk.end());
+  Bytes pub_copy(own_pk.begin(), own_pk.end());
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PRIV_KEY, priv_copy.data(),
+                                        priv_copy.size()),
+      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, pub_copy.data(), pub_copy.size()),
+      OSSL_PARAM_construct_end()};
+  EVP_PKEY* k = nullptr;
+  if (EVP_PKEY_fromdata(ctx.get(), &k, EVP_PKEY_KEYPAIR, params) != 1) {
+    internal("private key refused");
+  }
+  Pkey priv(k);
   return derive(priv.get(), peer.get(), dh_secret_size(g));
 }
 

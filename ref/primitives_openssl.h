@@ -22,9 +22,11 @@ std::optional<bool> ecdsa_verify(DhGroup g, HashAlg h, ByteView pk, ByteView mes
                                  ByteView signature);
 
 // X25519 and X448: keys of the right size. DH gives nullopt when OpenSSL
-// refuses the agreement (RFC 7748: an all-zero shared secret).
+// refuses the agreement (RFC 7748: an all-zero shared secret). `own_pk` is
+// x_public_key(sk): given with the private key, OpenSSL does not compute it
+// again (it does for a private key alone, doubling the cost of a DH).
 Bytes x_public_key(DhGroup g, ByteView sk);
-std::optional<SecureBytes> x_dh(DhGroup g, ByteView sk, ByteView pk);
+std::optional<SecureBytes> x_dh(DhGroup g, ByteView sk, ByteView own_pk, ByteView pk);
 
 // Ed25519 and Ed448 (RFC 8032): keys of the right size. Verification gives
 // nullopt when `pk` is not a public key.
