@@ -52,7 +52,8 @@ Exit status: 0 when everything checked passed, 1 when a case failed,
 void print_verify_help() {
   std::cout <<
       R"(Usage: mlsref verify [--type T] [--strict] [--now SECONDS] [--report FILE.json]
-                     [--junit FILE.xml] [--quiet] [--stats] [--no-cache] [PATH...]
+                     [--junit FILE.xml] [--quiet] [--stats] [--no-cache] [-j N]
+                     [PATH...]
 
 Checks every case of each vector file and reports it as pass, fail (with the
 first check that failed, e.g. "crypto-basics[3] suite 4 encrypt_with_label.plaintext:
@@ -92,6 +93,8 @@ Options:
                      (dh, key_derivation, key_generation, sign, verify,
                      aead_seal, aead_open, hash, hmac; each by algorithm), and
                      the total over all files before the summary line
+  -j, --jobs N       verify cases on N threads (default: the number of cores);
+                     the output and reports are those of -j 1, in the same order
   --no-cache         compute every primitive operation each time it is asked
                      for (by default a case computes a key pair, DH or
                      successful signature check once: same results, less work)
@@ -164,6 +167,7 @@ int cmd_verify(const std::vector<std::string>& args) {
   VerifyOptions options;
   bool quiet = false;
   bool stats = false;
+  size_t jobs = default_jobs();
   std::vector<fs::path> paths;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -186,6 +190,11 @@ int cmd_verify(const std::vector<std::string>& args) {
       stats = true;
     } else if (a == "--no-cache") {
       mlsref::set_primitive_cache_enabled(false);
+    } else if (a == "-j" || a == "--jobs") {
+      jobs = parse_uint(a, next_arg(args, i), 1024);
+      if (jobs == 0) {
+        throw UsageError(a + " takes a number of threads from 1");
+      }
     } else if (a.size() > 1 && a[0] == '-') {
       throw UsageError("unknown option " + a + " (see mlsref verify --help)");
     } else {
@@ -251,14 +260,7 @@ int cmd_verify(const std::vector<std::string>& args) {
   std::vector<FileResult> results;
   Totals total;
   mlsref::PrimitiveCounts all_counts;
-  for (size_t i = 0; i < files.size(); ++i) {
-    FileResult r;
-    try {
-      r = verify_file(files[i], *types[i], options);
-    } catch (const InputError& e) {
-      std::cerr << "mlsref verify: " << e.what() << "\n";
-      return kExitUsage;
-    }
+  auto print_file = [&](const FileResult& r) {
     Totals t;
     t.add(r);
     total.add(r);
@@ -285,7 +287,12 @@ int cmd_verify(const std::vector<std::string>& args) {
       std::cout << "  stats: " << stats_line(r.counts()) << "\n";
       all_counts += r.counts();
     }
-    results.push_back(std::move(r));
+  };
+  try {
+    results = verify_files(files, types, options, jobs, print_file);
+  } catch (const InputError& e) {
+    std::cerr << "mlsref verify: " << e.what() << "\n";
+    return kExitUsage;
   }
 
   try {

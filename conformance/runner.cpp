@@ -1,7 +1,11 @@
 #include "conformance/runner.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -79,37 +83,58 @@ std::string provenance_of(const std::string& sha256, const std::string& file_nam
   return "unknown file";
 }
 
-FileResult verify_file(const std::filesystem::path& file, const VectorType& type,
-                       const VerifyOptions& options) {
+namespace {
+
+// A vector file read and parsed, its cases not yet verified.
+struct LoadedFile {
+  FileResult result;  // path, type, sha256, provenance; cases sized, not run
+  json cases;
+  const VectorType* type = nullptr;
+  double load_seconds = 0;
+};
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+LoadedFile load_file(const std::filesystem::path& file, const VectorType& type) {
   auto start = std::chrono::steady_clock::now();
-  FileResult result;
-  result.path = file.string();
-  result.type = std::string(type.name);
+  LoadedFile lf;
+  lf.type = &type;
+  lf.result.path = file.string();
+  lf.result.type = std::string(type.name);
 
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     throw InputError("cannot read " + file.string());
   }
-  json cases;
   try {
-    cases = json::parse(in);
+    lf.cases = json::parse(in);
   } catch (const json::exception& e) {
     throw InputError(file.string() + " is not valid JSON: " + e.what());
   }
-  if (!cases.is_array()) {
+  if (!lf.cases.is_array()) {
     throw InputError(file.string() + " is not a JSON array of test cases");
   }
-  result.sha256 = sha256_file(file);
-  result.provenance = provenance_of(result.sha256, file.filename().string());
+  lf.result.sha256 = sha256_file(file);
+  lf.result.provenance = provenance_of(lf.result.sha256, file.filename().string());
+  lf.result.cases.resize(lf.cases.size());
+  lf.load_seconds = seconds_since(start);
+  return lf;
+}
 
-  for (size_t i = 0; i < cases.size(); ++i) {
-    CaseResult cr;
-    cr.index = i;
-    const json& c = cases[i];
-    if (c.is_object() && c.contains("cipher_suite") && c["cipher_suite"].is_number_unsigned()) {
-      cr.cipher_suite = static_cast<uint16_t>(c["cipher_suite"].get<uint64_t>());
-    }
-    const PrimitiveCounts before = thread_primitive_counts();
+// One case, on the calling thread; returns its wall time.
+double verify_case(LoadedFile& lf, size_t i, const VerifyOptions& options) {
+  auto start = std::chrono::steady_clock::now();
+  const VectorType& type = *lf.type;
+  CaseResult cr;
+  cr.index = i;
+  const json& c = lf.cases[i];
+  if (c.is_object() && c.contains("cipher_suite") && c["cipher_suite"].is_number_unsigned()) {
+    cr.cipher_suite = static_cast<uint16_t>(c["cipher_suite"].get<uint64_t>());
+  }
+  const PrimitiveCounts before = thread_primitive_counts();
+  {
     // Per case: what several checks of the case need is computed once.
     PrimitiveCache cache;
     if (type.verify == nullptr && type.verify_in == nullptr) {
@@ -148,16 +173,98 @@ FileResult verify_file(const std::filesystem::path& file, const VectorType& type
         cr.message = e.what();
       }
     }
-    cr.counts = thread_primitive_counts();
-    cr.counts -= before;
-    if (cr.status == Status::unsupported && options.strict) {
-      cr.status = Status::fail;
-      cr.message = "unsupported (--strict): " + cr.message;
-    }
-    result.cases.push_back(std::move(cr));
   }
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return result;
+  cr.counts = thread_primitive_counts();
+  cr.counts -= before;
+  if (cr.status == Status::unsupported && options.strict) {
+    cr.status = Status::fail;
+    cr.message = "unsupported (--strict): " + cr.message;
+  }
+  lf.result.cases[i] = std::move(cr);
+  return seconds_since(start);
+}
+
+}  // namespace
+
+FileResult verify_file(const std::filesystem::path& file, const VectorType& type,
+                       const VerifyOptions& options) {
+  std::vector<FileResult> out =
+      verify_files({file}, {&type}, options, 1, [](const FileResult&) {});
+  return std::move(out.front());
+}
+
+size_t default_jobs() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+std::vector<FileResult> verify_files(const std::vector<std::filesystem::path>& files,
+                                     const std::vector<const VectorType*>& types,
+                                     const VerifyOptions& options, size_t jobs,
+                                     const std::function<void(const FileResult&)>& done) {
+  std::vector<LoadedFile> loaded;
+  for (size_t f = 0; f < files.size(); ++f) {
+    loaded.push_back(load_file(files[f], *types[f]));
+  }
+  // Every case of every file, in order: the threads take the next one.
+  std::vector<std::pair<size_t, size_t>> tasks;
+  for (size_t f = 0; f < loaded.size(); ++f) {
+    for (size_t i = 0; i < loaded[f].cases.size(); ++i) {
+      tasks.emplace_back(f, i);
+    }
+  }
+  std::vector<size_t> remaining(loaded.size());
+  std::vector<double> case_seconds(loaded.size());
+  for (size_t f = 0; f < loaded.size(); ++f) {
+    remaining[f] = loaded[f].cases.size();
+  }
+  std::mutex mutex;
+  std::condition_variable file_done;
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t t = next++; t < tasks.size(); t = next++) {
+      auto [f, i] = tasks[t];
+      double secs = verify_case(loaded[f], i, options);
+      std::lock_guard lock(mutex);
+      case_seconds[f] += secs;
+      if (--remaining[f] == 0) {
+        file_done.notify_all();
+      }
+    }
+  };
+  jobs = std::max<size_t>(1, std::min(jobs, tasks.size()));
+  std::vector<std::thread> threads;
+  // Joined however this function ends; when it ends early the threads take
+  // no new case.
+  struct Join {
+    std::vector<std::thread>& threads;
+    std::atomic<size_t>& next;
+    size_t end;
+    ~Join() {
+      next = end;
+      for (auto& t : threads) {
+        t.join();
+      }
+    }
+  } join{threads, next, tasks.size()};
+  if (jobs > 1) {
+    for (size_t j = 0; j < jobs; ++j) {
+      threads.emplace_back(work);
+    }
+  }
+  std::vector<FileResult> results;
+  for (size_t f = 0; f < loaded.size(); ++f) {
+    if (jobs == 1) {
+      for (size_t i = 0; i < loaded[f].cases.size(); ++i) {
+        case_seconds[f] += verify_case(loaded[f], i, options);
+      }
+    } else {
+      std::unique_lock lock(mutex);
+      file_done.wait(lock, [&] { return remaining[f] == 0; });
+    }
+    loaded[f].result.seconds = loaded[f].load_seconds + case_seconds[f];
+    loaded[f].cases = json();  // no longer needed
+    results.push_back(std::move(loaded[f].result));
+    done(results.back());
+  }
+  return results;
 }
 
 PrimitiveCounts FileResult::counts() const {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -59,6 +60,21 @@ struct VerifyOptions {
 // Verifies every case of one file. Throws InputError for unreadable input.
 FileResult verify_file(const std::filesystem::path& file, const VectorType& type,
                        const VerifyOptions& options);
+
+// Verifies the cases of every file on `jobs` threads (cases of one file run
+// in parallel too), each case on one thread with its own PrimitiveCache and
+// counters. Every file is read first: an unreadable one throws InputError
+// before any case runs. `done` is called on the calling thread for each file
+// in the order given, as soon as its cases are done, with results identical
+// to a serial run's (only `seconds`, the sum of the file's case times, varies
+// from run to run as it always did).
+std::vector<FileResult> verify_files(const std::vector<std::filesystem::path>& files,
+                                     const std::vector<const VectorType*>& types,
+                                     const VerifyOptions& options, size_t jobs,
+                                     const std::function<void(const FileResult&)>& done);
+
+// The number of threads -j defaults to: the machine's cores.
+size_t default_jobs();
 
 // `--stats`: the counts by operation, each with its algorithms, and the total:
 // "dh 14 (P-256 6, X25519 8), ..., total 1234".
