@@ -635,7 +635,7 @@ void print_scenario_help() {
   std::cout <<
       R"(Usage: mlsref scenario [--suite N] [--public | --private] [--seed S]
                        [--client HOST:PORT | --client local]... [--random]
-                       [--report FILE.json] [--junit FILE.xml] [--quiet]
+                       [--report FILE.json] [--junit FILE.xml] [--quiet] [-j N]
                        [--emit-passive DIR] FILE...
 
 Runs the scripts of each config file (the IETF interop test runner's format:
@@ -685,6 +685,9 @@ differed. Each run ends by freeing its states (Free).
   --report FILE      a JSON report (as mlsref verify writes)
   --junit FILE       JUnit XML
   --quiet            only failures and the totals
+  -j, --jobs N       run on N threads (default: the number of cores); output,
+                     reports and passive vectors are those of -j 1. Runs with
+                     --client go one at a time
   --emit-passive DIR write passive-client vectors: every run gets one more
                      member, a watcher that the first createGroup adds and
                      that never sends (always an mlsref client in this
@@ -706,6 +709,7 @@ answer.
 
 int cmd_scenario(const std::vector<std::string>& args) {
   ScenarioOptions options;
+  options.jobs = default_jobs();
   std::optional<fs::path> report, junit;
   bool quiet = false;
   std::vector<fs::path> files;
@@ -735,6 +739,11 @@ int cmd_scenario(const std::vector<std::string>& args) {
       quiet = true;
     } else if (a == "--emit-passive") {
       options.emit_passive = next_arg(args, i);
+    } else if (a == "-j" || a == "--jobs") {
+      options.jobs = parse_uint(a, next_arg(args, i), 1024);
+      if (options.jobs == 0) {
+        throw UsageError(a + " takes a number of threads from 1");
+      }
     } else if (!a.empty() && a[0] == '-') {
       throw UsageError("scenario: unknown option '" + a + "' (see mlsref scenario --help)");
     } else {

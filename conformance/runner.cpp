@@ -195,44 +195,23 @@ FileResult verify_file(const std::filesystem::path& file, const VectorType& type
 
 size_t default_jobs() { return std::max(1u, std::thread::hardware_concurrency()); }
 
-std::vector<FileResult> verify_files(const std::vector<std::filesystem::path>& files,
-                                     const std::vector<const VectorType*>& types,
-                                     const VerifyOptions& options, size_t jobs,
-                                     const std::function<void(const FileResult&)>& done) {
-  std::vector<LoadedFile> loaded;
-  for (size_t f = 0; f < files.size(); ++f) {
-    loaded.push_back(load_file(files[f], *types[f]));
-  }
-  // Every case of every file, in order: the threads take the next one.
-  std::vector<std::pair<size_t, size_t>> tasks;
-  for (size_t f = 0; f < loaded.size(); ++f) {
-    for (size_t i = 0; i < loaded[f].cases.size(); ++i) {
-      tasks.emplace_back(f, i);
+void for_each_ordered(size_t n, size_t jobs, const std::function<void(size_t)>& work,
+                      const std::function<void(size_t)>& deliver) {
+  jobs = std::max<size_t>(1, std::min(jobs, n));
+  if (jobs == 1) {
+    for (size_t i = 0; i < n; ++i) {
+      work(i);
+      deliver(i);
     }
-  }
-  std::vector<size_t> remaining(loaded.size());
-  std::vector<double> case_seconds(loaded.size());
-  for (size_t f = 0; f < loaded.size(); ++f) {
-    remaining[f] = loaded[f].cases.size();
+    return;
   }
   std::mutex mutex;
-  std::condition_variable file_done;
+  std::condition_variable changed;
+  std::vector<bool> finished(n, false);
   std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t t = next++; t < tasks.size(); t = next++) {
-      auto [f, i] = tasks[t];
-      double secs = verify_case(loaded[f], i, options);
-      std::lock_guard lock(mutex);
-      case_seconds[f] += secs;
-      if (--remaining[f] == 0) {
-        file_done.notify_all();
-      }
-    }
-  };
-  jobs = std::max<size_t>(1, std::min(jobs, tasks.size()));
   std::vector<std::thread> threads;
-  // Joined however this function ends; when it ends early the threads take
-  // no new case.
+  // Joined however this function ends; when it ends early (deliver threw)
+  // the threads take no new work.
   struct Join {
     std::vector<std::thread>& threads;
     std::atomic<size_t>& next;
@@ -243,26 +222,75 @@ std::vector<FileResult> verify_files(const std::vector<std::filesystem::path>& f
         t.join();
       }
     }
-  } join{threads, next, tasks.size()};
-  if (jobs > 1) {
-    for (size_t j = 0; j < jobs; ++j) {
-      threads.emplace_back(work);
+  } join{threads, next, n};
+  for (size_t j = 0; j < jobs; ++j) {
+    threads.emplace_back([&] {
+      for (size_t i = next++; i < n; i = next++) {
+        work(i);
+        std::lock_guard lock(mutex);
+        finished[i] = true;
+        changed.notify_all();
+      }
+    });
+  }
+  for (size_t i = 0; i < n; ++i) {
+    {
+      std::unique_lock lock(mutex);
+      changed.wait(lock, [&] { return finished[i]; });
+    }
+    deliver(i);
+  }
+}
+
+std::vector<FileResult> verify_files(const std::vector<std::filesystem::path>& files,
+                                     const std::vector<const VectorType*>& types,
+                                     const VerifyOptions& options, size_t jobs,
+                                     const std::function<void(const FileResult&)>& done) {
+  std::vector<LoadedFile> loaded;
+  for (size_t f = 0; f < files.size(); ++f) {
+    loaded.push_back(load_file(files[f], *types[f]));
+  }
+  // Every case of every file, in order.
+  std::vector<std::pair<size_t, size_t>> tasks;
+  std::vector<double> case_seconds;
+  for (size_t f = 0; f < loaded.size(); ++f) {
+    for (size_t i = 0; i < loaded[f].cases.size(); ++i) {
+      tasks.emplace_back(f, i);
     }
   }
+  case_seconds.resize(tasks.size());
   std::vector<FileResult> results;
-  for (size_t f = 0; f < loaded.size(); ++f) {
-    if (jobs == 1) {
-      for (size_t i = 0; i < loaded[f].cases.size(); ++i) {
-        case_seconds[f] += verify_case(loaded[f], i, options);
-      }
-    } else {
-      std::unique_lock lock(mutex);
-      file_done.wait(lock, [&] { return remaining[f] == 0; });
+  auto finish = [&](size_t f) {
+    double seconds = loaded[f].load_seconds;
+    for (size_t t = 0; t < tasks.size(); ++t) {
+      seconds += tasks[t].first == f ? case_seconds[t] : 0;
     }
-    loaded[f].result.seconds = loaded[f].load_seconds + case_seconds[f];
+    loaded[f].result.seconds = seconds;
     loaded[f].cases = json();  // no longer needed
     results.push_back(std::move(loaded[f].result));
     done(results.back());
+  };
+  // Files without cases are delivered in their place too.
+  size_t delivered = 0;
+  auto deliver_through = [&](size_t last) {
+    for (; delivered <= last; ++delivered) {
+      finish(delivered);
+    }
+  };
+  for_each_ordered(
+      tasks.size(), jobs,
+      [&](size_t t) { case_seconds[t] = verify_case(loaded[tasks[t].first], tasks[t].second, options); },
+      [&](size_t t) {
+        size_t f = tasks[t].first;
+        if (f > 0) {
+          deliver_through(f - 1);
+        }
+        if (tasks[t].second + 1 == loaded[f].cases.size()) {
+          deliver_through(f);
+        }
+      });
+  if (!loaded.empty()) {
+    deliver_through(loaded.size() - 1);
   }
   return results;
 }

@@ -76,6 +76,13 @@ std::vector<FileResult> verify_files(const std::vector<std::filesystem::path>& f
 // The number of threads -j defaults to: the machine's cores.
 size_t default_jobs();
 
+// Runs work(0) ... work(n-1) on `jobs` threads (taken in order), and calls
+// deliver(i) on the calling thread for i = 0, 1, ... in order, each as soon
+// as work(0..i) are done; with jobs == 1, work(i) then deliver(i) in turn on
+// the calling thread. work(i) must not throw; it may run while deliver runs.
+void for_each_ordered(size_t n, size_t jobs, const std::function<void(size_t)>& work,
+                      const std::function<void(size_t)>& deliver);
+
 // `--stats`: the counts by operation, each with its algorithms, and the total:
 // "dh 14 (P-256 6, X25519 8), ..., total 1234".
 std::string stats_line(const PrimitiveCounts& counts);
