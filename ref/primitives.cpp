@@ -205,10 +205,9 @@ bool openssl_has(PrimitiveOp op, size_t alg) {
 
 // The automatic choice, from the per-operation CPU times of `make bench`
 // (BM_Primitive, README "Benchmarks"): OpenSSL for P-256 and P-521, whose
-// dedicated code is 3-8x faster than Botan's there, and for Ed25519
-// verification (10% faster); Botan for P-384 (OpenSSL 3.0's generic P-384
-// code is slower) and for X25519 (OpenSSL computes the public key on every
-// private-key import, so its DH costs two multiplications).
+// dedicated code is 3-9x (P-256) and 2-3x (P-521) faster than Botan's here;
+// Botan wherever it is as fast: P-384 (OpenSSL 3.0's generic code is slower,
+// 5x for key generation), X25519 and Ed25519 (equal within the noise).
 Backend automatic_backend(PrimitiveOp op, size_t alg) {
   if (!openssl_has(op, alg)) {
     return Backend::botan;
@@ -222,8 +221,6 @@ Backend automatic_backend(PrimitiveOp op, size_t alg) {
     case ecdsa_p256:
     case ecdsa_p521:
       return Backend::openssl;
-    case ed25519:
-      return op == PrimitiveOp::verify ? Backend::openssl : Backend::botan;
     default:
       return Backend::botan;
   }
