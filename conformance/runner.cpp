@@ -4,11 +4,11 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <mutex>
-#include <thread>
 #include <cstdlib>
 #include <fstream>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "ref/primitives.h"
 
@@ -188,8 +188,7 @@ double verify_case(LoadedFile& lf, size_t i, const VerifyOptions& options) {
 
 FileResult verify_file(const std::filesystem::path& file, const VectorType& type,
                        const VerifyOptions& options) {
-  std::vector<FileResult> out =
-      verify_files({file}, {&type}, options, 1, [](const FileResult&) {});
+  std::vector<FileResult> out = verify_files({file}, {&type}, options, 1, [](const FileResult&) {});
   return std::move(out.front());
 }
 
@@ -279,7 +278,9 @@ std::vector<FileResult> verify_files(const std::vector<std::filesystem::path>& f
   };
   for_each_ordered(
       tasks.size(), jobs,
-      [&](size_t t) { case_seconds[t] = verify_case(loaded[tasks[t].first], tasks[t].second, options); },
+      [&](size_t t) {
+        case_seconds[t] = verify_case(loaded[tasks[t].first], tasks[t].second, options);
+      },
       [&](size_t t) {
         size_t f = tasks[t].first;
         if (f > 0) {
@@ -326,8 +327,8 @@ std::string stats_line(const PrimitiveCounts& counts) {
 }
 
 std::string case_name(const FileResult& f, const CaseResult& c) {
-  std::string name = c.name.empty() ? f.type + "[" + std::to_string(c.index) + "]"
-                                    : f.type + " " + c.name;
+  std::string name =
+      c.name.empty() ? f.type + "[" + std::to_string(c.index) + "]" : f.type + " " + c.name;
   if (c.cipher_suite) {
     name += " suite " + std::to_string(*c.cipher_suite);
   }

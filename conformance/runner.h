@@ -17,12 +17,12 @@ std::string_view to_string(Status s);
 
 struct CaseResult {
   size_t index = 0;
-  std::string name;     // a case's own name when it has one (scenarios: "script (private)")
+  std::string name;  // a case's own name when it has one (scenarios: "script (private)")
   std::optional<uint16_t> cipher_suite;
   Status status = Status::pass;
-  std::string check;    // the first check that failed, or why unsupported
-  std::string message;  // how it failed
-  std::string clock;    // for types that judge lifetimes: the clock used
+  std::string check;       // the first check that failed, or why unsupported
+  std::string message;     // how it failed
+  std::string clock;       // for types that judge lifetimes: the clock used
   PrimitiveCounts counts;  // the primitive operations the case ran (--stats)
 };
 

@@ -15,6 +15,7 @@
 #include <botan/mem_ops.h>
 #include <botan/pubkey.h>
 #include <botan/system_rng.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
@@ -108,10 +109,22 @@ std::string_view to_string(PrimitiveOp op) {
 }
 
 std::string_view primitive_alg_name(size_t alg) {
-  static constexpr std::array<std::string_view, kPrimitiveAlgs> names{
-      "SHA-256", "SHA-384", "SHA-512", "AES-128-GCM", "AES-256-GCM", "ChaCha20Poly1305",
-      "P-256",   "P-384",   "P-521",   "X25519",      "X448",        "ecdsa_secp256r1_sha256",
-      "ecdsa_secp384r1_sha384", "ecdsa_secp521r1_sha512", "ed25519", "ed448"};
+  static constexpr std::array<std::string_view, kPrimitiveAlgs> names{"SHA-256",
+                                                                      "SHA-384",
+                                                                      "SHA-512",
+                                                                      "AES-128-GCM",
+                                                                      "AES-256-GCM",
+                                                                      "ChaCha20Poly1305",
+                                                                      "P-256",
+                                                                      "P-384",
+                                                                      "P-521",
+                                                                      "X25519",
+                                                                      "X448",
+                                                                      "ecdsa_secp256r1_sha256",
+                                                                      "ecdsa_secp384r1_sha384",
+                                                                      "ecdsa_secp521r1_sha512",
+                                                                      "ed25519",
+                                                                      "ed448"};
   return alg < names.size() ? names[alg] : "?";
 }
 
@@ -182,8 +195,16 @@ namespace {
 std::atomic<int> backend_choice_value{-1};
 
 enum Alg : size_t {
-  p256 = 6, p384, p521, x25519, x448,
-  ecdsa_p256 = 11, ecdsa_p384, ecdsa_p521, ed25519, ed448,
+  p256 = 6,
+  p384,
+  p521,
+  x25519,
+  x448,
+  ecdsa_p256 = 11,
+  ecdsa_p384,
+  ecdsa_p521,
+  ed25519,
+  ed448,
 };
 
 // Which library has `op` on `alg`: Botan has no X448 or Ed448, and OpenSSL
@@ -667,8 +688,7 @@ SecureBytes compute_dh(DhGroup g, ByteView sk, ByteView pk) {
     case DhGroup::x448: {
       require_size(sk, dh_private_size(g), std::string(to_string(g)) + " private key",
                    "9180 7.1.2");
-      require_size(pk, dh_public_size(g), std::string(to_string(g)) + " public key",
-                   "9180 7.1.1");
+      require_size(pk, dh_public_size(g), std::string(to_string(g)) + " public key", "9180 7.1.1");
       if (backend == Backend::openssl) {
         // OpenSSL refuses an all-zero result; reported below as the check does.
         // pk(sk) through dh_public_key: usually already known to the case's
@@ -873,7 +893,7 @@ bool botan_verify(const Botan::Public_Key& key, const std::string& padding,
 // check; a failed verification names it.
 template <class Rule>
 void compute_verify(SignatureScheme s, ByteView pk, ByteView message, ByteView signature,
-                      const Rule& rule, std::string_view what) {
+                    const Rule& rule, std::string_view what) {
   count(PrimitiveOp::verify, s);
   const std::string scheme(to_string(s));
   const std::string failure = std::string(what) + " (" + scheme + ") does not verify";

@@ -103,12 +103,11 @@ Pkey ec_from_data(DhGroup g, const char* key, unsigned char* value, size_t size,
   if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1) {
     internal("no EC key management");
   }
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
-                                       const_cast<char*>(group_name(g)), 0),
-      is_bn ? OSSL_PARAM_construct_BN(key, value, size)
-            : OSSL_PARAM_construct_octet_string(key, value, size),
-      OSSL_PARAM_construct_end()};
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
+                                                          const_cast<char*>(group_name(g)), 0),
+                         is_bn ? OSSL_PARAM_construct_BN(key, value, size)
+                               : OSSL_PARAM_construct_octet_string(key, value, size),
+                         OSSL_PARAM_construct_end()};
   EVP_PKEY* k = nullptr;
   if (EVP_PKEY_fromdata(ctx.get(), &k, selection, params) != 1) {
     return refused(Pkey());
@@ -118,8 +117,8 @@ Pkey ec_from_data(DhGroup g, const char* key, unsigned char* value, size_t size,
 
 Pkey ec_private(DhGroup g, ByteView sk) {
   SecureBytes little(sk.rbegin(), sk.rend());
-  Pkey k = ec_from_data(g, OSSL_PKEY_PARAM_PRIV_KEY, little.data(), little.size(),
-                        EVP_PKEY_KEYPAIR, true);
+  Pkey k = ec_from_data(g, OSSL_PKEY_PARAM_PRIV_KEY, little.data(), little.size(), EVP_PKEY_KEYPAIR,
+                        true);
   if (!k) {
     internal("private key refused");
   }
@@ -154,9 +153,7 @@ std::optional<SecureBytes> derive(EVP_PKEY* priv, EVP_PKEY* peer, size_t size) {
   return out;
 }
 
-int raw_type(DhGroup g) {
-  return g == DhGroup::x25519 ? EVP_PKEY_X25519 : EVP_PKEY_X448;
-}
+int raw_type(DhGroup g) { return g == DhGroup::x25519 ? EVP_PKEY_X25519 : EVP_PKEY_X448; }
 int raw_type(SignatureScheme s) {
   return s == SignatureScheme::ed25519 ? EVP_PKEY_ED25519 : EVP_PKEY_ED448;
 }

@@ -32,7 +32,6 @@ std::optional<SecureBytes> x_dh(DhGroup g, ByteView sk, ByteView own_pk, ByteVie
 // nullopt when `pk` is not a public key.
 Bytes ed_public_key(SignatureScheme s, ByteView sk);
 Bytes ed_sign(SignatureScheme s, ByteView sk, ByteView message);
-std::optional<bool> ed_verify(SignatureScheme s, ByteView pk, ByteView message,
-                              ByteView signature);
+std::optional<bool> ed_verify(SignatureScheme s, ByteView pk, ByteView message, ByteView signature);
 
 }  // namespace mlsref::openssl

@@ -34,11 +34,11 @@ void register_primitive(PrimitiveOp op, size_t alg, Backend backend, std::functi
   for (size_t g = 0; g < 5; ++g) {
     auto group = static_cast<DhGroup>(g);
     size_t alg = 6 + g;
-    SecureBytes sk = signature_generate(
-        group == DhGroup::p256   ? SignatureScheme::ecdsa_secp256r1_sha256
-        : group == DhGroup::p384 ? SignatureScheme::ecdsa_secp384r1_sha384
-                                 : SignatureScheme::ecdsa_secp521r1_sha512,
-        system_rng());
+    SecureBytes sk =
+        signature_generate(group == DhGroup::p256   ? SignatureScheme::ecdsa_secp256r1_sha256
+                           : group == DhGroup::p384 ? SignatureScheme::ecdsa_secp384r1_sha384
+                                                    : SignatureScheme::ecdsa_secp521r1_sha512,
+                           system_rng());
     if (!dh_is_nist(group)) {
       sk.assign(dh_private_size(group), 0x42);
     }
@@ -68,8 +68,7 @@ void register_primitive(PrimitiveOp op, size_t alg, Backend backend, std::functi
       if (s == SignatureScheme::ed448 && b == Backend::botan) {
         continue;
       }
-      register_primitive(PrimitiveOp::verify, alg, b,
-                         [=] { verify(s, pk, message, sig); });
+      register_primitive(PrimitiveOp::verify, alg, b, [=] { verify(s, pk, message, sig); });
       register_primitive(PrimitiveOp::key_generation, alg, b,
                          [=] { benchmark::DoNotOptimize(signature_public_key(s, sk)); });
       if (s == SignatureScheme::ed25519 || s == SignatureScheme::ed448 || b == Backend::botan) {

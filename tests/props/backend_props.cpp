@@ -60,7 +60,9 @@ Outcome both(F&& f) {
   return botan;
 }
 
-bool is_error(const Outcome& o) { return std::holds_alternative<std::pair<ErrorKind, std::string>>(o); }
+bool is_error(const Outcome& o) {
+  return std::holds_alternative<std::pair<ErrorKind, std::string>>(o);
+}
 
 const std::vector<DhGroup> kGroups{DhGroup::p256, DhGroup::p384, DhGroup::p521, DhGroup::x25519,
                                    DhGroup::x448};
@@ -172,8 +174,8 @@ RC_GTEST_PROP(BackendProps, SignaturesOfOneVerifyWithTheOther, (const Bytes& mes
   Bytes longer = signature;
   longer.push_back(0);
   RC_ASSERT(is_error(check(message, longer)));
-  Bytes junk = *rc::gen::container<Bytes>(*rc::gen::inRange<size_t>(0, 140),
-                                          rc::gen::arbitrary<uint8_t>());
+  Bytes junk =
+      *rc::gen::container<Bytes>(*rc::gen::inRange<size_t>(0, 140), rc::gen::arbitrary<uint8_t>());
   RC_ASSERT(is_error(check(message, junk)));
 }
 
