@@ -500,8 +500,8 @@ void check_aead_inputs(AeadAlg a, ByteView key, ByteView nonce) {
 }  // namespace
 
 Bytes aead_seal(AeadAlg a, ByteView key, ByteView nonce, ByteView aad, ByteView plaintext) {
+  auto mode = aead_mode(a, Botan::ENCRYPTION);  // throws for export-only: not counted
   count(PrimitiveOp::aead_seal, a);
-  auto mode = aead_mode(a, Botan::ENCRYPTION);
   check_aead_inputs(a, key, nonce);
   mode->set_key(key.data(), key.size());
   mode->set_associated_data(aad.data(), aad.size());
@@ -512,8 +512,8 @@ Bytes aead_seal(AeadAlg a, ByteView key, ByteView nonce, ByteView aad, ByteView 
 }
 
 SecureBytes aead_open(AeadAlg a, ByteView key, ByteView nonce, ByteView aad, ByteView ciphertext) {
-  count(PrimitiveOp::aead_open, a);
   auto mode = aead_mode(a, Botan::DECRYPTION);
+  count(PrimitiveOp::aead_open, a);
   check_aead_inputs(a, key, nonce);
   if (ciphertext.size() < aead_tag_size(a)) {
     crypto_error("5.1", "AEAD ciphertext of " + std::to_string(ciphertext.size()) +
