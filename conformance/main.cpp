@@ -53,7 +53,8 @@ Exit status: 0 when everything checked passed, 1 when a case failed,
 void print_verify_help() {
   std::cout <<
       R"(Usage: mlsref verify [--type T] [--strict] [--now SECONDS] [--report FILE.json]
-                     [--junit FILE.xml] [--quiet] [PATH...]
+                     [--junit FILE.xml] [--quiet] [--stats] [--no-cache] [-j N]
+                     [PATH...]
 
 Checks every case of each vector file and reports it as pass, fail (with the
 first check that failed, e.g. "crypto-basics[3] suite 4 encrypt_with_label.plaintext:
@@ -97,6 +98,18 @@ Options:
   --junit FILE       write the same results as JUnit XML (a testsuite per file,
                      a testcase per case; unsupported cases are <skipped/>)
   --quiet            print only failures and the summary line
+  --stats            after each file, the primitive operations its cases ran
+                     (dh, key_derivation, key_generation, sign, verify,
+                     aead_seal, aead_open, hash, hmac; each by algorithm), and
+                     the total over all files before the summary line
+  -j, --jobs N       verify cases on N threads (default: the number of cores);
+                     the output and reports are those of -j 1, in the same order
+  --no-cache         compute every primitive operation each time it is asked
+                     for (by default a case computes a key pair, DH or
+                     successful signature check once: same results, less work)
+
+Environment: MLSREF_BACKEND=auto|botan|openssl chooses the library of the
+public-key primitives (default auto: the faster one per primitive).
 
 Exit status: 0 when no case failed, 1 when a case failed, 2 for bad arguments
 or unreadable files.
@@ -167,6 +180,8 @@ int cmd_verify(const std::vector<std::string>& args) {
   std::optional<fs::path> report, junit;
   VerifyOptions options;
   bool quiet = false;
+  bool stats = false;
+  size_t jobs = default_jobs();
   std::vector<fs::path> paths;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -185,6 +200,15 @@ int cmd_verify(const std::vector<std::string>& args) {
       options.now = parse_uint("--now", next_arg(args, i), UINT64_MAX);
     } else if (a == "--quiet" || a == "-q") {
       quiet = true;
+    } else if (a == "--stats") {
+      stats = true;
+    } else if (a == "--no-cache") {
+      mlsref::set_primitive_cache_enabled(false);
+    } else if (a == "-j" || a == "--jobs") {
+      jobs = parse_uint(a, next_arg(args, i), 1024);
+      if (jobs == 0) {
+        throw UsageError(a + " takes a number of threads from 1");
+      }
     } else if (a.size() > 1 && a[0] == '-') {
       throw UsageError("unknown option " + a + " (see mlsref verify --help)");
     } else {
@@ -243,14 +267,8 @@ int cmd_verify(const std::vector<std::string>& args) {
 
   std::vector<FileResult> results;
   Totals total;
-  for (size_t i = 0; i < files.size(); ++i) {
-    FileResult r;
-    try {
-      r = verify_file(files[i], *types[i], options);
-    } catch (const InputError& e) {
-      std::cerr << "mlsref verify: " << e.what() << "\n";
-      return kExitUsage;
-    }
+  mlsref::PrimitiveCounts all_counts;
+  auto print_file = [&](const FileResult& r) {
     Totals t;
     t.add(r);
     total.add(r);
@@ -273,7 +291,16 @@ int cmd_verify(const std::vector<std::string>& args) {
                 << " passed, " << t.fail << " failed, " << t.unsupported << " unsupported (" << secs
                 << " s)" << (clocks.empty() ? "" : "; lifetimes judged by " + clocks) << std::endl;
     }
-    results.push_back(std::move(r));
+    if (stats) {
+      std::cout << "  stats: " << stats_line(r.counts()) << "\n";
+      all_counts += r.counts();
+    }
+  };
+  try {
+    results = verify_files(files, types, options, jobs, print_file);
+  } catch (const InputError& e) {
+    std::cerr << "mlsref verify: " << e.what() << "\n";
+    return kExitUsage;
   }
 
   try {
@@ -296,6 +323,9 @@ int cmd_verify(const std::vector<std::string>& args) {
                 << " passed" << (t.fail ? ", " + std::to_string(t.fail) + " failed" : "")
                 << "\n";
     }
+  }
+  if (stats) {
+    std::cout << "stats: " << stats_line(all_counts) << "\n";
   }
   std::cout << total.pass << " passed, " << total.fail << " failed, " << total.unsupported
             << " unsupported" << std::endl;
@@ -721,7 +751,7 @@ void print_scenario_help() {
   std::cout <<
       R"(Usage: mlsref scenario [--suite N] [--public | --private] [--seed S]
                        [--client HOST:PORT | --client local]... [--random]
-                       [--report FILE.json] [--junit FILE.xml] [--quiet]
+                       [--report FILE.json] [--junit FILE.xml] [--quiet] [-j N]
                        [--emit-passive DIR] FILE...
 
 Runs the scripts of each config file (the IETF interop test runner's format:
@@ -771,6 +801,9 @@ differed. Each run ends by freeing its states (Free).
   --report FILE      a JSON report (as mlsref verify writes)
   --junit FILE       JUnit XML
   --quiet            only failures and the totals
+  -j, --jobs N       run on N threads (default: the number of cores); output,
+                     reports and passive vectors are those of -j 1. Runs with
+                     --client go one at a time
   --emit-passive DIR write passive-client vectors: every run gets one more
                      member, a watcher that the first createGroup adds and
                      that never sends (always an mlsref client in this
@@ -792,6 +825,7 @@ answer.
 
 int cmd_scenario(const std::vector<std::string>& args) {
   ScenarioOptions options;
+  options.jobs = default_jobs();
   std::optional<fs::path> report, junit;
   bool quiet = false;
   std::vector<fs::path> files;
@@ -821,6 +855,11 @@ int cmd_scenario(const std::vector<std::string>& args) {
       quiet = true;
     } else if (a == "--emit-passive") {
       options.emit_passive = next_arg(args, i);
+    } else if (a == "-j" || a == "--jobs") {
+      options.jobs = parse_uint(a, next_arg(args, i), 1024);
+      if (options.jobs == 0) {
+        throw UsageError(a + " takes a number of threads from 1");
+      }
     } else if (!a.empty() && a[0] == '-') {
       throw UsageError("scenario: unknown option '" + a + "' (see mlsref scenario --help)");
     } else {

@@ -1,10 +1,14 @@
 #include "conformance/runner.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <fstream>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "ref/primitives.h"
 
@@ -79,36 +83,60 @@ std::string provenance_of(const std::string& sha256, const std::string& file_nam
   return "unknown file";
 }
 
-FileResult verify_file(const std::filesystem::path& file, const VectorType& type,
-                       const VerifyOptions& options) {
+namespace {
+
+// A vector file read and parsed, its cases not yet verified.
+struct LoadedFile {
+  FileResult result;  // path, type, sha256, provenance; cases sized, not run
+  json cases;
+  const VectorType* type = nullptr;
+  double load_seconds = 0;
+};
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+LoadedFile load_file(const std::filesystem::path& file, const VectorType& type) {
   auto start = std::chrono::steady_clock::now();
-  FileResult result;
-  result.path = file.string();
-  result.type = std::string(type.name);
+  LoadedFile lf;
+  lf.type = &type;
+  lf.result.path = file.string();
+  lf.result.type = std::string(type.name);
 
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     throw InputError("cannot read " + file.string());
   }
-  json cases;
   try {
-    cases = json::parse(in);
+    lf.cases = json::parse(in);
   } catch (const json::exception& e) {
     throw InputError(file.string() + " is not valid JSON: " + e.what());
   }
-  if (!cases.is_array()) {
+  if (!lf.cases.is_array()) {
     throw InputError(file.string() + " is not a JSON array of test cases");
   }
-  result.sha256 = sha256_file(file);
-  result.provenance = provenance_of(result.sha256, file.filename().string());
+  lf.result.sha256 = sha256_file(file);
+  lf.result.provenance = provenance_of(lf.result.sha256, file.filename().string());
+  lf.result.cases.resize(lf.cases.size());
+  lf.load_seconds = seconds_since(start);
+  return lf;
+}
 
-  for (size_t i = 0; i < cases.size(); ++i) {
-    CaseResult cr;
-    cr.index = i;
-    const json& c = cases[i];
-    if (c.is_object() && c.contains("cipher_suite") && c["cipher_suite"].is_number_unsigned()) {
-      cr.cipher_suite = static_cast<uint16_t>(c["cipher_suite"].get<uint64_t>());
-    }
+// One case, on the calling thread; returns its wall time.
+double verify_case(LoadedFile& lf, size_t i, const VerifyOptions& options) {
+  auto start = std::chrono::steady_clock::now();
+  const VectorType& type = *lf.type;
+  CaseResult cr;
+  cr.index = i;
+  const json& c = lf.cases[i];
+  if (c.is_object() && c.contains("cipher_suite") && c["cipher_suite"].is_number_unsigned()) {
+    cr.cipher_suite = static_cast<uint16_t>(c["cipher_suite"].get<uint64_t>());
+  }
+  const PrimitiveCounts before = thread_primitive_counts();
+  {
+    // Per case: what several checks of the case need is computed once.
+    PrimitiveCache cache;
     if (type.verify == nullptr && type.verify_in == nullptr) {
       cr.status = Status::unsupported;
       cr.check = "type";
@@ -147,19 +175,162 @@ FileResult verify_file(const std::filesystem::path& file, const VectorType& type
         cr.message = e.what();
       }
     }
-    if (cr.status == Status::unsupported && options.strict) {
-      cr.status = Status::fail;
-      cr.message = "unsupported (--strict): " + cr.message;
-    }
-    result.cases.push_back(std::move(cr));
   }
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return result;
+  cr.counts = thread_primitive_counts();
+  cr.counts -= before;
+  if (cr.status == Status::unsupported && options.strict) {
+    cr.status = Status::fail;
+    cr.message = "unsupported (--strict): " + cr.message;
+  }
+  lf.result.cases[i] = std::move(cr);
+  return seconds_since(start);
+}
+
+}  // namespace
+
+FileResult verify_file(const std::filesystem::path& file, const VectorType& type,
+                       const VerifyOptions& options) {
+  std::vector<FileResult> out = verify_files({file}, {&type}, options, 1, [](const FileResult&) {});
+  return std::move(out.front());
+}
+
+size_t default_jobs() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+void for_each_ordered(size_t n, size_t jobs, const std::function<void(size_t)>& work,
+                      const std::function<void(size_t)>& deliver) {
+  jobs = std::max<size_t>(1, std::min(jobs, n));
+  if (jobs == 1) {
+    for (size_t i = 0; i < n; ++i) {
+      work(i);
+      deliver(i);
+    }
+    return;
+  }
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::vector<bool> finished(n, false);
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> threads;
+  // Joined however this function ends; when it ends early (deliver threw)
+  // the threads take no new work.
+  struct Join {
+    std::vector<std::thread>& threads;
+    std::atomic<size_t>& next;
+    size_t end;
+    ~Join() {
+      next = end;
+      for (auto& t : threads) {
+        t.join();
+      }
+    }
+  } join{threads, next, n};
+  for (size_t j = 0; j < jobs; ++j) {
+    threads.emplace_back([&] {
+      for (size_t i = next++; i < n; i = next++) {
+        work(i);
+        std::lock_guard lock(mutex);
+        finished[i] = true;
+        changed.notify_all();
+      }
+    });
+  }
+  for (size_t i = 0; i < n; ++i) {
+    {
+      std::unique_lock lock(mutex);
+      changed.wait(lock, [&] { return finished[i]; });
+    }
+    deliver(i);
+  }
+}
+
+std::vector<FileResult> verify_files(const std::vector<std::filesystem::path>& files,
+                                     const std::vector<const VectorType*>& types,
+                                     const VerifyOptions& options, size_t jobs,
+                                     const std::function<void(const FileResult&)>& done) {
+  std::vector<LoadedFile> loaded;
+  for (size_t f = 0; f < files.size(); ++f) {
+    loaded.push_back(load_file(files[f], *types[f]));
+  }
+  // Every case of every file, in order.
+  std::vector<std::pair<size_t, size_t>> tasks;
+  std::vector<double> case_seconds;
+  for (size_t f = 0; f < loaded.size(); ++f) {
+    for (size_t i = 0; i < loaded[f].cases.size(); ++i) {
+      tasks.emplace_back(f, i);
+    }
+  }
+  case_seconds.resize(tasks.size());
+  std::vector<FileResult> results;
+  auto finish = [&](size_t f) {
+    double seconds = loaded[f].load_seconds;
+    for (size_t t = 0; t < tasks.size(); ++t) {
+      seconds += tasks[t].first == f ? case_seconds[t] : 0;
+    }
+    loaded[f].result.seconds = seconds;
+    loaded[f].cases = json();  // no longer needed
+    results.push_back(std::move(loaded[f].result));
+    done(results.back());
+  };
+  // Files without cases are delivered in their place too.
+  size_t delivered = 0;
+  auto deliver_through = [&](size_t last) {
+    for (; delivered <= last; ++delivered) {
+      finish(delivered);
+    }
+  };
+  for_each_ordered(
+      tasks.size(), jobs,
+      [&](size_t t) {
+        case_seconds[t] = verify_case(loaded[tasks[t].first], tasks[t].second, options);
+      },
+      [&](size_t t) {
+        size_t f = tasks[t].first;
+        if (f > 0) {
+          deliver_through(f - 1);
+        }
+        if (tasks[t].second + 1 == loaded[f].cases.size()) {
+          deliver_through(f);
+        }
+      });
+  if (!loaded.empty()) {
+    deliver_through(loaded.size() - 1);
+  }
+  return results;
+}
+
+PrimitiveCounts FileResult::counts() const {
+  PrimitiveCounts sum;
+  for (const auto& c : cases) {
+    sum += c.counts;
+  }
+  return sum;
+}
+
+std::string stats_line(const PrimitiveCounts& counts) {
+  std::string line;
+  for (size_t op = 0; op < kPrimitiveOps; ++op) {
+    uint64_t n = counts.of(static_cast<PrimitiveOp>(op));
+    if (n == 0) {
+      continue;
+    }
+    line += (line.empty() ? "" : ", ") + std::string(to_string(static_cast<PrimitiveOp>(op))) +
+            " " + std::to_string(n) + " (";
+    bool first = true;
+    for (size_t alg = 0; alg < kPrimitiveAlgs; ++alg) {
+      if (counts.n[op][alg] != 0) {
+        line += (first ? "" : ", ") + std::string(primitive_alg_name(alg)) + " " +
+                std::to_string(counts.n[op][alg]);
+        first = false;
+      }
+    }
+    line += ")";
+  }
+  return line + (line.empty() ? "" : ", ") + "total " + std::to_string(counts.total());
 }
 
 std::string case_name(const FileResult& f, const CaseResult& c) {
-  std::string name = c.name.empty() ? f.type + "[" + std::to_string(c.index) + "]"
-                                    : f.type + " " + c.name;
+  std::string name =
+      c.name.empty() ? f.type + "[" + std::to_string(c.index) + "]" : f.type + " " + c.name;
   if (!c.rule.empty()) {
     name += " " + c.rule;
   }

@@ -2,12 +2,14 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "conformance/vector_type.h"
+#include "ref/primitives.h"
 
 namespace mlsref::conformance {
 
@@ -16,13 +18,14 @@ std::string_view to_string(Status s);
 
 struct CaseResult {
   size_t index = 0;
-  std::string name;     // a case's own name when it has one (scenarios: "script (private)")
+  std::string name;  // a case's own name when it has one (scenarios: "script (private)")
   std::optional<uint16_t> cipher_suite;
   Status status = Status::pass;
-  std::string check;    // the first check that failed, or why unsupported
-  std::string message;  // how it failed
-  std::string clock;    // for types that judge lifetimes: the clock used
-  std::string rule;     // invalid-passive-client: the rule the case's message breaks
+  std::string check;       // the first check that failed, or why unsupported
+  std::string message;     // how it failed
+  std::string clock;       // for types that judge lifetimes: the clock used
+  std::string rule;        // invalid-passive-client: the rule the case's message breaks
+  PrimitiveCounts counts;  // the primitive operations the case ran (--stats)
 };
 
 struct FileResult {
@@ -32,6 +35,7 @@ struct FileResult {
   std::string sha256;
   double seconds = 0;
   std::vector<CaseResult> cases;
+  PrimitiveCounts counts() const;  // of every case
 };
 
 struct Totals {
@@ -58,6 +62,32 @@ struct VerifyOptions {
 // Verifies every case of one file. Throws InputError for unreadable input.
 FileResult verify_file(const std::filesystem::path& file, const VectorType& type,
                        const VerifyOptions& options);
+
+// Verifies the cases of every file on `jobs` threads (cases of one file run
+// in parallel too), each case on one thread with its own PrimitiveCache and
+// counters. Every file is read first: an unreadable one throws InputError
+// before any case runs. `done` is called on the calling thread for each file
+// in the order given, as soon as its cases are done, with results identical
+// to a serial run's (only `seconds`, the sum of the file's case times, varies
+// from run to run as it always did).
+std::vector<FileResult> verify_files(const std::vector<std::filesystem::path>& files,
+                                     const std::vector<const VectorType*>& types,
+                                     const VerifyOptions& options, size_t jobs,
+                                     const std::function<void(const FileResult&)>& done);
+
+// The number of threads -j defaults to: the machine's cores.
+size_t default_jobs();
+
+// Runs work(0) ... work(n-1) on `jobs` threads (taken in order), and calls
+// deliver(i) on the calling thread for i = 0, 1, ... in order, each as soon
+// as work(0..i) are done; with jobs == 1, work(i) then deliver(i) in turn on
+// the calling thread. work(i) must not throw; it may run while deliver runs.
+void for_each_ordered(size_t n, size_t jobs, const std::function<void(size_t)>& work,
+                      const std::function<void(size_t)>& deliver);
+
+// `--stats`: the counts by operation, each with its algorithms, and the total:
+// "dh 14 (P-256 6, X25519 8), ..., total 1234".
+std::string stats_line(const PrimitiveCounts& counts);
 
 // The short name of a case for messages: `crypto-basics[3] suite 4`.
 std::string case_name(const FileResult& f, const CaseResult& c);

@@ -1217,13 +1217,39 @@ FileResult run_file(const fs::path& file, const ScenarioOptions& options,
   if (options.handshake != HandshakeMode::private_only) modes.push_back(false);
   if (options.handshake != HandshakeMode::public_only) modes.push_back(true);
 
-  size_t index = 0;
-  json passive = json::array();
+  // One task per script, suite and mode: its own random stream and clients,
+  // so tasks run on separate threads (--jobs) and give the same cases as in
+  // turn; they are delivered in this order. Each task gets its own copy of
+  // the steps (yaml-cpp nodes are not safe to share between threads).
+  struct Task {
+    std::string name;
+    YAML::Node steps;
+    uint16_t suite = 0;
+    bool encrypt = false;
+    std::vector<CaseResult> cases;
+    std::vector<json> passive;
+    std::exception_ptr error;
+  };
+  std::vector<Task> tasks;
   for (const auto& script : root["scripts"]) {
-    std::string name = script.first.as<std::string>();
-    const YAML::Node steps = script.second;
     for (uint16_t suite : suites) {
       for (bool encrypt : modes) {
+        Task task;
+        task.name = script.first.as<std::string>();
+        task.steps = YAML::Clone(script.second);
+        task.suite = suite;
+        task.encrypt = encrypt;
+        tasks.push_back(std::move(task));
+      }
+    }
+  }
+  auto run_task = [&](Task& task) {
+    const std::string& name = task.name;
+    const YAML::Node& steps = task.steps;
+    uint16_t suite = task.suite;
+    bool encrypt = task.encrypt;
+    {
+      {
         std::string purpose = "scenario/" + file.filename().string() + "/" + name + "/" +
                               std::to_string(suite) + (encrypt ? "/private" : "/public");
         auto rng = seeded_rng(options.seed, purpose);
@@ -1245,7 +1271,6 @@ FileResult run_file(const fs::path& file, const ScenarioOptions& options,
             assignment += " " + actors[k] + "=" + clients[combo[k]].label;
           }
           CaseResult c;
-          c.index = index++;
           c.name = name + (encrypt ? " (private)" : " (public)") + assignment;
           c.cipher_suite = suite;
           // Unlabeled runs keep the stream the expansion started (the same
@@ -1254,6 +1279,8 @@ FileResult run_file(const fs::path& file, const ScenarioOptions& options,
           if (labeled) {
             own = seeded_rng(options.seed, purpose + "/" + assignment);
           }
+          const PrimitiveCounts before = thread_primitive_counts();
+          PrimitiveCache cache;  // per run, as per verified case
           Run run(expanded, suite, encrypt, cast, labeled ? *own : *rng,
                   options.emit_passive.has_value());
           try {
@@ -1287,17 +1314,46 @@ FileResult run_file(const fs::path& file, const ScenarioOptions& options,
           if (options.emit_passive && c.status == Status::pass) {
             for (json& pc : run.passive_cases()) {
               pc["mlsref_scenario"] = file.filename().string() + ": " + c.name;
-              passive.push_back(std::move(pc));
+              task.passive.push_back(std::move(pc));
             }
           }
-          result.cases.push_back(c);
+          c.counts = thread_primitive_counts();
+          c.counts -= before;
+          task.cases.push_back(std::move(c));
+        }
+      }
+    }
+  };
+
+  size_t index = 0;
+  json passive = json::array();
+  // Clients of other processes (--client) answer one run at a time.
+  for_each_ordered(
+      tasks.size(), labeled ? 1 : options.jobs,
+      [&](size_t t) {
+        try {
+          run_task(tasks[t]);
+        } catch (...) {
+          // Outside a run (expanding the script): thrown where a serial run throws.
+          tasks[t].error = std::current_exception();
+        }
+      },
+      [&](size_t t) {
+        if (tasks[t].error) {
+          std::rethrow_exception(tasks[t].error);
+        }
+        for (auto& c : tasks[t].cases) {
+          c.index = index++;
+          result.cases.push_back(std::move(c));
           if (progress) {
             progress(result, result.cases.back());
           }
         }
-      }
-    }
-  }
+        for (auto& pc : tasks[t].passive) {
+          passive.push_back(std::move(pc));
+        }
+        tasks[t] = Task{};
+      });
   if (options.emit_passive) {
     std::error_code ec;
     fs::create_directories(*options.emit_passive, ec);

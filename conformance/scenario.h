@@ -39,6 +39,9 @@ struct ScenarioOptions {
   // With clients: one assignment of clients to actors per run, drawn from
   // `seed`, instead of every assignment.
   bool random_assignment = false;
+  // Runs (script, suite, mode) on this many threads, reported in the order of
+  // a serial run (in-process clients only: with --client, one at a time).
+  size_t jobs = 1;
 };
 
 // Makes the client that plays one actor in one run.

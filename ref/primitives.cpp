@@ -1,5 +1,6 @@
-// Primitives under RFC 9420 §5.1 and RFC 9180 §7, over Botan 2 (and OpenSSL 3
-// for X448 and Ed448 only).
+// Primitives under RFC 9420 §5.1 and RFC 9180 §7, over Botan 2 and, for the
+// public-key operations where it is faster or Botan lacks them, OpenSSL 3
+// (primitives_openssl.cpp).
 #include "primitives.h"
 
 #include <botan/aead.h>
@@ -14,10 +15,15 @@
 #include <botan/mem_ops.h>
 #include <botan/pubkey.h>
 #include <botan/system_rng.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
 #include <memory>
+#include <unordered_map>
+
+#include "primitives_openssl.h"
 
 namespace mlsref {
 
@@ -37,7 +43,326 @@ void require_size(ByteView b, size_t n, const std::string& what, const std::stri
 // Botan's names are the ones to_string(HashAlg) gives.
 std::string botan_hash_name(HashAlg h) { return std::string(to_string(h)); }
 
+// ---------------------------------------------------------------- operation counts
+
+thread_local PrimitiveCounts counts;
+
+// Algorithm indexes of PrimitiveCounts: hashes 0-2, AEADs 3-5, DH groups 6-10,
+// signature schemes 11-15.
+size_t alg_index(HashAlg h) { return static_cast<size_t>(h); }
+size_t alg_index(AeadAlg a) {
+  switch (a) {
+    case AeadAlg::aes_128_gcm:
+      return 3;
+    case AeadAlg::aes_256_gcm:
+      return 4;
+    default:
+      return 5;
+  }
+}
+size_t alg_index(DhGroup g) { return 6 + static_cast<size_t>(g); }
+static_assert(static_cast<size_t>(DhGroup::x448) == 4);
+size_t alg_index(SignatureScheme s) {
+  switch (s) {
+    case SignatureScheme::ecdsa_secp256r1_sha256:
+      return 11;
+    case SignatureScheme::ecdsa_secp384r1_sha384:
+      return 12;
+    case SignatureScheme::ecdsa_secp521r1_sha512:
+      return 13;
+    case SignatureScheme::ed25519:
+      return 14;
+    default:
+      return 15;
+  }
+}
+
+template <class Alg>
+void count(PrimitiveOp op, Alg alg) {
+  ++counts.n[static_cast<size_t>(op)][alg_index(alg)];
+}
+
 }  // namespace
+
+std::string_view to_string(PrimitiveOp op) {
+  switch (op) {
+    case PrimitiveOp::dh:
+      return "dh";
+    case PrimitiveOp::key_derivation:
+      return "key_derivation";
+    case PrimitiveOp::key_generation:
+      return "key_generation";
+    case PrimitiveOp::sign:
+      return "sign";
+    case PrimitiveOp::verify:
+      return "verify";
+    case PrimitiveOp::aead_seal:
+      return "aead_seal";
+    case PrimitiveOp::aead_open:
+      return "aead_open";
+    case PrimitiveOp::hash:
+      return "hash";
+    case PrimitiveOp::hmac:
+      return "hmac";
+  }
+  return "?";
+}
+
+std::string_view primitive_alg_name(size_t alg) {
+  static constexpr std::array<std::string_view, kPrimitiveAlgs> names{"SHA-256",
+                                                                      "SHA-384",
+                                                                      "SHA-512",
+                                                                      "AES-128-GCM",
+                                                                      "AES-256-GCM",
+                                                                      "ChaCha20Poly1305",
+                                                                      "P-256",
+                                                                      "P-384",
+                                                                      "P-521",
+                                                                      "X25519",
+                                                                      "X448",
+                                                                      "ecdsa_secp256r1_sha256",
+                                                                      "ecdsa_secp384r1_sha384",
+                                                                      "ecdsa_secp521r1_sha512",
+                                                                      "ed25519",
+                                                                      "ed448"};
+  return alg < names.size() ? names[alg] : "?";
+}
+
+uint64_t PrimitiveCounts::of(PrimitiveOp op) const {
+  uint64_t sum = 0;
+  for (uint64_t x : n[static_cast<size_t>(op)]) {
+    sum += x;
+  }
+  return sum;
+}
+
+uint64_t PrimitiveCounts::total() const {
+  uint64_t sum = 0;
+  for (size_t op = 0; op < kPrimitiveOps; ++op) {
+    sum += of(static_cast<PrimitiveOp>(op));
+  }
+  return sum;
+}
+
+PrimitiveCounts& PrimitiveCounts::operator+=(const PrimitiveCounts& o) {
+  for (size_t op = 0; op < kPrimitiveOps; ++op) {
+    for (size_t a = 0; a < kPrimitiveAlgs; ++a) {
+      n[op][a] += o.n[op][a];
+    }
+  }
+  return *this;
+}
+
+PrimitiveCounts& PrimitiveCounts::operator-=(const PrimitiveCounts& o) {
+  for (size_t op = 0; op < kPrimitiveOps; ++op) {
+    for (size_t a = 0; a < kPrimitiveAlgs; ++a) {
+      n[op][a] -= o.n[op][a];
+    }
+  }
+  return *this;
+}
+
+const PrimitiveCounts& thread_primitive_counts() { return counts; }
+
+// ---------------------------------------------------------------- backends
+
+std::string_view to_string(Backend b) { return b == Backend::botan ? "botan" : "openssl"; }
+
+std::string_view to_string(BackendChoice c) {
+  switch (c) {
+    case BackendChoice::automatic:
+      return "auto";
+    case BackendChoice::botan:
+      return "botan";
+    case BackendChoice::openssl:
+      return "openssl";
+  }
+  return "?";
+}
+
+std::optional<BackendChoice> parse_backend_choice(std::string_view s) {
+  for (BackendChoice c : {BackendChoice::automatic, BackendChoice::botan, BackendChoice::openssl}) {
+    if (s == to_string(c)) {
+      return c;
+    }
+  }
+  return std::nullopt;
+}
+
+namespace {
+// -1 until read from $MLSREF_BACKEND; constant-initialized, so usable from
+// any static initializer.
+std::atomic<int> backend_choice_value{-1};
+
+enum Alg : size_t {
+  p256 = 6,
+  p384,
+  p521,
+  x25519,
+  x448,
+  ecdsa_p256 = 11,
+  ecdsa_p384,
+  ecdsa_p521,
+  ed25519,
+  ed448,
+};
+
+// Which library has `op` on `alg`: Botan has no X448 or Ed448, and OpenSSL
+// no deterministic ECDSA signing (see primitives.h); symmetric primitives
+// are Botan's only.
+bool botan_has(PrimitiveOp, size_t alg) { return alg != x448 && alg != ed448; }
+bool openssl_has(PrimitiveOp op, size_t alg) {
+  switch (op) {
+    case PrimitiveOp::dh:
+    case PrimitiveOp::key_generation:
+    case PrimitiveOp::verify:
+      return alg >= p256;
+    case PrimitiveOp::sign:
+      return alg == ed25519 || alg == ed448;
+    default:
+      return false;
+  }
+}
+
+// The automatic choice, from the per-operation CPU times of `make bench`
+// (BM_Primitive, README "Benchmarks"): OpenSSL for P-256 and P-521, whose
+// dedicated code is 3-9x (P-256) and 2-3x (P-521) faster than Botan's here;
+// Botan wherever it is as fast: P-384 (OpenSSL 3.0's generic code is slower,
+// 5x for key generation), X25519 and Ed25519 (equal within the noise).
+Backend automatic_backend(PrimitiveOp op, size_t alg) {
+  if (!openssl_has(op, alg)) {
+    return Backend::botan;
+  }
+  if (!botan_has(op, alg)) {
+    return Backend::openssl;
+  }
+  switch (alg) {
+    case p256:
+    case p521:
+    case ecdsa_p256:
+    case ecdsa_p521:
+      return Backend::openssl;
+    default:
+      return Backend::botan;
+  }
+}
+}  // namespace
+
+BackendChoice backend_choice() {
+  int c = backend_choice_value.load(std::memory_order_relaxed);
+  if (c < 0) {
+    const char* env = std::getenv("MLSREF_BACKEND");
+    std::optional<BackendChoice> parsed =
+        env == nullptr || *env == '\0' ? BackendChoice::automatic : parse_backend_choice(env);
+    if (!parsed) {
+      throw Error(ErrorKind::internal, "5.1",
+                  std::string("MLSREF_BACKEND is '") + env + "', not auto, botan or openssl");
+    }
+    int expected = -1;
+    backend_choice_value.compare_exchange_strong(expected, static_cast<int>(*parsed));
+    c = backend_choice_value.load(std::memory_order_relaxed);
+  }
+  return static_cast<BackendChoice>(c);
+}
+
+void set_backend_choice(BackendChoice c) {
+  backend_choice_value.store(static_cast<int>(c), std::memory_order_relaxed);
+}
+
+Backend backend_for(PrimitiveOp op, size_t alg) {
+  switch (backend_choice()) {
+    case BackendChoice::botan:
+      return botan_has(op, alg) ? Backend::botan : Backend::openssl;
+    case BackendChoice::openssl:
+      return openssl_has(op, alg) ? Backend::openssl : Backend::botan;
+    case BackendChoice::automatic:
+      break;
+  }
+  return automatic_backend(op, alg);
+}
+
+// ---------------------------------------------------------------- per-case memo
+
+using Digest = std::array<uint8_t, 32>;
+struct DigestHash {
+  size_t operator()(const Digest& d) const {
+    size_t h;
+    std::memcpy(&h, d.data(), sizeof h);
+    return h;
+  }
+};
+
+struct PrimitiveCache::State {
+  size_t capacity;
+  uint64_t hits = 0;
+  // Values that are secrets (DH outputs) are zeroized with the map.
+  std::unordered_map<Digest, SecureBytes, DigestHash> entries;
+};
+
+namespace {
+std::atomic<bool> cache_enabled{true};
+thread_local PrimitiveCache::State* current_cache = nullptr;
+
+enum MemoTag : uint8_t { kMemoDh = 1, kMemoDhPublicKey, kMemoSignaturePublicKey, kMemoVerify };
+
+// SHA-256(tag || alg || for each input: uint64 length || input), through
+// Botan directly (not a counted operation).
+Digest memo_key(MemoTag tag, size_t alg, std::initializer_list<ByteView> inputs) {
+  thread_local std::unique_ptr<Botan::HashFunction> sha =
+      Botan::HashFunction::create_or_throw("SHA-256");
+  const uint8_t head[2] = {tag, static_cast<uint8_t>(alg)};
+  sha->update(head, sizeof head);
+  for (ByteView in : inputs) {
+    sha->update_be(static_cast<uint64_t>(in.size()));
+    sha->update(in.data(), in.size());
+  }
+  Digest d;
+  sha->final(d.data());
+  return d;
+}
+
+// compute() when no cache is open on this thread; otherwise the stored result
+// of the same operation on the same inputs, or compute() stored. compute()
+// throws for inputs it refuses, and then nothing is stored.
+template <class Out, class Compute>
+Out memoized(MemoTag tag, size_t alg, std::initializer_list<ByteView> inputs, Compute&& compute) {
+  PrimitiveCache::State* cache = current_cache;
+  if (cache == nullptr) {
+    return compute();
+  }
+  Digest key = memo_key(tag, alg, inputs);
+  if (auto it = cache->entries.find(key); it != cache->entries.end()) {
+    ++cache->hits;
+    return Out(it->second.begin(), it->second.end());
+  }
+  Out out = compute();
+  if (cache->entries.size() < cache->capacity) {
+    cache->entries.emplace(key, SecureBytes(out.begin(), out.end()));
+  }
+  return out;
+}
+}  // namespace
+
+PrimitiveCache::PrimitiveCache(size_t capacity) : outer_(current_cache) {
+  if (cache_enabled.load(std::memory_order_relaxed)) {
+    state_ = std::make_unique<State>();
+    state_->capacity = capacity;
+    current_cache = state_.get();
+  }
+}
+
+PrimitiveCache::~PrimitiveCache() {
+  if (state_) {
+    current_cache = outer_;
+  }
+}
+
+uint64_t PrimitiveCache::hits() const { return state_ ? state_->hits : 0; }
+
+void set_primitive_cache_enabled(bool enabled) {
+  cache_enabled.store(enabled, std::memory_order_relaxed);
+}
+bool primitive_cache_enabled() { return cache_enabled.load(std::memory_order_relaxed); }
 
 // ---------------------------------------------------------------- hash, KDF
 
@@ -66,12 +391,14 @@ std::string_view to_string(HashAlg h) {
 }
 
 Bytes hash(HashAlg h, ByteView data) {
+  count(PrimitiveOp::hash, h);
   auto f = Botan::HashFunction::create_or_throw(botan_hash_name(h));
   f->update(data.data(), data.size());
   return f->final_stdvec();
 }
 
 SecureBytes hmac(HashAlg h, ByteView key, ByteView data) {
+  count(PrimitiveOp::hmac, h);
   auto mac = Botan::MessageAuthenticationCode::create_or_throw("HMAC(" + botan_hash_name(h) + ")");
   mac->set_key(key.data(), key.size());
   mac->update(data.data(), data.size());
@@ -79,6 +406,7 @@ SecureBytes hmac(HashAlg h, ByteView key, ByteView data) {
 }
 
 SecureBytes hkdf_extract(HashAlg h, ByteView salt, ByteView ikm) {
+  count(PrimitiveOp::key_derivation, h);
   Botan::HKDF_Extract kdf(
       Botan::MessageAuthenticationCode::create_or_throw("HMAC(" + botan_hash_name(h) + ")")
           .release());
@@ -88,6 +416,7 @@ SecureBytes hkdf_extract(HashAlg h, ByteView salt, ByteView ikm) {
 }
 
 SecureBytes hkdf_expand(HashAlg h, ByteView prk, ByteView info, size_t length) {
+  count(PrimitiveOp::key_derivation, h);
   // RFC 5869 §2.3: L <= 255*HashLen.
   if (length > 255 * hash_size(h)) {
     throw Error(ErrorKind::protocol, "5.1",
@@ -171,7 +500,8 @@ void check_aead_inputs(AeadAlg a, ByteView key, ByteView nonce) {
 }  // namespace
 
 Bytes aead_seal(AeadAlg a, ByteView key, ByteView nonce, ByteView aad, ByteView plaintext) {
-  auto mode = aead_mode(a, Botan::ENCRYPTION);
+  auto mode = aead_mode(a, Botan::ENCRYPTION);  // throws for export-only: not counted
+  count(PrimitiveOp::aead_seal, a);
   check_aead_inputs(a, key, nonce);
   mode->set_key(key.data(), key.size());
   mode->set_associated_data(aad.data(), aad.size());
@@ -183,6 +513,7 @@ Bytes aead_seal(AeadAlg a, ByteView key, ByteView nonce, ByteView aad, ByteView 
 
 SecureBytes aead_open(AeadAlg a, ByteView key, ByteView nonce, ByteView aad, ByteView ciphertext) {
   auto mode = aead_mode(a, Botan::DECRYPTION);
+  count(PrimitiveOp::aead_open, a);
   check_aead_inputs(a, key, nonce);
   if (ciphertext.size() < aead_tag_size(a)) {
     crypto_error("5.1", "AEAD ciphertext of " + std::to_string(ciphertext.size()) +
@@ -199,80 +530,6 @@ SecureBytes aead_open(AeadAlg a, ByteView key, ByteView nonce, ByteView aad, Byt
   }
   return buf;
 }
-
-// ---------------------------------------------------------------- OpenSSL (X448, Ed448)
-
-namespace {
-
-struct PkeyDeleter {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct PkeyCtxDeleter {
-  void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); }
-};
-struct MdCtxDeleter {
-  void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
-};
-using Pkey = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
-
-Pkey ossl_private(int type, ByteView sk) {
-  Pkey k(EVP_PKEY_new_raw_private_key(type, nullptr, sk.data(), sk.size()));
-  if (!k) {
-    crypto_error("5.1", "OpenSSL rejected the private key");
-  }
-  return k;
-}
-
-Pkey ossl_public(int type, ByteView pk) {
-  return Pkey(EVP_PKEY_new_raw_public_key(type, nullptr, pk.data(), pk.size()));
-}
-
-Bytes ossl_raw_public(EVP_PKEY* k, size_t n) {
-  Bytes out(n);
-  size_t len = n;
-  if (EVP_PKEY_get_raw_public_key(k, out.data(), &len) != 1 || len != n) {
-    throw Error(ErrorKind::internal, "5.1", "OpenSSL could not export a public key");
-  }
-  return out;
-}
-
-SecureBytes x448_dh(ByteView sk, ByteView pk) {
-  Pkey priv = ossl_private(EVP_PKEY_X448, sk);
-  Pkey peer = ossl_public(EVP_PKEY_X448, pk);
-  if (!peer) {
-    crypto_error("9180 7.1.4", "X448 public key is not valid");
-  }
-  std::unique_ptr<EVP_PKEY_CTX, PkeyCtxDeleter> ctx(EVP_PKEY_CTX_new(priv.get(), nullptr));
-  SecureBytes out(56);
-  size_t len = out.size();
-  if (!ctx || EVP_PKEY_derive_init(ctx.get()) != 1 ||
-      EVP_PKEY_derive_set_peer(ctx.get(), peer.get()) != 1 ||
-      EVP_PKEY_derive(ctx.get(), out.data(), &len) != 1 || len != out.size()) {
-    // OpenSSL refuses an all-zero X448 result here.
-    crypto_error("9180 7.1.4", "X448 key agreement failed (all-zero shared secret)");
-  }
-  return out;
-}
-
-Bytes ed448_sign(ByteView sk, ByteView msg) {
-  Pkey k = ossl_private(EVP_PKEY_ED448, sk);
-  std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> md(EVP_MD_CTX_new());
-  Bytes sig(114);
-  size_t len = sig.size();
-  if (!md || EVP_DigestSignInit(md.get(), nullptr, nullptr, nullptr, k.get()) != 1 ||
-      EVP_DigestSign(md.get(), sig.data(), &len, msg.data(), msg.size()) != 1 || len != 114) {
-    throw Error(ErrorKind::internal, "5.1.2", "OpenSSL Ed448 signing failed");
-  }
-  return sig;
-}
-
-bool ed448_verify(EVP_PKEY* k, ByteView msg, ByteView sig) {
-  std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> md(EVP_MD_CTX_new());
-  return md && EVP_DigestVerifyInit(md.get(), nullptr, nullptr, nullptr, k) == 1 &&
-         EVP_DigestVerify(md.get(), sig.data(), sig.size(), msg.data(), msg.size()) == 1;
-}
-
-}  // namespace
 
 // ---------------------------------------------------------------- Diffie-Hellman
 
@@ -330,24 +587,44 @@ struct KeyErrors {
 const KeyErrors kDhKeyErrors{ErrorKind::crypto, "9180 7.1.1", "9180 7.1.4"};
 const KeyErrors kSignatureKeyErrors{ErrorKind::decode, "5.1.1", "5.1.1"};
 
-Botan::PointGFp nist_point(DhGroup g, ByteView pk, const KeyErrors& errors = kDhKeyErrors) {
-  // RFC 9180 §7.1.1: SerializePublicKey is the uncompressed point (0x04 || x || y).
+// RFC 9180 §7.1.1: SerializePublicKey is the uncompressed point (0x04 || x || y).
+void check_point_format(DhGroup g, ByteView pk, const KeyErrors& errors) {
   if (pk.size() != dh_public_size(g) || pk[0] != 0x04) {
     throw Error(errors.kind, errors.format_section,
                 std::string(to_string(g)) + " public key is not an uncompressed point of " +
                     std::to_string(dh_public_size(g)) + " bytes");
   }
-  const std::string off_curve = std::string(to_string(g)) + " public key is not on the curve";
+}
+
+[[noreturn]] void off_curve(DhGroup g, const KeyErrors& errors) {
+  throw Error(errors.kind, errors.curve_section,
+              std::string(to_string(g)) + " public key is not on the curve");
+}
+
+Botan::PointGFp nist_point(DhGroup g, ByteView pk, const KeyErrors& errors = kDhKeyErrors) {
+  check_point_format(g, pk, errors);
   try {
     Botan::PointGFp p = ec_group(g).OS2ECP(pk.data(), pk.size());
     if (p.is_zero() || !p.on_the_curve()) {
-      throw Error(errors.kind, errors.curve_section, off_curve);
+      off_curve(g, errors);
     }
     return p;
   } catch (const Botan::Exception&) {
     // Botan's decoding error, rethrown as ours.
-    throw Error(errors.kind, errors.curve_section, off_curve);
+    off_curve(g, errors);
   }
+}
+
+// pk(sk) on a NIST curve, for DH and ECDSA keys alike.
+Bytes nist_public_key(DhGroup g, ByteView sk, Backend backend) {
+  Botan::BigInt x = nist_scalar(g, sk);
+  if (backend == Backend::openssl) {
+    return openssl::ec_public_key(g, sk);
+  }
+  // Botan's blinded multiplications are the side-channel-hardened ones.
+  std::vector<Botan::BigInt> ws;
+  Botan::PointGFp p = ec_group(g).blinded_base_point_multiply(x, system_rng(), ws);
+  return p.encode(Botan::PointGFp::UNCOMPRESSED);
 }
 }  // namespace
 
@@ -379,47 +656,62 @@ bool dh_scalar_in_range(DhGroup g, ByteView sk) {
   return !x.is_zero() && x < ec_group(g).get_order();
 }
 
-Bytes dh_public_key(DhGroup g, ByteView sk) {
+namespace {
+Bytes compute_dh_public_key(DhGroup g, ByteView sk) {
+  count(PrimitiveOp::key_generation, g);
+  Backend backend = backend_for(PrimitiveOp::key_generation, alg_index(g));
   switch (g) {
-    case DhGroup::x25519: {
-      require_size(sk, 32, "X25519 private key", "9180 7.1.2");
+    case DhGroup::x25519:
+    case DhGroup::x448: {
+      require_size(sk, dh_private_size(g), std::string(to_string(g)) + " private key",
+                   "9180 7.1.2");
+      if (backend == Backend::openssl) {
+        return openssl::x_public_key(g, sk);
+      }
       Bytes pk(32);
       Botan::curve25519_basepoint(pk.data(), sk.data());
       return pk;
     }
-    case DhGroup::x448: {
-      require_size(sk, 56, "X448 private key", "9180 7.1.2");
-      Pkey k = ossl_private(EVP_PKEY_X448, sk);
-      return ossl_raw_public(k.get(), 56);
-    }
-    default: {
-      Botan::BigInt x = nist_scalar(g, sk);
-      // Botan's blinded multiplications are the side-channel-hardened ones.
-      std::vector<Botan::BigInt> ws;
-      Botan::PointGFp p = ec_group(g).blinded_base_point_multiply(x, system_rng(), ws);
-      return p.encode(Botan::PointGFp::UNCOMPRESSED);
-    }
+    default:
+      return nist_public_key(g, sk, backend);
   }
 }
+}  // namespace
 
-SecureBytes dh(DhGroup g, ByteView sk, ByteView pk) {
+namespace {
+SecureBytes compute_dh(DhGroup g, ByteView sk, ByteView pk) {
+  count(PrimitiveOp::dh, g);
+  Backend backend = backend_for(PrimitiveOp::dh, alg_index(g));
   SecureBytes out;
   switch (g) {
-    case DhGroup::x25519: {
-      require_size(sk, 32, "X25519 private key", "9180 7.1.2");
-      require_size(pk, 32, "X25519 public key", "9180 7.1.1");
-      out.resize(32);
-      Botan::curve25519_donna(out.data(), sk.data(), pk.data());
-      break;
-    }
+    case DhGroup::x25519:
     case DhGroup::x448: {
-      require_size(sk, 56, "X448 private key", "9180 7.1.2");
-      require_size(pk, 56, "X448 public key", "9180 7.1.1");
-      out = x448_dh(sk, pk);
+      require_size(sk, dh_private_size(g), std::string(to_string(g)) + " private key",
+                   "9180 7.1.2");
+      require_size(pk, dh_public_size(g), std::string(to_string(g)) + " public key", "9180 7.1.1");
+      if (backend == Backend::openssl) {
+        // OpenSSL refuses an all-zero result; reported below as the check does.
+        // pk(sk) through dh_public_key: usually already known to the case's
+        // cache (HPKE derives or generates the key pair before using it).
+        std::optional<SecureBytes> z = openssl::x_dh(g, sk, dh_public_key(g, sk), pk);
+        out = z ? std::move(*z) : SecureBytes(dh_secret_size(g), 0);
+      } else {
+        out.resize(32);
+        Botan::curve25519_donna(out.data(), sk.data(), pk.data());
+      }
       break;
     }
     default: {
       Botan::BigInt x = nist_scalar(g, sk);
+      if (backend == Backend::openssl) {
+        check_point_format(g, pk, kDhKeyErrors);
+        std::optional<SecureBytes> z = openssl::ecdh(g, sk, pk);
+        if (!z) {
+          off_curve(g, kDhKeyErrors);
+        }
+        out = std::move(*z);
+        break;
+      }
       Botan::PointGFp q = nist_point(g, pk);
       std::vector<Botan::BigInt> ws;
       Botan::PointGFp s = ec_group(g).blinded_var_point_multiply(q, x, system_rng(), ws);
@@ -440,21 +732,24 @@ SecureBytes dh(DhGroup g, ByteView sk, ByteView pk) {
   return out;
 }
 
+}  // namespace
+
 // ---------------------------------------------------------------- signatures
 
 namespace {
 struct EcdsaParams {
   DhGroup curve;
+  HashAlg hash;
   const char* emsa;
 };
 EcdsaParams ecdsa_params(SignatureScheme s) {
   switch (s) {
     case SignatureScheme::ecdsa_secp256r1_sha256:
-      return {DhGroup::p256, "EMSA1(SHA-256)"};
+      return {DhGroup::p256, HashAlg::sha256, "EMSA1(SHA-256)"};
     case SignatureScheme::ecdsa_secp384r1_sha384:
-      return {DhGroup::p384, "EMSA1(SHA-384)"};
+      return {DhGroup::p384, HashAlg::sha384, "EMSA1(SHA-384)"};
     case SignatureScheme::ecdsa_secp521r1_sha512:
-      return {DhGroup::p521, "EMSA1(SHA-512)"};
+      return {DhGroup::p521, HashAlg::sha512, "EMSA1(SHA-512)"};
     default:
       throw Error(ErrorKind::internal, "5.1.2", "not an ECDSA scheme");
   }
@@ -509,6 +804,7 @@ size_t signature_public_size(SignatureScheme s) {
 }
 
 SecureBytes signature_generate(SignatureScheme s, Botan::RandomNumberGenerator& rng) {
+  count(PrimitiveOp::key_generation, s);
   SecureBytes sk(signature_private_size(s));
   do {
     rng.randomize(sk.data(), sk.size());
@@ -534,28 +830,34 @@ SecureBytes ecdsa_private_key(SignatureScheme s, ByteView sk, const std::string&
 }
 }  // namespace
 
-Bytes signature_public_key(SignatureScheme s, ByteView sk) {
+namespace {
+Bytes compute_signature_public_key(SignatureScheme s, ByteView sk) {
+  count(PrimitiveOp::key_generation, s);
+  Backend backend = backend_for(PrimitiveOp::key_generation, alg_index(s));
   if (is_ecdsa(s)) {
-    return dh_public_key(ecdsa_params(s).curve, ecdsa_private_key(s, sk, "5.1.1"));
+    return nist_public_key(ecdsa_params(s).curve, ecdsa_private_key(s, sk, "5.1.1"), backend);
   }
   require_size(sk, signature_private_size(s), std::string(to_string(s)) + " private key", "5.1.1");
-  if (s == SignatureScheme::ed25519) {
-    Botan::Ed25519_PrivateKey key(SecureBytes(sk.begin(), sk.end()));
-    return key.get_public_key();
+  if (backend == Backend::openssl) {
+    return openssl::ed_public_key(s, sk);
   }
-  Pkey k = ossl_private(EVP_PKEY_ED448, sk);
-  return ossl_raw_public(k.get(), 57);
+  Botan::Ed25519_PrivateKey key(SecureBytes(sk.begin(), sk.end()));
+  return key.get_public_key();
 }
 
+}  // namespace
+
 Bytes sign(SignatureScheme s, ByteView sk, ByteView message) {
+  count(PrimitiveOp::sign, s);
+  Backend backend = backend_for(PrimitiveOp::sign, alg_index(s));
   SecureBytes ecdsa_sk;
   if (is_ecdsa(s)) {
     ecdsa_sk = ecdsa_private_key(s, sk, "5.1.2");
     sk = ecdsa_sk;
   }
   require_size(sk, signature_private_size(s), std::string(to_string(s)) + " private key", "5.1.2");
-  if (s == SignatureScheme::ed448) {
-    return ed448_sign(sk, message);
+  if (backend == Backend::openssl) {
+    return openssl::ed_sign(s, sk, message);
   }
   Botan::RandomNumberGenerator& rng = system_rng();
   if (s == SignatureScheme::ed25519) {
@@ -590,8 +892,9 @@ bool botan_verify(const Botan::Public_Key& key, const std::string& padding,
 // `Rule` is the section (std::string) or the Requirement that asked for the
 // check; a failed verification names it.
 template <class Rule>
-void verify_signature(SignatureScheme s, ByteView pk, ByteView message, ByteView signature,
-                      const Rule& rule, std::string_view what) {
+void compute_verify(SignatureScheme s, ByteView pk, ByteView message, ByteView signature,
+                    const Rule& rule, std::string_view what) {
+  count(PrimitiveOp::verify, s);
   const std::string scheme(to_string(s));
   const std::string failure = std::string(what) + " (" + scheme + ") does not verify";
   std::string problem;
@@ -604,22 +907,36 @@ void verify_signature(SignatureScheme s, ByteView pk, ByteView message, ByteView
                 scheme + " public key is " + std::to_string(pk.size()) + " bytes, expected " +
                     std::to_string(signature_public_size(s)));
   }
+  Backend backend = backend_for(PrimitiveOp::verify, alg_index(s));
   bool ok = false;
-  if (s == SignatureScheme::ed448) {
-    Pkey key = ossl_public(EVP_PKEY_ED448, pk);
-    if (!key) {
-      throw Error(ErrorKind::decode, "5.1.1", "OpenSSL rejected the Ed448 public key");
+  if (!is_ecdsa(s)) {
+    size_t sig_size = s == SignatureScheme::ed25519 ? 64 : 114;
+    if (backend == Backend::openssl) {
+      std::optional<bool> v = openssl::ed_verify(s, pk, message, signature);
+      if (!v && s == SignatureScheme::ed448) {
+        throw Error(ErrorKind::decode, "5.1.1", "OpenSSL rejected the Ed448 public key");
+      }
+      // Botan takes any 32 bytes as an Ed25519 key (a non-point fails to verify).
+      ok = signature.size() == sig_size && v.value_or(false);
+    } else {
+      Botan::Ed25519_PublicKey key(Bytes(pk.begin(), pk.end()));
+      ok = signature.size() == sig_size &&
+           botan_verify(key, "Pure", Botan::IEEE_1363, message, signature, problem);
     }
-    ok = signature.size() == 114 && ed448_verify(key.get(), message, signature);
-  } else if (s == SignatureScheme::ed25519) {
-    Botan::Ed25519_PublicKey key(Bytes(pk.begin(), pk.end()));
-    ok = signature.size() == 64 &&
-         botan_verify(key, "Pure", Botan::IEEE_1363, message, signature, problem);
   } else {
     EcdsaParams p = ecdsa_params(s);
-    Botan::ECDSA_PublicKey key(ec_group(p.curve), nist_point(p.curve, pk, kSignatureKeyErrors));
-    // RFC 9420 §5.1.2: ECDSA signatures are DER encoded.
-    ok = botan_verify(key, p.emsa, Botan::DER_SEQUENCE, message, signature, problem);
+    if (backend == Backend::openssl) {
+      check_point_format(p.curve, pk, kSignatureKeyErrors);
+      std::optional<bool> v = openssl::ecdsa_verify(p.curve, p.hash, pk, message, signature);
+      if (!v) {
+        off_curve(p.curve, kSignatureKeyErrors);
+      }
+      ok = *v;
+    } else {
+      Botan::ECDSA_PublicKey key(ec_group(p.curve), nist_point(p.curve, pk, kSignatureKeyErrors));
+      // RFC 9420 §5.1.2: ECDSA signatures are DER encoded.
+      ok = botan_verify(key, p.emsa, Botan::DER_SEQUENCE, message, signature, problem);
+    }
   }
   if (!ok) {
     throw Error(ErrorKind::crypto, rule, failure + problem);
@@ -629,12 +946,33 @@ void verify_signature(SignatureScheme s, ByteView pk, ByteView message, ByteView
 
 void verify(SignatureScheme s, ByteView pk, ByteView message, ByteView signature,
             std::string_view section, std::string_view what) {
-  verify_signature(s, pk, message, signature, std::string(section), what);
+  memoized<SecureBytes>(kMemoVerify, alg_index(s), {pk, message, signature}, [&] {
+    compute_verify(s, pk, message, signature, std::string(section), what);
+    return SecureBytes();
+  });
 }
 
 void verify(SignatureScheme s, ByteView pk, ByteView message, ByteView signature,
             const Requirement& rule, std::string_view what) {
-  verify_signature(s, pk, message, signature, rule, what);
+  memoized<SecureBytes>(kMemoVerify, alg_index(s), {pk, message, signature}, [&] {
+    compute_verify(s, pk, message, signature, rule, what);
+    return SecureBytes();
+  });
+}
+
+Bytes dh_public_key(DhGroup g, ByteView sk) {
+  return memoized<Bytes>(kMemoDhPublicKey, alg_index(g), {sk},
+                         [&] { return compute_dh_public_key(g, sk); });
+}
+
+SecureBytes dh(DhGroup g, ByteView sk, ByteView pk) {
+  return memoized<SecureBytes>(kMemoDh, alg_index(g), {sk, pk},
+                               [&] { return compute_dh(g, sk, pk); });
+}
+
+Bytes signature_public_key(SignatureScheme s, ByteView sk) {
+  return memoized<Bytes>(kMemoSignaturePublicKey, alg_index(s), {sk},
+                         [&] { return compute_signature_public_key(s, sk); });
 }
 
 bool constant_time_equal(ByteView a, ByteView b) {

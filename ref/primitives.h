@@ -11,7 +11,10 @@
 
 #include <botan/rng.h>
 
+#include <array>
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string_view>
 
 #include "presentation_language.h"
@@ -94,5 +97,99 @@ bool constant_time_equal(ByteView a, ByteView b);
 
 // The process's system RNG, for callers that do not inject one.
 Botan::RandomNumberGenerator& system_rng();
+
+// ---------------------------------------------------------------- operation counts
+// Every call of the functions above is counted, by operation and algorithm, in
+// counters of the calling thread (`mlsref verify --stats`). A counter is a
+// plain increment of thread-local memory: nothing is shared between threads.
+enum class PrimitiveOp : uint8_t {
+  dh,              // dh()
+  key_derivation,  // hkdf_extract(), hkdf_expand()
+  key_generation,  // dh_public_key(), signature_public_key(), signature_generate()
+  sign,
+  verify,
+  aead_seal,
+  aead_open,
+  hash,
+  hmac,
+};
+inline constexpr size_t kPrimitiveOps = 9;
+std::string_view to_string(PrimitiveOp op);
+
+// The algorithms counts are kept by: hashes, AEADs, DH groups, signature schemes.
+inline constexpr size_t kPrimitiveAlgs = 16;
+std::string_view primitive_alg_name(size_t alg);  // "SHA-256", "P-521", "ed25519", ...
+
+struct PrimitiveCounts {
+  std::array<std::array<uint64_t, kPrimitiveAlgs>, kPrimitiveOps> n{};
+
+  uint64_t of(PrimitiveOp op) const;
+  uint64_t total() const;
+  PrimitiveCounts& operator+=(const PrimitiveCounts& o);
+  PrimitiveCounts& operator-=(const PrimitiveCounts& o);
+  bool operator==(const PrimitiveCounts&) const = default;
+};
+
+// What the calling thread has run since it started (never reset: callers take
+// the difference of two readings).
+const PrimitiveCounts& thread_primitive_counts();
+
+// ---------------------------------------------------------------- backends
+// Each public-key primitive runs on Botan 2 or on OpenSSL 3; hashes, HMAC,
+// HKDF and AEADs run on Botan. `automatic` takes, per operation and
+// algorithm, the library measured faster on this machine (README
+// "Benchmarks"); `botan` and `openssl` force one library wherever it has the
+// primitive: X448 and Ed448 exist only in OpenSSL here, and ECDSA signing
+// stays on Botan, whose RFC 6979 nonces make signatures (and so `mlsref
+// generate`) deterministic, which OpenSSL 3.0 cannot do.
+enum class Backend : uint8_t { botan, openssl };
+enum class BackendChoice : uint8_t { automatic, botan, openssl };
+std::string_view to_string(Backend b);
+std::string_view to_string(BackendChoice c);
+// "auto", "botan" or "openssl".
+std::optional<BackendChoice> parse_backend_choice(std::string_view s);
+// Process-wide; at first use $MLSREF_BACKEND (auto when unset; another value
+// is an Error{internal}), until set_backend_choice.
+BackendChoice backend_choice();
+void set_backend_choice(BackendChoice c);
+// The library that runs `op` on algorithm `alg` (see primitive_alg_name) now.
+Backend backend_for(PrimitiveOp op, size_t alg);
+
+}  // namespace mlsref
+
+namespace mlsref {
+
+// ---------------------------------------------------------------- per-case memo
+// While a PrimitiveCache lives on a thread, that thread's deterministic
+// public-key operations are computed once: dh, dh_public_key,
+// signature_public_key, and verify when it succeeds (a failure is always
+// recomputed, so it throws exactly as before). `mlsref verify` opens one per
+// test case: the key pair that every receiver of an UpdatePath derives from
+// one path secret, or the leaf signature each of them checks, is computed
+// once. An entry is found by the SHA-256 of the operation's inputs, so a
+// lookup compares digests, never secrets; values that are secrets sit in
+// zeroizing memory, cleared when the cache ends. At most `capacity` entries
+// are kept (later results are not stored). Only operations actually run are
+// counted (thread_primitive_counts).
+class PrimitiveCache {
+ public:
+  explicit PrimitiveCache(size_t capacity = 1 << 14);
+  ~PrimitiveCache();
+  PrimitiveCache(const PrimitiveCache&) = delete;
+  PrimitiveCache& operator=(const PrimitiveCache&) = delete;
+
+  uint64_t hits() const;  // operations answered from the cache
+
+  struct State;
+
+ private:
+  std::unique_ptr<State> state_;
+  State* outer_;
+};
+
+// Process-wide (`mlsref verify --no-cache`): while false, a PrimitiveCache
+// made stores nothing. True initially.
+void set_primitive_cache_enabled(bool enabled);
+bool primitive_cache_enabled();
 
 }  // namespace mlsref

@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 #include "conformance/check.h"
@@ -172,6 +173,113 @@ TEST_F(Cli, GenerateIsDeterministicAndVerifies) {
   }
   CommandResult one = mlsref("generate crypto-basics --suite 6 --seed 1");
   EXPECT_EQ(json::parse(one.out).size(), 1u);
+}
+
+std::string read_file(const fs::path& p) {
+  std::stringstream ss;
+  ss << std::ifstream(p, std::ios::binary).rdbuf();
+  return ss.str();
+}
+
+// Output or a report with the times (which differ between any two runs)
+// blanked: "(0.12 s)", "seconds": 0.12, time="0.12".
+std::string without_times(const std::string& s) {
+  static const std::regex times(R"(\([0-9.]+ s\)|"seconds": [0-9.e+-]+|time="[0-9.e+-]+")");
+  return std::regex_replace(s, times, "TIME");
+}
+
+// Without the --stats lines, which count only operations actually run.
+std::string without_stats(const std::string& s) {
+  static const std::regex stats(R"((^|\n) *stats: [^\n]*)");
+  return std::regex_replace(s, stats, "");
+}
+
+// Several files, one of them with failing cases, one without cases, one whose
+// cases judge lifetimes, one with more cases than threads.
+std::string mixed_files(const fs::path& tmp, const fs::path& root) {
+  json cases = json::parse(std::ifstream(root / "ietf/crypto-basics.json"));
+  for (size_t i : {1, 3, 5}) {
+    std::string ct = cases[i]["encrypt_with_label"]["ciphertext"];
+    ct[0] = ct[0] == '0' ? '1' : '0';
+    cases[i]["encrypt_with_label"]["ciphertext"] = ct;
+  }
+  fs::path altered = tmp / "crypto-basics.json";
+  std::ofstream(altered) << cases.dump();
+  fs::path empty = tmp / "tree-math.json";
+  std::ofstream(empty) << "[]";
+  std::string files = altered.string() + " " + empty.string();
+  for (const char* f : {"ietf/tree-validation.json", "ietf/message-protection.json",
+                        "ietf/welcome.json", "ietf/passive-client-welcome.json"}) {
+    files += " " + (root / f).string();
+  }
+  return files;
+}
+
+TEST_F(Cli, ParallelVerifyIsByteIdenticalToSerial) {
+  std::string files = mixed_files(tmp_, root_);
+  std::vector<std::string> outs, reports, junits;
+  for (int jobs : {1, 2, 5}) {
+    fs::path report = tmp_ / ("r" + std::to_string(jobs) + ".json");
+    fs::path junit = tmp_ / ("r" + std::to_string(jobs) + ".xml");
+    CommandResult r = mlsref("verify --stats -j " + std::to_string(jobs) + " --report " +
+                             report.string() + " --junit " + junit.string() + " " + files);
+    EXPECT_EQ(r.status, 1) << r.out;
+    EXPECT_EQ(last_line(r.out), "172 passed, 3 failed, 0 unsupported") << r.out;
+    outs.push_back(without_times(r.out));
+    reports.push_back(without_times(read_file(report)));
+    junits.push_back(without_times(read_file(junit)));
+  }
+  for (size_t k = 1; k < outs.size(); ++k) {
+    EXPECT_EQ(outs[0], outs[k]);
+    EXPECT_EQ(reports[0], reports[k]);
+    EXPECT_EQ(junits[0], junits[k]);
+  }
+}
+
+TEST_F(Cli, ParallelScenarioIsByteIdenticalToSerial) {
+  std::string scripts;
+  for (const char* s : {"welcome-join.json", "application.json", "external-join.json"}) {
+    scripts += " " + (fs::path(MLSREF_SOURCE_DIR) / "conformance/scenarios" / s).string();
+  }
+  std::vector<std::string> outs, reports, passive;
+  for (int jobs : {1, 3}) {
+    std::string n = std::to_string(jobs);
+    fs::path report = tmp_ / ("s" + n + ".json"), dir = tmp_ / ("passive" + n);
+    CommandResult r = mlsref("scenario -j " + n + " --report " + report.string() +
+                             " --emit-passive " + dir.string() + scripts);
+    EXPECT_EQ(r.status, 0) << r.out;
+    outs.push_back(r.out);
+    reports.push_back(without_times(read_file(report)));
+    std::string all;
+    for (const auto& e : fs::directory_iterator(dir)) {
+      all += e.path().filename().string() + "\n" + read_file(e.path());
+    }
+    passive.push_back(all);
+  }
+  EXPECT_EQ(outs[0], outs[1]);
+  EXPECT_EQ(reports[0], reports[1]);
+  EXPECT_FALSE(passive[0].empty());
+  EXPECT_EQ(passive[0], passive[1]);
+}
+
+// The per-case memo of public-key operations changes no result, failures
+// included, and does save operations.
+TEST_F(Cli, CacheChangesNoResult) {
+  std::string files = mixed_files(tmp_, root_);
+  fs::path with = tmp_ / "with.json", without = tmp_ / "without.json";
+  CommandResult cached = mlsref("verify --stats --report " + with.string() + " " + files);
+  CommandResult uncached =
+      mlsref("verify --stats --no-cache --report " + without.string() + " " + files);
+  EXPECT_EQ(cached.status, 1);
+  EXPECT_EQ(without_stats(without_times(cached.out)), without_stats(without_times(uncached.out)));
+  EXPECT_EQ(without_times(read_file(with)), without_times(read_file(without)));
+  // tree-validation checks each leaf signature of a tree in several ways.
+  auto total = [](const std::string& out) {
+    std::smatch m;
+    EXPECT_TRUE(std::regex_search(out, m, std::regex(R"(\nstats: .*total ([0-9]+)\n)"))) << out;
+    return std::stoull(m[1]);
+  };
+  EXPECT_LT(total(cached.out), total(uncached.out));
 }
 
 TEST_F(Cli, Help) {

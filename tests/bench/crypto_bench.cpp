@@ -1,13 +1,104 @@
-// Google Benchmark timings of the hot paths: HPKE EncryptWithLabel /
-// DecryptWithLabel and SignWithLabel / VerifyWithLabel per suite, the codec.
+// Google Benchmark timings of the hot paths: each primitive operation on each
+// backend (BM_Primitive/<op>/<algorithm>/<backend>: the per-operation costs
+// behind the automatic backend choice and the crypto floor in README
+// "Benchmarks"), HPKE EncryptWithLabel / DecryptWithLabel and SignWithLabel /
+// VerifyWithLabel per suite, the codec.
 // Speed is measured here, never asserted in tests.
 #include <benchmark/benchmark.h>
+
+#include <functional>
 
 #include "fuzz/inputs.h"
 #include "ref/cipher_suite.h"
 
 namespace mlsref {
 namespace {
+
+// One operation on one algorithm with the backend forced.
+void register_primitive(PrimitiveOp op, size_t alg, Backend backend, std::function<void()> run) {
+  std::string name = "BM_Primitive/" + std::string(to_string(op)) + "/" +
+                     std::string(primitive_alg_name(alg)) + "/" + std::string(to_string(backend));
+  benchmark::RegisterBenchmark(name.c_str(), [run, backend](benchmark::State& state) {
+    BackendChoice before = backend_choice();
+    set_backend_choice(backend == Backend::botan ? BackendChoice::botan : BackendChoice::openssl);
+    for (auto _ : state) {
+      run();
+    }
+    set_backend_choice(before);
+  });
+}
+
+// Inputs the size MLS uses: 100-byte messages, 32-byte HKDF outputs.
+[[maybe_unused]] const bool primitives_registered = [] {
+  Bytes message(100, 7);
+  for (size_t g = 0; g < 5; ++g) {
+    auto group = static_cast<DhGroup>(g);
+    size_t alg = 6 + g;
+    SecureBytes sk =
+        signature_generate(group == DhGroup::p256   ? SignatureScheme::ecdsa_secp256r1_sha256
+                           : group == DhGroup::p384 ? SignatureScheme::ecdsa_secp384r1_sha384
+                                                    : SignatureScheme::ecdsa_secp521r1_sha512,
+                           system_rng());
+    if (!dh_is_nist(group)) {
+      sk.assign(dh_private_size(group), 0x42);
+    }
+    Bytes pk = dh_public_key(group, sk);
+    for (Backend b : {Backend::botan, Backend::openssl}) {
+      if (group == DhGroup::x448 && b == Backend::botan) {
+        continue;
+      }
+      register_primitive(PrimitiveOp::dh, alg, b,
+                         [=] { benchmark::DoNotOptimize(dh(group, sk, pk)); });
+      register_primitive(PrimitiveOp::key_generation, alg, b,
+                         [=] { benchmark::DoNotOptimize(dh_public_key(group, sk)); });
+    }
+  }
+  for (auto s : {SignatureScheme::ecdsa_secp256r1_sha256, SignatureScheme::ecdsa_secp384r1_sha384,
+                 SignatureScheme::ecdsa_secp521r1_sha512, SignatureScheme::ed25519,
+                 SignatureScheme::ed448}) {
+    size_t alg = s == SignatureScheme::ecdsa_secp256r1_sha256   ? 11
+                 : s == SignatureScheme::ecdsa_secp384r1_sha384 ? 12
+                 : s == SignatureScheme::ecdsa_secp521r1_sha512 ? 13
+                 : s == SignatureScheme::ed25519                ? 14
+                                                                : 15;
+    SecureBytes sk = signature_generate(s, system_rng());
+    Bytes pk = signature_public_key(s, sk);
+    Bytes sig = sign(s, sk, message);
+    for (Backend b : {Backend::botan, Backend::openssl}) {
+      if (s == SignatureScheme::ed448 && b == Backend::botan) {
+        continue;
+      }
+      register_primitive(PrimitiveOp::verify, alg, b, [=] { verify(s, pk, message, sig); });
+      register_primitive(PrimitiveOp::key_generation, alg, b,
+                         [=] { benchmark::DoNotOptimize(signature_public_key(s, sk)); });
+      if (s == SignatureScheme::ed25519 || s == SignatureScheme::ed448 || b == Backend::botan) {
+        register_primitive(PrimitiveOp::sign, alg, b,
+                           [=] { benchmark::DoNotOptimize(sign(s, sk, message)); });
+      }
+    }
+  }
+  for (size_t h = 0; h < 3; ++h) {
+    auto alg = static_cast<HashAlg>(h);
+    SecureBytes prk(hash_size(alg), 3);
+    register_primitive(PrimitiveOp::hash, h, Backend::botan,
+                       [=] { benchmark::DoNotOptimize(hash(alg, message)); });
+    register_primitive(PrimitiveOp::hmac, h, Backend::botan,
+                       [=] { benchmark::DoNotOptimize(hmac(alg, prk, message)); });
+    register_primitive(PrimitiveOp::key_derivation, h, Backend::botan, [=] {
+      benchmark::DoNotOptimize(hkdf_expand(alg, prk, ByteView(message).first(40), 32));
+    });
+  }
+  for (auto a : {AeadAlg::aes_128_gcm, AeadAlg::aes_256_gcm, AeadAlg::chacha20_poly1305}) {
+    size_t alg = a == AeadAlg::aes_128_gcm ? 3 : a == AeadAlg::aes_256_gcm ? 4 : 5;
+    Bytes key(aead_key_size(a), 5), nonce(aead_nonce_size(a), 6);
+    Bytes ct = aead_seal(a, key, nonce, {}, message);
+    register_primitive(PrimitiveOp::aead_seal, alg, Backend::botan,
+                       [=] { benchmark::DoNotOptimize(aead_seal(a, key, nonce, {}, message)); });
+    register_primitive(PrimitiveOp::aead_open, alg, Backend::botan,
+                       [=] { benchmark::DoNotOptimize(aead_open(a, key, nonce, {}, ct)); });
+  }
+  return true;
+}();
 
 void BM_EncryptWithLabel(benchmark::State& state) {
   CipherSuite s(static_cast<uint16_t>(state.range(0)));
