@@ -220,9 +220,9 @@ LeafNode without_grease(LeafNode own_leaf) {
 //    the `proposal_type` field of a Proposal.
 void check_not_grease(uint16_t value, std::string_view field) {
   if (is_grease(value)) {
-    throw Error(ErrorKind::protocol, req::R13_5_3,
-                "refusing to send the GREASE value " + std::to_string(value) + " as " +
-                    std::string(field));
+    throw Error(
+        ErrorKind::protocol, req::R13_5_3,
+        "refusing to send the GREASE value " + std::to_string(value) + " as " + std::string(field));
   }
 }
 

@@ -1,9 +1,10 @@
 // RFC 9420 §13.5 GREASE and §7.2 capabilities: what our key packages, leaves
 // and GroupInfos carry, what we refuse to send, and that GREASE values from
 // others go through the same logic as any unknown value.
+#include "ref/grease.h"
+
 #include <algorithm>
 
-#include "ref/grease.h"
 #include "ref/group.h"
 #include "ref/registries.h"
 #include "tests/test_util.h"
@@ -39,8 +40,8 @@ bool lists(const std::vector<ExtensionType>& v, ExtensionType t) {
 
 TEST(Grease, OurKeyPackagesCarryItWhereTheRfcAllows) {
   Member alice = make_member("alice");
-  auto kp = create_key_package(CipherSuite(kSuite), alice.signer, alice.credential, {},
-                               system_rng());
+  auto kp =
+      create_key_package(CipherSuite(kSuite), alice.signer, alice.credential, {}, system_rng());
   const LeafNode& leaf = kp.key_package.leaf_node;
   const Capabilities& caps = leaf.capabilities;
   EXPECT_GE(grease_count(caps.cipher_suites), 1u);
@@ -92,8 +93,8 @@ TEST(Grease, OurGroupInfosCarryAGreaseExtension) {
   EXPECT_EQ(a.epoch_authenticator(), b.epoch_authenticator());
   // The Welcome's GroupInfo too (opened by the joiner, who ignores it).
   Member carol = make_member("carol");
-  auto kc = create_key_package(CipherSuite(kSuite), carol.signer, carol.credential, {},
-                               system_rng());
+  auto kc =
+      create_key_package(CipherSuite(kSuite), carol.signer, carol.credential, {}, system_rng());
   KeyPackage kps[] = {kc.key_package};
   CommitBundle add = a.add_members(alice.signer, kps);
   EXPECT_EQ(grease_count(std::get<GroupInfo>(add.group_info.body).extensions), 1u);
@@ -131,9 +132,8 @@ TEST(Grease, NeverSentWhereItWouldBreakTheMessage) {
                   ErrorKind::protocol, req::R13_5_3);
   CredentialWithKey odd = alice.credential;
   odd.credential.credential_type = 0x6A6A;
-  EXPECT_MLS_RULE(
-      create_key_package(CipherSuite(kSuite), alice.signer, odd, {}, system_rng()),
-      ErrorKind::protocol, req::R13_5_3);
+  EXPECT_MLS_RULE(create_key_package(CipherSuite(kSuite), alice.signer, odd, {}, system_rng()),
+                  ErrorKind::protocol, req::R13_5_3);
   EXPECT_EQ(a.epoch(), 0u);
   EXPECT_TRUE(a.pending_proposals().empty());
 }
@@ -201,17 +201,22 @@ TEST(Grease, FromOthersItIsJustAnUnknownValue) {
   Group a = Group::create(plain, kSuite, to_bytes("g"), alice.signer, alice.credential);
   KeyPackageOptions options;
   options.grease = false;
-  auto kb = create_key_package(CipherSuite(kSuite), bob.signer, bob.credential, options,
-                               system_rng());
+  auto kb =
+      create_key_package(CipherSuite(kSuite), bob.signer, bob.credential, options, system_rng());
   KeyPackage kps[] = {kb.key_package};
   CommitBundle add = a.add_members(alice.signer, kps);
   a.merge_pending_commit();
   Group b = Group::join(plain, std::get<Welcome>(add.welcome->body), kb);
 
   auto gce_from_bob = [&](ExtensionType type) {
-    FramedContent content{b.group_id(),          b.epoch(), Sender::member(1), {},
-                          ContentType::proposal, {},
-                          Proposal{GroupContextExtensions{{Extension{type, {}}}}}, {}};
+    FramedContent content{b.group_id(),
+                          b.epoch(),
+                          Sender::member(1),
+                          {},
+                          ContentType::proposal,
+                          {},
+                          Proposal{GroupContextExtensions{{Extension{type, {}}}}},
+                          {}};
     PublicMessage pm = protect_public(b.suite(), content, bob.signer.private_key, b.context(),
                                       b.state().secrets.membership_key);
     return encode(MLSMessage{mls10, pm});
