@@ -17,11 +17,6 @@ constexpr std::array<uint16_t, 15> kGrease{0x0A0A, 0x1A1A, 0x2A2A, 0x3A3A, 0x4A4
                                            0x5A5A, 0x6A6A, 0x7A7A, 0x8A8A, 0x9A9A,
                                            0xAAAA, 0xBABA, 0xCACA, 0xDADA, 0xEAEA};
 
-bool is_default(std::span<const RegistryRow> registry, uint16_t value) {
-  return std::any_of(registry.begin(), registry.end(),
-                     [&](const RegistryRow& r) { return r.value == value && r.is_default; });
-}
-
 template <class T>
 void add_once(std::vector<T>& v, T x) {
   if (std::find(v.begin(), v.end(), x) == v.end()) {
@@ -75,13 +70,13 @@ Capabilities own_capabilities(const std::optional<Capabilities>& given,
   //    The following proposal and extension types are considered "default" and MUST NOT be
   //    listed:
   for (ExtensionType t : caps.extensions) {
-    if (is_default(extension_type_registry(), t)) {
+    if (is_default_type(extension_type_registry(), t)) {
       throw Error(ErrorKind::protocol, req::R7_2_1,
                   "capabilities list the default extension type " + std::to_string(t));
     }
   }
   for (ProposalType t : caps.proposals) {
-    if (is_default(proposal_type_registry(), t)) {
+    if (is_default_type(proposal_type_registry(), t)) {
       throw Error(ErrorKind::protocol, req::R7_2_1,
                   "capabilities list the default proposal type " + std::to_string(t));
     }
@@ -123,7 +118,7 @@ Capabilities own_capabilities(const std::optional<Capabilities>& given,
   //    Extensions included in the `extensions` or `leaf_node.extensions` fields MUST be
   //    included in the `leaf_node.capabilities` field.
   for (const Extension& e : extensions_carried) {
-    if (!is_default(extension_type_registry(), e.extension_type)) {
+    if (!is_default_type(extension_type_registry(), e.extension_type)) {
       add_once(caps.extensions, e.extension_type);
     }
   }

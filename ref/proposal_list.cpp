@@ -22,15 +22,6 @@ bool contains(const std::vector<T>& v, const T& x) {
   return std::find(v.begin(), v.end(), x) != v.end();
 }
 
-bool is_default_type(std::span<const RegistryRow> registry, uint16_t value) {
-  for (const auto& row : registry) {
-    if (row.value == value) {
-      return row.is_default;
-    }
-  }
-  return false;
-}
-
 // `rule`: the event of §5.3.1 at which the credential is checked.
 void check_credential(const ProposalCheck& check, const LeafNode& leaf, const std::string& what,
                       const Requirement& rule) {

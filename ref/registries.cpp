@@ -54,6 +54,15 @@ std::span<const RegistryRow> credential_type_registry() { return kCredentialType
 std::span<const std::string_view> signature_labels() { return kSignatureLabels; }
 std::span<const std::string_view> public_key_encryption_labels() { return kEncryptionLabels; }
 
+bool is_default_type(std::span<const RegistryRow> registry, uint16_t value) {
+  for (const auto& row : registry) {
+    if (row.value == value) {
+      return row.is_default;
+    }
+  }
+  return false;
+}
+
 bool is_grease(uint16_t value) {
   // RFC 9420 §13.5: 0x0A0A, 0x1A1A, ... 0xEAEA.
   return (value & 0x0f0f) == 0x0a0a && (value >> 12) == ((value >> 4) & 0x0f) &&

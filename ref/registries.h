@@ -28,6 +28,10 @@ std::span<const RegistryRow> extension_type_registry();   // §17.3
 std::span<const RegistryRow> proposal_type_registry();    // §17.4
 std::span<const RegistryRow> credential_type_registry();  // §17.5
 
+// §7.2: whether `value` is a "default" type of `registry` (implemented by
+// every client, never listed in Capabilities).
+bool is_default_type(std::span<const RegistryRow> registry, uint16_t value);
+
 // §13.5 GREASE values: 0x0A0A, 0x1A1A, ..., 0xEAEA.
 bool is_grease(uint16_t value);
 // 0xF000 - 0xFFFF in every registry of §17.
