@@ -175,7 +175,8 @@ bool introduces_checklist(const std::string& intro) {
     return false;
   }
   static const std::regex kChecklist(
-      "(verif(y|ies)|validat|is (in)?valid if|MUST|must (be|perform|check)|following (checks|steps))",
+      "(verif(y|ies)|validat|is (in)?valid if|MUST|must (be|perform|check)|following (checks|steps|general "
+      "rules))",
       std::regex::icase);
   return std::regex_search(intro, kChecklist);
 }

@@ -273,6 +273,8 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
   // RFC 9420 §12.4.2 [R12.4.2-16]: the new extensions, tree hash (set below) and epoch
   //    Construct a provisional GroupContext object containing the following values: [...]
   GroupContext provisional = ap.context;
+  // RFC 9420 §8.1 [R8.1-2]
+  //    The `epoch` field increments by one for each Commit message that is processed.
   provisional.epoch = s.context.epoch + 1;
   RatchetTree tree = std::move(ap.tree);
   // RFC 9420 §12.4.2 [R12.4.2-19]: replaced below when there is a path
@@ -372,6 +374,8 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
     sc.path_leaf_ = leaf;
   } else {
     // R12.4.2-19: commit_secret keeps the all-zero value it was given above.
+    // RFC 9420 §8.1 [R8.1-3]: here, and in process_update_path for a path
+    //    The `tree_hash` is updated to represent the current tree and credentials.
     provisional.tree_hash = tree.root_tree_hash(suite);
   }
   validate_new_leaves(tree, provisional, ap, state_.own.leaf);
@@ -379,6 +383,9 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
   // RFC 9420 §12.4.2 [R12.4.2-20]: the interim one in next_state
   //    Update the confirmed and interim transcript hashes using the new Commit,
   //    and generate the new GroupContext.
+  // RFC 9420 §8.1 [R8.1-4]
+  //    The `confirmed_transcript_hash` field is updated with the data for an
+  //    AuthenticatedContent encoding a Commit message, as described below.
   provisional.confirmed_transcript_hash =
       confirmed_transcript_hash(suite, s.interim_transcript_hash, ac);
   if (sc.self_removed_) {

@@ -154,10 +154,11 @@ namespace {
 // A message is for one group and epoch.
 void check_epoch(ByteView group_id, uint64_t epoch, ContentType content_type,
                  const GroupContext& ctx) {
-  // No sentence of RFC 9420 asks for this check (§6 FramedContent.group_id names
-  // the group a message is for); a message for another group is refused here.
-  if (!std::equal(group_id.begin(), group_id.end(), ctx.group_id.begin(), ctx.group_id.end())) {
-    throw Error(ErrorKind::protocol, "6", "message group_id does not match the group");
+  // RFC 9420 §8.1 [R8.1-1]: a message naming another group_id is not for this group
+  //    The `group_id` field is constant.
+  if (!std::equal(group_id.begin(), group_id.end(), ctx.group_id.begin(), ctx.group_id.end()) &&
+      enforced(req::R8_1_1)) {
+    throw Error(ErrorKind::protocol, req::R8_1_1, "message group_id does not match the group");
   }
   const std::string wrong_epoch = "message epoch " + std::to_string(epoch) +
                                   " is not the group's epoch " + std::to_string(ctx.epoch);

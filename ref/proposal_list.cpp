@@ -383,6 +383,8 @@ AppliedProposals apply_proposals(const GroupContext& context, const RatchetTree&
       // RFC 9420 §12.1.7 [R12.1.7-2]
       //    Remove all of the existing extensions from the GroupContext object for the
       //    group and replace them with the list of extensions in the proposal.
+      // RFC 9420 §8.1 [R8.1-5]
+      //    The `extensions` field changes when a GroupContextExtensions proposal is committed.
       out.context.extensions = g->extensions;
       out.extensions_changed = true;
     }
