@@ -1,8 +1,9 @@
 // RFC 9420 §5 Cryptographic Objects, §17.1 MLS Cipher Suites
 #include "cipher_suite.h"
-#include "rule_switch.h"
 
 #include <array>
+
+#include "rule_switch.h"
 
 namespace mlsref {
 

@@ -1,5 +1,6 @@
 // RFC 9420 §12.4 Commit
 #include "commit.h"
+
 #include "rule_switch.h"
 
 namespace mlsref {
@@ -100,8 +101,8 @@ void validate_new_leaves(const RatchetTree& tree, const GroupContext& context,
     for (uint32_t i = 0; i < tree.leaf_count().value; ++i) {
       LeafIndex l(i);
       if (tree.has_leaf(l)) {
-        validate_leaf_capabilities(l == own ? without_grease(tree.leaf(l)) : tree.leaf(l),
-                                   context, l);
+        validate_leaf_capabilities(l == own ? without_grease(tree.leaf(l)) : tree.leaf(l), context,
+                                   l);
       }
     }
   }
@@ -176,6 +177,7 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
   //    MUST be a value that is allowed for external senders. [...] The `content_type`
   //    of the message MUST be `proposal` and the `proposal_type` of the Proposal MUST
   //    be `add`.
+  // Not switchable (ref/rule_switch.h): such a sender has no leaf to commit from.
   if (sender.sender_type != SenderType::member && !external) {
     throw Error(
         ErrorKind::protocol, sender.sender_type == SenderType::external ? req::R6_1_4 : req::R6_1_8,
@@ -209,6 +211,7 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
     // so the list cannot be shown valid.
     //    A sender and a receiver of a Commit MUST verify that the committed list of
     //    proposals is valid as specified in {{proposal-list-validation}}.
+    // Not switchable (ref/rule_switch.h): the proposal is unknown, so there is nothing to apply.
     if (it == s.proposal_store.end()) {
       throw Error(
           ErrorKind::protocol, req::R12_4_2,
@@ -331,7 +334,8 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
       //    In particular, the `credential` in the LeafNode MUST present a set of identifiers
       //    that is acceptable to the application for the removed participant.
       if (config_.resync_validator &&
-          !config_.resync_validator(removed.credential, leaf.credential)) {
+          !config_.resync_validator(removed.credential, leaf.credential) &&
+          enforced(req::R12_2_20)) {
         throw Error(ErrorKind::protocol, req::R12_2_20,
                     "the external Commit's credential is not acceptable for the member it removes");
       }
@@ -344,7 +348,8 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
     if ((external || leaf.credential != old.credential ||
          leaf.signature_key != old.signature_key) &&
         config_.credential_validator &&
-        !config_.credential_validator(leaf.credential, leaf.signature_key)) {
+        !config_.credential_validator(leaf.credential, leaf.signature_key) &&
+        enforced(req::R5_3_1_6)) {
       throw Error(ErrorKind::protocol, req::R5_3_1_6,
                   "the Authentication Service rejects the new credential of the committer, leaf " +
                       std::to_string(committer.value));
@@ -693,11 +698,9 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
 
 // ---------------------------------------------------------------- §12.4.3.2 external
 
-std::pair<Group, MLSMessage> Group::join_external(GroupConfig config, const GroupInfo& gi,
-                                                  const std::optional<RatchetTreeNodes>& ratchet_tree,
-                                                  const Signer& signer,
-                                                  const CredentialWithKey& credential,
-                                                  const ExternalJoinOptions& options) {
+std::pair<Group, MLSMessage> Group::join_external(
+    GroupConfig config, const GroupInfo& gi, const std::optional<RatchetTreeNodes>& ratchet_tree,
+    const Signer& signer, const CredentialWithKey& credential, const ExternalJoinOptions& options) {
   GroupState old;
   old.suite = std::make_shared<const CipherSuite>(gi.group_context.cipher_suite);
   const CipherSuite& suite = *old.suite;
@@ -777,7 +780,8 @@ std::pair<Group, MLSMessage> Group::join_external(GroupConfig config, const Grou
   // RFC 9420 §12.4.3.2 [R12.4.3.2-1]
   //    External Commits MUST contain a `path` field (and is therefore a "full"
   //    Commit).
-  CreatedPath created = create_update_path(suite, tree, leaf, signer.private_key, provisional, {}, rng);
+  CreatedPath created =
+      create_update_path(suite, tree, leaf, signer.private_key, provisional, {}, rng);
   validate_own_leaf_in_group(tree, provisional, leaf);
 
   FramedContent content;

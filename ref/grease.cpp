@@ -8,6 +8,7 @@
 #include "error.h"
 #include "registries.h"
 #include "requirement_ids.h"
+#include "rule_switch.h"
 
 namespace mlsref {
 
@@ -70,13 +71,13 @@ Capabilities own_capabilities(const std::optional<Capabilities>& given,
   //    The following proposal and extension types are considered "default" and MUST NOT be
   //    listed:
   for (ExtensionType t : caps.extensions) {
-    if (is_default_type(extension_type_registry(), t)) {
+    if (is_default_type(extension_type_registry(), t) && enforced(req::R7_2_1)) {
       throw Error(ErrorKind::protocol, req::R7_2_1,
                   "capabilities list the default extension type " + std::to_string(t));
     }
   }
   for (ProposalType t : caps.proposals) {
-    if (is_default_type(proposal_type_registry(), t)) {
+    if (is_default_type(proposal_type_registry(), t) && enforced(req::R7_2_1)) {
       throw Error(ErrorKind::protocol, req::R7_2_1,
                   "capabilities list the default proposal type " + std::to_string(t));
     }
@@ -87,14 +88,14 @@ Capabilities own_capabilities(const std::optional<Capabilities>& given,
   // proposal and credential types are the application's to support, since it
   // interprets them (custom proposals, extension contents, credential checks).
   for (ProtocolVersion v : caps.versions) {
-    if (v != mls10) {
+    if (v != mls10 && enforced(req::R13_4_2)) {
       throw Error(ErrorKind::unsupported, req::R13_4_2,
                   "capabilities list protocol version " + std::to_string(v) +
                       ", which mlsref does not implement");
     }
   }
   for (CipherSuiteId s : caps.cipher_suites) {
-    if (!find_cipher_suite(s)) {
+    if (!find_cipher_suite(s) && enforced(req::R13_4_2)) {
       throw Error(ErrorKind::unsupported, req::R13_4_2,
                   "capabilities list cipher suite " + std::to_string(s) +
                       ", which mlsref does not implement");
@@ -214,7 +215,7 @@ LeafNode without_grease(LeafNode own_leaf) {
 //    These values MUST only appear in the fields listed above, and not, for example, in
 //    the `proposal_type` field of a Proposal.
 void check_not_grease(uint16_t value, std::string_view field) {
-  if (is_grease(value)) {
+  if (is_grease(value) && enforced(req::R13_5_3)) {
     throw Error(
         ErrorKind::protocol, req::R13_5_3,
         "refusing to send the GREASE value " + std::to_string(value) + " as " + std::string(field));

@@ -2,13 +2,13 @@
 // §12.1.8 external senders), §12.4.3.1 Joining via Welcome Message, §15
 // Application Messages, §8.5 Exporters. Commits are in commit.cpp.
 #include "group.h"
-#include "rule_switch.h"
 
 #include <algorithm>
 
 #include "grease.h"
 #include "registries.h"
 #include "requirement_ids.h"
+#include "rule_switch.h"
 #include "transcript_hash.h"
 
 namespace mlsref {
@@ -33,13 +33,13 @@ void Group::check_usable() const {
   //    Note that clients need to be prepared to receive a valid Commit message that removes
   //    them from the group. In this case, the client cannot send any more messages in the
   //    group [...]
-  if (!state_.active) {
+  if (!state_.active && enforced(req::R12_4_2_27)) {
     throw Error(ErrorKind::protocol, req::R12_4_2_27, "we are no longer a member of this group");
   }
   // RFC 9420 §12.4.2 [R12.4.2-25]
   //    If the Commit included a ReInit proposal, the client MUST NOT use the group to
   //    send messages anymore.
-  if (state_.reinit) {
+  if (state_.reinit && enforced(req::R12_4_2_25)) {
     throw Error(ErrorKind::protocol, req::R12_4_2_25,
                 "the group was reinitialized by a ReInit commit: it is used no more");
   }
@@ -52,7 +52,8 @@ void Group::check_signer(const Signer& signer) const {
   //    depending on the sender's `sender_type`: [...] `member`: The signature key
   //    contained in the LeafNode at the index indicated by `leaf_index` in the ratchet
   //    tree.
-  if (signer.public_key != state_.tree.leaf(state_.own.leaf).signature_key) {
+  if (signer.public_key != state_.tree.leaf(state_.own.leaf).signature_key &&
+      enforced(req::R6_1_1)) {
     throw Error(ErrorKind::protocol, req::R6_1_1,
                 "the signer's public key is not our leaf's signature_key");
   }
@@ -141,8 +142,9 @@ Group Group::create(GroupConfig config, CipherSuiteId suite_id, Bytes group_id,
 
 std::pair<Group, MLSMessage> Group::resume(const Group& old, GroupConfig config,
                                            ResumptionPSKUsage usage, Bytes group_id,
-                                           CipherSuiteId suite_id, std::vector<Extension> extensions,
-                                           const Signer& signer, const CredentialWithKey& credential,
+                                           CipherSuiteId suite_id,
+                                           std::vector<Extension> extensions, const Signer& signer,
+                                           const CredentialWithKey& credential,
                                            std::span<const KeyPackage> key_packages) {
   if (key_packages.empty()) {
     throw Error(ErrorKind::protocol, usage == ResumptionPSKUsage::reinit ? "11.2" : "11.3",
@@ -257,6 +259,7 @@ RatchetTree Group::joined_tree(const CipherSuite& suite, const GroupInfo& gi,
       nodes = decode<RatchetTreeNodes>(e.extension_data);
     }
   }
+  // Not switchable (ref/rule_switch.h): without a tree there is nothing to join.
   if (!nodes) {
     throw Error(ErrorKind::protocol, req::R12_4_3_1_1,
                 "no ratchet_tree extension in the GroupInfo and no tree supplied");
@@ -268,6 +271,7 @@ RatchetTree Group::joined_tree(const CipherSuite& suite, const GroupInfo& gi,
   //    ratchet tree with leaf index `signer`. If the node is blank or if
   //    signature verification fails, return an error.
   LeafIndex signer(gi.signer);
+  // Not switchable (ref/rule_switch.h): a blank signer has no signature key to verify with.
   if (!tree.has_leaf(signer)) {
     throw Error(ErrorKind::protocol, req::R12_4_3_1_6,
                 "the GroupInfo signer's leaf " + std::to_string(gi.signer) +
@@ -311,7 +315,8 @@ RatchetTree Group::joined_tree(const CipherSuite& suite, const GroupInfo& gi,
     //    the AS. [...] When a member receives a GroupInfo object that it will use to join
     //    a group, either via a Welcome or via an external Commit
     if (config.credential_validator &&
-        !config.credential_validator(leaf.credential, leaf.signature_key)) {
+        !config.credential_validator(leaf.credential, leaf.signature_key) &&
+        enforced(req::R5_3_1_3)) {
       throw Error(ErrorKind::protocol, req::R5_3_1_3,
                   leaf_name(l) + ": the Authentication Service rejects the credential");
     }
@@ -344,8 +349,7 @@ ResumedGroup ResumedGroup::of(const Group& g) {
 
 Group Group::join(GroupConfig config, const Welcome& welcome, const KeyPackageBundle& bundle,
                   const std::optional<RatchetTreeNodes>& ratchet_tree,
-                  const std::map<Bytes, SecureBytes>& external_psks,
-                  const Group* resumed_from) {
+                  const std::map<Bytes, SecureBytes>& external_psks, const Group* resumed_from) {
   if (resumed_from == nullptr) {
     return join_from(std::move(config), welcome, bundle, ratchet_tree, external_psks, nullptr);
   }
@@ -387,6 +391,8 @@ Group Group::join_from(GroupConfig config, const Welcome& welcome, const KeyPack
         // RFC 9420 §12.4.3.1 [R12.4.3.1-4]
         //    If a PreSharedKeyID is part of the GroupSecrets and the client is not in
         //    possession of the corresponding PSK, return an error.
+        // Not switchable (ref/rule_switch.h): the PSK value is unknown, so no key
+        // schedule can be run.
         throw Error(ErrorKind::protocol, req::R12_4_3_1_4,
                     "the Welcome names a PSK we do not have (psk_id " + to_hex(id.psk_id) +
                         ", psk_epoch " + std::to_string(id.psk_epoch) + ")");
@@ -413,10 +419,10 @@ Group Group::join_from(GroupConfig config, const Welcome& welcome, const KeyPack
     //    The `epoch` in the Welcome message MUST be 1.
     // RFC 9420 §11.3 [R11.3-7]
     //    The `epoch` in the Welcome message MUST be 1.
-    if (gi.group_context.epoch != 1) {
+    if (gi.group_context.epoch != 1 && enforced(req::R12_4_3_1_17)) {
       throw Error(ErrorKind::protocol, req::R12_4_3_1_17,
-                  "a reinit or branch Welcome for epoch " +
-                      std::to_string(gi.group_context.epoch) + ", not 1");
+                  "a reinit or branch Welcome for epoch " + std::to_string(gi.group_context.epoch) +
+                      ", not 1");
     }
     const ResumedGroup& old = *resumed_from;  // non-null: its PSK was found
     if (*resumed == ResumptionPSKUsage::reinit) {
@@ -429,9 +435,10 @@ Group Group::join_from(GroupConfig config, const Welcome& welcome, const KeyPack
       //    message MUST be the same as the corresponding fields in the ReInit
       //    proposal.
       const GroupContext& c = gi.group_context;
-      if (!old.reinit || c.version != old.reinit->version ||
-          c.cipher_suite != old.reinit->cipher_suite || c.group_id != old.reinit->group_id ||
-          c.extensions != old.reinit->extensions) {
+      if ((!old.reinit || c.version != old.reinit->version ||
+           c.cipher_suite != old.reinit->cipher_suite || c.group_id != old.reinit->group_id ||
+           c.extensions != old.reinit->extensions) &&
+          enforced(req::R11_2_4)) {
         throw Error(ErrorKind::protocol, req::R11_2_4,
                     "the reinitialized group does not match the old group's ReInit proposal");
       }
@@ -441,8 +448,9 @@ Group Group::join_from(GroupConfig config, const Welcome& welcome, const KeyPack
       //    usage `branch` MUST verify that the new group reflects a subgroup branched from
       //    the referenced group by checking that: [...] The `version` and `cipher_suite` values in the Welcome message are the same as
       //    those used by the old group.
-      if (gi.group_context.version != old.version ||
-          gi.group_context.cipher_suite != old.cipher_suite) {
+      if ((gi.group_context.version != old.version ||
+           gi.group_context.cipher_suite != old.cipher_suite) &&
+          enforced(req::R11_3_6)) {
         throw Error(ErrorKind::protocol, req::R11_3_6,
                     "a branch with another version or cipher suite than the old group's");
       }
@@ -471,6 +479,7 @@ Group Group::join_from(GroupConfig config, const Welcome& welcome, const KeyPack
       mine = LeafIndex(i);
     }
   }
+  // Not switchable (ref/rule_switch.h): without our leaf there is no position to join at.
   if (!mine) {
     throw Error(ErrorKind::protocol, req::R12_4_3_1_10, "our KeyPackage's leaf is not in the tree");
   }
@@ -511,6 +520,7 @@ Group Group::join_from(GroupConfig config, const Welcome& welcome, const KeyPack
     // cannot be the one of the node's public key.
     //    The private key MUST be the private key
     //    that corresponds to the public key in the node.
+    // Not switchable (ref/rule_switch.h): without the common ancestor there is no path secret to place.
     if (it == fdp.end()) {
       throw Error(ErrorKind::protocol, req::R12_4_3_1_12,
                   "the common ancestor (node " + std::to_string(lca.value) +
@@ -544,7 +554,7 @@ Group Group::join_from(GroupConfig config, const Welcome& welcome, const KeyPack
       }
       bool found =
           std::find(old.begin(), old.end(), tree.leaf(LeafIndex(i)).credential) != old.end();
-      if (!found) {
+      if (!found && enforced(req::R11_3_8)) {
         throw Error(ErrorKind::protocol, req::R11_3_8,
                     leaf_name(LeafIndex(i)) + " of the branch is no member of the old group");
       }
@@ -563,7 +573,9 @@ Group Group::join_from(GroupConfig config, const Welcome& welcome, const KeyPack
                             "12.4.3.1");
   } catch (const Error& e) {
     // Rethrown with the rule that asked for the check; the kind is kept.
-    throw Error(e.kind(), req::R12_4_3_1_15, "GroupInfo confirmation_tag: " + e.message());
+    if (enforced(req::R12_4_3_1_15)) {
+      throw Error(e.kind(), req::R12_4_3_1_15, "GroupInfo confirmation_tag: " + e.message());
+    }
   }
   // RFC 9420 §12.4.3.1 [R12.4.3.1-14]: s.context is the GroupInfo's group_context
   //    Set the confirmed transcript hash in the new state to the value of the
@@ -607,6 +619,7 @@ ProcessedMessage Group::process_message(const MLSMessage& message) {
           // RFC 9420 §6.1 [R6.1-2]
           //    `member`: The signature key contained in the LeafNode at the index
           //    indicated by `leaf_index` in the ratchet tree.
+          // Not switchable (ref/rule_switch.h): a blank sender has no signature key to verify with.
           if (!state_.tree.has_leaf(l)) {
             throw Error(
                 ErrorKind::protocol, req::R6_1_2,
@@ -620,7 +633,7 @@ ProcessedMessage Group::process_message(const MLSMessage& message) {
           //    The `content_type` of the message MUST be `proposal` and
           //    the `proposal_type` MUST be a value that is allowed for external
           //    senders.
-          if (c.content_type != ContentType::proposal) {
+          if (c.content_type != ContentType::proposal && enforced(req::R6_1_4)) {
             throw Error(ErrorKind::protocol, req::R6_1_4,
                         "an external sender may only send proposals, not content type " +
                             std::to_string(static_cast<unsigned>(c.content_type)));
@@ -630,6 +643,7 @@ ProcessedMessage Group::process_message(const MLSMessage& message) {
           //    `sender_index` in the `external_senders` group context extension
           //    (see {{external-senders-extension}}).
           auto senders = external_senders(ctx.extensions);
+          // Not switchable (ref/rule_switch.h): there is no such external sender to take a key from.
           if (c.sender.sender_index >= senders.size()) {
             throw Error(ErrorKind::protocol, req::R6_1_3,
                         "external sender " + std::to_string(c.sender.sender_index) +
@@ -644,8 +658,9 @@ ProcessedMessage Group::process_message(const MLSMessage& message) {
           //    KeyPackage embedded in an external Add proposal. The
           //    `content_type` of the message MUST be `proposal` and the
           //    `proposal_type` of the Proposal MUST be `add`.
-          if (c.content_type != ContentType::proposal ||
-              !std::holds_alternative<Add>(c.proposal.body)) {
+          if ((c.content_type != ContentType::proposal ||
+               !std::holds_alternative<Add>(c.proposal.body)) &&
+              enforced(req::R6_1_8)) {
             throw Error(ErrorKind::protocol, req::R6_1_8,
                         "a new_member_proposal sender may only send an Add proposal");
           }
@@ -656,7 +671,8 @@ ProcessedMessage Group::process_message(const MLSMessage& message) {
           //    The `content_type` of the message MUST be `commit`.
           // RFC 9420 §12.4.3.2 [R12.4.3.2-1]
           //    External Commits MUST contain a `path` field
-          if (c.content_type != ContentType::commit || !c.commit.path) {
+          if ((c.content_type != ContentType::commit || !c.commit.path) &&
+              enforced(req::R12_4_3_2_1)) {
             throw Error(ErrorKind::protocol, req::R12_4_3_2_1,
                         "a new_member_commit sender sends only a Commit with a path");
           }
@@ -754,6 +770,7 @@ void Group::store_pending_proposal(QueuedProposal proposal) {
 }
 
 void Group::merge_staged_commit(StagedCommit commit) {
+  // Not switchable (ref/rule_switch.h): there is no next epoch to merge.
   if (!commit.next_ || commit.next_->context.group_id != state_.context.group_id ||
       commit.next_->context.epoch != state_.context.epoch + 1) {
     // RFC 9420 §12.4.2 [R12.4.2-1]: a commit staged in another epoch (or group)
@@ -942,7 +959,7 @@ MLSMessage Group::create_message(const Signer& signer, ByteView application_data
   // observed (ours among them)
   //    A group member that has observed one or more valid proposals within an epoch MUST
   //    send a Commit message before sending application data.
-  if (!state_.proposal_store.empty()) {
+  if (!state_.proposal_store.empty() && enforced(req::R12_4_1)) {
     throw Error(ErrorKind::protocol, req::R12_4_1,
                 std::to_string(state_.proposal_store.size()) +
                     " proposal(s) of this epoch are not committed: commit before sending "
@@ -1000,6 +1017,7 @@ SecureBytes Group::resolve_psk(const PreSharedKeyID& id) const {
   //    Verify that all PreSharedKey proposals in the `proposals` vector are available.
   if (id.psktype == PSKType::external) {
     auto it = state_.external_psks.find(id.psk_id);
+    // Not switchable (ref/rule_switch.h): the PSK value is unknown, so no key schedule can be run.
     if (it == state_.external_psks.end()) {
       throw Error(ErrorKind::protocol, req::R12_4_2_5,
                   "external PSK " + to_hex(id.psk_id) + " unknown");
@@ -1010,6 +1028,7 @@ SecureBytes Group::resolve_psk(const PreSharedKeyID& id) const {
     return state_.resumed->second.bytes();  // the old group's, for the initial Commit
   }
   auto it = state_.resumption_psks.find(id.psk_epoch);
+  // Not switchable (ref/rule_switch.h): the PSK value is unknown, so no key schedule can be run.
   if (id.psk_group_id != state_.context.group_id || it == state_.resumption_psks.end()) {
     throw Error(ErrorKind::protocol, req::R12_4_2_5,
                 "resumption PSK of epoch " + std::to_string(id.psk_epoch) + " is not available");
@@ -1125,7 +1144,6 @@ CommitBundle CommitBuilder::build(const Signer& signer) {
   return group_->build_commit(*this, signer);
 }
 
-
 // ---------------------------------------------------------------- §12.1.8 external
 
 namespace {
@@ -1143,7 +1161,8 @@ MLSMessage external_proposal(const GroupContext& context, Sender sender, Proposa
   //    An external proposal MUST be sent as a PublicMessage object, since the sender
   //    will not have the keys necessary to construct a PrivateMessage object.
   // (no membership_tag either: §6.2 gives one to member senders only)
-  return MLSMessage{mls10, protect_public(suite, c, signer.private_key, context, MembershipKey{}, {})};
+  return MLSMessage{mls10,
+                    protect_public(suite, c, signer.private_key, context, MembershipKey{}, {})};
 }
 
 }  // namespace
@@ -1155,8 +1174,7 @@ MLSMessage new_member_add_proposal(const GroupContext& context, const KeyPackage
                 "the signer does not own the KeyPackage's signature key");
   }
   if (key_package.cipher_suite != context.cipher_suite) {
-    throw Error(ErrorKind::protocol, "10.1",
-                "the KeyPackage's cipher suite is not the group's");
+    throw Error(ErrorKind::protocol, "10.1", "the KeyPackage's cipher suite is not the group's");
   }
   return external_proposal(context, Sender{SenderType::new_member_proposal, 0, 0},
                            Proposal{Add{key_package}}, signer);

@@ -1,12 +1,12 @@
 // RFC 9420 §10 Key Packages
 #include "key_package.h"
-#include "rule_switch.h"
 
 #include <chrono>
 
 #include "grease.h"
 #include "registries.h"
 #include "requirement_ids.h"
+#include "rule_switch.h"
 
 namespace mlsref {
 

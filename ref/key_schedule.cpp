@@ -1,6 +1,8 @@
 // RFC 9420 §8 Key Schedule, §8.3, §8.4 Pre-Shared Keys, §8.5 Exporters
 #include "key_schedule.h"
 
+#include "rule_switch.h"
+
 namespace mlsref {
 
 void PreSharedKeyID::encode(Writer& w) const {
@@ -144,15 +146,13 @@ ExternalInitSecret external_init_secret(const CipherSuite& suite, ByteView exter
                                         Botan::RandomNumberGenerator& rng) {
   auto setup = suite.hpke().setup_sender(hpke::SetupParams{}, external_pub, rng);
   Bytes label(kExternalInitLabel.begin(), kExternalInitLabel.end());
-  return {std::move(setup.enc),
-          InitSecret(setup.context.export_secret(label, suite.hash_size()))};
+  return {std::move(setup.enc), InitSecret(setup.context.export_secret(label, suite.hash_size()))};
 }
 
 InitSecret external_init_secret(const CipherSuite& suite, const ExternalSecret& external_secret,
                                 ByteView kem_output) {
-  hpke::Context context =
-      suite.hpke().setup_receiver(hpke::SetupParams{}, kem_output,
-                                  external_key_pair(suite, external_secret));
+  hpke::Context context = suite.hpke().setup_receiver(hpke::SetupParams{}, kem_output,
+                                                      external_key_pair(suite, external_secret));
   Bytes label(kExternalInitLabel.begin(), kExternalInitLabel.end());
   return InitSecret(context.export_secret(label, suite.hash_size()));
 }
@@ -194,6 +194,7 @@ void check_confirmation_tag(const CipherSuite& suite, const ConfirmationKey& con
   // RFC 9420 §12.4.3.1 [R12.4.3.1-15]
   //    Verify the confirmation tag in the GroupInfo using the derived confirmation
   //    key and the `confirmed_transcript_hash` from the GroupInfo.
+  // verify_confirmation_tag checks enforced() for its Requirement (ref/rule_switch.h).
   if (!constant_time_equal(expected, confirmation_tag)) {
     throw Error(ErrorKind::crypto, rule, "confirmation_tag does not verify");
   }
@@ -210,6 +211,10 @@ void verify_confirmation_tag(const CipherSuite& suite, const ConfirmationKey& co
 void verify_confirmation_tag(const CipherSuite& suite, const ConfirmationKey& confirmation_key,
                              ByteView confirmed_transcript_hash, ByteView confirmation_tag,
                              const Requirement& rule) {
+  // The check `rule` asks for, unless a RuleSwitchedOff guard switched it off.
+  if (!enforced(rule)) {
+    return;
+  }
   check_confirmation_tag(suite, confirmation_key, confirmed_transcript_hash, confirmation_tag,
                          rule);
 }

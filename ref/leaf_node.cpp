@@ -1,10 +1,10 @@
 // RFC 9420 §7.1 Parent Node Contents, §7.2 Leaf Node Contents, §12.4.3.3 Node
 #include "leaf_node.h"
-#include "rule_switch.h"
 
 #include <algorithm>
 
 #include "registries.h"
+#include "rule_switch.h"
 
 namespace mlsref {
 
@@ -131,7 +131,8 @@ void LeafNode::validate(const CipherSuite& suite, LeafNodeSource expected, ByteV
   //    credential type used in the LeafNode MUST be included in the `credentials` field
   //    of the `capabilities` field.
   const auto& creds = capabilities.credentials;
-  if (std::find(creds.begin(), creds.end(), credential.credential_type) == creds.end()) {
+  if (std::find(creds.begin(), creds.end(), credential.credential_type) == creds.end() &&
+      enforced(req::R7_2_3)) {
     throw Error(ErrorKind::protocol, req::R7_2_3,
                 "the leaf's own credential type " + std::to_string(credential.credential_type) +
                     " is not in its capabilities");

@@ -2,6 +2,7 @@
 #include "mls_message.h"
 
 #include "requirement_ids.h"
+#include "rule_switch.h"
 
 namespace mlsref {
 
@@ -45,7 +46,7 @@ void MLSMessage::decode(Reader& r) {
       //    If a client receives a KeyPackage carried within an MLSMessage object, then it MUST
       //    verify that the `version` field of the KeyPackage has the same value as the `version`
       //    field of the MLSMessage.
-      if (std::get<KeyPackage>(body).version != version) {
+      if (std::get<KeyPackage>(body).version != version && enforced(req::R10_6)) {
         r.fail("KeyPackage.version " + std::to_string(std::get<KeyPackage>(body).version) +
                    " differs from MLSMessage.version " + std::to_string(version),
                req::R10_6);

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "rule_switch.h"
+
 namespace mlsref {
 
 Bytes to_bytes(std::string_view s) { return Bytes(s.begin(), s.end()); }
@@ -110,6 +112,7 @@ void Writer::put_varint(uint64_t value) {
     //    To facilitate debugging of potential
     //    interoperability problems, implementations SHOULD provide a clear error when
     //    such an overflow condition occurs.
+    // Not switchable (ref/rule_switch.h): the length has no encoding.
     throw Error(ErrorKind::protocol, req::R2_1_2_4,
                 "length " + std::to_string(value) + " exceeds the 30-bit varint maximum");
   }
@@ -123,14 +126,15 @@ void Writer::put_bytes(ByteView bytes) {
 Reader::Reader(ByteView data) : data_(data), path_(&own_path_) {}
 Reader::Reader(ByteView data, std::string* path) : data_(data), path_(path) {}
 
-void Reader::fail(const std::string& rule, const std::string& section) const {
+void Reader::fail(const std::string& what, const std::string& section) const {
   std::string where = path_->empty() ? std::string("input") : *path_;
-  throw Error(ErrorKind::decode, section, where + ": " + rule);
+  throw Error(ErrorKind::decode, section, where + ": " + what);
 }
 
-void Reader::fail(const std::string& rule, const Requirement& requirement) const {
+void Reader::fail(const std::string& what, const Requirement& requirement) const {
+  // Its callers check enforced() for their requirement (ref/rule_switch.h).
   std::string where = path_->empty() ? std::string("input") : *path_;
-  throw Error(ErrorKind::decode, requirement, where + ": " + rule);
+  throw Error(ErrorKind::decode, requirement, where + ": " + what);
 }
 
 uint64_t Reader::get_uint(size_t width) {
@@ -154,6 +158,7 @@ uint64_t Reader::get_varint() {
   unsigned prefix = first >> 6;
   // RFC 9420 §2.1.2 [R2.1.2-3]
   //    Vectors that start with the prefix "11" are invalid and MUST be rejected.
+  // Not switchable (ref/rule_switch.h): the header has no length to go on with.
   if (prefix == 3) {
     fail("vector length header has the invalid 0b11 prefix", req::R2_1_2_3);
   }
@@ -172,7 +177,7 @@ uint64_t Reader::get_varint() {
   //    // Check if the value would fit in half the provided length.
   //    if prefix >= 1 && v < (1 << (8*(length/2) - 2)):
   //      raise Exception('minimum encoding was not used')
-  if (prefix >= 1 && v < (uint64_t{1} << (8 * (length / 2) - 2))) {
+  if (prefix >= 1 && v < (uint64_t{1} << (8 * (length / 2) - 2)) && enforced(req::R2_1_2_2)) {
     fail("vector length " + std::to_string(v) + " is not minimally encoded", req::R2_1_2_2);
   }
   pos_ += length;

@@ -168,9 +168,9 @@ class Reader {
   // Leftover bytes after a complete structure are an error.
   void expect_done();
 
-  [[noreturn]] void fail(const std::string& rule, const std::string& section = "2.1") const;
+  [[noreturn]] void fail(const std::string& what, const std::string& section = "2.1") const;
   // The same, for a check that enforces a requirement of spec/requirements.yaml.
-  [[noreturn]] void fail(const std::string& rule, const Requirement& requirement) const;
+  [[noreturn]] void fail(const std::string& what, const Requirement& requirement) const;
 
   // Names the part being decoded for error messages (`LeafNode.capabilities`).
   class Scope {

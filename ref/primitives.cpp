@@ -938,6 +938,7 @@ void compute_verify(SignatureScheme s, ByteView pk, ByteView message, ByteView s
       ok = botan_verify(key, p.emsa, Botan::DER_SEQUENCE, message, signature, problem);
     }
   }
+  // CipherSuite::verify_with_label checks enforced() for a Requirement (ref/rule_switch.h).
   if (!ok) {
     throw Error(ErrorKind::crypto, rule, failure + problem);
   }

@@ -2,7 +2,6 @@
 // Validation, §12.3 Applying a Proposal List, §7.3 Leaf Node Validation
 // against the group, §11.1 Required Capabilities.
 #include "proposal_list.h"
-#include "rule_switch.h"
 
 #include <algorithm>
 #include <set>
@@ -10,6 +9,7 @@
 #include "grease.h"
 #include "registries.h"
 #include "requirement_ids.h"
+#include "rule_switch.h"
 
 namespace mlsref {
 
@@ -36,7 +36,7 @@ void check_credential(const ProposalCheck& check, const LeafNode& leaf, const st
   //    member to the group [...] When a member receives an Update proposal whose LeafNode
   //    has a new credential for the member
   if (check.credential_validator != nullptr && *check.credential_validator &&
-      !(*check.credential_validator)(leaf.credential, leaf.signature_key)) {
+      !(*check.credential_validator)(leaf.credential, leaf.signature_key) && enforced(rule)) {
     throw Error(ErrorKind::protocol, rule,
                 what + ": the Authentication Service rejects the credential");
   }
@@ -176,7 +176,8 @@ void validate_proposal(const ProposalCheck& check, const Proposal& proposal, con
     std::vector<ExternalSender> after = external_senders(gce->extensions);
     if (after != before && check.credential_validator != nullptr && *check.credential_validator) {
       for (const ExternalSender& s : after) {
-        if (!(*check.credential_validator)(s.credential, s.signature_key)) {
+        if (!(*check.credential_validator)(s.credential, s.signature_key) &&
+            enforced(before.empty() ? req::R5_3_1_7 : req::R5_3_1_8)) {
           throw Error(ErrorKind::protocol, before.empty() ? req::R5_3_1_7 : req::R5_3_1_8,
                       "an external sender's credential: the Authentication Service rejects it");
         }
@@ -332,7 +333,8 @@ void validate_external_proposal_list(const ProposalCheck& check,
       // RFC 9420 §12.2 [R12.2-17]
       //    Exactly one ExternalInit
       if (++external_init > 1 && enforced(req::R12_2_17)) {
-        throw Error(ErrorKind::protocol, req::R12_2_17, "an external Commit with several ExternalInit");
+        throw Error(ErrorKind::protocol, req::R12_2_17,
+                    "an external Commit with several ExternalInit");
       }
     } else if (std::holds_alternative<Remove>(body)) {
       // RFC 9420 §12.2 [R12.2-18]
@@ -346,8 +348,9 @@ void validate_external_proposal_list(const ProposalCheck& check,
       // RFC 9420 §12.2 [R12.2-21]
       //    Zero or more PreSharedKey proposals
       // (and, as for any list, not two for the same PSK: R12.2-10)
-      if (contains(psks, p->psk)) {
-        throw Error(ErrorKind::protocol, req::R12_2_10, "two PreSharedKey proposals for the same PSK");
+      if (contains(psks, p->psk) && enforced(req::R12_2_10)) {
+        throw Error(ErrorKind::protocol, req::R12_2_10,
+                    "two PreSharedKey proposals for the same PSK");
       }
       psks.push_back(p->psk);
     } else {
@@ -482,7 +485,7 @@ void validate_leaf_capabilities(const LeafNode& leaf, const GroupContext& contex
       }
     }
     for (CredentialType t : req->credential_types) {
-      if (!contains(caps.credentials, t)) {
+      if (!contains(caps.credentials, t) && enforced(req::R7_3_4)) {
         throw Error(
             ErrorKind::unsupported_group_context_extensions, req::R7_3_4,
             leaf_name(l) + " does not support required credential type " + std::to_string(t));
@@ -533,11 +536,12 @@ void validate_leaf_in_group(const RatchetTree& tree, const GroupContext& context
       continue;
     }
     const LeafNode& other = tree.leaf(o);
-    if (!contains(other.capabilities.credentials, leaf.credential.credential_type)) {
+    if (!contains(other.capabilities.credentials, leaf.credential.credential_type) &&
+        enforced(req::R7_3_5)) {
       throw Error(ErrorKind::protocol, req::R7_3_5,
                   leaf_name(l) + "'s credential type is not supported by " + leaf_name(o));
     }
-    if (!contains(caps.credentials, other.credential.credential_type)) {
+    if (!contains(caps.credentials, other.credential.credential_type) && enforced(req::R7_3_5)) {
       throw Error(ErrorKind::protocol, req::R7_3_5,
                   leaf_name(l) + " does not support the credential type of " + leaf_name(o));
     }
@@ -558,7 +562,8 @@ void validate_leaf_in_group(const RatchetTree& tree, const GroupContext& context
   // UpdatePath and of a parent node.
   for (uint32_t i = 1; i < tree.node_count(); i += 2) {
     NodeIndex n(i);
-    if (!tree.blank(n) && tree.parent(n).encryption_key == leaf.encryption_key) {
+    if (!tree.blank(n) && tree.parent(n).encryption_key == leaf.encryption_key &&
+        enforced(req::R7_3_14)) {
       throw Error(ErrorKind::protocol, req::R7_3_14,
                   leaf_name(l) + " has the encryption_key of parent node " + std::to_string(i));
     }

@@ -1,6 +1,5 @@
 // RFC 9420 §4.1 ratchet tree concepts, §7.3, §7.7-§7.9, §12.1.1-§12.1.3, §12.4.3.3
 #include "ratchet_tree.h"
-#include "rule_switch.h"
 
 #include <algorithm>
 #include <bit>
@@ -8,6 +7,7 @@
 #include <map>
 
 #include "registries.h"
+#include "rule_switch.h"
 
 namespace mlsref {
 
@@ -15,6 +15,7 @@ namespace {
 [[noreturn]] void tree_error(const std::string& section, const std::string& message) {
   throw Error(ErrorKind::protocol, section, message);
 }
+// Its callers check enforced() for their rule (ref/rule_switch.h).
 [[noreturn]] void tree_error(const Requirement& rule, const std::string& message) {
   throw Error(ErrorKind::protocol, rule, message);
 }
@@ -30,10 +31,11 @@ RatchetTree RatchetTree::from_nodes(RatchetTreeNodes nodes, TreeLimits limits) {
   // RFC 9420 §12.4.3.3 [R12.4.3.3-2]
   //    The receiver MUST check that the last node in `ratchet_tree` is non-blank
   // (an empty ratchet_tree has no last node to be non-blank).
+  // Not switchable (ref/rule_switch.h): an empty tree has no members to go on with.
   if (nodes.empty()) {
     tree_error(req::R12_4_3_3_2, "ratchet_tree is empty");
   }
-  if (!nodes.back().has_value()) {
+  if (!nodes.back().has_value() && enforced(req::R12_4_3_3_2)) {
     tree_error(req::R12_4_3_3_2, "the last node of ratchet_tree is blank");
   }
   if (nodes.size() % 2 == 0) {
@@ -94,6 +96,7 @@ void RatchetTree::check_unmerged_leaves() const {
       //
       //    * Verify that the entry represents a non-blank leaf node that is a
       //      descendant of the parent node.
+      // Not switchable (ref/rule_switch.h): the entry may name no leaf of the tree.
       if (l >= n.value || !tree_math::is_ancestor(p, NodeIndex(LeafIndex(l)))) {
         tree_error(req::R12_4_3_1_9, node_name(p) + " lists unmerged leaf " + std::to_string(l) +
                                          ", which is not a leaf below it");
@@ -355,7 +358,7 @@ void RatchetTree::verify_leaves(const CipherSuite& suite, ByteView group_id) con
   for (uint32_t i = 1; i < nodes_.size(); i += 2) {
     if (!blank(NodeIndex(i))) {
       const Bytes& k = nodes_[i]->parent_node.encryption_key;
-      if (!encryption_keys.emplace(k, i).second) {
+      if (!encryption_keys.emplace(k, i).second && enforced(req::R16_7_1)) {
         tree_error(req::R16_7_1, node_name(NodeIndex(i)) + " repeats an encryption_key");
       }
     }
@@ -369,13 +372,13 @@ void RatchetTree::verify_leaves(const CipherSuite& suite, ByteView group_id) con
     //        * `signature_key`
     //        * `encryption_key`
     // (An encryption_key equal to a parent node's breaks §16.7 [R16.7-1], above.)
-    if (!signature_keys.emplace(ln.signature_key, l.value).second) {
+    if (!signature_keys.emplace(ln.signature_key, l.value).second && enforced(req::R7_3_14)) {
       tree_error(req::R7_3_14, leaf_name(l) + " repeats a signature_key");
     }
     // (keyed by node index: a parent's key is at an odd one)
     auto [seen, fresh] = encryption_keys.emplace(ln.encryption_key, NodeIndex(l).value);
-    if (!fresh) {
-      const bool of_parent = !tree_math::is_leaf(NodeIndex(seen->second));
+    const bool of_parent = !fresh && !tree_math::is_leaf(NodeIndex(seen->second));
+    if (!fresh && enforced(of_parent ? req::R16_7_1 : req::R7_3_14)) {
       tree_error(of_parent ? req::R16_7_1 : req::R7_3_14,
                  leaf_name(l) + " repeats an encryption_key" +
                      (of_parent ? " of " + node_name(NodeIndex(seen->second)) : ""));
@@ -387,7 +390,8 @@ void RatchetTree::verify_leaves(const CipherSuite& suite, ByteView group_id) con
     //    types currently in use by other members.
     for (LeafIndex other : members) {
       const auto& creds = leaf(other).capabilities.credentials;
-      if (std::find(creds.begin(), creds.end(), ln.credential.credential_type) == creds.end()) {
+      if (std::find(creds.begin(), creds.end(), ln.credential.credential_type) == creds.end() &&
+          enforced(req::R7_3_5)) {
         tree_error(req::R7_3_5, leaf_name(l) + " credential type " +
                                     std::to_string(ln.credential.credential_type) +
                                     " is not supported by " + leaf_name(other));

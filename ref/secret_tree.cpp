@@ -22,6 +22,7 @@ void HashRatchet::advance() {
   // give out generation 0's key and nonce again.
   //    Each key/nonce pair MUST NOT be used to encrypt
   //    more than one message.
+  // Not switchable (ref/rule_switch.h): the generation would wrap and give out generation 0 again.
   if (next_generation_ == UINT32_MAX) {
     throw Error(ErrorKind::protocol, req::R9_1_1, "ratchet generation would overflow uint32");
   }
@@ -36,6 +37,7 @@ void HashRatchet::advance() {
 KeyAndNonce HashRatchet::get(uint32_t generation) {
   if (generation < next_generation_) {
     auto it = kept_.find(generation);
+    // Not switchable (ref/rule_switch.h): the key is gone, so there is nothing to decrypt with.
     if (it == kept_.end()) {
       // RFC 9420 §9.2 [R9.2-1, R9.2-2]
       //    As soon as a group member consumes a value, they MUST immediately delete
@@ -56,6 +58,7 @@ KeyAndNonce HashRatchet::get(uint32_t generation) {
   //    limiting the maximum number of steps that clients will move the ratchet forward
   //    in response to a new message.  Messages received with a generation counter
   //    that is too much higher than the last message received would then be rejected.
+  // Not switchable (ref/rule_switch.h): a hostile generation would make the ratchet step up to 2^32 times.
   if (generation - next_generation_ > limits_.max_forward_jump) {
     throw Error(ErrorKind::protocol, req::R15_3_2,
                 "generation " + std::to_string(generation) + " is " +

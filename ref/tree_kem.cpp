@@ -1,8 +1,8 @@
 // RFC 9420 §7.4-§7.6 TreeKEM
 #include "tree_kem.h"
-#include "rule_switch.h"
 
 #include "registries.h"
+#include "rule_switch.h"
 
 namespace mlsref {
 
@@ -40,6 +40,7 @@ void TreeKemPrivate::check_consistent(const CipherSuite& suite, const RatchetTre
     //    The private key MUST be the private key
     //    that corresponds to the public key in the node.
     // (A blank node has no public key for a private key to correspond to.)
+    // Not switchable (ref/rule_switch.h): there is no node to place the path secret at.
     if (n.value >= tree.node_count() || tree.blank(n)) {
       throw Error(ErrorKind::protocol, req::R12_4_3_1_12,
                   "private key held for node " + std::to_string(index) + ", which is blank");
@@ -85,7 +86,7 @@ std::vector<NodeIndex> merge(const CipherSuite& suite, RatchetTree& tree, LeafIn
   //    a Commit, verify that `leaf_node_source` is set to `commit`.
   // RFC 9420 §12.4.2 [R12.4.2-12]
   //    The `leaf_node_source` field MUST be set to `commit`.
-  if (leaf.leaf_node_source != LeafNodeSource::commit) {
+  if (leaf.leaf_node_source != LeafNodeSource::commit && enforced(req::R7_3_13)) {
     throw Error(ErrorKind::protocol, req::R7_3_13, "UpdatePath leaf_node_source is not commit");
   }
   // Verify that the signature on the LeafNode is valid using `signature_key`
@@ -119,7 +120,7 @@ std::vector<NodeIndex> merge(const CipherSuite& suite, RatchetTree& tree, LeafIn
   //    recompute the expected value of `parent_hash` for the committer's new leaf and
   //    verify that it matches the `parent_hash` value in the supplied `leaf_node`.
   Bytes expected = set_path_parent_hashes(suite, tree, sender, fdp);
-  if (leaf.parent_hash != expected) {
+  if (leaf.parent_hash != expected && enforced(req::R7_9_2_2)) {
     throw Error(ErrorKind::protocol, req::R7_9_2_2,
                 "UpdatePath leaf_node parent_hash does not match the path");
   }
@@ -234,6 +235,7 @@ ProcessedPath process_update_path(const CipherSuite& suite, RatchetTree& tree, L
   //    the `encrypted_path_secret` vector MUST be equal to the length of the resolution
   //    of the copath node (excluding new leaf nodes), with each ciphertext being the
   //    encryption to the respective resolution node.
+  // Not switchable (ref/rule_switch.h): the ciphertexts cannot be matched to the resolution.
   if (path.nodes[i].encrypted_path_secret.size() != res.size()) {
     throw Error(ErrorKind::protocol, req::R7_6_2,
                 "UpdatePath node " + std::to_string(i) + " has " +
@@ -264,6 +266,7 @@ ProcessedPath process_update_path(const CipherSuite& suite, RatchetTree& tree, L
     //    Decrypt the path secrets for UpdatePath as described in
     //    {{synchronizing-views-of-the-tree}}, using the provisional GroupContext as
     //    the context for HPKE decryption.
+    // Not switchable (ref/rule_switch.h): there is no path secret to go on with.
     throw Error(e.kind(), req::R12_4_2_17, "path secret does not decrypt: " + e.message());
   }
   out.path_secret = TreeKemPathSecret(std::move(decrypted));
@@ -285,7 +288,7 @@ ProcessedPath process_update_path(const CipherSuite& suite, RatchetTree& tree, L
     // RFC 9420 §7.5: decrypting the path secrets, step 6
     //    6. Verify that the derived public keys are the same as the corresponding public
     //       keys sent in the UpdatePath.
-    if (kp.public_key != path.nodes[j].encryption_key) {
+    if (kp.public_key != path.nodes[j].encryption_key && enforced(req::R12_4_2_17)) {
       throw Error(ErrorKind::protocol, req::R12_4_2_17,
                   "derived public key for node " + std::to_string(fdp[j].value) +
                       " differs from the UpdatePath's");

@@ -1,9 +1,9 @@
 // RFC 9420 §12.4.3 GroupInfo, §12.4.3.1 Joining via Welcome Message
 #include "welcome.h"
-#include "rule_switch.h"
 
 #include "registries.h"
 #include "requirement_ids.h"
+#include "rule_switch.h"
 
 namespace mlsref {
 
@@ -91,7 +91,8 @@ OpenedWelcome open_welcome(const CipherSuite& suite, const Welcome& welcome,
   //    indicated by the `cipher_suite` field. If no such field exists, or if the
   //    cipher suite indicated in the KeyPackage does not match the one in the
   //    Welcome message, return an error.
-  if (welcome.cipher_suite != suite.id() || key_package.cipher_suite != suite.id()) {
+  if ((welcome.cipher_suite != suite.id() || key_package.cipher_suite != suite.id()) &&
+      enforced(req::R12_4_3_1_2)) {
     throw Error(ErrorKind::protocol, req::R12_4_3_1_2,
                 "Welcome cipher suite " + std::to_string(welcome.cipher_suite) +
                     " does not match the KeyPackage's " + std::to_string(key_package.cipher_suite));
@@ -104,6 +105,7 @@ OpenedWelcome open_welcome(const CipherSuite& suite, const Welcome& welcome,
       break;
     }
   }
+  // Not switchable (ref/rule_switch.h): without our EncryptedGroupSecrets there is nothing to decrypt.
   if (mine == nullptr) {
     // RFC 9420 §12.4.3.1 [R12.4.3.1-2]
     //    Identify an entry in the `secrets` array where the `new_member`
@@ -124,6 +126,7 @@ OpenedWelcome open_welcome(const CipherSuite& suite, const Welcome& welcome,
         mine->encrypted_group_secrets.kem_output, mine->encrypted_group_secrets.ciphertext);
   } catch (const Error& e) {
     // Rethrown with the rule that asked for the decryption; the kind is kept.
+    // Not switchable (ref/rule_switch.h): there are no GroupSecrets to go on with.
     throw Error(e.kind(), req::R12_4_3_1_3, "GroupSecrets do not decrypt: " + e.message());
   }
   j.secrets = decode<GroupSecrets>(gs_plain);
@@ -133,6 +136,7 @@ OpenedWelcome open_welcome(const CipherSuite& suite, const Welcome& welcome,
     // RFC 9420 §12.4.3.1 [R12.4.3.1-4]
     //    If a PreSharedKeyID is part of the GroupSecrets and the client is not in
     //    possession of the corresponding PSK, return an error.
+    // Not switchable (ref/rule_switch.h): the PSK value is unknown, so no key schedule can be run.
     if (!resolve_psk) {
       throw Error(ErrorKind::protocol, req::R12_4_3_1_4,
                   "the Welcome names a PSK we do not have (psk_id " + to_hex(id.psk_id) + ")");
@@ -156,6 +160,7 @@ OpenedWelcome open_welcome(const CipherSuite& suite, const Welcome& welcome,
                          welcome.encrypted_group_info);
   } catch (const Error& e) {
     // Rethrown with the rule that asked for the decryption; the kind is kept.
+    // Not switchable (ref/rule_switch.h): there is no GroupInfo to go on with.
     throw Error(e.kind(), req::R12_4_3_1_5, "GroupInfo does not decrypt: " + e.message());
   }
   j.group_info = decode<GroupInfo>(gi_plain);
@@ -172,7 +177,7 @@ JoinedGroup join_welcome(const CipherSuite& suite, const Welcome& welcome,
   // RFC 9420 §12.4.3.1 [R12.4.3.1-8]
   //    Verify that the `cipher_suite` in the GroupInfo matches the `cipher_suite` in
   //    the KeyPackage.
-  if (j.group_info.group_context.cipher_suite != suite.id()) {
+  if (j.group_info.group_context.cipher_suite != suite.id() && enforced(req::R12_4_3_1_8)) {
     throw Error(ErrorKind::protocol, req::R12_4_3_1_8,
                 "GroupInfo cipher suite " +
                     std::to_string(j.group_info.group_context.cipher_suite) +
@@ -191,7 +196,9 @@ JoinedGroup join_welcome(const CipherSuite& suite, const Welcome& welcome,
                             j.group_info.confirmation_tag, "12.4.3.1");
   } catch (const Error& e) {
     // Rethrown with the rule that asked for the check; the kind is kept.
-    throw Error(e.kind(), req::R12_4_3_1_15, "GroupInfo confirmation_tag: " + e.message());
+    if (enforced(req::R12_4_3_1_15)) {
+      throw Error(e.kind(), req::R12_4_3_1_15, "GroupInfo confirmation_tag: " + e.message());
+    }
   }
   return j;
 }
