@@ -93,8 +93,8 @@ std::optional<std::string> keyword_of(const std::string& s) {
     size_t pos = 0;
     while ((pos = s.find(k.word, pos)) != std::string::npos) {
       size_t end = pos + k.word.size();
-      bool bounded = (pos == 0 || !is_word_char(s[pos - 1])) &&
-                     (end >= s.size() || !is_word_char(s[end]));
+      bool bounded =
+          (pos == 0 || !is_word_char(s[pos - 1])) && (end >= s.size() || !is_word_char(s[end]));
       // "MUST" inside "MUST NOT" is the longer keyword, found first.
       if (bounded && (k.rank < best_rank || (k.rank == best_rank && pos < best_pos))) {
         best = std::string(k.word);
@@ -111,8 +111,8 @@ std::optional<std::string> keyword_of(const std::string& s) {
 // parenthesis or quote may follow the stop) when the next word starts like a
 // sentence, except after the abbreviations the RFC uses.
 std::vector<std::string> sentences(const std::string& text) {
-  static const std::set<std::string> kAbbrev{"e.g.", "i.e.", "etc.", "vs.", "cf.", "al.",
-                                             "Sec.", "Fig.", "resp."};
+  static const std::set<std::string> kAbbrev{"e.g.", "i.e.", "etc.", "vs.",  "cf.",
+                                             "al.",  "Sec.", "Fig.", "resp."};
   std::vector<std::string> out;
   size_t start = 0;
   for (size_t i = 0; i < text.size(); ++i) {
@@ -133,7 +133,8 @@ std::vector<std::string> sentences(const std::string& text) {
       continue;
     }
     size_t w = text.rfind(' ', i);
-    std::string word = text.substr(w == std::string::npos ? 0 : w + 1, i + 1 - (w == std::string::npos ? 0 : w + 1));
+    std::string word = text.substr(w == std::string::npos ? 0 : w + 1,
+                                   i + 1 - (w == std::string::npos ? 0 : w + 1));
     if (c == '.' && kAbbrev.count(word)) {
       continue;
     }
@@ -175,7 +176,8 @@ bool introduces_checklist(const std::string& intro) {
     return false;
   }
   static const std::regex kChecklist(
-      "(verif(y|ies)|validat|is (in)?valid if|MUST|must (be|perform|check)|following (checks|steps|general "
+      "(verif(y|ies)|validat|is (in)?valid if|MUST|must (be|perform|check)|following "
+      "(checks|steps|general "
       "rules))",
       std::regex::icase);
   return std::regex_search(intro, kChecklist);
@@ -341,7 +343,7 @@ SourceScan scan_sources(const fs::path& root) {
     std::optional<Quote> quote;
     Site block;                    // the last citation header of the file
     std::vector<std::string> ids;  // and the IDs it cites
-    bool after_header = false;  // the previous line was a header or quote line
+    bool after_header = false;     // the previous line was a header or quote line
     auto flush = [&] {
       if (quote && !quote->text.empty()) {
         scan.quotes.push_back(*quote);
@@ -523,6 +525,33 @@ std::vector<Entry> merge(const std::vector<Entry>& extracted, const std::vector<
     }
     out.push_back(std::move(e));
   }
+  // Implied rules are kept from the YAML, each after the last entry of its
+  // section, their status computed the same way.
+  for (Entry e : existing) {
+    if (e.keyword != "implied") {
+      continue;
+    }
+    if (scan.citations.count(e.id)) {
+      e.status = "enforced";
+      e.issue.reset();
+    } else if (e.status == "enforced") {
+      e.status = "open";
+    }
+    // After the last entry of a section at or before its own, in RFC order.
+    auto numbers = [](const std::string& s) {
+      std::vector<int> n;
+      std::stringstream ss(s);
+      for (std::string part; std::getline(ss, part, '.');) {
+        n.push_back(std::isdigit(static_cast<unsigned char>(part[0])) ? std::stoi(part)
+                                                                      : 1000 + part[0]);
+      }
+      return n;
+    };
+    auto after = std::find_if(out.rbegin(), out.rend(), [&](const Entry& o) {
+      return numbers(o.section) <= numbers(e.section);
+    });
+    out.insert(after.base(), std::move(e));
+  }
   return out;
 }
 
@@ -564,6 +593,10 @@ std::string to_yaml(const std::vector<Entry>& entries) {
   std::ostringstream y;
   y << "# Every normative statement of RFC 9420: each sentence with a BCP 14 keyword\n"
        "# and each item of a \"verify that\" checklist (keyword: checklist).\n"
+       "# Entries with keyword `implied` are written here by hand, with IDs\n"
+       "# R<section>-i<n>: a check that RFC 9420 implies without a BCP 14 sentence or\n"
+       "# a checklist item of its own; `text` is the passage that implies it, word\n"
+       "# for word, and `reason` says, as a paraphrase, what it implies.\n"
        "#\n"
        "# Written by scripts/extract-requirements from the RFC's markdown source and\n"
        "# this file: id, section, title, keyword and text come from the RFC; binds,\n"
@@ -755,7 +788,7 @@ std::vector<std::string> check(std::string_view rfc_markdown, const fs::path& ro
     }
   }
   static const std::set<std::string> kStatus{"enforced", "not-applicable", "open"};
-  static const std::set<std::string> kBinds{"client",      "sender",          "receiver",
+  static const std::set<std::string> kBinds{"client",      "sender",           "receiver",
                                             "application", "delivery-service", "iana"};
   for (const auto& e : existing) {
     std::string where = "spec/requirements.yaml: " + e.id + ": ";
@@ -763,8 +796,9 @@ std::vector<std::string> check(std::string_view rfc_markdown, const fs::path& ro
       say(where + "status '" + e.status + "' is not enforced, not-applicable or open");
     }
     if (!kBinds.count(e.binds)) {
-      say(where + "binds '" + e.binds + "' is not one of client, sender, receiver, "
-                  "application, delivery-service, iana");
+      say(where + "binds '" + e.binds +
+          "' is not one of client, sender, receiver, "
+          "application, delivery-service, iana");
     }
     if (e.status == "enforced" && !scan.citations.count(e.id)) {
       say(where + "is marked enforced but no check in ref/ cites it");
@@ -775,14 +809,33 @@ std::vector<std::string> check(std::string_view rfc_markdown, const fs::path& ro
     bool client = e.binds == "client" || e.binds == "sender" || e.binds == "receiver";
     if (e.status == "open" && client && (is_absolute(e.keyword) || e.keyword == "checklist") &&
         !e.issue) {
-      say(where + e.keyword + " about what a client does is open without the issue that "
-                              "will enforce it");
+      say(where + e.keyword +
+          " about what a client does is open without the issue that "
+          "will enforce it");
     }
   }
   for (auto& p : check_quotes(rfc_markdown, scan.quotes)) {
     say(std::move(p));
   }
-  for (auto& p : check_cited_texts(scan.quotes, extracted)) {
+  // An implied rule quotes the RFC word for word and has an ID of its own kind.
+  static const std::regex kImpliedId(R"(R[0-9A-Z.]+-i[1-9][0-9]*)");
+  const std::string rfc_text = collapse(rfc_markdown);
+  for (const auto& e : existing) {
+    if (e.keyword != "implied") {
+      continue;
+    }
+    std::string where = "spec/requirements.yaml: " + e.id + ": ";
+    if (!std::regex_match(e.id, kImpliedId) || e.id.rfind("R" + e.section + "-i", 0) != 0) {
+      say(where + "an implied rule's ID is R<section>-i<n>");
+    }
+    if (rfc_text.find(collapse(e.text)) == std::string::npos) {
+      say(where + "the text of an implied rule is not word for word in RFC 9420");
+    }
+    if (e.reason.empty()) {
+      say(where + "an implied rule says what it implies in `reason`");
+    }
+  }
+  for (auto& p : check_cited_texts(scan.quotes, merged)) {
     say(std::move(p));
   }
   return problems;

@@ -27,11 +27,13 @@ struct Entry {
   std::string id;       // R<section>-<n>: the n-th normative statement of the section
   std::string section;  // "12.4.2", "A"
   std::string title;    // the section's title
-  std::string keyword;  // the strongest BCP 14 keyword, or "checklist" (a "verify that" item)
-  std::string text;     // the sentence, whitespace collapsed, as in the RFC source
-  std::string binds;    // client, sender, receiver, delivery-service, application, iana
-  std::string status;   // enforced, not-applicable, open
-  std::string reason;   // why not-applicable
+  // the strongest BCP 14 keyword, "checklist" (a "verify that" item), or
+  // "implied" (kept by hand: a check the RFC implies; see spec/requirements.yaml)
+  std::string keyword;
+  std::string text;          // the sentence, whitespace collapsed, as in the RFC source
+  std::string binds;         // client, sender, receiver, delivery-service, application, iana
+  std::string status;        // enforced, not-applicable, open
+  std::string reason;        // why not-applicable
   std::optional<int> issue;  // the open issue that will enforce it
 };
 
@@ -51,8 +53,8 @@ struct Quote {
 };
 
 struct SourceScan {
-  std::map<std::string, std::vector<Site>> citations;  // ID -> comments in ref/
-  std::map<std::string, std::vector<Site>> tests;      // ID -> mentions in tests/
+  std::map<std::string, std::vector<Site>> citations;        // ID -> comments in ref/
+  std::map<std::string, std::vector<Site>> tests;            // ID -> mentions in tests/
   std::vector<std::pair<Site, std::string>> cited_sections;  // per citation: the § it names
   std::vector<std::pair<Site, std::string>> cited_ids;       // per citation: the ID
   std::vector<Quote> quotes;

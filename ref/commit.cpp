@@ -715,6 +715,7 @@ std::pair<Group, MLSMessage> Group::join_external(
   //    Note that the `tree_hash` field is used the same way as in the Welcome message.
   old.tree = joined_tree(suite, gi, ratchet_tree, config);
   old.context = gi.group_context;
+  // RFC 9420 §12.4.3.2 [R12.4.3.2-i1]
   //    In other words, to join a group via an external Commit, a new member needs a
   //    GroupInfo with an `external_pub` extension present in its `extensions` field.
   std::optional<Bytes> external_pub;
@@ -723,8 +724,10 @@ std::pair<Group, MLSMessage> Group::join_external(
       external_pub = decode<Bytes>(e.extension_data);
     }
   }
+  // Not switchable (ref/rule_switch.h): there is no key to encrypt the init secret to.
   if (!external_pub) {
-    throw Error(ErrorKind::protocol, "12.4.3.2", "the GroupInfo has no external_pub extension");
+    throw Error(ErrorKind::protocol, req::R12_4_3_2_i1,
+                "the GroupInfo has no external_pub extension");
   }
   // The interim transcript hash of the GroupInfo's epoch, from its
   // confirmed transcript hash and confirmation tag (§8.2).

@@ -400,12 +400,12 @@ Group Group::join_from(GroupConfig config, const Welcome& welcome, const KeyPack
   const GroupInfo& gi = o.group_info;
   std::optional<ResumptionPSKUsage> resumed;
   for (const auto& id : o.secrets.psks) {
-    // RFC 9420 §12.4.3.1
-    //    [...] if a PreSharedKeyID has type `resumption` with usage `reinit` or
+    // RFC 9420 §12.4.3.1 [R12.4.3.1-i1]
+    //    Additionally, if a PreSharedKeyID has type `resumption` with usage `reinit` or
     //    `branch`, verify that it is the only such PSK.
     if (id.psktype == PSKType::resumption && id.usage != ResumptionPSKUsage::application) {
-      if (resumed) {
-        throw Error(ErrorKind::protocol, "12.4.3.1",
+      if (resumed && enforced(req::R12_4_3_1_i1)) {
+        throw Error(ErrorKind::protocol, req::R12_4_3_1_i1,
                     "the Welcome names more than one reinit or branch PSK");
       }
       resumed = id.usage;
@@ -498,18 +498,17 @@ Group Group::join_from(GroupConfig config, const Welcome& welcome, const KeyPack
   //    public key in the node
   s.own.leaf = *mine;
   s.own.private_keys[NodeIndex(*mine).value] = bundle.encryption_private_key;
-  // RFC 9420 §12.4.3.1
+  // RFC 9420 §12.4.3.1 [R12.4.3.1-i2]: a leaf has no common ancestor with itself, so
+  // a path secret in a GroupInfo we signed ourselves is for no node
   //    If the `path_secret` value is set in the GroupSecrets object: Identify the
   //    lowest common ancestor of the leaf node `my_leaf` and of the node of
   //    the member with leaf index `GroupInfo.signer`. Set the private key for
   //    this node to the private key derived from the `path_secret`.
   if (o.secrets.path_secret) {
-    // No requirement of spec/requirements.yaml covers it (the step above is not
-    // an entry): a leaf has no common ancestor with itself, so a path secret in
-    // a GroupInfo we signed ourselves is for no node.
+    // Not switchable (ref/rule_switch.h): there is no node to set the key of.
     if (signer == *mine) {
       throw Error(
-          ErrorKind::protocol, "12.4.3.1",
+          ErrorKind::protocol, req::R12_4_3_1_i2,
           "a path secret in a GroupInfo signed by our own leaf " + std::to_string(gi.signer));
     }
     NodeIndex lca = tree_math::common_ancestor(NodeIndex(*mine), NodeIndex(signer));
@@ -729,12 +728,13 @@ ProcessedMessage Group::process_message(const MLSMessage& message) {
           }
         }
         if (std::holds_alternative<ExternalInit>(p.body)) {
-          // RFC 9420 §12.1.6 (no entry in spec/requirements.yaml: the sentence has
-          // no BCP 14 keyword)
+          // RFC 9420 §12.1.6 [R12.1.6-i1]
           //    An ExternalInit proposal is used by new members that want to join a group by
           //    using an external commit. This proposal can only be used in that context.
-          throw Error(ErrorKind::protocol, "12.1.6",
-                      "an ExternalInit proposal outside an external commit");
+          if (enforced(req::R12_1_6_i1)) {
+            throw Error(ErrorKind::protocol, req::R12_1_6_i1,
+                        "an ExternalInit proposal outside an external commit");
+          }
         }
         CredentialValidator validator = config_.credential_validator;
         ProposalCheck check{suite, ctx, state_.tree, now(), &validator};

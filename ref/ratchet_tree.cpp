@@ -38,9 +38,12 @@ RatchetTree RatchetTree::from_nodes(RatchetTreeNodes nodes, TreeLimits limits) {
   if (!nodes.back().has_value() && enforced(req::R12_4_3_3_2)) {
     tree_error(req::R12_4_3_3_2, "the last node of ratchet_tree is blank");
   }
+  // RFC 9420 §12.4.3.3 [R12.4.3.3-i1]: leaves at even positions, parent nodes at odd ones
+  //    Each node is listed between its left subtree and its right subtree.
+  // Not switchable (ref/rule_switch.h): the list has no tree's shape.
   if (nodes.size() % 2 == 0) {
-    tree_error("12.4.3.3", "ratchet_tree ends with a parent node position (" +
-                               std::to_string(nodes.size()) + " nodes)");
+    tree_error(req::R12_4_3_3_i1, "ratchet_tree ends with a parent node position (" +
+                                      std::to_string(nodes.size()) + " nodes)");
   }
   // Not an RFC rule: a local bound on the work and memory a tree may cost.
   uint64_t leaves = std::bit_ceil((nodes.size() + 1) / 2);
@@ -51,10 +54,12 @@ RatchetTree RatchetTree::from_nodes(RatchetTreeNodes nodes, TreeLimits limits) {
                     std::to_string(limits.effective_max_leaves()) + " (TreeLimits::max_leaves)");
   }
   for (size_t i = 0; i < nodes.size(); ++i) {
+    // R12.4.3.3-i1, as above. Not switchable (ref/rule_switch.h): a node of the
+    // wrong type for its position has no place in the tree.
     if (nodes[i] && (nodes[i]->node_type == NodeType::leaf) != (i % 2 == 0)) {
-      tree_error("12.4.3.3", node_name(NodeIndex(static_cast<uint32_t>(i))) + " is a " +
-                                 (i % 2 == 0 ? "parent node in a leaf position"
-                                             : "leaf node in a parent position"));
+      tree_error(req::R12_4_3_3_i1, node_name(NodeIndex(static_cast<uint32_t>(i))) + " is a " +
+                                        (i % 2 == 0 ? "parent node in a leaf position"
+                                                    : "leaf node in a parent position"));
     }
   }
   // ... and then extend the tree to the right until it has a length of the

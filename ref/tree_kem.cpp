@@ -95,13 +95,14 @@ std::vector<NodeIndex> merge(const CipherSuite& suite, RatchetTree& tree, LeafIn
   // 1. Blank all nodes on the direct path of the sender's leaf.
   tree.blank_direct_path(sender);
   std::vector<NodeIndex> fdp = tree.filtered_direct_path(sender);
-  // RFC 9420 §7.6: a description, not a requirement of spec/requirements.yaml
+  // RFC 9420 §7.6 [R7.6-i1]: one UpdatePathNode per node of the filtered direct path
   //    [...] each Commit message may optionally contain an
   //    UpdatePath, with a new LeafNode and set of parent nodes for the sender's
   //    filtered direct path. [...] The parent nodes are kept in the same
   //    order as the filtered direct path.
+  // Not switchable (ref/rule_switch.h): the nodes cannot be matched to the path.
   if (path.nodes.size() != fdp.size()) {
-    throw Error(ErrorKind::protocol, "7.6",
+    throw Error(ErrorKind::protocol, req::R7_6_i1,
                 "UpdatePath has " + std::to_string(path.nodes.size()) +
                     " nodes, the filtered direct path " + std::to_string(fdp.size()));
   }
@@ -220,11 +221,12 @@ ProcessedPath process_update_path(const CipherSuite& suite, RatchetTree& tree, L
          !tree_math::is_ancestor(copath_child(fdp[i], sender), NodeIndex(me.leaf))) {
     ++i;
   }
-  // RFC 9420 §7.5: a step, not a requirement of spec/requirements.yaml
+  // RFC 9420 §7.5 [R7.5-i1]
   //    1. Identify a node in the filtered direct path for which the recipient
   //       is in the subtree of the non-updated child.
+  // Not switchable (ref/rule_switch.h): there is no path secret for us.
   if (i == fdp.size()) {
-    throw Error(ErrorKind::protocol, "7.5", "no node of the UpdatePath covers our leaf");
+    throw Error(ErrorKind::protocol, req::R7_5_i1, "no node of the UpdatePath covers our leaf");
   }
   // 2. Identify a node in the resolution of the copath node for which the
   //    recipient has a private key.
@@ -246,11 +248,13 @@ ProcessedPath process_update_path(const CipherSuite& suite, RatchetTree& tree, L
   while (k < res.size() && !me.private_keys.count(res[k].value)) {
     ++k;
   }
-  // RFC 9420 §7.5: a step, not a requirement of spec/requirements.yaml
+  // RFC 9420 §7.5 [R7.5-i2]
   //    2. Identify a node in the resolution of the copath node for
   //       which the recipient has a private key.
+  // Not switchable (ref/rule_switch.h): there is no key to decrypt with.
   if (k == res.size()) {
-    throw Error(ErrorKind::protocol, "7.5", "we hold no private key in the copath resolution");
+    throw Error(ErrorKind::protocol, req::R7_5_i2,
+                "we hold no private key in the copath resolution");
   }
   // 3. Decrypt the path secret [...] using the private key from the resolution node.
   const HPKECiphertext& ct = path.nodes[i].encrypted_path_secret[k];

@@ -335,6 +335,41 @@ TEST_F(TinyTree, FailsWhenTheYamlTextDiffersFromTheRfc) {
       << joined(problems());
 }
 
+// An implied rule (keyword: implied) is kept by hand: regeneration keeps it in
+// its section, a citation makes it enforced, and its text must be the RFC's.
+TEST_F(TinyTree, KeepsImpliedRulesAndChecksTheirText) {
+  std::string implied =
+      "  - id: R1-i1\n"
+      "    section: \"1\"\n"
+      "    title: \"Intro\"\n"
+      "    keyword: implied\n"
+      "    binds: client\n"
+      "    status: open\n"
+      "    reason: \"nobody is bound\"\n"
+      "    text: \"This sentence binds nobody.\"\n";
+  write(root_ / "spec/requirements.yaml", read(root_ / "spec/requirements.yaml") + implied);
+  write(root_ / "ref/b.cpp",
+        "// RFC 9420 §1 [R1-i1]\n"
+        "//    This sentence binds nobody.\n"
+        "void b() {}\n");
+  regenerate();
+  EXPECT_TRUE(problems().empty()) << joined(problems());
+  auto entries = rq::parse_yaml(read(root_ / "spec/requirements.yaml"));
+  auto it = std::find_if(entries.begin(), entries.end(),
+                         [](const rq::Entry& e) { return e.id == "R1-i1"; });
+  ASSERT_NE(it, entries.end());
+  EXPECT_EQ(it->status, "enforced");
+  EXPECT_EQ(it->reason, "nobody is bound");
+  EXPECT_EQ(it->section, "1");
+  EXPECT_EQ(std::next(it)->section, "1.1");  // kept after §1's own entries
+
+  std::string yaml = read(root_ / "spec/requirements.yaml");
+  yaml.replace(yaml.find("This sentence binds nobody."), 27, "This sentence binds someone.");
+  write(root_ / "spec/requirements.yaml", yaml);
+  EXPECT_TRUE(mentions(problems(), "R1-i1: the text of an implied rule is not word for word"))
+      << joined(problems());
+}
+
 TEST_F(TinyTree, FailsOnAClientMustLeftOpenWithoutAnIssue) {
   std::string yaml = read(root_ / "spec/requirements.yaml");
   yaml.replace(yaml.find("    issue: 9\n"), 13, "");
