@@ -139,7 +139,8 @@ void merge_update_path(const CipherSuite& suite, RatchetTree& tree, LeafIndex se
 CreatedPath create_update_path(const CipherSuite& suite, RatchetTree& tree, LeafIndex sender,
                                ByteView signature_private_key, GroupContext& context,
                                const std::set<uint32_t>& excluded,
-                               Botan::RandomNumberGenerator& rng) {
+                               Botan::RandomNumberGenerator& rng,
+                               const std::optional<hpke::KeyPair>& leaf_keys) {
   RatchetTree work = tree;
   LeafNode leaf = work.leaf(sender);
   CreatedPath out;
@@ -167,9 +168,9 @@ CreatedPath create_update_path(const CipherSuite& suite, RatchetTree& tree, Leaf
 
   // Generate a fresh HPKE key pair for the leaf; set the leaf's source,
   // parent hash, and re-sign it.
-  hpke::KeyPair leaf_keys = suite.generate_key_pair(rng);
-  out.private_state.private_keys[NodeIndex(sender).value] = leaf_keys.private_key;
-  leaf.encryption_key = leaf_keys.public_key;
+  hpke::KeyPair leaf_pair = leaf_keys ? *leaf_keys : suite.generate_key_pair(rng);
+  out.private_state.private_keys[NodeIndex(sender).value] = leaf_pair.private_key;
+  leaf.encryption_key = leaf_pair.public_key;
   leaf.leaf_node_source = LeafNodeSource::commit;
   leaf.lifetime = {};
   leaf.parent_hash = set_path_parent_hashes(suite, work, sender, fdp);
