@@ -579,9 +579,10 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
     }
     //    Update the sender's direct path in the ratchet tree as described in
     //    {{synchronizing-views-of-the-tree}}.
-    // A leaf key the tree already has, for a must-reject vector: a sender
-    // that enforces R12.4.2-13 and R12.4.2-14 draws a fresh one.
-    std::optional<hpke::KeyPair> leaf_keys;
+    // Keys the tree already has, for a must-reject vector: a sender that
+    // enforces R12.4.2-13 and R12.4.2-14 draws a fresh leaf key and derives
+    // the nodes' keys from the path secrets.
+    ReusedPathKeys reused;
     if (b.path_leaf_encryption_key_) {
       const Bytes& key = *b.path_leaf_encryption_key_;
       const bool current = key == s.tree.leaf(me).encryption_key;
@@ -590,12 +591,19 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
                     "the UpdatePath leaf would reuse an encryption_key of the tree");
       }
       auto own_key = s.own.private_keys.find(NodeIndex(me).value);
-      leaf_keys = hpke::KeyPair{current && own_key != s.own.private_keys.end() ? own_key->second
-                                                                                 : SecureBytes{},
-                                key};
+      reused.leaf = hpke::KeyPair{
+          current && own_key != s.own.private_keys.end() ? own_key->second : SecureBytes{}, key};
     }
-    created = create_update_path(suite, tree, me, leaf_signer, provisional, excluded, rng(),
-                                 leaf_keys);
+    for (NodeIndex n : b.path_kept_node_keys_) {
+      auto own_key = s.own.private_keys.find(n.value);
+      if (enforced(req::R12_4_2_14) || own_key == s.own.private_keys.end() || !s.tree.node(n)) {
+        throw Error(ErrorKind::protocol, req::R12_4_2_14,
+                    "the UpdatePath would keep the key of node " + std::to_string(n.value));
+      }
+      reused.nodes[n.value] = hpke::KeyPair{own_key->second, s.tree.encryption_key(n)};
+    }
+    created =
+        create_update_path(suite, tree, me, leaf_signer, provisional, excluded, rng(), reused);
     commit_secret = created->commit_secret;
     own = created->private_state;
   } else {
@@ -806,15 +814,15 @@ std::pair<Group, MLSMessage> Group::join_external(GroupConfig config, const Grou
   // R12.2-19 (checked in stage_commit): a fresh leaf key meets the Update
   // criteria for the leaf a Remove replaces. Switched off, for a must-reject
   // vector, the leaf keeps the removed leaf's encryption_key.
-  std::optional<hpke::KeyPair> leaf_keys;
+  ReusedPathKeys reused;
   if (options.remove_prior && !enforced(req::R12_2_19)) {
-    leaf_keys = hpke::KeyPair{{}, old.tree.leaf(*options.remove_prior).encryption_key};
+    reused.leaf = hpke::KeyPair{{}, old.tree.leaf(*options.remove_prior).encryption_key};
   }
   // RFC 9420 §12.4.3.2 [R12.4.3.2-1]
   //    External Commits MUST contain a `path` field (and is therefore a "full"
   //    Commit).
   CreatedPath created =
-      create_update_path(suite, tree, leaf, signer.private_key, provisional, {}, rng, leaf_keys);
+      create_update_path(suite, tree, leaf, signer.private_key, provisional, {}, rng, reused);
   validate_own_leaf_in_group(tree, provisional, leaf);
 
   FramedContent content;

@@ -379,10 +379,10 @@ PrivateMessage protect_private(const CipherSuite& suite, const FramedContent& co
   // (Switched off, the guard is written but the nonce is used unguarded, as by
   // an implementation that ignores it: a must-reject vector's message.)
   rng.randomize(sd.reuse_guard.data(), sd.reuse_guard.size());
-  m.ciphertext = aead_seal(suite.info().aead, kn.key,
-                           guarded_nonce(kn.nonce, enforced(req::R6_3_1_5) ? sd.reuse_guard
-                                                                           : kNoReuseGuard),
-                           private_content_aad(m), plain.bytes());
+  m.ciphertext =
+      aead_seal(suite.info().aead, kn.key,
+                guarded_nonce(kn.nonce, enforced(req::R6_3_1_5) ? sd.reuse_guard : kNoReuseGuard),
+                private_content_aad(m), plain.bytes());
 
   // §6.3.2: the sender data key and nonce come from a sample of the ciphertext.
   m.encrypted_sender_data = aead_seal(

@@ -1127,6 +1127,10 @@ CommitBuilder& CommitBuilder::path_leaf_encryption_key(Bytes public_key) {
   path_leaf_encryption_key_ = std::move(public_key);
   return *this;
 }
+CommitBuilder& CommitBuilder::path_keeps_node_key(NodeIndex n) {
+  path_kept_node_keys_.push_back(n);
+  return *this;
+}
 CommitBundle CommitBuilder::build(const Signer& signer) {
   return group_->build_commit(*this, signer);
 }

@@ -247,6 +247,11 @@ class CommitBuilder {
   // generator only: build() refuses it unless R12.4.2-13 or R12.4.2-14 is
   // switched off (ref/rule_switch.h).
   CommitBuilder& path_leaf_encryption_key(Bytes public_key);
+  // The path's node `n` (on the committer's filtered direct path) keeps the
+  // key pair it has, which the committer holds, instead of deriving one from
+  // its path secret. For the must-reject generator only: build() refuses it
+  // unless R12.4.2-14 is switched off.
+  CommitBuilder& path_keeps_node_key(NodeIndex n);
   CommitBundle build(const Signer& signer);
 
  private:
@@ -261,6 +266,7 @@ class CommitBuilder {
   std::optional<NewSignerBundle> new_signer_;
   Bytes aad_;
   std::optional<Bytes> path_leaf_encryption_key_;
+  std::vector<NodeIndex> path_kept_node_keys_;
 };
 
 class Group {

@@ -15,8 +15,7 @@ void check_extension_types_unique(const std::vector<Extension>& extensions,
   //    given type.
   for (size_t i = 0; i < extensions.size(); ++i) {
     for (size_t j = i + 1; j < extensions.size(); ++j) {
-      if (extensions[i].extension_type == extensions[j].extension_type &&
-          enforced(req::R13_4_5)) {
+      if (extensions[i].extension_type == extensions[j].extension_type && enforced(req::R13_4_5)) {
         throw Error(ErrorKind::protocol, req::R13_4_5,
                     std::string(field) + " has more than one extension of type " +
                         std::to_string(extensions[i].extension_type));

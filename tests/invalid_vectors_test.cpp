@@ -134,7 +134,7 @@ TEST(InvalidPassiveClient, VerifyFailsWhenTheNewRulesAreNotEnforced) {
       {"R12.2-19", {&req::R12_2_19}},
       {"R12.4.3.2-2", {&req::R12_4_3_2_2}},
       {"R12.4.2-13", {&req::R12_4_2_13, &req::R12_4_2_14}},
-      {"R12.4.2-14", {&req::R12_4_2_14, &req::R7_3_14}},
+      {"R12.4.2-14", {&req::R12_4_2_14}},  // the parent-node case: no second rule
       {"R7.1-1", {&req::R7_1_1}},
       {"R10-4", {&req::R10_4}},
       {"R13.4-5", {&req::R13_4_5}},

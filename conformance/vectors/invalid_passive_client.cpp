@@ -458,9 +458,7 @@ const RuleCase kRules[] = {
     {&req::R12_2_19,
      "an external Commit removes a member (a resync) and its path's leaf keeps the removed "
      "leaf's encryption_key, which an Update of that leaf may not",
-     [](BadEpoch& b) {
-       b.external_commit(req::R12_2_19, {}, b.o().group.own_leaf_index());
-     }},
+     [](BadEpoch& b) { b.external_commit(req::R12_2_19, {}, b.o().group.own_leaf_index()); }},
     {&req::R12_4_3_2_2,
      "an external Commit covers, by reference, a Remove proposal a member sent in the epoch",
      [](BadEpoch& b) {
@@ -519,6 +517,36 @@ const RuleCase kRules[] = {
      true,
      true,
      {&req::R12_4_2_14}},
+    {&req::R12_4_2_14,
+     "the Commit's UpdatePath keeps, for a parent node below the committer's common ancestor "
+     "with the client, the key pair the node has (instead of the one its path secret derives)",
+     [](BadEpoch& b) {
+       // The client derives the keys of the path from its common ancestor with
+       // the committer upward and checks them against the UpdatePath; a node
+       // below that ancestor can keep its key without breaking that check.
+       NodeIndex watcher(b.s.passive_group().own_leaf_index());
+       std::vector<Member>& members = b.s.members();
+       for (size_t i = 0; i < members.size(); ++i) {
+         Group& g = members[i].group;
+         for (NodeIndex n : g.tree().filtered_direct_path(g.own_leaf_index())) {
+           if (tree_math::is_ancestor(n, watcher) || !g.tree().node(n) ||
+               !g.state().own.private_keys.contains(n.value)) {
+             continue;
+           }
+           b.committer = i;
+           b.other = (i + 1) % members.size();
+           RuleSwitchedOff off(req::R12_4_2_14);
+           b.commit = g.commit_builder()
+                          .force_self_update()
+                          .path_keeps_node_key(n)
+                          .build(members[i].signer)
+                          .commit;
+           return;
+         }
+       }
+       throw Error(ErrorKind::internal, "12.4.2",
+                   "no member has a parent node below its common ancestor with the client");
+     }},
     {&req::R12_4_2_14,
      "the Commit's UpdatePath leaf has the encryption_key of another member's leaf (so two "
      "leaves share it)",
@@ -663,9 +691,9 @@ const RuleCase kRules[] = {
      "an Add proposal's KeyPackage has a leaf_node.encryption_key one byte short of a public key "
      "of the suite's KEM (leaf and KeyPackage signed again)",
      [](BadEpoch& b) {
-       b.commit_add(req::R10_4, b.key_package(
-                                    [](KeyPackage& kp) { kp.leaf_node.encryption_key.pop_back(); },
-                                    true));
+       b.commit_add(
+           req::R10_4,
+           b.key_package([](KeyPackage& kp) { kp.leaf_node.encryption_key.pop_back(); }, true));
      }},
     {&req::R10_1_3, "an Add proposal's KeyPackage signature does not verify",
      [](BadEpoch& b) {
@@ -770,7 +798,16 @@ const RuleCase kRules[] = {
            req::R12_1_8_2, Proposal{CustomProposal{kUnknownProposalType, random_bytes(b.rng, 8)}}));
        b.commit = b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
      },
-     nullptr, true, Wire::any, Op::self_update, false, true, true, {}, false, true},
+     nullptr,
+     true,
+     Wire::any,
+     Op::self_update,
+     false,
+     true,
+     true,
+     {},
+     false,
+     true},
     {&req::R12_1_8_2,
      "an external sender proposes an Update (no accepted state: an external sender has no leaf "
      "to update)",
@@ -780,7 +817,16 @@ const RuleCase kRules[] = {
        b.proposals.push_back(b.external_proposal(req::R12_1_8_2, Proposal{Update{leaf}}));
        b.commit = b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
      },
-     nullptr, false, Wire::any, Op::self_update, false, true, true, {}, false, true},
+     nullptr,
+     false,
+     Wire::any,
+     Op::self_update,
+     false,
+     true,
+     true,
+     {},
+     false,
+     true},
     {&req::R6_1_3,
      "an external proposal names external sender 1, which the external_senders extension (one "
      "sender) does not have (no accepted state: there is no signature key to verify it with)",
@@ -792,12 +838,21 @@ const RuleCase kRules[] = {
        content.content_type = ContentType::proposal;
        content.proposal = Proposal{Remove{b.o().group.own_leaf_index().value}};
        const GroupState& st = b.c().group.state();
-       b.proposals.push_back(MLSMessage{
-           mls10, protect_public(b.suite(), content, b.external_sender->private_key, st.context,
-                                 st.secrets.membership_key, {})});
+       b.proposals.push_back(
+           MLSMessage{mls10, protect_public(b.suite(), content, b.external_sender->private_key,
+                                            st.context, st.secrets.membership_key, {})});
        b.commit = b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
      },
-     nullptr, false, Wire::any, Op::self_update, false, true, true, {}, false, true},
+     nullptr,
+     false,
+     Wire::any,
+     Op::self_update,
+     false,
+     true,
+     true,
+     {},
+     false,
+     true},
     // ---- §6 framing
     {&req::R8_1_1,
      "a PreSharedKey proposal (committed by reference) carries another group's group_id in its "
@@ -822,9 +877,9 @@ const RuleCase kRules[] = {
        content.content_type = ContentType::application;
        content.application_data = to_bytes("application data in the clear");
        RuleSwitchedOff off(req::R6_1);
-       b.proposals.push_back(MLSMessage{
-           mls10, protect_public(b.suite(), content, b.o().signer.private_key, st.context,
-                                 st.secrets.membership_key, {})});
+       b.proposals.push_back(
+           MLSMessage{mls10, protect_public(b.suite(), content, b.o().signer.private_key,
+                                            st.context, st.secrets.membership_key, {})});
        b.commit = b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
      }},
     {&req::R6_3_1_5,
@@ -973,7 +1028,16 @@ const RuleCase kRules[] = {
          throw Error(ErrorKind::internal, "7.1", "no parent node with two unmerged leaves");
        });
      },
-     true, Wire::any, Op::self_update, false, true, false, {}, true, false, true},
+     true,
+     Wire::any,
+     Op::self_update,
+     false,
+     true,
+     false,
+     {},
+     true,
+     false,
+     true},
     {&req::R7_9_2_1,
      "a parent node of the ratchet tree has a changed parent_hash, so it is not parent-hash valid "
      "(tree_hash, confirmation_tag and signature recomputed)",
@@ -1164,13 +1228,11 @@ json commit_case(Scenario& s, Botan::RandomNumberGenerator& rng, const RuleCase&
         {external_sender->public_key, Credential::basic(to_bytes("delivery service"))}};
     std::vector<Extension> ext{{extension_type::external_senders, encode(senders)}};
     Member& m = s.members()[0];
-    CommitBundle bundle =
-        m.group.commit_builder().group_context_extensions(ext).build(m.signer);
+    CommitBundle bundle = m.group.commit_builder().group_context_extensions(ext).build(m.signer);
     s.deliver(bundle, 0);
-    epochs.push_back(
-        json{{"proposals", json::array()},
-             {"commit", to_hex(encode(bundle.commit))},
-             {"epoch_authenticator", to_hex(authenticator(s.passive_group()))}});
+    epochs.push_back(json{{"proposals", json::array()},
+                          {"commit", to_hex(encode(bundle.commit))},
+                          {"epoch_authenticator", to_hex(authenticator(s.passive_group()))}});
   } else if (!s.step(r.history, epochs)) {
     generator_broken(r, "its history step does not apply");
   }
