@@ -201,7 +201,8 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
     // RFC 9420 §12.4.3.2 [R12.4.3.2-2]
     //    The Commit MUST NOT include any proposals by reference, since an external
     //    joiner cannot determine the validity of proposals sent within the group.
-    if (external) {
+    // (Switched off, the reference is looked up as in a member's Commit.)
+    if (external && enforced(req::R12_4_3_2_2)) {
       throw Error(ErrorKind::protocol, req::R12_4_3_2_2,
                   "an external Commit with a proposal by reference");
     }
@@ -301,7 +302,8 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
     //    Verify that the `encryption_key` value in the LeafNode is different from the
     //    committer's current leaf node.
     // (An external joiner has no current leaf: the one added above is the path's.)
-    if (!external && leaf.encryption_key == tree.leaf(committer).encryption_key) {
+    if (!external && leaf.encryption_key == tree.leaf(committer).encryption_key &&
+        enforced(req::R12_4_2_13)) {
       throw Error(ErrorKind::protocol, req::R12_4_2_13,
                   "the UpdatePath leaf keeps the encryption_key of the committer's leaf " +
                       std::to_string(committer.value));
@@ -314,7 +316,7 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
     for (const auto& n : commit.path->nodes) {
       repeated |= keys.count(n.encryption_key) > 0;
     }
-    if (repeated) {
+    if (repeated && enforced(req::R12_4_2_14)) {
       throw Error(ErrorKind::protocol, req::R12_4_2_14,
                   "a public key of the UpdatePath already appears in the tree");
     }
@@ -325,7 +327,7 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
       //    in an Update for the removed leaf (see {{update}}).
       // (§7.3 for an Update: a different encryption_key than the leaf replaced)
       const LeafNode& removed = s.tree.leaf(ap.removed.front());
-      if (leaf.encryption_key == removed.encryption_key) {
+      if (leaf.encryption_key == removed.encryption_key && enforced(req::R12_2_19)) {
         throw Error(ErrorKind::protocol, req::R12_2_19,
                     "the external Commit's leaf keeps the removed leaf's encryption_key");
       }
@@ -582,7 +584,31 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
     }
     //    Update the sender's direct path in the ratchet tree as described in
     //    {{synchronizing-views-of-the-tree}}.
-    created = create_update_path(suite, tree, me, leaf_signer, provisional, excluded, rng());
+    // Keys the tree already has, for a must-reject vector: a sender that
+    // enforces R12.4.2-13 and R12.4.2-14 draws a fresh leaf key and derives
+    // the nodes' keys from the path secrets.
+    ReusedPathKeys reused;
+    if (b.path_leaf_encryption_key_) {
+      const Bytes& key = *b.path_leaf_encryption_key_;
+      const bool current = key == s.tree.leaf(me).encryption_key;
+      if (enforced(current ? req::R12_4_2_13 : req::R12_4_2_14)) {
+        throw Error(ErrorKind::protocol, current ? req::R12_4_2_13 : req::R12_4_2_14,
+                    "the UpdatePath leaf would reuse an encryption_key of the tree");
+      }
+      auto own_key = s.own.private_keys.find(NodeIndex(me).value);
+      reused.leaf = hpke::KeyPair{
+          current && own_key != s.own.private_keys.end() ? own_key->second : SecureBytes{}, key};
+    }
+    for (NodeIndex n : b.path_kept_node_keys_) {
+      auto own_key = s.own.private_keys.find(n.value);
+      if (enforced(req::R12_4_2_14) || own_key == s.own.private_keys.end() || !s.tree.node(n)) {
+        throw Error(ErrorKind::protocol, req::R12_4_2_14,
+                    "the UpdatePath would keep the key of node " + std::to_string(n.value));
+      }
+      reused.nodes[n.value] = hpke::KeyPair{own_key->second, s.tree.encryption_key(n)};
+    }
+    created =
+        create_update_path(suite, tree, me, leaf_signer, provisional, excluded, rng(), reused);
     commit_secret = created->commit_secret;
     own = created->private_state;
   } else {
@@ -742,6 +768,17 @@ std::pair<Group, MLSMessage> Group::join_external(
 
   Sender me{SenderType::new_member_commit, 0, 0};
   std::vector<QueuedProposal> list;
+  // RFC 9420 §12.4.3.2 [R12.4.3.2-2]
+  //    The Commit MUST NOT include any proposals by reference, since an external
+  //    joiner cannot determine the validity of proposals sent within the group.
+  // (Switched off, for a must-reject vector, they come first in the list.)
+  if (!options.proposals_by_reference.empty() && enforced(req::R12_4_3_2_2)) {
+    throw Error(ErrorKind::protocol, req::R12_4_3_2_2,
+                "an external Commit cannot cover proposals by reference");
+  }
+  for (const QueuedProposal& q : options.proposals_by_reference) {
+    list.push_back(q);
+  }
   for (const Proposal& p : options.extra_proposals) {
     list.push_back(QueuedProposal{{}, p, me});
   }
@@ -780,11 +817,18 @@ std::pair<Group, MLSMessage> Group::join_external(
   }
   set_own_capabilities(base, params.capabilities(), config.grease, rng);
   LeafIndex leaf = tree.add_leaf(base);
+  // R12.2-19 (checked in stage_commit): a fresh leaf key meets the Update
+  // criteria for the leaf a Remove replaces. Switched off, for a must-reject
+  // vector, the leaf keeps the removed leaf's encryption_key.
+  ReusedPathKeys reused;
+  if (options.remove_prior && !enforced(req::R12_2_19)) {
+    reused.leaf = hpke::KeyPair{{}, old.tree.leaf(*options.remove_prior).encryption_key};
+  }
   // RFC 9420 §12.4.3.2 [R12.4.3.2-1]
   //    External Commits MUST contain a `path` field (and is therefore a "full"
   //    Commit).
   CreatedPath created =
-      create_update_path(suite, tree, leaf, signer.private_key, provisional, {}, rng);
+      create_update_path(suite, tree, leaf, signer.private_key, provisional, {}, rng, reused);
   validate_own_leaf_in_group(tree, provisional, leaf);
 
   FramedContent content;
@@ -797,7 +841,10 @@ std::pair<Group, MLSMessage> Group::join_external(
   content.authenticated_data = options.authenticated_data;
   content.content_type = ContentType::commit;
   for (const auto& q : list) {
-    content.commit.proposals.push_back(ProposalOrRef{ProposalOrRefType::proposal, q.proposal, {}});
+    // (Only proposals_by_reference have a ref.)
+    content.commit.proposals.push_back(
+        q.ref.empty() ? ProposalOrRef{ProposalOrRefType::proposal, q.proposal, {}}
+                      : ProposalOrRef{ProposalOrRefType::reference, {}, q.ref});
   }
   content.commit.path = created.update_path;
   // RFC 9420 §12.4.3.2 [R12.4.3.2-3]

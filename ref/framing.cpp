@@ -241,7 +241,9 @@ PublicMessage protect_public(const CipherSuite& suite, const FramedContent& cont
   // RFC 9420 §6 [R6-1]
   //    Applications MUST use PrivateMessage to encrypt
   //    application messages
-  if (content.content_type == ContentType::application) {
+  // (Switched off, application data goes out as a PublicMessage: a must-reject
+  // vector's message.)
+  if (content.content_type == ContentType::application && enforced(req::R6_1)) {
     throw Error(ErrorKind::protocol, req::R6_1,
                 "application data must be sent as a PrivateMessage");
   }
@@ -265,7 +267,7 @@ AuthenticatedContent unprotect_public(const CipherSuite& suite, const PublicMess
   // RFC 9420 §6 [R6-1]
   //    Applications MUST use PrivateMessage to encrypt
   //    application messages
-  if (message.content.content_type == ContentType::application) {
+  if (message.content.content_type == ContentType::application && enforced(req::R6_1)) {
     throw Error(ErrorKind::protocol, req::R6_1,
                 "a PublicMessage carries application data, which must be a PrivateMessage");
   }
@@ -314,6 +316,10 @@ Bytes sender_data_aad(const PrivateMessage& m) {
   encode_into(w, m.content_type);
   return w.take();
 }
+
+// XORing it into the nonce changes nothing: the nonce of an implementation
+// that ignores the reuse guard.
+constexpr std::array<uint8_t, 4> kNoReuseGuard{};
 
 Bytes guarded_nonce(ByteView nonce, const std::array<uint8_t, 4>& reuse_guard) {
   Bytes n(nonce.begin(), nonce.end());
@@ -370,9 +376,13 @@ PrivateMessage protect_private(const CipherSuite& suite, const FramedContent& co
   //    before using the nonce for encryption. The sender MUST include the reuse guard in the
   //    `reuse_guard` field of the sender data object, so that the recipient of the message can use
   //    it to compute the nonce to be used for decryption.
+  // (Switched off, the guard is written but the nonce is used unguarded, as by
+  // an implementation that ignores it: a must-reject vector's message.)
   rng.randomize(sd.reuse_guard.data(), sd.reuse_guard.size());
-  m.ciphertext = aead_seal(suite.info().aead, kn.key, guarded_nonce(kn.nonce, sd.reuse_guard),
-                           private_content_aad(m), plain.bytes());
+  m.ciphertext =
+      aead_seal(suite.info().aead, kn.key,
+                guarded_nonce(kn.nonce, enforced(req::R6_3_1_5) ? sd.reuse_guard : kNoReuseGuard),
+                private_content_aad(m), plain.bytes());
 
   // §6.3.2: the sender data key and nonce come from a sample of the ciphertext.
   m.encrypted_sender_data = aead_seal(
@@ -414,8 +424,38 @@ AuthenticatedContent unprotect_private(const CipherSuite& suite, const PrivateMe
   HashRatchet& ratchet = tree.ratchet(leaf, ratchet_for(message.content_type));
   HashRatchet trial = ratchet;
   KeyAndNonce kn = trial.get(sd.generation);
-  SecureBytes plain = aead_open(suite.info().aead, kn.key, guarded_nonce(kn.nonce, sd.reuse_guard),
-                                private_content_aad(message), message.ciphertext);
+  // RFC 9420 §6.3.1 [R6.3.1-5]
+  //    The sender MUST include the reuse guard in the `reuse_guard` field of the sender data
+  //    object, so that the recipient of the message can use it to compute the nonce to be used
+  //    for decryption.
+  // Of the two reuse-guard sentences this is the one that says what the
+  // recipient does: compute the nonce from the SenderData's reuse_guard. (R6.3.1-4,
+  // a fresh random guard XORed into the nonce, binds only the sender: a receiver
+  // cannot observe freshness.) A ciphertext that does not open with that nonce
+  // breaks it.
+  // AMBIGUITY: an AEAD failure cannot tell a nonce sealed with another (or no)
+  // guard from a damaged ciphertext or a wrong key; we name R6.3.1-5 for every
+  // failure here, since the nonce the recipient must use is the guarded one.
+  // (Switched off, the receiver does not insist on the guard: it also tries the
+  // nonce without it, which is what the sender then seals with. Such a
+  // receiver still opens every message sealed as the RFC says.)
+  SecureBytes plain;
+  try {
+    plain = aead_open(suite.info().aead, kn.key, guarded_nonce(kn.nonce, sd.reuse_guard),
+                      private_content_aad(message), message.ciphertext);
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::crypto) {
+      throw;
+    }
+    if (enforced(req::R6_3_1_5)) {
+      throw Error(ErrorKind::crypto, req::R6_3_1_5,
+                  "the PrivateMessage ciphertext does not decrypt with the nonce guarded by "
+                  "SenderData.reuse_guard: " +
+                      e.message());
+    }
+    plain = aead_open(suite.info().aead, kn.key, guarded_nonce(kn.nonce, kNoReuseGuard),
+                      private_content_aad(message), message.ciphertext);
+  }
 
   AuthenticatedContent ac;
   ac.wire_format = wire_format::mls_private_message;

@@ -278,6 +278,8 @@ RatchetTree Group::joined_tree(const CipherSuite& suite, const GroupInfo& gi,
                     " is blank or outside the tree");
   }
   gi.verify(suite, tree.leaf(signer).signature_key);
+  check_extension_types_unique(gi.group_context.extensions, "GroupContext.extensions");
+  check_extension_types_unique(gi.extensions, "GroupInfo.extensions");
   // RFC 9420 §12.4.3.1 [R12.4.3.1-9]
   //    Verify the integrity of the ratchet tree. [...]
   //    Verify that the tree hash of the ratchet tree matches the `tree_hash` field
@@ -722,7 +724,7 @@ ProcessedMessage Group::process_message(const MLSMessage& message) {
           for (const auto& row : proposal_type_registry()) {
             allowed |= row.value == t && row.external;
           }
-          if (!allowed) {
+          if (!allowed && enforced(req::R12_1_8_2)) {
             throw Error(ErrorKind::protocol, req::R12_1_8_2,
                         "proposal type " + std::to_string(t) + " from an external sender");
           }
@@ -1140,6 +1142,14 @@ CommitBuilder& CommitBuilder::authenticated_data(Bytes aad) {
   aad_ = std::move(aad);
   return *this;
 }
+CommitBuilder& CommitBuilder::path_leaf_encryption_key(Bytes public_key) {
+  path_leaf_encryption_key_ = std::move(public_key);
+  return *this;
+}
+CommitBuilder& CommitBuilder::path_keeps_node_key(NodeIndex n) {
+  path_kept_node_keys_.push_back(n);
+  return *this;
+}
 CommitBundle CommitBuilder::build(const Signer& signer) {
   return group_->build_commit(*this, signer);
 }
@@ -1189,7 +1199,8 @@ MLSMessage external_sender_proposal(const GroupContext& context, uint32_t sender
                     " of the group's external_senders extension");
   }
   // RFC 9420 §12.1.8 [R12.1.8-2]: the receiving side rejects the other
-  // types as malformed, so they are refused before sending.
+  // types as malformed, so they are refused before sending (unless the rule
+  // is switched off, for a must-reject vector).
   //    Messages from `external` senders containing proposal types other than the above
   //    MUST be rejected as malformed.
   ProposalType t = proposal.proposal_type();
@@ -1197,7 +1208,7 @@ MLSMessage external_sender_proposal(const GroupContext& context, uint32_t sender
   for (const auto& row : proposal_type_registry()) {
     allowed |= row.value == t && row.external;
   }
-  if (!allowed) {
+  if (!allowed && enforced(req::R12_1_8_2)) {
     throw Error(ErrorKind::protocol, req::R12_1_8_2,
                 "proposal type " + std::to_string(t) + " may not come from an external sender");
   }

@@ -199,6 +199,9 @@ struct ExternalJoinOptions {
   // validated (§12.2): only the must-reject generator, which switches the
   // rule it breaks off (ref/rule_switch.h), gets an invalid one through.
   std::vector<Proposal> extra_proposals;
+  // Proposals the Commit covers by reference (as stored, with their ref). For
+  // the must-reject generator only: refused unless R12.4.3.2-2 is switched off.
+  std::vector<QueuedProposal> proposals_by_reference;
 };
 
 class Group;
@@ -239,6 +242,16 @@ class CommitBuilder {
   CommitBuilder& ratchet_tree_extension(bool yes);
   CommitBuilder& new_signer(NewSignerBundle bundle);
   CommitBuilder& authenticated_data(Bytes aad);
+  // The path's leaf gets this encryption_key instead of a fresh one (the
+  // committer's current one, or another leaf's). For the must-reject
+  // generator only: build() refuses it unless R12.4.2-13 or R12.4.2-14 is
+  // switched off (ref/rule_switch.h).
+  CommitBuilder& path_leaf_encryption_key(Bytes public_key);
+  // The path's node `n` (on the committer's filtered direct path) keeps the
+  // key pair it has, which the committer holds, instead of deriving one from
+  // its path secret. For the must-reject generator only: build() refuses it
+  // unless R12.4.2-14 is switched off.
+  CommitBuilder& path_keeps_node_key(NodeIndex n);
   CommitBundle build(const Signer& signer);
 
  private:
@@ -252,6 +265,8 @@ class CommitBuilder {
   std::optional<bool> ratchet_tree_;
   std::optional<NewSignerBundle> new_signer_;
   Bytes aad_;
+  std::optional<Bytes> path_leaf_encryption_key_;
+  std::vector<NodeIndex> path_kept_node_keys_;
 };
 
 class Group {

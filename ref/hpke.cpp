@@ -208,6 +208,8 @@ KeyPair Kem::key_pair(ByteView private_key) const {
   return kp;
 }
 
+bool Kem::public_key_valid(ByteView pk) const { return dh_public_key_valid(group_, pk); }
+
 SecureBytes Kem::extract_and_expand(ByteView dh, ByteView kem_context) const {
   // eae_prk = LabeledExtract("", "eae_prk", dh)
   SecureBytes eae_prk = labeled_extract({}, "eae_prk", dh);

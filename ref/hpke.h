@@ -59,6 +59,9 @@ class Kem {
   KeyPair generate_key_pair(Botan::RandomNumberGenerator& rng) const;
   // The public key for a private key (Error{crypto} when out of range).
   KeyPair key_pair(ByteView private_key) const;
+  // Whether `pk` is a SerializePublicKey output (§7.1.1): Npk bytes, and for
+  // the NIST curves an uncompressed point of the curve.
+  bool public_key_valid(ByteView pk) const;
 
   struct Encapsulation {
     SecureBytes shared_secret;

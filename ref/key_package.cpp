@@ -74,6 +74,17 @@ void KeyPackage::validate(const CipherSuite& suite, std::optional<uint64_t> now)
   leaf_node.validate(suite, LeafNodeSource::key_package, {}, 0, now);
   // Verify that the signature on the KeyPackage is valid (R10.1-3, in verify).
   verify(suite);
+  check_extension_types_unique(extensions, "KeyPackage.extensions");
+  // RFC 9420 §10 [R10-4]
+  //    Likewise, the `leaf_node` field MUST be valid for the cipher suite, including both the
+  //    `encryption_key` and `signature_key` fields.
+  // (The signature_key was decoded for the suite when the LeafNode's signature
+  // was verified above; here the encryption_key is decoded as a public key of
+  // the suite's KEM.)
+  if (!suite.hpke().kem().public_key_valid(leaf_node.encryption_key) && enforced(req::R10_4)) {
+    throw Error(ErrorKind::protocol, req::R10_4,
+                "leaf_node.encryption_key is not a public key of the cipher suite's KEM");
+  }
   // RFC 9420 §10.1 [R10.1-4]
   //    Verify that the value of `leaf_node.encryption_key` is different from
   //    the value of the `init_key` field.

@@ -8,6 +8,22 @@
 
 namespace mlsref {
 
+void check_extension_types_unique(const std::vector<Extension>& extensions,
+                                  std::string_view field) {
+  // RFC 9420 §13.4 [R13.4-5]
+  //    Any field containing a list of extensions MUST NOT have more than one extension of any
+  //    given type.
+  for (size_t i = 0; i < extensions.size(); ++i) {
+    for (size_t j = i + 1; j < extensions.size(); ++j) {
+      if (extensions[i].extension_type == extensions[j].extension_type && enforced(req::R13_4_5)) {
+        throw Error(ErrorKind::protocol, req::R13_4_5,
+                    std::string(field) + " has more than one extension of type " +
+                        std::to_string(extensions[i].extension_type));
+      }
+    }
+  }
+}
+
 void LeafNode::encode_content(Writer& w) const {
   encode_into(w, encryption_key);
   encode_into(w, signature_key);
@@ -105,6 +121,7 @@ void LeafNode::validate(const CipherSuite& suite, LeafNodeSource expected, ByteV
   // Verify that the signature on the LeafNode is valid using `signature_key`
   // (LeafNode::verify).
   verify(suite, group_id, leaf_index);
+  check_extension_types_unique(extensions, "LeafNode.extensions");
   // RFC 9420 §7.3 [R7.3-9]
   //    Verify that the extensions in the LeafNode are supported by checking that the
   //    ID for each extension in the `extensions` field is listed in the

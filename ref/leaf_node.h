@@ -30,6 +30,10 @@ struct Extension {
                                             field("extension_data", &Extension::extension_data)};
 };
 
+// Error{protocol, R13.4-5} when two extensions of `extensions` have the same
+// type; `field` names the list in the message.
+void check_extension_types_unique(const std::vector<Extension>& extensions, std::string_view field);
+
 // struct {
 //     ProtocolVersion versions<V>;
 //     CipherSuite cipher_suites<V>;

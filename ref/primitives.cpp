@@ -966,6 +966,21 @@ Bytes dh_public_key(DhGroup g, ByteView sk) {
                          [&] { return compute_dh_public_key(g, sk); });
 }
 
+bool dh_public_key_valid(DhGroup g, ByteView pk) {
+  if (pk.size() != dh_public_size(g)) {
+    return false;
+  }
+  if (!dh_is_nist(g)) {
+    return true;  // X25519, X448: every string of Npk bytes is a public key
+  }
+  try {
+    nist_point(g, pk);
+    return true;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
 SecureBytes dh(DhGroup g, ByteView sk, ByteView pk) {
   return memoized<SecureBytes>(kMemoDh, alg_index(g), {sk, pk},
                                [&] { return compute_dh(g, sk, pk); });

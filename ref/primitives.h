@@ -60,6 +60,9 @@ bool dh_is_nist(DhGroup g);
 bool dh_scalar_in_range(DhGroup g, ByteView sk);
 // SerializePublicKey(pk(sk)). Error{crypto} for a private key out of range.
 Bytes dh_public_key(DhGroup g, ByteView sk);
+// Whether `pk` is a SerializePublicKey output of the group (RFC 9180 §7.1.1):
+// Npk bytes; for the NIST curves an uncompressed point on the curve.
+bool dh_public_key_valid(DhGroup g, ByteView pk);
 // DH(sk, pk): Error{crypto} for an invalid public key or an all-zero result
 // (RFC 9180 §7.1.4).
 SecureBytes dh(DhGroup g, ByteView sk, ByteView pk);

@@ -165,6 +165,7 @@ void validate_proposal(const ProposalCheck& check, const Proposal& proposal, con
       throw Error(ErrorKind::protocol, req::R12_1_5_1, "ReInit lowers the protocol version");
     }
   } else if (const auto* gce = std::get_if<GroupContextExtensions>(&proposal.body)) {
+    check_extension_types_unique(gce->extensions, "GroupContextExtensions.extensions");
     // RFC 9420 §12.1.7: whether every member supports the new extensions and
     // required capabilities depends on the whole list; checked after
     // application (validate_leaf_in_group).

@@ -82,7 +82,8 @@ void RatchetTree::check_unmerged_leaves() const {
       continue;
     }
     const std::vector<uint32_t>& u = nodes_[i]->parent_node.unmerged_leaves;
-    if (std::adjacent_find(u.begin(), u.end(), std::greater_equal<uint32_t>()) != u.end()) {
+    if (std::adjacent_find(u.begin(), u.end(), std::greater_equal<uint32_t>()) != u.end() &&
+        enforced(req::R7_1_1)) {
       tree_error(req::R7_1_1,
                  node_name(NodeIndex(i)) + ": unmerged_leaves is not sorted in increasing order");
     }

@@ -141,7 +141,7 @@ void merge_update_path(const CipherSuite& suite, RatchetTree& tree, LeafIndex se
 CreatedPath create_update_path(const CipherSuite& suite, RatchetTree& tree, LeafIndex sender,
                                ByteView signature_private_key, GroupContext& context,
                                const std::set<uint32_t>& excluded,
-                               Botan::RandomNumberGenerator& rng) {
+                               Botan::RandomNumberGenerator& rng, const ReusedPathKeys& reused) {
   RatchetTree work = tree;
   LeafNode leaf = work.leaf(sender);
   CreatedPath out;
@@ -158,7 +158,8 @@ CreatedPath create_update_path(const CipherSuite& suite, RatchetTree& tree, Leaf
   std::vector<hpke::KeyPair> keys;
   for (NodeIndex n : fdp) {
     out.path_secrets.push_back(secret);
-    keys.push_back(node_key_pair(suite, secret));
+    auto kept = reused.nodes.find(n.value);
+    keys.push_back(kept != reused.nodes.end() ? kept->second : node_key_pair(suite, secret));
     out.private_state.private_keys[n.value] = keys.back().private_key;
     work.set_node(n, Node{NodeType::parent, {}, ParentNode{keys.back().public_key, {}, {}}});
     secret = next_path_secret(suite, secret);
@@ -169,9 +170,9 @@ CreatedPath create_update_path(const CipherSuite& suite, RatchetTree& tree, Leaf
 
   // Generate a fresh HPKE key pair for the leaf; set the leaf's source,
   // parent hash, and re-sign it.
-  hpke::KeyPair leaf_keys = suite.generate_key_pair(rng);
-  out.private_state.private_keys[NodeIndex(sender).value] = leaf_keys.private_key;
-  leaf.encryption_key = leaf_keys.public_key;
+  hpke::KeyPair leaf_pair = reused.leaf ? *reused.leaf : suite.generate_key_pair(rng);
+  out.private_state.private_keys[NodeIndex(sender).value] = leaf_pair.private_key;
+  leaf.encryption_key = leaf_pair.public_key;
   leaf.leaf_node_source = LeafNodeSource::commit;
   leaf.lifetime = {};
   leaf.parent_hash = set_path_parent_hashes(suite, work, sender, fdp);

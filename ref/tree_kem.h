@@ -3,7 +3,9 @@
 #pragma once
 
 #include <map>
+#include <optional>
 
+#include "hpke.h"
 #include "key_schedule.h"
 #include "ratchet_tree.h"
 
@@ -43,11 +45,18 @@ struct CreatedPath {
 // set here to the new tree's. `excluded` are leaves added in the same commit.
 // The new leaf keeps the old leaf's credential, keys and capabilities, with a
 // fresh encryption key, source commit and the parent hash; it is signed with
-// `signature_private_key`.
+// `signature_private_key`. `reused` replaces key pairs the path would derive
+// or draw afresh: only the must-reject generator passes any (keys the tree
+// already has, R12.4.2-13, R12.4.2-14, R12.2-19), with the rule switched off.
+struct ReusedPathKeys {
+  std::optional<hpke::KeyPair> leaf;
+  std::map<uint32_t, hpke::KeyPair> nodes;  // by node index, on the direct path
+};
 CreatedPath create_update_path(const CipherSuite& suite, RatchetTree& tree, LeafIndex sender,
                                ByteView signature_private_key, GroupContext& context,
                                const std::set<uint32_t>& excluded,
-                               Botan::RandomNumberGenerator& rng);
+                               Botan::RandomNumberGenerator& rng,
+                               const ReusedPathKeys& reused = {});
 
 struct ProcessedPath {
   TreeKemPathSecret path_secret;  // the one decrypted

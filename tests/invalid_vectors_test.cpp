@@ -3,6 +3,8 @@
 // the marked message is rejected at the marked place for the marked rule.
 #include <gtest/gtest.h>
 
+#include <memory>
+
 #include "conformance/runner.h"
 #include "conformance/vector_type.h"
 #include "ref/requirement_ids.h"
@@ -113,6 +115,41 @@ TEST(InvalidPassiveClient, VerifyFailsWhenTheRuleIsNotEnforced) {
     EXPECT_NE(got.find("accepted, but it breaks " + std::string(rule)), std::string::npos)
         << rule << ": " << got;
     EXPECT_EQ(verify_plain(c), "") << rule;
+  }
+}
+
+// The same for the rules of the second round of issue 11 that have an
+// accepted state; where the message necessarily breaks a second rule
+// ("also_breaks"), that one is switched off as well.
+TEST(InvalidPassiveClient, VerifyFailsWhenTheNewRulesAreNotEnforced) {
+  struct Row {
+    const char* rule;
+    std::vector<const Requirement*> off;
+  };
+  const Row rows[] = {
+      {"R8.1-1", {&req::R8_1_1}},
+      {"R6-1", {&req::R6_1}},
+      {"R6.3.1-5", {&req::R6_3_1_5}},
+      {"R12.1.8-2", {&req::R12_1_8_2}},
+      {"R12.2-19", {&req::R12_2_19}},
+      {"R12.4.3.2-2", {&req::R12_4_3_2_2}},
+      {"R12.4.2-13", {&req::R12_4_2_13, &req::R12_4_2_14}},
+      {"R12.4.2-14", {&req::R12_4_2_14}},  // the parent-node case: no second rule
+      {"R7.1-1", {&req::R7_1_1}},
+      {"R10-4", {&req::R10_4}},
+      {"R13.4-5", {&req::R13_4_5}},
+  };
+  for (const Row& row : rows) {
+    json c = cases_of(row.rule, 2)[0];
+    ASSERT_NE(c["invalid"].value("accepted_state", true), false) << row.rule;
+    std::vector<std::unique_ptr<RuleSwitchedOff>> off;
+    for (const Requirement* r : row.off) {
+      off.push_back(std::make_unique<RuleSwitchedOff>(*r));
+    }
+    std::string got = verify_invalid(c);
+    EXPECT_NE(got.find("accepted, but it breaks " + std::string(row.rule)), std::string::npos)
+        << row.rule << ": " << got;
+    EXPECT_EQ(verify_plain(c), "") << row.rule;
   }
 }
 

@@ -180,6 +180,30 @@ TEST(Validators, KeyPackageVerify) {
   EXPECT_MLS_RULE(changed.verify(f.suite), ErrorKind::crypto, req::R10_1_3);
 }
 
+// RFC 9420 §10 [R10-4]: the leaf's encryption_key is a public key of the
+// suite's KEM; §13.4 [R13.4-5]: no extension type twice in one list.
+TEST(Validators, KeyPackageLeafKeyValidForTheSuiteAndExtensionTypesUnique) {
+  Fixture f;
+  EXPECT_NO_THROW(f.kp.validate(f.suite, std::nullopt));
+  KeyPackage off_curve = f.kp;
+  off_curve.leaf_node.encryption_key.back() ^= 0x01;  // P-256: y changed, off the curve
+  off_curve.leaf_node.sign(f.suite, f.sk);
+  off_curve.sign(f.suite, f.sk);
+  EXPECT_MLS_RULE(off_curve.validate(f.suite, std::nullopt), ErrorKind::protocol, req::R10_4);
+  KeyPackage short_key = f.kp;
+  short_key.leaf_node.encryption_key.pop_back();
+  short_key.leaf_node.sign(f.suite, f.sk);
+  short_key.sign(f.suite, f.sk);
+  EXPECT_MLS_RULE(short_key.validate(f.suite, std::nullopt), ErrorKind::protocol, req::R10_4);
+  KeyPackage twice = f.kp;
+  twice.extensions = {Extension{0xF0A1, {}}, Extension{0xF0A1, {1}}};
+  twice.sign(f.suite, f.sk);
+  EXPECT_MLS_RULE(twice.validate(f.suite, std::nullopt), ErrorKind::protocol, req::R13_4_5);
+  EXPECT_MLS_RULE(check_extension_types_unique(twice.extensions, "x"), ErrorKind::protocol,
+                  req::R13_4_5);
+  EXPECT_NO_THROW(check_extension_types_unique(f.kp.extensions, "x"));
+}
+
 // RFC 9420 §10: a KeyPackage in an MLSMessage has the message's version.
 TEST(Validators, KeyPackageVersionIsTheMLSMessageVersion) {
   Fixture f;

@@ -69,6 +69,7 @@ struct BadEpoch {
   std::optional<MLSMessage> commit;
   std::optional<Bytes> commit_bytes;    // instead of `commit`: bytes that do not decode
   std::optional<Signer> joiner_signer;  // of external_commit()
+  std::optional<Signer> external_sender;  // external sender 0 (RuleCase::external_sender)
 
   Member& c() { return s.members()[committer]; }
   Member& o() { return s.members()[other]; }
@@ -137,18 +138,32 @@ struct BadEpoch {
   // An external Commit of a new client, from the committer's GroupInfo,
   // with `extra` proposals before its ExternalInit and `rule` switched off.
   void external_commit(const Requirement& rule, std::vector<Proposal> extra,
-                       std::optional<LeafIndex> remove_prior = std::nullopt) {
+                       std::optional<LeafIndex> remove_prior = std::nullopt,
+                       std::vector<QueuedProposal> by_reference = {}) {
     Joiner j = s.joiner("external joiner");
     joiner_signer = j.signer;
     GroupInfo gi = c().group.group_info(c().signer, true);
     ExternalJoinOptions options;
     options.extra_proposals = std::move(extra);
     options.remove_prior = remove_prior;
+    options.proposals_by_reference = std::move(by_reference);
     RuleSwitchedOff off(rule);
     commit = Group::join_external(s.config(), gi, std::nullopt, j.signer,
                                   {j.bundle.key_package.leaf_node.credential, j.signer.public_key},
                                   options)
                  .second;
+  }
+
+  // `m`, sent by a member in this epoch, as the watcher stores it (with its ref).
+  QueuedProposal queued(const MLSMessage& m) {
+    Group w = s.passive_group();
+    return std::get<QueuedProposal>(w.process_message(encode(m)).content);
+  }
+
+  // A proposal from external sender 0, with `rule` switched off.
+  MLSMessage external_proposal(const Requirement& rule, Proposal p) {
+    RuleSwitchedOff off(rule);
+    return external_sender_proposal(c().group.context(), 0, std::move(p), *external_sender);
   }
 
   // The first blank leaf of the committer's tree.
@@ -219,7 +234,7 @@ struct BadWelcome {
       ext->extension_data = after;
       // The hash of whatever tree the change made (its integrity is what the
       // joiner checks, not the generator).
-      RuleSwitchedOff off(req::R12_4_3_1_9);
+      RuleSwitchedOff off({&req::R12_4_3_1_9, &req::R7_1_1});
       gi.group_context.tree_hash = RatchetTree::from_nodes(nodes).root_tree_hash(suite());
     }
     EpochSecrets e =
@@ -270,6 +285,13 @@ struct RuleCase {
   // are removed before the watcher joins, so that it takes leaf 1 and leaf 2
   // stays blank.
   bool blank_leaf_before_join = false;
+  // Commit rules: the valid epoch (instead of `history`) is a
+  // GroupContextExtensions commit whose external_senders extension names
+  // BadEpoch::external_sender.
+  bool external_sender = false;
+  // Welcome rules: the joining commit adds a second client too (without a path,
+  // both new leaves are unmerged in their common non-blank ancestors).
+  bool join_second_add = false;
 };
 
 void set_bit(Bytes& b) {
@@ -418,6 +440,33 @@ const RuleCase kRules[] = {
            req::R12_2_17,
            {Proposal{ExternalInit{random_bytes(b.rng, b.suite().hpke().kem().enc_size())}}});
      }},
+    {&req::R12_2_17,
+     "an external Commit covers no ExternalInit proposal (its ExternalInit taken out, signed "
+     "again; no accepted state: without it there is no init_secret)",
+     [](BadEpoch& b) {
+       b.external_commit(req::R12_2_17, {});
+       PublicMessage& pm = std::get<PublicMessage>(b.commit->body);
+       auto& list = pm.content.commit.proposals;
+       std::erase_if(list, [](const ProposalOrRef& p) {
+         return p.proposal && std::holds_alternative<ExternalInit>(p.proposal->body);
+       });
+       pm.auth.signature = b.suite().sign_with_label(
+           b.joiner_signer->private_key, signature_label::framed_content_tbs,
+           framed_content_tbs(wire_format::mls_public_message, pm.content, b.c().group.context()));
+     },
+     nullptr, false},
+    {&req::R12_2_19,
+     "an external Commit removes a member (a resync) and its path's leaf keeps the removed "
+     "leaf's encryption_key, which an Update of that leaf may not",
+     [](BadEpoch& b) { b.external_commit(req::R12_2_19, {}, b.o().group.own_leaf_index()); }},
+    {&req::R12_4_3_2_2,
+     "an external Commit covers, by reference, a Remove proposal a member sent in the epoch",
+     [](BadEpoch& b) {
+       MLSMessage m =
+           b.o().group.propose_remove_member(b.o().signer, b.c().group.own_leaf_index()).first;
+       b.proposals.push_back(m);
+       b.external_commit(req::R12_4_3_2_2, {}, std::nullopt, {b.queued(m)});
+     }},
     {&req::R12_2_18, "an external Commit covers two Remove proposals",
      [](BadEpoch& b) {
        b.external_commit(req::R12_2_18, {Proposal{Remove{b.o().group.own_leaf_index().value}}},
@@ -447,6 +496,78 @@ const RuleCase kRules[] = {
                       .build(b.c().signer)
                       .commit;
      }},
+    {&req::R12_4_2_13,
+     "the Commit's UpdatePath leaf keeps the encryption_key of the committer's current leaf "
+     "(the key is then also in the tree)",
+     [](BadEpoch& b) {
+       Bytes key = b.c().group.tree().leaf(b.c().group.own_leaf_index()).encryption_key;
+       RuleSwitchedOff off(req::R12_4_2_13);
+       b.commit = b.c()
+                      .group.commit_builder()
+                      .force_self_update()
+                      .path_leaf_encryption_key(key)
+                      .build(b.c().signer)
+                      .commit;
+     },
+     nullptr,
+     true,
+     Wire::any,
+     Op::self_update,
+     false,
+     true,
+     true,
+     {&req::R12_4_2_14}},
+    {&req::R12_4_2_14,
+     "the Commit's UpdatePath keeps, for a parent node below the committer's common ancestor "
+     "with the client, the key pair the node has (instead of the one its path secret derives)",
+     [](BadEpoch& b) {
+       // The client derives the keys of the path from its common ancestor with
+       // the committer upward and checks them against the UpdatePath; a node
+       // below that ancestor can keep its key without breaking that check.
+       NodeIndex watcher(b.s.passive_group().own_leaf_index());
+       std::vector<Member>& members = b.s.members();
+       for (size_t i = 0; i < members.size(); ++i) {
+         Group& g = members[i].group;
+         for (NodeIndex n : g.tree().filtered_direct_path(g.own_leaf_index())) {
+           if (tree_math::is_ancestor(n, watcher) || !g.tree().node(n) ||
+               !g.state().own.private_keys.contains(n.value)) {
+             continue;
+           }
+           b.committer = i;
+           b.other = (i + 1) % members.size();
+           RuleSwitchedOff off(req::R12_4_2_14);
+           b.commit = g.commit_builder()
+                          .force_self_update()
+                          .path_keeps_node_key(n)
+                          .build(members[i].signer)
+                          .commit;
+           return;
+         }
+       }
+       throw Error(ErrorKind::internal, "12.4.2",
+                   "no member has a parent node below its common ancestor with the client");
+     }},
+    {&req::R12_4_2_14,
+     "the Commit's UpdatePath leaf has the encryption_key of another member's leaf (so two "
+     "leaves share it)",
+     [](BadEpoch& b) {
+       Bytes key = b.o().group.tree().leaf(b.o().group.own_leaf_index()).encryption_key;
+       RuleSwitchedOff off({&req::R12_4_2_14, &req::R7_3_14});
+       b.commit = b.c()
+                      .group.commit_builder()
+                      .force_self_update()
+                      .path_leaf_encryption_key(key)
+                      .build(b.c().signer)
+                      .commit;
+     },
+     nullptr,
+     true,
+     Wire::any,
+     Op::self_update,
+     false,
+     true,
+     true,
+     {&req::R7_3_14}},
     {&req::R12_4_2_23, "the Commit's confirmation_tag is not the one of the new epoch",
      [](BadEpoch& b) {
        MLSMessage valid =
@@ -566,6 +687,14 @@ const RuleCase kRules[] = {
        b.commit_add(req::R10_1_1,
                     b.key_package([&](KeyPackage& kp) { kp.cipher_suite = other; }, false));
      }},
+    {&req::R10_4,
+     "an Add proposal's KeyPackage has a leaf_node.encryption_key one byte short of a public key "
+     "of the suite's KEM (leaf and KeyPackage signed again)",
+     [](BadEpoch& b) {
+       b.commit_add(
+           req::R10_4,
+           b.key_package([](KeyPackage& kp) { kp.leaf_node.encryption_key.pop_back(); }, true));
+     }},
     {&req::R10_1_3, "an Add proposal's KeyPackage signature does not verify",
      [](BadEpoch& b) {
        KeyPackage kp = b.key_package([](KeyPackage&) {}, false);
@@ -652,7 +781,115 @@ const RuleCase kRules[] = {
        b.commit =
            b.c().group.commit_builder().group_context_extensions(ext).build(b.c().signer).commit;
      }},
+    {&req::R13_4_5, "a GroupContextExtensions proposal has two external_senders extensions",
+     [](BadEpoch& b) {
+       std::vector<Extension> ext = gce_default_extensions(b.rng);
+       ext.push_back(gce_default_extensions(b.rng).at(0));
+       RuleSwitchedOff off(req::R13_4_5);
+       b.commit =
+           b.c().group.commit_builder().group_context_extensions(ext).build(b.c().signer).commit;
+     }},
+    // ---- §12.1.8 external proposals (the valid epoch makes an external sender)
+    {&req::R12_1_8_2,
+     "an external sender proposes a proposal of type 0xF0A0, not one allowed from external "
+     "senders (the epoch's Commit does not cover it)",
+     [](BadEpoch& b) {
+       b.proposals.push_back(b.external_proposal(
+           req::R12_1_8_2, Proposal{CustomProposal{kUnknownProposalType, random_bytes(b.rng, 8)}}));
+       b.commit = b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
+     },
+     nullptr,
+     true,
+     Wire::any,
+     Op::self_update,
+     false,
+     true,
+     true,
+     {},
+     false,
+     true},
+    {&req::R12_1_8_2,
+     "an external sender proposes an Update (no accepted state: an external sender has no leaf "
+     "to update)",
+     [](BadEpoch& b) {
+       Joiner j = b.s.joiner("updated by an external sender");
+       LeafNode leaf = j.bundle.key_package.leaf_node;
+       b.proposals.push_back(b.external_proposal(req::R12_1_8_2, Proposal{Update{leaf}}));
+       b.commit = b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
+     },
+     nullptr,
+     false,
+     Wire::any,
+     Op::self_update,
+     false,
+     true,
+     true,
+     {},
+     false,
+     true},
+    {&req::R6_1_3,
+     "an external proposal names external sender 1, which the external_senders extension (one "
+     "sender) does not have (no accepted state: there is no signature key to verify it with)",
+     [](BadEpoch& b) {
+       FramedContent content;
+       content.group_id = b.c().group.group_id();
+       content.epoch = b.c().group.epoch();
+       content.sender = Sender{SenderType::external, 0, 1};
+       content.content_type = ContentType::proposal;
+       content.proposal = Proposal{Remove{b.o().group.own_leaf_index().value}};
+       const GroupState& st = b.c().group.state();
+       b.proposals.push_back(
+           MLSMessage{mls10, protect_public(b.suite(), content, b.external_sender->private_key,
+                                            st.context, st.secrets.membership_key, {})});
+       b.commit = b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
+     },
+     nullptr,
+     false,
+     Wire::any,
+     Op::self_update,
+     false,
+     true,
+     true,
+     {},
+     false,
+     true},
     // ---- §6 framing
+    {&req::R8_1_1,
+     "a PreSharedKey proposal (committed by reference) carries another group's group_id in its "
+     "FramedContent",
+     [](BadEpoch& b) {
+       MLSMessage valid = b.o().group.propose_psk(b.o().signer, b.external_psk()).first;
+       AuthenticatedContent ac = b.open(valid);
+       ac.content.group_id = random_bytes(b.rng, ac.content.group_id.size());
+       RuleSwitchedOff off(req::R8_1_1);
+       b.deliver_proposal(b.protect(b.o(), ac.content, b.o().signer.private_key));
+       b.commit = b.c().group.commit_to_pending_proposals(b.c().signer).commit;
+     }},
+    {&req::R6_1,
+     "an application message sent as a PublicMessage, among the epoch's messages before its "
+     "(valid) Commit",
+     [](BadEpoch& b) {
+       const GroupState& st = b.o().group.state();
+       FramedContent content;
+       content.group_id = st.context.group_id;
+       content.epoch = st.context.epoch;
+       content.sender = Sender::member(b.o().group.own_leaf_index().value);
+       content.content_type = ContentType::application;
+       content.application_data = to_bytes("application data in the clear");
+       RuleSwitchedOff off(req::R6_1);
+       b.proposals.push_back(
+           MLSMessage{mls10, protect_public(b.suite(), content, b.o().signer.private_key,
+                                            st.context, st.secrets.membership_key, {})});
+       b.commit = b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
+     }},
+    {&req::R6_3_1_5,
+     "the Commit (a PrivateMessage) is sealed with the key schedule's nonce, not XORed with the "
+     "reuse_guard its SenderData carries",
+     [](BadEpoch& b) {
+       RuleSwitchedOff off(req::R6_3_1_5);
+       b.commit = b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
+     },
+     nullptr, true, Wire::private_only},
     {&req::R6_1_9,
      "a PreSharedKey proposal (committed by reference) is signed with a key that is not the "
      "sender's",
@@ -774,6 +1011,33 @@ const RuleCase kRules[] = {
      true,
      {&req::R7_9_2_1},
      true},
+    {&req::R7_1_1,
+     "a parent node of the ratchet tree lists its unmerged_leaves in decreasing order (the "
+     "joining Commit added two clients without a path; tree_hash, confirmation_tag and "
+     "signature recomputed)",
+     nullptr,
+     [](BadWelcome& w) {
+       w.reseal([](GroupInfo&, RatchetTreeNodes& nodes) {
+         for (size_t i = 1; i < nodes.size(); i += 2) {
+           if (nodes[i] && nodes[i]->parent_node.unmerged_leaves.size() >= 2) {
+             auto& u = nodes[i]->parent_node.unmerged_leaves;
+             std::reverse(u.begin(), u.end());
+             return;
+           }
+         }
+         throw Error(ErrorKind::internal, "7.1", "no parent node with two unmerged leaves");
+       });
+     },
+     true,
+     Wire::any,
+     Op::self_update,
+     false,
+     true,
+     false,
+     {},
+     true,
+     false,
+     true},
     {&req::R7_9_2_1,
      "a parent node of the ratchet tree has a changed parent_hash, so it is not parent-hash valid "
      "(tree_hash, confirmation_tag and signature recomputed)",
@@ -848,10 +1112,19 @@ Bytes authenticator(const Group& g) { return to_bytes_of(g.epoch_authenticator()
 
 // What a copy of `g` does with the epoch: the ID of the rule it rejects it
 // for, "accepted", or the error without an ID.
+// What the watcher does with one of the epoch's messages before the commit:
+// a proposal is stored; an application message changes nothing.
+void receive(Group& g, const MLSMessage& m) {
+  ProcessedMessage p = g.process_message(encode(m));
+  if (auto* q = std::get_if<QueuedProposal>(&p.content)) {
+    g.store_pending_proposal(std::move(*q));
+  }
+}
+
 std::string probe(Group g, const std::vector<MLSMessage>& proposals, const Bytes& commit) {
   try {
     for (const auto& p : proposals) {
-      Scenario::store(g, p);
+      receive(g, p);
     }
     ProcessedMessage m = g.process_message(commit);
     g.merge_staged_commit(std::get<StagedCommit>(std::move(m.content)));
@@ -897,6 +1170,9 @@ json welcome_case(Scenario& s, Botan::RandomNumberGenerator& rng, const RuleCase
   Member& c = s.members()[committer];
   CommitBuilder b = c.group.commit_builder();
   b.add(joiner.bundle.key_package).force_self_update(r.join_path);
+  if (r.join_second_add) {
+    b.add(s.joiner("second joiner").bundle.key_package);
+  }
   if (r.join_psk) {
     b.psk(PreSharedKeyID{PSKType::external,
                          s.psk_ids()[0],
@@ -945,12 +1221,25 @@ json welcome_case(Scenario& s, Botan::RandomNumberGenerator& rng, const RuleCase
 json commit_case(Scenario& s, Botan::RandomNumberGenerator& rng, const RuleCase& r) {
   json c = s.add_passive(true, false);
   json epochs = json::array();
-  if (!s.step(r.history, epochs)) {
+  std::optional<Signer> external_sender;
+  if (r.external_sender) {
+    external_sender = Signer::generate(s.suite(), rng);
+    std::vector<ExternalSender> senders{
+        {external_sender->public_key, Credential::basic(to_bytes("delivery service"))}};
+    std::vector<Extension> ext{{extension_type::external_senders, encode(senders)}};
+    Member& m = s.members()[0];
+    CommitBundle bundle = m.group.commit_builder().group_context_extensions(ext).build(m.signer);
+    s.deliver(bundle, 0);
+    epochs.push_back(json{{"proposals", json::array()},
+                          {"commit", to_hex(encode(bundle.commit))},
+                          {"epoch_authenticator", to_hex(authenticator(s.passive_group()))}});
+  } else if (!s.step(r.history, epochs)) {
     generator_broken(r, "its history step does not apply");
   }
   size_t n = s.members().size();
   size_t committer = random_below(rng, n);
   BadEpoch b{s, rng, committer, (committer + 1 + random_below(rng, n - 1)) % n, {}, {}};
+  b.external_sender = external_sender;
   r.make(b);
 
   Bytes commit = b.commit_bytes ? *b.commit_bytes : encode(*b.commit);
@@ -971,7 +1260,7 @@ json commit_case(Scenario& s, Botan::RandomNumberGenerator& rng, const RuleCase&
     }
     Group& g = s.passive_group();
     for (const auto& p : b.proposals) {
-      Scenario::store(g, p);
+      receive(g, p);
     }
     ProcessedMessage m = g.process_message(commit);
     g.merge_staged_commit(std::get<StagedCommit>(std::move(m.content)));
