@@ -340,6 +340,7 @@ PrivateMessage protect_private(const CipherSuite& suite, const FramedContent& co
   //    When constructing a SenderData object from a Sender object, the sender MUST verify
   //    Sender.sender_type is `member` and use Sender.leaf_index for
   //    SenderData.leaf_index.
+  // Not switchable (ref/rule_switch.h): SenderData can name only a member.
   if (content.sender.sender_type != SenderType::member) {
     throw Error(ErrorKind::protocol, req::R6_3_2_1, "only members send PrivateMessages");
   }
@@ -416,6 +417,7 @@ AuthenticatedContent unprotect_private(const CipherSuite& suite, const PrivateMe
       throw;
     }
     // The callback refuses a blank leaf or one outside the tree.
+    // Not switchable (ref/rule_switch.h): there is no signature key to verify with.
     throw Error(ErrorKind::protocol, req::R6_3_2_2,
                 "SenderData.leaf_index " + std::to_string(sd.leaf_index) + ": " + e.message());
   }

@@ -82,6 +82,7 @@ void validate_proposal(const ProposalCheck& check, const Proposal& proposal, con
     // RFC 9420 §6.1 [R6.1-8]
     //    The `content_type` of the message MUST be `proposal` and the `proposal_type` of
     //    the Proposal MUST be `add`.
+    // Not switchable (ref/rule_switch.h): such a sender has no leaf to update.
     if (sender.sender_type != SenderType::member) {
       throw Error(ErrorKind::protocol,
                   sender.sender_type == SenderType::external ? req::R12_1_8_2 : req::R6_1_8,

@@ -3,7 +3,14 @@
 // the marked message is rejected at the marked place for the marked rule.
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <filesystem>
+#include <fstream>
 #include <memory>
+#include <regex>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "conformance/runner.h"
 #include "conformance/vector_type.h"
@@ -59,6 +66,78 @@ TEST(RuleSwitch, OnlyTheGuardedRuleIsOffAndOnlyWhileTheGuardLives) {
     EXPECT_FALSE(enforced(req::R12_2_4));
   }
   EXPECT_TRUE(enforced(req::R12_2_4));
+}
+
+// Issue 11: "every validation check has a rule ID, and a test-only way to
+// switch off one rule by ID". Read from ref/'s sources: every place that
+// raises an Error naming a requirement (`throw Error(..., req::X, ...)`,
+// `tree_error(req::X, ...)`, `fail(..., req::X)`, or a `rule` passed in) is
+// guarded by enforced() of that requirement in its condition or the lines
+// just above it, or says there why it cannot be switched off: a comment
+// containing "(ref/rule_switch.h)".
+TEST(RuleSwitch, EveryCheckThatNamesARuleCanBeSwitchedOffOrSaysWhyNot) {
+  namespace fs = std::filesystem;
+  static const std::regex kRaise(R"((throw Error\(|tree_error\(|\bfail\())");
+  static const std::regex kRule(R"(req::(R[0-9_]+(?:i[0-9]+)?)|\brule\b)");
+  constexpr size_t kLookBack = 12;  // lines above the raise
+  std::vector<std::string> unguarded;
+  size_t raises = 0;
+  for (const auto& f : fs::directory_iterator(fs::path(MLSREF_SOURCE_DIR) / "ref")) {
+    if (f.path().extension() != ".cpp") {
+      continue;
+    }
+    std::ifstream in(f.path());
+    std::vector<std::string> lines;
+    for (std::string l; std::getline(in, l);) {
+      lines.push_back(l);
+    }
+    for (size_t i = 0; i < lines.size(); ++i) {
+      if (!std::regex_search(lines[i], kRaise) || lines[i].find("void ") != std::string::npos) {
+        continue;  // not a raise, or the definition of tree_error/fail
+      }
+      std::string statement;
+      for (size_t j = i; j < lines.size() && statement.find(';') == std::string::npos; ++j) {
+        statement += lines[j];
+      }
+      std::set<std::string> rules;
+      for (std::sregex_iterator m(statement.begin(), statement.end(), kRule), end; m != end; ++m) {
+        rules.insert((*m)[1].matched ? "req::" + (*m)[1].str() : "rule");
+      }
+      if (rules.empty()) {
+        continue;  // an Error naming only a section: no rule to switch
+      }
+      ++raises;
+      std::string above;
+      for (size_t j = i > kLookBack ? i - kLookBack : 0; j < i; ++j) {
+        above += lines[j] + "\n";
+      }
+      if (above.find("(ref/rule_switch.h)") != std::string::npos) {
+        continue;
+      }
+      for (const std::string& r : rules) {
+        // enforced(req::X), or enforced(a ? req::X : req::Y) naming it
+        static const std::regex kEnforced(R"(enforced\(([^;{]*)\))");
+        bool guarded = false;
+        for (std::sregex_iterator m(above.begin(), above.end(), kEnforced), end; m != end; ++m) {
+          const std::string args = (*m)[1].str();
+          size_t at = args.find(r);
+          guarded |= at != std::string::npos &&
+                     (at + r.size() == args.size() ||
+                      !std::isalnum(args[at + r.size()]) && args[at + r.size()] != '_');
+        }
+        if (!guarded) {
+          unguarded.push_back(f.path().filename().string() + ":" + std::to_string(i + 1) + " " + r);
+        }
+      }
+    }
+  }
+  EXPECT_GT(raises, 100u) << "the scan found too few raises: has ref/ moved?";
+  EXPECT_TRUE(unguarded.empty()) << "raises without enforced() or a (ref/rule_switch.h) reason:\n"
+                                 << [&] {
+                                      std::string s;
+                                      for (const auto& u : unguarded) s += "  " + u + "\n";
+                                      return s;
+                                    }();
 }
 
 TEST(InvalidPassiveClient, GeneratedCasesPassAndAreDeterministic) {
