@@ -1,10 +1,10 @@
 // RFC 9420 §6 Message Framing
 #include "framing.h"
-#include "rule_switch.h"
 
 #include <algorithm>
 
 #include "registries.h"
+#include "rule_switch.h"
 
 namespace mlsref {
 
@@ -175,10 +175,12 @@ void check_epoch(ByteView group_id, uint64_t epoch, ContentType content_type,
   if (epoch != ctx.epoch && content_type == ContentType::commit && enforced(req::R12_4_2_1)) {
     throw Error(ErrorKind::protocol, req::R12_4_2_1, wrong_epoch);
   }
-  // Application messages: their keys are the epoch's (§9), so there is no
-  // other epoch to decrypt them with.
-  if (epoch != ctx.epoch && content_type == ContentType::application) {
-    throw Error(ErrorKind::protocol, "6", wrong_epoch);
+  // RFC 9420 §6.1 [R6.1-i1]: an application message's keys are the epoch's (§9), too
+  //    If the sender's `sender_type` is `member`, the content also covers the
+  //    GroupContext for the current epoch so that signatures are specific to a given
+  //    group and epoch.
+  if (epoch != ctx.epoch && content_type == ContentType::application && enforced(req::R6_1_i1)) {
+    throw Error(ErrorKind::protocol, req::R6_1_i1, wrong_epoch);
   }
 }
 

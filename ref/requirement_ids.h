@@ -39,6 +39,7 @@ inline constexpr Requirement R6_1_6{"R6.1-6", "6.1"};
 inline constexpr Requirement R6_1_7{"R6.1-7", "6.1"};
 inline constexpr Requirement R6_1_8{"R6.1-8", "6.1"};
 inline constexpr Requirement R6_1_9{"R6.1-9", "6.1"};
+inline constexpr Requirement R6_1_i1{"R6.1-i1", "6.1"};
 inline constexpr Requirement R6_2_1{"R6.2-1", "6.2"};
 inline constexpr Requirement R6_2_2{"R6.2-2", "6.2"};
 inline constexpr Requirement R6_3_1_1{"R6.3.1-1", "6.3.1"};
