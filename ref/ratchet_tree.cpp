@@ -448,6 +448,9 @@ void RatchetTree::resize(size_t size) {
 }
 
 void RatchetTree::set_node(NodeIndex n, OptionalNode node) {
+  // Not a rule switch (ref/rule_switch.h) can lift: what a caller of ref/
+  // must not do, since tree_hash_excluding relies on it (from_nodes refuses
+  // such a tree under §12.4.3.1 whatever the switches).
   if (node && node->node_type == NodeType::parent) {
     for (uint32_t l : node->parent_node.unmerged_leaves) {
       if (!tree_math::is_ancestor(n, NodeIndex(LeafIndex(l)))) {
