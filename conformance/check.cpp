@@ -23,7 +23,7 @@ Bytes hex_field(const json& obj, const std::string& name) {
     malformed(name, "field \"" + name + "\" is not a hex string");
   }
   try {
-    return from_hex(v.get<std::string>());
+    return from_hex(v.get_ref<const std::string&>());
   } catch (const Error& e) {
     malformed(name, e.message());
   }

@@ -4,6 +4,7 @@
 #include <botan/mem_ops.h>
 
 #include <algorithm>
+#include <array>
 
 #include "rule_switch.h"
 
@@ -23,26 +24,27 @@ std::string to_hex(ByteView b) {
 }
 
 Bytes from_hex(std::string_view hex) {
-  auto digit = [](char c) -> int {
-    if (c >= '0' && c <= '9') {
-      return c - '0';
+  // The value of each hex digit, -1 for every other character (a table: the
+  // vector files are mostly hex, and branching on random digits is slow).
+  static constexpr std::array<int8_t, 256> digit = [] {
+    std::array<int8_t, 256> t{};
+    t.fill(-1);
+    for (int c = 0; c < 10; ++c) {
+      t['0' + c] = static_cast<int8_t>(c);
     }
-    if (c >= 'a' && c <= 'f') {
-      return c - 'a' + 10;
+    for (int c = 0; c < 6; ++c) {
+      t['a' + c] = t['A' + c] = static_cast<int8_t>(10 + c);
     }
-    if (c >= 'A' && c <= 'F') {
-      return c - 'A' + 10;
-    }
-    return -1;
-  };
+    return t;
+  }();
   if (hex.size() % 2 != 0) {
     throw Error(ErrorKind::decode, "2.1",
                 "hex string has odd length " + std::to_string(hex.size()));
   }
   Bytes out(hex.size() / 2);
   for (size_t i = 0; i < out.size(); ++i) {
-    int hi = digit(hex[2 * i]);
-    int lo = digit(hex[2 * i + 1]);
+    int hi = digit[static_cast<uint8_t>(hex[2 * i])];
+    int lo = digit[static_cast<uint8_t>(hex[2 * i + 1])];
     if (hi < 0 || lo < 0) {
       throw Error(ErrorKind::decode, "2.1", "non-hex character at offset " + std::to_string(2 * i));
     }

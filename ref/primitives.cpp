@@ -17,6 +17,7 @@
 #include <botan/system_rng.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -390,28 +391,70 @@ std::string_view to_string(HashAlg h) {
   return "?";
 }
 
+namespace {
+// Botan's objects for one hash function, made once per thread: making one by
+// name costs more than hashing 100 bytes. An HMAC's key is cleared (zeroized)
+// after every use, so no key outlives the call that gave it.
+struct HashObjects {
+  std::unique_ptr<Botan::HashFunction> hash;
+  std::unique_ptr<Botan::MessageAuthenticationCode> hmac;
+  Botan::MessageAuthenticationCode* extract_hmac;  // owned by `extract`
+  std::unique_ptr<Botan::HKDF_Extract> extract;
+  Botan::MessageAuthenticationCode* expand_hmac;  // owned by `expand`
+  std::unique_ptr<Botan::HKDF_Expand> expand;
+
+  explicit HashObjects(HashAlg h) {
+    std::string name = botan_hash_name(h);
+    hash = Botan::HashFunction::create_or_throw(name);
+    hmac = Botan::MessageAuthenticationCode::create_or_throw("HMAC(" + name + ")");
+    auto m = Botan::MessageAuthenticationCode::create_or_throw("HMAC(" + name + ")");
+    extract_hmac = m.get();
+    extract = std::make_unique<Botan::HKDF_Extract>(m.release());
+    m = Botan::MessageAuthenticationCode::create_or_throw("HMAC(" + name + ")");
+    expand_hmac = m.get();
+    expand = std::make_unique<Botan::HKDF_Expand>(m.release());
+  }
+};
+
+HashObjects& hash_objects(HashAlg h) {
+  thread_local std::array<std::unique_ptr<HashObjects>, 3> objects;
+  std::unique_ptr<HashObjects>& o = objects.at(alg_index(h));
+  if (!o) {
+    o = std::make_unique<HashObjects>(h);
+  }
+  return *o;
+}
+
+// Clears the key of an HMAC when the scope ends, thrown out of or not.
+struct ClearKeyAfterUse {
+  Botan::MessageAuthenticationCode& mac;
+  ~ClearKeyAfterUse() { mac.clear(); }
+};
+}  // namespace
+
 Bytes hash(HashAlg h, ByteView data) {
   count(PrimitiveOp::hash, h);
-  auto f = Botan::HashFunction::create_or_throw(botan_hash_name(h));
-  f->update(data.data(), data.size());
-  return f->final_stdvec();
+  Botan::HashFunction& f = *hash_objects(h).hash;
+  f.update(data.data(), data.size());
+  return f.final_stdvec();
 }
 
 SecureBytes hmac(HashAlg h, ByteView key, ByteView data) {
   count(PrimitiveOp::hmac, h);
-  auto mac = Botan::MessageAuthenticationCode::create_or_throw("HMAC(" + botan_hash_name(h) + ")");
-  mac->set_key(key.data(), key.size());
-  mac->update(data.data(), data.size());
-  return mac->final();
+  Botan::MessageAuthenticationCode& mac = *hash_objects(h).hmac;
+  ClearKeyAfterUse clear{mac};
+  mac.set_key(key.data(), key.size());
+  mac.update(data.data(), data.size());
+  return mac.final();
 }
 
 SecureBytes hkdf_extract(HashAlg h, ByteView salt, ByteView ikm) {
   count(PrimitiveOp::key_derivation, h);
-  Botan::HKDF_Extract kdf(
-      Botan::MessageAuthenticationCode::create_or_throw("HMAC(" + botan_hash_name(h) + ")")
-          .release());
+  HashObjects& o = hash_objects(h);
+  ClearKeyAfterUse clear{*o.extract_hmac};
   SecureBytes prk(hash_size(h));
-  kdf.kdf(prk.data(), prk.size(), ikm.data(), ikm.size(), salt.data(), salt.size(), nullptr, 0);
+  o.extract->kdf(prk.data(), prk.size(), ikm.data(), ikm.size(), salt.data(), salt.size(), nullptr,
+                 0);
   return prk;
 }
 
@@ -425,12 +468,12 @@ SecureBytes hkdf_expand(HashAlg h, ByteView prk, ByteView info, size_t length) {
   if (length == 0) {
     return {};
   }
-  Botan::HKDF_Expand kdf(
-      Botan::MessageAuthenticationCode::create_or_throw("HMAC(" + botan_hash_name(h) + ")")
-          .release());
+  HashObjects& o = hash_objects(h);
+  ClearKeyAfterUse clear{*o.expand_hmac};
   SecureBytes okm(length);
   // Botan's HKDF_Expand takes info as salt || label.
-  kdf.kdf(okm.data(), okm.size(), prk.data(), prk.size(), info.data(), info.size(), nullptr, 0);
+  o.expand->kdf(okm.data(), okm.size(), prk.data(), prk.size(), info.data(), info.size(), nullptr,
+                0);
   return okm;
 }
 

@@ -207,6 +207,18 @@ std::vector<NodeIndex> RatchetTree::filtered_direct_path(LeafIndex l) const {
 
 Bytes RatchetTree::tree_hash_excluding(const CipherSuite& suite, NodeIndex n,
                                        const std::set<uint32_t>& excluded) const {
+  // With no excluded leaf below n, n's subtree is not modified (a node's
+  // unmerged_leaves only name leaves below it): its tree hash, computed once.
+  if (std::none_of(excluded.begin(), excluded.end(), [&](uint32_t l) {
+        return tree_math::is_ancestor(n, NodeIndex(LeafIndex(l)));
+      })) {
+    return tree_hash(suite, n);
+  }
+  return compute_tree_hash(suite, n, excluded);
+}
+
+Bytes RatchetTree::compute_tree_hash(const CipherSuite& suite, NodeIndex n,
+                                     const std::set<uint32_t>& excluded) const {
   Writer w;
   if (tree_math::is_leaf(n)) {
     // struct { uint32 leaf_index; optional<LeafNode> leaf_node; } LeafNodeHashInput;
@@ -243,7 +255,14 @@ Bytes RatchetTree::tree_hash_excluding(const CipherSuite& suite, NodeIndex n,
 }
 
 Bytes RatchetTree::tree_hash(const CipherSuite& suite, NodeIndex n) const {
-  return tree_hash_excluding(suite, n, {});
+  if (tree_hash_suite_ != suite.id() || tree_hashes_.size() != nodes_.size()) {
+    tree_hashes_.assign(nodes_.size(), Bytes{});
+    tree_hash_suite_ = suite.id();
+  }
+  if (tree_hashes_.at(n.value).empty()) {
+    tree_hashes_[n.value] = compute_tree_hash(suite, n, {});
+  }
+  return tree_hashes_[n.value];
 }
 
 Bytes RatchetTree::root_tree_hash(const CipherSuite& suite) const {
@@ -408,11 +427,49 @@ void RatchetTree::verify_leaves(const CipherSuite& suite, ByteView group_id) con
 
 // ---------------------------------------------------------------- §7.7, §12.1 evolution
 
-void RatchetTree::set_node(NodeIndex n, OptionalNode node) { nodes_.at(n.value) = std::move(node); }
+void RatchetTree::changed(NodeIndex n) {
+  if (tree_hashes_.empty()) {
+    return;  // nothing computed
+  }
+  NodeIndex root = tree_math::root(leaf_count());
+  for (NodeIndex x = n;; x = tree_math::parent(x, leaf_count())) {
+    tree_hashes_.at(x.value).clear();
+    if (x == root) {
+      break;
+    }
+  }
+}
+
+void RatchetTree::resize(size_t size) {
+  nodes_.resize(size);
+  if (!tree_hashes_.empty()) {
+    tree_hashes_.resize(size);
+  }
+}
+
+void RatchetTree::set_node(NodeIndex n, OptionalNode node) {
+  // Not a rule switch (ref/rule_switch.h) can lift: what a caller of ref/
+  // must not do, since tree_hash_excluding relies on it (from_nodes refuses
+  // such a tree under §12.4.3.1 whatever the switches).
+  if (node && node->node_type == NodeType::parent) {
+    for (uint32_t l : node->parent_node.unmerged_leaves) {
+      if (!tree_math::is_ancestor(n, NodeIndex(LeafIndex(l)))) {
+        throw Error(ErrorKind::internal, "7.1",
+                    node_name(n) + " given unmerged leaf " + std::to_string(l) + ", not below it");
+      }
+    }
+  }
+  nodes_.at(n.value) = std::move(node);
+  changed(n);
+}
 
 void RatchetTree::blank_direct_path(LeafIndex l) {
-  for (NodeIndex p : tree_math::direct_path(NodeIndex(l), leaf_count())) {
+  std::vector<NodeIndex> dp = tree_math::direct_path(NodeIndex(l), leaf_count());
+  for (NodeIndex p : dp) {
     nodes_[p.value].reset();
+  }
+  if (!dp.empty()) {
+    changed(dp.front());  // and so every node above it
   }
 }
 
@@ -423,7 +480,7 @@ LeafIndex RatchetTree::add_leaf(LeafNode leaf_node) {
     ++index;
   }
   if (nodes_.empty()) {
-    nodes_.resize(1);
+    resize(1);
   } else if (index == n) {
     // Extend: a new blank root whose left subtree is the existing tree.
     if (uint64_t{n} * 2 > limits_.effective_max_leaves()) {
@@ -432,7 +489,7 @@ LeafIndex RatchetTree::add_leaf(LeafNode leaf_node) {
                       std::to_string(limits_.effective_max_leaves()) +
                       " leaves (TreeLimits::max_leaves)");
     }
-    nodes_.resize(2 * (2 * uint64_t{n}) - 1);
+    resize(2 * (2 * uint64_t{n}) - 1);
   }
   LeafIndex l(index);
   // For each non-blank intermediate node along the path from the leaf L to
@@ -443,6 +500,7 @@ LeafIndex RatchetTree::add_leaf(LeafNode leaf_node) {
     }
   }
   nodes_[NodeIndex(l).value] = Node{NodeType::leaf, std::move(leaf_node), {}};
+  changed(NodeIndex(l));
   return l;
 }
 
@@ -453,6 +511,7 @@ void RatchetTree::update_leaf(LeafIndex l, LeafNode leaf_node) {
   // RFC 9420 §12.1.2 [R12.1.2-2]
   //    Replace the sender's LeafNode with the one contained in the Update proposal.
   nodes_[NodeIndex(l).value] = Node{NodeType::leaf, std::move(leaf_node), {}};
+  changed(NodeIndex(l));
   // RFC 9420 §12.1.2 [R12.1.2-3]
   //    Blank the intermediate nodes along the path from the sender's leaf to the root.
   blank_direct_path(l);
@@ -473,6 +532,7 @@ void RatchetTree::remove_leaf(LeafIndex l) {
   // RFC 9420 §12.1.3 [R12.1.3-3]
   //    Replace the leaf node L with a blank node.
   nodes_[NodeIndex(l).value].reset();
+  changed(NodeIndex(l));
   // RFC 9420 §12.1.3 [R12.1.3-4]
   //    Blank the intermediate nodes along the path from L to the root.
   blank_direct_path(l);
@@ -494,7 +554,7 @@ void RatchetTree::truncate() {
     if (!right_blank) {
       break;
     }
-    nodes_.resize(2 * half - 1);
+    resize(2 * half - 1);
   }
 }
 

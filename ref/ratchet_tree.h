@@ -56,7 +56,9 @@ class RatchetTree {
   // §4.1.2 filtered direct path of a leaf.
   std::vector<NodeIndex> filtered_direct_path(LeafIndex l) const;
 
-  // §7.8 tree hash of a node, and of the root.
+  // §7.8 tree hash of a node, and of the root. Each node's hash is computed
+  // once and kept until the node or a node below it changes (tree_hashes_),
+  // so these are const but not safe to call on one tree from two threads.
   Bytes tree_hash(const CipherSuite& suite, NodeIndex n) const;
   Bytes root_tree_hash(const CipherSuite& suite) const;
   // §7.9 parent hash of non-blank parent P with copath child S: the hash of
@@ -80,16 +82,33 @@ class RatchetTree {
   void remove_leaf(LeafIndex l);
   // Blank every node on the direct path of a leaf (§7.5, §12.1.2).
   void blank_direct_path(LeafIndex l);
+  // Error{internal} for a parent node whose unmerged_leaves name a leaf not
+  // below it (a tree from_nodes would refuse).
   void set_node(NodeIndex n, OptionalNode node);
 
  private:
+  // §7.9 the tree hash of n in the tree with the leaves `excluded` blanked and
+  // removed from every unmerged_leaves (the tree hash itself when none is below n).
   Bytes tree_hash_excluding(const CipherSuite& suite, NodeIndex n,
                             const std::set<uint32_t>& excluded) const;
+  // The same from n's own LeafNodeHashInput / ParentNodeHashInput, not stored.
+  Bytes compute_tree_hash(const CipherSuite& suite, NodeIndex n,
+                          const std::set<uint32_t>& excluded) const;
+  // Forgets the tree hashes that depend on node n: its own and its ancestors'.
+  void changed(NodeIndex n);
+  // Grows or truncates the tree to `size` nodes (2^(d+1) - 1).
+  void resize(size_t size);
   void truncate();
   void check_unmerged_leaves() const;
 
   RatchetTreeNodes nodes_;  // always 2^(d+1) - 1 entries
   TreeLimits limits_;
+  // §7.8 tree hash of each node under the suite tree_hash_suite_, or empty
+  // when not computed since the node or a descendant last changed. A node's
+  // subtree is the same nodes whatever the tree's size, so growing or
+  // truncating the tree keeps the hashes of the nodes that remain.
+  mutable std::vector<Bytes> tree_hashes_;
+  mutable uint16_t tree_hash_suite_ = 0;
 };
 
 // Parent hashes along a filtered direct path, root first (§7.9): for path

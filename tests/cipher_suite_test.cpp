@@ -110,5 +110,29 @@ TEST(Primitives, SignaturesRejectGarbage) {
   }
 }
 
+// The HMAC and HKDF objects are made once per thread and keyed anew at every
+// call: known answers, asked in turn with different keys and twice each.
+TEST(Primitives, HmacAndHkdfKnownAnswersInTurn) {
+  const Bytes ikm(22, 0x0b);
+  for (int round = 0; round < 2; ++round) {
+    // RFC 5869 Appendix A.1
+    SecureBytes prk = hkdf_extract(HashAlg::sha256, from_hex("000102030405060708090a0b0c"), ikm);
+    EXPECT_EQ(to_hex(prk), "077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5");
+    EXPECT_EQ(to_hex(hkdf_expand(HashAlg::sha256, prk, from_hex("f0f1f2f3f4f5f6f7f8f9"), 42)),
+              "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b88718"
+              "5865");
+    // RFC 5869 Appendix A.3: no salt, no info
+    prk = hkdf_extract(HashAlg::sha256, {}, ikm);
+    EXPECT_EQ(to_hex(prk), "19ef24a32c717b167f33a91d6f648bdf96596776afdb6377ac434c1c293ccb04");
+    EXPECT_EQ(to_hex(hkdf_expand(HashAlg::sha256, prk, {}, 42)),
+              "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a"
+              "96c8");
+    // RFC 4231 test case 2
+    EXPECT_EQ(
+        to_hex(hmac(HashAlg::sha256, to_bytes("Jefe"), to_bytes("what do ya want for nothing?"))),
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  }
+}
+
 }  // namespace
 }  // namespace mlsref

@@ -133,6 +133,18 @@ TEST(Hex, RejectsBadInput) {
   EXPECT_MLS_ERROR(from_hex("abc"), ErrorKind::decode, "2.1");
   EXPECT_MLS_ERROR(from_hex("zz"), ErrorKind::decode, "2.1");
   EXPECT_EQ(from_hex("00Ff"), (Bytes{0x00, 0xff}));
+  // The characters beside the digit ranges, and bytes above 0x7f.
+  for (std::string_view bad : std::initializer_list<std::string_view>{
+           "0/", "0:", "0@", "0G", "0`", "0g", "0\xff", std::string_view("0\0", 2)}) {
+    EXPECT_MLS_ERROR(from_hex(bad), ErrorKind::decode, "2.1");
+  }
+  Bytes all(256);
+  for (size_t i = 0; i < all.size(); ++i) {
+    all[i] = static_cast<uint8_t>(i);
+  }
+  EXPECT_EQ(from_hex(to_hex(all)), all);
+  EXPECT_EQ(from_hex("0123456789ABCDEFabcdef"),
+            (Bytes{0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0xab, 0xcd, 0xef}));
 }
 
 }  // namespace

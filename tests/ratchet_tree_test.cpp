@@ -127,6 +127,15 @@ TEST(RatchetTree, TamperedParentHashIsDetected) {
   EXPECT_MLS_RULE(t.verify_parent_hashes(f.suite), ErrorKind::protocol, req::R7_9_2_1);
 }
 
+TEST(RatchetTree, SetNodeRefusesUnmergedLeavesNotBelowTheNode) {
+  // The stored tree hashes (§7.8) rely on unmerged_leaves naming only leaves below their node.
+  Fixture f;
+  RatchetTree t = f.h.tree();
+  NodeIndex left_of_root = tree_math::left(tree_math::root(t.leaf_count()));
+  Node n{NodeType::parent, {}, ParentNode{{1, 2, 3}, {}, {t.leaf_count().value - 1}}};
+  EXPECT_MLS_ERROR(t.set_node(left_of_root, n), ErrorKind::internal, "7.1");
+}
+
 TEST(TreeKem, BadUpdatePathsChangeNothing) {
   Fixture f;
   LeafIndex sender(1), receiver(3);

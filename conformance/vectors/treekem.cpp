@@ -66,6 +66,9 @@ void verify_treekem(const json& c) {
                     hex_field(c, "confirmed_transcript_hash"),
                     {}};
   std::map<uint32_t, LeafPrivate> leaves = private_states(suite, c, tree);
+  // Computed once here, every node's tree hash is kept by each copy of `tree`
+  // below, which then hashes again only the nodes an UpdatePath changes.
+  tree.root_tree_hash(suite);
 
   const json& paths = member(c, "update_paths");
   for (size_t u = 0; u < paths.size(); ++u) {

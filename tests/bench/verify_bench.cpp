@@ -2,6 +2,8 @@
 // what `mlsref verify FILE -j 1` spends on its cases, one thread, with the
 // per-case cache. The README's before/after table and crypto floors
 // (scripts/crypto-floor.py) are made from these and BM_Primitive.
+// BM_LoadFile/<file> is the same run with every case's checks left out:
+// reading, parsing and hashing the file and the runner's work per case.
 #include <benchmark/benchmark.h>
 
 #include <filesystem>
@@ -31,6 +33,17 @@ namespace {
                                      if (totals.fail != 0) {
                                        state.SkipWithError("a case failed");
                                      }
+                                   }
+                                 })
+        ->Unit(benchmark::kMillisecond)
+        ->MinTime(0.5);
+    VectorType load_only = *t;
+    load_only.verify = [](const json&) {};
+    load_only.verify_in = nullptr;
+    benchmark::RegisterBenchmark(("BM_LoadFile/" + file.filename().string()).c_str(),
+                                 [file, load_only](benchmark::State& state) {
+                                   for (auto _ : state) {
+                                     benchmark::DoNotOptimize(verify_file(file, load_only, {}));
                                    }
                                  })
         ->Unit(benchmark::kMillisecond)

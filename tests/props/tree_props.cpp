@@ -3,13 +3,15 @@
 // members, the tree is parent-hash valid, every member's copy has the same
 // tree hash, everyone derived the committer's commit secret (checked inside
 // TreeHistory), and a path update changed every node on the committer's
-// filtered direct path.
+// filtered direct path. And the tree hashes a RatchetTree keeps (§7.8) are
+// always those of the tree as it is, whatever was asked and changed before.
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
 
 #include "conformance/tree_history.h"
 #include "conformance/vector_type.h"
+#include "tests/props/structure_gen.h"
 
 namespace mlsref {
 namespace {
@@ -79,6 +81,88 @@ RC_GTEST_PROP(TreeProps, RandomHistoriesStayConsistent, ()) {
     }
     h.check();
   }
+}
+
+// Every tree hash and parent hash of `t` (whose stored hashes come from its
+// history) equals that of a new tree of the same nodes, which has none stored.
+void check_hashes_are_fresh(const CipherSuite& suite, const RatchetTree& t) {
+  RatchetTree fresh = RatchetTree::from_nodes(t.to_nodes());
+  RC_ASSERT(fresh.node_count() == t.node_count());
+  for (uint32_t i = 0; i < t.node_count(); ++i) {
+    bool same = t.tree_hash(suite, NodeIndex(i)) == fresh.tree_hash(suite, NodeIndex(i));
+    RC_ASSERT(same);
+    if (!tree_math::is_leaf(NodeIndex(i)) && !t.blank(NodeIndex(i))) {
+      for (NodeIndex s : {tree_math::left(NodeIndex(i)), tree_math::right(NodeIndex(i))}) {
+        bool same_parent_hash =
+            t.parent_hash(suite, NodeIndex(i), s) == fresh.parent_hash(suite, NodeIndex(i), s);
+        RC_ASSERT(same_parent_hash);
+      }
+    }
+  }
+}
+
+RC_GTEST_PROP(TreeProps, StoredTreeHashesEqualFreshOnes, ()) {
+  CipherSuite suite(*rc::gen::element<uint16_t>(1, 2, 3, 4, 5, 6, 7));
+  auto leaf = [] {
+    LeafNode l;
+    props::fill(l);
+    return l;
+  };
+  RatchetTree t(leaf());
+  auto member = [&] {
+    std::vector<uint32_t> ids;
+    for (uint32_t i = 0; i < t.leaf_count().value; ++i) {
+      if (t.has_leaf(LeafIndex(i))) {
+        ids.push_back(i);
+      }
+    }
+    return LeafIndex(*rc::gen::elementOf(ids));
+  };
+  int steps = *rc::gen::inRange(1, 40);
+  for (int s = 0; s < steps; ++s) {
+    switch (*rc::gen::inRange(0, 6)) {
+      case 0:
+      case 1:
+        t.add_leaf(leaf());  // unmerged_leaves grow above the new leaf
+        break;
+      case 2:
+        t.update_leaf(member(), leaf());
+        break;
+      case 3: {
+        LeafIndex l = member();
+        if (l.value != 0) {  // keep one member
+          t.remove_leaf(l);  // and perhaps truncate
+        }
+        break;
+      }
+      case 4: {
+        // As when an UpdatePath is merged (§7.5): blank the direct path, set
+        // some nodes of the filtered direct path with empty unmerged_leaves,
+        // and the leaf.
+        LeafIndex l = member();
+        t.blank_direct_path(l);
+        for (NodeIndex p : t.filtered_direct_path(l)) {
+          if (*rc::gen::arbitrary<bool>()) {
+            t.set_node(
+                p,
+                Node{NodeType::parent, {}, ParentNode{props::arb_bytes(), props::arb_bytes(), {}}});
+          }
+        }
+        t.set_node(NodeIndex(l), Node{NodeType::leaf, leaf(), {}});
+        break;
+      }
+      default:
+        // Store some hashes, so that the next changes meet a partly filled store.
+        for (int k = *rc::gen::inRange(0, 4); k > 0; --k) {
+          t.tree_hash(suite, NodeIndex(*rc::gen::inRange<uint32_t>(0, t.node_count())));
+        }
+        t.root_tree_hash(suite);
+    }
+    if (*rc::gen::arbitrary<bool>()) {
+      check_hashes_are_fresh(suite, t);
+    }
+  }
+  check_hashes_are_fresh(suite, t);
 }
 
 }  // namespace
