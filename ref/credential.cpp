@@ -29,10 +29,11 @@ void Credential::decode(Reader& r) {
       return;
     default:
       // AMBIGUITY: a credential of an unknown type has no length on the wire,
-      // so nothing after it can be found; we reject it.
+      // so nothing after it can be found; we reject it (R2.1-i1).
+      // Not switchable (ref/rule_switch.h): nothing after it can be found.
       r.fail("unknown credential type " + std::to_string(credential_type) +
                  " (its body has no length, so it cannot be skipped)",
-             "5.3");
+             req::R2_1_i1);
   }
 }
 

@@ -119,8 +119,8 @@ struct GroupState {
   // The group this one reinitializes or branches from (§11.2, §11.3): its
   // resumption_psk of the epoch named, for the initial Commit only.
   std::optional<std::pair<PreSharedKeyID, ResumptionPsk>> resumed;
-  std::map<Bytes, SecureBytes> external_psks;         // by psk_id
-  bool active = true;                                 // false once we are removed
+  std::map<Bytes, SecureBytes> external_psks;  // by psk_id
+  bool active = true;                          // false once we are removed
   // Set when a merged commit covered a ReInit proposal (§11.2): the group is
   // then used no more; the new group arrives with a Welcome (issue 9).
   std::optional<ReInit> reinit;
@@ -316,8 +316,8 @@ class Group {
   // §11.3: a subgroup of `old` with `group_id` (same version and cipher
   // suite), the members of `key_packages`, linked by a resumption PSK with
   // usage branch.
-  static std::pair<Group, MLSMessage> branch(const Group& old, GroupConfig config,
-                                             Bytes group_id, const Signer& signer,
+  static std::pair<Group, MLSMessage> branch(const Group& old, GroupConfig config, Bytes group_id,
+                                             const Signer& signer,
                                              const CredentialWithKey& credential,
                                              std::span<const KeyPackage> key_packages,
                                              std::vector<Extension> extensions = {});

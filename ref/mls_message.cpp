@@ -18,7 +18,8 @@ void MLSMessage::decode(Reader& r) {
   //    struct {
   //        ProtocolVersion version = mls10;
   if (version != mls10) {
-    r.fail("version " + std::to_string(version) + " is not mls10", "6");
+    // R2.1-i1. Not switchable (ref/rule_switch.h): no other version is defined.
+    r.fail("version " + std::to_string(version) + " is not mls10", req::R2_1_i1);
   }
   WireFormat wf = 0;
   decode_field(r, "wire_format", wf);
@@ -53,7 +54,8 @@ void MLSMessage::decode(Reader& r) {
       }
       return;
     default:
-      r.fail("unknown wire format " + std::to_string(wf), "6");
+      // R2.1-i1. Not switchable (ref/rule_switch.h): no body to decode.
+      r.fail("unknown wire format " + std::to_string(wf), req::R2_1_i1);
   }
 }
 

@@ -128,11 +128,10 @@ void Writer::put_bytes(ByteView bytes) {
 Reader::Reader(ByteView data) : data_(data), path_(&own_path_) {}
 Reader::Reader(ByteView data, std::string* path) : data_(data), path_(path) {}
 
-void Reader::fail(const std::string& what, const std::string& section) const {
-  std::string where = path_->empty() ? std::string("input") : *path_;
-  throw Error(ErrorKind::decode, section, where + ": " + what);
-}
-
+// RFC 9420 §2.1 [R2.1-i1]: the reads below refuse input that is no encoding of the
+// structure (truncated, leftover bytes, an undefined value), naming this rule
+//    We use the TLS presentation language {{!RFC8446}} to describe the structure of
+//    protocol messages.
 void Reader::fail(const std::string& what, const Requirement& requirement) const {
   // Its callers check enforced() for their requirement (ref/rule_switch.h).
   std::string where = path_->empty() ? std::string("input") : *path_;
@@ -141,8 +140,9 @@ void Reader::fail(const std::string& what, const Requirement& requirement) const
 
 uint64_t Reader::get_uint(size_t width) {
   if (remaining() < width) {
-    fail("truncated: need " + std::to_string(width) + " bytes, have " +
-         std::to_string(remaining()));
+    // R2.1-i1. Not switchable (ref/rule_switch.h): there is nothing to decode.
+    fail("truncated: need " + std::to_string(width) + " bytes, have " + std::to_string(remaining()),
+         req::R2_1_i1);
   }
   uint64_t v = 0;
   for (size_t i = 0; i < width; ++i) {
@@ -154,7 +154,8 @@ uint64_t Reader::get_uint(size_t width) {
 
 uint64_t Reader::get_varint() {
   if (remaining() < 1) {
-    fail("truncated: missing vector length header", "2.1.2");
+    // R2.1-i1. Not switchable (ref/rule_switch.h): there is nothing to decode.
+    fail("truncated: missing vector length header", req::R2_1_i1);
   }
   uint8_t first = data_[pos_];
   unsigned prefix = first >> 6;
@@ -166,7 +167,9 @@ uint64_t Reader::get_varint() {
   }
   size_t length = size_t{1} << prefix;
   if (remaining() < length) {
-    fail("truncated: vector length header needs " + std::to_string(length) + " bytes", "2.1.2");
+    // R2.1-i1. Not switchable (ref/rule_switch.h): there is nothing to decode.
+    fail("truncated: vector length header needs " + std::to_string(length) + " bytes",
+         req::R2_1_i1);
   }
   uint64_t v = first & 0x3f;
   for (size_t i = 1; i < length; ++i) {
@@ -188,8 +191,10 @@ uint64_t Reader::get_varint() {
 
 ByteView Reader::get_bytes(size_t n) {
   if (remaining() < n) {
+    // R2.1-i1. Not switchable (ref/rule_switch.h): there is nothing to decode.
     fail("truncated: vector of " + std::to_string(n) + " bytes, only " +
-         std::to_string(remaining()) + " remain");
+             std::to_string(remaining()) + " remain",
+         req::R2_1_i1);
   }
   ByteView out = data_.subspan(pos_, n);
   pos_ += n;
@@ -200,7 +205,9 @@ Reader Reader::sub(size_t n) { return Reader(get_bytes(n), path_); }
 
 void Reader::expect_done() {
   if (!done()) {
-    fail(std::to_string(remaining()) + " leftover bytes after the end of the structure");
+    // R2.1-i1. Not switchable (ref/rule_switch.h): there is nothing to decode.
+    fail(std::to_string(remaining()) + " leftover bytes after the end of the structure",
+         req::R2_1_i1);
   }
 }
 

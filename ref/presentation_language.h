@@ -168,8 +168,8 @@ class Reader {
   // Leftover bytes after a complete structure are an error.
   void expect_done();
 
-  [[noreturn]] void fail(const std::string& what, const std::string& section = "2.1") const;
-  // The same, for a check that enforces a requirement of spec/requirements.yaml.
+  // Refuses the input, naming the requirement it breaks (R2.1-i1 when it is
+  // simply no encoding of the structure).
   [[noreturn]] void fail(const std::string& what, const Requirement& requirement) const;
 
   // Names the part being decoded for error messages (`LeafNode.capabilities`).
@@ -251,7 +251,7 @@ void decode_from(Reader& r, T& value) {
   if constexpr (std::same_as<T, bool>) {
     uint64_t v = r.get_uint(1);
     if (v > 1) {
-      r.fail("boolean octet is " + std::to_string(v) + ", not 0 or 1");
+      r.fail("boolean octet is " + std::to_string(v) + ", not 0 or 1", req::R2_1_i1);
     }
     value = v == 1;
   } else if constexpr (std::unsigned_integral<T>) {
@@ -261,7 +261,7 @@ void decode_from(Reader& r, T& value) {
     value = static_cast<T>(r.get_uint(sizeof(U)));
     if constexpr (ClosedEnum<T>) {
       if (!is_known(value)) {
-        r.fail("unknown value " + std::to_string(static_cast<U>(value)));
+        r.fail("unknown value " + std::to_string(static_cast<U>(value)), req::R2_1_i1);
       }
     }
   } else if constexpr (OpaqueBytes<T>) {

@@ -626,22 +626,26 @@ struct KeyErrors {
   ErrorKind kind;
   std::string format_section;  // not an uncompressed point of the right size
   std::string curve_section;   // not a point of the curve
+  const Requirement* rule;     // the RFC 9420 rule broken, if any (else RFC 9180's sections)
+  Error error(const std::string& section, const std::string& message) const {
+    return rule != nullptr ? Error(kind, *rule, message) : Error(kind, section, message);
+  }
 };
-const KeyErrors kDhKeyErrors{ErrorKind::crypto, "9180 7.1.1", "9180 7.1.4"};
-const KeyErrors kSignatureKeyErrors{ErrorKind::decode, "5.1.1", "5.1.1"};
+const KeyErrors kDhKeyErrors{ErrorKind::crypto, "9180 7.1.1", "9180 7.1.4", nullptr};
+const KeyErrors kSignatureKeyErrors{ErrorKind::decode, "5.1.1", "5.1.1", &req::R5_1_1_i1};
 
 // RFC 9180 §7.1.1: SerializePublicKey is the uncompressed point (0x04 || x || y).
 void check_point_format(DhGroup g, ByteView pk, const KeyErrors& errors) {
   if (pk.size() != dh_public_size(g) || pk[0] != 0x04) {
-    throw Error(errors.kind, errors.format_section,
-                std::string(to_string(g)) + " public key is not an uncompressed point of " +
-                    std::to_string(dh_public_size(g)) + " bytes");
+    throw errors.error(errors.format_section, std::string(to_string(g)) +
+                                                  " public key is not an uncompressed point of " +
+                                                  std::to_string(dh_public_size(g)) + " bytes");
   }
 }
 
 [[noreturn]] void off_curve(DhGroup g, const KeyErrors& errors) {
-  throw Error(errors.kind, errors.curve_section,
-              std::string(to_string(g)) + " public key is not on the curve");
+  throw errors.error(errors.curve_section,
+                     std::string(to_string(g)) + " public key is not on the curve");
 }
 
 Botan::PointGFp nist_point(DhGroup g, ByteView pk, const KeyErrors& errors = kDhKeyErrors) {
@@ -941,12 +945,13 @@ void compute_verify(SignatureScheme s, ByteView pk, ByteView message, ByteView s
   const std::string scheme(to_string(s));
   const std::string failure = std::string(what) + " (" + scheme + ") does not verify";
   std::string problem;
-  // RFC 9420 §5.1.1: a signature public key is the scheme's encoding; other
-  // bytes are not a key at all.
+  // RFC 9420 §5.1.1 [R5.1.1-i1]: a signature public key is the scheme's encoding; other
+  // bytes are not a key at all (here, and for ECDSA in check_point_format/off_curve)
   //    Signature public keys are likewise represented as opaque values in a format
   //    defined by the cipher suite's signature scheme.
+  // Not switchable (ref/rule_switch.h): there is no key to verify with.
   if (pk.size() != signature_public_size(s)) {
-    throw Error(ErrorKind::decode, "5.1.1",
+    throw Error(ErrorKind::decode, req::R5_1_1_i1,
                 scheme + " public key is " + std::to_string(pk.size()) + " bytes, expected " +
                     std::to_string(signature_public_size(s)));
   }
@@ -957,7 +962,8 @@ void compute_verify(SignatureScheme s, ByteView pk, ByteView message, ByteView s
     if (backend == Backend::openssl) {
       std::optional<bool> v = openssl::ed_verify(s, pk, message, signature);
       if (!v && s == SignatureScheme::ed448) {
-        throw Error(ErrorKind::decode, "5.1.1", "OpenSSL rejected the Ed448 public key");
+        // R5.1.1-i1. Not switchable (ref/rule_switch.h): there is no key to verify with.
+        throw Error(ErrorKind::decode, req::R5_1_1_i1, "OpenSSL rejected the Ed448 public key");
       }
       // Botan takes any 32 bytes as an Ed25519 key (a non-point fails to verify).
       ok = signature.size() == sig_size && v.value_or(false);

@@ -49,7 +49,8 @@ void Proposal::decode(Reader& r) {
       decode_field(r, "group_context_extensions", std::get<GroupContextExtensions>(body));
       return;
     case 0:
-      r.fail("proposal type 0 is reserved", "12.1");
+      // R2.1-i1. Not switchable (ref/rule_switch.h): reserved(0) has no body.
+      r.fail("proposal type 0 is reserved", req::R2_1_i1);
     default:
       // Any other type: a CustomProposal (see its AMBIGUITY note). Whether
       // the group supports it is checked when the proposal is validated

@@ -8,12 +8,14 @@
 namespace mlsref::req {
 
 inline constexpr Requirement R2_1{"R2-1", "2"};
+inline constexpr Requirement R2_1_i1{"R2.1-i1", "2.1"};
 inline constexpr Requirement R2_1_1_1{"R2.1.1-1", "2.1.1"};
 inline constexpr Requirement R2_1_2_1{"R2.1.2-1", "2.1.2"};
 inline constexpr Requirement R2_1_2_2{"R2.1.2-2", "2.1.2"};
 inline constexpr Requirement R2_1_2_3{"R2.1.2-3", "2.1.2"};
 inline constexpr Requirement R2_1_2_4{"R2.1.2-4", "2.1.2"};
 inline constexpr Requirement R3_2_1{"R3.2-1", "3.2"};
+inline constexpr Requirement R5_1_1_i1{"R5.1.1-i1", "5.1.1"};
 inline constexpr Requirement R5_1_2_1{"R5.1.2-1", "5.1.2"};
 inline constexpr Requirement R5_3_1{"R5.3-1", "5.3"};
 inline constexpr Requirement R5_3_2{"R5.3-2", "5.3"};

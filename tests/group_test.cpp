@@ -634,7 +634,7 @@ TEST(Group, CustomProposalCodec) {
   Bytes wire = encode(p);
   EXPECT_EQ(wire, (Bytes{0xff, 0x01, 0x03, 1, 2, 3}));
   EXPECT_EQ(decode<Proposal>(wire), p);
-  EXPECT_MLS_ERROR(decode<Proposal>(Bytes{0x00, 0x00, 0x00}), ErrorKind::decode, "12.1");
+  EXPECT_MLS_ERROR(decode<Proposal>(Bytes{0x00, 0x00, 0x00}), ErrorKind::decode, "2.1");
 }
 
 TEST(Group, KeysAreUniqueAmongMembers) {
