@@ -120,7 +120,7 @@ Bytes CipherSuite::ref_hash(std::string_view label, ByteView value) const {
 SecureBytes CipherSuite::expand_with_label(ByteView secret, std::string_view label,
                                            ByteView context, size_t length) const {
   if (length > 0xffff) {
-    throw Error(ErrorKind::protocol, "8", "ExpandWithLabel length does not fit in uint16");
+    throw Error(ErrorKind::usage, "8", "ExpandWithLabel length does not fit in uint16");
   }
   // KDF.Expand(Secret, KDFLabel, Length)
   KDFLabel kdf_label{static_cast<uint16_t>(length), mls_label(label),

@@ -188,7 +188,7 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
   // Not a rule of RFC 9420: our own commit comes back from the delivery
   // service; it was staged when we created it.
   if (!external && committer == s.own.leaf) {
-    throw Error(ErrorKind::protocol, "12.4.2",
+    throw Error(ErrorKind::usage, "12.4.2",
                 "a Commit of our own: merge it with merge_pending_commit");
   }
   // Proposals by value come from the committer; by reference from the store.
@@ -264,9 +264,11 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
       // one we kept when we proposed it.
       auto it = s.own_update_keys.find(leaf.encryption_key);
       // RFC 9420 §12.1.2: no requirement covers it; an Update from our leaf that
-      // we did not send leaves us without the private key of our new leaf.
+      // we did not send leaves us without the private key of our new leaf. Peer
+      // input cannot produce it: an Update from our leaf carries our signature
+      // (R12.1.2-1 is checked before), and we keep the key of each one we sign.
       if (it == s.own_update_keys.end()) {
-        throw Error(ErrorKind::protocol, "12.1.2",
+        throw Error(ErrorKind::internal, "12.1.2",
                     "an Update of our leaf that we did not propose in this epoch");
       }
       own.private_keys[NodeIndex(l).value] = it->second;
@@ -455,7 +457,7 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
   // Not a rule of RFC 9420: one commit of ours at a time, so that the one we
   // merge is the one the group sees.
   if (pending_commit_) {
-    throw Error(ErrorKind::protocol, "12.4.1",
+    throw Error(ErrorKind::usage, "12.4.1",
                 "a commit is already pending: merge or clear it first");
   }
   const GroupState& s = state_;
@@ -732,10 +734,12 @@ std::pair<Group, MLSMessage> Group::join_external(
   const CipherSuite& suite = *old.suite;
   Botan::RandomNumberGenerator& rng = config.rng != nullptr ? *config.rng : system_rng();
   if (signer.public_key != credential.signature_key) {
-    throw Error(ErrorKind::protocol, "12.4.3.2", "the signer does not own the credential's key");
+    throw Error(ErrorKind::usage, "12.4.3.2", "the signer does not own the credential's key");
   }
+  // A group of another protocol version: a valid value that mlsref does not
+  // implement (a Welcome's version is checked against the KeyPackage's, R12.4.3.1-8).
   if (gi.group_context.version != mls10) {
-    throw Error(ErrorKind::protocol, "12.4.3.2", "the GroupInfo is not for MLS 1.0");
+    throw Error(ErrorKind::unsupported, "12.4.3.2", "the GroupInfo is not for MLS 1.0");
   }
   // RFC 9420 §12.4.3.2
   //    Note that the `tree_hash` field is used the same way as in the Welcome message.

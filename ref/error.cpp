@@ -14,6 +14,8 @@ std::string_view to_string(ErrorKind kind) {
       return "unsupported";
     case ErrorKind::internal:
       return "internal";
+    case ErrorKind::usage:
+      return "usage";
     case ErrorKind::unsupported_group_context_extensions:
       return "unsupported group context extensions";
   }

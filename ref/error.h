@@ -15,6 +15,10 @@ enum class ErrorKind {
   crypto,       // a signature, tag or decryption that does not check out
   unsupported,  // a valid value mlsref does not implement
   internal,     // a bug in mlsref; peer input never produces it
+  // A request of the application that mlsref cannot carry out: a precondition
+  // of mlsref's API (a signer that does not own the credential, a merge with
+  // no pending commit), not a rule of the RFC; peer input never produces it.
+  usage,
   // A leaf that does not support every GroupContext extension or required
   // capability (RFC 9420 §7.3, §11.1, §12.1.7): an own update refused before
   // anything is sent, or a received Update / UpdatePath leaf refused.

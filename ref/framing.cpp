@@ -211,7 +211,7 @@ FramedContentAuthData make_auth(const CipherSuite& suite, ByteView sk, WireForma
   if (c.content_type == ContentType::commit) {
     // RFC 9420 §6.1: a commit carries confirmation_tag.
     if (confirmation_tag.empty()) {
-      throw Error(ErrorKind::protocol, "6.1", "a commit needs a confirmation_tag");
+      throw Error(ErrorKind::usage, "6.1", "a commit needs a confirmation_tag");
     }
     auth.confirmation_tag.assign(confirmation_tag.begin(), confirmation_tag.end());
   }
@@ -415,7 +415,7 @@ AuthenticatedContent unprotect_private(const CipherSuite& suite, const PrivateMe
   try {
     signer = signature_key(leaf);
   } catch (const Error& e) {
-    if (e.kind() != ErrorKind::protocol) {
+    if (e.kind() != ErrorKind::protocol && e.kind() != ErrorKind::usage) {
       throw;
     }
     // The callback refuses a blank leaf or one outside the tree.

@@ -71,7 +71,7 @@ Group Group::create(GroupConfig config, CipherSuiteId suite_id, Bytes group_id,
   // signed with `signer`, so its signature_key must be the signer's key, or the
   // leaf does not verify (R7.3-2).
   if (signer.public_key != credential.signature_key) {
-    throw Error(ErrorKind::protocol, "11", "the signer does not own the credential's key");
+    throw Error(ErrorKind::usage, "11", "the signer does not own the credential's key");
   }
   check_not_grease(extensions, "GroupContext.extensions");
   Botan::RandomNumberGenerator& rng = config.rng != nullptr ? *config.rng : system_rng();
@@ -147,7 +147,7 @@ std::pair<Group, MLSMessage> Group::resume(const Group& old, GroupConfig config,
                                            const CredentialWithKey& credential,
                                            std::span<const KeyPackage> key_packages) {
   if (key_packages.empty()) {
-    throw Error(ErrorKind::protocol, usage == ResumptionPSKUsage::reinit ? "11.2" : "11.3",
+    throw Error(ErrorKind::usage, usage == ResumptionPSKUsage::reinit ? "11.2" : "11.3",
                 "a reinitialized or branched group needs other members to welcome");
   }
   // RFC 9420 §11.3 [R11.3-1]: the caller fetched them; they are `key_packages`
@@ -206,7 +206,7 @@ std::pair<Group, MLSMessage> Group::reinit(const Group& old, GroupConfig config,
   //    with the parameters specified in the ReInit proposal, and with the same members as
   //    the original group.
   if (!old.state_.reinit) {
-    throw Error(ErrorKind::protocol, "11.2",
+    throw Error(ErrorKind::usage, "11.2",
                 "the group has no merged Commit covering a ReInit proposal");
   }
   const ReInit& r = *old.state_.reinit;
@@ -698,8 +698,10 @@ ProcessedMessage Group::process_message(const MLSMessage& message) {
                              [&](LeafIndex l) { return state_.tree.leaf(l).signature_key; });
     } else {
       // RFC 9420 §6: no requirement covers it; only PublicMessage and
-      // PrivateMessage carry content for a group.
-      throw Error(ErrorKind::protocol, "6",
+      // PrivateMessage carry content for a group. The application chooses the
+      // function by wire_format: a Welcome goes to join, a GroupInfo to
+      // join_external.
+      throw Error(ErrorKind::usage, "6",
                   "a Welcome, GroupInfo or KeyPackage is not a message within a group");
     }
 
@@ -797,7 +799,7 @@ void Group::merge_staged_commit(StagedCommit commit) {
 void Group::merge_pending_commit() {
   // Not a rule of RFC 9420: a request with nothing to do.
   if (!pending_commit_) {
-    throw Error(ErrorKind::protocol, "12.4.1", "there is no pending commit to merge");
+    throw Error(ErrorKind::usage, "12.4.1", "there is no pending commit to merge");
   }
   StagedCommit c = std::move(*pending_commit_);
   pending_commit_.reset();
@@ -885,7 +887,7 @@ std::pair<MLSMessage, Bytes> Group::propose_self_update(const Signer& signer,
       params.credential_with_key()->signature_key != signer.public_key) {
     // RFC 9420 §12.1.2: no requirement forbids it; we sign the new LeafNode with
     // `signer`, so it cannot carry another signature_key (R7.3-2 would fail).
-    throw Error(ErrorKind::protocol, "12.1.2",
+    throw Error(ErrorKind::usage, "12.1.2",
                 "an Update signed by the old key cannot carry a new signature key");
   }
   LeafIndex me = state_.own.leaf;
@@ -1049,11 +1051,11 @@ CommitBundle Group::self_update_with_new_signer(const Signer& old_signer, NewSig
   // RFC 9420 §5.3: no requirement covers these two requests; the new credential
   // and the key that signs the new leaf must be one pair.
   if (params.credential_with_key()) {
-    throw Error(ErrorKind::protocol, "5.3",
+    throw Error(ErrorKind::usage, "5.3",
                 "the new credential comes from the NewSignerBundle, not the parameters");
   }
   if (bundle.signer.public_key != bundle.credential_with_key.signature_key) {
-    throw Error(ErrorKind::protocol, "5.3",
+    throw Error(ErrorKind::usage, "5.3",
                 "the new signer does not match the bundle's signature key");
   }
   return commit_builder()
@@ -1180,11 +1182,11 @@ MLSMessage external_proposal(const GroupContext& context, Sender sender, Proposa
 MLSMessage new_member_add_proposal(const GroupContext& context, const KeyPackage& key_package,
                                    const Signer& signer) {
   if (signer.public_key != key_package.leaf_node.signature_key) {
-    throw Error(ErrorKind::protocol, "12.1.8",
+    throw Error(ErrorKind::usage, "12.1.8",
                 "the signer does not own the KeyPackage's signature key");
   }
   if (key_package.cipher_suite != context.cipher_suite) {
-    throw Error(ErrorKind::protocol, "10.1", "the KeyPackage's cipher suite is not the group's");
+    throw Error(ErrorKind::usage, "10.1", "the KeyPackage's cipher suite is not the group's");
   }
   return external_proposal(context, Sender{SenderType::new_member_proposal, 0, 0},
                            Proposal{Add{key_package}}, signer);
@@ -1194,7 +1196,7 @@ MLSMessage external_sender_proposal(const GroupContext& context, uint32_t sender
                                     Proposal proposal, const Signer& signer) {
   auto senders = external_senders(context.extensions);
   if (sender_index >= senders.size() || senders[sender_index].signature_key != signer.public_key) {
-    throw Error(ErrorKind::protocol, "12.1.8.1",
+    throw Error(ErrorKind::usage, "12.1.8.1",
                 "the signer is not external sender " + std::to_string(sender_index) +
                     " of the group's external_senders extension");
   }

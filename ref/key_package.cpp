@@ -118,7 +118,7 @@ KeyPackageBundle create_key_package(const CipherSuite& suite, const Signer& sign
   // LeafNode are signed with `signer`, so their signature_key must be its key,
   // or neither signature verifies (R10.1-3, R7.3-2 on the receiving side).
   if (signer.public_key != credential.signature_key) {
-    throw Error(ErrorKind::protocol, "10",
+    throw Error(ErrorKind::usage, "10",
                 "the signer's public key is not the credential's signature key");
   }
   KeyPackageBundle out;

@@ -48,8 +48,13 @@ struct PSKLabel {
 }  // namespace
 
 PskSecret psk_secret(const CipherSuite& suite, std::span<const PskInput> psks) {
+  // RFC 9420 §8.4 [R8.4-i1]
+  //    The `index` field in PSKLabel corresponds to the index of the PSK in the `psk`
+  //    array, while the `count` field contains the total number of PSKs.
   if (psks.size() > 0xffff) {
-    throw Error(ErrorKind::protocol, "8.4", "more than 65535 PSKs");
+    // Not switchable (ref/rule_switch.h): a count above 65535 has no PSKLabel encoding.
+    throw Error(ErrorKind::protocol, req::R8_4_i1,
+                std::to_string(psks.size()) + " PSKs: PSKLabel.count is a uint16");
   }
   const SecureBytes zero(suite.hash_size(), 0);
   // psk_secret_[0] = 0

@@ -38,7 +38,7 @@ Bytes from_hex(std::string_view hex) {
     return t;
   }();
   if (hex.size() % 2 != 0) {
-    throw Error(ErrorKind::decode, "2.1",
+    throw Error(ErrorKind::usage, "2.1",
                 "hex string has odd length " + std::to_string(hex.size()));
   }
   Bytes out(hex.size() / 2);
@@ -46,7 +46,7 @@ Bytes from_hex(std::string_view hex) {
     int hi = digit[static_cast<uint8_t>(hex[2 * i])];
     int lo = digit[static_cast<uint8_t>(hex[2 * i + 1])];
     if (hi < 0 || lo < 0) {
-      throw Error(ErrorKind::decode, "2.1", "non-hex character at offset " + std::to_string(2 * i));
+      throw Error(ErrorKind::usage, "2.1", "non-hex character at offset " + std::to_string(2 * i));
     }
     out[i] = static_cast<uint8_t>(hi << 4 | lo);
   }

@@ -12,9 +12,6 @@
 namespace mlsref {
 
 namespace {
-[[noreturn]] void tree_error(const std::string& section, const std::string& message) {
-  throw Error(ErrorKind::protocol, section, message);
-}
 // Its callers check enforced() for their rule (ref/rule_switch.h).
 [[noreturn]] void tree_error(const Requirement& rule, const std::string& message) {
   throw Error(ErrorKind::protocol, rule, message);
@@ -144,16 +141,18 @@ bool RatchetTree::has_leaf(LeafIndex l) const {
   return l.value < leaf_count().value && !blank(NodeIndex(l));
 }
 
+// The accessors' precondition: callers that take an index from a message check
+// it first under the rule of that message (R6.1-2, R6.3.2-2, R12.4.3.1-6, ...).
 const LeafNode& RatchetTree::leaf(LeafIndex l) const {
   if (!has_leaf(l)) {
-    tree_error("7", leaf_name(l) + " is blank or outside the tree");
+    throw Error(ErrorKind::usage, "7", leaf_name(l) + " is blank or outside the tree");
   }
   return nodes_[NodeIndex(l).value]->leaf_node;
 }
 
 const ParentNode& RatchetTree::parent(NodeIndex n) const {
   if (n.value >= nodes_.size() || blank(n) || tree_math::is_leaf(n)) {
-    tree_error("7", node_name(n) + " is not a non-blank parent node");
+    throw Error(ErrorKind::usage, "7", node_name(n) + " is not a non-blank parent node");
   }
   return nodes_[n.value]->parent_node;
 }
@@ -506,7 +505,8 @@ LeafIndex RatchetTree::add_leaf(LeafNode leaf_node) {
 
 void RatchetTree::update_leaf(LeafIndex l, LeafNode leaf_node) {
   if (!has_leaf(l)) {
-    tree_error("12.1.2", "Update for " + leaf_name(l) + ", which is blank");
+    // Framing has checked that the Update's sender is a member (R6.1-2, R6.3.2-2).
+    throw Error(ErrorKind::usage, "12.1.2", "Update for " + leaf_name(l) + ", which is blank");
   }
   // RFC 9420 §12.1.2 [R12.1.2-2]
   //    Replace the sender's LeafNode with the one contained in the Update proposal.

@@ -92,8 +92,15 @@ SecretTree::SecretTree(const CipherSuite& suite, LeafCount leaves,
 }
 
 HashRatchet& SecretTree::ratchet(LeafIndex leaf, RatchetType type) {
+  // RFC 9420 §6.3.2 [R6.3.2-2]: an index outside the tree identifies no node
+  //    When parsing a SenderData struct as part of message decryption, the recipient
+  //    MUST verify that the leaf index indicated in the `leaf_index` field identifies a
+  //    non-blank node.
+  // (Callers that know the tree refuse such an index before; this is the check
+  // for those that give the secret tree alone.)
   if (leaf.value >= leaves_.value) {
-    throw Error(ErrorKind::protocol, "9",
+    // Not switchable (ref/rule_switch.h): there is no ratchet outside the tree.
+    throw Error(ErrorKind::protocol, req::R6_3_2_2,
                 "leaf " + std::to_string(leaf.value) + " is outside a secret tree of " +
                     std::to_string(leaves_.value) + " leaves");
   }

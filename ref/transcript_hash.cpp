@@ -6,7 +6,7 @@ namespace mlsref {
 Bytes confirmed_transcript_hash(const CipherSuite& suite, ByteView interim_transcript_hash,
                                 const AuthenticatedContent& commit) {
   if (commit.content.content_type != ContentType::commit) {
-    throw Error(ErrorKind::protocol, "8.2", "transcript hashes cover only commits");
+    throw Error(ErrorKind::usage, "8.2", "transcript hashes cover only commits");
   }
   // struct {
   //     WireFormat wire_format;

@@ -77,7 +77,7 @@ std::vector<NodeIndex> resolution_without(const RatchetTree& tree, NodeIndex n,
 std::vector<NodeIndex> merge(const CipherSuite& suite, RatchetTree& tree, LeafIndex sender,
                              const UpdatePath& path, ByteView group_id) {
   if (!tree.has_leaf(sender)) {
-    throw Error(ErrorKind::protocol, "7.5",
+    throw Error(ErrorKind::usage, "7.5",
                 "UpdatePath from blank leaf " + std::to_string(sender.value));
   }
   const LeafNode& leaf = path.leaf_node;
@@ -208,7 +208,7 @@ ProcessedPath process_update_path(const CipherSuite& suite, RatchetTree& tree, L
                                   const UpdatePath& path, GroupContext& context, TreeKemPrivate& me,
                                   const std::set<uint32_t>& excluded) {
   if (me.leaf == sender) {
-    throw Error(ErrorKind::protocol, "7.5", "cannot process our own UpdatePath");
+    throw Error(ErrorKind::usage, "7.5", "cannot process our own UpdatePath");
   }
   RatchetTree work = tree;
   std::vector<NodeIndex> fdp = merge(suite, work, sender, path, context.group_id);

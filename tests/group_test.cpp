@@ -149,7 +149,7 @@ TEST(Group, KeyPackageCreationAndValidation) {
   EXPECT_EQ(at.key_package.leaf_node.lifetime.not_before, 1'000'000u - 3600);
   Client other = make_client("other");
   EXPECT_MLS_ERROR(create_key_package(suite, other.signer, bob.credential, {}, system_rng()),
-                   ErrorKind::protocol, "10");
+                   ErrorKind::usage, "10");
   // Another cipher suite than the group's.
   EXPECT_MLS_RULE(kp.validate(CipherSuite(3), std::nullopt), ErrorKind::protocol, req::R10_1_1);
   // init_key equal to the leaf's encryption_key, signed again.
@@ -291,10 +291,10 @@ TEST(Group, NewSignerSignsTheNextCommit) {
       t.a->self_update_with_new_signer(
           t.alice.signer, bundle,
           LeafNodeParameters::builder().with_credential(bundle.credential_with_key).build()),
-      ErrorKind::protocol, "5.3");
+      ErrorKind::usage, "5.3");
   NewSignerBundle mismatched{t.bob.signer, bundle.credential_with_key};
   EXPECT_MLS_ERROR(t.a->self_update_with_new_signer(t.alice.signer, mismatched),
-                   ErrorKind::protocol, "5.3");
+                   ErrorKind::usage, "5.3");
   EXPECT_FALSE(t.a->pending_commit().has_value());
 
   CommitBundle c = t.a->self_update_with_new_signer(t.alice.signer, bundle);
@@ -856,9 +856,9 @@ TEST(Group, CommitBuilderFiltersPendingProposals) {
 
 TEST(Group, PendingCommitMergeAndClear) {
   TwoMembers t;
-  EXPECT_MLS_ERROR(t.a->merge_pending_commit(), ErrorKind::protocol, "12.4.1");
+  EXPECT_MLS_ERROR(t.a->merge_pending_commit(), ErrorKind::usage, "12.4.1");
   CommitBundle c = t.a->self_update(t.alice.signer);
-  EXPECT_MLS_ERROR(t.a->self_update(t.alice.signer), ErrorKind::protocol, "12.4.1");
+  EXPECT_MLS_ERROR(t.a->self_update(t.alice.signer), ErrorKind::usage, "12.4.1");
   t.a->clear_pending_commit();
   EXPECT_EQ(t.a->epoch(), 1u);
   // A staged commit of another epoch is refused.
@@ -868,7 +868,7 @@ TEST(Group, PendingCommitMergeAndClear) {
   t.b->merge_staged_commit(staged);
   EXPECT_MLS_RULE(t.b->merge_staged_commit(staged), ErrorKind::protocol, req::R12_4_2_1);
   // Our own commit coming back is not processed as someone else's.
-  EXPECT_MLS_ERROR(t.a->process_message(encode_message(d.commit)), ErrorKind::protocol, "12.4.2");
+  EXPECT_MLS_ERROR(t.a->process_message(encode_message(d.commit)), ErrorKind::usage, "12.4.2");
   t.a->merge_pending_commit();
   expect_agree({&*t.a, &*t.b});
 }

@@ -123,7 +123,7 @@ TEST(RuleSwitch, EveryCheckThatNamesARuleCanBeSwitchedOffOrSaysWhyNot) {
           size_t at = args.find(r);
           guarded |= at != std::string::npos &&
                      (at + r.size() == args.size() ||
-                      !std::isalnum(args[at + r.size()]) && args[at + r.size()] != '_');
+                      (!std::isalnum(args[at + r.size()]) && args[at + r.size()] != '_'));
         }
         if (!guarded) {
           unguarded.push_back(f.path().filename().string() + ":" + std::to_string(i + 1) + " " + r);

@@ -130,13 +130,13 @@ TEST(Codec, HpkeCiphertext) {
 }
 
 TEST(Hex, RejectsBadInput) {
-  EXPECT_MLS_ERROR(from_hex("abc"), ErrorKind::decode, "2.1");
-  EXPECT_MLS_ERROR(from_hex("zz"), ErrorKind::decode, "2.1");
+  EXPECT_MLS_ERROR(from_hex("abc"), ErrorKind::usage, "2.1");
+  EXPECT_MLS_ERROR(from_hex("zz"), ErrorKind::usage, "2.1");
   EXPECT_EQ(from_hex("00Ff"), (Bytes{0x00, 0xff}));
   // The characters beside the digit ranges, and bytes above 0x7f.
   for (std::string_view bad : std::initializer_list<std::string_view>{
            "0/", "0:", "0@", "0G", "0`", "0g", "0\xff", std::string_view("0\0", 2)}) {
-    EXPECT_MLS_ERROR(from_hex(bad), ErrorKind::decode, "2.1");
+    EXPECT_MLS_ERROR(from_hex(bad), ErrorKind::usage, "2.1");
   }
   Bytes all(256);
   for (size_t i = 0; i < all.size(); ++i) {

@@ -113,7 +113,7 @@ TEST(RatchetTree, EvolutionErrors) {
   t.remove_leaf(LeafIndex(4));
   EXPECT_EQ(t.leaf_count().value, 4u);  // truncated: nothing right of leaf 3
   EXPECT_MLS_RULE(t.remove_leaf(LeafIndex(4)), ErrorKind::protocol, req::R12_1_3_1);
-  EXPECT_MLS_ERROR(t.update_leaf(LeafIndex(7), LeafNode{}), ErrorKind::protocol, "12.1.2");
+  EXPECT_MLS_ERROR(t.update_leaf(LeafIndex(7), LeafNode{}), ErrorKind::usage, "12.1.2");
 }
 
 TEST(RatchetTree, TamperedParentHashIsDetected) {

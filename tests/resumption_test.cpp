@@ -85,7 +85,7 @@ TEST(Reinit, NeedsAMergedReInitCommit) {
   auto kb = key_package(t.bob, 1);
   std::vector<KeyPackage> kps{kb.key_package};
   EXPECT_MLS_ERROR(Group::reinit(t.a, {}, t.alice.signer, t.alice.credential, kps),
-                   ErrorKind::protocol, "11.2");
+                   ErrorKind::usage, "11.2");
 }
 
 // RFC 9420 §12.2: other proposals of the epoch go first; the ReInit waits.

@@ -45,7 +45,7 @@ TEST(SecretTree, LimitsAreTypedErrors) {
   EXPECT_MLS_RULE(tree.get(LeafIndex(0), RatchetType::handshake, 45), ErrorKind::protocol,
                   req::R9_2_1);
   EXPECT_NO_THROW(tree.get(LeafIndex(0), RatchetType::handshake, 46));
-  EXPECT_MLS_ERROR(tree.get(LeafIndex(2), RatchetType::handshake, 0), ErrorKind::protocol, "9");
+  EXPECT_MLS_ERROR(tree.get(LeafIndex(2), RatchetType::handshake, 0), ErrorKind::protocol, "6.3.2");
 }
 
 }  // namespace
