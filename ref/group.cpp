@@ -401,15 +401,9 @@ Group Group::join_from(GroupConfig config, const Welcome& welcome, const KeyPack
       });
   const GroupInfo& gi = o.group_info;
   std::optional<ResumptionPSKUsage> resumed;
+  // (open_welcome has checked that there is at most one, R12.4.3.1-i1.)
   for (const auto& id : o.secrets.psks) {
-    // RFC 9420 §12.4.3.1 [R12.4.3.1-i1]
-    //    Additionally, if a PreSharedKeyID has type `resumption` with usage `reinit` or
-    //    `branch`, verify that it is the only such PSK.
     if (id.psktype == PSKType::resumption && id.usage != ResumptionPSKUsage::application) {
-      if (resumed && enforced(req::R12_4_3_1_i1)) {
-        throw Error(ErrorKind::protocol, req::R12_4_3_1_i1,
-                    "the Welcome names more than one reinit or branch PSK");
-      }
       resumed = id.usage;
     }
   }

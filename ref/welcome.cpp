@@ -131,6 +131,22 @@ OpenedWelcome open_welcome(const CipherSuite& suite, const Welcome& welcome,
   }
   j.secrets = decode<GroupSecrets>(gs_plain);
 
+  // Checked over the whole list before any PSK is looked up, so that a second
+  // reinit or branch PSK is named even when we hold neither.
+  // RFC 9420 §12.4.3.1 [R12.4.3.1-i1]
+  //    Additionally, if a PreSharedKeyID has type `resumption` with usage `reinit` or
+  //    `branch`, verify that it is the only such PSK.
+  size_t resumed = 0;
+  for (const auto& id : j.secrets.psks) {
+    if (id.psktype == PSKType::resumption && id.usage != ResumptionPSKUsage::application) {
+      ++resumed;
+    }
+  }
+  if (resumed > 1 && enforced(req::R12_4_3_1_i1)) {
+    throw Error(ErrorKind::protocol, req::R12_4_3_1_i1,
+                "the Welcome names " + std::to_string(resumed) + " reinit or branch PSKs");
+  }
+
   std::vector<PskInput> psks;
   for (const auto& id : j.secrets.psks) {
     // RFC 9420 §12.4.3.1 [R12.4.3.1-4]

@@ -660,6 +660,17 @@ const RuleCase kRules[] = {
        RuleSwitchedOff off(req::R12_1_4_3);
        b.commit = b.c().group.commit_builder().psk(id).build(b.c().signer).commit;
      }},
+    {&req::R12_1_6_i1,
+     "a member sends an ExternalInit proposal on its own, outside an external Commit (the "
+     "Commit of the epoch does not cover it)",
+     [](BadEpoch& b) {
+       MLSMessage valid = b.o().group.propose_psk(b.o().signer, b.external_psk()).first;
+       AuthenticatedContent ac = b.open(valid);
+       ac.content.proposal =
+           Proposal{ExternalInit{random_bytes(b.rng, b.suite().hpke().kem().enc_size())}};
+       b.proposals.push_back(b.protect(b.o(), ac.content, b.o().signer.private_key));
+       b.commit = b.c().group.commit_builder().build(b.c().signer).commit;
+     }},
     {&req::R12_1_5_1, "a ReInit proposal with version 0, below the group's (mls10)",
      [](BadEpoch& b) {
        ReInit r{random_bytes(b.rng, 16), 0, b.suite().id(), {}};
@@ -1100,6 +1111,33 @@ const RuleCase kRules[] = {
              Extension{kUnknownExtensionType, random_bytes(w.rng, 4)});
        });
      }},
+    {&req::R12_4_3_1_i1,
+     "the GroupSecrets name two PSKs of type resumption with usage branch (no accepted state: "
+     "the joiner holds neither)",
+     nullptr,
+     [](BadWelcome& w) {
+       OpenedWelcome o = open_welcome(
+           w.suite(), w.welcome, w.joiner.bundle.key_package, w.joiner.bundle.init_private_key,
+           [&](const PreSharedKeyID& id) { return w.psks.at(id.psk_id); });
+       std::vector<PskInput> inputs;
+       for (const auto& id : o.secrets.psks) {
+         inputs.push_back(PskInput{id, w.psks.at(id.psk_id)});
+       }
+       for (uint64_t epoch : {1, 2}) {
+         PreSharedKeyID id{PSKType::resumption,        {},
+                           ResumptionPSKUsage::branch, random_bytes(w.rng, 16),
+                           epoch,                      random_bytes(w.rng, w.suite().hash_size())};
+         Bytes value = random_bytes(w.rng, w.suite().hash_size());
+         inputs.push_back(PskInput{id, SecureBytes(value.begin(), value.end())});
+       }
+       WelcomeRecipient r{w.joiner.bundle.key_package, std::nullopt};
+       if (o.secrets.path_secret) {
+         r.path_secret = o.secrets.path_secret->path_secret;
+       }
+       w.welcome =
+           make_welcome(w.suite(), o.group_info, o.secrets.joiner_secret, inputs, {&r, 1}, w.rng);
+     },
+     false},
     {&req::R12_4_3_1_4,
      "the Welcome names an external PSK that is not among the case's external_psks", nullptr,
      [](BadWelcome& w) { w.psks.clear(); }, false, Wire::any, Op::self_update, true},

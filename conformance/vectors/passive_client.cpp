@@ -242,11 +242,11 @@ void run_passive_client(const json& c, CaseContext& context, bool invalid) {
       if (r.contains("reinit")) {
         resumed->reinit = decode<ReInit>(hex_field(r, "reinit"));
       }
-      for (const auto& m : r.contains("members") ? member(r, "members") : json::array()) {
-        if (!m.is_string()) {
+      for (const auto& cred : r.contains("members") ? member(r, "members") : json::array()) {
+        if (!cred.is_string()) {
           throw CheckFailure("resumed_from.members", "not a hex string");
         }
-        resumed->members.push_back(decode<Credential>(from_hex(m.get<std::string>())));
+        resumed->members.push_back(decode<Credential>(from_hex(cred.get<std::string>())));
       }
     } catch (const Error& e) {
       throw CheckFailure("resumed_from", "does not decode: " + e.message());
