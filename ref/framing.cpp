@@ -399,10 +399,21 @@ AuthenticatedContent unprotect_private(const CipherSuite& suite, const PrivateMe
                                        const SenderDataSecret& sender_data_secret,
                                        const std::function<Bytes(LeafIndex)>& signature_key) {
   check_epoch(message.group_id, message.epoch, message.content_type, context);
-  SecureBytes sd_plain =
-      aead_open(suite.info().aead, sender_data_key(suite, sender_data_secret, message.ciphertext),
-                sender_data_nonce(suite, sender_data_secret, message.ciphertext),
-                sender_data_aad(message), message.encrypted_sender_data);
+  SecureBytes sd_plain;
+  // RFC 9420 §6.3 [R6.3-i1]
+  //    `encrypted_sender_data` and `ciphertext` are encrypted using the AEAD function
+  //    specified by the cipher suite in use, using the SenderData
+  //    and PrivateMessageContent structures as input.
+  try {
+    sd_plain =
+        aead_open(suite.info().aead, sender_data_key(suite, sender_data_secret, message.ciphertext),
+                  sender_data_nonce(suite, sender_data_secret, message.ciphertext),
+                  sender_data_aad(message), message.encrypted_sender_data);
+  } catch (const Error& e) {
+    // Rethrown with the rule that asked for the decryption; the kind is kept.
+    // Not switchable (ref/rule_switch.h): there is no SenderData to go on with.
+    throw Error(e.kind(), req::R6_3_i1, "encrypted_sender_data does not decrypt: " + e.message());
+  }
   SenderData sd = decode<SenderData>(sd_plain);
   LeafIndex leaf(sd.leaf_index);
   // The signer's key first: an unknown or blank leaf is refused before any

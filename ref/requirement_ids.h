@@ -44,6 +44,7 @@ inline constexpr Requirement R6_1_9{"R6.1-9", "6.1"};
 inline constexpr Requirement R6_1_i1{"R6.1-i1", "6.1"};
 inline constexpr Requirement R6_2_1{"R6.2-1", "6.2"};
 inline constexpr Requirement R6_2_2{"R6.2-2", "6.2"};
+inline constexpr Requirement R6_3_i1{"R6.3-i1", "6.3"};
 inline constexpr Requirement R6_3_1_1{"R6.3.1-1", "6.3.1"};
 inline constexpr Requirement R6_3_1_2{"R6.3.1-2", "6.3.1"};
 inline constexpr Requirement R6_3_1_3{"R6.3.1-3", "6.3.1"};
