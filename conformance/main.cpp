@@ -418,25 +418,32 @@ int cmd_generate(const std::vector<std::string>& args) {
 
 void print_rules_help() {
   std::cout <<
-      R"(Usage: mlsref rules [--source DIR]
+      R"(Usage: mlsref rules [--covered] [--source DIR]
 
-Lists every rule of RFC 9420 that `mlsref generate invalid-passive-client`
-has a generator for: its requirement ID (spec/requirements.yaml), section,
-the RFC sentence (quoted from spec/requirements.yaml), what the invalid
-message does, and how many cases a full run generates (one per cipher suite).
+Lists every rule that mlsref's checks enforce: first the rules that
+`mlsref generate invalid-passive-client` has a generator for, with their
+requirement ID (spec/requirements.yaml), section, the RFC sentence (quoted
+from spec/requirements.yaml), what the invalid message does, and how many
+cases a full run generates (one per cipher suite); then every other rule that
+the code in ref/ names (a check that raises it, or its switch), with 0 cases
+and the first place in ref/ that names it.
 
-  --source DIR   the mlsref source tree holding spec/requirements.yaml
-                 (default: the one this was built from)
+  --covered      only the rules that have generated cases
+  --source DIR   the mlsref source tree holding spec/requirements.yaml and
+                 ref/ (default: the one this was built from)
 )";
 }
 
 int cmd_rules(const std::vector<std::string>& args) {
   namespace rq = mlsref::conformance::requirements;
   fs::path source = MLSREF_SOURCE_DIR;
+  bool covered_only = false;
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--help" || args[i] == "-h") {
       print_rules_help();
       return kExitOk;
+    } else if (args[i] == "--covered") {
+      covered_only = true;
     } else if (args[i] == "--source") {
       source = next_arg(args, i);
     } else {
@@ -451,7 +458,8 @@ int cmd_rules(const std::vector<std::string>& args) {
   std::ostringstream text;
   text << in.rdbuf();
   std::map<std::string, rq::Entry> by_id;
-  for (auto& e : rq::parse_yaml(text.str())) {
+  const std::vector<rq::Entry> entries = rq::parse_yaml(text.str());
+  for (const auto& e : entries) {
     by_id[e.id] = e;
   }
   const size_t suites = mlsref::cipher_suites().size();
@@ -480,7 +488,31 @@ int cmd_rules(const std::vector<std::string>& args) {
                 << (v.accepted_state || v.description.find("no accepted state") != std::string_view::npos ? "" : " [no accepted state]") << "\n";
     }
   }
-  std::cout << order.size() << " rules, " << total << " cases\n";
+  std::vector<std::pair<std::string, rq::Site>> uncovered;
+  if (!covered_only) {
+    // In the YAML's order (the RFC's).
+    auto named = rq::rules_named_in_ref(source, entries);
+    for (const auto& e : entries) {
+      auto it = named.find(e.id);
+      if (it != named.end() && !variants.count(e.id)) {
+        uncovered.emplace_back(e.id, it->second.front());
+      }
+    }
+    if (!uncovered.empty()) {
+      std::cout << "\nRules that ref/'s checks enforce with no generated case:\n";
+    }
+    for (const auto& [id, site] : uncovered) {
+      const rq::Entry& e = by_id.at(id);
+      std::cout << id << "  §" << e.section << "  0 cases  (" << site.file << ":" << site.line
+                << ")\n"
+                << "    RFC: \"" << e.text << "\"\n";
+    }
+  }
+  std::cout << order.size() << " rules, " << total << " cases";
+  if (!covered_only) {
+    std::cout << "; " << uncovered.size() << " more rules that ref/'s checks enforce have none";
+  }
+  std::cout << "\n";
   return kExitOk;
 }
 

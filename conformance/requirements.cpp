@@ -404,6 +404,43 @@ SourceScan scan_sources(const fs::path& root) {
   return scan;
 }
 
+std::map<std::string, std::vector<Site>> rules_named_in_ref(const fs::path& root,
+                                                            const std::vector<Entry>& entries) {
+  // The constant of ref/requirement_ids.h: the ID with '.' and '-' as '_'.
+  std::map<std::string, std::string> by_constant;
+  for (const auto& e : entries) {
+    std::string name = e.id;
+    std::replace(name.begin(), name.end(), '.', '_');
+    std::replace(name.begin(), name.end(), '-', '_');
+    by_constant[name] = e.id;
+  }
+  std::vector<fs::path> files;
+  for (const auto& f : fs::directory_iterator(root / "ref")) {
+    auto ext = f.path().extension();
+    if (f.is_regular_file() && (ext == ".cpp" || ext == ".h") &&
+        f.path().filename() != "requirement_ids.h") {
+      files.push_back(f.path());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  static const std::regex kConstant(R"(\breq::([A-Z][0-9A-Za-z_]*))");
+  std::map<std::string, std::vector<Site>> named;
+  for (const auto& f : files) {
+    std::string rel = fs::relative(f, root).generic_string();
+    auto lines = lines_of(read_file(f));
+    for (size_t n = 0; n < lines.size(); ++n) {
+      std::string code = lines[n].substr(0, lines[n].find("//"));
+      for (std::sregex_iterator it(code.begin(), code.end(), kConstant), end; it != end; ++it) {
+        auto id = by_constant.find((*it)[1].str());
+        if (id != by_constant.end()) {
+          named[id->second].push_back(Site{rel, n + 1});
+        }
+      }
+    }
+  }
+  return named;
+}
+
 std::vector<std::string> check_quotes(std::string_view rfc_markdown,
                                       const std::vector<Quote>& quotes) {
   std::string rfc = collapse(rfc_markdown);

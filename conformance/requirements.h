@@ -60,6 +60,12 @@ struct SourceScan {
   std::vector<Quote> quotes;
 };
 
+// The requirements that ref/'s code names by constant (`req::R12_2_3` in a
+// raise, an enforced() switch or an argument; comments aside): the rules its
+// checks enforce. ID -> sites, for the IDs of `entries`.
+std::map<std::string, std::vector<Site>> rules_named_in_ref(const std::filesystem::path& root,
+                                                            const std::vector<Entry>& entries);
+
 // The keyword sentences, checklist items and "is invalid if" sentences of the
 // RFC's markdown source, in document order, with status "open".
 std::vector<Entry> extract(std::string_view rfc_markdown);

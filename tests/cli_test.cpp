@@ -303,6 +303,13 @@ TEST_F(Cli, MustRejectVectors) {
   EXPECT_NE(rules.out.find("R12.2-11  §12.2"), std::string::npos) << rules.out;
   EXPECT_NE(rules.out.find("It contains multiple GroupContextExtensions proposals."),
             std::string::npos);
+  // Rules that ref/ checks but no case exercises are listed too, with 0 cases
+  // and where ref/ names them (R16.7-1: a tree's keys are distinct).
+  EXPECT_NE(rules.out.find("R16.7-1  §16.7  0 cases  (ref/"), std::string::npos) << rules.out;
+  EXPECT_NE(rules.out.find("more rules that ref/'s checks enforce have none"), std::string::npos);
+  CommandResult covered = mlsref("rules --covered");
+  EXPECT_EQ(covered.status, 0) << covered.out;
+  EXPECT_EQ(covered.out.find("0 cases"), std::string::npos) << covered.out;
 
   fs::path dir = tmp_ / "invalid";
   CommandResult g = mlsref("generate invalid-passive-client --rule R12.2-11 --rule R12.4.3.1-6 "
