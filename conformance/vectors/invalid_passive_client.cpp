@@ -568,6 +568,33 @@ const RuleCase kRules[] = {
      true,
      true,
      {&req::R7_3_14}},
+    {&req::R7_9_2_2,
+     "the Commit's UpdatePath leaf_node has a parent_hash that is not the one of the path (the "
+     "leaf signed again; no accepted state: the confirmation_tag is for the original leaf)",
+     [](BadEpoch& b) {
+       MLSMessage valid = b.c().group.commit_builder().force_self_update().build(b.c().signer).commit;
+       AuthenticatedContent ac = b.open(valid);
+       LeafNode& leaf = ac.content.commit.path->leaf_node;
+       set_bit(leaf.parent_hash);
+       leaf.sign(b.suite(), b.c().signer.private_key, b.c().group.group_id(),
+                 b.c().group.own_leaf_index().value);
+       b.commit = b.protect(b.c(), ac.content, b.c().signer.private_key, ac.auth.confirmation_tag);
+     },
+     nullptr, false},
+    {&req::R12_4_2_17,
+     "every HPKE ciphertext of the Commit's UpdatePath has a bit flipped, so the client's path "
+     "secret does not decrypt (no accepted state: there is no commit secret)",
+     [](BadEpoch& b) {
+       MLSMessage valid = b.c().group.commit_builder().force_self_update().build(b.c().signer).commit;
+       AuthenticatedContent ac = b.open(valid);
+       for (auto& node : ac.content.commit.path->nodes) {
+         for (auto& ct : node.encrypted_path_secret) {
+           set_bit(ct.ciphertext);
+         }
+       }
+       b.commit = b.protect(b.c(), ac.content, b.c().signer.private_key, ac.auth.confirmation_tag);
+     },
+     nullptr, false},
     {&req::R12_4_2_23, "the Commit's confirmation_tag is not the one of the new epoch",
      [](BadEpoch& b) {
        MLSMessage valid =
@@ -984,9 +1011,59 @@ const RuleCase kRules[] = {
      },
      nullptr, false},
     // ---- §12.4.3.1 joining from a Welcome
+    {&req::R12_4_3_1_2,
+     "the Welcome's EncryptedGroupSecrets name another KeyPackage than the joiner's (new_member "
+     "changed; no accepted state: the joiner finds no secrets of its own)",
+     nullptr,
+     [](BadWelcome& w) {
+       for (auto& s : w.welcome.secrets) {
+         set_bit(s.new_member);
+       }
+     },
+     false},
+    {&req::R12_4_3_1_3,
+     "the joiner's encrypted_group_secrets ciphertext has a bit flipped (no accepted state: "
+     "there are no GroupSecrets)",
+     nullptr,
+     [](BadWelcome& w) {
+       for (auto& s : w.welcome.secrets) {
+         set_bit(s.encrypted_group_secrets.ciphertext);
+       }
+     },
+     false},
+    {&req::R12_4_3_1_5,
+     "the Welcome's encrypted_group_info has a bit flipped, and the joiner's GroupSecrets are "
+     "encrypted again with it as the HPKE context (no accepted state: there is no GroupInfo)",
+     nullptr,
+     [](BadWelcome& w) {
+       const KeyPackage& kp = w.joiner.bundle.key_package;
+       OpenedWelcome o =
+           open_welcome(w.suite(), w.welcome, kp, w.joiner.bundle.init_private_key,
+                        [&](const PreSharedKeyID& id) { return w.psks.at(id.psk_id); });
+       set_bit(w.welcome.encrypted_group_info);
+       for (auto& s : w.welcome.secrets) {
+         if (s.new_member == kp.ref(w.suite())) {
+           s.encrypted_group_secrets = w.suite().encrypt_with_label(
+               kp.init_key, encryption_label::welcome, w.welcome.encrypted_group_info,
+               encode(o.secrets), w.rng);
+         }
+       }
+     },
+     false},
     {&req::R12_4_3_1_6, "the GroupInfo's signature does not verify", nullptr,
      [](BadWelcome& w) {
        w.reseal([](GroupInfo&, RatchetTreeNodes&) {}, [](GroupInfo& gi) { set_bit(gi.signature); });
+     }},
+    {&req::R12_4_3_1_15,
+     "the GroupInfo's confirmation_tag is not the one its confirmation key computes (signed "
+     "again)",
+     nullptr,
+     [](BadWelcome& w) {
+       w.reseal([](GroupInfo&, RatchetTreeNodes&) {},
+                [&](GroupInfo& gi) {
+                  set_bit(gi.confirmation_tag);
+                  gi.sign(w.suite(), w.committer.signer.private_key);
+                });
      }},
     {&req::R12_4_3_1_9,
      "the GroupInfo's tree_hash is not the hash of the ratchet tree (confirmation_tag and "
