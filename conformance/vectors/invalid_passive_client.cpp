@@ -991,6 +991,25 @@ const RuleCase kRules[] = {
            b.protect(b.c(), ac.content, b.c().signer.private_key, ac.auth.confirmation_tag, 4);
      },
      nullptr, true, Wire::private_only},
+    {&req::R6_3_i1,
+     "the Commit (a PrivateMessage) has a bit of its encrypted_sender_data flipped (no accepted "
+     "state: there is no SenderData)",
+     [](BadEpoch& b) {
+       MLSMessage m = b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
+       set_bit(std::get<PrivateMessage>(m.body).encrypted_sender_data);
+       b.commit = m;
+     },
+     nullptr, false, Wire::private_only},
+    {&req::R7_6_i1,
+     "the Commit's UpdatePath lacks its last UpdatePathNode (one fewer than the committer's "
+     "filtered direct path; no accepted state)",
+     [](BadEpoch& b) {
+       MLSMessage valid = b.c().group.commit_builder().force_self_update().build(b.c().signer).commit;
+       AuthenticatedContent ac = b.open(valid);
+       ac.content.commit.path->nodes.pop_back();
+       b.commit = b.protect(b.c(), ac.content, b.c().signer.private_key, ac.auth.confirmation_tag);
+     },
+     nullptr, false},
     // ---- §2.1 decoding (no accepted state: the message has no meaning)
     {&req::R2_1_2_2,
      "the Commit's group_id length (its first variable-size vector header) is encoded in two "
@@ -1053,6 +1072,17 @@ const RuleCase kRules[] = {
     {&req::R12_4_3_1_6, "the GroupInfo's signature does not verify", nullptr,
      [](BadWelcome& w) {
        w.reseal([](GroupInfo&, RatchetTreeNodes&) {}, [](GroupInfo& gi) { set_bit(gi.signature); });
+     }},
+    {&req::R12_4_3_3_2,
+     "the ratchet_tree extension ends with two blank nodes, a parent and a leaf (tree_hash, "
+     "confirmation_tag and signature recomputed)",
+     nullptr,
+     [](BadWelcome& w) {
+       RuleSwitchedOff off(req::R12_4_3_3_2);  // for the generator's own tree hash
+       w.reseal([](GroupInfo&, RatchetTreeNodes& nodes) {
+         nodes.emplace_back();
+         nodes.emplace_back();
+       });
      }},
     {&req::R12_4_3_1_15,
      "the GroupInfo's confirmation_tag is not the one its confirmation key computes (signed "
