@@ -1010,6 +1010,35 @@ const RuleCase kRules[] = {
        b.commit = b.protect(b.c(), ac.content, b.c().signer.private_key, ac.auth.confirmation_tag);
      },
      nullptr, false},
+    {&req::R7_6_2,
+     "every UpdatePathNode of the Commit's UpdatePath has one HPKE ciphertext more than its "
+     "copath node's resolution (no accepted state)",
+     [](BadEpoch& b) {
+       MLSMessage valid = b.c().group.commit_builder().force_self_update().build(b.c().signer).commit;
+       AuthenticatedContent ac = b.open(valid);
+       for (auto& node : ac.content.commit.path->nodes) {
+         node.encrypted_path_secret.push_back(
+             HPKECiphertext{random_bytes(b.rng, b.suite().hpke().kem().enc_size()),
+                            random_bytes(b.rng, b.suite().hash_size() + 16)});
+       }
+       b.commit = b.protect(b.c(), ac.content, b.c().signer.private_key, ac.auth.confirmation_tag);
+     },
+     nullptr, false},
+    {&req::R7_2_3,
+     "an Add proposal's KeyPackage leaf does not list its own credential type (basic) in its "
+     "capabilities (leaf and KeyPackage signed again)",
+     [](BadEpoch& b) {
+       KeyPackage kp = b.key_package(
+           [](KeyPackage& k) {
+             auto& creds = k.leaf_node.capabilities.credentials;
+             creds.erase(std::remove(creds.begin(), creds.end(), credential_type::basic),
+                         creds.end());
+           },
+           true);
+       RuleSwitchedOff off({&req::R7_2_3, &req::R7_3_5});
+       b.commit = b.c().group.commit_builder().add(kp).build(b.c().signer).commit;
+     },
+     nullptr, true, Wire::any, Op::self_update, false, true, true, {&req::R7_3_5}},
     // ---- §2.1 decoding (no accepted state: the message has no meaning)
     {&req::R2_1_2_2,
      "the Commit's group_id length (its first variable-size vector header) is encoded in two "
@@ -1029,6 +1058,35 @@ const RuleCase kRules[] = {
        b.commit_bytes = m;
      },
      nullptr, false},
+    {&req::R2_1_2_3,
+     "the Commit's group_id length (its first variable-size vector header) starts with the "
+     "prefix 0b11",
+     [](BadEpoch& b) {
+       Bytes m =
+           encode(b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit);
+       if (m.size() < 5 || m[4] >= 0x40) {
+         throw Error(ErrorKind::internal, "2.1.2", "unexpected group_id header");
+       }
+       m[4] |= 0xC0;
+       b.commit_bytes = m;
+     },
+     nullptr, false},
+    {&req::R2_1_1_1,
+     "the Commit's optional path has the presence octet 2 (a PublicMessage)",
+     [](BadEpoch& b) {
+       MLSMessage valid =
+           b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
+       Bytes m = encode(valid);
+       // The presence octet of Commit.path follows the proposals vector.
+       Bytes proposals = encode(std::get<PublicMessage>(valid.body).content.commit.proposals);
+       auto at = std::search(m.begin(), m.end(), proposals.begin(), proposals.end());
+       if (at == m.end() || at + static_cast<std::ptrdiff_t>(proposals.size()) == m.end()) {
+         throw Error(ErrorKind::internal, "2.1.1", "the Commit's proposals are not in its encoding");
+       }
+       *(at + static_cast<std::ptrdiff_t>(proposals.size())) = 2;
+       b.commit_bytes = m;
+     },
+     nullptr, false, Wire::public_only},
     // ---- §12.4.3.1 joining from a Welcome
     {&req::R12_4_3_1_2,
      "the Welcome's EncryptedGroupSecrets name another KeyPackage than the joiner's (new_member "
