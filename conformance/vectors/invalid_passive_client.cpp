@@ -595,6 +595,17 @@ const RuleCase kRules[] = {
        b.commit = b.protect(b.c(), ac.content, b.c().signer.private_key, ac.auth.confirmation_tag);
      },
      nullptr, false},
+    {&req::R12_4_2_5,
+     "the Commit covers a PreSharedKey proposal of an external PSK that only the committer "
+     "holds (not among the case's external_psks; no accepted state: its value is unknown)",
+     [](BadEpoch& b) {
+       PreSharedKeyID id = b.external_psk();
+       id.psk_id = random_bytes(b.rng, 16);
+       Bytes value = random_bytes(b.rng, b.suite().hash_size());
+       b.c().group.add_external_psk(id.psk_id, SecureBytes(value.begin(), value.end()));
+       b.commit = b.c().group.commit_builder().psk(id).build(b.c().signer).commit;
+     },
+     nullptr, false},
     {&req::R12_4_2_23, "the Commit's confirmation_tag is not the one of the new epoch",
      [](BadEpoch& b) {
        MLSMessage valid =
