@@ -36,25 +36,30 @@ TEST(Hpke, PskInputRules) {
   Hpke h(KemId::dhkem_p256_sha256, KdfId::hkdf_sha256, AeadAlg::aes_128_gcm);
   Bytes ss(32, 5), id{1};
   SecureBytes psk(32, 1);
-  EXPECT_MLS_ERROR(h.key_schedule(SetupParams{Mode::psk, {}, {}, {}}, ss), ErrorKind::protocol,
+  // The mode and the PSK inputs are the application's request.
+  EXPECT_MLS_ERROR(h.key_schedule(SetupParams{Mode::psk, {}, {}, {}}, ss), ErrorKind::usage,
                    "9180 5.1");
-  EXPECT_MLS_ERROR(h.key_schedule(SetupParams{Mode::base, {}, psk, id}, ss), ErrorKind::protocol,
+  EXPECT_MLS_ERROR(h.key_schedule(SetupParams{Mode::base, {}, psk, id}, ss), ErrorKind::usage,
                    "9180 5.1");
-  EXPECT_MLS_ERROR(h.key_schedule(SetupParams{Mode::psk, {}, psk, {}}, ss), ErrorKind::protocol,
-                   "9180 5.1");
+  // RFC 9180 §5.1: psk and psk_id appear together or not at all.
+  EXPECT_MLS_RULE(h.key_schedule(SetupParams{Mode::psk, {}, psk, {}}, ss), ErrorKind::usage,
+                  req::H5_1_2);
+  EXPECT_MLS_RULE(h.key_schedule(SetupParams{Mode::psk, {}, {}, id}, ss), ErrorKind::usage,
+                  req::H5_1_2);
 }
 
 TEST(Hpke, AuthModeNeedsSender) {
   Hpke h(KemId::dhkem_x448_sha512, KdfId::hkdf_sha512, AeadAlg::chacha20_poly1305);
   KeyPair r = h.kem().generate_key_pair(system_rng());
   EXPECT_MLS_ERROR(h.setup_sender(SetupParams{Mode::auth}, r.public_key, system_rng()),
-                   ErrorKind::protocol, "9180 5.1");
+                   ErrorKind::usage, "9180 5.1");
 }
 
 TEST(Hpke, WrongEncSizeIsCryptoError) {
   Hpke h(KemId::dhkem_p384_sha384, KdfId::hkdf_sha384, AeadAlg::aes_256_gcm);
   KeyPair r = h.kem().generate_key_pair(system_rng());
-  EXPECT_MLS_ERROR(h.setup_receiver(SetupParams{}, Bytes(10), r), ErrorKind::crypto, "9180 7.1.1");
+  EXPECT_MLS_RULE(h.setup_receiver(SetupParams{}, Bytes(10), r), ErrorKind::crypto,
+                  req::H7_1_1_i1);
 }
 
 TEST(Hpke, UnknownIdsAreUnsupported) {

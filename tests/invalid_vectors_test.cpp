@@ -78,7 +78,7 @@ TEST(RuleSwitch, OnlyTheGuardedRuleIsOffAndOnlyWhileTheGuardLives) {
 TEST(RuleSwitch, EveryCheckThatNamesARuleCanBeSwitchedOffOrSaysWhyNot) {
   namespace fs = std::filesystem;
   static const std::regex kRaise(R"((throw Error\(|tree_error\(|\bfail\())");
-  static const std::regex kRule(R"(req::(R[0-9_]+(?:i[0-9]+)?)|\brule\b)");
+  static const std::regex kRule(R"(req::([RH][0-9_]+(?:i[0-9]+)?)|\brule\b)");
   constexpr size_t kLookBack = 12;  // lines above the raise
   std::vector<std::string> unguarded;
   size_t raises = 0;

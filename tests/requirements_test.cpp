@@ -27,11 +27,11 @@ void write(const fs::path& p, const std::string& text) {
   std::ofstream(p, std::ios::binary) << text;
 }
 
-std::string rfc_text() {
-  auto path = rq::locate_rfc(MLSREF_SOURCE_DIR);
+std::string rfc_text(const std::string& rfc = "9420") {
+  auto path = rq::locate_rfc(MLSREF_SOURCE_DIR, rfc);
   if (!path) {
-    ADD_FAILURE() << "RFC 9420's markdown source not found: set $MLSREF_RFC9420, put "
-                     "../shared beside the checkout, or run scripts/fetch-vectors.sh";
+    ADD_FAILURE() << "RFC " << rfc << "'s markdown source not found: set $MLSREF_RFC" << rfc
+                  << ", put ../shared beside the checkout, or run scripts/fetch-vectors.sh";
     return {};
   }
   return read(*path);
@@ -56,9 +56,10 @@ std::string joined(const std::vector<std::string>& v) {
 
 // The project itself: every problem `mlsref requirements --check` would list.
 TEST(Requirements, TheProjectIsConsistent) {
-  std::string rfc = rfc_text();
+  std::string rfc = rfc_text(), hpke = rfc_text("9180");
   ASSERT_FALSE(rfc.empty());
-  auto problems = rq::check(rfc, MLSREF_SOURCE_DIR);
+  ASSERT_FALSE(hpke.empty());
+  auto problems = rq::check({{"9420", rfc}, {"9180", hpke}}, MLSREF_SOURCE_DIR);
   EXPECT_TRUE(problems.empty()) << problems.size() << " problems:\n" << joined(problems);
 }
 
@@ -244,7 +245,7 @@ class TinyTree : public ::testing::Test {
                                    rq::markdown_totals(merged) + std::string(rq::kTotalsEnd) +
                                    "\n\nMore.\n");
   }
-  std::vector<std::string> problems() { return rq::check(kTinyRfc, root_); }
+  std::vector<std::string> problems() { return rq::check({{"9420", kTinyRfc}}, root_); }
 
   fs::path root_;
 };
