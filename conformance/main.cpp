@@ -739,6 +739,25 @@ int cmd_requirements(const std::vector<std::string>& args) {
       all.absolute += x.absolute;
       all.absolute_enforced += x.absolute_enforced;
     }
+    // One row per RFC when the matrix shows both.
+    std::map<std::string, Totals> per_rfc;
+    for (const auto& s : order) {
+      const Totals& x = totals[s];
+      Totals& r = per_rfc[s.find(' ') == std::string::npos ? "9420" : s.substr(0, s.find(' '))];
+      r.all += x.all;
+      r.enforced += x.enforced;
+      r.na += x.na;
+      r.open += x.open;
+      r.absolute += x.absolute;
+      r.absolute_enforced += x.absolute_enforced;
+    }
+    if (per_rfc.size() > 1) {
+      for (const char* rfc : {"9420", "9180"}) {
+        const Totals& x = per_rfc[rfc];
+        std::printf("RFC %-4s %6zu %9zu %15zu %6zu %14zu of %-5zu\n", rfc, x.all, x.enforced, x.na,
+                    x.open, x.absolute_enforced, x.absolute);
+      }
+    }
     std::printf("%-8s %6zu %9zu %15zu %6zu %14zu of %-5zu\n", "all", all.all, all.enforced, all.na,
                 all.open, all.absolute_enforced, all.absolute);
     if (report) {
