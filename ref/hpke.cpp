@@ -282,10 +282,22 @@ Bytes Context::compute_nonce(uint64_t seq) const {
 }
 
 Bytes Context::seal_at(uint64_t seq, ByteView aad, ByteView plaintext) const {
+  // RFC 9180 §5.2 [H5.2-7]: a request of the application, refused
+  //    Similarly, the recipient's context MUST NOT be used for encryption.
+  // (Switched off, it seals with the same key and nonce as the sender's would.)
+  if (role_ == Role::recipient && enforced(req::H5_2_7)) {
+    throw Error(ErrorKind::usage, req::H5_2_7, "a recipient's context cannot seal");
+  }
   return aead_seal(aead_, key, compute_nonce(seq), aad, plaintext);
 }
 
 SecureBytes Context::open_at(uint64_t seq, ByteView aad, ByteView ciphertext) const {
+  // RFC 9180 §5.2 [H5.2-6]: a request of the application, refused
+  //    The sender's context MUST NOT be used for decryption.
+  // (Switched off, it opens with the same key and nonce as the recipient's would.)
+  if (role_ == Role::sender && enforced(req::H5_2_6)) {
+    throw Error(ErrorKind::usage, req::H5_2_6, "a sender's context cannot open");
+  }
   return aead_open(aead_, key, compute_nonce(seq), aad, ciphertext);
 }
 
@@ -416,6 +428,7 @@ Hpke::SenderSetup Hpke::setup_sender(const SetupParams& p, ByteView pkR, const K
   }
   Kem::Encapsulation e = kem_.encap(pkR, ephemeral, sender);
   SenderSetup out{e.enc, e.shared_secret, key_schedule(p, e.shared_secret)};
+  out.context.role_ = Context::Role::sender;
   return out;
 }
 
@@ -435,7 +448,9 @@ Context Hpke::setup_receiver(const SetupParams& p, ByteView enc, const KeyPair& 
                     (pkS ? " takes no sender key" : " needs the sender's public key"));
   }
   SecureBytes shared_secret = kem_.decap(enc, recipient, pkS);
-  return key_schedule(p, shared_secret);
+  Context ctx = key_schedule(p, shared_secret);
+  ctx.role_ = Context::Role::recipient;
+  return ctx;
 }
 
 std::pair<Bytes, Bytes> Hpke::seal_base(ByteView pkR, ByteView info, ByteView aad,

@@ -1,5 +1,6 @@
 // RFC 9180 HPKE: modes, PSK input rules, export, error kinds.
 #include "ref/hpke.h"
+#include "ref/rule_switch.h"
 
 #include "tests/test_util.h"
 
@@ -46,6 +47,21 @@ TEST(Hpke, PskInputRules) {
                   req::H5_1_2);
   EXPECT_MLS_RULE(h.key_schedule(SetupParams{Mode::psk, {}, {}, id}, ss), ErrorKind::usage,
                   req::H5_1_2);
+}
+
+// RFC 9180 §5.2: the sender's context does not decrypt, the recipient's does
+// not encrypt; switched off, each works with the other's key and nonce.
+TEST(Hpke, ContextsKeepTheirRole) {
+  Hpke h(KemId::dhkem_x25519_sha256, KdfId::hkdf_sha256, AeadAlg::aes_128_gcm);
+  KeyPair r = h.kem().generate_key_pair(system_rng());
+  Hpke::SenderSetup s = h.setup_sender(SetupParams{}, r.public_key, system_rng());
+  Context rc = h.setup_receiver(SetupParams{}, s.enc, r);
+  Bytes ct = s.context.seal_at(0, Bytes{1}, Bytes{2});
+  EXPECT_MLS_RULE(s.context.open_at(0, Bytes{1}, ct), ErrorKind::usage, req::H5_2_6);
+  EXPECT_MLS_RULE(rc.seal_at(0, Bytes{1}, Bytes{2}), ErrorKind::usage, req::H5_2_7);
+  RuleSwitchedOff off({&req::H5_2_6, &req::H5_2_7});
+  EXPECT_EQ(s.context.open_at(0, Bytes{1}, ct), (SecureBytes{2}));
+  EXPECT_EQ(rc.seal_at(0, Bytes{1}, Bytes{2}), ct);
 }
 
 TEST(Hpke, AuthModeNeedsSender) {
