@@ -752,9 +752,9 @@ int cmd_requirements(const std::vector<std::string>& args) {
       r.absolute_enforced += x.absolute_enforced;
     }
     if (per_rfc.size() > 1) {
-      for (const char* rfc : {"9420", "9180"}) {
-        const Totals& x = per_rfc[rfc];
-        std::printf("RFC %-4s %6zu %9zu %15zu %6zu %14zu of %-5zu\n", rfc, x.all, x.enforced, x.na,
+      for (const char* number : {"9420", "9180"}) {
+        const Totals& x = per_rfc[number];
+        std::printf("RFC %-4s %6zu %9zu %15zu %6zu %14zu of %-5zu\n", number, x.all, x.enforced, x.na,
                     x.open, x.absolute_enforced, x.absolute);
       }
     }
