@@ -40,7 +40,7 @@ Usage:
   mlsref types                          list the vector types and what each supports
   mlsref rules                          the rules the must-reject vectors break (invalid-passive-client)
   mlsref scenario [options] FILE...     run multi-member scripts (interop runner configs)
-  mlsref requirements [options]         the RFC 9420 requirements and where each is enforced
+  mlsref requirements [options]         the RFC 9420 and RFC 9180 requirements and where each is enforced
   mlsref serve [--host H] --port N      serve the IETF interop harness's MLSClient gRPC service
   mlsref --help | COMMAND --help        describe a command
   mlsref --version
@@ -563,15 +563,18 @@ int cmd_seeds(const std::vector<std::string>& args) {
 void print_requirements_help() {
   std::cout <<
       R"(Usage: mlsref requirements [--section S] [--status X] [--report FILE.json]
-                           [--source DIR] [--rfc FILE]
-       mlsref requirements --check | --extract | --markdown-totals [--source DIR] [--rfc FILE]
+                           [--source DIR] [--rfc FILE] [--rfc9180 FILE]
+       mlsref requirements --check | --extract | --markdown-totals [--source DIR]
+                           [--rfc FILE] [--rfc9180 FILE]
 
-Prints the requirements matrix of RFC 9420 (spec/requirements.yaml): one line
-per normative statement with its ID, section, keyword, who it binds, status,
-where ref/ enforces it (file:line) and which tests name it; then the totals per
+Prints the requirements matrix (spec/requirements.yaml) of RFC 9420 (IDs R...)
+and of RFC 9180, HPKE (IDs H..., sections written "9180 7.1.4"): one line per
+normative statement with its ID, section, keyword, who it binds, status, where
+ref/ enforces it (file:line) and which tests name it; then the totals per
 top-level section.
 
-  --section S      only section S and its subsections (e.g. 12.4)
+  --section S      only section S and its subsections (e.g. 12.4; "9180 7.1"
+                   for RFC 9180's)
   --status X       only entries with status X: enforced, not-applicable, open
   --report F.json  also write the matrix as JSON
   --check          report every disagreement between the RFC, the YAML,
@@ -586,6 +589,8 @@ top-level section.
   --rfc FILE       RFC 9420's markdown source (default: $MLSREF_RFC9420, else
                    ../shared/spec/rfc9420.md beside the source tree, else
                    spec/upstream/rfc9420.md from scripts/fetch-vectors.sh)
+  --rfc9180 FILE   RFC 9180's markdown source (default: $MLSREF_RFC9180, else
+                   ../shared/spec/rfc9180.md, else spec/upstream/rfc9180.md)
 )";
 }
 
@@ -593,7 +598,7 @@ std::string top_section(const std::string& s) { return s.substr(0, s.find('.'));
 
 int cmd_requirements(const std::vector<std::string>& args) {
   namespace rq = mlsref::conformance::requirements;
-  std::optional<std::string> section, status, report, rfc_arg;
+  std::optional<std::string> section, status, report, rfc_arg, rfc9180_arg;
   fs::path source = MLSREF_SOURCE_DIR;
   bool check = false, extract = false, markdown_totals = false;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -614,6 +619,8 @@ int cmd_requirements(const std::vector<std::string>& args) {
       source = next_arg(args, i);
     } else if (a == "--rfc") {
       rfc_arg = next_arg(args, i);
+    } else if (a == "--rfc9180") {
+      rfc9180_arg = next_arg(args, i);
     } else if (a == "--check") {
       check = true;
     } else if (a == "--extract") {
@@ -629,18 +636,19 @@ int cmd_requirements(const std::vector<std::string>& args) {
     throw UsageError("requirements: " + source.string() +
                      " is not an mlsref source tree with spec/requirements.yaml (use --source DIR)");
   }
-  auto rfc_path = rfc_arg ? std::optional<fs::path>(*rfc_arg) : rq::locate_rfc(source);
-  if (!rfc_path || !fs::is_regular_file(*rfc_path, ec)) {
-    throw UsageError(
-        "requirements: RFC 9420's markdown source not found: give --rfc FILE, set "
-        "$MLSREF_RFC9420, or run scripts/fetch-vectors.sh");
-  }
-  std::string rfc;
-  {
-    std::ifstream in(*rfc_path, std::ios::binary);
+  rq::Rfcs rfc;
+  for (const auto& [number, arg, option] :
+       {std::tuple{"9420", rfc_arg, "--rfc"}, std::tuple{"9180", rfc9180_arg, "--rfc9180"}}) {
+    auto path = arg ? std::optional<fs::path>(*arg) : rq::locate_rfc(source, number);
+    if (!path || !fs::is_regular_file(*path, ec)) {
+      throw UsageError("requirements: RFC " + std::string(number) +
+                       "'s markdown source not found: give " + option + " FILE, set $MLSREF_RFC" +
+                       number + ", or run scripts/fetch-vectors.sh");
+    }
+    std::ifstream in(*path, std::ios::binary);
     std::ostringstream s;
     s << in.rdbuf();
-    rfc = s.str();
+    rfc[number] = s.str();
   }
   try {
     if (check) {
@@ -661,7 +669,7 @@ int cmd_requirements(const std::vector<std::string>& args) {
       s << in.rdbuf();
       existing = rq::parse_yaml(s.str());
     }
-    auto entries = rq::merge(rq::extract(rfc), existing, scan);
+    auto entries = rq::merge(rq::extract_all(rfc), existing, scan);
     if (markdown_totals) {
       std::cout << rq::markdown_totals(entries);
       return kExitOk;
@@ -702,7 +710,9 @@ int cmd_requirements(const std::vector<std::string>& args) {
     std::vector<std::string> order;
     json out = json::array();
     for (const auto& e : entries) {
-      if (section && e.section != *section && e.section.rfind(*section + ".", 0) != 0) {
+      const std::string qualified = rq::qualified_section(e);
+      if (section && qualified != *section && qualified.rfind(*section + ".", 0) != 0 &&
+          qualified.rfind(*section + " ", 0) != 0) {
         continue;
       }
       if (status && e.status != *status) {
@@ -715,11 +725,11 @@ int cmd_requirements(const std::vector<std::string>& args) {
       std::string note = e.status == "not-applicable" ? e.reason
                          : e.issue ? "issue " + std::to_string(*e.issue)
                                    : "";
-      std::printf("%-12s §%-9s %-15s %-16s %-14s %s%s%s\n", e.id.c_str(), e.section.c_str(),
+      std::printf("%-12s §%-9s %-15s %-16s %-14s %s%s%s\n", e.id.c_str(), qualified.c_str(),
                   e.keyword.c_str(), e.binds.c_str(), e.status.c_str(),
                   where.empty() ? note.c_str() : where.c_str(), tests.empty() ? "" : "  tests: ",
                   tests.c_str());
-      std::string top = top_section(e.section);
+      std::string top = (e.rfc == "9420" ? "" : e.rfc + " ") + top_section(e.section);
       if (!totals.count(top)) {
         order.push_back(top);
       }
@@ -731,7 +741,8 @@ int cmd_requirements(const std::vector<std::string>& args) {
       x.absolute += rq::is_absolute(e.keyword) || e.keyword == "checklist";
       x.absolute_enforced +=
           (rq::is_absolute(e.keyword) || e.keyword == "checklist") && e.status == "enforced";
-      json j = {{"id", e.id},         {"section", e.section}, {"title", e.title},
+      json j = {{"id", e.id},         {"rfc", e.rfc},         {"section", e.section},
+                {"title", e.title},
                 {"keyword", e.keyword}, {"binds", e.binds},   {"status", e.status},
                 {"text", e.text}};
       if (!e.reason.empty()) j["reason"] = e.reason;
@@ -760,6 +771,25 @@ int cmd_requirements(const std::vector<std::string>& args) {
       all.absolute += x.absolute;
       all.absolute_enforced += x.absolute_enforced;
     }
+    // One row per RFC when the matrix shows both.
+    std::map<std::string, Totals> per_rfc;
+    for (const auto& s : order) {
+      const Totals& x = totals[s];
+      Totals& r = per_rfc[s.find(' ') == std::string::npos ? "9420" : s.substr(0, s.find(' '))];
+      r.all += x.all;
+      r.enforced += x.enforced;
+      r.na += x.na;
+      r.open += x.open;
+      r.absolute += x.absolute;
+      r.absolute_enforced += x.absolute_enforced;
+    }
+    if (per_rfc.size() > 1) {
+      for (const char* number : {"9420", "9180"}) {
+        const Totals& x = per_rfc[number];
+        std::printf("RFC %-4s %6zu %9zu %15zu %6zu %14zu of %-5zu\n", number, x.all, x.enforced, x.na,
+                    x.open, x.absolute_enforced, x.absolute);
+      }
+    }
     std::printf("%-8s %6zu %9zu %15zu %6zu %14zu of %-5zu\n", "all", all.all, all.enforced, all.na,
                 all.open, all.absolute_enforced, all.absolute);
     if (report) {
@@ -767,7 +797,7 @@ int cmd_requirements(const std::vector<std::string>& args) {
       if (!f) {
         throw UsageError("cannot write " + *report);
       }
-      f << json{{"rfc", "9420"}, {"requirements", out}}.dump(2) << "\n";
+      f << json{{"rfcs", {"9420", "9180"}}, {"requirements", out}}.dump(2) << "\n";
     }
   } catch (const std::runtime_error& e) {
     if (dynamic_cast<const UsageError*>(&e) != nullptr) {

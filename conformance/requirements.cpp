@@ -154,8 +154,10 @@ struct Block {
   std::string text;
 };
 
-std::string guess_binds(const std::string& section, const std::string& text) {
-  if (section.rfind("17", 0) == 0) {
+std::string guess_binds(std::string_view rfc, const std::string& section,
+                        const std::string& text) {
+  // The IANA Considerations: RFC 9420 §17, RFC 9180 §11.
+  if (section.rfind(rfc == "9180" ? "11" : "17", 0) == 0) {
     return "iana";
   }
   auto has = [&](const char* s) { return text.find(s) != std::string::npos; };
@@ -196,12 +198,26 @@ bool states_validity(const std::string& sentence) {
 
 }  // namespace
 
+std::string id_prefix(std::string_view rfc) {
+  for (const auto& r : kRfcs) {
+    if (r.number == rfc) {
+      return std::string(r.prefix);
+    }
+  }
+  throw std::invalid_argument("the requirements matrix does not cover RFC " + std::string(rfc));
+}
+
+std::string qualified_section(const Entry& e) {
+  return e.rfc == "9420" ? e.section : e.rfc + " " + e.section;
+}
+
 bool is_absolute(std::string_view keyword) {
   return keyword == "MUST" || keyword == "MUST NOT" || keyword == "REQUIRED" ||
          keyword == "SHALL" || keyword == "SHALL NOT";
 }
 
-std::vector<Entry> extract(std::string_view rfc_markdown) {
+std::vector<Entry> extract(std::string_view rfc_markdown, std::string_view rfc) {
+  const std::string prefix = id_prefix(rfc);
   std::vector<std::string> lines = lines_of(rfc_markdown);
   std::vector<Block> blocks;
   bool body = false, back = false, fence = false;
@@ -296,12 +312,13 @@ std::vector<Entry> extract(std::string_view rfc_markdown) {
         continue;
       }
       Entry e;
+      e.rfc = std::string(rfc);
       e.section = b.section;
       e.title = b.title;
-      e.id = "R" + b.section + "-" + std::to_string(++count[b.section]);
+      e.id = prefix + b.section + "-" + std::to_string(++count[b.section]);
       e.keyword = kw ? *kw : "checklist";
       e.text = ss[k];
-      e.binds = guess_binds(b.section, ss[k]);
+      e.binds = guess_binds(rfc, b.section, ss[k]);
       e.status = "open";
       entries.push_back(std::move(e));
     }
@@ -309,11 +326,22 @@ std::vector<Entry> extract(std::string_view rfc_markdown) {
   return entries;
 }
 
+std::vector<Entry> extract_all(const Rfcs& rfcs) {
+  std::vector<Entry> out;
+  for (const auto& r : kRfcs) {
+    if (auto it = rfcs.find(std::string(r.number)); it != rfcs.end()) {
+      auto entries = extract(it->second, r.number);
+      out.insert(out.end(), entries.begin(), entries.end());
+    }
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------- the code
 
 SourceScan scan_sources(const fs::path& root) {
   SourceScan scan;
-  static const std::regex kHeader(R"(^\s*// RFC 9420 §([0-9A-Z][0-9.]*)(.*)$)");
+  static const std::regex kHeader(R"(^\s*// RFC (9420|9180) §([0-9A-Z][0-9.]*)(.*)$)");
   static const std::regex kIds(R"(^ \[([^\]]+)\])");
   static const std::regex kQuoteLine(R"(^\s*//    +(\S.*)$)");
   static const std::regex kComment(R"(^\s*//)");
@@ -332,7 +360,7 @@ SourceScan scan_sources(const fs::path& root) {
   }
   std::sort(files.begin(), files.end());
   // A test exercises a requirement when it names its constant (EXPECT_MLS_RULE).
-  static const std::regex kMention(R"(\breq::R([0-9A-Z][0-9_]*?)_([0-9]+)\b)");
+  static const std::regex kMention(R"(\breq::([RH])([0-9A-Z][0-9_]*?)_([0-9]+)\b)");
   for (const auto& f : files) {
     std::string rel = fs::relative(f, root).generic_string();
     bool in_ref = rel.rfind("ref/", 0) == 0;
@@ -343,6 +371,7 @@ SourceScan scan_sources(const fs::path& root) {
     std::optional<Quote> quote;
     Site block;                    // the last citation header of the file
     std::vector<std::string> ids;  // and the IDs it cites
+    std::string rfc = "9420";      // and the RFC it names
     bool after_header = false;     // the previous line was a header or quote line
     auto flush = [&] {
       if (quote && !quote->text.empty()) {
@@ -355,9 +384,9 @@ SourceScan scan_sources(const fs::path& root) {
       Site site{rel, n + 1};
       if (!in_ref) {
         for (std::sregex_iterator it(line.begin(), line.end(), kMention), end; it != end; ++it) {
-          std::string section = (*it)[1].str();
+          std::string section = (*it)[2].str();
           std::replace(section.begin(), section.end(), '_', '.');
-          std::string id = "R" + section + "-" + (*it)[2].str();
+          std::string id = (*it)[1].str() + section + "-" + (*it)[3].str();
           scan.tests[id].push_back(site);
         }
         continue;
@@ -365,7 +394,9 @@ SourceScan scan_sources(const fs::path& root) {
       std::smatch m;
       if (std::regex_match(line, m, kHeader)) {
         flush();
-        std::string rest = m[2].str();
+        rfc = m[1].str();
+        std::string section = rfc == "9420" ? m[2].str() : rfc + " " + m[2].str();
+        std::string rest = m[3].str();
         std::smatch list_match;
         ids.clear();
         block = site;
@@ -376,18 +407,18 @@ SourceScan scan_sources(const fs::path& root) {
             id = collapse(id);
             scan.citations[id].push_back(site);
             scan.cited_ids.emplace_back(site, id);
-            scan.cited_sections.emplace_back(site, m[1].str());
+            scan.cited_sections.emplace_back(site, section);
             ids.push_back(id);
           }
         }
-        quote = Quote{site, "", block, ids};
+        quote = Quote{site, "", rfc, block, ids};
         after_header = true;
         continue;
       }
       if (std::regex_match(line, m, kQuoteLine)) {
         std::string text = m[1].str();
         if (!quote && !after_header && text.rfind("[...]", 0) == 0) {
-          quote = Quote{site, "", block, ids};  // a quote resumed below the code it covers
+          quote = Quote{site, "", rfc, block, ids};  // a quote resumed below the code it covers
         }
         if (quote) {
           quote->text += (quote->text.empty() ? "" : " ") + text;
@@ -441,11 +472,20 @@ std::map<std::string, std::vector<Site>> rules_named_in_ref(const fs::path& root
   return named;
 }
 
-std::vector<std::string> check_quotes(std::string_view rfc_markdown,
-                                      const std::vector<Quote>& quotes) {
-  std::string rfc = collapse(rfc_markdown);
+std::vector<std::string> check_quotes(const Rfcs& rfcs, const std::vector<Quote>& quotes) {
+  std::map<std::string, std::string> collapsed;
+  for (const auto& [number, markdown] : rfcs) {
+    collapsed[number] = collapse(markdown);
+  }
   std::vector<std::string> problems;
   for (const auto& q : quotes) {
+    auto source = collapsed.find(q.rfc);
+    if (source == collapsed.end()) {
+      problems.push_back(q.site.file + ":" + std::to_string(q.site.line) + ": quotes RFC " + q.rfc +
+                         ", whose markdown source was not given");
+      continue;
+    }
+    const std::string& rfc = source->second;
     std::string text = q.text;
     size_t pos = 0;
     std::vector<std::string> fragments;
@@ -460,7 +500,8 @@ std::vector<std::string> check_quotes(std::string_view rfc_markdown,
     for (const auto& frag : fragments) {
       if (!frag.empty() && rfc.find(frag) == std::string::npos) {
         problems.push_back(q.site.file + ":" + std::to_string(q.site.line) +
-                           ": the quote is not word for word in RFC 9420: \"" + frag + "\"");
+                           ": the quote is not word for word in RFC " + q.rfc + ": \"" + frag +
+                           "\"");
         break;
       }
     }
@@ -531,19 +572,20 @@ std::vector<Entry> merge(const std::vector<Entry>& extracted, const std::vector<
   std::map<std::pair<std::string, std::string>, const Entry*> by_text;
   for (const auto& e : existing) {
     by_id[e.id] = &e;
-    by_text.emplace(std::pair{e.section, e.text}, &e);
+    by_text.emplace(std::pair{qualified_section(e), e.text}, &e);
   }
   std::set<std::pair<std::string, std::string>> extracted_texts;
   for (const auto& e : extracted) {
-    extracted_texts.emplace(e.section, e.text);
+    extracted_texts.emplace(qualified_section(e), e.text);
   }
   std::vector<Entry> out;
   for (Entry e : extracted) {
     const Entry* found = nullptr;
-    if (auto t = by_text.find({e.section, e.text}); t != by_text.end()) {
+    if (auto t = by_text.find({qualified_section(e), e.text}); t != by_text.end()) {
       found = t->second;
     } else if (auto i = by_id.find(e.id);
-               i != by_id.end() && !extracted_texts.count({i->second->section, i->second->text})) {
+               i != by_id.end() &&
+               !extracted_texts.count({qualified_section(*i->second), i->second->text})) {
       found = i->second;
     }
     if (found != nullptr) {
@@ -585,8 +627,14 @@ std::vector<Entry> merge(const std::vector<Entry>& extracted, const std::vector<
       return n;
     };
     auto after = std::find_if(out.rbegin(), out.rend(), [&](const Entry& o) {
-      return numbers(o.section) <= numbers(e.section);
+      return o.rfc == e.rfc && numbers(o.section) <= numbers(e.section);
     });
+    if (after == out.rend()) {
+      // Before its RFC's first entry (the end when it has none).
+      auto first = std::find_if(out.begin(), out.end(), [&](const Entry& o) { return o.rfc == e.rfc; });
+      out.insert(first, std::move(e));
+      continue;
+    }
     out.insert(after.base(), std::move(e));
   }
   return out;
@@ -597,6 +645,7 @@ std::vector<Entry> parse_yaml(const std::string& yaml_text) {
   std::vector<Entry> out;
   for (const auto& n : root["requirements"]) {
     Entry e;
+    e.rfc = n["rfc"] ? n["rfc"].as<std::string>() : "9420";
     e.id = n["id"].as<std::string>();
     e.section = n["section"].as<std::string>();
     e.title = n["title"] ? n["title"].as<std::string>() : "";
@@ -628,23 +677,28 @@ std::string quoted(const std::string& s) {
 
 std::string to_yaml(const std::vector<Entry>& entries) {
   std::ostringstream y;
-  y << "# Every normative statement of RFC 9420: each sentence with a BCP 14 keyword\n"
-       "# and each item of a \"verify that\" checklist (keyword: checklist).\n"
+  y << "# Every normative statement of RFC 9420 (`rfc: 9420`, IDs R<section>-<n>)\n"
+       "# and then of RFC 9180, HPKE, which MLS uses (`rfc: 9180`, IDs\n"
+       "# H<section>-<n>): each sentence with a BCP 14 keyword and each item of a\n"
+       "# \"verify that\" checklist (keyword: checklist).\n"
        "# Entries with keyword `implied` are written here by hand, with IDs\n"
-       "# R<section>-i<n>: a check that RFC 9420 implies without a BCP 14 sentence or\n"
-       "# a checklist item of its own; `text` is the passage that implies it, word\n"
-       "# for word, and `reason` says, as a paraphrase, what it implies.\n"
+       "# R<section>-i<n> (H<section>-i<n>): a check that the RFC implies without a\n"
+       "# BCP 14 sentence or a checklist item of its own; `text` is the passage that\n"
+       "# implies it, word for word, and `reason` says, as a paraphrase, what it\n"
+       "# implies.\n"
        "#\n"
-       "# Written by scripts/extract-requirements from the RFC's markdown source and\n"
-       "# this file: id, section, title, keyword and text come from the RFC; binds,\n"
-       "# reason and issue are kept from here; status `enforced` is computed (a\n"
-       "# `// RFC 9420 §S [ID]` comment in ref/ cites the entry), `not-applicable`\n"
-       "# (with a reason) and `open` (with the issue that will enforce it) are set\n"
-       "# here by hand. tests/requirements_test.cpp fails when this file, the RFC\n"
-       "# and the code disagree. `mlsref requirements` prints the matrix.\n"
+       "# Written by scripts/extract-requirements from the RFCs' markdown sources and\n"
+       "# this file: rfc, id, section, title, keyword and text come from the RFC;\n"
+       "# binds, reason and issue are kept from here; status `enforced` is computed\n"
+       "# (a `// RFC 9420 §S [ID]` or `// RFC 9180 §S [ID]` comment in ref/ cites the\n"
+       "# entry), `not-applicable` (with a reason) and `open` (with the issue that\n"
+       "# will enforce it) are set here by hand. tests/requirements_test.cpp fails\n"
+       "# when this file, the RFCs and the code disagree. `mlsref requirements`\n"
+       "# prints the matrix.\n"
        "requirements:\n";
   for (const auto& e : entries) {
     y << "  - id: " << e.id << "\n"
+      << "    rfc: " << e.rfc << "\n"
       << "    section: " << quoted(e.section) << "\n"
       << "    title: " << quoted(e.title) << "\n"
       << "    keyword: " << e.keyword << "\n"
@@ -663,9 +717,9 @@ std::string to_yaml(const std::vector<Entry>& entries) {
 
 std::string to_header(const std::vector<Entry>& entries) {
   std::ostringstream h;
-  h << "// The requirements of RFC 9420 by ID (spec/requirements.yaml), for the checks\n"
-       "// that raise an Error naming one. Written by scripts/extract-requirements;\n"
-       "// do not edit.\n"
+  h << "// The requirements of RFC 9420 and RFC 9180 by ID (spec/requirements.yaml),\n"
+       "// for the checks that raise an Error naming one. Written by\n"
+       "// scripts/extract-requirements; do not edit.\n"
        "#pragma once\n\n"
        "#include \"requirement.h\"\n\n"
        "namespace mlsref::req {\n\n";
@@ -673,8 +727,8 @@ std::string to_header(const std::vector<Entry>& entries) {
     std::string name = e.id;
     std::replace(name.begin(), name.end(), '.', '_');
     std::replace(name.begin(), name.end(), '-', '_');
-    h << "inline constexpr Requirement " << name << "{\"" << e.id << "\", \"" << e.section
-      << "\"};\n";
+    h << "inline constexpr Requirement " << name << "{\"" << e.id << "\", \""
+      << qualified_section(e) << "\"};\n";
   }
   h << "\n}  // namespace mlsref::req\n";
   return h.str();
@@ -695,15 +749,20 @@ std::string markdown_totals(const std::vector<Entry>& entries) {
       absolute_enforced += must && e.status == "enforced";
     }
   };
-  std::vector<std::string> order;
-  std::map<std::string, Totals> per;
+  std::vector<std::string> order, rfcs;
+  std::map<std::string, Totals> per, per_rfc;
   Totals sum;
   for (const auto& e : entries) {
     std::string top = e.section.substr(0, e.section.find('.'));
-    if (!per.count(top)) {
-      order.push_back(top);
+    std::string row = (e.rfc == "9420" ? "" : "RFC " + e.rfc + " ") + "§" + top;
+    if (!per.count(row)) {
+      order.push_back(row);
     }
-    per[top].add(e);
+    if (!per_rfc.count(e.rfc)) {
+      rfcs.push_back(e.rfc);
+    }
+    per[row].add(e);
+    per_rfc[e.rfc].add(e);
     sum.add(e);
   }
   std::ostringstream t;
@@ -714,7 +773,12 @@ std::string markdown_totals(const std::vector<Entry>& entries) {
   t << "| section | total | enforced | not-applicable | open | MUST-class enforced |\n"
     << "|---|--:|--:|--:|--:|--:|\n";
   for (const auto& s : order) {
-    row("§" + s, per[s]);
+    row(s, per[s]);
+  }
+  if (rfcs.size() > 1) {
+    for (const auto& r : rfcs) {
+      row("RFC " + r, per_rfc[r]);
+    }
   }
   row("all", sum);
   return t.str();
@@ -749,10 +813,10 @@ std::string first_difference(const std::string& want, const std::string& have) {
 }
 }  // namespace
 
-std::vector<std::string> check(std::string_view rfc_markdown, const fs::path& root) {
+std::vector<std::string> check(const Rfcs& rfcs, const fs::path& root) {
   std::vector<std::string> problems;
   auto say = [&](std::string s) { problems.push_back(std::move(s)); };
-  auto extracted = extract(rfc_markdown);
+  auto extracted = extract_all(rfcs);
   auto scan = scan_sources(root);
   std::string yaml_text = read_file(root / "spec/requirements.yaml");
   auto existing = parse_yaml(yaml_text);
@@ -766,6 +830,10 @@ std::vector<std::string> check(std::string_view rfc_markdown, const fs::path& ro
     extracted_by_id[e.id] = &e;
   }
   for (const auto& e : existing) {
+    if (!rfcs.count(e.rfc)) {
+      say("spec/requirements.yaml: " + e.id + " is of RFC " + e.rfc +
+          ", whose markdown source was not given");
+    }
     auto it = extracted_by_id.find(e.id);
     if (it != extracted_by_id.end() && it->second->text != e.text) {
       say("spec/requirements.yaml: " + e.id + " has text that the RFC does not have there: \"" +
@@ -813,9 +881,9 @@ std::vector<std::string> check(std::string_view rfc_markdown, const fs::path& ro
     auto it = by_id.find(id);
     if (it == by_id.end()) {
       say(where + "cites " + id + ", which spec/requirements.yaml does not have");
-    } else if (it->second->section != section) {
+    } else if (qualified_section(*it->second) != section) {
       say(where + "cites " + id + " under §" + section + ", but " + id + " is in §" +
-          it->second->section);
+          qualified_section(*it->second));
     }
   }
   for (const auto& [id, sites] : scan.tests) {
@@ -851,22 +919,26 @@ std::vector<std::string> check(std::string_view rfc_markdown, const fs::path& ro
           "will enforce it");
     }
   }
-  for (auto& p : check_quotes(rfc_markdown, scan.quotes)) {
+  for (auto& p : check_quotes(rfcs, scan.quotes)) {
     say(std::move(p));
   }
   // An implied rule quotes the RFC word for word and has an ID of its own kind.
-  static const std::regex kImpliedId(R"(R[0-9A-Z.]+-i[1-9][0-9]*)");
-  const std::string rfc_text = collapse(rfc_markdown);
+  static const std::regex kImpliedId(R"([RH][0-9A-Z.]+-i[1-9][0-9]*)");
+  std::map<std::string, std::string> rfc_text;
+  for (const auto& [number, markdown] : rfcs) {
+    rfc_text[number] = collapse(markdown);
+  }
   for (const auto& e : existing) {
-    if (e.keyword != "implied") {
+    if (e.keyword != "implied" || !rfcs.count(e.rfc)) {
       continue;
     }
     std::string where = "spec/requirements.yaml: " + e.id + ": ";
-    if (!std::regex_match(e.id, kImpliedId) || e.id.rfind("R" + e.section + "-i", 0) != 0) {
-      say(where + "an implied rule's ID is R<section>-i<n>");
+    std::string prefix = id_prefix(e.rfc);
+    if (!std::regex_match(e.id, kImpliedId) || e.id.rfind(prefix + e.section + "-i", 0) != 0) {
+      say(where + "an implied rule's ID is " + prefix + "<section>-i<n>");
     }
-    if (rfc_text.find(collapse(e.text)) == std::string::npos) {
-      say(where + "the text of an implied rule is not word for word in RFC 9420");
+    if (rfc_text[e.rfc].find(collapse(e.text)) == std::string::npos) {
+      say(where + "the text of an implied rule is not word for word in RFC " + e.rfc);
     }
     if (e.reason.empty()) {
       say(where + "an implied rule says what it implies in `reason`");
@@ -878,13 +950,14 @@ std::vector<std::string> check(std::string_view rfc_markdown, const fs::path& ro
   return problems;
 }
 
-std::optional<fs::path> locate_rfc(const fs::path& root) {
+std::optional<fs::path> locate_rfc(const fs::path& root, std::string_view rfc) {
   std::error_code ec;
-  if (const char* env = std::getenv("MLSREF_RFC9420"); env != nullptr && *env != '\0') {
+  const std::string name = "rfc" + std::string(rfc) + ".md";
+  const std::string var = "MLSREF_RFC" + std::string(rfc);
+  if (const char* env = std::getenv(var.c_str()); env != nullptr && *env != '\0') {
     return fs::path(env);
   }
-  for (const auto& p : {root / ".." / "shared" / "spec" / "rfc9420.md",
-                        root / "spec" / "upstream" / "rfc9420.md"}) {
+  for (const auto& p : {root / ".." / "shared" / "spec" / name, root / "spec" / "upstream" / name}) {
     if (fs::is_regular_file(p, ec)) {
       return fs::weakly_canonical(p, ec);
     }

@@ -1,6 +1,9 @@
 // RFC 9180 Hybrid Public Key Encryption
 #include "hpke.h"
 
+#include "requirement_ids.h"
+#include "rule_switch.h"
+
 namespace mlsref::hpke {
 
 namespace {
@@ -37,8 +40,10 @@ SecureBytes labeled_extract(HashAlg h, ByteView suite_id, ByteView salt, std::st
 //      return Expand(prk, labeled_info, L)
 SecureBytes labeled_expand(HashAlg h, ByteView suite_id, ByteView prk, std::string_view label,
                            ByteView info, size_t length) {
+  // I2OSP(L, 2): a length the caller asks for that does not fit in two bytes
+  // is a request mlsref cannot carry out, not a rule of the RFC.
   if (length > 0xffff) {
-    throw Error(ErrorKind::protocol, "9180 4", "LabeledExpand length does not fit in 2 bytes");
+    throw Error(ErrorKind::usage, "9180 4", "LabeledExpand length does not fit in 2 bytes");
   }
   Bytes labeled_info;
   i2osp(labeled_info, length, 2);
@@ -192,7 +197,12 @@ KeyPair Kem::derive_key_pair(ByteView ikm) const {
     }
   }
   // raise DeriveKeyPairError
-  throw Error(ErrorKind::crypto, "9180 7.1.3", "DeriveKeyPair found no valid candidate");
+  // RFC 9180 §7.1.3 [H7.1.3-i1]: no candidate is a scalar in [1, order), so this ikm gives
+  // no key pair
+  //    The precise likelihood of `DeriveKeyPair()` failing with DeriveKeyPairError
+  //    depends on the group being used, but it is negligibly small in all cases.
+  // Not switchable (ref/rule_switch.h): there is no key pair to return.
+  throw Error(ErrorKind::crypto, req::H7_1_3_i1, "DeriveKeyPair found no valid candidate");
 }
 
 KeyPair Kem::generate_key_pair(Botan::RandomNumberGenerator& rng) const {
@@ -236,8 +246,14 @@ Kem::Encapsulation Kem::encap(ByteView pkR, const KeyPair& ephemeral, const KeyP
 }
 
 SecureBytes Kem::decap(ByteView enc, const KeyPair& recipient, std::optional<ByteView> pkS) const {
+  // RFC 9180 §7.1.1 [H7.1.1-i1]: enc is SerializePublicKey(pkE); bytes of another length
+  // than Nenc = Npk deserialize to no public key
+  //    For X25519 and X448, the `SerializePublicKey()` and `DeserializePublicKey()`
+  //    functions are the identity function, since these curves already use
+  //    fixed-length byte strings for public keys.
+  // Not switchable (ref/rule_switch.h): there is no public key pkE to compute DH with.
   if (enc.size() != enc_size()) {
-    throw Error(ErrorKind::crypto, "9180 7.1.1",
+    throw Error(ErrorKind::crypto, req::H7_1_1_i1,
                 "enc is " + std::to_string(enc.size()) +
                     " bytes, expected Nenc = " + std::to_string(enc_size()));
   }
@@ -266,19 +282,37 @@ Bytes Context::compute_nonce(uint64_t seq) const {
 }
 
 Bytes Context::seal_at(uint64_t seq, ByteView aad, ByteView plaintext) const {
+  // RFC 9180 §5.2 [H5.2-7]: a request of the application, refused
+  //    Similarly, the recipient's context MUST NOT be used for encryption.
+  // (Switched off, it seals with the same key and nonce as the sender's would.)
+  if (role_ == Role::recipient && enforced(req::H5_2_7)) {
+    throw Error(ErrorKind::usage, req::H5_2_7, "a recipient's context cannot seal");
+  }
   return aead_seal(aead_, key, compute_nonce(seq), aad, plaintext);
 }
 
 SecureBytes Context::open_at(uint64_t seq, ByteView aad, ByteView ciphertext) const {
+  // RFC 9180 §5.2 [H5.2-6]: a request of the application, refused
+  //    The sender's context MUST NOT be used for decryption.
+  // (Switched off, it opens with the same key and nonce as the recipient's would.)
+  if (role_ == Role::sender && enforced(req::H5_2_6)) {
+    throw Error(ErrorKind::usage, req::H5_2_6, "a sender's context cannot open");
+  }
   return aead_open(aead_, key, compute_nonce(seq), aad, ciphertext);
 }
 
 namespace {
 void check_sequence(uint64_t seq) {
-  // RFC 9180 §5.2: IncrementSeq raises MessageLimitReachedError at 2^(8*Nn) - 1;
-  // with Nn = 12 a 64-bit counter stops first.
-  if (seq == UINT64_MAX) {
-    throw Error(ErrorKind::protocol, "9180 5.2", "message limit reached");
+  // RFC 9180 §5.2 [H5.2-5, H5.2-8]: IncrementSeq raises MessageLimitReachedError at
+  // 2^(8*Nn) - 1; with Nn = 12 mlsref's 64-bit counter overflows first
+  //    Implementations MAY use a sequence number that is shorter than the nonce length
+  //    (padding on the left with zero), but MUST raise an error if the sequence number
+  //    overflows.
+  //    [...] If `ContextS.Seal()` or `ContextR.Open()` would cause the `seq` field to
+  //    overflow, then the implementation MUST fail with an error.
+  // (Switched off, the unsigned counter wraps to 0: nonces repeat, nothing undefined.)
+  if (seq == UINT64_MAX && enforced(req::H5_2_8)) {
+    throw Error(ErrorKind::protocol, req::H5_2_8, "message limit reached");
   }
 }
 }  // namespace
@@ -298,9 +332,10 @@ SecureBytes Context::open(ByteView aad, ByteView ciphertext) {
 }
 
 SecureBytes Context::export_secret(ByteView exporter_context, size_t length) const {
-  // RFC 9180 §5.3: L MUST NOT exceed 255*Nh.
+  // RFC 9180 §5.3: for the KDFs of the RFC, L has a maximum value of 255*Nh. The
+  // application asks for L: a longer export is a request mlsref cannot carry out.
   if (length > 255 * hash_size(hash_)) {
-    throw Error(ErrorKind::protocol, "9180 5.3",
+    throw Error(ErrorKind::usage, "9180 5.3",
                 "export length " + std::to_string(length) + " exceeds 255*Nh");
   }
   // return LabeledExpand(self.exporter_secret, "sec", exporter_context, L)
@@ -335,15 +370,23 @@ Context Hpke::key_schedule(const SetupParams& p, ByteView shared_secret) const {
   // RFC 9180 §5.1 VerifyPSKInputs(mode, psk, psk_id)
   bool got_psk = !p.psk.empty();
   bool got_psk_id = !p.psk_id.empty();
-  if (got_psk != got_psk_id) {
-    throw Error(ErrorKind::protocol, "9180 5.1", "inconsistent PSK inputs");
+  // RFC 9180 §5.1 [H5.1-2, H5.1-3]
+  //    The `psk` and `psk_id` fields MUST appear together or not at all. That is, if a
+  //    non-default value is provided for one of them, then the other MUST be set to a
+  //    non-default value.
+  // (Switched off, the key schedule runs with the one given and the other empty,
+  // both well-defined inputs of LabeledExtract.)
+  if (got_psk != got_psk_id && enforced(req::H5_1_2)) {
+    throw Error(ErrorKind::usage, req::H5_1_2, "inconsistent PSK inputs");
   }
+  // The mode and the PSK inputs are the application's request: a PSK in a mode
+  // without one, or none in a PSK mode, is a request mlsref cannot carry out.
   bool psk_mode = p.mode == Mode::psk || p.mode == Mode::auth_psk;
   if (got_psk && !psk_mode) {
-    throw Error(ErrorKind::protocol, "9180 5.1", "PSK input provided when not needed");
+    throw Error(ErrorKind::usage, "9180 5.1", "PSK input provided when not needed");
   }
   if (!got_psk && psk_mode) {
-    throw Error(ErrorKind::protocol, "9180 5.1", "missing required PSK input");
+    throw Error(ErrorKind::usage, "9180 5.1", "missing required PSK input");
   }
 
   Context ctx;
@@ -377,13 +420,15 @@ bool is_auth(Mode m) { return m == Mode::auth || m == Mode::auth_psk; }
 
 Hpke::SenderSetup Hpke::setup_sender(const SetupParams& p, ByteView pkR, const KeyPair& ephemeral,
                                      const KeyPair* sender) const {
+  // The mode and the sender's key pair are the application's request.
   if (is_auth(p.mode) != (sender != nullptr)) {
-    throw Error(ErrorKind::protocol, "9180 5.1",
+    throw Error(ErrorKind::usage, "9180 5.1",
                 std::string("mode ") + std::string(to_string(p.mode)) +
                     (sender ? " takes no sender key" : " needs the sender's key pair"));
   }
   Kem::Encapsulation e = kem_.encap(pkR, ephemeral, sender);
   SenderSetup out{e.enc, e.shared_secret, key_schedule(p, e.shared_secret)};
+  out.context.role_ = Context::Role::sender;
   return out;
 }
 
@@ -396,13 +441,16 @@ Hpke::SenderSetup Hpke::setup_sender(const SetupParams& p, ByteView pkR,
 
 Context Hpke::setup_receiver(const SetupParams& p, ByteView enc, const KeyPair& recipient,
                              std::optional<ByteView> pkS) const {
+  // The mode and the sender's public key are the application's request.
   if (is_auth(p.mode) != pkS.has_value()) {
-    throw Error(ErrorKind::protocol, "9180 5.1",
+    throw Error(ErrorKind::usage, "9180 5.1",
                 std::string("mode ") + std::string(to_string(p.mode)) +
                     (pkS ? " takes no sender key" : " needs the sender's public key"));
   }
   SecureBytes shared_secret = kem_.decap(enc, recipient, pkS);
-  return key_schedule(p, shared_secret);
+  Context ctx = key_schedule(p, shared_secret);
+  ctx.role_ = Context::Role::recipient;
+  return ctx;
 }
 
 std::pair<Bytes, Bytes> Hpke::seal_base(ByteView pkR, ByteView info, ByteView aad,

@@ -102,6 +102,8 @@ class Context {
   Bytes seal(ByteView aad, ByteView plaintext);
   SecureBytes open(ByteView aad, ByteView ciphertext);
   // Seal / Open at an explicit sequence number (for test vectors that skip).
+  // A sender's context (setup_sender) does not open, a recipient's
+  // (setup_receiver) does not seal: Error{usage} naming H5.2-6 / H5.2-7.
   Bytes seal_at(uint64_t seq, ByteView aad, ByteView plaintext) const;
   SecureBytes open_at(uint64_t seq, ByteView aad, ByteView ciphertext) const;
   // §5.3 Export(exporter_context, L)
@@ -109,8 +111,14 @@ class Context {
 
   uint64_t sequence() const { return seq_; }
 
+  // Whose context it is: the sender's (SetupS), the recipient's (SetupR), or
+  // neither (Hpke::key_schedule alone, for the key schedule's test vectors).
+  enum class Role { none, sender, recipient };
+  Role role() const { return role_; }
+
  private:
   friend class Hpke;
+  Role role_ = Role::none;
   AeadAlg aead_ = AeadAlg::export_only;
   HashAlg hash_ = HashAlg::sha256;
   Bytes suite_id_;

@@ -25,19 +25,20 @@
 #include <unordered_map>
 
 #include "primitives_openssl.h"
+#include "requirement_ids.h"
+#include "rule_switch.h"
 
 namespace mlsref {
 
 namespace {
 
-[[noreturn]] void crypto_error(const std::string& section, const std::string& message) {
-  throw Error(ErrorKind::crypto, section, message);
-}
-
-void require_size(ByteView b, size_t n, const std::string& what, const std::string& section) {
+// The size of a key or nonce the caller gives as its own (a private key, an
+// AEAD key or nonce from the key schedule): never peer input, so a wrong size
+// is a request mlsref cannot carry out, not a rule of the RFC.
+void require_own_size(ByteView b, size_t n, const std::string& what, const std::string& section) {
   if (b.size() != n) {
-    crypto_error(section, what + " is " + std::to_string(b.size()) + " bytes, expected " +
-                              std::to_string(n));
+    throw Error(ErrorKind::usage, section,
+                what + " is " + std::to_string(b.size()) + " bytes, expected " + std::to_string(n));
   }
 }
 
@@ -460,9 +461,10 @@ SecureBytes hkdf_extract(HashAlg h, ByteView salt, ByteView ikm) {
 
 SecureBytes hkdf_expand(HashAlg h, ByteView prk, ByteView info, size_t length) {
   count(PrimitiveOp::key_derivation, h);
-  // RFC 5869 §2.3: L <= 255*HashLen.
+  // RFC 5869 §2.3: L <= 255*HashLen. The caller asks for L: a longer output is a
+  // request mlsref cannot carry out.
   if (length > 255 * hash_size(h)) {
-    throw Error(ErrorKind::protocol, "5.1",
+    throw Error(ErrorKind::usage, "5.1",
                 "HKDF-Expand length " + std::to_string(length) + " exceeds 255*Nh");
   }
   if (length == 0) {
@@ -532,13 +534,14 @@ std::unique_ptr<Botan::AEAD_Mode> aead_mode(AeadAlg a, Botan::Cipher_Dir dir) {
     case AeadAlg::export_only:
       break;
   }
-  // RFC 9180 §5.2: the export-only AEAD has no Seal or Open.
-  throw Error(ErrorKind::protocol, "9180 5.2", "the export-only AEAD cannot seal or open");
+  // RFC 9180 §5.2: the export-only AEAD has no Seal or Open; asking it to seal
+  // or open is a request mlsref cannot carry out.
+  throw Error(ErrorKind::usage, "9180 5.2", "the export-only AEAD cannot seal or open");
 }
 
 void check_aead_inputs(AeadAlg a, ByteView key, ByteView nonce) {
-  require_size(key, aead_key_size(a), "AEAD key", "5.1");
-  require_size(nonce, aead_nonce_size(a), "AEAD nonce", "5.1");
+  require_own_size(key, aead_key_size(a), "AEAD key", "5.1");
+  require_own_size(nonce, aead_nonce_size(a), "AEAD nonce", "5.1");
 }
 }  // namespace
 
@@ -558,9 +561,17 @@ SecureBytes aead_open(AeadAlg a, ByteView key, ByteView nonce, ByteView aad, Byt
   auto mode = aead_mode(a, Botan::DECRYPTION);
   count(PrimitiveOp::aead_open, a);
   check_aead_inputs(a, key, nonce);
+  // RFC 9180 §4 [H4-i1]: Open fails on a ciphertext that is not sealed under this key,
+  // nonce and aad, and on one too short to hold the tag
+  //    `Open(key, nonce, aad, ct)`: Decrypt ciphertext and tag `ct` using
+  //    associated data `aad` with symmetric key `key` and nonce `nonce`,
+  //    returning plaintext message `pt`. This function can raise an
+  //    `OpenError` or `MessageLimitReachedError` upon failure.
+  // Not switchable (ref/rule_switch.h): there is no plaintext to return.
   if (ciphertext.size() < aead_tag_size(a)) {
-    crypto_error("5.1", "AEAD ciphertext of " + std::to_string(ciphertext.size()) +
-                            " bytes is shorter than the tag");
+    throw Error(ErrorKind::crypto, req::H4_i1,
+                "AEAD ciphertext of " + std::to_string(ciphertext.size()) +
+                    " bytes is shorter than the tag");
   }
   mode->set_key(key.data(), key.size());
   mode->set_associated_data(aad.data(), aad.size());
@@ -569,7 +580,9 @@ SecureBytes aead_open(AeadAlg a, ByteView key, ByteView nonce, ByteView aad, Byt
   try {
     mode->finish(buf);
   } catch (const Botan::Invalid_Authentication_Tag&) {
-    crypto_error("5.1", std::string(to_string(a)) + " authentication tag does not verify");
+    // H4-i1, as above. Not switchable (ref/rule_switch.h): there is no plaintext to return.
+    throw Error(ErrorKind::crypto, req::H4_i1,
+                std::string(to_string(a)) + " authentication tag does not verify");
   }
   return buf;
 }
@@ -609,43 +622,73 @@ size_t field_size(DhGroup g) {
   return 0;
 }
 
-Botan::BigInt nist_scalar(DhGroup g, ByteView sk) {
-  require_size(sk, dh_private_size(g), std::string(to_string(g)) + " private key", "9180 7.1.2");
+// Whose private scalar it is: a DHKEM's (RFC 9180 §7.1.2) or an ECDSA signer's
+// (RFC 9420 §5.1.2).
+enum class ScalarOf { dh, signature };
+
+// A private key is the caller's own, never peer input: a wrong size is a request
+// mlsref cannot carry out.
+Botan::BigInt nist_scalar(DhGroup g, ByteView sk, ScalarOf of) {
+  const std::string section = of == ScalarOf::dh ? "9180 7.1.2" : "5.1.2";
+  require_own_size(sk, dh_private_size(g), std::string(to_string(g)) + " private key", section);
   Botan::BigInt x = Botan::BigInt::decode(sk.data(), sk.size());
-  if (x.is_zero() || x >= ec_group(g).get_order()) {
-    crypto_error("9180 7.1.2",
-                 std::string(to_string(g)) + " private key is not in the range [1, order)");
+  if (!x.is_zero() && x < ec_group(g).get_order()) {
+    return x;
   }
-  return x;
+  const std::string message =
+      std::string(to_string(g)) + " private key is not in the range [1, order)";
+  if (of == ScalarOf::signature) {
+    throw Error(ErrorKind::usage, section, message);
+  }
+  // RFC 9180 §7.1.2 [H7.1.2-3]: and an integer of [order, 2^(8*Nsk)) is no element of the
+  // scalar field, which DeserializePrivateKey refuses
+  //    [...] implementors of DHKEMs SHOULD check that deserialized private keys are not
+  //    equivalent to 0 (mod `order`), where `order` is the order of the DH group.
+  //    [...] `DeserializePrivateKey()` performs the Octet-String-to-Field-Element conversion
+  //    according to {{SECG}}.
+  // Not switchable (ref/rule_switch.h): the key pair of a zero scalar has the point at
+  // infinity as its public key, which has no SerializePublicKey encoding.
+  throw Error(ErrorKind::crypto, req::H7_1_2_3, message);
 }
 
 // How a malformed public key is reported: a DH input is a failed key
-// agreement (RFC 9180 §7.1.4, crypto); a signature key is bytes that do not
-// decode as a key (RFC 9420 §5.1.1, decode).
+// agreement (RFC 9180 §7.1.1, §7.1.4, crypto); a signature key is bytes that
+// do not decode as a key (RFC 9420 §5.1.1, decode).
 struct KeyErrors {
   ErrorKind kind;
-  std::string format_section;  // not an uncompressed point of the right size
-  std::string curve_section;   // not a point of the curve
-  const Requirement* rule;     // the RFC 9420 rule broken, if any (else RFC 9180's sections)
-  Error error(const std::string& section, const std::string& message) const {
-    return rule != nullptr ? Error(kind, *rule, message) : Error(kind, section, message);
-  }
+  const Requirement& format_rule;  // not an uncompressed point of the right size
+  const Requirement& curve_rule;   // not a point of the curve
 };
-const KeyErrors kDhKeyErrors{ErrorKind::crypto, "9180 7.1.1", "9180 7.1.4", nullptr};
-const KeyErrors kSignatureKeyErrors{ErrorKind::decode, "5.1.1", "5.1.1", &req::R5_1_1_i1};
+// RFC 9180 §7.1.1 [H7.1.1-i1]: bytes that are no uncompressed point of the curve's size
+// deserialize to no public key
+//    For P-256, P-384, and P-521, the `SerializePublicKey()` function of the
+//    KEM performs the uncompressed Elliptic-Curve-Point-to-Octet-String
+//    conversion according to {{SECG}}. `DeserializePublicKey()` performs the
+//    uncompressed Octet-String-to-Elliptic-Curve-Point conversion.
+// RFC 9180 §7.1.4 [H7.1.4-2]: a point off the curve fails the partial public key validation
+//    For P-256, P-384, and P-521, senders and recipients MUST perform partial
+//    public key validation on all public key inputs, as defined in Section 5.6.2.3.4
+//    of {{keyagreement}}. This includes checking that the coordinates are in the
+//    correct range, that the point is on the curve, and that the point is not the
+//    point at infinity.
+const KeyErrors kDhKeyErrors{ErrorKind::crypto, req::H7_1_1_i1, req::H7_1_4_2};
+const KeyErrors kSignatureKeyErrors{ErrorKind::decode, req::R5_1_1_i1, req::R5_1_1_i1};
 
 // RFC 9180 §7.1.1: SerializePublicKey is the uncompressed point (0x04 || x || y).
 void check_point_format(DhGroup g, ByteView pk, const KeyErrors& errors) {
+  // Not switchable (ref/rule_switch.h): there is no point to compute with.
   if (pk.size() != dh_public_size(g) || pk[0] != 0x04) {
-    throw errors.error(errors.format_section, std::string(to_string(g)) +
-                                                  " public key is not an uncompressed point of " +
-                                                  std::to_string(dh_public_size(g)) + " bytes");
+    throw Error(errors.kind, errors.format_rule,
+                std::string(to_string(g)) + " public key is not an uncompressed point of " +
+                    std::to_string(dh_public_size(g)) + " bytes");
   }
 }
 
 [[noreturn]] void off_curve(DhGroup g, const KeyErrors& errors) {
-  throw errors.error(errors.curve_section,
-                     std::string(to_string(g)) + " public key is not on the curve");
+  // Not switchable (ref/rule_switch.h): OpenSSL refuses a point off the curve, and
+  // Botan's curve arithmetic is only meant for points on it.
+  throw Error(errors.kind, errors.curve_rule,
+              std::string(to_string(g)) + " public key is not on the curve");
 }
 
 Botan::PointGFp nist_point(DhGroup g, ByteView pk, const KeyErrors& errors = kDhKeyErrors) {
@@ -663,8 +706,8 @@ Botan::PointGFp nist_point(DhGroup g, ByteView pk, const KeyErrors& errors = kDh
 }
 
 // pk(sk) on a NIST curve, for DH and ECDSA keys alike.
-Bytes nist_public_key(DhGroup g, ByteView sk, Backend backend) {
-  Botan::BigInt x = nist_scalar(g, sk);
+Bytes nist_public_key(DhGroup g, ByteView sk, Backend backend, ScalarOf of) {
+  Botan::BigInt x = nist_scalar(g, sk, of);
   if (backend == Backend::openssl) {
     return openssl::ec_public_key(g, sk);
   }
@@ -710,8 +753,8 @@ Bytes compute_dh_public_key(DhGroup g, ByteView sk) {
   switch (g) {
     case DhGroup::x25519:
     case DhGroup::x448: {
-      require_size(sk, dh_private_size(g), std::string(to_string(g)) + " private key",
-                   "9180 7.1.2");
+      require_own_size(sk, dh_private_size(g), std::string(to_string(g)) + " private key",
+                       "9180 7.1.2");
       if (backend == Backend::openssl) {
         return openssl::x_public_key(g, sk);
       }
@@ -720,12 +763,30 @@ Bytes compute_dh_public_key(DhGroup g, ByteView sk) {
       return pk;
     }
     default:
-      return nist_public_key(g, sk, backend);
+      return nist_public_key(g, sk, backend, ScalarOf::dh);
   }
 }
 }  // namespace
 
 namespace {
+// DH(sk, pk) validates every public key it is given and its output: the
+// recipient's pkR (in Encap), the ephemeral pkE (enc, in Decap) and the
+// sender's pkS (in AuthDecap) alike. The checks below (H7.1.1-i1, H7.1.4-2 to
+// H7.1.4-5) are the validation these sentences ask for:
+// RFC 9180 §4.1 [H4.1-2]
+//    Senders and recipients MUST validate KEM inputs and outputs as described
+//    in {{kem-ids}}.
+// RFC 9180 §5.1 [H5.1-1]
+//    Senders and recipients MUST validate KEM inputs and outputs as described
+//    in {{kem-ids}}.
+// RFC 9180 §7.1.1 [H7.1.1-1]
+//    Some deserialized public keys MUST be validated before they can be used.
+// RFC 9180 §7.1.4 [H7.1.4-1]
+//    The following public keys are subject to validation if the group
+//    requires public key validation: the sender MUST validate the recipient's
+//    public key `pkR`; the recipient MUST validate the ephemeral public key
+//    `pkE`; in authenticated modes, the recipient MUST validate the sender's
+//    static public key `pkS`.
 SecureBytes compute_dh(DhGroup g, ByteView sk, ByteView pk) {
   count(PrimitiveOp::dh, g);
   Backend backend = backend_for(PrimitiveOp::dh, alg_index(g));
@@ -733,9 +794,18 @@ SecureBytes compute_dh(DhGroup g, ByteView sk, ByteView pk) {
   switch (g) {
     case DhGroup::x25519:
     case DhGroup::x448: {
-      require_size(sk, dh_private_size(g), std::string(to_string(g)) + " private key",
-                   "9180 7.1.2");
-      require_size(pk, dh_public_size(g), std::string(to_string(g)) + " public key", "9180 7.1.1");
+      require_own_size(sk, dh_private_size(g), std::string(to_string(g)) + " private key",
+                       "9180 7.1.2");
+      // RFC 9180 §7.1.1 [H7.1.1-i1]: a public key of another length is none
+      //    For X25519 and X448, the `SerializePublicKey()` and `DeserializePublicKey()`
+      //    functions are the identity function, since these curves already use
+      //    fixed-length byte strings for public keys.
+      // Not switchable (ref/rule_switch.h): the curve function reads Npk bytes.
+      if (pk.size() != dh_public_size(g)) {
+        throw Error(ErrorKind::crypto, req::H7_1_1_i1,
+                    std::string(to_string(g)) + " public key is " + std::to_string(pk.size()) +
+                        " bytes, expected " + std::to_string(dh_public_size(g)));
+      }
       if (backend == Backend::openssl) {
         // OpenSSL refuses an all-zero result; reported below as the check does.
         // pk(sk) through dh_public_key: usually already known to the case's
@@ -749,7 +819,7 @@ SecureBytes compute_dh(DhGroup g, ByteView sk, ByteView pk) {
       break;
     }
     default: {
-      Botan::BigInt x = nist_scalar(g, sk);
+      Botan::BigInt x = nist_scalar(g, sk, ScalarOf::dh);
       if (backend == Backend::openssl) {
         check_point_format(g, pk, kDhKeyErrors);
         std::optional<SecureBytes> z = openssl::ecdh(g, sk, pk);
@@ -762,19 +832,27 @@ SecureBytes compute_dh(DhGroup g, ByteView sk, ByteView pk) {
       Botan::PointGFp q = nist_point(g, pk);
       std::vector<Botan::BigInt> ws;
       Botan::PointGFp s = ec_group(g).blinded_var_point_multiply(q, x, system_rng(), ws);
+      // RFC 9180 §7.1.4 [H7.1.4-3]
+      //    Additionally, senders and recipients MUST ensure the
+      //    Diffie-Hellman shared secret is not the point at infinity.
+      // Not switchable (ref/rule_switch.h): the point at infinity has no x-coordinate.
       if (s.is_zero()) {
-        crypto_error("9180 7.1.4", "ECDH result is the point at infinity");
+        throw Error(ErrorKind::crypto, req::H7_1_4_3, "ECDH result is the point at infinity");
       }
       out = Botan::BigInt::encode_1363(s.get_affine_x(), field_size(g));
       break;
     }
   }
-  // RFC 9180 §7.1.4
+  // RFC 9180 §7.1.4 [H7.1.4-4, H7.1.4-5]
   //    For X25519 and X448, public keys and Diffie-Hellman outputs MUST be validated
   //    as described in {{?RFC7748}}. In particular, recipients MUST check whether
   //    the Diffie-Hellman shared secret is the all-zero value and abort if so.
-  if (std::all_of(out.begin(), out.end(), [](uint8_t b) { return b == 0; })) {
-    crypto_error("9180 7.1.4", std::string(to_string(g)) + " shared secret is all zero");
+  // (Switched off, the all-zero value is the shared secret: a well-defined input
+  // of the KEM's ExtractAndExpand.)
+  if (std::all_of(out.begin(), out.end(), [](uint8_t b) { return b == 0; }) &&
+      enforced(req::H7_1_4_5)) {
+    throw Error(ErrorKind::crypto, req::H7_1_4_5,
+                std::string(to_string(g)) + " shared secret is all zero");
   }
   return out;
 }
@@ -869,7 +947,7 @@ namespace {
 SecureBytes ecdsa_private_key(SignatureScheme s, ByteView sk, const std::string& section) {
   size_t n = signature_private_size(s);
   if (sk.size() > n || sk.empty()) {
-    require_size(sk, n, std::string(to_string(s)) + " private key", section);
+    require_own_size(sk, n, std::string(to_string(s)) + " private key", section);
   }
   SecureBytes padded(n - sk.size(), 0);
   padded.insert(padded.end(), sk.begin(), sk.end());
@@ -882,9 +960,10 @@ Bytes compute_signature_public_key(SignatureScheme s, ByteView sk) {
   count(PrimitiveOp::key_generation, s);
   Backend backend = backend_for(PrimitiveOp::key_generation, alg_index(s));
   if (is_ecdsa(s)) {
-    return nist_public_key(ecdsa_params(s).curve, ecdsa_private_key(s, sk, "5.1.1"), backend);
+    return nist_public_key(ecdsa_params(s).curve, ecdsa_private_key(s, sk, "5.1.1"), backend,
+                           ScalarOf::signature);
   }
-  require_size(sk, signature_private_size(s), std::string(to_string(s)) + " private key", "5.1.1");
+  require_own_size(sk, signature_private_size(s), std::string(to_string(s)) + " private key", "5.1.1");
   if (backend == Backend::openssl) {
     return openssl::ed_public_key(s, sk);
   }
@@ -902,7 +981,8 @@ Bytes sign(SignatureScheme s, ByteView sk, ByteView message) {
     ecdsa_sk = ecdsa_private_key(s, sk, "5.1.2");
     sk = ecdsa_sk;
   }
-  require_size(sk, signature_private_size(s), std::string(to_string(s)) + " private key", "5.1.2");
+  require_own_size(sk, signature_private_size(s), std::string(to_string(s)) + " private key",
+                   "5.1.2");
   if (backend == Backend::openssl) {
     return openssl::ed_sign(s, sk, message);
   }
@@ -913,7 +993,7 @@ Bytes sign(SignatureScheme s, ByteView sk, ByteView message) {
     return signer.sign_message(message.data(), message.size(), rng);
   }
   EcdsaParams p = ecdsa_params(s);
-  Botan::BigInt x = nist_scalar(p.curve, sk);
+  Botan::BigInt x = nist_scalar(p.curve, sk, ScalarOf::signature);
   Botan::ECDSA_PrivateKey key(rng, ec_group(p.curve), x);
   // RFC 9420 §5.1.2: ECDSA signatures are DER encoded.
   Botan::PK_Signer signer(key, rng, p.emsa, Botan::DER_SEQUENCE);

@@ -1,6 +1,6 @@
-// The requirements of RFC 9420 by ID (spec/requirements.yaml), for the checks
-// that raise an Error naming one. Written by scripts/extract-requirements;
-// do not edit.
+// The requirements of RFC 9420 and RFC 9180 by ID (spec/requirements.yaml),
+// for the checks that raise an Error naming one. Written by
+// scripts/extract-requirements; do not edit.
 #pragma once
 
 #include "requirement.h"
@@ -337,5 +337,59 @@ inline constexpr Requirement R17_9_2{"R17.9-2", "17.9"};
 inline constexpr Requirement R17_9_3{"R17.9-3", "17.9"};
 inline constexpr Requirement R17_9_4{"R17.9-4", "17.9"};
 inline constexpr Requirement R17_9_5{"R17.9-5", "17.9"};
+inline constexpr Requirement H4_1{"H4-1", "9180 4"};
+inline constexpr Requirement H4_2{"H4-2", "9180 4"};
+inline constexpr Requirement H4_3{"H4-3", "9180 4"};
+inline constexpr Requirement H4_i1{"H4-i1", "9180 4"};
+inline constexpr Requirement H4_1_1{"H4.1-1", "9180 4.1"};
+inline constexpr Requirement H4_1_2{"H4.1-2", "9180 4.1"};
+inline constexpr Requirement H5_1{"H5-1", "9180 5"};
+inline constexpr Requirement H5_1_1{"H5.1-1", "9180 5.1"};
+inline constexpr Requirement H5_1_2{"H5.1-2", "9180 5.1"};
+inline constexpr Requirement H5_1_3{"H5.1-3", "9180 5.1"};
+inline constexpr Requirement H5_1_2_1{"H5.1.2-1", "9180 5.1.2"};
+inline constexpr Requirement H5_1_4_1{"H5.1.4-1", "9180 5.1.4"};
+inline constexpr Requirement H5_2_1{"H5.2-1", "9180 5.2"};
+inline constexpr Requirement H5_2_2{"H5.2-2", "9180 5.2"};
+inline constexpr Requirement H5_2_3{"H5.2-3", "9180 5.2"};
+inline constexpr Requirement H5_2_4{"H5.2-4", "9180 5.2"};
+inline constexpr Requirement H5_2_5{"H5.2-5", "9180 5.2"};
+inline constexpr Requirement H5_2_6{"H5.2-6", "9180 5.2"};
+inline constexpr Requirement H5_2_7{"H5.2-7", "9180 5.2"};
+inline constexpr Requirement H5_2_8{"H5.2-8", "9180 5.2"};
+inline constexpr Requirement H5_3_1{"H5.3-1", "9180 5.3"};
+inline constexpr Requirement H7_1_1_1{"H7.1.1-1", "9180 7.1.1"};
+inline constexpr Requirement H7_1_1_i1{"H7.1.1-i1", "9180 7.1.1"};
+inline constexpr Requirement H7_1_2_1{"H7.1.2-1", "9180 7.1.2"};
+inline constexpr Requirement H7_1_2_2{"H7.1.2-2", "9180 7.1.2"};
+inline constexpr Requirement H7_1_2_3{"H7.1.2-3", "9180 7.1.2"};
+inline constexpr Requirement H7_1_3_1{"H7.1.3-1", "9180 7.1.3"};
+inline constexpr Requirement H7_1_3_i1{"H7.1.3-i1", "9180 7.1.3"};
+inline constexpr Requirement H7_1_4_1{"H7.1.4-1", "9180 7.1.4"};
+inline constexpr Requirement H7_1_4_2{"H7.1.4-2", "9180 7.1.4"};
+inline constexpr Requirement H7_1_4_3{"H7.1.4-3", "9180 7.1.4"};
+inline constexpr Requirement H7_1_4_4{"H7.1.4-4", "9180 7.1.4"};
+inline constexpr Requirement H7_1_4_5{"H7.1.4-5", "9180 7.1.4"};
+inline constexpr Requirement H7_1_5_1{"H7.1.5-1", "9180 7.1.5"};
+inline constexpr Requirement H7_1_5_2{"H7.1.5-2", "9180 7.1.5"};
+inline constexpr Requirement H7_1_5_3{"H7.1.5-3", "9180 7.1.5"};
+inline constexpr Requirement H7_2_1_1{"H7.2.1-1", "9180 7.2.1"};
+inline constexpr Requirement H7_2_1_2{"H7.2.1-2", "9180 7.2.1"};
+inline constexpr Requirement H9_1_1_1{"H9.1.1-1", "9180 9.1.1"};
+inline constexpr Requirement H9_2_1{"H9.2-1", "9180 9.2"};
+inline constexpr Requirement H9_2_2{"H9.2-2", "9180 9.2"};
+inline constexpr Requirement H9_2_3_1{"H9.2.3-1", "9180 9.2.3"};
+inline constexpr Requirement H9_2_3_2{"H9.2.3-2", "9180 9.2.3"};
+inline constexpr Requirement H9_3_1{"H9.3-1", "9180 9.3"};
+inline constexpr Requirement H9_3_2{"H9.3-2", "9180 9.3"};
+inline constexpr Requirement H9_4_1{"H9.4-1", "9180 9.4"};
+inline constexpr Requirement H9_5_1{"H9.5-1", "9180 9.5"};
+inline constexpr Requirement H9_6_1{"H9.6-1", "9180 9.6"};
+inline constexpr Requirement H9_6_2{"H9.6-2", "9180 9.6"};
+inline constexpr Requirement H9_7_1_1{"H9.7.1-1", "9180 9.7.1"};
+inline constexpr Requirement H9_7_1_2{"H9.7.1-2", "9180 9.7.1"};
+inline constexpr Requirement H9_7_1_3{"H9.7.1-3", "9180 9.7.1"};
+inline constexpr Requirement H9_7_1_4{"H9.7.1-4", "9180 9.7.1"};
+inline constexpr Requirement H9_7_1_5{"H9.7.1-5", "9180 9.7.1"};
 
 }  // namespace mlsref::req

@@ -3,9 +3,10 @@
 # at the pinned commit, checked against vectors/manifest.json), interop/upstream/
 # (the interop harness's mls_client.proto from the same commit, for
 # `mlsref serve` and `mlsref scenario --client`), vectors/hpke/
-# (the CFRG HPKE test vectors), and spec/upstream/rfc9420.md (RFC 9420's markdown
-# source, mlswg/mls-protocol at the commit of the final RFC, for
-# `mlsref requirements`). Needs git, sha256sum and internet access.
+# (the CFRG HPKE test vectors), spec/upstream/rfc9420.md (RFC 9420's markdown
+# source, mlswg/mls-protocol at the commit of the final RFC) and
+# spec/upstream/rfc9180.md (RFC 9180's, cfrg/draft-irtf-cfrg-hpke at b1f7cb0),
+# both for `mlsref requirements`. Needs git, sha256sum and internet access.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 commit=cfd450286d1b
@@ -38,6 +39,15 @@ cp "$tmp/rfc/draft-ietf-mls-protocol.md" "$top/spec/upstream/rfc9420.md"
 rfc_sum=ec352c31f3db23e50f3a3a1c871a32217cedc829dfe5871783c932994f17c4a9
 if [ "$(sha256sum "$top/spec/upstream/rfc9420.md" | cut -d' ' -f1)" != "$rfc_sum" ]; then
   echo "fetch-vectors: spec/upstream/rfc9420.md does not match the pinned sha256" >&2
+  exit 1
+fi
+
+git clone -q https://github.com/cfrg/draft-irtf-cfrg-hpke "$tmp/hpke-rfc"
+git -C "$tmp/hpke-rfc" checkout -q b1f7cb0
+cp "$tmp/hpke-rfc/draft-irtf-cfrg-hpke.md" "$top/spec/upstream/rfc9180.md"
+rfc9180_sum=f9f49415a801e264f37eb518f70d7d45ed1d2e3c60533816d1039f61969bfeaf
+if [ "$(sha256sum "$top/spec/upstream/rfc9180.md" | cut -d' ' -f1)" != "$rfc9180_sum" ]; then
+  echo "fetch-vectors: spec/upstream/rfc9180.md does not match the pinned sha256" >&2
   exit 1
 fi
 

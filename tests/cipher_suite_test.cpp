@@ -1,5 +1,6 @@
 // RFC 9420 §5 cipher suites and labeled functions; primitives.
 #include "ref/cipher_suite.h"
+#include "ref/rule_switch.h"
 
 #include "tests/test_util.h"
 
@@ -40,8 +41,8 @@ TEST(CipherSuite, DecryptWithWrongLabelFails) {
     HPKECiphertext ct = s.encrypt_with_label(kp.public_key, "A", {}, Bytes{1, 2}, system_rng());
     EXPECT_EQ(s.decrypt_with_label(kp.private_key, "A", {}, ct.kem_output, ct.ciphertext),
               (SecureBytes{1, 2}));
-    EXPECT_MLS_ERROR(s.decrypt_with_label(kp.private_key, "B", {}, ct.kem_output, ct.ciphertext),
-                     ErrorKind::crypto, "5.1");
+    EXPECT_MLS_RULE(s.decrypt_with_label(kp.private_key, "B", {}, ct.kem_output, ct.ciphertext),
+                    ErrorKind::crypto, req::H4_i1);
   }
 }
 
@@ -68,16 +69,29 @@ TEST(CipherSuite, EcdsaSignaturesAreDeterministic) {
 TEST(Primitives, BadKeysAreCryptoErrors) {
   Bytes zero32(32, 0);
   // An X25519 low-order point gives the all-zero shared secret (RFC 9180 §7.1.4).
-  EXPECT_MLS_ERROR(dh(DhGroup::x25519, Bytes(32, 1), zero32), ErrorKind::crypto, "9180 7.1.4");
-  EXPECT_MLS_ERROR(dh(DhGroup::x448, Bytes(56, 1), Bytes(56, 0)), ErrorKind::crypto, "9180 7.1.4");
+  EXPECT_MLS_RULE(dh(DhGroup::x25519, Bytes(32, 1), zero32), ErrorKind::crypto, req::H7_1_4_5);
+  EXPECT_MLS_RULE(dh(DhGroup::x448, Bytes(56, 1), Bytes(56, 0)), ErrorKind::crypto,
+                  req::H7_1_4_5);
+  // A public key of another length is none (RFC 9180 §7.1.1).
+  EXPECT_MLS_RULE(dh(DhGroup::x25519, Bytes(32, 1), Bytes(31, 9)), ErrorKind::crypto,
+                  req::H7_1_1_i1);
   // P-256: a point not on the curve, a compressed point, a zero scalar.
   Bytes off_curve(65, 1);
   off_curve[0] = 4;
-  EXPECT_MLS_ERROR(dh(DhGroup::p256, Bytes(32, 1), off_curve), ErrorKind::crypto, "9180 7.1.4");
-  EXPECT_MLS_ERROR(dh(DhGroup::p256, Bytes(32, 1), Bytes(33, 2)), ErrorKind::crypto, "9180 7.1.1");
-  EXPECT_MLS_ERROR(dh_public_key(DhGroup::p256, zero32), ErrorKind::crypto, "9180 7.1.2");
-  EXPECT_MLS_ERROR(dh_public_key(DhGroup::p521, Bytes(66, 0xff)), ErrorKind::crypto, "9180 7.1.2");
-  EXPECT_MLS_ERROR(dh_public_key(DhGroup::x25519, Bytes(31, 1)), ErrorKind::crypto, "9180 7.1.2");
+  EXPECT_MLS_RULE(dh(DhGroup::p256, Bytes(32, 1), off_curve), ErrorKind::crypto, req::H7_1_4_2);
+  EXPECT_MLS_RULE(dh(DhGroup::p256, Bytes(32, 1), Bytes(33, 2)), ErrorKind::crypto,
+                  req::H7_1_1_i1);
+  EXPECT_MLS_RULE(dh_public_key(DhGroup::p256, zero32), ErrorKind::crypto, req::H7_1_2_3);
+  EXPECT_MLS_RULE(dh_public_key(DhGroup::p521, Bytes(66, 0xff)), ErrorKind::crypto,
+                  req::H7_1_2_3);
+  // A private key of the wrong size is the caller's own mistake.
+  EXPECT_MLS_ERROR(dh_public_key(DhGroup::x25519, Bytes(31, 1)), ErrorKind::usage, "9180 7.1.2");
+}
+
+// Switched off, the all-zero X25519 output is the shared secret.
+TEST(Primitives, AllZeroSharedSecretCanBeSwitchedOff) {
+  RuleSwitchedOff off(req::H7_1_4_5);
+  EXPECT_EQ(dh(DhGroup::x25519, Bytes(32, 1), Bytes(32, 0)), SecureBytes(32, 0));
 }
 
 TEST(Primitives, AeadRejectsBadTagAndSizes) {
@@ -86,12 +100,11 @@ TEST(Primitives, AeadRejectsBadTagAndSizes) {
     Bytes ct = aead_seal(a, key, nonce, Bytes{1}, Bytes{5, 6});
     EXPECT_EQ(aead_open(a, key, nonce, Bytes{1}, ct), (SecureBytes{5, 6}));
     ct[0] ^= 1;
-    EXPECT_MLS_ERROR(aead_open(a, key, nonce, Bytes{1}, ct), ErrorKind::crypto, "5.1");
-    EXPECT_MLS_ERROR(aead_open(a, key, nonce, Bytes{1}, Bytes(3)), ErrorKind::crypto, "5.1");
-    EXPECT_MLS_ERROR(aead_seal(a, Bytes(5), nonce, {}, {}), ErrorKind::crypto, "5.1");
+    EXPECT_MLS_RULE(aead_open(a, key, nonce, Bytes{1}, ct), ErrorKind::crypto, req::H4_i1);
+    EXPECT_MLS_RULE(aead_open(a, key, nonce, Bytes{1}, Bytes(3)), ErrorKind::crypto, req::H4_i1);
+    EXPECT_MLS_ERROR(aead_seal(a, Bytes(5), nonce, {}, {}), ErrorKind::usage, "5.1");
   }
-  EXPECT_MLS_ERROR(aead_seal(AeadAlg::export_only, {}, {}, {}, {}), ErrorKind::protocol,
-                   "9180 5.2");
+  EXPECT_MLS_ERROR(aead_seal(AeadAlg::export_only, {}, {}, {}, {}), ErrorKind::usage, "9180 5.2");
 }
 
 TEST(Primitives, SignaturesRejectGarbage) {
@@ -106,7 +119,7 @@ TEST(Primitives, SignaturesRejectGarbage) {
     EXPECT_MLS_ERROR(verify(s, pk, Bytes{1}, Bytes(200, 0x30)), ErrorKind::crypto, "5.1.2");
     EXPECT_MLS_ERROR(verify(s, Bytes(3, 0), Bytes{1}, sign(s, sk, Bytes{1})), ErrorKind::decode,
                      "5.1.1");
-    EXPECT_MLS_ERROR(sign(s, Bytes(100, 1), Bytes{1}), ErrorKind::crypto, "5.1.2");
+    EXPECT_MLS_ERROR(sign(s, Bytes(100, 1), Bytes{1}), ErrorKind::usage, "5.1.2");
   }
 }
 

@@ -1,5 +1,6 @@
 // RFC 9180 HPKE: modes, PSK input rules, export, error kinds.
 #include "ref/hpke.h"
+#include "ref/rule_switch.h"
 
 #include "tests/test_util.h"
 
@@ -36,25 +37,45 @@ TEST(Hpke, PskInputRules) {
   Hpke h(KemId::dhkem_p256_sha256, KdfId::hkdf_sha256, AeadAlg::aes_128_gcm);
   Bytes ss(32, 5), id{1};
   SecureBytes psk(32, 1);
-  EXPECT_MLS_ERROR(h.key_schedule(SetupParams{Mode::psk, {}, {}, {}}, ss), ErrorKind::protocol,
+  // The mode and the PSK inputs are the application's request.
+  EXPECT_MLS_ERROR(h.key_schedule(SetupParams{Mode::psk, {}, {}, {}}, ss), ErrorKind::usage,
                    "9180 5.1");
-  EXPECT_MLS_ERROR(h.key_schedule(SetupParams{Mode::base, {}, psk, id}, ss), ErrorKind::protocol,
+  EXPECT_MLS_ERROR(h.key_schedule(SetupParams{Mode::base, {}, psk, id}, ss), ErrorKind::usage,
                    "9180 5.1");
-  EXPECT_MLS_ERROR(h.key_schedule(SetupParams{Mode::psk, {}, psk, {}}, ss), ErrorKind::protocol,
-                   "9180 5.1");
+  // RFC 9180 §5.1: psk and psk_id appear together or not at all.
+  EXPECT_MLS_RULE(h.key_schedule(SetupParams{Mode::psk, {}, psk, {}}, ss), ErrorKind::usage,
+                  req::H5_1_2);
+  EXPECT_MLS_RULE(h.key_schedule(SetupParams{Mode::psk, {}, {}, id}, ss), ErrorKind::usage,
+                  req::H5_1_2);
+}
+
+// RFC 9180 §5.2: the sender's context does not decrypt, the recipient's does
+// not encrypt; switched off, each works with the other's key and nonce.
+TEST(Hpke, ContextsKeepTheirRole) {
+  Hpke h(KemId::dhkem_x25519_sha256, KdfId::hkdf_sha256, AeadAlg::aes_128_gcm);
+  KeyPair r = h.kem().generate_key_pair(system_rng());
+  Hpke::SenderSetup s = h.setup_sender(SetupParams{}, r.public_key, system_rng());
+  Context rc = h.setup_receiver(SetupParams{}, s.enc, r);
+  Bytes ct = s.context.seal_at(0, Bytes{1}, Bytes{2});
+  EXPECT_MLS_RULE(s.context.open_at(0, Bytes{1}, ct), ErrorKind::usage, req::H5_2_6);
+  EXPECT_MLS_RULE(rc.seal_at(0, Bytes{1}, Bytes{2}), ErrorKind::usage, req::H5_2_7);
+  RuleSwitchedOff off({&req::H5_2_6, &req::H5_2_7});
+  EXPECT_EQ(s.context.open_at(0, Bytes{1}, ct), (SecureBytes{2}));
+  EXPECT_EQ(rc.seal_at(0, Bytes{1}, Bytes{2}), ct);
 }
 
 TEST(Hpke, AuthModeNeedsSender) {
   Hpke h(KemId::dhkem_x448_sha512, KdfId::hkdf_sha512, AeadAlg::chacha20_poly1305);
   KeyPair r = h.kem().generate_key_pair(system_rng());
   EXPECT_MLS_ERROR(h.setup_sender(SetupParams{Mode::auth}, r.public_key, system_rng()),
-                   ErrorKind::protocol, "9180 5.1");
+                   ErrorKind::usage, "9180 5.1");
 }
 
 TEST(Hpke, WrongEncSizeIsCryptoError) {
   Hpke h(KemId::dhkem_p384_sha384, KdfId::hkdf_sha384, AeadAlg::aes_256_gcm);
   KeyPair r = h.kem().generate_key_pair(system_rng());
-  EXPECT_MLS_ERROR(h.setup_receiver(SetupParams{}, Bytes(10), r), ErrorKind::crypto, "9180 7.1.1");
+  EXPECT_MLS_RULE(h.setup_receiver(SetupParams{}, Bytes(10), r), ErrorKind::crypto,
+                  req::H7_1_1_i1);
 }
 
 TEST(Hpke, UnknownIdsAreUnsupported) {

@@ -78,7 +78,7 @@ TEST(RuleSwitch, OnlyTheGuardedRuleIsOffAndOnlyWhileTheGuardLives) {
 TEST(RuleSwitch, EveryCheckThatNamesARuleCanBeSwitchedOffOrSaysWhyNot) {
   namespace fs = std::filesystem;
   static const std::regex kRaise(R"((throw Error\(|tree_error\(|\bfail\())");
-  static const std::regex kRule(R"(req::(R[0-9_]+(?:i[0-9]+)?)|\brule\b)");
+  static const std::regex kRule(R"(req::([RH][0-9_]+(?:i[0-9]+)?)|\brule\b)");
   constexpr size_t kLookBack = 12;  // lines above the raise
   std::vector<std::string> unguarded;
   size_t raises = 0;
@@ -138,6 +138,64 @@ TEST(RuleSwitch, EveryCheckThatNamesARuleCanBeSwitchedOffOrSaysWhyNot) {
                                       for (const auto& u : unguarded) s += "  " + u + "\n";
                                       return s;
                                     }();
+}
+
+// Issue 11: "every validation check has a rule ID". A check that refuses
+// input (ErrorKind decode, protocol, crypto or
+// unsupported_group_context_extensions) names the requirement it enforces;
+// an Error that names a section only is one of the kinds that are not about
+// the input's validity: usage (a precondition of mlsref's API), unsupported
+// (a valid value mlsref does not implement) or internal (a bug). Read from
+// ref/'s sources: every `Error(ErrorKind::K, <section>` with K a validation
+// kind, and every helper that raises with a section string, is listed.
+TEST(RuleSwitch, EveryValidationErrorNamesARule) {
+  namespace fs = std::filesystem;
+  // A raise whose second argument is a string (a literal, a section variable
+  // or a choice between literals) rather than a Requirement.
+  static const std::regex kSectionOnly(
+      R"(Error\(ErrorKind::(decode|protocol|crypto|unsupported_group_context_extensions),\s*)"
+      R"(([^,]*))");
+  static const std::regex kHelper(R"(\b(tree_error|crypto_error)\(\s*")");
+  std::vector<std::string> sectionless;
+  size_t raises = 0;
+  for (const auto& f : fs::directory_iterator(fs::path(MLSREF_SOURCE_DIR) / "ref")) {
+    if (f.path().extension() != ".cpp" && f.path().extension() != ".h") {
+      continue;
+    }
+    std::ifstream in(f.path());
+    std::vector<std::string> lines;
+    for (std::string l; std::getline(in, l);) {
+      lines.push_back(l);
+    }
+    for (size_t i = 0; i < lines.size(); ++i) {
+      // Join a raise split over lines up to its second argument.
+      std::string text = lines[i];
+      if (i + 1 < lines.size()) {
+        text += " " + lines[i + 1];
+      }
+      std::smatch m;
+      bool flagged = false;
+      if (std::regex_search(text, m, kSectionOnly) && static_cast<size_t>(m.position(0)) < lines[i].size()) {
+        ++raises;
+        const std::string arg = m[2].str();
+        flagged = arg.find('"') != std::string::npos || arg == "section";
+      }
+      if (std::regex_search(lines[i], kHelper)) {
+        ++raises;
+        flagged = true;
+      }
+      if (flagged) {
+        sectionless.push_back(f.path().filename().string() + ":" + std::to_string(i + 1) + " " +
+                              lines[i].substr(lines[i].find_first_not_of(' ')));
+      }
+    }
+  }
+  EXPECT_GT(raises, 100u) << "the scan found too few raises: has ref/ moved?";
+  EXPECT_TRUE(sectionless.empty()) << "validation errors that name a section but no rule:\n" << [&] {
+    std::string s;
+    for (const auto& u : sectionless) s += "  " + u + "\n";
+    return s;
+  }();
 }
 
 TEST(InvalidPassiveClient, GeneratedCasesPassAndAreDeterministic) {

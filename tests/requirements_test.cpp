@@ -4,6 +4,7 @@
 #include "conformance/requirements.h"
 
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -27,11 +28,11 @@ void write(const fs::path& p, const std::string& text) {
   std::ofstream(p, std::ios::binary) << text;
 }
 
-std::string rfc_text() {
-  auto path = rq::locate_rfc(MLSREF_SOURCE_DIR);
+std::string rfc_text(const std::string& rfc = "9420") {
+  auto path = rq::locate_rfc(MLSREF_SOURCE_DIR, rfc);
   if (!path) {
-    ADD_FAILURE() << "RFC 9420's markdown source not found: set $MLSREF_RFC9420, put "
-                     "../shared beside the checkout, or run scripts/fetch-vectors.sh";
+    ADD_FAILURE() << "RFC " << rfc << "'s markdown source not found: set $MLSREF_RFC" << rfc
+                  << ", put ../shared beside the checkout, or run scripts/fetch-vectors.sh";
     return {};
   }
   return read(*path);
@@ -56,9 +57,10 @@ std::string joined(const std::vector<std::string>& v) {
 
 // The project itself: every problem `mlsref requirements --check` would list.
 TEST(Requirements, TheProjectIsConsistent) {
-  std::string rfc = rfc_text();
+  std::string rfc = rfc_text(), hpke = rfc_text("9180");
   ASSERT_FALSE(rfc.empty());
-  auto problems = rq::check(rfc, MLSREF_SOURCE_DIR);
+  ASSERT_FALSE(hpke.empty());
+  auto problems = rq::check({{"9420", rfc}, {"9180", hpke}}, MLSREF_SOURCE_DIR);
   EXPECT_TRUE(problems.empty()) << problems.size() << " problems:\n" << joined(problems);
 }
 
@@ -93,6 +95,37 @@ TEST(Requirements, ExtractionFindsTheChecklistsAndKeywordSentences) {
     EXPECT_TRUE(ids.insert(e.id).second) << e.id;
     EXPECT_EQ(e.id.rfind("R" + e.section + "-", 0), 0u) << e.id;
   }
+}
+
+// RFC 9180's statements get IDs H<section>-<n>, with the RFC's own section
+// numbers, and constants whose section reads "9180 <section>".
+TEST(Requirements, ExtractsRfc9180WithItsSectionNumbers) {
+  std::string hpke = rfc_text("9180");
+  ASSERT_FALSE(hpke.empty());
+  auto entries = rq::extract(hpke, "9180");
+  std::map<std::string, std::string> titles;
+  std::set<std::string> ids;
+  for (const auto& e : entries) {
+    EXPECT_EQ(e.rfc, "9180");
+    EXPECT_EQ(e.id.rfind("H" + e.section + "-", 0), 0u) << e.id;
+    EXPECT_TRUE(ids.insert(e.id).second) << e.id;
+    titles[e.section] = e.title;
+  }
+  EXPECT_GT(entries.size(), 40u);
+  EXPECT_EQ(titles["5.1"], "Creating the Encryption Context");
+  EXPECT_EQ(titles["5.2"], "Encryption and Decryption");
+  EXPECT_EQ(titles["5.3"], "Secret Export");
+  EXPECT_EQ(titles["7.1.1"], "SerializePublicKey and DeserializePublicKey");
+  EXPECT_EQ(titles["7.1.3"], "DeriveKeyPair");
+  EXPECT_EQ(titles["7.1.4"], "Validation of Inputs and Outputs");
+  bool psk = false;
+  for (const auto& e : entries) {
+    psk |= e.id == "H5.1-2" &&
+           e.text == "The `psk` and `psk_id` fields MUST appear together or not at all.";
+  }
+  EXPECT_TRUE(psk);
+  EXPECT_NE(rq::to_header(entries).find("H7_1_4_1{\"H7.1.4-1\", \"9180 7.1.4\"}"),
+            std::string::npos);
 }
 
 // A made-up RFC with one of each kind of statement.
@@ -244,7 +277,7 @@ class TinyTree : public ::testing::Test {
                                    rq::markdown_totals(merged) + std::string(rq::kTotalsEnd) +
                                    "\n\nMore.\n");
   }
-  std::vector<std::string> problems() { return rq::check(kTinyRfc, root_); }
+  std::vector<std::string> problems() { return rq::check({{"9420", kTinyRfc}}, root_); }
 
   fs::path root_;
 };
@@ -386,6 +419,52 @@ TEST_F(TinyTree, FailsWhenTheHeaderIsStale) {
 TEST_F(TinyTree, FailsOnATestNamingAnUnknownId) {
   write(root_ / "tests/x_test.cpp", "EXPECT_MLS_RULE(f(), kind, req::R1_9);\n");
   EXPECT_TRUE(mentions(problems(), "tests/x_test.cpp:1: names R1-9")) << joined(problems());
+}
+
+// A second RFC (RFC 9180's IDs start with H): its citations are checked
+// against its own text and section numbers, and its entries come after RFC
+// 9420's in the YAML, the header and the totals.
+constexpr const char* kTinyHpke = R"(--- middle
+
+# Intro
+
+Recipients MUST check Z.
+)";
+
+TEST_F(TinyTree, ChecksCitationsOfRfc9180AgainstItsText) {
+  write(root_ / "ref/h.cpp",
+        "// RFC 9180 §1 [H1-1]\n"
+        "//    Recipients MUST check Z.\n"
+        "void h() {}\n");
+  rq::Rfcs both{{"9420", kTinyRfc}, {"9180", kTinyHpke}};
+  auto existing = rq::parse_yaml(read(root_ / "spec/requirements.yaml"));
+  auto merged = rq::merge(rq::extract_all(both), existing, rq::scan_sources(root_));
+  ASSERT_EQ(merged.back().id, "H1-1");
+  EXPECT_EQ(merged.back().rfc, "9180");
+  EXPECT_EQ(merged.back().status, "enforced");
+  write(root_ / "spec/requirements.yaml", rq::to_yaml(merged));
+  write(root_ / "ref/requirement_ids.h", rq::to_header(merged));
+  write(root_ / "README.md", "# x\n\n" + std::string(rq::kTotalsBegin) + "\n" +
+                                 rq::markdown_totals(merged) + std::string(rq::kTotalsEnd) + "\n");
+  EXPECT_TRUE(rq::check(both, root_).empty()) << joined(rq::check(both, root_));
+  EXPECT_NE(read(root_ / "ref/requirement_ids.h").find("H1_1{\"H1-1\", \"9180 1\"}"),
+            std::string::npos);
+  EXPECT_NE(read(root_ / "README.md").find("| RFC 9180 §1 | 1 | 1 | 0 | 0 | 1 of 1 |"),
+            std::string::npos)
+      << read(root_ / "README.md");
+  // A quote that is RFC 9420's text, not RFC 9180's; a citation under RFC 9420.
+  write(root_ / "ref/h.cpp",
+        "// RFC 9180 §1 [H1-1]\n"
+        "//    Clients MUST do A, e.g., when B.\n"
+        "// RFC 9420 §1 [H1-1]\n");
+  auto found = rq::check(both, root_);
+  EXPECT_TRUE(mentions(found, "ref/h.cpp:1: the quote is not word for word in RFC 9180"))
+      << joined(found);
+  EXPECT_TRUE(mentions(found, "ref/h.cpp:3: cites H1-1 under §1, but H1-1 is in §9180 1"))
+      << joined(found);
+  // Without RFC 9180's source, its entries cannot be checked.
+  EXPECT_TRUE(mentions(problems(), "H1-1 is of RFC 9180, whose markdown source was not given"))
+      << joined(problems());
 }
 
 TEST_F(TinyTree, KeepsHandSetFieldsAcrossRuns) {
