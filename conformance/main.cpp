@@ -705,6 +705,15 @@ int cmd_requirements(const std::vector<std::string>& args) {
     };
     struct Totals {
       size_t all = 0, enforced = 0, na = 0, open = 0, absolute = 0, absolute_enforced = 0;
+      Totals& operator+=(const Totals& x) {
+        all += x.all;
+        enforced += x.enforced;
+        na += x.na;
+        open += x.open;
+        absolute += x.absolute;
+        absolute_enforced += x.absolute_enforced;
+        return *this;
+      }
     };
     std::map<std::string, Totals> totals;
     std::vector<std::string> order;
@@ -764,24 +773,12 @@ int cmd_requirements(const std::vector<std::string>& args) {
       const Totals& x = totals[s];
       std::printf("§%-7s %6zu %9zu %15zu %6zu %14zu of %-5zu\n", s.c_str(), x.all, x.enforced, x.na,
                   x.open, x.absolute_enforced, x.absolute);
-      all.all += x.all;
-      all.enforced += x.enforced;
-      all.na += x.na;
-      all.open += x.open;
-      all.absolute += x.absolute;
-      all.absolute_enforced += x.absolute_enforced;
+      all += x;
     }
     // One row per RFC when the matrix shows both.
     std::map<std::string, Totals> per_rfc;
     for (const auto& s : order) {
-      const Totals& x = totals[s];
-      Totals& r = per_rfc[s.find(' ') == std::string::npos ? "9420" : s.substr(0, s.find(' '))];
-      r.all += x.all;
-      r.enforced += x.enforced;
-      r.na += x.na;
-      r.open += x.open;
-      r.absolute += x.absolute;
-      r.absolute_enforced += x.absolute_enforced;
+      per_rfc[s.find(' ') == std::string::npos ? "9420" : s.substr(0, s.find(' '))] += totals[s];
     }
     if (per_rfc.size() > 1) {
       for (const char* number : {"9420", "9180"}) {

@@ -3,6 +3,7 @@
 // the marked message is rejected at the marked place for the marked rule.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cctype>
 #include <filesystem>
 #include <fstream>
@@ -68,6 +69,33 @@ TEST(RuleSwitch, OnlyTheGuardedRuleIsOffAndOnlyWhileTheGuardLives) {
   EXPECT_TRUE(enforced(req::R12_2_4));
 }
 
+// ref/'s source files with one of `extensions`, by file name, as their lines.
+std::vector<std::pair<std::string, std::vector<std::string>>> ref_sources(
+    std::initializer_list<std::string_view> extensions) {
+  namespace fs = std::filesystem;
+  std::vector<std::pair<std::string, std::vector<std::string>>> out;
+  for (const auto& f : fs::directory_iterator(fs::path(MLSREF_SOURCE_DIR) / "ref")) {
+    if (std::find(extensions.begin(), extensions.end(), f.path().extension().string()) ==
+        extensions.end()) {
+      continue;
+    }
+    std::ifstream in(f.path());
+    std::vector<std::string> lines;
+    for (std::string l; std::getline(in, l);) {
+      lines.push_back(l);
+    }
+    out.emplace_back(f.path().filename().string(), std::move(lines));
+  }
+  return out;
+}
+
+// One finding per line, indented, for a failure message.
+std::string listed(const std::vector<std::string>& findings) {
+  std::string s;
+  for (const auto& f : findings) s += "  " + f + "\n";
+  return s;
+}
+
 // Issue 11: "every validation check has a rule ID, and a test-only way to
 // switch off one rule by ID". Read from ref/'s sources: every place that
 // raises an Error naming a requirement (`throw Error(..., req::X, ...)`,
@@ -76,21 +104,12 @@ TEST(RuleSwitch, OnlyTheGuardedRuleIsOffAndOnlyWhileTheGuardLives) {
 // just above it, or says there why it cannot be switched off: a comment
 // containing "(ref/rule_switch.h)".
 TEST(RuleSwitch, EveryCheckThatNamesARuleCanBeSwitchedOffOrSaysWhyNot) {
-  namespace fs = std::filesystem;
   static const std::regex kRaise(R"((throw Error\(|tree_error\(|\bfail\())");
   static const std::regex kRule(R"(req::([RH][0-9_]+(?:i[0-9]+)?)|\brule\b)");
   constexpr size_t kLookBack = 12;  // lines above the raise
   std::vector<std::string> unguarded;
   size_t raises = 0;
-  for (const auto& f : fs::directory_iterator(fs::path(MLSREF_SOURCE_DIR) / "ref")) {
-    if (f.path().extension() != ".cpp") {
-      continue;
-    }
-    std::ifstream in(f.path());
-    std::vector<std::string> lines;
-    for (std::string l; std::getline(in, l);) {
-      lines.push_back(l);
-    }
+  for (const auto& [file, lines] : ref_sources({".cpp"})) {
     for (size_t i = 0; i < lines.size(); ++i) {
       if (!std::regex_search(lines[i], kRaise) || lines[i].find("void ") != std::string::npos) {
         continue;  // not a raise, or the definition of tree_error/fail
@@ -126,18 +145,14 @@ TEST(RuleSwitch, EveryCheckThatNamesARuleCanBeSwitchedOffOrSaysWhyNot) {
                       (!std::isalnum(args[at + r.size()]) && args[at + r.size()] != '_'));
         }
         if (!guarded) {
-          unguarded.push_back(f.path().filename().string() + ":" + std::to_string(i + 1) + " " + r);
+          unguarded.push_back(file + ":" + std::to_string(i + 1) + " " + r);
         }
       }
     }
   }
   EXPECT_GT(raises, 100u) << "the scan found too few raises: has ref/ moved?";
   EXPECT_TRUE(unguarded.empty()) << "raises without enforced() or a (ref/rule_switch.h) reason:\n"
-                                 << [&] {
-                                      std::string s;
-                                      for (const auto& u : unguarded) s += "  " + u + "\n";
-                                      return s;
-                                    }();
+                                 << listed(unguarded);
 }
 
 // Issue 11: "every validation check has a rule ID". A check that refuses
@@ -149,7 +164,6 @@ TEST(RuleSwitch, EveryCheckThatNamesARuleCanBeSwitchedOffOrSaysWhyNot) {
 // ref/'s sources: every `Error(ErrorKind::K, <section>` with K a validation
 // kind, and every helper that raises with a section string, is listed.
 TEST(RuleSwitch, EveryValidationErrorNamesARule) {
-  namespace fs = std::filesystem;
   // A raise whose second argument is a string (a literal, a section variable
   // or a choice between literals) rather than a Requirement.
   static const std::regex kSectionOnly(
@@ -158,15 +172,7 @@ TEST(RuleSwitch, EveryValidationErrorNamesARule) {
   static const std::regex kHelper(R"(\b(tree_error|crypto_error)\(\s*")");
   std::vector<std::string> sectionless;
   size_t raises = 0;
-  for (const auto& f : fs::directory_iterator(fs::path(MLSREF_SOURCE_DIR) / "ref")) {
-    if (f.path().extension() != ".cpp" && f.path().extension() != ".h") {
-      continue;
-    }
-    std::ifstream in(f.path());
-    std::vector<std::string> lines;
-    for (std::string l; std::getline(in, l);) {
-      lines.push_back(l);
-    }
+  for (const auto& [file, lines] : ref_sources({".cpp", ".h"})) {
     for (size_t i = 0; i < lines.size(); ++i) {
       // Join a raise split over lines up to its second argument.
       std::string text = lines[i];
@@ -185,17 +191,14 @@ TEST(RuleSwitch, EveryValidationErrorNamesARule) {
         flagged = true;
       }
       if (flagged) {
-        sectionless.push_back(f.path().filename().string() + ":" + std::to_string(i + 1) + " " +
+        sectionless.push_back(file + ":" + std::to_string(i + 1) + " " +
                               lines[i].substr(lines[i].find_first_not_of(' ')));
       }
     }
   }
   EXPECT_GT(raises, 100u) << "the scan found too few raises: has ref/ moved?";
-  EXPECT_TRUE(sectionless.empty()) << "validation errors that name a section but no rule:\n" << [&] {
-    std::string s;
-    for (const auto& u : sectionless) s += "  " + u + "\n";
-    return s;
-  }();
+  EXPECT_TRUE(sectionless.empty()) << "validation errors that name a section but no rule:\n"
+                                   << listed(sectionless);
 }
 
 TEST(InvalidPassiveClient, GeneratedCasesPassAndAreDeterministic) {

@@ -185,6 +185,16 @@ struct BadEpoch {
     return protect(o(), ac.content, o().signer.private_key);
   }
 
+  // The committer's self-update Commit (with a path), its content changed by
+  // `edit` and signed and MACed again; the confirmation_tag stays the one of
+  // the unchanged Commit.
+  void commit_with_path_edited(const std::function<void(FramedContent&)>& edit) {
+    MLSMessage valid = c().group.commit_builder().force_self_update().build(c().signer).commit;
+    AuthenticatedContent ac = open(valid);
+    edit(ac.content);
+    commit = protect(c(), ac.content, c().signer.private_key, ac.auth.confirmation_tag);
+  }
+
   // A commit by the committer adding `kp`, built with `rule` switched off.
   void commit_add(const Requirement& rule, const KeyPackage& kp) {
     RuleSwitchedOff off(rule);
@@ -213,9 +223,7 @@ struct BadWelcome {
   void reseal(const std::function<void(GroupInfo&, RatchetTreeNodes&)>& change,
               const std::function<void(GroupInfo&)>& after_sign = {},
               const std::optional<TreeKemPathSecret>& path_secret = std::nullopt) {
-    OpenedWelcome o =
-        open_welcome(suite(), welcome, joiner.bundle.key_package, joiner.bundle.init_private_key,
-                     [&](const PreSharedKeyID& id) { return psks.at(id.psk_id); });
+    OpenedWelcome o = opened();
     GroupInfo gi = o.group_info;
     Extension* ext = nullptr;
     for (auto& e : gi.extensions) {
@@ -245,10 +253,29 @@ struct BadWelcome {
     if (after_sign) {
       after_sign(gi);
     }
+    rewrap(o, gi, psk_inputs(o), path_secret);
+  }
+
+  // The Welcome as the joiner opens it, with the case's external_psks.
+  OpenedWelcome opened() const {
+    return open_welcome(suite(), welcome, joiner.bundle.key_package,
+                        joiner.bundle.init_private_key,
+                        [&](const PreSharedKeyID& id) { return psks.at(id.psk_id); });
+  }
+
+  // The PSKs `o` names, with their values from the case's external_psks.
+  std::vector<PskInput> psk_inputs(const OpenedWelcome& o) const {
     std::vector<PskInput> inputs;
     for (const auto& id : o.secrets.psks) {
       inputs.push_back(PskInput{id, psks.at(id.psk_id)});
     }
+    return inputs;
+  }
+
+  // The Welcome made again for the joiner: `gi` encrypted with `o`'s
+  // joiner_secret and `inputs`, and `o`'s path secret (or `path_secret`).
+  void rewrap(const OpenedWelcome& o, const GroupInfo& gi, const std::vector<PskInput>& inputs,
+              const std::optional<TreeKemPathSecret>& path_secret = std::nullopt) {
     WelcomeRecipient r{joiner.bundle.key_package, std::nullopt};
     if (o.secrets.path_secret) {
       r.path_secret = path_secret ? *path_secret : o.secrets.path_secret->path_secret;
@@ -572,27 +599,25 @@ const RuleCase kRules[] = {
      "the Commit's UpdatePath leaf_node has a parent_hash that is not the one of the path (the "
      "leaf signed again; no accepted state: the confirmation_tag is for the original leaf)",
      [](BadEpoch& b) {
-       MLSMessage valid = b.c().group.commit_builder().force_self_update().build(b.c().signer).commit;
-       AuthenticatedContent ac = b.open(valid);
-       LeafNode& leaf = ac.content.commit.path->leaf_node;
-       set_bit(leaf.parent_hash);
-       leaf.sign(b.suite(), b.c().signer.private_key, b.c().group.group_id(),
-                 b.c().group.own_leaf_index().value);
-       b.commit = b.protect(b.c(), ac.content, b.c().signer.private_key, ac.auth.confirmation_tag);
+       b.commit_with_path_edited([&](FramedContent& content) {
+         LeafNode& leaf = content.commit.path->leaf_node;
+         set_bit(leaf.parent_hash);
+         leaf.sign(b.suite(), b.c().signer.private_key, b.c().group.group_id(),
+                   b.c().group.own_leaf_index().value);
+       });
      },
      nullptr, false},
     {&req::R12_4_2_17,
      "every HPKE ciphertext of the Commit's UpdatePath has a bit flipped, so the client's path "
      "secret does not decrypt (no accepted state: there is no commit secret)",
      [](BadEpoch& b) {
-       MLSMessage valid = b.c().group.commit_builder().force_self_update().build(b.c().signer).commit;
-       AuthenticatedContent ac = b.open(valid);
-       for (auto& node : ac.content.commit.path->nodes) {
-         for (auto& ct : node.encrypted_path_secret) {
-           set_bit(ct.ciphertext);
+       b.commit_with_path_edited([&](FramedContent& content) {
+         for (auto& node : content.commit.path->nodes) {
+           for (auto& ct : node.encrypted_path_secret) {
+             set_bit(ct.ciphertext);
+           }
          }
-       }
-       b.commit = b.protect(b.c(), ac.content, b.c().signer.private_key, ac.auth.confirmation_tag);
+       });
      },
      nullptr, false},
     {&req::R12_4_2_5,
@@ -1015,24 +1040,22 @@ const RuleCase kRules[] = {
      "the Commit's UpdatePath lacks its last UpdatePathNode (one fewer than the committer's "
      "filtered direct path; no accepted state)",
      [](BadEpoch& b) {
-       MLSMessage valid = b.c().group.commit_builder().force_self_update().build(b.c().signer).commit;
-       AuthenticatedContent ac = b.open(valid);
-       ac.content.commit.path->nodes.pop_back();
-       b.commit = b.protect(b.c(), ac.content, b.c().signer.private_key, ac.auth.confirmation_tag);
+       b.commit_with_path_edited([&](FramedContent& content) {
+         content.commit.path->nodes.pop_back();
+       });
      },
      nullptr, false},
     {&req::R7_6_2,
      "every UpdatePathNode of the Commit's UpdatePath has one HPKE ciphertext more than its "
      "copath node's resolution (no accepted state)",
      [](BadEpoch& b) {
-       MLSMessage valid = b.c().group.commit_builder().force_self_update().build(b.c().signer).commit;
-       AuthenticatedContent ac = b.open(valid);
-       for (auto& node : ac.content.commit.path->nodes) {
-         node.encrypted_path_secret.push_back(
-             HPKECiphertext{random_bytes(b.rng, b.suite().hpke().kem().enc_size()),
-                            random_bytes(b.rng, b.suite().hash_size() + 16)});
-       }
-       b.commit = b.protect(b.c(), ac.content, b.c().signer.private_key, ac.auth.confirmation_tag);
+       b.commit_with_path_edited([&](FramedContent& content) {
+         for (auto& node : content.commit.path->nodes) {
+           node.encrypted_path_secret.push_back(
+               HPKECiphertext{random_bytes(b.rng, b.suite().hpke().kem().enc_size()),
+                              random_bytes(b.rng, b.suite().hash_size() + 16)});
+         }
+       });
      },
      nullptr, false},
     {&req::R7_2_3,
@@ -1125,9 +1148,7 @@ const RuleCase kRules[] = {
      nullptr,
      [](BadWelcome& w) {
        const KeyPackage& kp = w.joiner.bundle.key_package;
-       OpenedWelcome o =
-           open_welcome(w.suite(), w.welcome, kp, w.joiner.bundle.init_private_key,
-                        [&](const PreSharedKeyID& id) { return w.psks.at(id.psk_id); });
+       OpenedWelcome o = w.opened();
        set_bit(w.welcome.encrypted_group_info);
        for (auto& s : w.welcome.secrets) {
          if (s.new_member == kp.ref(w.suite())) {
@@ -1292,13 +1313,8 @@ const RuleCase kRules[] = {
      "the joiner holds neither)",
      nullptr,
      [](BadWelcome& w) {
-       OpenedWelcome o = open_welcome(
-           w.suite(), w.welcome, w.joiner.bundle.key_package, w.joiner.bundle.init_private_key,
-           [&](const PreSharedKeyID& id) { return w.psks.at(id.psk_id); });
-       std::vector<PskInput> inputs;
-       for (const auto& id : o.secrets.psks) {
-         inputs.push_back(PskInput{id, w.psks.at(id.psk_id)});
-       }
+       OpenedWelcome o = w.opened();
+       std::vector<PskInput> inputs = w.psk_inputs(o);
        for (uint64_t epoch : {1, 2}) {
          PreSharedKeyID id{PSKType::resumption,        {},
                            ResumptionPSKUsage::branch, random_bytes(w.rng, 16),
@@ -1306,12 +1322,7 @@ const RuleCase kRules[] = {
          Bytes value = random_bytes(w.rng, w.suite().hash_size());
          inputs.push_back(PskInput{id, SecureBytes(value.begin(), value.end())});
        }
-       WelcomeRecipient r{w.joiner.bundle.key_package, std::nullopt};
-       if (o.secrets.path_secret) {
-         r.path_secret = o.secrets.path_secret->path_secret;
-       }
-       w.welcome =
-           make_welcome(w.suite(), o.group_info, o.secrets.joiner_secret, inputs, {&r, 1}, w.rng);
+       w.rewrap(o, o.group_info, inputs);
      },
      false},
     {&req::R12_4_3_1_4,
