@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "conformance/json_reader.h"
 #include "ref/primitives.h"
 
 namespace mlsref::conformance {
@@ -125,8 +126,8 @@ LoadedFile load_file(const std::filesystem::path& file, const VectorType& type) 
     throw InputError("cannot read " + file.string());
   }
   try {
-    lf.cases = json::parse(*data);
-  } catch (const json::exception& e) {
+    lf.cases = read_json(*data);
+  } catch (const JsonSyntaxError& e) {
     throw InputError(file.string() + " is not valid JSON: " + e.what());
   }
   if (!lf.cases.is_array()) {

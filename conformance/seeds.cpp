@@ -1,8 +1,11 @@
 #include "conformance/seeds.h"
 
+#include <algorithm>
 #include <fstream>
+#include <iterator>
 
 #include "conformance/check.h"
+#include "conformance/json_reader.h"
 #include "conformance/vector_type.h"
 #include "fuzz/group_fixture.h"
 #include "fuzz/inputs.h"
@@ -11,12 +14,17 @@ namespace mlsref::conformance {
 
 namespace {
 
-json read_json(const std::filesystem::path& p) {
+json read_json_file(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
   if (!in) {
     throw std::runtime_error("cannot read " + p.string());
   }
-  return json::parse(in);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  try {
+    return read_json(text);
+  } catch (const JsonSyntaxError& e) {
+    throw std::runtime_error(p.string() + " is not valid JSON: " + e.what());
+  }
 }
 
 class CorpusWriter {
@@ -161,8 +169,8 @@ size_t write_group_seeds(const std::filesystem::path& out) {
 }  // namespace
 
 size_t write_seed_corpora(const std::filesystem::path& root, const std::filesystem::path& out) {
-  json headers = read_json(root / "ietf" / "deserialization.json");
-  json crypto = read_json(root / "ietf" / "crypto-basics.json");
+  json headers = read_json_file(root / "ietf" / "deserialization.json");
+  json crypto = read_json_file(root / "ietf" / "crypto-basics.json");
 
   // fuzz_codec: a VectorSample (fuzz/inputs.h) built around each header and
   // each crypto-basics value.
@@ -200,9 +208,9 @@ size_t write_seed_corpora(const std::filesystem::path& root, const std::filesyst
   // The message targets, from messages.json (every 10th case), welcome.json
   // and message-protection.json. The structure targets take the MLSMessage
   // body, without its 4-byte version and wire_format header.
-  json messages = read_json(root / "ietf" / "messages.json");
-  json welcomes = read_json(root / "ietf" / "welcome.json");
-  json protection = read_json(root / "ietf" / "message-protection.json");
+  json messages = read_json_file(root / "ietf" / "messages.json");
+  json welcomes = read_json_file(root / "ietf" / "welcome.json");
+  json protection = read_json_file(root / "ietf" / "message-protection.json");
   CorpusWriter mls(out, "fuzz_mls_message"), welcome(out, "fuzz_welcome"),
       group_info(out, "fuzz_group_info"), key_package(out, "fuzz_key_package"),
       unprotect(out, "fuzz_unprotect");
@@ -262,7 +270,7 @@ size_t write_seed_corpora(const std::filesystem::path& root, const std::filesyst
                                         epoch.context, app_tree, epoch.sender_data_secret, *rng)}));
   // fuzz_ratchet_tree: the trees of tree-validation.json (every 5th case).
   CorpusWriter trees(out, "fuzz_ratchet_tree");
-  json validation = read_json(root / "ietf" / "tree-validation.json");
+  json validation = read_json_file(root / "ietf" / "tree-validation.json");
   for (size_t i = 0; i < validation.size(); i += 5) {
     const json& c = validation[i];
     trees.add(encode(fuzz::RatchetTreeInput{
@@ -272,7 +280,7 @@ size_t write_seed_corpora(const std::filesystem::path& root, const std::filesyst
   // fuzz_update_path: UpdatePaths from treekem.json, and ones made by the
   // fixed group's sender, which process.
   CorpusWriter paths(out, "fuzz_update_path");
-  json treekem = read_json(root / "ietf" / "treekem.json");
+  json treekem = read_json_file(root / "ietf" / "treekem.json");
   for (size_t i = 0; i < treekem.size(); i += 10) {
     paths.add(from_hex(treekem[i].at("update_paths").at(0).at("update_path").get<std::string>()));
   }
@@ -286,9 +294,32 @@ size_t write_seed_corpora(const std::filesystem::path& root, const std::filesyst
                                   ctx, {}, *rng)
                    .update_path));
   }
+
+  // fuzz_json: the first case of each IETF vector file as JSON text, and
+  // texts at the edges of RFC 8259 (escapes, surrogates, UTF-8, numbers).
+  CorpusWriter texts(out, "fuzz_json");
+  auto add_text = [&](const std::string& t) { texts.add(ByteView(reinterpret_cast<const uint8_t*>(t.data()), t.size())); };
+  std::vector<std::filesystem::path> ietf;
+  for (const auto& e : std::filesystem::directory_iterator(root / "ietf")) {
+    if (e.path().extension() == ".json") {
+      ietf.push_back(e.path());
+    }
+  }
+  std::sort(ietf.begin(), ietf.end());
+  for (const auto& f : ietf) {
+    json cases = read_json_file(f);
+    if (cases.is_array() && !cases.empty()) {
+      add_text(cases[0].dump(texts.count() % 2 == 0 ? -1 : 1));
+    }
+  }
+  for (const char* t : {"[\"\\u00e9\\ud83d\\ude00\\n\\/\", \"\xc3\xa9\xf0\x9f\x98\x80\"]",
+                        "{\"a\": [-0, 1.5e-3, 18446744073709551615, -9223372036854775808, 1E+2]}",
+                        "\xef\xbb\xbf[true, false, null, {}, []]"}) {
+    add_text(t);
+  }
   return codec.count() + hpke.count() + mls.count() + welcome.count() + group_info.count() +
          key_package.count() + unprotect.count() + trees.count() + paths.count() +
-         write_group_seeds(out);
+         texts.count() + write_group_seeds(out);
 }
 
 }  // namespace mlsref::conformance
