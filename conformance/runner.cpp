@@ -63,15 +63,28 @@ std::string detect_type(const std::filesystem::path& file) {
 }
 
 namespace {
-// The whole file in one read (nullopt when it cannot be read).
+// The whole file (nullopt when it cannot be read): a regular file in one
+// read into a buffer of its size, then whatever else the stream holds (a
+// file that grew, or a pipe, whose size is not known).
 std::optional<std::string> read_whole_file(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     return std::nullopt;
   }
-  std::ostringstream data;
-  data << in.rdbuf();
-  return std::move(data).str();
+  std::string data;
+  std::error_code ec;
+  if (uintmax_t size = std::filesystem::file_size(file, ec); !ec) {
+    data.resize(static_cast<size_t>(size));
+    in.read(data.data(), static_cast<std::streamsize>(size));
+    data.resize(static_cast<size_t>(in.gcount()));
+  }
+  if (in.bad()) {
+    return std::nullopt;
+  }
+  std::ostringstream rest;
+  rest << in.rdbuf();
+  data += std::move(rest).str();
+  return data;
 }
 
 std::string sha256_hex(std::string_view data) {

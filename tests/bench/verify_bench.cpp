@@ -4,10 +4,14 @@
 // (scripts/crypto-floor.py) are made from these and BM_Primitive.
 // BM_LoadFile/<file> is the same run with every case's checks left out:
 // reading, parsing and hashing the file and the runner's work per case.
+// BM_ParseFile/<file> is the JSON reader alone, on the text in memory.
 #include <benchmark/benchmark.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
+#include "conformance/json_reader.h"
 #include "conformance/runner.h"
 
 namespace mlsref::conformance {
@@ -44,6 +48,16 @@ namespace {
                                  [file, load_only](benchmark::State& state) {
                                    for (auto _ : state) {
                                      benchmark::DoNotOptimize(verify_file(file, load_only, {}));
+                                   }
+                                 })
+        ->Unit(benchmark::kMillisecond)
+        ->MinTime(0.5);
+    std::ifstream in(file, std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    benchmark::RegisterBenchmark(("BM_ParseFile/" + file.filename().string()).c_str(),
+                                 [text](benchmark::State& state) {
+                                   for (auto _ : state) {
+                                     benchmark::DoNotOptimize(read_json(text));
                                    }
                                  })
         ->Unit(benchmark::kMillisecond)
