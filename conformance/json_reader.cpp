@@ -109,29 +109,37 @@ class Reader {
     }
   }
 
+  // What follows the opening bracket of an array or object: items separated
+  // by ',' up to `close`.
+  template <class Item>
+  void elements(char close, const char* in, Item&& item) {
+    skip_whitespace();
+    if (p_ != end_ && *p_ == close) {
+      ++p_;
+      return;
+    }
+    for (;;) {
+      skip_whitespace();
+      item();
+      skip_whitespace();
+      if (p_ != end_ && *p_ == ',') {
+        ++p_;
+      } else if (p_ != end_ && *p_ == close) {
+        ++p_;
+        return;
+      } else {
+        fail(std::string("expected ',' or '") + close + "' in " + in);
+      }
+    }
+  }
+
   json array(size_t depth) {
     enter(depth);
     ++p_;  // [
     json out = json::array();
     json::array_t& items = out.get_ref<json::array_t&>();
-    skip_whitespace();
-    if (p_ != end_ && *p_ == ']') {
-      ++p_;
-      return out;
-    }
-    for (;;) {
-      skip_whitespace();
-      items.push_back(value(depth));
-      skip_whitespace();
-      if (p_ != end_ && *p_ == ',') {
-        ++p_;
-      } else if (p_ != end_ && *p_ == ']') {
-        ++p_;
-        return out;
-      } else {
-        fail("expected ',' or ']' in an array");
-      }
-    }
+    elements(']', "an array", [&] { items.push_back(value(depth)); });
+    return out;
   }
 
   json object(size_t depth) {
@@ -139,13 +147,7 @@ class Reader {
     ++p_;  // {
     json out = json::object();
     json::object_t& members = out.get_ref<json::object_t&>();
-    skip_whitespace();
-    if (p_ != end_ && *p_ == '}') {
-      ++p_;
-      return out;
-    }
-    for (;;) {
-      skip_whitespace();
+    elements('}', "an object", [&] {
       if (p_ == end_ || *p_ != '"') {
         fail("expected a member name (a string) in an object");
       }
@@ -157,16 +159,8 @@ class Reader {
       ++p_;
       skip_whitespace();
       members.insert_or_assign(std::move(name), value(depth));
-      skip_whitespace();
-      if (p_ != end_ && *p_ == ',') {
-        ++p_;
-      } else if (p_ != end_ && *p_ == '}') {
-        ++p_;
-        return out;
-      } else {
-        fail("expected ',' or '}' in an object");
-      }
-    }
+    });
+    return out;
   }
 
   static void put_utf8(std::string& out, uint32_t cp) {
