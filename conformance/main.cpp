@@ -63,7 +63,8 @@ expected ..., got ...") or unsupported (a type or suite not implemented yet).
 PATH is a file or a folder (every *.json in it and its subfolders). Without PATH,
 the default vector set is used: the ietf/ and hpke/ folders found at
 $MLSREF_VECTORS, else ../shared/vectors beside the checkout, else the
-checkout's vectors/ (see scripts/fetch-vectors.sh).
+checkout's vectors/ (see scripts/fetch-vectors.sh). A file may be a stream,
+with its type given by --type: `curl ... | mlsref verify --type treekem /dev/stdin`.
 
 The type of a file comes from its name (tree-math.json, crypto-basics.json,
 ...; RFC 9180 files: rfc9180*.json, test-vectors.json or any file in a folder
@@ -245,7 +246,9 @@ int cmd_verify(const std::vector<std::string>& args) {
         return kExitUsage;
       }
       files.insert(files.end(), in_dir.begin(), in_dir.end());
-    } else if (fs::is_regular_file(p, ec)) {
+    } else if (fs::exists(p, ec)) {
+      // A regular file, or a stream such as a pipe, /dev/stdin or a process
+      // substitution (read to its end once).
       files.push_back(p);
     } else {
       std::cerr << "mlsref verify: cannot read " << p.string() << ": no such file or folder\n";

@@ -20,8 +20,11 @@ struct CommandResult {
   std::string out;
 };
 
-CommandResult mlsref(const std::string& args) {
-  std::string cmd = std::string(MLSREF_BIN_DIR) + "/mlsref " + args + " 2>&1";
+const std::string kMlsref = std::string(MLSREF_BIN_DIR) + "/mlsref";
+
+// A shell command line; its output and errors.
+CommandResult shell(const std::string& line) {
+  std::string cmd = line + " 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   std::string out;
   char buf[4096];
@@ -32,6 +35,8 @@ CommandResult mlsref(const std::string& args) {
   int st = pclose(p);
   return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
 }
+
+CommandResult mlsref(const std::string& args) { return shell(kMlsref + " " + args); }
 
 std::string last_line(const std::string& s) {
   std::string t = s;
@@ -127,7 +132,11 @@ TEST_F(Cli, BadArgumentsExit2) {
   EXPECT_EQ(mlsref("frobnicate").status, 2);
   fs::path junk = tmp_ / "tree-math.json";
   std::ofstream(junk) << "{not json";
-  EXPECT_EQ(mlsref("verify " + junk.string()).status, 2);
+  CommandResult bad = mlsref("verify " + junk.string());
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.out.find("is not valid JSON: line 1, column 2: expected a member name"),
+            std::string::npos)
+      << bad.out;
   fs::path unknown = tmp_ / "whatever.json";
   std::ofstream(unknown) << "[]";
   CommandResult r = mlsref("verify " + unknown.string());
@@ -135,6 +144,16 @@ TEST_F(Cli, BadArgumentsExit2) {
   EXPECT_NE(r.out.find("--type"), std::string::npos) << r.out;
   EXPECT_EQ(mlsref("generate tree-math --seed -1").status, 2);
   EXPECT_EQ(mlsref("generate hpke").status, 2);  // a type without a generator
+}
+
+// A file that is a stream, not a regular file (a pipe, /dev/stdin, a
+// process substitution), with its type named by --type.
+TEST_F(Cli, VerifiesAPipe) {
+  CommandResult r =
+      shell("cat " + v("ietf/psk_secret.json") + " | " + kMlsref + " verify --type psk_secret /dev/stdin");
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("/dev/stdin [psk_secret; pinned upstream"), std::string::npos) << r.out;
+  EXPECT_EQ(last_line(r.out), "77 passed, 0 failed, 0 unsupported") << r.out;
 }
 
 TEST_F(Cli, Reports) {
