@@ -209,21 +209,19 @@ class Reader {
     if (p_ == end_) {
       fail("expected an escape after '\\'");
     }
-    unsigned char c = *p_++;
-    switch (c) {
-      case '"': out.push_back('"'); return;
-      case '\\': out.push_back('\\'); return;
-      case '/': out.push_back('/'); return;
-      case 'b': out.push_back('\b'); return;
-      case 'f': out.push_back('\f'); return;
-      case 'n': out.push_back('\n'); return;
-      case 'r': out.push_back('\r'); return;
-      case 't': out.push_back('\t'); return;
-      case 'u': break;
-      default:
-        --p_;
-        fail("expected one of \" \\ / b f n r t u after '\\'");
+    // RFC 8259 §7: the two-character escapes, and \u with four hex digits.
+    static constexpr std::string_view kAfterBackslash = "\"\\/bfnrt";
+    static constexpr std::string_view kMeaning = "\"\\/\b\f\n\r\t";
+    unsigned char c = *p_;
+    if (size_t i = kAfterBackslash.find(static_cast<char>(c)); i != std::string_view::npos) {
+      ++p_;
+      out.push_back(kMeaning[i]);
+      return;
     }
+    if (c != 'u') {
+      fail("expected one of \" \\ / b f n r t u after '\\'");
+    }
+    ++p_;
     uint32_t cp = hex4();
     if (cp >= 0xDC00 && cp <= 0xDFFF) {
       fail("a low surrogate (U+DC00 to U+DFFF) with no high surrogate before it");

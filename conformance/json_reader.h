@@ -28,8 +28,7 @@ inline constexpr size_t kMaxJsonDepth = 512;
 // offset) and what was expected there.
 class JsonSyntaxError : public std::runtime_error {
  public:
-  JsonSyntaxError(size_t offset, size_t line, size_t column, const std::string& what,
-                  bool too_deep)
+  JsonSyntaxError(size_t offset, size_t line, size_t column, const std::string& what, bool too_deep)
       : std::runtime_error("line " + std::to_string(line) + ", column " + std::to_string(column) +
                            ": " + what),
         offset_(offset),

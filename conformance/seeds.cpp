@@ -300,7 +300,9 @@ size_t write_seed_corpora(const std::filesystem::path& root, const std::filesyst
   // the fuzzer fast), and texts at the edges of RFC 8259 (escapes,
   // surrogates, UTF-8, numbers).
   CorpusWriter texts(out, "fuzz_json");
-  auto add_text = [&](const std::string& t) { texts.add(ByteView(reinterpret_cast<const uint8_t*>(t.data()), t.size())); };
+  auto add_text = [&](const std::string& t) {
+    texts.add(ByteView(reinterpret_cast<const uint8_t*>(t.data()), t.size()));
+  };
   std::vector<std::filesystem::path> ietf;
   for (const auto& e : std::filesystem::directory_iterator(root / "ietf")) {
     if (e.path().extension() == ".json") {
@@ -330,8 +332,8 @@ size_t write_seed_corpora(const std::filesystem::path& root, const std::filesyst
     add_text(t);
   }
   return codec.count() + hpke.count() + mls.count() + welcome.count() + group_info.count() +
-         key_package.count() + unprotect.count() + trees.count() + paths.count() +
-         texts.count() + write_group_seeds(out);
+         key_package.count() + unprotect.count() + trees.count() + paths.count() + texts.count() +
+         write_group_seeds(out);
 }
 
 }  // namespace mlsref::conformance

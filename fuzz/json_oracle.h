@@ -72,8 +72,9 @@ inline std::string json_disagreement(std::string_view text) {
     their_error = e.what();
   }
   if (ours && theirs) {
-    return identical(*ours, *theirs) ? "" : "different values: " + ours->dump() + " (mlsref), " +
-                                               theirs->dump() + " (nlohmann)";
+    return identical(*ours, *theirs) ? ""
+                                     : "different values: " + ours->dump() + " (mlsref), " +
+                                           theirs->dump() + " (nlohmann)";
   }
   if (ours) {
     return "mlsref accepts, nlohmann rejects: " + their_error;

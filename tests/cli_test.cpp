@@ -149,8 +149,8 @@ TEST_F(Cli, BadArgumentsExit2) {
 // A file that is a stream, not a regular file (a pipe, /dev/stdin, a
 // process substitution), with its type named by --type.
 TEST_F(Cli, VerifiesAPipe) {
-  CommandResult r =
-      shell("cat " + v("ietf/psk_secret.json") + " | " + kMlsref + " verify --type psk_secret /dev/stdin");
+  CommandResult r = shell("cat " + v("ietf/psk_secret.json") + " | " + kMlsref +
+                          " verify --type psk_secret /dev/stdin");
   EXPECT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("/dev/stdin [psk_secret; pinned upstream"), std::string::npos) << r.out;
   EXPECT_EQ(last_line(r.out), "77 passed, 0 failed, 0 unsupported") << r.out;

@@ -1,6 +1,8 @@
 // The JSON reader of conformance/json_reader.h against nlohmann's parser
 // (fuzz/json_oracle.h): on every vector and scenario file, on hand-picked
 // edge cases of RFC 8259, and on generated and mutated texts.
+#include "conformance/json_reader.h"
+
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
@@ -9,9 +11,8 @@
 #include <fstream>
 #include <iterator>
 
-#include "conformance/json_reader.h"
 #include "fuzz/json_oracle.h"
-#include "test_util.h"
+#include "tests/test_util.h"
 
 namespace mlsref::conformance {
 namespace {
@@ -59,6 +60,8 @@ TEST(JsonReader, ReadsValuesWithNlohmannsTypes) {
 
 // Each text: both parsers accept it to identical values, or both reject it.
 TEST(JsonReader, AgreesWithNlohmannOnEdgeCases) {
+  // Many short texts, several to a line.
+  // clang-format off
   const char* const accepted[] = {
       "0", "-0", "0.0", "1E5", "1e-5", "-1.25e+3", "1e-999", "9007199254740993",
       "18446744073709551616", "-9223372036854775809", "\"\"", "\"\\u0000\"",
@@ -78,6 +81,7 @@ TEST(JsonReader, AgreesWithNlohmannOnEdgeCases) {
       "\"\xe0\x80\x80\"", "\"\xf0\x8f\xbf\xbf\"", "\"\xf4\x90\x80\x80\"", "\"\xf5\x80\x80\x80\"",
       "\"\xff\"", "\"\xc3\"", "\"\xe2\x82\"", "\xef\xbb[]", "[\f]", "'a'", "[1 2]",
       std::string("\0", 1), std::string("[]\0", 3), std::string("\"\0\"", 3), "/* */[]", "[]//"};
+  // clang-format on
   for (const std::string& text : rejected) {
     EXPECT_THROW(read_json(text), JsonSyntaxError) << text;
     EXPECT_EQ(json_disagreement(text), "") << text;
@@ -138,9 +142,8 @@ json random_json(int depth) {
     case 3:
       return -1 - static_cast<int64_t>(*rc::gen::inRange<uint64_t>(0, INT64_MAX));
     case 4:
-      return *rc::gen::suchThat(rc::gen::arbitrary<double>(), [](double d) {
-        return std::isfinite(d);
-      });
+      return *rc::gen::suchThat(rc::gen::arbitrary<double>(),
+                                [](double d) { return std::isfinite(d); });
     case 5:
       return random_utf8();
     case 6: {
@@ -170,8 +173,10 @@ RC_GTEST_PROP(JsonReader, ReadsBackWhatNlohmannWrites, ()) {
 }
 
 RC_GTEST_PROP(JsonReader, AgreesWithNlohmannOnMutatedTexts, ()) {
-  std::string text = random_json(3).dump(*rc::gen::element(-1, 1), ' ', *rc::gen::arbitrary<bool>());
-  static const char kBytes[] = "{}[],:\"\\/-+.0123456789eEtrufalsn u\x01\x7f\x80\xbf\xc3\xed\xf4\xff";
+  std::string text =
+      random_json(3).dump(*rc::gen::element(-1, 1), ' ', *rc::gen::arbitrary<bool>());
+  static const char kBytes[] =
+      "{}[],:\"\\/-+.0123456789eEtrufalsn u\x01\x7f\x80\xbf\xc3\xed\xf4\xff";
   for (int edits = *rc::gen::inRange(1, 4); edits > 0; --edits) {
     size_t at = *rc::gen::inRange<size_t>(0, text.size() + 1);
     char byte = kBytes[*rc::gen::inRange<size_t>(0, sizeof kBytes - 1)];
