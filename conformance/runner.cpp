@@ -62,10 +62,6 @@ std::string detect_type(const std::filesystem::path& file) {
   return {};
 }
 
-namespace {
-// The whole file (nullopt when it cannot be read): a regular file in one
-// read into a buffer of its size, then whatever else the stream holds (a
-// file that grew, or a pipe, whose size is not known).
 std::optional<std::string> read_whole_file(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) {
@@ -86,6 +82,8 @@ std::optional<std::string> read_whole_file(const std::filesystem::path& file) {
   data += std::move(rest).str();
   return data;
 }
+
+namespace {
 
 std::string sha256_hex(std::string_view data) {
   return to_hex(

@@ -114,6 +114,11 @@ std::vector<std::filesystem::path> default_vector_files(const std::filesystem::p
 
 // The pinned manifest (vectors/manifest.json, built into the binary).
 std::string provenance_of(const std::string& sha256, const std::string& file_name);
+// The whole file (nullopt when it cannot be read): a regular file in one
+// read into a buffer of its size, then whatever else the stream holds (a
+// file that grew, or a pipe, whose size is not known).
+std::optional<std::string> read_whole_file(const std::filesystem::path& file);
+
 std::string sha256_file(const std::filesystem::path& file);
 
 }  // namespace mlsref::conformance

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <fstream>
-#include <iterator>
 
 #include "conformance/check.h"
 #include "conformance/json_reader.h"
+#include "conformance/runner.h"
 #include "conformance/vector_type.h"
 #include "fuzz/group_fixture.h"
 #include "fuzz/inputs.h"
@@ -15,13 +15,12 @@ namespace mlsref::conformance {
 namespace {
 
 json read_json_file(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) {
+  std::optional<std::string> text = read_whole_file(p);
+  if (!text) {
     throw std::runtime_error("cannot read " + p.string());
   }
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   try {
-    return read_json(text);
+    return read_json(*text);
   } catch (const JsonSyntaxError& e) {
     throw std::runtime_error(p.string() + " is not valid JSON: " + e.what());
   }

@@ -8,8 +8,6 @@
 #include <rapidcheck/gtest.h>
 
 #include <cmath>
-#include <fstream>
-#include <iterator>
 
 #include "fuzz/json_oracle.h"
 #include "tests/test_util.h"
@@ -19,11 +17,6 @@ namespace {
 
 using fuzz::identical;
 using fuzz::json_disagreement;
-
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
 
 TEST(JsonReader, ReadsEveryVectorAndScenarioFileAsNlohmannDoes) {
   std::vector<std::filesystem::path> files;
@@ -38,7 +31,7 @@ TEST(JsonReader, ReadsEveryVectorAndScenarioFileAsNlohmannDoes) {
   }
   ASSERT_GE(files.size(), 20u);
   for (const auto& f : files) {
-    std::string text = slurp(f);
+    std::string text = read_whole_file(f).value_or("");
     json ours = read_json(text);
     EXPECT_TRUE(identical(ours, json::parse(text))) << f;
   }

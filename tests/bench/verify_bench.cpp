@@ -8,8 +8,6 @@
 #include <benchmark/benchmark.h>
 
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 
 #include "conformance/json_reader.h"
 #include "conformance/runner.h"
@@ -52,8 +50,7 @@ namespace {
                                  })
         ->Unit(benchmark::kMillisecond)
         ->MinTime(0.5);
-    std::ifstream in(file, std::ios::binary);
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::string text = read_whole_file(file).value_or("");
     benchmark::RegisterBenchmark(("BM_ParseFile/" + file.filename().string()).c_str(),
                                  [text](benchmark::State& state) {
                                    for (auto _ : state) {
