@@ -138,8 +138,8 @@ struct PrimitiveCounts {
 const PrimitiveCounts& thread_primitive_counts();
 
 // ---------------------------------------------------------------- backends
-// Each public-key primitive runs on Botan 2 or on OpenSSL 3; hashes, HMAC,
-// HKDF and AEADs run on Botan. `automatic` takes, per operation and
+// Each primitive runs on Botan 2 or on OpenSSL 3, except HKDF, which runs on
+// Botan (primitives_openssl.h says why). `automatic` takes, per operation and
 // algorithm, the library measured faster on this machine (README
 // "Benchmarks"); `botan` and `openssl` force one library wherever it has the
 // primitive: X448 and Ed448 exist only in OpenSSL here, and ECDSA signing

@@ -1,9 +1,9 @@
 // The OpenSSL 3 backend of the primitives, RFC 9420 §5.1 and RFC 9180 §7.1:
-// ECDH and ECDSA verification on the NIST curves, X25519/X448 and
-// Ed25519/Ed448, through EVP. Secrets pass through zeroizing buffers only:
+// hashes, HMAC, the AEADs, ECDH and ECDSA verification on the NIST curves,
+// X25519/X448 and Ed25519/Ed448, through EVP. Secrets pass through zeroizing buffers only:
 // scalars are imported from SecureBytes, BIGNUMs are freed with
-// BN_clear_free, and OpenSSL clears the private keys it holds when an
-// EVP_PKEY is freed.
+// BN_clear_free, and OpenSSL clears the keys it holds when an EVP_PKEY, an
+// HMAC context or a cipher context is freed.
 #include "primitives_openssl.h"
 
 #include <openssl/bn.h>
@@ -14,6 +14,7 @@
 #include <openssl/obj_mac.h>
 #include <openssl/params.h>
 
+#include <algorithm>
 #include <memory>
 
 namespace mlsref::openssl {
@@ -292,6 +293,165 @@ std::optional<bool> ed_verify(SignatureScheme s, ByteView pk, ByteView message,
   int ok = EVP_DigestVerify(md.get(), signature.data(), signature.size(), message.data(),
                             message.size());
   return refused(ok == 1);
+}
+
+// ---------------------------------------------------------------- hashes and HMAC
+
+namespace {
+// A pointer OpenSSL accepts for an empty input (it refuses a null one in places).
+const unsigned char* data_or_empty(ByteView b) {
+  static const unsigned char empty = 0;
+  return b.empty() ? &empty : b.data();
+}
+}  // namespace
+
+Bytes hash(HashAlg h, ByteView data) {
+  // Reused by the thread: a finished SHA-2 context keeps nothing of its input.
+  thread_local Owned<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
+  Bytes out(static_cast<size_t>(EVP_MD_get_size(digest(h))));
+  unsigned int n = 0;
+  if (!ctx || EVP_DigestInit_ex2(ctx.get(), digest(h), nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx.get(), out.data(), &n) != 1 || n != out.size()) {
+    internal("digest failed");
+  }
+  return out;
+}
+
+namespace {
+// One HMAC context per hash with its digest set, copied for each MAC; the copy
+// holds the key and is freed (and so cleared) when the MAC is done.
+const EVP_MAC_CTX& hmac_template(HashAlg h) {
+  auto make = [](const char* name) {
+    EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    EVP_MAC_CTX* ctx = mac == nullptr ? nullptr : EVP_MAC_CTX_new(mac);
+    EVP_MAC_free(mac);  // the context holds its own reference
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(name), 0),
+        OSSL_PARAM_construct_end()};
+    if (ctx == nullptr || EVP_MAC_CTX_set_params(ctx, params) != 1) {
+      internal("no HMAC");
+    }
+    return ctx;
+  };
+  // Built once, only copied afterwards.
+  static const EVP_MAC_CTX* sha256 = make("SHA2-256");
+  static const EVP_MAC_CTX* sha384 = make("SHA2-384");
+  static const EVP_MAC_CTX* sha512 = make("SHA2-512");
+  return *(h == HashAlg::sha256 ? sha256 : h == HashAlg::sha384 ? sha384 : sha512);
+}
+
+struct FreeMac {
+  void operator()(EVP_MAC_CTX* p) const { EVP_MAC_CTX_free(p); }
+};
+}  // namespace
+
+SecureBytes hmac(HashAlg h, ByteView key, ByteView data) {
+  std::unique_ptr<EVP_MAC_CTX, FreeMac> ctx(
+      EVP_MAC_CTX_dup(const_cast<EVP_MAC_CTX*>(&hmac_template(h))));
+  SecureBytes out(static_cast<size_t>(EVP_MD_get_size(digest(h))));
+  size_t n = 0;
+  if (!ctx || EVP_MAC_init(ctx.get(), data_or_empty(key), key.size(), nullptr) != 1 ||
+      EVP_MAC_update(ctx.get(), data.data(), data.size()) != 1 ||
+      EVP_MAC_final(ctx.get(), out.data(), &n, out.size()) != 1 || n != out.size()) {
+    internal("HMAC failed");
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- AEAD
+
+namespace {
+const EVP_CIPHER* cipher(AeadAlg a) {
+  // Fetched once, as the digests are.
+  static const EVP_CIPHER* aes128 = EVP_CIPHER_fetch(nullptr, "AES-128-GCM", nullptr);
+  static const EVP_CIPHER* aes256 = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
+  static const EVP_CIPHER* chacha = EVP_CIPHER_fetch(nullptr, "ChaCha20-Poly1305", nullptr);
+  const EVP_CIPHER* c = a == AeadAlg::aes_128_gcm         ? aes128
+                        : a == AeadAlg::aes_256_gcm       ? aes256
+                        : a == AeadAlg::chacha20_poly1305 ? chacha
+                                                          : nullptr;
+  if (c == nullptr) {
+    internal("no AEAD");
+  }
+  return c;
+}
+
+constexpr size_t kTagSize = 16;
+
+struct FreeCipher {
+  void operator()(EVP_CIPHER_CTX* p) const { EVP_CIPHER_CTX_free(p); }  // clears the key
+};
+using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, FreeCipher>;
+
+// EVP_CipherUpdate over `in` in pieces that fit its int lengths, writing to
+// `out` (nullptr: `in` is associated data). True when every piece was taken.
+bool cipher_update(EVP_CIPHER_CTX* ctx, uint8_t* out, ByteView in) {
+  constexpr size_t kPiece = size_t{1} << 30;
+  for (size_t done = 0; done < in.size();) {
+    size_t piece = std::min(kPiece, in.size() - done);
+    int n = 0;
+    if (EVP_CipherUpdate(ctx, out == nullptr ? nullptr : out + done, &n, in.data() + done,
+                         static_cast<int>(piece)) != 1 ||
+        (out != nullptr && static_cast<size_t>(n) != piece)) {
+      return false;
+    }
+    done += piece;
+  }
+  return true;
+}
+
+// A context keyed for `encrypt`ing or decrypting under `nonce`, with `aad` taken.
+CipherCtx aead_start(AeadAlg a, bool encrypt, ByteView key, ByteView nonce, ByteView aad) {
+  CipherCtx ctx(EVP_CIPHER_CTX_new());
+  if (!ctx ||
+      EVP_CipherInit_ex2(ctx.get(), cipher(a), key.data(), nonce.data(), encrypt ? 1 : 0,
+                         nullptr) != 1 ||
+      !cipher_update(ctx.get(), nullptr, aad)) {
+    internal("AEAD setup failed");
+  }
+  return ctx;
+}
+
+}  // namespace
+
+Bytes aead_seal(AeadAlg a, ByteView key, ByteView nonce, ByteView aad, ByteView plaintext) {
+  CipherCtx ctx = aead_start(a, true, key, nonce, aad);
+  Bytes out(plaintext.size() + kTagSize);
+  int last = 0;
+  if (!cipher_update(ctx.get(), out.data(), plaintext) ||
+      EVP_CipherFinal_ex(ctx.get(), out.data() + plaintext.size(), &last) != 1 || last != 0 ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_GET_TAG, static_cast<int>(kTagSize),
+                          out.data() + plaintext.size()) != 1) {
+    internal("AEAD seal failed");
+  }
+  return out;
+}
+
+std::optional<SecureBytes> aead_open(AeadAlg a, ByteView key, ByteView nonce, ByteView aad,
+                                     ByteView ciphertext) {
+  ByteView body = ciphertext.first(ciphertext.size() - kTagSize);
+  ByteView tag = ciphertext.last(kTagSize);
+  CipherCtx ctx = aead_start(a, false, key, nonce, aad);
+  // One byte more than the plaintext: a non-null output pointer even for an
+  // empty one (a null output would make the update associated data).
+  SecureBytes out(body.size() + 1);
+  int last = 0;
+  if (!cipher_update(ctx.get(), out.data(), body) ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_TAG, static_cast<int>(kTagSize),
+                          const_cast<uint8_t*>(tag.data())) != 1) {
+    internal("AEAD open failed");
+  }
+  // The tag is checked here; on a mismatch the decrypted bytes are cleared
+  // with `out` and not returned.
+  if (EVP_CipherFinal_ex(ctx.get(), out.data() + body.size(), &last) != 1) {
+    return refused(std::optional<SecureBytes>());
+  }
+  if (last != 0) {
+    internal("AEAD open failed");
+  }
+  out.pop_back();
+  return out;
 }
 
 }  // namespace mlsref::openssl

@@ -1,5 +1,5 @@
-// The OpenSSL 3 backend of the primitives (ref/primitives.h): the public-key
-// operations of RFC 9420 §5.1 / RFC 9180 §7.1 on OpenSSL's EVP interface.
+// The OpenSSL 3 backend of the primitives (ref/primitives.h): the operations
+// of RFC 9420 §5.1 / RFC 9180 §7.1 on OpenSSL's EVP interface.
 // Internal to primitives.cpp, which checks sizes and scalar ranges first and
 // turns the "not a key" answers here into its errors, so both backends fail
 // on the same inputs with the same Error kinds and sections.
@@ -10,6 +10,19 @@
 #include "primitives.h"
 
 namespace mlsref::openssl {
+
+// Hashes and HMAC. (HKDF stays on Botan: OpenSSL 3.0's "HKDF" KDF was not
+// faster here and refuses an info of 100,000 bytes, which an MLS context can
+// be; README "Benchmarks".)
+Bytes hash(HashAlg h, ByteView data);
+SecureBytes hmac(HashAlg h, ByteView key, ByteView data);
+
+// AES-GCM and ChaCha20Poly1305 with a 16-byte tag after the ciphertext. The
+// caller has checked the key and nonce sizes and that `ciphertext` holds a
+// tag. Open gives nullopt when the tag does not verify.
+Bytes aead_seal(AeadAlg a, ByteView key, ByteView nonce, ByteView aad, ByteView plaintext);
+std::optional<SecureBytes> aead_open(AeadAlg a, ByteView key, ByteView nonce, ByteView aad,
+                                     ByteView ciphertext);
 
 // NIST curves. `sk` is a scalar of dh_private_size(g) bytes in [1, order).
 Bytes ec_public_key(DhGroup g, ByteView sk);

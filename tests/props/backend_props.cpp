@@ -1,8 +1,8 @@
-// The two backends of the public-key primitives (ref/primitives.h, Botan 2
-// and OpenSSL 3) agree on every value for random inputs: public keys, DH
-// both ways and across libraries, signatures made by one and checked by the
-// other, and the rejection of the same invalid inputs with the same Error
-// kind and section. Two independent libraries agreeing is itself a check of
+// The two backends of the primitives (ref/primitives.h, Botan 2 and OpenSSL 3)
+// agree on every value for random inputs: hashes, HMACs, AEAD ciphertexts
+// and plaintexts, public keys, DH both ways and across libraries, signatures
+// made by one and checked by the other, and the rejection of the same
+// invalid inputs with the same Error kind and section. Two independent libraries agreeing is itself a check of
 // each. X448 and Ed448 exist only in OpenSSL and ECDSA signing only in Botan
 // (primitives.h), so those are checked across, not against each other.
 //
@@ -222,6 +222,70 @@ RC_GTEST_PROP(BackendProps, InvalidKeysRejectedAlike, ()) {
     verify(s, ByteView(spk).first(spk.size() - 1), msg, sig);
     return Bytes{1};
   })));
+}
+
+const std::vector<HashAlg> kHashes{HashAlg::sha256, HashAlg::sha384, HashAlg::sha512};
+const std::vector<AeadAlg> kAeads{AeadAlg::aes_128_gcm, AeadAlg::aes_256_gcm,
+                                  AeadAlg::chacha20_poly1305};
+
+// Inputs of any size, empty included, and some over one hash block.
+rc::Gen<Bytes> any_bytes() {
+  return rc::gen::oneOf(rc::gen::arbitrary<Bytes>(),
+                        rc::gen::container<Bytes>(*rc::gen::inRange<size_t>(100, 400),
+                                                  rc::gen::arbitrary<uint8_t>()));
+}
+
+RC_GTEST_PROP(BackendProps, HashesAndHmacsAgree, ()) {
+  HashAlg h = *rc::gen::elementOf(kHashes);
+  Bytes data = *any_bytes();
+  Bytes key = *any_bytes();  // HMAC keys of any size, longer than a block too
+  Outcome d = both([&] { return hash(h, data); });
+  RC_ASSERT(!is_error(d));
+  RC_ASSERT(std::get<Bytes>(d).size() == hash_size(h));
+  Outcome m = both([&] { return hmac(h, key, data); });
+  RC_ASSERT(!is_error(m));
+  RC_ASSERT(std::get<Bytes>(m).size() == hash_size(h));
+}
+
+RC_GTEST_PROP(BackendProps, AeadsAgreeAndRejectAlike, ()) {
+  AeadAlg a = *rc::gen::elementOf(kAeads);
+  SecureBytes key = spread(*rc::gen::arbitrary<Bytes>(), aead_key_size(a), 0);
+  SecureBytes nonce = spread(*rc::gen::arbitrary<Bytes>(), aead_nonce_size(a), 1);
+  Bytes aad = *any_bytes();
+  Bytes plaintext = *any_bytes();
+  Outcome sealed = both([&] { return aead_seal(a, key, nonce, aad, plaintext); });
+  RC_ASSERT(!is_error(sealed));
+  const Bytes& ct = std::get<Bytes>(sealed);
+  RC_ASSERT(ct.size() == plaintext.size() + aead_tag_size(a));
+  // Each library opens what the other sealed (both() runs open under each).
+  RC_ASSERT(both([&] { return aead_open(a, key, nonce, aad, ct); }) == Outcome(plaintext));
+  // Any flipped bit of the ciphertext, the aad, the key or the nonce; a
+  // truncated ciphertext; one shorter than the tag: refused alike.
+  size_t bit = *rc::gen::inRange<size_t>(0, ct.size() * 8);
+  Bytes bad = ct;
+  bad[bit / 8] ^= static_cast<uint8_t>(1u << (bit % 8));
+  RC_ASSERT(is_error(both([&] { return aead_open(a, key, nonce, aad, bad); })));
+  Bytes other_aad = aad;
+  other_aad.push_back(0);
+  RC_ASSERT(is_error(both([&] { return aead_open(a, key, nonce, other_aad, ct); })));
+  SecureBytes other_key = key;
+  other_key[0] ^= 1;
+  RC_ASSERT(is_error(both([&] { return aead_open(a, other_key, nonce, aad, ct); })));
+  SecureBytes other_nonce = nonce;
+  other_nonce.back() ^= 0x80;
+  RC_ASSERT(is_error(both([&] { return aead_open(a, key, other_nonce, aad, ct); })));
+  RC_ASSERT(is_error(
+      both([&] { return aead_open(a, key, nonce, aad, ByteView(ct).first(ct.size() - 1)); })));
+  size_t short_size = *rc::gen::inRange<size_t>(0, aead_tag_size(a));
+  RC_ASSERT(is_error(
+      both([&] { return aead_open(a, key, nonce, aad, ByteView(ct).first(short_size)); })));
+  // Keys and nonces of the wrong size, the export-only AEAD: refused alike.
+  RC_ASSERT(is_error(both(
+      [&] { return aead_seal(a, ByteView(key).first(key.size() - 1), nonce, aad, plaintext); })));
+  RC_ASSERT(is_error(
+      both([&] { return aead_open(a, key, ByteView(nonce).first(nonce.size() - 1), aad, ct); })));
+  RC_ASSERT(
+      is_error(both([&] { return aead_seal(AeadAlg::export_only, key, nonce, aad, plaintext); })));
 }
 
 // The memo gives the values and errors of the operations without it.
