@@ -12,7 +12,7 @@
 namespace mlsref::openssl {
 
 // Hashes and HMAC. (HKDF stays on Botan: OpenSSL 3.0's "HKDF" KDF was not
-// faster here and refuses an info of 100,000 bytes, which an MLS context can
+// faster here and refuses an info over 32,768 bytes, which an MLS context can
 // be; README "Benchmarks".)
 Bytes hash(HashAlg h, ByteView data);
 SecureBytes hmac(HashAlg h, ByteView key, ByteView data);
