@@ -25,6 +25,8 @@ struct Free {
   void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
   void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); }
   void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
+  void operator()(EVP_MAC_CTX* p) const { EVP_MAC_CTX_free(p); }        // clears the key
+  void operator()(EVP_CIPHER_CTX* p) const { EVP_CIPHER_CTX_free(p); }  // clears the key
   void operator()(BIGNUM* p) const { BN_clear_free(p); }
   void operator()(EC_POINT* p) const { EC_POINT_free(p); }
   void operator()(BN_CTX* p) const { BN_CTX_free(p); }
@@ -340,15 +342,10 @@ const EVP_MAC_CTX& hmac_template(HashAlg h) {
   static const EVP_MAC_CTX* sha512 = make("SHA2-512");
   return *(h == HashAlg::sha256 ? sha256 : h == HashAlg::sha384 ? sha384 : sha512);
 }
-
-struct FreeMac {
-  void operator()(EVP_MAC_CTX* p) const { EVP_MAC_CTX_free(p); }
-};
 }  // namespace
 
 SecureBytes hmac(HashAlg h, ByteView key, ByteView data) {
-  std::unique_ptr<EVP_MAC_CTX, FreeMac> ctx(
-      EVP_MAC_CTX_dup(const_cast<EVP_MAC_CTX*>(&hmac_template(h))));
+  Owned<EVP_MAC_CTX> ctx(EVP_MAC_CTX_dup(&hmac_template(h)));
   SecureBytes out(static_cast<size_t>(EVP_MD_get_size(digest(h))));
   size_t n = 0;
   if (!ctx || EVP_MAC_init(ctx.get(), data_or_empty(key), key.size(), nullptr) != 1 ||
@@ -379,10 +376,7 @@ const EVP_CIPHER* cipher(AeadAlg a) {
 
 constexpr size_t kTagSize = 16;
 
-struct FreeCipher {
-  void operator()(EVP_CIPHER_CTX* p) const { EVP_CIPHER_CTX_free(p); }  // clears the key
-};
-using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, FreeCipher>;
+using CipherCtx = Owned<EVP_CIPHER_CTX>;
 
 // EVP_CipherUpdate over `in` in pieces that fit its int lengths, writing to
 // `out` (nullptr: `in` is associated data). True when every piece was taken.
