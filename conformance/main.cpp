@@ -110,7 +110,7 @@ Options:
                      successful signature check once: same results, less work)
 
 Environment: MLSREF_BACKEND=auto|botan|openssl chooses the library of the
-public-key primitives (default auto: the faster one per primitive).
+primitives (default auto: the faster one per primitive).
 
 Exit status: 0 when no case failed, 1 when a case failed, 2 for bad arguments
 or unreadable files.
