@@ -25,6 +25,7 @@ struct Free {
   void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
   void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); }
   void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
+  void operator()(EVP_MAC* p) const { EVP_MAC_free(p); }
   void operator()(EVP_MAC_CTX* p) const { EVP_MAC_CTX_free(p); }        // clears the key
   void operator()(EVP_CIPHER_CTX* p) const { EVP_CIPHER_CTX_free(p); }  // clears the key
   void operator()(BIGNUM* p) const { BN_clear_free(p); }
@@ -321,25 +322,24 @@ Bytes hash(HashAlg h, ByteView data) {
 }
 
 namespace {
-// One HMAC context per hash with its digest set, copied for each MAC; the copy
-// holds the key and is freed (and so cleared) when the MAC is done.
+// One HMAC context per hash and thread with its digest set, copied for each
+// MAC; the copy holds the key and is freed (and so cleared) when the MAC is
+// done. The templates never hold a key.
 const EVP_MAC_CTX& hmac_template(HashAlg h) {
   auto make = [](const char* name) {
-    EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-    EVP_MAC_CTX* ctx = mac == nullptr ? nullptr : EVP_MAC_CTX_new(mac);
-    EVP_MAC_free(mac);  // the context holds its own reference
+    Owned<EVP_MAC> mac(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
+    Owned<EVP_MAC_CTX> ctx(mac ? EVP_MAC_CTX_new(mac.get()) : nullptr);  // holds its own reference
     OSSL_PARAM params[] = {
         OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(name), 0),
         OSSL_PARAM_construct_end()};
-    if (ctx == nullptr || EVP_MAC_CTX_set_params(ctx, params) != 1) {
+    if (!ctx || EVP_MAC_CTX_set_params(ctx.get(), params) != 1) {
       internal("no HMAC");
     }
     return ctx;
   };
-  // Built once, only copied afterwards.
-  static const EVP_MAC_CTX* sha256 = make("SHA2-256");
-  static const EVP_MAC_CTX* sha384 = make("SHA2-384");
-  static const EVP_MAC_CTX* sha512 = make("SHA2-512");
+  thread_local const Owned<EVP_MAC_CTX> sha256 = make("SHA2-256");
+  thread_local const Owned<EVP_MAC_CTX> sha384 = make("SHA2-384");
+  thread_local const Owned<EVP_MAC_CTX> sha512 = make("SHA2-512");
   return *(h == HashAlg::sha256 ? sha256 : h == HashAlg::sha384 ? sha384 : sha512);
 }
 }  // namespace
