@@ -1,7 +1,7 @@
 // The OpenSSL 3 backend of the primitives, RFC 9420 §5.1 and RFC 9180 §7.1:
 // hashes, HMAC, the AEADs, ECDH and ECDSA verification on the NIST curves,
-// X25519/X448 and Ed25519/Ed448, through EVP. Secrets pass through zeroizing buffers only:
-// scalars are imported from SecureBytes, BIGNUMs are freed with
+// X25519/X448 and Ed25519/Ed448, through EVP. Secrets pass through zeroizing
+// buffers only: scalars are imported from SecureBytes, BIGNUMs are freed with
 // BN_clear_free, and OpenSSL clears the keys it holds when an EVP_PKEY, an
 // HMAC context or a cipher context is freed.
 #include "primitives_openssl.h"
@@ -427,8 +427,8 @@ std::optional<SecureBytes> aead_open(AeadAlg a, ByteView key, ByteView nonce, By
   ByteView body = ciphertext.first(ciphertext.size() - kTagSize);
   ByteView tag = ciphertext.last(kTagSize);
   CipherCtx ctx = aead_start(a, false, key, nonce, aad);
-  // One byte more than the plaintext: a non-null output pointer even for an
-  // empty one (a null output would make the update associated data).
+  // One byte more than the plaintext, so that even an empty one gives
+  // EVP_CipherFinal_ex a place to write (it writes nothing); dropped below.
   SecureBytes out(body.size() + 1);
   int last = 0;
   if (!cipher_update(ctx.get(), out.data(), body) ||
