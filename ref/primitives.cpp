@@ -583,8 +583,8 @@ std::unique_ptr<Botan::AEAD_Mode> make_aead_mode(AeadAlg a, Botan::Cipher_Dir di
 // for each call (its key cleared after: ClearKeyAfterUse).
 Botan::AEAD_Mode& aead_mode(AeadAlg a, Botan::Cipher_Dir dir) {
   thread_local std::array<std::unique_ptr<Botan::AEAD_Mode>, 6> modes;
-  std::unique_ptr<Botan::AEAD_Mode>& m = modes.at(
-      (alg_index(a) - alg_index(AeadAlg::aes_128_gcm)) * 2 + (dir == Botan::ENCRYPTION ? 0 : 1));
+  std::unique_ptr<Botan::AEAD_Mode>& m =
+      modes.at((alg_index(a) - aes_128_gcm) * 2 + (dir == Botan::ENCRYPTION ? 0 : 1));
   if (!m) {
     m = make_aead_mode(a, dir);
   }

@@ -311,7 +311,7 @@ const unsigned char* data_or_empty(ByteView b) {
 Bytes hash(HashAlg h, ByteView data) {
   // Reused by the thread: a finished SHA-2 context keeps nothing of its input.
   thread_local Owned<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
-  Bytes out(static_cast<size_t>(EVP_MD_get_size(digest(h))));
+  Bytes out(hash_size(h));
   unsigned int n = 0;
   if (!ctx || EVP_DigestInit_ex2(ctx.get(), digest(h), nullptr) != 1 ||
       EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 ||
@@ -346,7 +346,7 @@ const EVP_MAC_CTX& hmac_template(HashAlg h) {
 
 SecureBytes hmac(HashAlg h, ByteView key, ByteView data) {
   Owned<EVP_MAC_CTX> ctx(EVP_MAC_CTX_dup(&hmac_template(h)));
-  SecureBytes out(static_cast<size_t>(EVP_MD_get_size(digest(h))));
+  SecureBytes out(hash_size(h));
   size_t n = 0;
   if (!ctx || EVP_MAC_init(ctx.get(), data_or_empty(key), key.size(), nullptr) != 1 ||
       EVP_MAC_update(ctx.get(), data.data(), data.size()) != 1 ||
