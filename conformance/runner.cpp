@@ -334,26 +334,41 @@ PrimitiveCounts FileResult::counts() const {
   return sum;
 }
 
-std::string stats_line(const PrimitiveCounts& counts) {
+namespace {
+// "op N (alg N, ...), ..." for every operation with a non-zero entry in `table`.
+std::string by_operation(const std::array<std::array<uint64_t, kPrimitiveAlgs>, kPrimitiveOps>& table) {
   std::string line;
   for (size_t op = 0; op < kPrimitiveOps; ++op) {
-    uint64_t n = counts.of(static_cast<PrimitiveOp>(op));
-    if (n == 0) {
+    uint64_t sum = 0;
+    for (uint64_t x : table[op]) {
+      sum += x;
+    }
+    if (sum == 0) {
       continue;
     }
     line += (line.empty() ? "" : ", ") + std::string(to_string(static_cast<PrimitiveOp>(op))) +
-            " " + std::to_string(n) + " (";
+            " " + std::to_string(sum) + " (";
     bool first = true;
     for (size_t alg = 0; alg < kPrimitiveAlgs; ++alg) {
-      if (counts.n[op][alg] != 0) {
+      if (table[op][alg] != 0) {
         line += (first ? "" : ", ") + std::string(primitive_alg_name(alg)) + " " +
-                std::to_string(counts.n[op][alg]);
+                std::to_string(table[op][alg]);
         first = false;
       }
     }
     line += ")";
   }
-  return line + (line.empty() ? "" : ", ") + "total " + std::to_string(counts.total());
+  return line;
+}
+}  // namespace
+
+std::string stats_line(const PrimitiveCounts& counts) {
+  std::string line = by_operation(counts.n);
+  line += (line.empty() ? "" : ", ") + std::string("total ") + std::to_string(counts.total());
+  if (std::string bytes = by_operation(counts.bytes); !bytes.empty()) {
+    line += "; input bytes: " + bytes;
+  }
+  return line;
 }
 
 std::string case_name(const FileResult& f, const CaseResult& c) {

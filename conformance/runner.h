@@ -85,8 +85,9 @@ size_t default_jobs();
 void for_each_ordered(size_t n, size_t jobs, const std::function<void(size_t)>& work,
                       const std::function<void(size_t)>& deliver);
 
-// `--stats`: the counts by operation, each with its algorithms, and the total:
-// "dh 14 (P-256 6, X25519 8), ..., total 1234".
+// `--stats`: the counts by operation, each with its algorithms, and the total,
+// then the input bytes of the operations that count them (PrimitiveCounts::bytes):
+// "dh 14 (P-256 6, X25519 8), ..., total 1234; input bytes: hash 5120 (SHA-256 5120)".
 std::string stats_line(const PrimitiveCounts& counts);
 
 // The short name of a case for messages: `crypto-basics[3] suite 4`.

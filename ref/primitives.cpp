@@ -79,8 +79,9 @@ size_t alg_index(SignatureScheme s) {
 }
 
 template <class Alg>
-void count(PrimitiveOp op, Alg alg) {
+void count(PrimitiveOp op, Alg alg, size_t input_bytes = 0) {
   ++counts.n[static_cast<size_t>(op)][alg_index(alg)];
+  counts.bytes[static_cast<size_t>(op)][alg_index(alg)] += input_bytes;
 }
 
 }  // namespace
@@ -137,6 +138,14 @@ uint64_t PrimitiveCounts::of(PrimitiveOp op) const {
   return sum;
 }
 
+uint64_t PrimitiveCounts::bytes_of(PrimitiveOp op) const {
+  uint64_t sum = 0;
+  for (uint64_t x : bytes[static_cast<size_t>(op)]) {
+    sum += x;
+  }
+  return sum;
+}
+
 uint64_t PrimitiveCounts::total() const {
   uint64_t sum = 0;
   for (size_t op = 0; op < kPrimitiveOps; ++op) {
@@ -149,6 +158,7 @@ PrimitiveCounts& PrimitiveCounts::operator+=(const PrimitiveCounts& o) {
   for (size_t op = 0; op < kPrimitiveOps; ++op) {
     for (size_t a = 0; a < kPrimitiveAlgs; ++a) {
       n[op][a] += o.n[op][a];
+      bytes[op][a] += o.bytes[op][a];
     }
   }
   return *this;
@@ -158,6 +168,7 @@ PrimitiveCounts& PrimitiveCounts::operator-=(const PrimitiveCounts& o) {
   for (size_t op = 0; op < kPrimitiveOps; ++op) {
     for (size_t a = 0; a < kPrimitiveAlgs; ++a) {
       n[op][a] -= o.n[op][a];
+      bytes[op][a] -= o.bytes[op][a];
     }
   }
   return *this;
@@ -462,7 +473,7 @@ struct ClearKeyAfterUse {
 }  // namespace
 
 Bytes hash(HashAlg h, ByteView data) {
-  count(PrimitiveOp::hash, h);
+  count(PrimitiveOp::hash, h, data.size());
   if (backend_for(PrimitiveOp::hash, alg_index(h)) == Backend::openssl) {
     return openssl::hash(h, data);
   }
@@ -472,7 +483,7 @@ Bytes hash(HashAlg h, ByteView data) {
 }
 
 SecureBytes hmac(HashAlg h, ByteView key, ByteView data) {
-  count(PrimitiveOp::hmac, h);
+  count(PrimitiveOp::hmac, h, data.size());
   if (backend_for(PrimitiveOp::hmac, alg_index(h)) == Backend::openssl) {
     return openssl::hmac(h, key, data);
   }
@@ -484,7 +495,8 @@ SecureBytes hmac(HashAlg h, ByteView key, ByteView data) {
 }
 
 SecureBytes hkdf_extract(HashAlg h, ByteView salt, ByteView ikm) {
-  count(PrimitiveOp::key_derivation, h);
+  // HMAC-Hash(salt, IKM): the input is IKM.
+  count(PrimitiveOp::key_derivation, h, ikm.size());
   HashObjects& o = hash_objects(h);
   ClearKeyAfterUse<Botan::MessageAuthenticationCode> clear{*o.extract_hmac};
   SecureBytes prk(hash_size(h));
@@ -494,7 +506,11 @@ SecureBytes hkdf_extract(HashAlg h, ByteView salt, ByteView ikm) {
 }
 
 SecureBytes hkdf_expand(HashAlg h, ByteView prk, ByteView info, size_t length) {
-  count(PrimitiveOp::key_derivation, h);
+  // T(i) = HMAC-Hash(PRK, T(i-1) | info | i) for the N blocks of the output:
+  // the inputs are N infos and counters and N-1 earlier blocks.
+  size_t blocks = (length + hash_size(h) - 1) / hash_size(h);
+  count(PrimitiveOp::key_derivation, h,
+        blocks == 0 ? 0 : blocks * (info.size() + 1) + (blocks - 1) * hash_size(h));
   // RFC 5869 §2.3: L <= 255*HashLen. The caller asks for L: a longer output is a
   // request mlsref cannot carry out.
   if (length > 255 * hash_size(h)) {
@@ -599,7 +615,7 @@ void check_aead_inputs(AeadAlg a, ByteView key, ByteView nonce) {
 
 Bytes aead_seal(AeadAlg a, ByteView key, ByteView nonce, ByteView aad, ByteView plaintext) {
   require_sealing(a);  // export-only: not counted
-  count(PrimitiveOp::aead_seal, a);
+  count(PrimitiveOp::aead_seal, a, aad.size() + plaintext.size());
   check_aead_inputs(a, key, nonce);
   if (backend_for(PrimitiveOp::aead_seal, alg_index(a)) == Backend::openssl) {
     return openssl::aead_seal(a, key, nonce, aad, plaintext);
@@ -616,7 +632,7 @@ Bytes aead_seal(AeadAlg a, ByteView key, ByteView nonce, ByteView aad, ByteView 
 
 SecureBytes aead_open(AeadAlg a, ByteView key, ByteView nonce, ByteView aad, ByteView ciphertext) {
   require_sealing(a);
-  count(PrimitiveOp::aead_open, a);
+  count(PrimitiveOp::aead_open, a, aad.size() + ciphertext.size());
   check_aead_inputs(a, key, nonce);
   // RFC 9180 §4 [H4-i1]: Open fails on a ciphertext that is not sealed under this key,
   // nonce and aad, and on one too short to hold the tag

@@ -17,10 +17,13 @@
 namespace mlsref {
 namespace {
 
-// One operation on one algorithm with the backend forced.
-void register_primitive(PrimitiveOp op, size_t alg, Backend backend, std::function<void()> run) {
+// One operation on one algorithm with the backend forced; `input` names an
+// input size other than the default below ("4096B").
+void register_primitive(PrimitiveOp op, size_t alg, Backend backend, std::function<void()> run,
+                        const std::string& input = "") {
   std::string name = "BM_Primitive/" + std::string(to_string(op)) + "/" +
-                     std::string(primitive_alg_name(alg)) + "/" + std::string(to_string(backend));
+                     std::string(primitive_alg_name(alg)) + "/" + std::string(to_string(backend)) +
+                     (input.empty() ? "" : "/" + input);
   benchmark::RegisterBenchmark(name.c_str(), [run, backend](benchmark::State& state) {
     BackendChoice before = backend_choice();
     set_backend_choice(backend == Backend::botan ? BackendChoice::botan : BackendChoice::openssl);
@@ -31,9 +34,13 @@ void register_primitive(PrimitiveOp op, size_t alg, Backend backend, std::functi
   });
 }
 
-// Inputs the size MLS uses: 100-byte messages, 32-byte HKDF outputs.
+// Inputs the size MLS uses: 100-byte messages, 32-byte HKDF outputs. Hashes,
+// HMACs, HKDF and AEADs also at 4096 bytes ("/4096B"): with the 100-byte
+// cost, the cost per further byte, which prices the input bytes --stats
+// counts (scripts/crypto-floor.py).
 [[maybe_unused]] const bool primitives_registered = [] {
   Bytes message(100, 7);
+  Bytes large(4096, 7);
   for (size_t g = 0; g < 5; ++g) {
     auto group = static_cast<DhGroup>(g);
     size_t alg = 6 + g;
@@ -88,20 +95,37 @@ void register_primitive(PrimitiveOp op, size_t alg, Backend backend, std::functi
                          [=] { benchmark::DoNotOptimize(hash(alg, message)); });
       register_primitive(PrimitiveOp::hmac, h, b,
                          [=] { benchmark::DoNotOptimize(hmac(alg, prk, message)); });
+      register_primitive(
+          PrimitiveOp::hash, h, b, [=] { benchmark::DoNotOptimize(hash(alg, large)); }, "4096B");
+      register_primitive(
+          PrimitiveOp::hmac, h, b, [=] { benchmark::DoNotOptimize(hmac(alg, prk, large)); },
+          "4096B");
     }
+    // One output block: HMAC over info and counter, 100 (4096) bytes.
     register_primitive(PrimitiveOp::key_derivation, h, Backend::botan, [=] {
-      benchmark::DoNotOptimize(hkdf_expand(alg, prk, ByteView(message).first(40), 32));
+      benchmark::DoNotOptimize(hkdf_expand(alg, prk, ByteView(message).first(99), 32));
     });
+    register_primitive(
+        PrimitiveOp::key_derivation, h, Backend::botan,
+        [=] { benchmark::DoNotOptimize(hkdf_expand(alg, prk, ByteView(large).first(4095), 32)); },
+        "4096B");
   }
   for (auto a : {AeadAlg::aes_128_gcm, AeadAlg::aes_256_gcm, AeadAlg::chacha20_poly1305}) {
     size_t alg = a == AeadAlg::aes_128_gcm ? 3 : a == AeadAlg::aes_256_gcm ? 4 : 5;
     Bytes key(aead_key_size(a), 5), nonce(aead_nonce_size(a), 6);
     Bytes ct = aead_seal(a, key, nonce, {}, message);
+    Bytes large_ct = aead_seal(a, key, nonce, {}, large);
     for (Backend b : {Backend::botan, Backend::openssl}) {
       register_primitive(PrimitiveOp::aead_seal, alg, b,
                          [=] { benchmark::DoNotOptimize(aead_seal(a, key, nonce, {}, message)); });
       register_primitive(PrimitiveOp::aead_open, alg, b,
                          [=] { benchmark::DoNotOptimize(aead_open(a, key, nonce, {}, ct)); });
+      register_primitive(
+          PrimitiveOp::aead_seal, alg, b,
+          [=] { benchmark::DoNotOptimize(aead_seal(a, key, nonce, {}, large)); }, "4096B");
+      register_primitive(
+          PrimitiveOp::aead_open, alg, b,
+          [=] { benchmark::DoNotOptimize(aead_open(a, key, nonce, {}, large_ct)); }, "4096B");
     }
   }
   return true;
@@ -117,7 +141,7 @@ void BM_OpenSslHkdfExpand(benchmark::State& state) {
                      : alg == HashAlg::sha384 ? "SHA2-384"
                                               : "SHA2-512";
   SecureBytes prk(hash_size(alg), 3);
-  Bytes info(40, 7);
+  Bytes info(99, 7);
   EVP_KDF* kdf = EVP_KDF_fetch(nullptr, "HKDF", nullptr);
   EVP_KDF_CTX* ctx = EVP_KDF_CTX_new(kdf);
   int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
