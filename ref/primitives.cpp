@@ -138,14 +138,6 @@ uint64_t PrimitiveCounts::of(PrimitiveOp op) const {
   return sum;
 }
 
-uint64_t PrimitiveCounts::bytes_of(PrimitiveOp op) const {
-  uint64_t sum = 0;
-  for (uint64_t x : bytes[static_cast<size_t>(op)]) {
-    sum += x;
-  }
-  return sum;
-}
-
 uint64_t PrimitiveCounts::total() const {
   uint64_t sum = 0;
   for (size_t op = 0; op < kPrimitiveOps; ++op) {

@@ -133,7 +133,6 @@ struct PrimitiveCounts {
   std::array<std::array<uint64_t, kPrimitiveAlgs>, kPrimitiveOps> bytes{};
 
   uint64_t of(PrimitiveOp op) const;
-  uint64_t bytes_of(PrimitiveOp op) const;
   uint64_t total() const;
   PrimitiveCounts& operator+=(const PrimitiveCounts& o);
   PrimitiveCounts& operator-=(const PrimitiveCounts& o);

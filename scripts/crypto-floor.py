@@ -14,11 +14,12 @@ AEADs are priced by their input bytes (the `--stats` "input bytes"): the
 100-byte cost per operation plus, for each byte above or below 100 on
 average, the cost per byte between the 100-byte and the 4096-byte benchmark
 (".../4096B"); without those, at the 100-byte cost. (An HKDF call's input
-bytes are those its HMACs take: see PrimitiveCounts in ref/primitives.h.) "verify" is BM_VerifyFile/<file>'s CPU time;
-"loading" is BM_LoadFile/<file>'s (the same run with the cases' checks left
-out: reading, parsing and hashing the file), when the bench file has it.
-With several bench files, each time is the least of its runs. Prints a
-Markdown table.
+bytes are those its HMACs take: see PrimitiveCounts in ref/primitives.h.)
+"verify" is BM_VerifyFile/<file>'s CPU time; "loading" is
+BM_LoadFile/<file>'s (the same run with the cases' checks left out:
+reading, parsing and hashing the file), when the bench file has it. With
+several bench files, each time is the least of its runs. Prints a Markdown
+table.
 """
 import json
 import re

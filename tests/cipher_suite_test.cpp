@@ -147,5 +147,31 @@ TEST(Primitives, HmacAndHkdfKnownAnswersInTurn) {
   }
 }
 
+// `--stats` input bytes (PrimitiveCounts::bytes), which price the crypto floor.
+TEST(Primitives, CountsInputBytes) {
+  auto bytes_of = [](const PrimitiveCounts& c, PrimitiveOp op, HashAlg h) {
+    return c.bytes[static_cast<size_t>(op)][static_cast<size_t>(h)];
+  };
+  PrimitiveCounts before = thread_primitive_counts();
+  hash(HashAlg::sha384, Bytes(150, 1));
+  hmac(HashAlg::sha256, Bytes(32, 2), Bytes(70, 3));
+  hkdf_extract(HashAlg::sha256, Bytes(32, 0), Bytes(20, 4));
+  // Three 32-byte blocks: three infos and counters, two earlier blocks.
+  hkdf_expand(HashAlg::sha256, Bytes(32, 5), Bytes(10, 6), 70);
+  Bytes key(aead_key_size(AeadAlg::aes_128_gcm), 7), nonce(aead_nonce_size(AeadAlg::aes_128_gcm), 8);
+  Bytes ct = aead_seal(AeadAlg::aes_128_gcm, key, nonce, Bytes(5, 9), Bytes(40, 10));
+  aead_open(AeadAlg::aes_128_gcm, key, nonce, Bytes(5, 9), ct);
+  PrimitiveCounts ran = thread_primitive_counts();
+  ran -= before;
+  EXPECT_EQ(bytes_of(ran, PrimitiveOp::hash, HashAlg::sha384), 150u);
+  EXPECT_EQ(bytes_of(ran, PrimitiveOp::hmac, HashAlg::sha256), 70u);
+  EXPECT_EQ(bytes_of(ran, PrimitiveOp::key_derivation, HashAlg::sha256), 20u + 3 * 11 + 2 * 32);
+  // AES-128-GCM is index 3 (primitive_alg_name).
+  ASSERT_EQ(primitive_alg_name(3), "AES-128-GCM");
+  EXPECT_EQ(ran.bytes[static_cast<size_t>(PrimitiveOp::aead_seal)][3], 45u);
+  EXPECT_EQ(ran.bytes[static_cast<size_t>(PrimitiveOp::aead_open)][3], 5u + 40 + 16);
+  EXPECT_EQ(ran.of(PrimitiveOp::key_derivation), 2u);
+}
+
 }  // namespace
 }  // namespace mlsref
