@@ -103,8 +103,8 @@ Options:
                      (dh, key_derivation, key_generation, sign, verify,
                      aead_seal, aead_open, hash, hmac; each by algorithm),
                      then the input bytes of hash, hmac, key_derivation and
-                     the AEADs, and
-                     the total over all files before the summary line
+                     the AEADs; the same for all files together before the
+                     summary line
   -j, --jobs N       verify cases on N threads (default: the number of cores);
                      the output and reports are those of -j 1, in the same order
   --no-cache         compute every primitive operation each time it is asked
