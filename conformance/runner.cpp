@@ -336,7 +336,7 @@ PrimitiveCounts FileResult::counts() const {
 
 namespace {
 // "op N (alg N, ...), ..." for every operation with a non-zero entry in `table`.
-std::string by_operation(const std::array<std::array<uint64_t, kPrimitiveAlgs>, kPrimitiveOps>& table) {
+std::string by_operation(const PrimitiveCounts::Table& table) {
   std::string line;
   for (size_t op = 0; op < kPrimitiveOps; ++op) {
     uint64_t sum = 0;

@@ -266,16 +266,6 @@ Backend automatic_backend(PrimitiveOp op, size_t alg) {
     case PrimitiveOp::aead_seal:
     case PrimitiveOp::aead_open:
       return Backend::openssl;
-    case PrimitiveOp::verify:
-      if (alg == ed25519) {
-        return Backend::openssl;
-      }
-      break;
-    case PrimitiveOp::key_generation:
-      if (alg == x25519) {
-        return Backend::openssl;
-      }
-      break;
     default:
       break;
   }
@@ -285,6 +275,10 @@ Backend automatic_backend(PrimitiveOp op, size_t alg) {
     case ecdsa_p256:
     case ecdsa_p521:
       return Backend::openssl;
+    case x25519:
+      return op == PrimitiveOp::key_generation ? Backend::openssl : Backend::botan;
+    case ed25519:
+      return op == PrimitiveOp::verify ? Backend::openssl : Backend::botan;
     default:
       return Backend::botan;
   }

@@ -124,13 +124,14 @@ inline constexpr size_t kPrimitiveAlgs = 16;
 std::string_view primitive_alg_name(size_t alg);  // "SHA-256", "P-521", "ed25519", ...
 
 struct PrimitiveCounts {
-  std::array<std::array<uint64_t, kPrimitiveAlgs>, kPrimitiveOps> n{};
+  using Table = std::array<std::array<uint64_t, kPrimitiveAlgs>, kPrimitiveOps>;  // [op][alg]
+  Table n{};
   // The input bytes of the operations whose cost grows with their input: the
   // data of hash and hmac; the HMAC inputs of key_derivation (HKDF-Extract's
   // IKM, HKDF-Expand's infos, counters and earlier blocks); the associated
   // data and plaintext (or ciphertext) of aead_seal and aead_open. Zero for
   // the other operations, whose cost is their public-key arithmetic.
-  std::array<std::array<uint64_t, kPrimitiveAlgs>, kPrimitiveOps> bytes{};
+  Table bytes{};
 
   uint64_t of(PrimitiveOp op) const;
   uint64_t total() const;

@@ -158,7 +158,8 @@ TEST(Primitives, CountsInputBytes) {
   hkdf_extract(HashAlg::sha256, Bytes(32, 0), Bytes(20, 4));
   // Three 32-byte blocks: three infos and counters, two earlier blocks.
   hkdf_expand(HashAlg::sha256, Bytes(32, 5), Bytes(10, 6), 70);
-  Bytes key(aead_key_size(AeadAlg::aes_128_gcm), 7), nonce(aead_nonce_size(AeadAlg::aes_128_gcm), 8);
+  Bytes key(aead_key_size(AeadAlg::aes_128_gcm), 7),
+      nonce(aead_nonce_size(AeadAlg::aes_128_gcm), 8);
   Bytes ct = aead_seal(AeadAlg::aes_128_gcm, key, nonce, Bytes(5, 9), Bytes(40, 10));
   aead_open(AeadAlg::aes_128_gcm, key, nonce, Bytes(5, 9), ct);
   PrimitiveCounts ran = thread_primitive_counts();
