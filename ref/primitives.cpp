@@ -249,9 +249,9 @@ bool openssl_has(PrimitiveOp op, size_t alg) {
 // for Ed25519 verification (1.2x) and X25519 key generation (1.3-1.6x).
 // Botan wherever it is as fast: P-384 (OpenSSL 3.0's generic code is slower,
 // 5x for key generation), X25519 DH (Botan 1.7x faster as measured, where
-// OpenSSL's figure includes recomputing the public key), Ed25519 key generation and signing (equal
-// within the noise), SHA-256, hash (1.5x faster at 100 bytes, equal at 4096)
-// and HMAC (1.2x).
+// OpenSSL's figure includes recomputing the public key), Ed25519 key
+// generation and signing (equal within the noise), SHA-256, hash (1.5x
+// faster at 100 bytes, equal at 4096) and HMAC (1.2x).
 Backend automatic_backend(PrimitiveOp op, size_t alg) {
   if (!openssl_has(op, alg)) {
     return Backend::botan;

@@ -1,9 +1,7 @@
 # ctest's install_consumer: installs the built library into a scratch
 # prefix, then configures, builds and runs tests/consumer against it.
 #   cmake -DBUILD_DIR=<mlsref build> -DSOURCE_DIR=<mlsref source> -DWORK=<scratch>
-#         [-DEXTRA_FLAGS=...] [-DCXX_COMPILER=...] -P check.cmake
-# The consumer is compiled with CXX_COMPILER when given: the sanitizer build
-# passes its own, since a sanitizer runtime belongs to one compiler.
+#         -DCXX_COMPILER=<the library's compiler> [-DEXTRA_FLAGS=...] -P check.cmake
 file(REMOVE_RECURSE "${WORK}")
 function(run)
   execute_process(COMMAND ${ARGV} RESULT_VARIABLE rc)
@@ -12,12 +10,9 @@ function(run)
   endif()
 endfunction()
 run(${CMAKE_COMMAND} --install "${BUILD_DIR}" --prefix "${WORK}/prefix")
-set(compiler "")
-if(CXX_COMPILER)
-  set(compiler "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}")
-endif()
 run(${CMAKE_COMMAND} -S "${SOURCE_DIR}/tests/consumer" -B "${WORK}/build"
     -DCMAKE_PREFIX_PATH=${WORK}/prefix -DCMAKE_BUILD_TYPE=Release
-    "-DCMAKE_CXX_FLAGS=${EXTRA_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${EXTRA_FLAGS}" ${compiler})
+    "-DCMAKE_CXX_FLAGS=${EXTRA_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${EXTRA_FLAGS}"
+    "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}")
 run(${CMAKE_COMMAND} --build "${WORK}/build")
 run("${WORK}/build/consumer")
