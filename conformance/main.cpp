@@ -521,15 +521,48 @@ int cmd_rules(const std::vector<std::string>& args) {
   return kExitOk;
 }
 
-int cmd_types() {
+void print_types_help() {
+  std::cout << R"(Usage: mlsref types
+
+Lists the vector types mlsref knows, one line each: the name (the IETF file
+stem, which `verify --type` and `generate` take), whether `mlsref verify`
+checks its cases and `mlsref generate` writes its files, and what part of
+the RFC it covers.
+)";
+}
+
+int cmd_types(const std::vector<std::string>& args) {
+  if (!args.empty()) {
+    if (args[0] == "--help" || args[0] == "-h") {
+      print_types_help();
+      return kExitOk;
+    }
+    throw UsageError("types: unknown argument '" + args[0] + "' (see mlsref types --help)");
+  }
   for (const auto& t : vector_types()) {
     std::printf("%-32s verify: %-3s generate: %-3s %s\n", std::string(t.name).c_str(),
-                t.verify ? "yes" : "no", t.generate ? "yes" : "no", std::string(t.summary).c_str());
+                t.verifies() ? "yes" : "no", t.generate ? "yes" : "no",
+                std::string(t.summary).c_str());
   }
   return kExitOk;
 }
 
-int cmd_vectors_path() {
+void print_vectors_path_help() {
+  std::cout << "Usage: mlsref vectors-path\n\nPrints the folder of the default vector set, the "
+               "one `mlsref verify` checks when given no PATH.\nIt is the first of these that "
+               "exists: $MLSREF_VECTORS, ../shared/vectors beside the\ncheckout (" MLSREF_SOURCE_DIR
+               "/../shared/vectors), the checkout's vectors/ folder.\n";
+}
+
+int cmd_vectors_path(const std::vector<std::string>& args) {
+  if (!args.empty()) {
+    if (args[0] == "--help" || args[0] == "-h") {
+      print_vectors_path_help();
+      return kExitOk;
+    }
+    throw UsageError("vectors-path: unknown argument '" + args[0] +
+                     "' (see mlsref vectors-path --help)");
+  }
   auto root = locate_vectors();
   if (!root) {
     std::cerr << "mlsref: " << missing_vectors_help() << "\n";
@@ -544,11 +577,23 @@ int cmd_vectors_path() {
   return kExitOk;
 }
 
+void print_seeds_help() {
+  std::cout << "Usage: mlsref seeds DIR\n\nWrites one seed corpus per fuzz target, "
+               "DIR/<target>/<n>, made from the default vector set.\n";
+}
+
 int cmd_seeds(const std::vector<std::string>& args) {
-  if (args.size() != 1 || args[0] == "--help" || args[0] == "-h") {
-    std::cout << "Usage: mlsref seeds DIR\n\nWrites one seed corpus per fuzz target, "
-                 "DIR/<target>/<n>, made from the default vector set.\n";
-    return args.size() == 1 ? kExitOk : kExitUsage;
+  if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
+    print_seeds_help();
+    return kExitOk;
+  }
+  if (!args.empty() && args[0].starts_with('-')) {
+    throw UsageError("seeds: unknown argument '" + args[0] +
+                     "' (see mlsref seeds --help; a folder whose name starts with '-' is "
+                     "written ./" + args[0] + ")");
+  }
+  if (args.size() != 1) {
+    throw UsageError("seeds: expected one folder, DIR (see mlsref seeds --help)");
   }
   auto root = locate_vectors();
   if (!root) {
@@ -1054,21 +1099,22 @@ int main(int argc, char** argv) {
   std::vector<std::string> rest(args.begin() + 1, args.end());
   try {
     if (cmd == "--help" || cmd == "-h" || cmd == "help") {
-      if (!rest.empty() && rest[0] == "verify") {
-        print_verify_help();
-      } else if (!rest.empty() && rest[0] == "scenario") {
-        print_scenario_help();
-      } else if (!rest.empty() && rest[0] == "serve") {
-        print_serve_help();
-      } else if (!rest.empty() && rest[0] == "requirements") {
-        print_requirements_help();
-      } else if (!rest.empty() && rest[0] == "generate") {
-        print_generate_help();
-      } else if (!rest.empty() && rest[0] == "rules") {
-        print_rules_help();
-      } else {
+      // `mlsref help COMMAND` prints what `mlsref COMMAND --help` prints.
+      static const std::map<std::string, void (*)()> command_help = {
+          {"verify", print_verify_help},     {"generate", print_generate_help},
+          {"vectors-path", print_vectors_path_help}, {"seeds", print_seeds_help},
+          {"types", print_types_help},       {"rules", print_rules_help},
+          {"scenario", print_scenario_help}, {"requirements", print_requirements_help},
+          {"serve", print_serve_help}};
+      if (rest.empty()) {
         print_main_help();
+        return kExitOk;
       }
+      auto it = command_help.find(rest[0]);
+      if (it == command_help.end()) {
+        throw UsageError("no command '" + rest[0] + "' (see mlsref --help)");
+      }
+      it->second();
       return kExitOk;
     }
     if (cmd == "--version") {
@@ -1082,13 +1128,13 @@ int main(int argc, char** argv) {
       return cmd_generate(rest);
     }
     if (cmd == "types") {
-      return cmd_types();
+      return cmd_types(rest);
     }
     if (cmd == "rules") {
       return cmd_rules(rest);
     }
     if (cmd == "vectors-path") {
-      return cmd_vectors_path();
+      return cmd_vectors_path(rest);
     }
     if (cmd == "scenario") {
       return cmd_scenario(rest);

@@ -165,7 +165,7 @@ double verify_case(LoadedFile& lf, size_t i, const VerifyOptions& options) {
   {
     // Per case: what several checks of the case need is computed once.
     PrimitiveCache cache;
-    if (type.verify == nullptr && type.verify_in == nullptr) {
+    if (!type.verifies()) {
       cr.status = Status::unsupported;
       cr.check = "type";
       cr.message = "vector type " + std::string(type.name) + " is not implemented yet";

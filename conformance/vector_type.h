@@ -41,6 +41,9 @@ struct VectorType {
   // Instead of `verify`, for types that judge lifetimes (they take the clock
   // from the context and say which one they used).
   void (*verify_in)(const json& test_case, CaseContext& context) = nullptr;
+
+  // Whether `mlsref verify` checks this type's cases (by either function).
+  bool verifies() const { return verify != nullptr || verify_in != nullptr; }
 };
 
 std::span<const VectorType> vector_types();

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "conformance/check.h"
+#include "conformance/vector_type.h"
 #include "tests/test_util.h"
 
 namespace mlsref {
@@ -311,6 +312,48 @@ TEST_F(Cli, Help) {
   EXPECT_NE(vh.out.find("--strict"), std::string::npos);
   CommandResult gh = mlsref("generate --help");
   EXPECT_NE(gh.out.find("crypto-basics"), std::string::npos);
+}
+
+// Every command the main help lists has its own help, the same by `mlsref
+// help COMMAND`, and rejects an argument it does not know with exit 2.
+TEST_F(Cli, EveryCommandHasHelpAndRejectsUnknownArguments) {
+  std::string main_help = mlsref("--help").out;
+  std::regex listed(R"(\n  mlsref ([a-z][a-z-]*) )");
+  std::vector<std::string> commands;
+  for (std::sregex_iterator it(main_help.begin(), main_help.end(), listed), end; it != end;
+       ++it) {
+    commands.push_back((*it)[1]);
+  }
+  EXPECT_EQ(commands.size(), 9u) << main_help;
+  for (const std::string& c : commands) {
+    CommandResult h = mlsref(c + " --help");
+    EXPECT_EQ(h.status, 0) << c << ": " << h.out;
+    EXPECT_EQ(h.out.rfind("Usage: mlsref " + c, 0), 0u) << c << ": " << h.out;
+    CommandResult via_help = mlsref("help " + c);
+    EXPECT_EQ(via_help.status, 0) << c;
+    EXPECT_EQ(via_help.out, h.out) << c;
+    CommandResult bad = mlsref(c + " --no-such-option");
+    EXPECT_EQ(bad.status, 2) << c << ": " << bad.out;
+    EXPECT_NE(bad.out.find("--no-such-option"), std::string::npos) << c << ": " << bad.out;
+  }
+  EXPECT_EQ(mlsref("help frobnicate").status, 2);
+}
+
+// `mlsref types` says verify: yes for every type `mlsref verify` checks,
+// whichever of its two verifier functions the type has.
+TEST_F(Cli, TypesSayWhatVerifyAndGenerateDo) {
+  CommandResult r = mlsref("types");
+  EXPECT_EQ(r.status, 0) << r.out;
+  for (const conformance::VectorType& t : conformance::vector_types()) {
+    std::regex line("(^|\n)" + std::string(t.name) + " +verify: (yes|no) +generate: (yes|no) ");
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(r.out, m, line)) << t.name << "\n" << r.out;
+    EXPECT_EQ(m[2] == "yes", t.verifies()) << t.name;
+    EXPECT_EQ(m[3] == "yes", t.generate != nullptr) << t.name;
+  }
+  // The passive-client types are verified by verify_in (they take the clock).
+  EXPECT_NE(r.out.find("passive-client-welcome           verify: yes"), std::string::npos)
+      << r.out;
 }
 
 // The must-reject suite end to end: mlsref rules, generate -o DIR (a file per
