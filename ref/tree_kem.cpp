@@ -229,22 +229,28 @@ ProcessedPath process_update_path(const CipherSuite& suite, RatchetTree& tree, L
   if (i == fdp.size()) {
     throw Error(ErrorKind::protocol, req::R7_5_i1, "no node of the UpdatePath covers our leaf");
   }
-  // 2. Identify a node in the resolution of the copath node for which the
-  //    recipient has a private key.
-  std::vector<NodeIndex> res = resolution_without(tree, copath_child(fdp[i], sender), excluded);
   // RFC 9420 §7.6 [R7.6-1, R7.6-2]
   //    For each UpdatePathNode, the resolution of the corresponding copath node MUST
   //    exclude all new leaf nodes added as part of the current Commit. The length of
   //    the `encrypted_path_secret` vector MUST be equal to the length of the resolution
   //    of the copath node (excluding new leaf nodes), with each ciphertext being the
   //    encryption to the respective resolution node.
-  // Not switchable (ref/rule_switch.h): the ciphertexts cannot be matched to the resolution.
-  if (path.nodes[i].encrypted_path_secret.size() != res.size()) {
-    throw Error(ErrorKind::protocol, req::R7_6_2,
-                "UpdatePath node " + std::to_string(i) + " has " +
-                    std::to_string(path.nodes[i].encrypted_path_secret.size()) +
-                    " ciphertexts for a resolution of " + std::to_string(res.size()));
+  // Every node is checked, not only node i: a node whose copath resolution
+  // holds only leaves added in this Commit is decrypted by no existing member.
+  // Not switchable for node i (ref/rule_switch.h): its ciphertexts could not be
+  // matched to the resolution.
+  for (size_t j = 0; j < fdp.size(); ++j) {
+    size_t n = resolution_without(tree, copath_child(fdp[j], sender), excluded).size();
+    if (path.nodes[j].encrypted_path_secret.size() != n && (j == i || enforced(req::R7_6_2))) {
+      throw Error(ErrorKind::protocol, req::R7_6_2,
+                  "UpdatePath node " + std::to_string(j) + " has " +
+                      std::to_string(path.nodes[j].encrypted_path_secret.size()) +
+                      " ciphertexts for a resolution of " + std::to_string(n));
+    }
   }
+  // 2. Identify a node in the resolution of the copath node for which the
+  //    recipient has a private key.
+  std::vector<NodeIndex> res = resolution_without(tree, copath_child(fdp[i], sender), excluded);
   size_t k = 0;
   while (k < res.size() && !me.private_keys.count(res[k].value)) {
     ++k;

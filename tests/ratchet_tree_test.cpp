@@ -4,6 +4,7 @@
 #include "conformance/vector_type.h"
 #include "fuzz/inputs.h"
 #include "ref/registries.h"
+#include "ref/rule_switch.h"
 #include "ref/tree_kem.h"
 #include "tests/test_util.h"
 
@@ -343,6 +344,32 @@ TEST(TreeKem, UpdatePathRules) {
     }
   }
   attempt(garbled, ErrorKind::crypto, req::R12_4_2_17);
+
+  // One ciphertext too many at a node the receiver does not decrypt (its
+  // copath child is not above the receiver): every receiver checks every
+  // node's count (§7.6), and with R7.6-2 switched off the path is accepted,
+  // so this is the one rule it breaks.
+  std::vector<NodeIndex> fdp = me.tree.filtered_direct_path(sender);
+  ASSERT_EQ(fdp.size(), created.update_path.nodes.size());
+  UpdatePath extra_elsewhere = created.update_path;
+  size_t edited = 0;
+  for (size_t j = 0; j < fdp.size(); ++j) {
+    NodeIndex copath_child = tree_math::is_ancestor(tree_math::left(fdp[j]), NodeIndex(sender))
+                                 ? tree_math::right(fdp[j])
+                                 : tree_math::left(fdp[j]);
+    if (!tree_math::is_ancestor(copath_child, NodeIndex(receiver))) {
+      auto& cts = extra_elsewhere.nodes[j].encrypted_path_secret;
+      cts.push_back(created.update_path.nodes.back().encrypted_path_secret.at(0));
+      ++edited;
+    }
+  }
+  ASSERT_GE(edited, 1u);
+  attempt(extra_elsewhere, ErrorKind::protocol, req::R7_6_2);
+  RuleSwitchedOff off(req::R7_6_2);
+  RatchetTree tree = me.tree;
+  TreeKemPrivate priv = me.priv;
+  GroupContext c = f.h.context();
+  EXPECT_NO_THROW(process_update_path(f.suite, tree, sender, extra_elsewhere, c, priv, {}));
 }
 
 TEST(TreeKem, PrivateKeysMatchTheTree) {
