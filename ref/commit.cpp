@@ -471,6 +471,25 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
   std::vector<QueuedProposal> list;
   std::vector<ProposalOrRef> refs;
   LeafNodeParameters params = b.params_;
+  // RFC 9420 §5.3, §7.3: no requirement covers these requests. The path's new
+  // leaf is signed by the new signer if there is one, else by `signer`, and
+  // receivers verify that signature with the leaf's signature_key (R7.3-2), so
+  // the key that signs and the key the leaf names must be one pair.
+  if (b.new_signer_) {
+    if (params.credential_with_key()) {
+      throw Error(ErrorKind::usage, "5.3",
+                  "the new credential comes from the NewSignerBundle, not the parameters");
+    }
+    if (b.new_signer_->signer.public_key != b.new_signer_->credential_with_key.signature_key) {
+      throw Error(ErrorKind::usage, "5.3",
+                  "the new signer does not match the bundle's signature key");
+    }
+  } else if (params.credential_with_key() &&
+             params.credential_with_key()->signature_key != signer.public_key) {
+    throw Error(ErrorKind::usage, "5.3",
+                "a new signature key needs its signer (self_update_with_new_signer): the leaf "
+                "is signed by the current one");
+  }
   bool force_path = b.force_path_ || b.new_signer_.has_value() || !params.empty();
   // RFC 9420 §12.4 [R12.4-3]: by default every stored proposal, less those the
   // list rules forbid (R12.2-4, R12.2-6, R12.2-7)

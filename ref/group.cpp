@@ -1042,16 +1042,8 @@ CommitBundle Group::self_update(const Signer& signer, LeafNodeParameters params)
 
 CommitBundle Group::self_update_with_new_signer(const Signer& old_signer, NewSignerBundle bundle,
                                                 LeafNodeParameters params) {
-  // RFC 9420 §5.3: no requirement covers these two requests; the new credential
-  // and the key that signs the new leaf must be one pair.
-  if (params.credential_with_key()) {
-    throw Error(ErrorKind::usage, "5.3",
-                "the new credential comes from the NewSignerBundle, not the parameters");
-  }
-  if (bundle.signer.public_key != bundle.credential_with_key.signature_key) {
-    throw Error(ErrorKind::usage, "5.3",
-                "the new signer does not match the bundle's signature key");
-  }
+  // build_commit refuses a bundle whose signer and key differ, and parameters
+  // that carry a credential of their own.
   return commit_builder()
       .leaf_node_parameters(std::move(params))
       .new_signer(std::move(bundle))

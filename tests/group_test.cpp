@@ -311,6 +311,37 @@ TEST(Group, NewSignerSignsTheNextCommit) {
   expect_agree({&*t.a, &*t.b});
 }
 
+// The path's leaf is signed by the current signer unless a new one is given,
+// so parameters naming another signature key are refused by every way of
+// building the commit, before anything is staged (receivers would reject the
+// leaf's signature, R7.3-2). A new credential with the same key is fine.
+TEST(Group, SelfUpdateCannotNameAKeyItsSignerLacks) {
+  TwoMembers t;
+  CipherSuite suite(kSuite);
+  Signer next = Signer::generate(suite, system_rng());
+  CredentialWithKey foreign{Credential::basic(to_bytes("alice")), next.public_key};
+  auto params = LeafNodeParameters::builder().with_credential(foreign).build();
+  EXPECT_MLS_ERROR(t.a->self_update(t.alice.signer, params), ErrorKind::usage, "5.3");
+  EXPECT_MLS_ERROR(t.a->commit_builder().leaf_node_parameters(params).build(t.alice.signer),
+                   ErrorKind::usage, "5.3");
+  NewSignerBundle bundle{next, {Credential::basic(to_bytes("alice-2")), next.public_key}};
+  EXPECT_MLS_ERROR(
+      t.a->commit_builder().new_signer(bundle).leaf_node_parameters(params).build(t.alice.signer),
+      ErrorKind::usage, "5.3");
+  NewSignerBundle mismatched{t.bob.signer, bundle.credential_with_key};
+  EXPECT_MLS_ERROR(t.a->commit_builder().new_signer(mismatched).build(t.alice.signer),
+                   ErrorKind::usage, "5.3");
+  EXPECT_FALSE(t.a->pending_commit().has_value());
+
+  CredentialWithKey renamed{Credential::basic(to_bytes("alice-renamed")), t.alice.signer.public_key};
+  CommitBundle c = t.a->self_update(t.alice.signer,
+                                    LeafNodeParameters::builder().with_credential(renamed).build());
+  apply_commit(*t.b, c.commit);
+  t.a->merge_pending_commit();
+  EXPECT_EQ(t.b->tree().leaf(LeafIndex(0)).credential, renamed.credential);
+  expect_agree({&*t.a, &*t.b});
+}
+
 TEST(Group, UpdateProposalCommittedByAnotherMember) {
   TwoMembers t;
   auto [proposal, ref] = t.b->propose_self_update(t.bob.signer);
