@@ -528,11 +528,15 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
         uint32_t l = q.sender.leaf_index;
         if (l == me.value) {
           // RFC 9420 §12.2 [R12.2-4]: the committer may not commit its own
-          // Update; the path carries the leaf it proposed instead.
-          if (!params.credential_with_key() && !params.capabilities() && !params.extensions()) {
+          // Update; the path carries the leaf it proposed instead: its
+          // credential, capabilities and extensions (of the most recent such
+          // Update), unless the caller gave parameters of its own.
+          if (b.params_.empty()) {
+            LeafNode proposed = without_grease(u->leaf_node);
             params = LeafNodeParameters::builder()
-                         .with_capabilities(u->leaf_node.capabilities)
-                         .with_extensions(u->leaf_node.extensions)
+                         .with_credential({proposed.credential, proposed.signature_key})
+                         .with_capabilities(proposed.capabilities)
+                         .with_extensions(proposed.extensions)
                          .build();
           }
           force_path = true;

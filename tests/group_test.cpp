@@ -377,6 +377,46 @@ TEST(Group, OwnUpdateProposalIsCommittedAsAPath) {
   expect_agree({&*t.a, &*t.b});
 }
 
+// Committing your own Update proposals yourself: the path's leaf carries what
+// the most recent of them proposed (credential, capabilities, extensions), as
+// it would have had another member committed it.
+TEST(Group, OwnUpdateProposalKeepsWhatItProposed) {
+  TwoMembers t;
+  Capabilities caps = t.a->tree().leaf(LeafIndex(0)).capabilities;
+  caps.extensions.push_back(kCustomExtension);
+  std::vector<Extension> first_ext{{kCustomExtension, to_bytes("first")}};
+  auto [first, first_ref] = t.a->propose_self_update(
+      t.alice.signer,
+      LeafNodeParameters::builder().with_capabilities(caps).with_extensions(first_ext).build());
+  CredentialWithKey renamed{Credential::basic(to_bytes("alice-renamed")), t.alice.signer.public_key};
+  std::vector<Extension> second_ext{{kCustomExtension, to_bytes("second")}};
+  auto [second, second_ref] =
+      t.a->propose_self_update(t.alice.signer, LeafNodeParameters::builder()
+                                                   .with_credential(renamed)
+                                                   .with_capabilities(caps)
+                                                   .with_extensions(second_ext)
+                                                   .build());
+  t.b->store_pending_proposal(receive_proposal(*t.b, first));
+  t.b->store_pending_proposal(receive_proposal(*t.b, second));
+  CommitBundle bundle = t.a->commit_to_pending_proposals(t.alice.signer);
+  StagedCommit s = apply_commit(*t.b, bundle.commit);
+  EXPECT_TRUE(s.proposals().empty());
+  t.a->merge_pending_commit();
+  const LeafNode& leaf = t.b->tree().leaf(LeafIndex(0));
+  EXPECT_EQ(leaf.credential, renamed.credential);
+  LeafNode want;
+  want.capabilities = caps;
+  EXPECT_EQ(without_grease(leaf).capabilities, without_grease(want).capabilities);
+  std::vector<Extension> got_ext;
+  for (const Extension& e : leaf.extensions) {
+    if (!is_grease(e.extension_type)) {
+      got_ext.push_back(e);
+    }
+  }
+  EXPECT_EQ(got_ext, second_ext);
+  expect_agree({&*t.a, &*t.b});
+}
+
 TEST(Group, UpdatedLeafMustSupportGroupContextExtensions) {
   Client alice = make_client("alice", {kCustomExtension});
   Client bob = make_client("bob", {kCustomExtension});
