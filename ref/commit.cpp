@@ -497,7 +497,16 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
   //    epoch that are valid according to the rules for their proposal types and according to
   //    application policy, as long as this results in a valid proposal list.
   if (b.use_store_) {
-    std::set<uint32_t> removed;
+    // Leaves the caller removes itself: a stored Update or Remove of the same
+    // leaf is left out, so that the list stays valid (R12.2-6) and the Remove
+    // is preferred (R12.2-7).
+    std::set<uint32_t> removed_inline;
+    for (const Proposal& p : b.inline_) {
+      if (const auto* r = std::get_if<Remove>(&p.body)) {
+        removed_inline.insert(r->removed);
+      }
+    }
+    std::set<uint32_t> removed = removed_inline;
     for (const auto& q : s.proposal_store) {
       if (const auto* r = std::get_if<Remove>(&q.proposal.body);
           r != nullptr && (!b.keep_ || b.keep_(q))) {
@@ -557,7 +566,8 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
         }
         taken.insert(l);
       } else if (const auto* r = std::get_if<Remove>(&q.proposal.body)) {
-        if (r->removed == me.value || !taken.insert(r->removed).second) {
+        if (r->removed == me.value || removed_inline.count(r->removed) ||
+            !taken.insert(r->removed).second) {
           continue;
         }
       }

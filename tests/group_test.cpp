@@ -496,6 +496,37 @@ TEST(Group, RemoveMemberByValueAndByReference) {
   EXPECT_MLS_RULE(t.a->remove_members(t.alice.signer, gone), ErrorKind::protocol, req::R12_1_3_1);
 }
 
+// Removing a member whose Update, or a Remove of whom, is in the store: the
+// caller's Remove is committed and the stored proposal for that leaf left out
+// (§12.2: a valid list has one Update or Remove per leaf, and a committer
+// SHOULD prefer the Remove), rather than the commit failing.
+TEST(Group, RemoveMembersWhileAnUpdateOrRemoveOfThemIsStored) {
+  for (bool stored_remove : {false, true}) {
+    SCOPED_TRACE(stored_remove ? "a stored Remove of bob" : "bob's stored Update");
+    TwoMembers t;
+    Client carol = make_client("carol");
+    KeyPackage kps[] = {carol.key_package.key_package};
+    CommitBundle add = t.a->add_members(t.alice.signer, kps);
+    apply_commit(*t.b, add.commit);
+    t.a->merge_pending_commit();
+    Group c = Group::join({}, welcome_of(add), carol.key_package);
+    MLSMessage stored = stored_remove
+                            ? c.propose_remove_member(carol.signer, LeafIndex(1)).first
+                            : t.b->propose_self_update(t.bob.signer).first;
+    t.a->store_pending_proposal(receive_proposal(*t.a, stored));
+    c.store_pending_proposal(receive_proposal(c, stored));
+    LeafIndex bob[] = {LeafIndex(1)};
+    CommitBundle remove = t.a->remove_members(t.alice.signer, bob);
+    StagedCommit s = apply_commit(c, remove.commit);
+    ASSERT_EQ(s.proposals().size(), 1u);
+    EXPECT_TRUE(s.proposals()[0].ref.empty());  // the caller's, by value
+    ASSERT_EQ(s.removed().size(), 1u);
+    EXPECT_EQ(s.removed()[0], LeafIndex(1));
+    t.a->merge_pending_commit();
+    expect_agree({&*t.a, &c});
+  }
+}
+
 TEST(Group, ExternalAndResumptionPsks) {
   GroupConfig config;
   config.handshake_private = true;  // a rejection after decryption must give the key back
