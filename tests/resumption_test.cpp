@@ -1,6 +1,7 @@
 // Reinitialization (RFC 9420 §11.2, all three steps) and subgroup branching
 // (§11.3): new groups linked to the old one by a resumption PSK.
 #include "ref/group.h"
+#include "ref/rule_switch.h"
 #include "tests/test_util.h"
 
 namespace mlsref {
@@ -78,6 +79,43 @@ TEST(Reinit, AllThreeStepsToAnotherSuiteAndGroupId) {
   MLSMessage m = nb.create_message(bob3.signer, to_bytes("in the new group"));
   EXPECT_EQ(std::get<ApplicationMessage>(na.process_message(encode(m)).content).data,
             to_bytes("in the new group"));
+}
+
+// §12.4.1: the new group has "the same members as the original group"; a
+// joiner checks (§12.4.3.1) "that all the members of the old group are also
+// members of the new group".
+TEST(Reinit, EveryMemberOfTheOldGroupComesAlong) {
+  Three t;
+  ReInit r{to_bytes("new group"), mls10, 1, {}};
+  auto [proposal, ref] = t.b->propose_reinit(t.bob.signer, r);
+  for (Group* g : {&t.a, &*t.c}) {
+    ProcessedMessage p = g->process_message(encode(proposal));
+    g->store_pending_proposal(std::get<QueuedProposal>(std::move(p.content)));
+  }
+  CommitBundle commit = t.a.commit_to_pending_proposals(t.alice.signer);
+  t.a.merge_pending_commit();
+  apply(*t.b, commit.commit);
+  apply(*t.c, commit.commit);
+  Member diana = make_member("diana", 1);
+  auto kb = key_package(t.bob, 1), kc = key_package(t.charlie, 1), kd = key_package(diana, 1);
+  std::vector<KeyPackage> without_charlie{kb.key_package};
+  EXPECT_MLS_RULE(Group::reinit(t.a, {}, t.alice.signer, t.alice.credential, without_charlie),
+                  ErrorKind::usage, req::R12_4_1_16);
+  std::vector<KeyPackage> with_diana{kb.key_package, kc.key_package, kd.key_package};
+  EXPECT_MLS_RULE(Group::reinit(t.a, {}, t.alice.signer, t.alice.credential, with_diana),
+                  ErrorKind::usage, req::R12_4_1_16);
+  std::optional<std::pair<Group, MLSMessage>> partial;
+  {
+    RuleSwitchedOff off(req::R12_4_1_16);
+    partial.emplace(Group::reinit(t.a, {}, t.alice.signer, t.alice.credential, without_charlie));
+  }
+  EXPECT_MLS_ERROR(
+      Group::join({}, std::get<Welcome>(partial->second.body), kb, std::nullopt, {}, &*t.b),
+      ErrorKind::protocol, "12.4.3.1");
+  auto [na, welcome] = Group::reinit(t.a, {}, t.alice.signer, t.alice.credential,
+                                     std::vector<KeyPackage>{kb.key_package, kc.key_package});
+  Group nb = Group::join({}, std::get<Welcome>(welcome.body), kb, std::nullopt, {}, &*t.b);
+  EXPECT_EQ(nb.epoch_authenticator(), na.epoch_authenticator());
 }
 
 TEST(Reinit, NeedsAMergedReInitCommit) {
