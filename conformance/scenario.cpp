@@ -495,13 +495,28 @@ class Run {
   // (added to `key_packages`) and the start of its case there, with what it
   // knows of the old group (`resumed_from`, an mlsref extension of the
   // passive-client format: conformance/vectors/passive_client.cpp).
+  //
+  // A reinit (`reinit_of`: the old group's ID) keeps every member (RFC 9420
+  // §12.4.1, R12.4.1-16), the watcher among them, so the watcher's KeyPackage
+  // goes in even when none of our clients holds the old group (remote
+  // clients); its case then ends there, since what it knows of the old
+  // group is out of sight.
   std::optional<json> follow_into_new_group(const Group* old, bool with_members,
-                                            std::vector<Bytes>& key_packages) {
-    if (!watch_ || !watcher_joined_ || old == nullptr || old->group_id() != watcher_group_) {
+                                            std::vector<Bytes>& key_packages,
+                                            const std::optional<Bytes>& reinit_of = {}) {
+    if (!watch_ || !watcher_joined_) {
+      return std::nullopt;
+    }
+    const bool in_old_group = old != nullptr ? old->group_id() == watcher_group_
+                                             : reinit_of && *reinit_of == watcher_group_;
+    if (!in_old_group) {
       return std::nullopt;
     }
     auto kp = client(kWatcher).create_key_package(suite_, text_bytes(kWatcher));
     key_packages.push_back(kp.key_package);
+    if (old == nullptr) {
+      return std::nullopt;
+    }
     const GroupState& s = old->state();
     json from = json{{"group_id", to_hex(old->group_id())},
                      {"cipher_suite", old->suite().id()},
@@ -858,7 +873,7 @@ class Run {
     for (const auto& [m, id] : ids) {
       old = old != nullptr ? old : client(m).local_reinit_old_group(id);
     }
-    auto next = follow_into_new_group(old, false, welcome_kps);
+    auto next = follow_into_new_group(old, false, welcome_kps, group_of(c.commit));
     auto w = client(welcomer).reinit_welcome(ids.at(welcomer), welcome_kps, flag(step, "forcePath"),
                                              flag(step, "externalTree"));
     states_[welcomer] = w.state_id;
