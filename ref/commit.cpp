@@ -226,6 +226,13 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
   AppliedProposals& ap = checked.applied;
   std::set<Bytes> keys_before_join;
   if (external) {
+    // RFC 9420 §12.4.3.2 [R12.4.3.2-1]
+    //    External Commits MUST contain a `path` field
+    // Not switchable (ref/rule_switch.h): without a path there is no leaf for
+    // the joiner. (process_message checks it first, with the sender.)
+    if (!commit.path) {
+      throw Error(ErrorKind::protocol, req::R12_4_3_2_1, "an external Commit without a path");
+    }
     keys_before_join = tree_keys(ap.tree);
     // RFC 9420 §12.4.2 [R12.4.2-10]
     //    If this is an external Commit, assign the sender the leftmost blank leaf node in
@@ -498,11 +505,12 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
   //    application policy, as long as this results in a valid proposal list.
   if (b.use_store_) {
     // Leaves the caller removes itself: a stored Update or Remove of the same
-    // leaf is left out, so that the list stays valid (R12.2-6) and the Remove
+    // leaf is left out, so that the list stays valid (R12.2-6; with that rule
+    // switched off, for the must-reject generator, both go in) and the Remove
     // is preferred (R12.2-7).
     std::set<uint32_t> removed_inline;
     for (const Proposal& p : b.inline_) {
-      if (const auto* r = std::get_if<Remove>(&p.body)) {
+      if (const auto* r = std::get_if<Remove>(&p.body); r != nullptr && enforced(req::R12_2_6)) {
         removed_inline.insert(r->removed);
       }
     }

@@ -556,9 +556,7 @@ Group Group::join_from(GroupConfig config, const Welcome& welcome, const KeyPack
   s.own.check_consistent(suite, tree);
 
   if (resumed == ResumptionPSKUsage::reinit) {
-    // RFC 9420 §12.4.3.1 (a step of the Welcome checklist that
-    // spec/requirements.yaml has no ID for: the extractor takes the first
-    // sentence of a checklist item, and this is the second of a nested one)
+    // RFC 9420 §12.4.3.1 [R12.4.3.1-i3]
     //    Additionally, verify that all the members of the old group are also
     //    members of the new group, according to the application.
     // (mlsref's notion of the same member, as for branches: an equal credential)
@@ -567,8 +565,8 @@ Group Group::join_from(GroupConfig config, const Welcome& welcome, const KeyPack
       for (uint32_t i = 0; i < tree.leaf_count().value && !found; ++i) {
         found = tree.has_leaf(LeafIndex(i)) && tree.leaf(LeafIndex(i)).credential == c;
       }
-      if (!found) {
-        throw Error(ErrorKind::protocol, "12.4.3.1",
+      if (!found && enforced(req::R12_4_3_1_i3)) {
+        throw Error(ErrorKind::protocol, req::R12_4_3_1_i3,
                     "a member of the old group is not in the reinitialized group");
       }
     }
@@ -691,9 +689,11 @@ ProcessedMessage Group::process_message(const MLSMessage& message) {
           //    KeyPackage embedded in an external Add proposal. The
           //    `content_type` of the message MUST be `proposal` and the
           //    `proposal_type` of the Proposal MUST be `add`.
+          // Not switchable without an Add (ref/rule_switch.h): there is no
+          // signature key to verify with.
           if ((c.content_type != ContentType::proposal ||
                !std::holds_alternative<Add>(c.proposal.body)) &&
-              enforced(req::R6_1_8)) {
+              (enforced(req::R6_1_8) || !std::holds_alternative<Add>(c.proposal.body))) {
             throw Error(ErrorKind::protocol, req::R6_1_8,
                         "a new_member_proposal sender may only send an Add proposal");
           }
@@ -704,8 +704,10 @@ ProcessedMessage Group::process_message(const MLSMessage& message) {
           //    The `content_type` of the message MUST be `commit`.
           // RFC 9420 §12.4.3.2 [R12.4.3.2-1]
           //    External Commits MUST contain a `path` field
+          // Not switchable without a path (ref/rule_switch.h): there is no
+          // signature key to verify with.
           if ((c.content_type != ContentType::commit || !c.commit.path) &&
-              enforced(req::R12_4_3_2_1)) {
+              (enforced(req::R12_4_3_2_1) || !c.commit.path)) {
             throw Error(ErrorKind::protocol, req::R12_4_3_2_1,
                         "a new_member_commit sender sends only a Commit with a path");
           }

@@ -481,7 +481,8 @@ void validate_leaf_capabilities(const LeafNode& leaf, const GroupContext& contex
       }
     }
     for (ProposalType t : req->proposal_types) {
-      if (!is_default_type(proposal_type_registry(), t) && !contains(caps.proposals, t)) {
+      if (!is_default_type(proposal_type_registry(), t) && !contains(caps.proposals, t) &&
+          enforced(req::R7_3_4)) {
         throw Error(ErrorKind::unsupported_group_context_extensions, req::R7_3_4,
                     leaf_name(l) + " does not support required proposal type " + std::to_string(t));
       }

@@ -280,6 +280,7 @@ inline constexpr Requirement R12_4_3_1_16{"R12.4.3.1-16", "12.4.3.1"};
 inline constexpr Requirement R12_4_3_1_17{"R12.4.3.1-17", "12.4.3.1"};
 inline constexpr Requirement R12_4_3_1_i1{"R12.4.3.1-i1", "12.4.3.1"};
 inline constexpr Requirement R12_4_3_1_i2{"R12.4.3.1-i2", "12.4.3.1"};
+inline constexpr Requirement R12_4_3_1_i3{"R12.4.3.1-i3", "12.4.3.1"};
 inline constexpr Requirement R12_4_3_2_1{"R12.4.3.2-1", "12.4.3.2"};
 inline constexpr Requirement R12_4_3_2_2{"R12.4.3.2-2", "12.4.3.2"};
 inline constexpr Requirement R12_4_3_2_3{"R12.4.3.2-3", "12.4.3.2"};

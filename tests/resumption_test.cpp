@@ -109,9 +109,9 @@ TEST(Reinit, EveryMemberOfTheOldGroupComesAlong) {
     RuleSwitchedOff off(req::R12_4_1_16);
     partial.emplace(Group::reinit(t.a, {}, t.alice.signer, t.alice.credential, without_charlie));
   }
-  EXPECT_MLS_ERROR(
+  EXPECT_MLS_RULE(
       Group::join({}, std::get<Welcome>(partial->second.body), kb, std::nullopt, {}, &*t.b),
-      ErrorKind::protocol, "12.4.3.1");
+      ErrorKind::protocol, req::R12_4_3_1_i3);
   auto [na, welcome] = Group::reinit(t.a, {}, t.alice.signer, t.alice.credential,
                                      std::vector<KeyPackage>{kb.key_package, kc.key_package});
   Group nb = Group::join({}, std::get<Welcome>(welcome.body), kb, std::nullopt, {}, &*t.b);
