@@ -652,6 +652,24 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
     }
     created =
         create_update_path(suite, tree, me, leaf_signer, provisional, excluded, rng(), reused);
+    // A ciphertext too many, for a must-reject vector: a sender that enforces
+    // R7.6-2 encrypts each path secret to its copath resolution only.
+    const std::vector<NodeIndex> fdp =
+        b.path_extra_ciphertexts_.empty() ? std::vector<NodeIndex>{}
+                                          : tree.filtered_direct_path(me);
+    for (NodeIndex n : b.path_extra_ciphertexts_) {
+      auto at = std::find(fdp.begin(), fdp.end(), n);
+      if (enforced(req::R7_6_2) || at == fdp.end()) {
+        throw Error(ErrorKind::protocol, req::R7_6_2,
+                    "the UpdatePath would carry an extra ciphertext at node " +
+                        std::to_string(n.value));
+      }
+      HPKECiphertext extra{Bytes(suite.hpke().kem().enc_size()), Bytes(suite.hash_size() + 16)};
+      rng().randomize(extra.kem_output.data(), extra.kem_output.size());
+      rng().randomize(extra.ciphertext.data(), extra.ciphertext.size());
+      created->update_path.nodes.at(static_cast<size_t>(at - fdp.begin()))
+          .encrypted_path_secret.push_back(std::move(extra));
+    }
     commit_secret = created->commit_secret;
     own = created->private_state;
   } else {

@@ -1178,6 +1178,10 @@ CommitBuilder& CommitBuilder::path_keeps_node_key(NodeIndex n) {
   path_kept_node_keys_.push_back(n);
   return *this;
 }
+CommitBuilder& CommitBuilder::path_extra_ciphertext(NodeIndex n) {
+  path_extra_ciphertexts_.push_back(n);
+  return *this;
+}
 CommitBundle CommitBuilder::build(const Signer& signer) {
   return group_->build_commit(*this, signer);
 }

@@ -252,6 +252,11 @@ class CommitBuilder {
   // its path secret. For the must-reject generator only: build() refuses it
   // unless R12.4.2-14 is switched off.
   CommitBuilder& path_keeps_node_key(NodeIndex n);
+  // The path's node `n` (on the committer's filtered direct path) carries one
+  // HPKE ciphertext (random bytes) more than its copath resolution has nodes.
+  // For the must-reject generator only: build() refuses it unless R7.6-2 is
+  // switched off.
+  CommitBuilder& path_extra_ciphertext(NodeIndex n);
   CommitBundle build(const Signer& signer);
 
  private:
@@ -267,6 +272,7 @@ class CommitBuilder {
   Bytes aad_;
   std::optional<Bytes> path_leaf_encryption_key_;
   std::vector<NodeIndex> path_kept_node_keys_;
+  std::vector<NodeIndex> path_extra_ciphertexts_;
 };
 
 class Group {

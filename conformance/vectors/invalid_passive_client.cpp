@@ -1058,6 +1058,39 @@ const RuleCase kRules[] = {
        });
      },
      nullptr, false},
+    {&req::R7_6_2,
+     "an UpdatePathNode of the Commit's UpdatePath that the client does not decrypt has one "
+     "HPKE ciphertext more than its copath node's resolution (a client that counts only the node "
+     "it decrypts accepts it)",
+     [](BadEpoch& b) {
+       // A member with a node on its filtered direct path whose copath child
+       // (the child that is not above the member) is not above the client.
+       NodeIndex watcher(b.s.passive_group().own_leaf_index());
+       std::vector<Member>& members = b.s.members();
+       for (size_t i = 0; i < members.size(); ++i) {
+         Group& g = members[i].group;
+         NodeIndex own(g.own_leaf_index());
+         for (NodeIndex n : g.tree().filtered_direct_path(g.own_leaf_index())) {
+           NodeIndex copath_child = tree_math::is_ancestor(tree_math::left(n), own)
+                                        ? tree_math::right(n)
+                                        : tree_math::left(n);
+           if (tree_math::is_ancestor(copath_child, watcher)) {
+             continue;
+           }
+           b.committer = i;
+           b.other = (i + 1) % members.size();
+           RuleSwitchedOff off(req::R7_6_2);
+           b.commit = g.commit_builder()
+                          .force_self_update()
+                          .path_extra_ciphertext(n)
+                          .build(members[i].signer)
+                          .commit;
+           return;
+         }
+       }
+       throw Error(ErrorKind::internal, "7.6",
+                   "no member has a path node whose copath resolution leaves the client out");
+     }},
     {&req::R7_2_3,
      "an Add proposal's KeyPackage leaf does not list its own credential type (basic) in its "
      "capabilities (leaf and KeyPackage signed again)",
