@@ -75,6 +75,15 @@ void KeyPackage::validate(const CipherSuite& suite, std::optional<uint64_t> now)
   // Verify that the signature on the KeyPackage is valid (R10.1-3, in verify).
   verify(suite);
   check_extension_types_unique(extensions, "KeyPackage.extensions");
+  // RFC 9420 §10 [R10-3]: on receipt too, as R10-4 below: an init_key that
+  // is not one would make any Welcome to this KeyPackage fail (§12.4.3.1)
+  //    The value for `init_key` MUST be a public key for the asymmetric encryption scheme
+  //    defined by `cipher_suite`, and it MUST be unique among the set of KeyPackages
+  //    created by this client.
+  if (!suite.hpke().kem().public_key_valid(init_key) && enforced(req::R10_3)) {
+    throw Error(ErrorKind::protocol, req::R10_3,
+                "init_key is not a public key of the cipher suite's KEM");
+  }
   // RFC 9420 §10 [R10-4]
   //    Likewise, the `leaf_node` field MUST be valid for the cipher suite, including both the
   //    `encryption_key` and `signature_key` fields.

@@ -180,11 +180,21 @@ TEST(Validators, KeyPackageVerify) {
   EXPECT_MLS_RULE(changed.verify(f.suite), ErrorKind::crypto, req::R10_1_3);
 }
 
-// RFC 9420 §10 [R10-4]: the leaf's encryption_key is a public key of the
-// suite's KEM; §13.4 [R13.4-5]: no extension type twice in one list.
+// RFC 9420 §10 [R10-3, R10-4]: the init_key and the leaf's encryption_key
+// are public keys of the suite's KEM; §13.4 [R13.4-5]: no extension type
+// twice in one list.
 TEST(Validators, KeyPackageLeafKeyValidForTheSuiteAndExtensionTypesUnique) {
   Fixture f;
   EXPECT_NO_THROW(f.kp.validate(f.suite, std::nullopt));
+  KeyPackage init_off_curve = f.kp;
+  init_off_curve.init_key.back() ^= 0x01;  // P-256: y changed, off the curve
+  init_off_curve.sign(f.suite, f.sk);
+  EXPECT_MLS_RULE(init_off_curve.validate(f.suite, std::nullopt), ErrorKind::protocol,
+                  req::R10_3);
+  KeyPackage init_short = f.kp;
+  init_short.init_key.pop_back();
+  init_short.sign(f.suite, f.sk);
+  EXPECT_MLS_RULE(init_short.validate(f.suite, std::nullopt), ErrorKind::protocol, req::R10_3);
   KeyPackage off_curve = f.kp;
   off_curve.leaf_node.encryption_key.back() ^= 0x01;  // P-256: y changed, off the curve
   off_curve.leaf_node.sign(f.suite, f.sk);
