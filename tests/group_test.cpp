@@ -99,6 +99,30 @@ struct TwoMembers {
   }
 };
 
+// A leaf's extensions without the GREASE extension we add (RFC 9420 §13.5).
+std::vector<Extension> extensions_without_grease(const LeafNode& leaf) {
+  std::vector<Extension> out;
+  for (const Extension& e : leaf.extensions) {
+    if (!is_grease(e.extension_type)) {
+      out.push_back(e);
+    }
+  }
+  return out;
+}
+
+// Alice, Bob and Carol (leaves 0, 1, 2); Carol joined by Alice's commit.
+struct ThreeMembers : TwoMembers {
+  Client carol = make_client("carol");
+  std::optional<Group> c;
+  ThreeMembers() {
+    KeyPackage kps[] = {carol.key_package.key_package};
+    CommitBundle add = a->add_members(alice.signer, kps);
+    apply_commit(*b, add.commit);
+    a->merge_pending_commit();
+    c.emplace(Group::join({}, welcome_of(add), carol.key_package));
+  }
+};
+
 // ---------------------------------------------------------------- creation and joining
 
 TEST(Group, CreateIsEpochZeroWithOneMember) {
@@ -249,13 +273,7 @@ TEST(Group, SelfUpdateWithLeafNodeParameters) {
   want.capabilities = caps;
   const LeafNode& got = t.b->tree().leaf(LeafIndex(0));
   EXPECT_EQ(without_grease(got).capabilities, without_grease(want).capabilities);
-  std::vector<Extension> got_ext;
-  for (const Extension& e : got.extensions) {
-    if (!is_grease(e.extension_type)) {
-      got_ext.push_back(e);
-    }
-  }
-  EXPECT_EQ(got_ext, leaf_ext);
+  EXPECT_EQ(extensions_without_grease(got), leaf_ext);
   EXPECT_NE(got.capabilities, without_grease(got).capabilities);
   expect_agree({&*t.a, &*t.b});
 }
@@ -407,13 +425,7 @@ TEST(Group, OwnUpdateProposalKeepsWhatItProposed) {
   LeafNode want;
   want.capabilities = caps;
   EXPECT_EQ(without_grease(leaf).capabilities, without_grease(want).capabilities);
-  std::vector<Extension> got_ext;
-  for (const Extension& e : leaf.extensions) {
-    if (!is_grease(e.extension_type)) {
-      got_ext.push_back(e);
-    }
-  }
-  EXPECT_EQ(got_ext, second_ext);
+  EXPECT_EQ(extensions_without_grease(leaf), second_ext);
   expect_agree({&*t.a, &*t.b});
 }
 
@@ -459,13 +471,9 @@ TEST(Group, UpdatedLeafMustSupportGroupContextExtensions) {
 // ---------------------------------------------------------------- other proposals
 
 TEST(Group, RemoveMemberByValueAndByReference) {
-  TwoMembers t;
-  Client carol = make_client("carol");
-  KeyPackage kps[] = {carol.key_package.key_package};
-  CommitBundle add = t.a->add_members(t.alice.signer, kps);
-  apply_commit(*t.b, add.commit);
-  t.a->merge_pending_commit();
-  Group c = Group::join({}, welcome_of(add), carol.key_package);
+  ThreeMembers t;
+  Group& c = *t.c;
+  const Client& carol = t.carol;
 
   // Carol proposes removing Bob; Alice commits it by reference.
   auto [proposal, ref] = c.propose_remove_member(carol.signer, LeafIndex(1));
@@ -503,13 +511,9 @@ TEST(Group, RemoveMemberByValueAndByReference) {
 TEST(Group, RemoveMembersWhileAnUpdateOrRemoveOfThemIsStored) {
   for (bool stored_remove : {false, true}) {
     SCOPED_TRACE(stored_remove ? "a stored Remove of bob" : "bob's stored Update");
-    TwoMembers t;
-    Client carol = make_client("carol");
-    KeyPackage kps[] = {carol.key_package.key_package};
-    CommitBundle add = t.a->add_members(t.alice.signer, kps);
-    apply_commit(*t.b, add.commit);
-    t.a->merge_pending_commit();
-    Group c = Group::join({}, welcome_of(add), carol.key_package);
+    ThreeMembers t;
+    Group& c = *t.c;
+    const Client& carol = t.carol;
     MLSMessage stored = stored_remove
                             ? c.propose_remove_member(carol.signer, LeafIndex(1)).first
                             : t.b->propose_self_update(t.bob.signer).first;

@@ -43,21 +43,29 @@ struct Three {
     b.emplace(Group::join({}, std::get<Welcome>(bundle.welcome->body), kb));
     c.emplace(Group::join({}, std::get<Welcome>(bundle.welcome->body), kc));
   }
+
+  // Steps 1 and 2 of a reinit: bob proposes `r`, `committer` (alice or
+  // charlie) commits it, everyone merges.
+  void reinit_committed_by(Group& committer, const Signer& signer, const ReInit& r) {
+    auto [proposal, ref] = b->propose_reinit(bob.signer, r);
+    for (Group* g : {&a, &*c}) {
+      ProcessedMessage p = g->process_message(encode(proposal));
+      g->store_pending_proposal(std::get<QueuedProposal>(std::move(p.content)));
+    }
+    CommitBundle commit = committer.commit_to_pending_proposals(signer);
+    committer.merge_pending_commit();
+    for (Group* g : {&a, &*b, &*c}) {
+      if (g != &committer) {
+        apply(*g, commit.commit);
+      }
+    }
+  }
 };
 
 TEST(Reinit, AllThreeStepsToAnotherSuiteAndGroupId) {
   Three t;
   // Steps 1 and 2: bob proposes, charlie commits, everyone merges.
-  ReInit r{to_bytes("new group"), mls10, 3, {}};
-  auto [proposal, ref] = t.b->propose_reinit(t.bob.signer, r);
-  for (Group* g : {&t.a, &*t.c}) {
-    ProcessedMessage p = g->process_message(encode(proposal));
-    g->store_pending_proposal(std::get<QueuedProposal>(std::move(p.content)));
-  }
-  CommitBundle commit = t.c->commit_to_pending_proposals(t.charlie.signer);
-  t.c->merge_pending_commit();
-  apply(t.a, commit.commit);
-  apply(*t.b, commit.commit);
+  t.reinit_committed_by(*t.c, t.charlie.signer, ReInit{to_bytes("new group"), mls10, 3, {}});
   // Step 3: alice creates the new group in suite 3 with new key packages.
   Member alice3 = make_member("alice", 3), bob3 = make_member("bob", 3),
          charlie3 = make_member("charlie", 3);
@@ -86,16 +94,7 @@ TEST(Reinit, AllThreeStepsToAnotherSuiteAndGroupId) {
 // members of the new group".
 TEST(Reinit, EveryMemberOfTheOldGroupComesAlong) {
   Three t;
-  ReInit r{to_bytes("new group"), mls10, 1, {}};
-  auto [proposal, ref] = t.b->propose_reinit(t.bob.signer, r);
-  for (Group* g : {&t.a, &*t.c}) {
-    ProcessedMessage p = g->process_message(encode(proposal));
-    g->store_pending_proposal(std::get<QueuedProposal>(std::move(p.content)));
-  }
-  CommitBundle commit = t.a.commit_to_pending_proposals(t.alice.signer);
-  t.a.merge_pending_commit();
-  apply(*t.b, commit.commit);
-  apply(*t.c, commit.commit);
+  t.reinit_committed_by(t.a, t.alice.signer, ReInit{to_bytes("new group"), mls10, 1, {}});
   Member diana = make_member("diana", 1);
   auto kb = key_package(t.bob, 1), kc = key_package(t.charlie, 1), kd = key_package(diana, 1);
   std::vector<KeyPackage> without_charlie{kb.key_package};

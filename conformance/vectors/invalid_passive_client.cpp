@@ -195,6 +195,34 @@ struct BadEpoch {
     commit = protect(c(), ac.content, c().signer.private_key, ac.auth.confirmation_tag);
   }
 
+  // A self-update Commit, built with `rule` switched off and `change` applied
+  // to the builder, by the first member with a node `n` on its filtered
+  // direct path for which `fits(group, n)` holds (that member becomes the
+  // committer); an internal error, saying `none`, when no member has one.
+  void self_update_at_path_node(const Requirement& rule,
+                                const std::function<bool(Group&, NodeIndex)>& fits,
+                                const std::function<void(CommitBuilder&, NodeIndex)>& change,
+                                const std::string& none) {
+    std::vector<Member>& members = s.members();
+    for (size_t i = 0; i < members.size(); ++i) {
+      Group& g = members[i].group;
+      for (NodeIndex n : g.tree().filtered_direct_path(g.own_leaf_index())) {
+        if (!fits(g, n)) {
+          continue;
+        }
+        committer = i;
+        other = (i + 1) % members.size();
+        RuleSwitchedOff off(rule);
+        CommitBuilder builder = g.commit_builder();
+        builder.force_self_update();
+        change(builder, n);
+        commit = builder.build(members[i].signer).commit;
+        return;
+      }
+    }
+    throw Error(ErrorKind::internal, std::string(rule.section), none);
+  }
+
   // A commit by the committer adding `kp`, built with `rule` switched off.
   void commit_add(const Requirement& rule, const KeyPackage& kp) {
     RuleSwitchedOff off(rule);
@@ -552,27 +580,14 @@ const RuleCase kRules[] = {
        // the committer upward and checks them against the UpdatePath; a node
        // below that ancestor can keep its key without breaking that check.
        NodeIndex watcher(b.s.passive_group().own_leaf_index());
-       std::vector<Member>& members = b.s.members();
-       for (size_t i = 0; i < members.size(); ++i) {
-         Group& g = members[i].group;
-         for (NodeIndex n : g.tree().filtered_direct_path(g.own_leaf_index())) {
-           if (tree_math::is_ancestor(n, watcher) || !g.tree().node(n) ||
-               !g.state().own.private_keys.contains(n.value)) {
-             continue;
-           }
-           b.committer = i;
-           b.other = (i + 1) % members.size();
-           RuleSwitchedOff off(req::R12_4_2_14);
-           b.commit = g.commit_builder()
-                          .force_self_update()
-                          .path_keeps_node_key(n)
-                          .build(members[i].signer)
-                          .commit;
-           return;
-         }
-       }
-       throw Error(ErrorKind::internal, "12.4.2",
-                   "no member has a parent node below its common ancestor with the client");
+       b.self_update_at_path_node(
+           req::R12_4_2_14,
+           [&](Group& g, NodeIndex n) {
+             return !tree_math::is_ancestor(n, watcher) && g.tree().node(n) &&
+                    g.state().own.private_keys.contains(n.value);
+           },
+           [](CommitBuilder& c, NodeIndex n) { c.path_keeps_node_key(n); },
+           "no member has a parent node below its common ancestor with the client");
      }},
     {&req::R12_4_2_14,
      "the Commit's UpdatePath leaf has the encryption_key of another member's leaf (so two "
@@ -1066,30 +1081,17 @@ const RuleCase kRules[] = {
        // A member with a node on its filtered direct path whose copath child
        // (the child that is not above the member) is not above the client.
        NodeIndex watcher(b.s.passive_group().own_leaf_index());
-       std::vector<Member>& members = b.s.members();
-       for (size_t i = 0; i < members.size(); ++i) {
-         Group& g = members[i].group;
-         NodeIndex own(g.own_leaf_index());
-         for (NodeIndex n : g.tree().filtered_direct_path(g.own_leaf_index())) {
-           NodeIndex copath_child = tree_math::is_ancestor(tree_math::left(n), own)
-                                        ? tree_math::right(n)
-                                        : tree_math::left(n);
-           if (tree_math::is_ancestor(copath_child, watcher)) {
-             continue;
-           }
-           b.committer = i;
-           b.other = (i + 1) % members.size();
-           RuleSwitchedOff off(req::R7_6_2);
-           b.commit = g.commit_builder()
-                          .force_self_update()
-                          .path_extra_ciphertext(n)
-                          .build(members[i].signer)
-                          .commit;
-           return;
-         }
-       }
-       throw Error(ErrorKind::internal, "7.6",
-                   "no member has a path node whose copath resolution leaves the client out");
+       b.self_update_at_path_node(
+           req::R7_6_2,
+           [&](Group& g, NodeIndex n) {
+             NodeIndex own(g.own_leaf_index());
+             NodeIndex copath_child = tree_math::is_ancestor(tree_math::left(n), own)
+                                          ? tree_math::right(n)
+                                          : tree_math::left(n);
+             return !tree_math::is_ancestor(copath_child, watcher);
+           },
+           [](CommitBuilder& c, NodeIndex n) { c.path_extra_ciphertext(n); },
+           "no member has a path node whose copath resolution leaves the client out");
      }},
     {&req::R7_2_3,
      "an Add proposal's KeyPackage leaf does not list its own credential type (basic) in its "
