@@ -549,9 +549,8 @@ int cmd_types(const std::vector<std::string>& args) {
 
 void print_vectors_path_help() {
   std::cout << "Usage: mlsref vectors-path\n\nPrints the folder of the default vector set, the "
-               "one `mlsref verify` checks when given no PATH.\nIt is the first of these that "
-               "exists: $MLSREF_VECTORS, ../shared/vectors beside the\ncheckout (" MLSREF_SOURCE_DIR
-               "/../shared/vectors), the checkout's vectors/ folder.\n";
+               "one `mlsref verify` checks when given no PATH.\n"
+            << vectors_search_order() << "\n";
 }
 
 int cmd_vectors_path(const std::vector<std::string>& args) {

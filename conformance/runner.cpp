@@ -553,12 +553,15 @@ std::optional<std::filesystem::path> locate_vectors() {
   return std::nullopt;
 }
 
+std::string vectors_search_order() {
+  return "mlsref looks, in order, at $MLSREF_VECTORS, at ../shared/vectors beside the checkout "
+         "(" MLSREF_SOURCE_DIR "/../shared/vectors), and at the checkout's vectors/ folder.";
+}
+
 std::string missing_vectors_help() {
-  return "no test vectors found. mlsref looks, in order, at $MLSREF_VECTORS, at "
-         "../shared/vectors beside the checkout (" MLSREF_SOURCE_DIR
-         "/../shared/vectors), and at the checkout's vectors/ folder. Get them with "
-         "scripts/fetch-vectors.sh (needs git and internet), or point MLSREF_VECTORS at a "
-         "folder holding ietf/ and hpke/.";
+  return "no test vectors found. " + vectors_search_order() +
+         " Get them with scripts/fetch-vectors.sh (needs git and internet), or point "
+         "MLSREF_VECTORS at a folder holding ietf/ and hpke/.";
 }
 
 std::vector<std::filesystem::path> default_vector_files(const std::filesystem::path& root) {

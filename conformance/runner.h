@@ -108,6 +108,8 @@ void write_junit_report(const std::filesystem::path& out, const std::vector<File
 // checkout's own vectors/ (filled by scripts/fetch-vectors.sh).
 // Empty when none is found.
 std::optional<std::filesystem::path> locate_vectors();
+// Where locate_vectors() looks, as a sentence.
+std::string vectors_search_order();
 // What to tell a user when locate_vectors() finds nothing.
 std::string missing_vectors_help();
 // Every *.json of <root>/ietf and <root>/hpke, sorted.

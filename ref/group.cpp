@@ -17,6 +17,18 @@ namespace {
 
 std::string leaf_name(LeafIndex l) { return "leaf " + std::to_string(l.value); }
 
+// The credentials of a tree's members, by leaf: mlsref's notion of who the
+// members are when a reinit or a branch compares groups (§11.2, §11.3).
+std::vector<Credential> member_credentials(const RatchetTree& tree) {
+  std::vector<Credential> out;
+  for (uint32_t i = 0; i < tree.leaf_count().value; ++i) {
+    if (tree.has_leaf(LeafIndex(i))) {
+      out.push_back(tree.leaf(LeafIndex(i)).credential);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 Group::Group(GroupConfig config, GroupState state)
@@ -219,7 +231,7 @@ std::pair<Group, MLSMessage> Group::reinit(const Group& old, GroupConfig config,
   for (const KeyPackage& kp : key_packages) {
     members.push_back(kp.leaf_node.credential);
   }
-  const std::vector<Credential> old_members = ResumedGroup::of(old).members;
+  const std::vector<Credential> old_members = member_credentials(old.tree());
   for (const Credential& c : old_members) {
     if (std::find(members.begin(), members.end(), c) == members.end() &&
         enforced(req::R12_4_1_16)) {
@@ -358,13 +370,9 @@ RatchetTree Group::joined_tree(const CipherSuite& suite, const GroupInfo& gi,
 ResumedGroup ResumedGroup::of(const Group& g) {
   const GroupState& s = g.state();
   ResumedGroup r{s.context.group_id, s.context.version, s.context.cipher_suite, {}, s.reinit, {}};
+  r.members = member_credentials(s.tree);
   for (const auto& [epoch, psk] : s.resumption_psks) {
     r.resumption_psks.emplace(epoch, psk);
-  }
-  for (uint32_t i = 0; i < s.tree.leaf_count().value; ++i) {
-    if (s.tree.has_leaf(LeafIndex(i))) {
-      r.members.push_back(s.tree.leaf(LeafIndex(i)).credential);
-    }
   }
   return r;
 }
@@ -560,12 +568,9 @@ Group Group::join_from(GroupConfig config, const Welcome& welcome, const KeyPack
     //    Additionally, verify that all the members of the old group are also
     //    members of the new group, according to the application.
     // (mlsref's notion of the same member, as for branches: an equal credential)
+    const std::vector<Credential> now = member_credentials(tree);
     for (const Credential& c : resumed_from->members) {
-      bool found = false;
-      for (uint32_t i = 0; i < tree.leaf_count().value && !found; ++i) {
-        found = tree.has_leaf(LeafIndex(i)) && tree.leaf(LeafIndex(i)).credential == c;
-      }
-      if (!found && enforced(req::R12_4_3_1_i3)) {
+      if (std::find(now.begin(), now.end(), c) == now.end() && enforced(req::R12_4_3_1_i3)) {
         throw Error(ErrorKind::protocol, req::R12_4_3_1_i3,
                     "a member of the old group is not in the reinitialized group");
       }

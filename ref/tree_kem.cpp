@@ -57,11 +57,6 @@ void TreeKemPrivate::check_consistent(const CipherSuite& suite, const RatchetTre
 namespace {
 
 // The copath child of fdp node `p` for the path from `leaf`.
-NodeIndex copath_child(NodeIndex p, LeafIndex leaf) {
-  NodeIndex l = tree_math::left(p);
-  return tree_math::is_ancestor(l, NodeIndex(leaf)) ? tree_math::right(p) : l;
-}
-
 std::vector<NodeIndex> resolution_without(const RatchetTree& tree, NodeIndex n,
                                           const std::set<uint32_t>& excluded) {
   std::vector<NodeIndex> r;
@@ -190,7 +185,8 @@ CreatedPath create_update_path(const CipherSuite& suite, RatchetTree& tree, Leaf
     //    Compute the resolution of the node's child that is on the copath of the sender (the child
     //    that is not in the direct path of the sender). Any new member (from an Add proposal)
     //    added in the same Commit MUST be excluded from this resolution.
-    for (NodeIndex r : resolution_without(work, copath_child(fdp[i], sender), excluded)) {
+    for (NodeIndex r :
+         resolution_without(work, tree_math::copath_child(fdp[i], NodeIndex(sender)), excluded)) {
       // RFC 9420 §7.5 [R7.5-5]
       //    For each node in the resolution, encrypt the path secret for the direct path node using
       //    the public key of the resolution node, as defined in {{update-paths}}.
@@ -219,7 +215,8 @@ ProcessedPath process_update_path(const CipherSuite& suite, RatchetTree& tree, L
   //    is in the subtree of the non-updated child.
   size_t i = 0;
   while (i < fdp.size() &&
-         !tree_math::is_ancestor(copath_child(fdp[i], sender), NodeIndex(me.leaf))) {
+         !tree_math::is_ancestor(tree_math::copath_child(fdp[i], NodeIndex(sender)),
+                                 NodeIndex(me.leaf))) {
     ++i;
   }
   // RFC 9420 §7.5 [R7.5-i1]
@@ -240,7 +237,9 @@ ProcessedPath process_update_path(const CipherSuite& suite, RatchetTree& tree, L
   // Not switchable for node i (ref/rule_switch.h): its ciphertexts could not be
   // matched to the resolution.
   for (size_t j = 0; j < fdp.size(); ++j) {
-    size_t n = resolution_without(tree, copath_child(fdp[j], sender), excluded).size();
+    size_t n =
+        resolution_without(tree, tree_math::copath_child(fdp[j], NodeIndex(sender)), excluded)
+            .size();
     if (path.nodes[j].encrypted_path_secret.size() != n && (j == i || enforced(req::R7_6_2))) {
       throw Error(ErrorKind::protocol, req::R7_6_2,
                   "UpdatePath node " + std::to_string(j) + " has " +
@@ -250,7 +249,8 @@ ProcessedPath process_update_path(const CipherSuite& suite, RatchetTree& tree, L
   }
   // 2. Identify a node in the resolution of the copath node for which the
   //    recipient has a private key.
-  std::vector<NodeIndex> res = resolution_without(tree, copath_child(fdp[i], sender), excluded);
+  std::vector<NodeIndex> res =
+      resolution_without(tree, tree_math::copath_child(fdp[i], NodeIndex(sender)), excluded);
   size_t k = 0;
   while (k < res.size() && !me.private_keys.count(res[k].value)) {
     ++k;

@@ -128,4 +128,9 @@ bool is_ancestor(NodeIndex ancestor, NodeIndex descendant) {
   return common_ancestor(ancestor, descendant) == ancestor;
 }
 
+NodeIndex copath_child(NodeIndex parent, NodeIndex descendant) {
+  NodeIndex l = left(parent);
+  return is_ancestor(l, descendant) ? right(parent) : l;
+}
+
 }  // namespace mlsref::tree_math

@@ -67,6 +67,9 @@ NodeIndex common_ancestor(NodeIndex x, NodeIndex y);
 bool in_tree(NodeIndex x, LeafCount n);
 // True when `ancestor`'s subtree contains `descendant`.
 bool is_ancestor(NodeIndex ancestor, NodeIndex descendant);
+// The child of `parent` (a parent node above `descendant`) whose subtree
+// does not contain `descendant`: the copath node below `parent`.
+NodeIndex copath_child(NodeIndex parent, NodeIndex descendant);
 
 }  // namespace tree_math
 }  // namespace mlsref

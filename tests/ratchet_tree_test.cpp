@@ -354,10 +354,8 @@ TEST(TreeKem, UpdatePathRules) {
   UpdatePath extra_elsewhere = created.update_path;
   size_t edited = 0;
   for (size_t j = 0; j < fdp.size(); ++j) {
-    NodeIndex copath_child = tree_math::is_ancestor(tree_math::left(fdp[j]), NodeIndex(sender))
-                                 ? tree_math::right(fdp[j])
-                                 : tree_math::left(fdp[j]);
-    if (!tree_math::is_ancestor(copath_child, NodeIndex(receiver))) {
+    if (!tree_math::is_ancestor(tree_math::copath_child(fdp[j], NodeIndex(sender)),
+                                NodeIndex(receiver))) {
       auto& cts = extra_elsewhere.nodes[j].encrypted_path_secret;
       cts.push_back(created.update_path.nodes.back().encrypted_path_secret.at(0));
       ++edited;

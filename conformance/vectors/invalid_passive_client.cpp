@@ -1084,11 +1084,8 @@ const RuleCase kRules[] = {
        b.self_update_at_path_node(
            req::R7_6_2,
            [&](Group& g, NodeIndex n) {
-             NodeIndex own(g.own_leaf_index());
-             NodeIndex copath_child = tree_math::is_ancestor(tree_math::left(n), own)
-                                          ? tree_math::right(n)
-                                          : tree_math::left(n);
-             return !tree_math::is_ancestor(copath_child, watcher);
+             return !tree_math::is_ancestor(
+                 tree_math::copath_child(n, NodeIndex(g.own_leaf_index())), watcher);
            },
            [](CommitBuilder& c, NodeIndex n) { c.path_extra_ciphertext(n); },
            "no member has a path node whose copath resolution leaves the client out");
