@@ -46,7 +46,8 @@ class CorpusWriter {
 };
 
 // fuzz_process_message: real messages from bob and carol to alice in the
-// fixed groups (byte 0 picks the group), each checked to process; and
+// fixed groups (byte 0 picks the group and the mode), each checked to
+// process; and
 // fuzz_join_welcome: Welcomes for the fixed joiner's KeyPackage, each checked
 // to join.
 size_t write_group_seeds(const std::filesystem::path& out) {
@@ -100,9 +101,19 @@ size_t write_group_seeds(const std::filesystem::path& out) {
       Bytes wire = encode(m);
       Group alice = f.members[0];
       alice.process_message(wire);  // a seed must process, or the fuzzer starts from rejections
-      Bytes seed{mode};
-      seed.insert(seed.end(), wire.begin(), wire.end());
-      messages.add(seed);
+      // The public group's messages twice: as they are, and with the checks
+      // that authenticate them switched off (byte 0 bit 1), where mutants
+      // of their content get past the signature. A PrivateMessage's content
+      // is out of the mutator's reach, so the private group has one mode.
+      std::vector<uint8_t> firsts{mode};
+      if (mode == 0) {
+        firsts.push_back(2);
+      }
+      for (uint8_t first : firsts) {
+        Bytes seed{first};
+        seed.insert(seed.end(), wire.begin(), wire.end());
+        messages.add(seed);
+      }
     }
   }
 

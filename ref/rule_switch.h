@@ -9,7 +9,10 @@
 // read from input (a message, a vector file, a command-line flag of `mlsref
 // verify`) reaches them. The generator of invalid-passive-client vectors uses
 // them to produce a message that breaks exactly one rule and to compute what
-// an implementation that wrongly accepted it would compute.
+// an implementation that wrongly accepted it would compute. fuzz_process_message
+// uses them to switch off the checks that authenticate a message, so that
+// mutated content reaches the checks behind them (a fuzz target's input
+// chooses that mode; the target is a test harness, not a user of the library).
 //
 // Built with MLSREF_RULE_SWITCHES=0 (the CMake option MLSREF_RULE_SWITCHES
 // OFF, the default when neither the mlsref command nor the tests are built),
