@@ -531,8 +531,8 @@ Client::ReInitResult LocalClient::handle_reinit_commit(uint32_t state_id,
 }
 
 Client::SubgroupResult LocalClient::reinit_welcome(uint32_t reinit_id,
-                                                   const std::vector<Bytes>& key_packages, bool,
-                                                   bool external_tree) {
+                                                   const std::vector<Bytes>& key_packages,
+                                                   bool force_path, bool external_tree) {
   const Reinit r = reinits_.at(reinit_id);
   const Group& old = *member(r.old_state).group;
   Transaction& t = transactions_.at(r.transaction);
@@ -542,7 +542,8 @@ Client::SubgroupResult LocalClient::reinit_welcome(uint32_t reinit_id,
   // Without the tree in the Welcome, it goes out of band (§12.4.3.3).
   GroupConfig c = config(old.config().handshake_private);
   c.ratchet_tree_extension = !external_tree;
-  auto [g, welcome] = Group::reinit(old, c, m.signer, cred, key_packages_of(key_packages));
+  auto [g, welcome] =
+      Group::reinit(old, c, m.signer, cred, key_packages_of(key_packages), force_path);
   m.group = std::make_unique<Group>(std::move(g));
   return new_group(std::move(m), welcome, external_tree);
 }
@@ -556,8 +557,8 @@ Client::JoinResult LocalClient::handle_reinit_welcome(uint32_t reinit_id, const 
 
 Client::SubgroupResult LocalClient::create_branch(uint32_t state_id, const Bytes& group_id,
                                                   const std::vector<Extension>& extensions,
-                                                  const std::vector<Bytes>& key_packages, bool,
-                                                  bool external_tree) {
+                                                  const std::vector<Bytes>& key_packages,
+                                                  bool force_path, bool external_tree) {
   Member& old = member(state_id);
   Member m;
   m.signer = old.signer;
@@ -566,7 +567,7 @@ Client::SubgroupResult LocalClient::create_branch(uint32_t state_id, const Bytes
   GroupConfig c = config(old.group->config().handshake_private);
   c.ratchet_tree_extension = !external_tree;
   auto [g, welcome] = Group::branch(*old.group, c, group_id, m.signer, cred,
-                                    key_packages_of(key_packages), extensions);
+                                    key_packages_of(key_packages), extensions, force_path);
   m.group = std::make_unique<Group>(std::move(g));
   return new_group(std::move(m), welcome, external_tree);
 }

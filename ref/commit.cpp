@@ -140,6 +140,7 @@ Group::CheckedProposals Group::validate_and_apply(std::optional<LeafIndex> commi
   //    {{proposal-list-validation}}.
   CredentialValidator validator = config_.credential_validator;
   ProposalCheck check{*s.suite, s.context, s.tree, now(), &validator};
+  check.own = s.own.leaf;
   if (s.resumed) {
     check.resuming = s.resumed->first.usage;  // the initial Commit of §11.2 / §11.3
   }

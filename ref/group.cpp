@@ -86,6 +86,7 @@ Group Group::create(GroupConfig config, CipherSuiteId suite_id, Bytes group_id,
     throw Error(ErrorKind::usage, "11", "the signer does not own the credential's key");
   }
   check_not_grease(extensions, "GroupContext.extensions");
+  check_extension_types_unique(extensions, "GroupContext.extensions");
   Botan::RandomNumberGenerator& rng = config.rng != nullptr ? *config.rng : system_rng();
   uint64_t now = config.clock ? config.clock() : system_now();
 
@@ -157,7 +158,8 @@ std::pair<Group, MLSMessage> Group::resume(const Group& old, GroupConfig config,
                                            CipherSuiteId suite_id,
                                            std::vector<Extension> extensions, const Signer& signer,
                                            const CredentialWithKey& credential,
-                                           std::span<const KeyPackage> key_packages) {
+                                           std::span<const KeyPackage> key_packages,
+                                           bool force_path) {
   if (key_packages.empty()) {
     throw Error(ErrorKind::usage, usage == ResumptionPSKUsage::reinit ? "11.2" : "11.3",
                 "a reinitialized or branched group needs other members to welcome");
@@ -198,6 +200,7 @@ std::pair<Group, MLSMessage> Group::resume(const Group& old, GroupConfig config,
     b.add(kp);
   }
   b.psk(id);
+  b.force_self_update(force_path);
   CommitBundle bundle = b.build(signer);
   g.merge_pending_commit();
   // RFC 9420 §11.3 [R11.3-4]: returned for the caller to send
@@ -208,7 +211,8 @@ std::pair<Group, MLSMessage> Group::resume(const Group& old, GroupConfig config,
 std::pair<Group, MLSMessage> Group::reinit(const Group& old, GroupConfig config,
                                            const Signer& signer,
                                            const CredentialWithKey& credential,
-                                           std::span<const KeyPackage> key_packages) {
+                                           std::span<const KeyPackage> key_packages,
+                                           bool force_path) {
   // RFC 9420 §11.2 [R11.2-3]
   //    A member of the old group creates an initial Commit that sets up a new group
   //    that matches the ReInit and sends a Welcome message:
@@ -251,17 +255,18 @@ std::pair<Group, MLSMessage> Group::reinit(const Group& old, GroupConfig config,
   //    message MUST be the same as the corresponding fields in the ReInit
   //    proposal.
   return resume(old, std::move(config), ResumptionPSKUsage::reinit, r.group_id, r.cipher_suite,
-                r.extensions, signer, credential, key_packages);
+                r.extensions, signer, credential, key_packages, force_path);
 }
 
 std::pair<Group, MLSMessage> Group::branch(const Group& old, GroupConfig config, Bytes group_id,
                                            const Signer& signer,
                                            const CredentialWithKey& credential,
                                            std::span<const KeyPackage> key_packages,
-                                           std::vector<Extension> extensions) {
+                                           std::vector<Extension> extensions, bool force_path) {
   old.check_usable();
   return resume(old, std::move(config), ResumptionPSKUsage::branch, std::move(group_id),
-                old.suite().id(), std::move(extensions), signer, credential, key_packages);
+                old.suite().id(), std::move(extensions), signer, credential, key_packages,
+                force_path);
 }
 
 // ---------------------------------------------------------------- §12.4.3.1 join
@@ -369,7 +374,8 @@ RatchetTree Group::joined_tree(const CipherSuite& suite, const GroupInfo& gi,
 
 ResumedGroup ResumedGroup::of(const Group& g) {
   const GroupState& s = g.state();
-  ResumedGroup r{s.context.group_id, s.context.version, s.context.cipher_suite, {}, s.reinit, {}};
+  ResumedGroup r{s.context.group_id, s.context.version, s.context.cipher_suite, {},
+                 s.reinit,           s.context.epoch,   {}};
   r.members = member_credentials(s.tree);
   for (const auto& [epoch, psk] : s.resumption_psks) {
     r.resumption_psks.emplace(epoch, psk);
@@ -430,9 +436,43 @@ Group Group::join_from(GroupConfig config, const Welcome& welcome, const KeyPack
   const GroupInfo& gi = o.group_info;
   std::optional<ResumptionPSKUsage> resumed;
   // (open_welcome has checked that there is at most one, R12.4.3.1-i1.)
+  const PreSharedKeyID* link = nullptr;
   for (const auto& id : o.secrets.psks) {
     if (id.psktype == PSKType::resumption && id.usage != ResumptionPSKUsage::application) {
       resumed = id.usage;
+      link = &id;
+    }
+  }
+  if (resumed_from != nullptr) {
+    // The caller joins a group that resumes `resumed_from`; the Welcome must
+    // name it by the PSK that links the two groups (the lookup above found
+    // any resumption PSK it names, so a link is to `resumed_from`).
+    if (resumed_from->reinit) {
+      // RFC 9420 §12.4.2 [R12.4.2-26]: we merged a Commit covering a ReInit
+      //    Instead, it MUST wait for a Welcome message from the committer meeting the
+      //    requirements of {{reinitialization}}.
+      // RFC 9420 §11.2 [R11.2-6]
+      //    The Welcome message MUST specify a PreSharedKeyID of type `resumption` with usage
+      //    `reinit`, where the `group_id` field matches the old group and the `epoch`
+      //    field indicates the epoch after the Commit covering the ReInit.
+      if ((link == nullptr || link->usage != ResumptionPSKUsage::reinit ||
+           link->psk_epoch != resumed_from->epoch) &&
+          enforced(req::R11_2_6)) {
+        throw Error(ErrorKind::protocol, req::R11_2_6,
+                    "the Welcome does not name the old group's resumption PSK with usage reinit "
+                    "of epoch " +
+                        std::to_string(resumed_from->epoch) +
+                        " (the epoch after the Commit covering the ReInit)");
+      }
+    } else {
+      // RFC 9420 §11.3 [R11.3-2]: the Welcome of a branch comes from this Commit
+      //    Create an initial Commit message that sets up the new group and contains a
+      //    PreSharedKey proposal of type `resumption` with usage `branch`.
+      if ((link == nullptr || link->usage != ResumptionPSKUsage::branch) &&
+          enforced(req::R11_3_2)) {
+        throw Error(ErrorKind::protocol, req::R11_3_2,
+                    "the Welcome does not name the old group's resumption PSK with usage branch");
+      }
     }
   }
   if (resumed) {

@@ -216,6 +216,7 @@ struct ResumedGroup {
   CipherSuiteId cipher_suite = 0;
   std::map<uint64_t, ResumptionPsk> resumption_psks;  // by epoch
   std::optional<ReInit> reinit;                       // the ReInit its last Commit covered
+  uint64_t epoch = 0;  // its current epoch (with `reinit`: the one after that Commit)
   std::vector<Credential> members;                    // its members' credentials
   static ResumedGroup of(const Group& old);
 };
@@ -288,7 +289,10 @@ class Group {
   // is the tree supplied out of band, needed when the GroupInfo has no
   // ratchet_tree extension. `external_psks` by psk_id.
   // `resumed_from`: the group a reinitialized or branched group comes from
-  // (§11.2, §11.3), whose resumption PSK the Welcome names.
+  // (§11.2, §11.3), whose resumption PSK the Welcome must name: with usage
+  // reinit and its current epoch when its last Commit covered a ReInit
+  // (§12.4.2: that member waits for the reinitialized group), else with usage
+  // branch.
   static Group join(GroupConfig config, const Welcome& welcome, const KeyPackageBundle& key_package,
                     const std::optional<RatchetTreeNodes>& ratchet_tree = std::nullopt,
                     const std::map<Bytes, SecureBytes>& external_psks = {},
@@ -314,19 +318,22 @@ class Group {
   // version, cipher suite and extensions, the other members added from
   // `key_packages` (for the new cipher suite) and linked to the old group by a
   // resumption PSK with usage reinit. Returns the new group (epoch 1) and
-  // the Welcome.
+  // the Welcome. `force_path`: the initial Commit carries an UpdatePath,
+  // which its Adds and PreSharedKey do not need (CommitBuilder::force_self_update).
   static std::pair<Group, MLSMessage> reinit(const Group& old, GroupConfig config,
                                              const Signer& signer,
                                              const CredentialWithKey& credential,
-                                             std::span<const KeyPackage> key_packages);
+                                             std::span<const KeyPackage> key_packages,
+                                             bool force_path = false);
   // §11.3: a subgroup of `old` with `group_id` (same version and cipher
   // suite), the members of `key_packages`, linked by a resumption PSK with
-  // usage branch.
+  // usage branch. `force_path` as for reinit.
   static std::pair<Group, MLSMessage> branch(const Group& old, GroupConfig config, Bytes group_id,
                                              const Signer& signer,
                                              const CredentialWithKey& credential,
                                              std::span<const KeyPackage> key_packages,
-                                             std::vector<Extension> extensions = {});
+                                             std::vector<Extension> extensions = {},
+                                             bool force_path = false);
 
   // ---- receiving
   // §6.2, §6.3, §12.4.2: an application message, a proposal (not yet stored:
@@ -435,7 +442,8 @@ class Group {
                                              CipherSuiteId suite, std::vector<Extension> extensions,
                                              const Signer& signer,
                                              const CredentialWithKey& credential,
-                                             std::span<const KeyPackage> key_packages);
+                                             std::span<const KeyPackage> key_packages,
+                                             bool force_path);
   static Group join_from(GroupConfig config, const Welcome& welcome,
                          const KeyPackageBundle& key_package,
                          const std::optional<RatchetTreeNodes>& ratchet_tree,

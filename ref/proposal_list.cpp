@@ -165,6 +165,8 @@ void validate_proposal(const ProposalCheck& check, const Proposal& proposal, con
     if (reinit->version < check.context.version && enforced(req::R12_1_5_1)) {
       throw Error(ErrorKind::protocol, req::R12_1_5_1, "ReInit lowers the protocol version");
     }
+    // The new group's GroupContext.extensions (R11.2-4), a list like any other.
+    check_extension_types_unique(reinit->extensions, "ReInit.extensions");
   } else if (const auto* gce = std::get_if<GroupContextExtensions>(&proposal.body)) {
     check_extension_types_unique(gce->extensions, "GroupContextExtensions.extensions");
     // RFC 9420 §12.1.7: whether every member supports the new extensions and
@@ -303,6 +305,15 @@ void validate_proposal_list(const ProposalCheck& check, LeafIndex committer,
   //    As discussed in {{commit}}, Proposals with a non-default proposal type MUST
   //    NOT be included in a commit unless the proposal type is supported by all the
   //    members of the group that will process the Commit.
+  // RFC 9420 §13.5 [R13.5-7]: our own leaf lists GREASE proposal types we do
+  // not support
+  //    When comparing lists of capabilities to identify mutually supported
+  //    capabilities, clients MUST represent their own capabilities with a list
+  //    containing only the capabilities actually supported, without any GREASE values.
+  std::optional<LeafNode> own_leaf;
+  if (check.own && check.tree.has_leaf(*check.own)) {
+    own_leaf = without_grease(check.tree.leaf(*check.own));
+  }
   for (const QueuedProposal& q : proposals) {
     ProposalType t = q.proposal.proposal_type();
     if (is_default_type(proposal_type_registry(), t)) {
@@ -310,8 +321,11 @@ void validate_proposal_list(const ProposalCheck& check, LeafIndex committer,
     }
     for (uint32_t i = 0; i < check.tree.leaf_count().value; ++i) {
       LeafIndex l(i);
-      if (check.tree.has_leaf(l) && !removed.count(i) &&
-          !contains(check.tree.leaf(l).capabilities.proposals, t) && enforced(req::R12_2_15)) {
+      if (!check.tree.has_leaf(l) || removed.count(i)) {
+        continue;
+      }
+      const LeafNode& leaf = own_leaf && l == *check.own ? *own_leaf : check.tree.leaf(l);
+      if (!contains(leaf.capabilities.proposals, t) && enforced(req::R12_2_15)) {
         throw Error(ErrorKind::protocol, req::R12_2_15,
                     "proposal type " + std::to_string(t) + " is not supported by " + leaf_name(l));
       }

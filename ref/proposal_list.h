@@ -73,6 +73,9 @@ struct ProposalCheck {
   // Set for the initial Commit of a group that reinitializes (§11.2) or
   // branches (§11.3) another: the one resumption usage that may appear.
   std::optional<ResumptionPSKUsage> resuming;
+  // The member validating, whose own leaf is compared without its GREASE
+  // values (§13.5); unset for a joiner or an observer.
+  std::optional<LeafIndex> own;
 };
 
 // §12.1: one proposal is valid on its own, from `sender`. Error naming the rule.

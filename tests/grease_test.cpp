@@ -7,6 +7,7 @@
 
 #include "ref/group.h"
 #include "ref/registries.h"
+#include "ref/rule_switch.h"
 #include "tests/test_util.h"
 
 namespace mlsref {
@@ -34,7 +35,7 @@ size_t grease_count(const std::vector<Extension>& v) {
   return std::count_if(v.begin(), v.end(),
                        [](const Extension& e) { return is_grease(e.extension_type); });
 }
-bool lists(const std::vector<ExtensionType>& v, ExtensionType t) {
+bool lists(const std::vector<uint16_t>& v, uint16_t t) {
   return std::find(v.begin(), v.end(), t) != v.end();
 }
 
@@ -187,6 +188,40 @@ TEST(Grease, OurOwnCapabilitiesAreComparedWithoutIt) {
   // ... as we see ourselves, it does not.
   EXPECT_MLS_RULE(validate_own_leaf_in_group(a.tree(), ctx, LeafIndex(0)),
                   ErrorKind::unsupported_group_context_extensions, req::R7_3_4);
+}
+
+// RFC 9420 §13.5 [R13.5-7] with §12.2 [R12.2-15]: a Commit whose proposal
+// type only our own leaf's GREASE lists (and the sender's leaf, whose GREASE
+// happens to be the same value) is refused: we do not support it.
+TEST(Grease, OurOwnGreaseProposalTypeIsNotSupportedInACommit) {
+  Member alice = make_member("alice"), bob = make_member("bob");
+  Group a = Group::create({}, kSuite, to_bytes("g"), alice.signer, alice.credential);
+  const LeafNode& ours = a.tree().leaf(LeafIndex(0));
+  // A KeyPackage of bob's whose GREASE shares a proposal type with alice's
+  // leaf (15 GREASE values: a few tries).
+  std::optional<KeyPackageBundle> kb;
+  ProposalType shared = 0;
+  for (int i = 0; i < 1000 && shared == 0; ++i) {
+    kb = create_key_package(CipherSuite(kSuite), bob.signer, bob.credential, {}, system_rng());
+    for (ProposalType t : kb->key_package.leaf_node.capabilities.proposals) {
+      if (is_grease(t) && lists(ours.capabilities.proposals, t)) {
+        shared = t;
+      }
+    }
+  }
+  ASSERT_NE(shared, 0);
+  // An Add needs no path, so alice's leaf stays as it is.
+  CommitBundle add = a.commit_builder().add(kb->key_package).build(alice.signer);
+  a.merge_pending_commit();
+  ASSERT_TRUE(lists(a.tree().leaf(LeafIndex(0)).capabilities.proposals, shared));
+  Group b = Group::join({}, std::get<Welcome>(add.welcome->body), *kb);
+  CommitBundle c;
+  {
+    // Bob sends it past the rules that would stop him: he is not under test.
+    RuleSwitchedOff off({&req::R13_5_3, &req::R12_2_15});
+    c = b.commit_builder().proposal(Proposal{CustomProposal{shared, {}}}).build(bob.signer);
+  }
+  EXPECT_MLS_RULE(a.process_message(encode(c.commit)), ErrorKind::protocol, req::R12_2_15);
 }
 
 // RFC 9420 §13.5 [R13.5-5, R13.5-6]: a GREASE value from another client is an

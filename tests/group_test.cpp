@@ -5,6 +5,7 @@
 #include "ref/group.h"
 #include "ref/grease.h"
 #include "ref/registries.h"
+#include "ref/rule_switch.h"
 
 #include <functional>
 
@@ -685,6 +686,27 @@ TEST(Group, ReInitToALowerVersionIsInvalid) {
                   req::R12_1_5_1);
   Proposal same{ReInit{to_bytes("group v2"), mls10, kSuite, {}}};
   EXPECT_NO_THROW(validate_proposal(check, same, Sender::member(1)));
+}
+
+// RFC 9420 §13.4 [R13.4-5]: "Any field containing a list of extensions MUST
+// NOT have more than one extension of any given type": ReInit.extensions
+// (the new group's GroupContext extensions) and those a group is created with.
+TEST(Group, ExtensionListsInReInitAndCreateHaveOneOfEachType) {
+  TwoMembers t;
+  Extension required{extension_type::required_capabilities, encode(RequiredCapabilities{})};
+  ReInit twice{to_bytes("group v2"), mls10, kSuite, {required, required}};
+  EXPECT_MLS_RULE(t.b->propose_reinit(t.bob.signer, twice), ErrorKind::protocol, req::R13_4_5);
+  std::optional<std::pair<MLSMessage, Bytes>> sent;
+  {
+    RuleSwitchedOff off(req::R13_4_5);
+    sent = t.b->propose_reinit(t.bob.signer, twice);
+  }
+  EXPECT_MLS_RULE(t.a->process_message(encode(sent->first)), ErrorKind::protocol, req::R13_4_5);
+  EXPECT_MLS_RULE(Group::create({}, kSuite, to_bytes("g"), t.alice.signer, t.alice.credential, {},
+                                {required, required}),
+                  ErrorKind::protocol, req::R13_4_5);
+  EXPECT_NO_THROW(Group::create({}, kSuite, to_bytes("g"), t.alice.signer, t.alice.credential, {},
+                                {required}));
 }
 
 // RFC 9420 §11.2 steps 1 and 2: a ReInit proposal and the commit covering

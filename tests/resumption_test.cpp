@@ -117,6 +117,47 @@ TEST(Reinit, EveryMemberOfTheOldGroupComesAlong) {
   EXPECT_EQ(nb.epoch_authenticator(), na.epoch_authenticator());
 }
 
+// §12.4.2: a member that merged a Commit covering a ReInit "MUST wait for a
+// Welcome message from the committer meeting the requirements of
+// {{reinitialization}}", which (§11.2 R11.2-6) names the old group's
+// resumption PSK with usage reinit and "the epoch after the Commit covering
+// the ReInit". Given the old group, a join refuses any other Welcome.
+TEST(Reinit, TheWelcomeMustNameTheOldGroupAfterTheReInit) {
+  Three t;
+  // A branch Welcome from the old group before the ReInit (bob keeps a copy).
+  auto kb_branch = key_package(t.bob, 1);
+  std::vector<KeyPackage> branch_kps{kb_branch.key_package};
+  auto [side, branch_welcome] = Group::branch(t.a, {}, to_bytes("side group"), t.alice.signer,
+                                              t.alice.credential, branch_kps);
+  t.reinit_committed_by(t.a, t.alice.signer, ReInit{to_bytes("new group"), mls10, 1, {}});
+  auto kb = key_package(t.bob, 1), kc = key_package(t.charlie, 1);
+  std::vector<KeyPackage> kps{kb.key_package, kc.key_package};
+  auto [na, reinit_welcome] = Group::reinit(t.a, {}, t.alice.signer, t.alice.credential, kps);
+  const Welcome& w = std::get<Welcome>(reinit_welcome.body);
+
+  // The PSK names an epoch other than the one after the ReInit: here the old
+  // group, as bob knows it, went one epoch further.
+  ResumedGroup later = ResumedGroup::of(*t.b);
+  later.epoch += 1;
+  EXPECT_MLS_RULE(Group::join({}, w, kb, std::nullopt, {}, later), ErrorKind::protocol,
+                  req::R11_2_6);
+  // A branch of the old group is no reinitialization of it.
+  EXPECT_MLS_RULE(Group::join({}, std::get<Welcome>(branch_welcome.body), kb_branch,
+                              std::nullopt, {}, &*t.b),
+                  ErrorKind::protocol, req::R11_2_6);
+  // A group with the ReInit's parameters that names no PSK of the old group.
+  Group unlinked = Group::create({}, 1, to_bytes("new group"), t.alice.signer, t.alice.credential);
+  auto kb2 = key_package(t.bob, 1);
+  std::vector<KeyPackage> bob_only{kb2.key_package};
+  CommitBundle plain = unlinked.add_members(t.alice.signer, bob_only);
+  EXPECT_MLS_RULE(
+      Group::join({}, std::get<Welcome>(plain.welcome->body), kb2, std::nullopt, {}, &*t.b),
+      ErrorKind::protocol, req::R11_2_6);
+  // The Welcome of Group::reinit is accepted.
+  Group nb = Group::join({}, w, kb, std::nullopt, {}, &*t.b);
+  EXPECT_EQ(nb.epoch_authenticator(), na.epoch_authenticator());
+}
+
 TEST(Reinit, NeedsAMergedReInitCommit) {
   Three t;
   auto kb = key_package(t.bob, 1);
@@ -174,6 +215,51 @@ TEST(Branch, EveryMemberMustComeFromTheOldGroup) {
       Group::branch(t.a, {}, to_bytes("side group"), t.alice.signer, t.alice.credential, kps);
   EXPECT_MLS_RULE(Group::join({}, std::get<Welcome>(welcome.body), kb, std::nullopt, {}, &*t.b),
                   ErrorKind::protocol, req::R11_3_8);
+}
+
+// §11.3: a branch's initial Commit "contains a PreSharedKey proposal of type
+// resumption with usage branch" (R11.3-2): joined as a branch of the old
+// group, a Welcome that names no such PSK of it is refused.
+TEST(Branch, TheWelcomeMustNameTheOldGroup) {
+  Three t;
+  Group unlinked = Group::create({}, 1, to_bytes("side group"), t.alice.signer, t.alice.credential);
+  auto kb = key_package(t.bob, 1);
+  std::vector<KeyPackage> kps{kb.key_package};
+  CommitBundle plain = unlinked.add_members(t.alice.signer, kps);
+  EXPECT_MLS_RULE(
+      Group::join({}, std::get<Welcome>(plain.welcome->body), kb, std::nullopt, {}, &*t.b),
+      ErrorKind::protocol, req::R11_3_2);
+  EXPECT_NO_THROW(Group::join({}, std::get<Welcome>(plain.welcome->body), kb));
+}
+
+// mls_client.proto's CreateBranchRequest.force_path and
+// ReInitWelcomeRequest.force_path: the initial Commit gets an UpdatePath, so
+// the Welcome carries a path_secret and the creator's direct path has keys.
+TEST(Branch, AndReinitWithAForcedPath) {
+  Three t;
+  auto kb = key_package(t.bob, 1);
+  std::vector<KeyPackage> kps{kb.key_package};
+  auto [plain, plain_welcome] =
+      Group::branch(t.a, {}, to_bytes("side group"), t.alice.signer, t.alice.credential, kps);
+  const NodeIndex root = tree_math::root(LeafCount(2));
+  EXPECT_TRUE(plain.tree().blank(root));
+  auto kb2 = key_package(t.bob, 1);
+  std::vector<KeyPackage> kps2{kb2.key_package};
+  auto [forced, forced_welcome] = Group::branch(t.a, {}, to_bytes("side group 2"), t.alice.signer,
+                                                t.alice.credential, kps2, {}, true);
+  EXPECT_FALSE(forced.tree().blank(root));
+  Group nb = Group::join({}, std::get<Welcome>(forced_welcome.body), kb2, std::nullopt, {}, &*t.b);
+  EXPECT_EQ(nb.epoch_authenticator(), forced.epoch_authenticator());
+  EXPECT_TRUE(nb.state().own.private_keys.count(root.value) == 1);
+
+  t.reinit_committed_by(t.a, t.alice.signer, ReInit{to_bytes("new group"), mls10, 1, {}});
+  auto kb3 = key_package(t.bob, 1), kc3 = key_package(t.charlie, 1);
+  std::vector<KeyPackage> kps3{kb3.key_package, kc3.key_package};
+  auto [na, welcome] =
+      Group::reinit(t.a, {}, t.alice.signer, t.alice.credential, kps3, /*force_path=*/true);
+  EXPECT_FALSE(na.tree().blank(tree_math::root(na.tree().leaf_count())));
+  Group nc = Group::join({}, std::get<Welcome>(welcome.body), kc3, std::nullopt, {}, &*t.c);
+  EXPECT_EQ(nc.epoch_authenticator(), na.epoch_authenticator());
 }
 
 TEST(Branch, AResumptionPskOfUsageBranchOutsideABranchIsInvalid) {

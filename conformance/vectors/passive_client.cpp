@@ -236,7 +236,8 @@ void run_passive_client(const json& c, CaseContext& context, bool invalid) {
     resumed->group_id = hex_field(r, "group_id");
     resumed->cipher_suite = static_cast<CipherSuiteId>(uint_field(r, "cipher_suite", 0xffff));
     Bytes psk = hex_field(r, "resumption_psk");
-    resumed->resumption_psks.emplace(uint_field(r, "epoch"),
+    resumed->epoch = uint_field(r, "epoch");
+    resumed->resumption_psks.emplace(resumed->epoch,
                                      ResumptionPsk(SecureBytes(psk.begin(), psk.end())));
     try {
       if (r.contains("reinit")) {
