@@ -878,6 +878,16 @@ const RuleCase kRules[] = {
        b.commit =
            b.c().group.commit_builder().group_context_extensions(ext).build(b.c().signer).commit;
      }},
+    {&req::R13_4_5,
+     "a ReInit proposal whose extensions (the new group's GroupContext extensions) have two "
+     "external_senders extensions",
+     [](BadEpoch& b) {
+       std::vector<Extension> ext = gce_default_extensions(b.rng);
+       ext.push_back(gce_default_extensions(b.rng).at(0));
+       ReInit r{random_bytes(b.rng, 16), mls10, b.suite().id(), ext};
+       RuleSwitchedOff off(req::R13_4_5);
+       b.commit = b.c().group.commit_builder().proposal(Proposal{r}).build(b.c().signer).commit;
+     }},
     // ---- §12.1.8 external proposals (the valid epoch makes an external sender)
     {&req::R12_1_8_2,
      "an external sender proposes a proposal of type 0xF0A0, not one allowed from external "
