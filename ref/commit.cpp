@@ -102,7 +102,7 @@ void validate_new_leaves(const RatchetTree& tree, const GroupContext& context,
       LeafIndex l(i);
       if (tree.has_leaf(l)) {
         validate_leaf_capabilities(l == own ? without_grease(tree.leaf(l)) : tree.leaf(l), context,
-                                   l);
+                                   l, req::R12_1_7_1);
       }
     }
   }

@@ -480,31 +480,32 @@ bool path_required(std::span<const QueuedProposal> proposals) {
 
 // ---------------------------------------------------------------- §7.3 in the group
 
-void validate_leaf_capabilities(const LeafNode& leaf, const GroupContext& context, LeafIndex l) {
+void validate_leaf_capabilities(const LeafNode& leaf, const GroupContext& context, LeafIndex l,
+                                const Requirement& required_rule) {
   const Capabilities& caps = leaf.capabilities;
-  // RFC 9420 §7.3 [R7.3-4]
+  // RFC 9420 §7.3 [R7.3-4] (or R12.1.7-1: `required_rule`)
   //    If the GroupContext has a `required_capabilities` extension, then the
   //    required extensions, proposals, and credential types MUST be listed in
   //    the LeafNode's `capabilities` field.
   if (auto req = required_capabilities(context.extensions)) {
     for (ExtensionType t : req->extension_types) {
       if (!is_default_type(extension_type_registry(), t) && !contains(caps.extensions, t) &&
-          enforced(req::R7_3_4)) {
-        throw Error(ErrorKind::unsupported_group_context_extensions, req::R7_3_4,
+          enforced(required_rule)) {
+        throw Error(ErrorKind::unsupported_group_context_extensions, required_rule,
                     leaf_name(l) + " does not support required extension " + std::to_string(t));
       }
     }
     for (ProposalType t : req->proposal_types) {
       if (!is_default_type(proposal_type_registry(), t) && !contains(caps.proposals, t) &&
-          enforced(req::R7_3_4)) {
-        throw Error(ErrorKind::unsupported_group_context_extensions, req::R7_3_4,
+          enforced(required_rule)) {
+        throw Error(ErrorKind::unsupported_group_context_extensions, required_rule,
                     leaf_name(l) + " does not support required proposal type " + std::to_string(t));
       }
     }
     for (CredentialType t : req->credential_types) {
-      if (!contains(caps.credentials, t) && enforced(req::R7_3_4)) {
+      if (!contains(caps.credentials, t) && enforced(required_rule)) {
         throw Error(
-            ErrorKind::unsupported_group_context_extensions, req::R7_3_4,
+            ErrorKind::unsupported_group_context_extensions, required_rule,
             leaf_name(l) + " does not support required credential type " + std::to_string(t));
       }
     }

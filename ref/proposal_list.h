@@ -9,6 +9,7 @@
 
 #include "framing.h"
 #include "ratchet_tree.h"
+#include "requirement_ids.h"
 
 namespace mlsref {
 
@@ -125,7 +126,11 @@ void validate_own_leaf_in_group(const RatchetTree& tree, const GroupContext& con
                                 LeafIndex own);
 // Only the first part, the leaf's own capabilities against the GroupContext
 // (constant time in the group size).
-void validate_leaf_capabilities(const LeafNode& leaf, const GroupContext& context, LeafIndex l);
+// `required_rule`: the rule a missing required capability breaks, R7.3-4
+// for a leaf checked on its own, R12.1.7-1 when a GroupContextExtensions
+// proposal brought the requirement.
+void validate_leaf_capabilities(const LeafNode& leaf, const GroupContext& context, LeafIndex l,
+                                const Requirement& required_rule = req::R7_3_4);
 
 // The extensions of a GroupContext, decoded (absent: nullopt / empty).
 std::optional<RequiredCapabilities> required_capabilities(const std::vector<Extension>& extensions);

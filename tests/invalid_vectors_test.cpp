@@ -213,6 +213,46 @@ TEST(InvalidPassiveClient, GeneratedCasesPassAndAreDeterministic) {
   }
 }
 
+// Each case breaks no rule its mark does not name: with the marked rule and
+// its also_breaks switched off (an implementation that enforces none of
+// them), the marked message is accepted, or (no accepted state) refused for
+// want of state, never for another rule. A rejection for a rule of
+// also_breaks that cannot be switched off (a path secret that no longer
+// decrypts) is a rejection the mark names.
+TEST(InvalidPassiveClient, EachCaseBreaksOnlyTheRulesItsMarkNames) {
+  GenerateOptions o;
+  o.suite = 1;
+  json cases = generate_invalid_passive_client(o);
+  ASSERT_GE(cases.size(), 80u);
+  for (const json& c : cases) {
+    const json& mark = c["invalid"];
+    std::vector<std::string> ids{mark["rule"].get<std::string>()};
+    for (const json& a : mark.value("also_breaks", json::array())) {
+      ids.push_back(a.get<std::string>());
+    }
+    std::vector<Requirement> rules;
+    for (const std::string& id : ids) {
+      rules.push_back(Requirement{id, ""});
+    }
+    std::vector<std::unique_ptr<RuleSwitchedOff>> off;
+    for (const Requirement& r : rules) {
+      off.push_back(std::make_unique<RuleSwitchedOff>(r));
+    }
+    const std::string got = verify_invalid(c);
+    const std::string rejected = "rejected for ";
+    size_t at = got.find(rejected);
+    if (at == std::string::npos) {
+      // Accepted (a missed rejection), or passed over without state.
+      continue;
+    }
+    std::string rule = got.substr(at + rejected.size());
+    rule = rule.substr(0, rule.find(','));
+    const bool named = std::find(ids.begin(), ids.end(), rule) != ids.end();
+    const bool stateless = !mark.value("accepted_state", true) && rule == "no rule ID (RFC 9420 §7)";
+    EXPECT_TRUE(named || stateless) << ids[0] << ": " << got;
+  }
+}
+
 // A rule's cases do not depend on which other rules are generated with it.
 TEST(InvalidPassiveClient, ARulesCasesDoNotDependOnTheOtherRulesGenerated) {
   GenerateOptions both;

@@ -240,8 +240,20 @@ struct BadWelcome {
   Welcome welcome;
   std::optional<RatchetTreeNodes> tree;  // out of band
   std::map<Bytes, SecureBytes> psks;     // the case's external_psks
+  // What the joiner knows of an old group whose resumption PSKs the Welcome
+  // names (the case's resumed_from; unset: none).
+  std::optional<ResumedGroup> resumed;
 
   const CipherSuite& suite() const { return s.suite(); }
+
+  // The value of a PSK the Welcome names, from the case's external_psks or
+  // resumed_from.
+  SecureBytes psk_value(const PreSharedKeyID& id) const {
+    if (id.psktype == PSKType::external) {
+      return psks.at(id.psk_id);
+    }
+    return resumed.value().resumption_psks.at(id.psk_epoch).bytes();
+  }
 
   // The Welcome rebuilt around a changed GroupInfo: `change` edits it and the
   // tree of its ratchet_tree extension; then, as the committer would, the
@@ -288,16 +300,21 @@ struct BadWelcome {
   OpenedWelcome opened() const {
     return open_welcome(suite(), welcome, joiner.bundle.key_package,
                         joiner.bundle.init_private_key,
-                        [&](const PreSharedKeyID& id) { return psks.at(id.psk_id); });
+                        [&](const PreSharedKeyID& id) { return psk_value(id); });
   }
 
-  // The PSKs `o` names, with their values from the case's external_psks.
+  // The PSKs `o` names, with their values.
   std::vector<PskInput> psk_inputs(const OpenedWelcome& o) const {
     std::vector<PskInput> inputs;
     for (const auto& id : o.secrets.psks) {
-      inputs.push_back(PskInput{id, psks.at(id.psk_id)});
+      inputs.push_back(PskInput{id, psk_value(id)});
     }
     return inputs;
+  }
+
+  Group join(const GroupConfig& config) const {
+    return resumed ? Group::join(config, welcome, joiner.bundle, tree, psks, *resumed)
+                   : Group::join(config, welcome, joiner.bundle, tree, psks);
   }
 
   // The Welcome made again for the joiner: `gi` encrypted with `o`'s
@@ -621,7 +638,14 @@ const RuleCase kRules[] = {
                    b.c().group.own_leaf_index().value);
        });
      },
-     nullptr, false},
+     nullptr,
+     false,
+     Wire::any,
+     Op::self_update,
+     false,
+     true,
+     true,
+     {&req::R12_4_2_17}},
     {&req::R12_4_2_17,
      "every HPKE ciphertext of the Commit's UpdatePath has a bit flipped, so the client's path "
      "secret does not decrypt (no accepted state: there is no commit secret)",
@@ -675,7 +699,14 @@ const RuleCase kRules[] = {
        RuleSwitchedOff off(req::R12_4_2_1);
        b.commit = b.protect(b.c(), ac.content, b.c().signer.private_key, ac.auth.confirmation_tag);
      },
-     nullptr, false},
+     nullptr,
+     false,
+     Wire::any,
+     Op::self_update,
+     false,
+     true,
+     true,
+     {&req::R12_4_2_23}},
     {&req::R12_4_3_2_1,
      "an external Commit (sender new_member_commit) without a path (no accepted state: the "
      "joiner has no leaf)",
@@ -850,17 +881,31 @@ const RuleCase kRules[] = {
                  b.c().group.own_leaf_index().value);
        b.commit = b.protect(b.c(), ac.content, b.c().signer.private_key, ac.auth.confirmation_tag);
      },
-     nullptr, false},
+     nullptr,
+     false,
+     Wire::any,
+     Op::self_update,
+     false,
+     true,
+     true,
+     {&req::R7_9_2_2, &req::R12_4_2_17}},
     // ---- §13 extensions, §11.1 required capabilities (GroupContextExtensions)
-    {&req::R7_3_4,
+    {&req::R12_1_7_1,
      "a GroupContextExtensions proposal adds required_capabilities naming an extension type "
-     "(0xF0A1) no member supports",
+     "(0xF0A1) that only the committer's new leaf (in the Commit's path) supports",
      [](BadEpoch& b) {
        RequiredCapabilities rc{{kUnknownExtensionType}, {}, {}};
        std::vector<Extension> ext{{extension_type::required_capabilities, encode(rc)}};
-       RuleSwitchedOff off(req::R7_3_4);
-       b.commit =
-           b.c().group.commit_builder().group_context_extensions(ext).build(b.c().signer).commit;
+       Capabilities caps{{mls10}, {b.suite().id()}, {kUnknownExtensionType}, {},
+                         {credential_type::basic}};
+       RuleSwitchedOff off(req::R12_1_7_1);
+       b.commit = b.c()
+                      .group.commit_builder()
+                      .group_context_extensions(ext)
+                      .leaf_node_parameters(
+                          LeafNodeParameters::builder().with_capabilities(caps).build())
+                      .build(b.c().signer)
+                      .commit;
      }},
     {&req::R13_4_7,
      "a GroupContextExtensions proposal adds a GroupContext extension (0xF0A1) no member supports",
@@ -981,6 +1026,10 @@ const RuleCase kRules[] = {
                                             st.context, st.secrets.membership_key, {})});
        b.commit = b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
      }},
+    // The sender breaks both reuse-guard sentences: no guard is XORed into the
+    // nonce (R6.3.1-4), and the one in SenderData is not the one the nonce was
+    // computed with (R6.3.1-5). A receiver sees only the second: the
+    // ciphertext does not open with the nonce the SenderData's guard gives.
     {&req::R6_3_1_5,
      "the Commit (a PrivateMessage) is sealed with the key schedule's nonce, not XORed with the "
      "reuse_guard its SenderData carries",
@@ -988,7 +1037,14 @@ const RuleCase kRules[] = {
        RuleSwitchedOff off(req::R6_3_1_5);
        b.commit = b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
      },
-     nullptr, true, Wire::private_only},
+     nullptr,
+     true,
+     Wire::private_only,
+     Op::self_update,
+     false,
+     true,
+     true,
+     {&req::R6_3_1_4}},
     {&req::R6_1_9,
      "a PreSharedKey proposal (committed by reference) is signed with a key that is not the "
      "sender's",
@@ -1017,16 +1073,28 @@ const RuleCase kRules[] = {
      },
      nullptr, false, Wire::private_only, Op::remove_by_value},
     {&req::R6_1_4,
-     "a Commit from a sender of type external (no accepted state: only proposals come from "
-     "external senders)",
+     "a Commit from external sender 0 of the external_senders extension, signed with its key "
+     "(no accepted state: only proposals come from external senders)",
      [](BadEpoch& b) {
        MLSMessage valid =
            b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
        AuthenticatedContent ac = b.open(valid);
        ac.content.sender = Sender{SenderType::external, 0, 0};
-       b.commit = b.protect(b.c(), ac.content, b.c().signer.private_key, ac.auth.confirmation_tag);
+       const GroupState& st = b.c().group.state();
+       b.commit = MLSMessage{
+           mls10, protect_public(b.suite(), ac.content, b.external_sender->private_key, st.context,
+                                 st.secrets.membership_key, ac.auth.confirmation_tag)};
      },
-     nullptr, false, Wire::public_only},
+     nullptr,
+     false,
+     Wire::public_only,
+     Op::self_update,
+     false,
+     true,
+     true,
+     {},
+     false,
+     true},
     {&req::R6_1_8,
      "a PreSharedKey proposal from a sender of type new_member_proposal (no accepted state: "
      "such a sender only proposes its own Add)",
@@ -1351,22 +1419,35 @@ const RuleCase kRules[] = {
        });
      }},
     {&req::R12_4_3_1_i1,
-     "the GroupSecrets name two PSKs of type resumption with usage branch (no accepted state: "
-     "the joiner holds neither)",
+     "the GroupSecrets name two PSKs of type resumption with usage branch, both of the old "
+     "group that resumed_from describes, with different nonces (no accepted state: a Welcome "
+     "of this group cannot also be a branch's)",
      nullptr,
      [](BadWelcome& w) {
        OpenedWelcome o = w.opened();
        std::vector<PskInput> inputs = w.psk_inputs(o);
-       for (uint64_t epoch : {1, 2}) {
+       ResumedGroup old;
+       old.group_id = random_bytes(w.rng, 16);
+       old.cipher_suite = w.suite().id();
+       old.epoch = 5;
+       Bytes value = random_bytes(w.rng, w.suite().hash_size());
+       old.resumption_psks.emplace(old.epoch, ResumptionPsk(SecureBytes(value.begin(), value.end())));
+       for (int k = 0; k < 2; ++k) {
          PreSharedKeyID id{PSKType::resumption,        {},
-                           ResumptionPSKUsage::branch, random_bytes(w.rng, 16),
-                           epoch,                      random_bytes(w.rng, w.suite().hash_size())};
-         Bytes value = random_bytes(w.rng, w.suite().hash_size());
+                           ResumptionPSKUsage::branch, old.group_id,
+                           old.epoch,                  random_bytes(w.rng, w.suite().hash_size())};
          inputs.push_back(PskInput{id, SecureBytes(value.begin(), value.end())});
        }
+       w.resumed = std::move(old);
        w.rewrap(o, o.group_info, inputs);
      },
-     false},
+     false,
+     Wire::any,
+     Op::self_update,
+     false,
+     true,
+     true,
+     {&req::R12_4_3_1_17, &req::R11_3_8, &req::R12_4_3_1_15}},
     {&req::R12_4_3_1_4,
      "the Welcome names an external PSK that is not among the case's external_psks", nullptr,
      [](BadWelcome& w) { w.psks.clear(); }, false, Wire::any, Op::self_update, true},
@@ -1463,7 +1544,7 @@ json welcome_case(Scenario& s, Botan::RandomNumberGenerator& rng, const RuleCase
   GroupConfig config = s.config();
   std::string got = "accepted";
   try {
-    Group::join(config, w.welcome, joiner.bundle, w.tree, w.psks);
+    w.join(config);
   } catch (const Error& e) {
     got = e.rule().empty() ? std::string(e.what()) : std::string(e.rule());
   }
@@ -1477,9 +1558,17 @@ json welcome_case(Scenario& s, Botan::RandomNumberGenerator& rng, const RuleCase
     for (const Requirement* x : r.also) {
       also.push_back(std::make_unique<RuleSwitchedOff>(*x));
     }
-    initial = authenticator(Group::join(config, w.welcome, joiner.bundle, w.tree, w.psks));
+    initial = authenticator(w.join(config));
   }
   json c_json = s.opening(joiner, MLSMessage{mls10, w.welcome}, w.tree, w.psks, initial);
+  if (w.resumed) {
+    const ResumedGroup& old = *w.resumed;
+    c_json["resumed_from"] = json{
+        {"group_id", to_hex(old.group_id)},
+        {"cipher_suite", old.cipher_suite},
+        {"epoch", old.epoch},
+        {"resumption_psk", to_hex(old.resumption_psks.at(old.epoch).view())}};
+  }
   c_json["epochs"] = json::array();
   c_json["invalid"] = invalid_mark(r, "welcome");
   return c_json;
