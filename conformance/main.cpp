@@ -160,7 +160,7 @@ uint64_t parse_uint(const std::string& flag, const std::string& v, uint64_t max)
     if (v.empty() || v[0] == '-') {
       throw std::invalid_argument("negative");
     }
-    uint64_t x = std::stoull(v, &used, 0);
+    uint64_t x = std::stoull(v, &used, 10);  // decimal: "010" is ten, "0x10" is refused
     if (used != v.size() || x > max) {
       throw std::out_of_range("range");
     }
@@ -242,7 +242,13 @@ int cmd_verify(const std::vector<std::string>& args) {
   for (const auto& p : paths) {
     std::error_code ec;
     if (fs::is_directory(p, ec)) {
-      std::vector<fs::path> in_dir = json_files_under(p);
+      std::vector<fs::path> in_dir;
+      try {
+        in_dir = json_files_under(p);
+      } catch (const InputError& e) {
+        std::cerr << "mlsref verify: " << e.what() << "\n";
+        return kExitUsage;
+      }
       if (in_dir.empty()) {
         std::cerr << "mlsref verify: no *.json files in " << p.string() << " or its subfolders\n";
         return kExitUsage;
@@ -949,10 +955,13 @@ int cmd_scenario(const std::vector<std::string>& args) {
       options.random_assignment = true;
     } else if (a == "--suite") {
       options.suite = static_cast<uint16_t>(parse_uint(a, next_arg(args, i), 0xffff));
-    } else if (a == "--public") {
-      options.handshake = HandshakeMode::public_only;
-    } else if (a == "--private") {
-      options.handshake = HandshakeMode::private_only;
+    } else if (a == "--public" || a == "--private") {
+      const HandshakeMode mode =
+          a == "--public" ? HandshakeMode::public_only : HandshakeMode::private_only;
+      if (options.handshake != HandshakeMode::both && options.handshake != mode) {
+        throw UsageError("--public and --private exclude each other (neither: both kinds)");
+      }
+      options.handshake = mode;
     } else if (a == "--seed") {
       options.seed = parse_uint(a, next_arg(args, i), UINT64_MAX);
     } else if (a == "--report") {
@@ -1024,6 +1033,10 @@ int cmd_scenario(const std::vector<std::string>& args) {
   } catch (const InputError& e) {
     std::cerr << "mlsref scenario: " << e.what() << "\n";
     return kExitUsage;
+  } catch (const std::exception& e) {
+    // What a script file can still make a reader throw: refused as input.
+    std::cerr << "mlsref scenario: " << e.what() << "\n";
+    return kExitUsage;
   }
   std::cout << totals.pass << " passed, " << totals.fail << " failed, " << totals.unsupported
             << " unsupported\n";
@@ -1041,9 +1054,10 @@ test-runner -client HOST:PORT) can drive mlsref next to other
 implementations. One in-process mlsref client holds every state; calls are
 served one at a time.
 
-Every RPC is answered. Those mlsref does not implement yet (ExternalJoin,
-the ReInit RPCs, CreateBranch, HandleBranch, NewMemberAddProposal and the
-external signer RPCs; Commit with external_tree) return UNIMPLEMENTED. A
+Every RPC is answered, ExternalJoin, the ReInit RPCs, CreateBranch,
+HandleBranch, NewMemberAddProposal and the external signer RPCs included.
+What mlsref does not implement (a cipher suite outside RFC 9420 §17.1's
+seven, a ReInit to another protocol version) returns UNIMPLEMENTED. A
 request mlsref rejects returns INVALID_ARGUMENT with mlsref's error (its
 kind, RFC section and rule); an unknown state or transaction id returns
 FAILED_PRECONDITION. The server keeps serving, and logs each error on

@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <fstream>
+#include <iomanip>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -158,7 +159,9 @@ double verify_case(LoadedFile& lf, size_t i, const VerifyOptions& options) {
   CaseResult cr;
   cr.index = i;
   const json& c = lf.cases[i];
-  if (c.is_object() && c.contains("cipher_suite") && c["cipher_suite"].is_number_unsigned()) {
+  // A suite above 0xffff is reported by the case's check, not named here.
+  if (c.is_object() && c.contains("cipher_suite") && c["cipher_suite"].is_number_unsigned() &&
+      c["cipher_suite"].get<uint64_t>() <= 0xffff) {
     cr.cipher_suite = static_cast<uint16_t>(c["cipher_suite"].get<uint64_t>());
   }
   const PrimitiveCounts before = thread_primitive_counts();
@@ -401,9 +404,25 @@ std::map<std::string, Totals> totals_by_rule(const std::vector<FileResult>& file
 std::vector<std::filesystem::path> json_files_under(const std::filesystem::path& dir) {
   namespace fs = std::filesystem;
   std::vector<fs::path> files;
-  for (const auto& e : fs::recursive_directory_iterator(dir)) {
-    if (e.is_regular_file() && e.path().extension() == ".json") {
-      files.push_back(e.path());
+  // A folder that cannot be read, or a .json name that cannot be resolved (a
+  // symbolic link loop), is an unreadable input (exit 2), not a crash.
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(dir, ec), end;; it.increment(ec)) {
+    if (ec) {
+      throw InputError("cannot read " + (it == end ? dir : it->path()).string() + ": " +
+                       ec.message());
+    }
+    if (it == end) {
+      break;
+    }
+    if (it->path().extension() != ".json") {
+      continue;
+    }
+    std::error_code file_ec;
+    if (it->is_regular_file(file_ec)) {
+      files.push_back(it->path());
+    } else if (file_ec) {
+      throw InputError("cannot read " + it->path().string() + ": " + file_ec.message());
     }
   }
   std::sort(files.begin(), files.end());
@@ -460,14 +479,74 @@ void write_json_report(const std::filesystem::path& out, const std::vector<FileR
     }
     report["rules"] = rules;
   }
-  open_out(out) << report.dump(2) << "\n";
+  // File names and vector strings need not be UTF-8: what is not becomes
+  // U+FFFD, so that the report is JSON (RFC 8259 §8.1: UTF-8). Serialized
+  // before the file is opened, so nothing is truncated by a failure.
+  const std::string text = report.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+  open_out(out) << text;
 }
 
 namespace {
+// The next code point of `s` from `i` (advanced past it), or U+FFFD for a
+// byte that does not start a well-formed UTF-8 sequence (RFC 3629 §4: no
+// overlong forms, no surrogates, nothing above U+10FFFF).
+char32_t next_code_point(std::string_view s, size_t& i) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char b0 = byte(i);
+  if (b0 < 0x80) {
+    ++i;
+    return b0;
+  }
+  // n: the continuation bytes the lead byte announces (0: not a lead byte).
+  const size_t n = (b0 & 0xE0) == 0xC0 ? 1 : (b0 & 0xF0) == 0xE0 ? 2 : (b0 & 0xF8) == 0xF0 ? 3 : 0;
+  if (n == 0 || i + n >= s.size()) {
+    ++i;
+    return 0xFFFD;
+  }
+  char32_t cp = b0 & (0x3F >> n);
+  for (size_t k = 1; k <= n; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) {
+      ++i;
+      return 0xFFFD;
+    }
+    cp = (cp << 6) | (byte(i + k) & 0x3F);
+  }
+  static constexpr char32_t kMin[] = {0, 0x80, 0x800, 0x10000};  // shortest form
+  if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+    ++i;
+    return 0xFFFD;
+  }
+  i += n + 1;
+  return cp;
+}
+
+void put_utf8(std::string& o, char32_t cp) {
+  if (cp < 0x80) {
+    o += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    o += static_cast<char>(0xC0 | (cp >> 6));
+    o += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    o += static_cast<char>(0xE0 | (cp >> 12));
+    o += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    o += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    o += static_cast<char>(0xF0 | (cp >> 18));
+    o += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    o += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    o += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+// Text for an XML 1.0 attribute or element: the five markup characters
+// escaped, and every code point outside XML's Char production (§2.2: tab,
+// newlines, U+0020-U+D7FF, U+E000-U+FFFD, U+10000-U+10FFFF), or not UTF-8,
+// written as U+FFFD.
 std::string xml_escape(std::string_view s) {
   std::string o;
-  for (char ch : s) {
-    switch (ch) {
+  for (size_t i = 0; i < s.size();) {
+    char32_t cp = next_code_point(s, i);
+    switch (cp) {
       case '&':
         o += "&amp;";
         break;
@@ -480,13 +559,12 @@ std::string xml_escape(std::string_view s) {
       case '"':
         o += "&quot;";
         break;
-      default:
-        // XML 1.0 allows no control characters but tab and newlines.
-        if (static_cast<unsigned char>(ch) < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') {
-          o += '?';
-        } else {
-          o += ch;
-        }
+      default: {
+        const bool allowed = cp == '\t' || cp == '\n' || cp == '\r' ||
+                             (cp >= 0x20 && cp <= 0xD7FF) || (cp >= 0xE000 && cp <= 0xFFFD) ||
+                             cp >= 0x10000;
+        put_utf8(o, allowed ? cp : 0xFFFD);
+      }
     }
   }
   return o;
@@ -506,8 +584,8 @@ void write_junit_report(const std::filesystem::path& out, const std::vector<File
     Totals t;
     t.add(f);
     x << "  <testsuite name=\"" << xml_escape(f.path) << "\" tests=\"" << f.cases.size()
-      << "\" failures=\"" << t.fail << "\" skipped=\"" << t.unsupported << "\" time=\"" << f.seconds
-      << "\">\n";
+      << "\" failures=\"" << t.fail << "\" skipped=\"" << t.unsupported << "\" time=\""
+      << std::fixed << std::setprecision(6) << f.seconds << std::defaultfloat << "\">\n";
     x << "    <properties><property name=\"type\" value=\"" << xml_escape(f.type)
       << "\"/><property name=\"provenance\" value=\"" << xml_escape(f.provenance)
       << "\"/></properties>\n";

@@ -994,6 +994,9 @@ class Run {
 // updates committed by another member, self-updates, empty commits, and
 // application messages, some read out of order. It is expanded into plain
 // steps before the run, so every check applies to each of them.
+constexpr size_t kMaxRandomMembers = 1000;
+constexpr size_t kMaxRandomSteps = 100000;
+
 YAML::Node expand(const YAML::Node& steps, Botan::RandomNumberGenerator& rng) {
   YAML::Node out(YAML::NodeType::Sequence);
   auto push = [&](YAML::Node n) {
@@ -1008,6 +1011,11 @@ YAML::Node expand(const YAML::Node& steps, Botan::RandomNumberGenerator& rng) {
     std::string creator = step["actor"] ? step["actor"].as<std::string>() : "r0";
     size_t initial = step["members"] ? step["members"].as<size_t>() : 3;
     size_t count = step["steps"] ? step["steps"].as<size_t>() : 50;
+    // Bounds, so that a script cannot ask for unbounded memory or time.
+    if (initial < 1 || initial > kMaxRandomMembers || count > kMaxRandomSteps) {
+      throw ScriptError("randomHistory takes 1 to " + std::to_string(kMaxRandomMembers) +
+                        " members and at most " + std::to_string(kMaxRandomSteps) + " steps");
+    }
     // "newSigner": false keeps to what the harness's RPCs can do (a remote
     // client has no RPC for a self-update with a new signature key).
     bool new_signers = !step["newSigner"] || step["newSigner"].as<bool>();
@@ -1196,6 +1204,8 @@ FileResult run_file(const fs::path& file, const ScenarioOptions& options,
     root = YAML::LoadFile(file.string());
   } catch (const YAML::Exception& e) {
     throw InputError(file.string() + ": not YAML or JSON: " + e.what());
+  } catch (const std::exception& e) {
+    throw InputError("cannot read " + file.string() + ": " + e.what());  // a folder, say
   }
   if (!root.IsMap() || !root["scripts"] || !root["scripts"].IsMap()) {
     throw InputError(file.string() + ": no \"scripts\" object of named scripts");
@@ -1247,6 +1257,9 @@ FileResult run_file(const fs::path& file, const ScenarioOptions& options,
   };
   std::vector<Task> tasks;
   for (const auto& script : root["scripts"]) {
+    if (!script.first.IsScalar()) {
+      throw InputError(file.string() + ": a script's name is not a string");
+    }
     for (uint16_t suite : suites) {
       for (bool encrypt : modes) {
         Task task;
@@ -1268,13 +1281,30 @@ FileResult run_file(const fs::path& file, const ScenarioOptions& options,
         std::string purpose = "scenario/" + file.filename().string() + "/" + name + "/" +
                               std::to_string(suite) + (encrypt ? "/private" : "/public");
         auto rng = seeded_rng(options.seed, purpose);
-        YAML::Node expanded = steps.IsSequence() ? expand(steps, *rng) : steps;
+        YAML::Node expanded;
         std::vector<std::string> actors;
         std::vector<std::vector<size_t>> combos{{}};
-        if (labeled) {
-          actors = actors_of(expanded);
-          auto pick = seeded_rng(options.seed, "assignment/" + purpose);
-          combos = assignments(clients.size(), actors.size(), options.random_assignment, *pick);
+        try {
+          if (steps.IsSequence() && steps.size() == 0) {
+            throw ScriptError("the script has no steps: a run that checks nothing");
+          }
+          expanded = steps.IsSequence() ? expand(steps, *rng) : steps;
+          if (labeled) {
+            actors = actors_of(expanded);
+            auto pick = seeded_rng(options.seed, "assignment/" + purpose);
+            combos = assignments(clients.size(), actors.size(), options.random_assignment, *pick);
+          }
+        } catch (const std::exception& e) {
+          // A step the expansion cannot read fails this script's run, as a
+          // step the run cannot read does.
+          CaseResult c;
+          c.name = name + (encrypt ? " (private)" : " (public)");
+          c.cipher_suite = suite;
+          c.status = Status::fail;
+          c.check = name + " (expanding the script)";
+          c.message = std::string("bad script: ") + e.what();
+          task.cases.push_back(std::move(c));
+          return;
         }
         for (const auto& combo : combos) {
           Cast cast;

@@ -374,8 +374,12 @@ RatchetTree Group::joined_tree(const CipherSuite& suite, const GroupInfo& gi,
 
 ResumedGroup ResumedGroup::of(const Group& g) {
   const GroupState& s = g.state();
-  ResumedGroup r{s.context.group_id, s.context.version, s.context.cipher_suite, {},
-                 s.reinit,           s.context.epoch,   {}};
+  ResumedGroup r;
+  r.group_id = s.context.group_id;
+  r.version = s.context.version;
+  r.cipher_suite = s.context.cipher_suite;
+  r.reinit = s.reinit;
+  r.epoch = s.context.epoch;
   r.members = member_credentials(s.tree);
   for (const auto& [epoch, psk] : s.resumption_psks) {
     r.resumption_psks.emplace(epoch, psk);

@@ -147,6 +147,81 @@ TEST_F(Cli, BadArgumentsExit2) {
   EXPECT_EQ(mlsref("generate hpke").status, 2);  // a type without a generator
 }
 
+// Hostile input files and names: refused with exit 2, failed or reported
+// as unsupported, never a crash, a hang or a malformed report.
+TEST_F(Cli, HostileInputIsRefusedOrReportedNeverACrash) {
+  // A file name that is not UTF-8 and holds XML markup: both reports stay
+  // well-formed (the JSON parses; the XML has the markup escaped and no byte
+  // that is not UTF-8) and JUnit times are plain decimals.
+  fs::path odd = tmp_ / "odd";
+  fs::create_directories(odd);
+  fs::copy_file(root_ / "ietf/tree-math.json", odd / "tree-math.\xff\xfe<&x.json");
+  fs::path report = tmp_ / "r.json", junit = tmp_ / "r.xml";
+  CommandResult r = mlsref("verify -j 1 --report " + report.string() + " --junit " +
+                           junit.string() + " " + odd.string());
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NO_THROW(json::parse(std::ifstream(report))) << "the JSON report is not UTF-8 JSON";
+  std::stringstream xml;
+  xml << std::ifstream(junit).rdbuf();
+  EXPECT_EQ(xml.str().find('\xff'), std::string::npos);
+  EXPECT_NE(xml.str().find("\xef\xbf\xbd\xef\xbf\xbd&lt;&amp;x.json"), std::string::npos)
+      << xml.str();
+  EXPECT_FALSE(std::regex_search(xml.str(), std::regex("time=\"[0-9.]*e"))) << xml.str();
+
+  // A symbolic link loop under a folder is an unreadable file.
+  fs::path loop = tmp_ / "loop";
+  fs::create_directories(loop);
+  fs::create_symlink("b.json", loop / "a.json");
+  fs::create_symlink("a.json", loop / "b.json");
+  CommandResult l = mlsref("verify " + loop.string());
+  EXPECT_EQ(l.status, 2) << l.out;
+  EXPECT_NE(l.out.find("cannot read"), std::string::npos) << l.out;
+
+  // A secret-tree generation near 2^32 would take hours: unsupported.
+  json st = json::parse(std::ifstream(root_ / "ietf/secret-tree.json"));
+  json one = json::array({st[0]});
+  one[0]["leaves"][0][0]["generation"] = 4294967295u;
+  fs::path far = tmp_ / "secret-tree.json";
+  std::ofstream(far) << one.dump();
+  CommandResult g = mlsref("verify " + far.string());
+  EXPECT_EQ(g.status, 0) << g.out;
+  EXPECT_EQ(last_line(g.out), "0 passed, 0 failed, 1 unsupported") << g.out;
+
+  // Integers are decimal.
+  EXPECT_EQ(mlsref("generate tree-math --seed 010").out,
+            mlsref("generate tree-math --seed 10").out);
+  EXPECT_EQ(mlsref("generate tree-math --seed 0x10").status, 2);
+
+  // Scenario files: a script with no steps fails (it checks nothing), as does
+  // an unbounded randomHistory; a script name that is not a string, a
+  // folder given as a file and contradictory flags are refused.
+  auto script = [&](const std::string& name, const std::string& text) {
+    fs::path f = tmp_ / name;
+    std::ofstream(f) << text;
+    return f.string();
+  };
+  CommandResult empty =
+      mlsref("scenario --suite 1 " + script("empty.json", R"({"scripts": {"a": []}})"));
+  EXPECT_EQ(empty.status, 1) << empty.out;
+  EXPECT_NE(empty.out.find("bad script: the script has no steps"), std::string::npos) << empty.out;
+  CommandResult huge =
+      mlsref("scenario --suite 1 --public " +
+             script("huge.json",
+                    R"({"scripts": {"a": [{"action": "randomHistory", "steps": 1000000000}]}})"));
+  EXPECT_EQ(huge.status, 1) << huge.out;
+  EXPECT_NE(huge.out.find("at most 100000 steps"), std::string::npos) << huge.out;
+  CommandResult typed =
+      mlsref("scenario --suite 1 --public " +
+             script("typed.json",
+                    R"({"scripts": {"a": [{"action": "randomHistory", "members": "abc"}]}})"));
+  EXPECT_EQ(typed.status, 1) << typed.out;
+  EXPECT_NE(typed.out.find("bad script"), std::string::npos) << typed.out;
+  EXPECT_EQ(mlsref("scenario " + script("key.yaml", "scripts:\n  ? [1, 2]\n  : []\n")).status, 2);
+  EXPECT_EQ(mlsref("scenario " + tmp_.string()).status, 2);
+  EXPECT_EQ(mlsref("scenario --public --private " + script("e.json", R"({"scripts": {}})")).status,
+            2);
+}
+
 // A file that is a stream, not a regular file (a pipe, /dev/stdin, a
 // process substitution), with its type named by --type.
 TEST_F(Cli, VerifiesAPipe) {

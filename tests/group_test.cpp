@@ -3,12 +3,12 @@
 // commits with and without a path, PSKs, GroupContext extensions, removal,
 // application messages, rejected messages changing nothing.
 #include "ref/group.h"
-#include "ref/grease.h"
-#include "ref/registries.h"
-#include "ref/rule_switch.h"
 
 #include <functional>
 
+#include "ref/grease.h"
+#include "ref/registries.h"
+#include "ref/rule_switch.h"
 #include "tests/test_util.h"
 
 namespace mlsref {
@@ -705,8 +705,8 @@ TEST(Group, ExtensionListsInReInitAndCreateHaveOneOfEachType) {
   EXPECT_MLS_RULE(Group::create({}, kSuite, to_bytes("g"), t.alice.signer, t.alice.credential, {},
                                 {required, required}),
                   ErrorKind::protocol, req::R13_4_5);
-  EXPECT_NO_THROW(Group::create({}, kSuite, to_bytes("g"), t.alice.signer, t.alice.credential, {},
-                                {required}));
+  EXPECT_NO_THROW(
+      Group::create({}, kSuite, to_bytes("g"), t.alice.signer, t.alice.credential, {}, {required}));
 }
 
 // RFC 9420 §11.2 steps 1 and 2: a ReInit proposal and the commit covering

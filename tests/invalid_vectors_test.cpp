@@ -248,7 +248,8 @@ TEST(InvalidPassiveClient, EachCaseBreaksOnlyTheRulesItsMarkNames) {
     std::string rule = got.substr(at + rejected.size());
     rule = rule.substr(0, rule.find(','));
     const bool named = std::find(ids.begin(), ids.end(), rule) != ids.end();
-    const bool stateless = !mark.value("accepted_state", true) && rule == "no rule ID (RFC 9420 §7)";
+    const bool stateless =
+        !mark.value("accepted_state", true) && rule == "no rule ID (RFC 9420 §7)";
     EXPECT_TRUE(named || stateless) << ids[0] << ": " << got;
   }
 }

@@ -142,9 +142,9 @@ TEST(Reinit, TheWelcomeMustNameTheOldGroupAfterTheReInit) {
   EXPECT_MLS_RULE(Group::join({}, w, kb, std::nullopt, {}, later), ErrorKind::protocol,
                   req::R11_2_6);
   // A branch of the old group is no reinitialization of it.
-  EXPECT_MLS_RULE(Group::join({}, std::get<Welcome>(branch_welcome.body), kb_branch,
-                              std::nullopt, {}, &*t.b),
-                  ErrorKind::protocol, req::R11_2_6);
+  EXPECT_MLS_RULE(
+      Group::join({}, std::get<Welcome>(branch_welcome.body), kb_branch, std::nullopt, {}, &*t.b),
+      ErrorKind::protocol, req::R11_2_6);
   // A group with the ReInit's parameters that names no PSK of the old group.
   Group unlinked = Group::create({}, 1, to_bytes("new group"), t.alice.signer, t.alice.credential);
   auto kb2 = key_package(t.bob, 1);

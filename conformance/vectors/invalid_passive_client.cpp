@@ -298,8 +298,7 @@ struct BadWelcome {
 
   // The Welcome as the joiner opens it, with the case's external_psks.
   OpenedWelcome opened() const {
-    return open_welcome(suite(), welcome, joiner.bundle.key_package,
-                        joiner.bundle.init_private_key,
+    return open_welcome(suite(), welcome, joiner.bundle.key_package, joiner.bundle.init_private_key,
                         [&](const PreSharedKeyID& id) { return psk_value(id); });
   }
 
@@ -896,16 +895,16 @@ const RuleCase kRules[] = {
      [](BadEpoch& b) {
        RequiredCapabilities rc{{kUnknownExtensionType}, {}, {}};
        std::vector<Extension> ext{{extension_type::required_capabilities, encode(rc)}};
-       Capabilities caps{{mls10}, {b.suite().id()}, {kUnknownExtensionType}, {},
-                         {credential_type::basic}};
+       Capabilities caps{
+           {mls10}, {b.suite().id()}, {kUnknownExtensionType}, {}, {credential_type::basic}};
        RuleSwitchedOff off(req::R12_1_7_1);
-       b.commit = b.c()
-                      .group.commit_builder()
-                      .group_context_extensions(ext)
-                      .leaf_node_parameters(
-                          LeafNodeParameters::builder().with_capabilities(caps).build())
-                      .build(b.c().signer)
-                      .commit;
+       b.commit =
+           b.c()
+               .group.commit_builder()
+               .group_context_extensions(ext)
+               .leaf_node_parameters(LeafNodeParameters::builder().with_capabilities(caps).build())
+               .build(b.c().signer)
+               .commit;
      }},
     {&req::R13_4_7,
      "a GroupContextExtensions proposal adds a GroupContext extension (0xF0A1) no member supports",
@@ -1182,7 +1181,14 @@ const RuleCase kRules[] = {
        RuleSwitchedOff off({&req::R7_2_3, &req::R7_3_5});
        b.commit = b.c().group.commit_builder().add(kp).build(b.c().signer).commit;
      },
-     nullptr, true, Wire::any, Op::self_update, false, true, true, {&req::R7_3_5}},
+     nullptr,
+     true,
+     Wire::any,
+     Op::self_update,
+     false,
+     true,
+     true,
+     {&req::R7_3_5}},
     // ---- §2.1 decoding (no accepted state: the message has no meaning)
     {&req::R2_1_2_2,
      "the Commit's group_id length (its first variable-size vector header) is encoded in two "
@@ -1215,8 +1221,7 @@ const RuleCase kRules[] = {
        b.commit_bytes = m;
      },
      nullptr, false},
-    {&req::R2_1_1_1,
-     "the Commit's optional path has the presence octet 2 (a PublicMessage)",
+    {&req::R2_1_1_1, "the Commit's optional path has the presence octet 2 (a PublicMessage)",
      [](BadEpoch& b) {
        MLSMessage valid =
            b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
@@ -1431,11 +1436,12 @@ const RuleCase kRules[] = {
        old.cipher_suite = w.suite().id();
        old.epoch = 5;
        Bytes value = random_bytes(w.rng, w.suite().hash_size());
-       old.resumption_psks.emplace(old.epoch, ResumptionPsk(SecureBytes(value.begin(), value.end())));
+       old.resumption_psks.emplace(old.epoch,
+                                   ResumptionPsk(SecureBytes(value.begin(), value.end())));
        for (int k = 0; k < 2; ++k) {
-         PreSharedKeyID id{PSKType::resumption,        {},
-                           ResumptionPSKUsage::branch, old.group_id,
-                           old.epoch,                  random_bytes(w.rng, w.suite().hash_size())};
+         PreSharedKeyID id{
+             PSKType::resumption, {},        ResumptionPSKUsage::branch,
+             old.group_id,        old.epoch, random_bytes(w.rng, w.suite().hash_size())};
          inputs.push_back(PskInput{id, SecureBytes(value.begin(), value.end())});
        }
        w.resumed = std::move(old);
@@ -1563,11 +1569,11 @@ json welcome_case(Scenario& s, Botan::RandomNumberGenerator& rng, const RuleCase
   json c_json = s.opening(joiner, MLSMessage{mls10, w.welcome}, w.tree, w.psks, initial);
   if (w.resumed) {
     const ResumedGroup& old = *w.resumed;
-    c_json["resumed_from"] = json{
-        {"group_id", to_hex(old.group_id)},
-        {"cipher_suite", old.cipher_suite},
-        {"epoch", old.epoch},
-        {"resumption_psk", to_hex(old.resumption_psks.at(old.epoch).view())}};
+    c_json["resumed_from"] =
+        json{{"group_id", to_hex(old.group_id)},
+             {"cipher_suite", old.cipher_suite},
+             {"epoch", old.epoch},
+             {"resumption_psk", to_hex(old.resumption_psks.at(old.epoch).view())}};
   }
   c_json["epochs"] = json::array();
   c_json["invalid"] = invalid_mark(r, "welcome");
