@@ -41,6 +41,14 @@ GroupConfig LocalClient::config(bool encrypt_handshake) const {
   return c;
 }
 
+const LocalClient::Reinit& LocalClient::reinit(uint32_t reinit_id) const {
+  auto it = reinits_.find(reinit_id);
+  if (it == reinits_.end()) {
+    throw std::runtime_error("no reinit " + std::to_string(reinit_id));
+  }
+  return it->second;
+}
+
 LocalClient::Member& LocalClient::member(uint32_t state_id) {
   auto it = states_.find(state_id);
   if (it == states_.end()) {
@@ -96,12 +104,12 @@ Client::KeyPackageResult LocalClient::key_package_result(uint32_t transaction_id
 const Group* LocalClient::local_group(uint32_t state_id) { return member(state_id).group.get(); }
 
 const Group* LocalClient::local_reinit_old_group(uint32_t reinit_id) {
-  return member(reinits_.at(reinit_id).old_state).group.get();
+  return member(reinit(reinit_id).old_state).group.get();
 }
 
 std::optional<Client::KeyPackageResult> LocalClient::local_reinit_key_package(
     uint32_t reinit_id) {
-  return key_package_result(reinits_.at(reinit_id).transaction);
+  return key_package_result(reinit(reinit_id).transaction);
 }
 
 Client::JoinResult LocalClient::join_group(uint32_t transaction_id, const Bytes& welcome,
@@ -533,7 +541,7 @@ Client::ReInitResult LocalClient::handle_reinit_commit(uint32_t state_id,
 Client::SubgroupResult LocalClient::reinit_welcome(uint32_t reinit_id,
                                                    const std::vector<Bytes>& key_packages,
                                                    bool force_path, bool external_tree) {
-  const Reinit r = reinits_.at(reinit_id);
+  const Reinit r = reinit(reinit_id);
   const Group& old = *member(r.old_state).group;
   Transaction& t = transactions_.at(r.transaction);
   Member m;
@@ -550,7 +558,7 @@ Client::SubgroupResult LocalClient::reinit_welcome(uint32_t reinit_id,
 
 Client::JoinResult LocalClient::handle_reinit_welcome(uint32_t reinit_id, const Bytes& welcome,
                                                       const Bytes& ratchet_tree) {
-  const Reinit r = reinits_.at(reinit_id);
+  const Reinit r = reinit(reinit_id);
   const Group& old = *member(r.old_state).group;
   return join_resumed(r.transaction, welcome, ratchet_tree, old);
 }

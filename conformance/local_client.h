@@ -137,6 +137,7 @@ class LocalClient : public Client {
   };
 
   Member& member(uint32_t state_id);
+  const Reinit& reinit(uint32_t reinit_id) const;
   // A ProposalDescription as a Proposal for the group of `context` and `tree`.
   Proposal proposal_from(const ProposalDescription& d, const GroupContext& context,
                          const RatchetTree& tree);

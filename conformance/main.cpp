@@ -1059,9 +1059,9 @@ HandleBranch, NewMemberAddProposal and the external signer RPCs included.
 What mlsref does not implement (a cipher suite outside RFC 9420 §17.1's
 seven, a ReInit to another protocol version) returns UNIMPLEMENTED. A
 request mlsref rejects returns INVALID_ARGUMENT with mlsref's error (its
-kind, RFC section and rule); an unknown state or transaction id returns
-FAILED_PRECONDITION. The server keeps serving, and logs each error on
-stderr.
+kind, RFC section and rule); an unknown state, transaction, reinit or
+external signer id returns FAILED_PRECONDITION. The server keeps serving,
+and logs each error on stderr.
 
   --host H   the address to bind (default 127.0.0.1, loopback only)
   --port N   the port; 0 picks a free one

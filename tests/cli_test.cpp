@@ -187,6 +187,16 @@ TEST_F(Cli, HostileInputIsRefusedOrReportedNeverACrash) {
   EXPECT_EQ(g.status, 0) << g.out;
   EXPECT_EQ(last_line(g.out), "0 passed, 0 failed, 1 unsupported") << g.out;
 
+  // A case that would check nothing (a key schedule of no epochs) fails.
+  json ks = json::parse(std::ifstream(root_ / "ietf/key-schedule.json"));
+  json none = json::array({ks[0]});
+  none[0]["epochs"] = json::array();
+  fs::path empty_ks = tmp_ / "key-schedule.json";
+  std::ofstream(empty_ks) << none.dump();
+  CommandResult k = mlsref("verify " + empty_ks.string());
+  EXPECT_EQ(k.status, 1) << k.out;
+  EXPECT_NE(k.out.find("epochs"), std::string::npos) << k.out;
+
   // Integers are decimal.
   EXPECT_EQ(mlsref("generate tree-math --seed 010").out,
             mlsref("generate tree-math --seed 10").out);

@@ -101,6 +101,13 @@ TEST(Interop, BadRequestsReturnMlsrefsErrorAndTheServerKeepsServing) {
   std::string m = message_of([&] { client->state_auth(4242); });
   EXPECT_CONTAINS(m, server.target() + " StateAuth: FAILED_PRECONDITION");
   EXPECT_CONTAINS(m, "no group state 4242");
+  // An unknown reinit id and external signer id are unknown ids too.
+  m = message_of([&] { client->reinit_welcome(4243, {}, false, false); });
+  EXPECT_CONTAINS(m, server.target() + " ReInitWelcome: FAILED_PRECONDITION");
+  EXPECT_CONTAINS(m, "no reinit 4243");
+  m = message_of([&] { client->external_signer_proposal(4244, {}, {}, {}); });
+  EXPECT_CONTAINS(m, "FAILED_PRECONDITION");
+  EXPECT_CONTAINS(m, "no external signer 4244");
 
   // An undecodable commit: mlsref's decode error, with its RFC section.
   uint32_t alice = client->create_group(Bytes{1, 2, 3}, 1, false, Bytes{'a'});

@@ -44,6 +44,14 @@ struct Three {
     c.emplace(Group::join({}, std::get<Welcome>(bundle.welcome->body), kc));
   }
 
+  // The Welcome for `kb` into a new group of alice's that names no
+  // resumption PSK.
+  Welcome unlinked_welcome(const std::string& group_id, const KeyPackageBundle& kb) {
+    Group g = Group::create({}, 1, to_bytes(group_id), alice.signer, alice.credential);
+    std::vector<KeyPackage> kps{kb.key_package};
+    return std::get<Welcome>(g.add_members(alice.signer, kps).welcome->body);
+  }
+
   // Steps 1 and 2 of a reinit: bob proposes `r`, `committer` (alice or
   // charlie) commits it, everyone merges.
   void reinit_committed_by(Group& committer, const Signer& signer, const ReInit& r) {
@@ -146,12 +154,9 @@ TEST(Reinit, TheWelcomeMustNameTheOldGroupAfterTheReInit) {
       Group::join({}, std::get<Welcome>(branch_welcome.body), kb_branch, std::nullopt, {}, &*t.b),
       ErrorKind::protocol, req::R11_2_6);
   // A group with the ReInit's parameters that names no PSK of the old group.
-  Group unlinked = Group::create({}, 1, to_bytes("new group"), t.alice.signer, t.alice.credential);
   auto kb2 = key_package(t.bob, 1);
-  std::vector<KeyPackage> bob_only{kb2.key_package};
-  CommitBundle plain = unlinked.add_members(t.alice.signer, bob_only);
   EXPECT_MLS_RULE(
-      Group::join({}, std::get<Welcome>(plain.welcome->body), kb2, std::nullopt, {}, &*t.b),
+      Group::join({}, t.unlinked_welcome("new group", kb2), kb2, std::nullopt, {}, &*t.b),
       ErrorKind::protocol, req::R11_2_6);
   // The Welcome of Group::reinit is accepted.
   Group nb = Group::join({}, w, kb, std::nullopt, {}, &*t.b);
@@ -222,14 +227,11 @@ TEST(Branch, EveryMemberMustComeFromTheOldGroup) {
 // group, a Welcome that names no such PSK of it is refused.
 TEST(Branch, TheWelcomeMustNameTheOldGroup) {
   Three t;
-  Group unlinked = Group::create({}, 1, to_bytes("side group"), t.alice.signer, t.alice.credential);
   auto kb = key_package(t.bob, 1);
-  std::vector<KeyPackage> kps{kb.key_package};
-  CommitBundle plain = unlinked.add_members(t.alice.signer, kps);
-  EXPECT_MLS_RULE(
-      Group::join({}, std::get<Welcome>(plain.welcome->body), kb, std::nullopt, {}, &*t.b),
-      ErrorKind::protocol, req::R11_3_2);
-  EXPECT_NO_THROW(Group::join({}, std::get<Welcome>(plain.welcome->body), kb));
+  const Welcome plain = t.unlinked_welcome("side group", kb);
+  EXPECT_MLS_RULE(Group::join({}, plain, kb, std::nullopt, {}, &*t.b), ErrorKind::protocol,
+                  req::R11_3_2);
+  EXPECT_NO_THROW(Group::join({}, plain, kb));
 }
 
 // mls_client.proto's CreateBranchRequest.force_path and

@@ -50,7 +50,8 @@ std::vector<Extension> extensions(const google::protobuf::RepeatedPtrField<pb::E
 bool unknown_id(const std::string& what) {
   return what.rfind("no group state ", 0) == 0 ||
          what.rfind("no key package transaction ", 0) == 0 ||
-         what.rfind("no state or transaction ", 0) == 0;
+         what.rfind("no state or transaction ", 0) == 0 || what.rfind("no reinit ", 0) == 0 ||
+         what.rfind("no external signer ", 0) == 0;
 }
 
 ProposalDescription description(const pb::ProposalDescription& d) {

@@ -53,8 +53,9 @@ void verify_key_schedule(const json& c) {
   Bytes group_id = hex_field(c, "group_id");
   InitSecret init_secret(hex_field(c, "initial_init_secret"));
   const json& epochs = member(c, "epochs");
-  if (!epochs.is_array()) {
-    malformed("epochs", "not an array");
+  if (!epochs.is_array() || epochs.empty()) {
+    // With no epoch there is nothing to check: such a case cannot fail.
+    malformed("epochs", "not a non-empty array");
   }
   for (size_t i = 0; i < epochs.size(); ++i) {
     const json& e = epochs[i];
