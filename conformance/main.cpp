@@ -45,8 +45,9 @@ Usage:
   mlsref --help | COMMAND --help        describe a command
   mlsref --version
 
-Exit status: 0 when everything checked passed, 1 when a case failed,
-2 for bad arguments or unreadable files.
+Exit status: 0 when no case failed (unsupported cases do not fail unless
+verify --strict), 1 when a case failed, 2 for bad arguments or unreadable
+files.
 )";
 }
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 
@@ -1200,12 +1201,20 @@ FileResult run_file(const fs::path& file, const ScenarioOptions& options,
   result.type = "scenario " + file.stem().string();
   result.provenance = "scenario";
   YAML::Node root;
+  // Read here rather than by YAML::LoadFile, which leaks its buffer when the
+  // read fails (a folder given as the file).
+  if (std::error_code folder; fs::is_directory(file, folder)) {
+    throw InputError("cannot read " + file.string() + ": a folder, not a scenario file");
+  }
+  std::ifstream in(file, std::ios::binary);
+  std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  if (!in.is_open() || in.bad()) {
+    throw InputError("cannot read " + file.string());
+  }
   try {
-    root = YAML::LoadFile(file.string());
+    root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     throw InputError(file.string() + ": not YAML or JSON: " + e.what());
-  } catch (const std::exception& e) {
-    throw InputError("cannot read " + file.string() + ": " + e.what());  // a folder, say
   }
   if (!root.IsMap() || !root["scripts"] || !root["scripts"].IsMap()) {
     throw InputError(file.string() + ": no \"scripts\" object of named scripts");

@@ -751,14 +751,17 @@ ProcessedMessage Group::process_message(const MLSMessage& message) {
         case SenderType::new_member_commit:
           // RFC 9420 §6.1 [R6.1-6]
           //    The `content_type` of the message MUST be `commit`.
+          if (c.content_type != ContentType::commit && enforced(req::R6_1_6)) {
+            throw Error(ErrorKind::protocol, req::R6_1_6,
+                        "a new_member_commit sender sends only a Commit");
+          }
           // RFC 9420 §12.4.3.2 [R12.4.3.2-1]
           //    External Commits MUST contain a `path` field
-          // Not switchable without a path (ref/rule_switch.h): there is no
+          // Not switchable (ref/rule_switch.h): without a path there is no
           // signature key to verify with.
-          if ((c.content_type != ContentType::commit || !c.commit.path) &&
-              (enforced(req::R12_4_3_2_1) || !c.commit.path)) {
+          if (c.content_type != ContentType::commit || !c.commit.path) {
             throw Error(ErrorKind::protocol, req::R12_4_3_2_1,
-                        "a new_member_commit sender sends only a Commit with a path");
+                        "a new_member_commit sender's message has no Commit path");
           }
           // RFC 9420 §6.1 [R6.1-5]
           //    `new_member_commit`: The signature key in the LeafNode in the Commit's
@@ -802,6 +805,10 @@ ProcessedMessage Group::process_message(const MLSMessage& message) {
         const Proposal& p = ac.content.proposal;
         ProposalType t = p.proposal_type();
         if (sender.sender_type == SenderType::external) {
+          // RFC 9420 §6.1 [R6.1-4]: its second half (the first is checked
+          // with the sender's key)
+          //    the `proposal_type`
+          //    MUST be a value that is allowed for external senders.
           // RFC 9420 §12.1.8 [R12.1.8-2]
           //    Messages from `external` senders containing proposal types other
           //    than the above MUST be rejected as malformed.

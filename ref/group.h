@@ -35,7 +35,9 @@ struct GroupConfig {
   CredentialValidator credential_validator;  // default: accept every credential
   // An external Commit that removes a member's earlier leaf (a resync,
   // §12.2): whether the joiner's credential is acceptable for the removed
-  // member. Default: accept.
+  // member. Default: only the removed leaf's credential, unchanged (R12.2-20
+  // leaves the judgement to the application; accepting any credential would
+  // let anyone holding a GroupInfo remove any member).
   std::function<bool(const Credential& removed, const Credential& joiner)> resync_validator;
   // Whether GroupInfo (and so the Welcome) carries the ratchet_tree extension.
   bool ratchet_tree_extension = true;

@@ -575,14 +575,16 @@ void validate_leaf_in_group(const RatchetTree& tree, const GroupContext& context
                   leaf_name(l) + " has the encryption_key of " + leaf_name(o));
     }
   }
-  // RFC 9420 §7.3 [R7.3-14]: we hold the leaf's encryption_key unique among the
-  // parent nodes too, as §12.4.2 (R12.4.2-14) and §12.4.3.1 do for the keys of an
-  // UpdatePath and of a parent node.
+  // RFC 9420 §16.7 [R16.7-1]: the leaf's encryption_key against the parent
+  // nodes' (as §12.4.2 R12.4.2-14 and §12.4.3.1 check the keys of an
+  // UpdatePath and of a parent node)
+  //    The encryption and signature keys stored in the `encryption_key` and
+  //    `signature_key` fields of ratchet tree nodes MUST be distinct from one another.
   for (uint32_t i = 1; i < tree.node_count(); i += 2) {
     NodeIndex n(i);
     if (!tree.blank(n) && tree.parent(n).encryption_key == leaf.encryption_key &&
-        enforced(req::R7_3_14)) {
-      throw Error(ErrorKind::protocol, req::R7_3_14,
+        enforced(req::R16_7_1)) {
+      throw Error(ErrorKind::protocol, req::R16_7_1,
                   leaf_name(l) + " has the encryption_key of parent node " + std::to_string(i));
     }
   }

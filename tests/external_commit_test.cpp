@@ -127,6 +127,14 @@ TEST(ExternalCommit, ABrokenExternalCommitChangesNothing) {
       .content.commit.proposals.push_back(ProposalOrRef{ProposalOrRefType::reference, {}, Bytes(32, 1)});
   EXPECT_MLS_RULE(t.b->process_message(encode(resigned(by_ref, *t.b, charlie.signer))),
                   ErrorKind::protocol, req::R12_4_3_2_2);
+  // A proposal from a new_member_commit sender (§6.1 R6.1-6: only a Commit);
+  // the Commit's path kept, so the signature key is there.
+  MLSMessage as_proposal = commit;
+  auto& content = std::get<PublicMessage>(as_proposal.body).content;
+  content.content_type = ContentType::proposal;
+  content.proposal = Proposal{Remove{0}};
+  EXPECT_MLS_RULE(t.b->process_message(encode(resigned(as_proposal, *t.b, charlie.signer))),
+                  ErrorKind::protocol, req::R6_1_6);
   // A signature that does not verify.
   MLSMessage forged = commit;
   std::get<PublicMessage>(forged.body).auth.signature[0] ^= 1;
@@ -234,6 +242,25 @@ TEST(ExternalCommit, AResyncNeedsACredentialAcceptableForTheRemovedMember) {
   auto [b2, good] = Group::join_external({}, gi, std::nullopt, bob2.signer, bob2.credential, resync);
   apply(a, good);
   EXPECT_EQ(a.epoch_authenticator(), b2.epoch_authenticator());
+}
+
+// The same without a resync_validator: anyone who holds a GroupInfo must not
+// be able to remove a member by an external Commit. The default accepts only
+// the removed leaf's credential, unchanged.
+TEST(ExternalCommit, ByDefaultAResyncKeepsTheRemovedMembersCredential) {
+  TwoMembers t;
+  GroupInfo gi = t.a.group_info(t.alice.signer, true);
+  ExternalJoinOptions resync;
+  resync.remove_prior = LeafIndex(1);
+  Member mallory = make_member("mallory");
+  auto [m, bad] =
+      Group::join_external({}, gi, std::nullopt, mallory.signer, mallory.credential, resync);
+  EXPECT_MLS_RULE(t.a.process_message(encode(bad)), ErrorKind::protocol, req::R12_2_20);
+  Member bob_again = make_member("bob");
+  auto [b2, good] =
+      Group::join_external({}, gi, std::nullopt, bob_again.signer, bob_again.credential, resync);
+  apply(t.a, good);
+  EXPECT_EQ(t.a.epoch_authenticator(), b2.epoch_authenticator());
 }
 
 }  // namespace

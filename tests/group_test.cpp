@@ -491,6 +491,14 @@ TEST(Group, RemoveMemberByValueAndByReference) {
   EXPECT_TRUE(staged.self_removed());
   t.b->merge_staged_commit(staged);
   EXPECT_FALSE(t.b->active());
+  // §12.4.2 (R12.4.2-27): the removed member's group state keeps no secret.
+  const GroupState& left = t.b->state();
+  EXPECT_TRUE(left.secrets.init_secret.empty());
+  EXPECT_TRUE(left.secrets.epoch_authenticator.empty());
+  EXPECT_TRUE(left.secrets.exporter_secret.empty());
+  EXPECT_FALSE(left.secret_tree.has_value());
+  EXPECT_TRUE(left.own.private_keys.empty());
+  EXPECT_TRUE(left.resumption_psks.empty());
   t.a->merge_pending_commit();
   expect_agree({&*t.a, &c});
   // Bob can no longer read, nor send.

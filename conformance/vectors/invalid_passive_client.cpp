@@ -147,10 +147,23 @@ struct BadEpoch {
     options.extra_proposals = std::move(extra);
     options.remove_prior = remove_prior;
     options.proposals_by_reference = std::move(by_reference);
+    // A resync is the removed member coming back: its credential (R12.2-20).
+    std::optional<LeafIndex> removed = remove_prior;
+    for (const QueuedProposal& q : options.proposals_by_reference) {
+      if (const auto* r = std::get_if<Remove>(&q.proposal.body); r && !removed) {
+        removed = LeafIndex(r->removed);
+      }
+    }
+    for (const Proposal& p : options.extra_proposals) {
+      if (const auto* r = std::get_if<Remove>(&p.body); r && !removed) {
+        removed = LeafIndex(r->removed);
+      }
+    }
+    const Credential credential = removed ? c().group.tree().leaf(*removed).credential
+                                          : j.bundle.key_package.leaf_node.credential;
     RuleSwitchedOff off(rule);
     commit = Group::join_external(s.config(), gi, std::nullopt, j.signer,
-                                  {j.bundle.key_package.leaf_node.credential, j.signer.public_key},
-                                  options)
+                                  {credential, j.signer.public_key}, options)
                  .second;
   }
 
@@ -538,11 +551,22 @@ const RuleCase kRules[] = {
        b.proposals.push_back(m);
        b.external_commit(req::R12_4_3_2_2, {}, std::nullopt, {b.queued(m)});
      }},
-    {&req::R12_2_18, "an external Commit covers two Remove proposals",
+    // The joiner comes back as one of the two it removes, so its credential
+    // is not acceptable for the other (R12.2-20).
+    {&req::R12_2_18,
+     "an external Commit covers two Remove proposals",
      [](BadEpoch& b) {
        b.external_commit(req::R12_2_18, {Proposal{Remove{b.o().group.own_leaf_index().value}}},
                          b.c().group.own_leaf_index());
-     }},
+     },
+     nullptr,
+     true,
+     Wire::any,
+     Op::self_update,
+     false,
+     true,
+     true,
+     {&req::R12_2_20}},
     {&req::R12_2_22, "an external Commit covers a GroupContextExtensions proposal",
      [](BadEpoch& b) {
        b.external_commit(req::R12_2_22,
