@@ -67,8 +67,8 @@ struct BadEpoch {
   size_t other;
   std::vector<MLSMessage> proposals;  // the watcher receives them before the commit
   std::optional<MLSMessage> commit;
-  std::optional<Bytes> commit_bytes;    // instead of `commit`: bytes that do not decode
-  std::optional<Signer> joiner_signer;  // of external_commit()
+  std::optional<Bytes> commit_bytes;      // instead of `commit`: bytes that do not decode
+  std::optional<Signer> joiner_signer;    // of external_commit()
   std::optional<Signer> external_sender;  // external sender 0 (RuleCase::external_sender)
 
   Member& c() { return s.members()[committer]; }
@@ -396,6 +396,13 @@ std::vector<Extension> gce_default_extensions(Botan::RandomNumberGenerator& rng)
 constexpr uint16_t kUnknownProposalType = 0xF0A0;
 constexpr uint16_t kUnknownExtensionType = 0xF0A1;
 
+// R6.1-2 and R6.3.2-2: a proposal that names a blank leaf as its sender
+// (public or private), and a valid commit of the epoch.
+void proposal_from_a_blank_leaf(BadEpoch& b) {
+  b.proposals.push_back(b.forged_proposal(Sender::member(b.blank_leaf().value)));
+  b.commit = b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
+}
+
 const RuleCase kRules[] = {
     // ---- §12.2 the proposal list
     {&req::R12_2_4, "the Commit covers, by value, an Update proposal of the committer's own leaf",
@@ -425,49 +432,40 @@ const RuleCase kRules[] = {
        b.commit = b.protect(b.c(), ac.content, b.c().signer.private_key, ac.auth.confirmation_tag);
      },
      nullptr, false},
-    {&req::R12_2_8,
-     "the Commit covers two Add proposals whose KeyPackages have the same signature key (the "
-     "same client)",
-     [](BadEpoch& b) {
-       Joiner j = b.s.joiner("twice added");
-       KeyPackageBundle second = create_key_package(
-           b.suite(), j.signer, {j.bundle.key_package.leaf_node.credential, j.signer.public_key},
-           key_package_options(), b.rng, b.s.config().clock);
-       RuleSwitchedOff off({&req::R12_2_8, &req::R7_3_14});
-       b.commit = b.c()
-                      .group.commit_builder()
-                      .add(j.bundle.key_package)
-                      .add(second.key_package)
-                      .build(b.c().signer)
-                      .commit;
-     },
-     nullptr,
-     true,
-     Wire::any,
-     Op::self_update,
-     false,
-     true,
-     true,
-     {&req::R7_3_14}},
-    {&req::R12_2_9,
-     "the Commit covers an Add proposal whose KeyPackage has the signature key of a member (a "
-     "client already in the group)",
-     [](BadEpoch& b) {
-       const Signer& member = b.o().signer;
-       KeyPackageBundle kp = create_key_package(
-           b.suite(), member, {Credential::basic(to_bytes("again")), member.public_key},
-           key_package_options(), b.rng, b.s.config().clock);
-       RuleSwitchedOff off({&req::R12_2_9, &req::R7_3_14});
-       b.commit = b.c().group.commit_builder().add(kp.key_package).build(b.c().signer).commit;
-     },
-     nullptr,
-     true,
-     Wire::any,
-     Op::self_update,
-     false,
-     true,
-     true,
-     {&req::R7_3_14}},
+    {.rule = &req::R12_2_8,
+     .description =
+         "the Commit covers two Add proposals whose KeyPackages have the same signature key (the "
+         "same client)",
+     .make =
+         [](BadEpoch& b) {
+           Joiner j = b.s.joiner("twice added");
+           KeyPackageBundle second =
+               create_key_package(b.suite(), j.signer,
+                                  {j.bundle.key_package.leaf_node.credential, j.signer.public_key},
+                                  key_package_options(), b.rng, b.s.config().clock);
+           RuleSwitchedOff off({&req::R12_2_8, &req::R7_3_14});
+           b.commit = b.c()
+                          .group.commit_builder()
+                          .add(j.bundle.key_package)
+                          .add(second.key_package)
+                          .build(b.c().signer)
+                          .commit;
+         },
+     .also = {&req::R7_3_14}},
+    {.rule = &req::R12_2_9,
+     .description =
+         "the Commit covers an Add proposal whose KeyPackage has the signature key of a member (a "
+         "client already in the group)",
+     .make =
+         [](BadEpoch& b) {
+           const Signer& member = b.o().signer;
+           KeyPackageBundle kp = create_key_package(
+               b.suite(), member, {Credential::basic(to_bytes("again")), member.public_key},
+               key_package_options(), b.rng, b.s.config().clock);
+           RuleSwitchedOff off({&req::R12_2_9, &req::R7_3_14});
+           b.commit = b.c().group.commit_builder().add(kp.key_package).build(b.c().signer).commit;
+         },
+     .also = {&req::R7_3_14}},
     {&req::R12_2_6,
      "the Commit covers an Update proposal of a member (by reference) and a Remove of the same "
      "member's leaf",
@@ -553,20 +551,14 @@ const RuleCase kRules[] = {
      }},
     // The joiner comes back as one of the two it removes, so its credential
     // is not acceptable for the other (R12.2-20).
-    {&req::R12_2_18,
-     "an external Commit covers two Remove proposals",
-     [](BadEpoch& b) {
-       b.external_commit(req::R12_2_18, {Proposal{Remove{b.o().group.own_leaf_index().value}}},
-                         b.c().group.own_leaf_index());
-     },
-     nullptr,
-     true,
-     Wire::any,
-     Op::self_update,
-     false,
-     true,
-     true,
-     {&req::R12_2_20}},
+    {.rule = &req::R12_2_18,
+     .description = "an external Commit covers two Remove proposals",
+     .make =
+         [](BadEpoch& b) {
+           b.external_commit(req::R12_2_18, {Proposal{Remove{b.o().group.own_leaf_index().value}}},
+                             b.c().group.own_leaf_index());
+         },
+     .also = {&req::R12_2_20}},
     {&req::R12_2_22, "an external Commit covers a GroupContextExtensions proposal",
      [](BadEpoch& b) {
        b.external_commit(req::R12_2_22,
@@ -591,27 +583,22 @@ const RuleCase kRules[] = {
                       .build(b.c().signer)
                       .commit;
      }},
-    {&req::R12_4_2_13,
-     "the Commit's UpdatePath leaf keeps the encryption_key of the committer's current leaf "
-     "(the key is then also in the tree)",
-     [](BadEpoch& b) {
-       Bytes key = b.c().group.tree().leaf(b.c().group.own_leaf_index()).encryption_key;
-       RuleSwitchedOff off(req::R12_4_2_13);
-       b.commit = b.c()
-                      .group.commit_builder()
-                      .force_self_update()
-                      .path_leaf_encryption_key(key)
-                      .build(b.c().signer)
-                      .commit;
-     },
-     nullptr,
-     true,
-     Wire::any,
-     Op::self_update,
-     false,
-     true,
-     true,
-     {&req::R12_4_2_14}},
+    {.rule = &req::R12_4_2_13,
+     .description =
+         "the Commit's UpdatePath leaf keeps the encryption_key of the committer's current leaf "
+         "(the key is then also in the tree)",
+     .make =
+         [](BadEpoch& b) {
+           Bytes key = b.c().group.tree().leaf(b.c().group.own_leaf_index()).encryption_key;
+           RuleSwitchedOff off(req::R12_4_2_13);
+           b.commit = b.c()
+                          .group.commit_builder()
+                          .force_self_update()
+                          .path_leaf_encryption_key(key)
+                          .build(b.c().signer)
+                          .commit;
+         },
+     .also = {&req::R12_4_2_14}},
     {&req::R12_4_2_14,
      "the Commit's UpdatePath keeps, for a parent node below the committer's common ancestor "
      "with the client, the key pair the node has (instead of the one its path secret derives)",
@@ -629,46 +616,37 @@ const RuleCase kRules[] = {
            [](CommitBuilder& c, NodeIndex n) { c.path_keeps_node_key(n); },
            "no member has a parent node below its common ancestor with the client");
      }},
-    {&req::R12_4_2_14,
-     "the Commit's UpdatePath leaf has the encryption_key of another member's leaf (so two "
-     "leaves share it)",
-     [](BadEpoch& b) {
-       Bytes key = b.o().group.tree().leaf(b.o().group.own_leaf_index()).encryption_key;
-       RuleSwitchedOff off({&req::R12_4_2_14, &req::R7_3_14});
-       b.commit = b.c()
-                      .group.commit_builder()
-                      .force_self_update()
-                      .path_leaf_encryption_key(key)
-                      .build(b.c().signer)
-                      .commit;
-     },
-     nullptr,
-     true,
-     Wire::any,
-     Op::self_update,
-     false,
-     true,
-     true,
-     {&req::R7_3_14}},
-    {&req::R7_9_2_2,
-     "the Commit's UpdatePath leaf_node has a parent_hash that is not the one of the path (the "
-     "leaf signed again; no accepted state: the confirmation_tag is for the original leaf)",
-     [](BadEpoch& b) {
-       b.commit_with_path_edited([&](FramedContent& content) {
-         LeafNode& leaf = content.commit.path->leaf_node;
-         set_bit(leaf.parent_hash);
-         leaf.sign(b.suite(), b.c().signer.private_key, b.c().group.group_id(),
-                   b.c().group.own_leaf_index().value);
-       });
-     },
-     nullptr,
-     false,
-     Wire::any,
-     Op::self_update,
-     false,
-     true,
-     true,
-     {&req::R12_4_2_17}},
+    {.rule = &req::R12_4_2_14,
+     .description =
+         "the Commit's UpdatePath leaf has the encryption_key of another member's leaf (so two "
+         "leaves share it)",
+     .make =
+         [](BadEpoch& b) {
+           Bytes key = b.o().group.tree().leaf(b.o().group.own_leaf_index()).encryption_key;
+           RuleSwitchedOff off({&req::R12_4_2_14, &req::R7_3_14});
+           b.commit = b.c()
+                          .group.commit_builder()
+                          .force_self_update()
+                          .path_leaf_encryption_key(key)
+                          .build(b.c().signer)
+                          .commit;
+         },
+     .also = {&req::R7_3_14}},
+    {.rule = &req::R7_9_2_2,
+     .description =
+         "the Commit's UpdatePath leaf_node has a parent_hash that is not the one of the path (the "
+         "leaf signed again; no accepted state: the confirmation_tag is for the original leaf)",
+     .make =
+         [](BadEpoch& b) {
+           b.commit_with_path_edited([&](FramedContent& content) {
+             LeafNode& leaf = content.commit.path->leaf_node;
+             set_bit(leaf.parent_hash);
+             leaf.sign(b.suite(), b.c().signer.private_key, b.c().group.group_id(),
+                       b.c().group.own_leaf_index().value);
+           });
+         },
+     .accepted_state = false,
+     .also = {&req::R12_4_2_17}},
     {&req::R12_4_2_17,
      "every HPKE ciphertext of the Commit's UpdatePath has a bit flipped, so the client's path "
      "secret does not decrypt (no accepted state: there is no commit secret)",
@@ -711,25 +689,22 @@ const RuleCase kRules[] = {
        ac.content.authenticated_data = to_bytes("changed after the confirmation_tag");
        b.commit = b.protect(b.c(), ac.content, b.c().signer.private_key, ac.auth.confirmation_tag);
      }},
-    {&req::R12_4_2_1,
-     "the Commit's FramedContent carries the next epoch (no accepted state: its transcript "
-     "hash and confirmation_tag are for the current one)",
-     [](BadEpoch& b) {
-       MLSMessage valid =
-           b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
-       AuthenticatedContent ac = b.open(valid);
-       ac.content.epoch += 1;
-       RuleSwitchedOff off(req::R12_4_2_1);
-       b.commit = b.protect(b.c(), ac.content, b.c().signer.private_key, ac.auth.confirmation_tag);
-     },
-     nullptr,
-     false,
-     Wire::any,
-     Op::self_update,
-     false,
-     true,
-     true,
-     {&req::R12_4_2_23}},
+    {.rule = &req::R12_4_2_1,
+     .description =
+         "the Commit's FramedContent carries the next epoch (no accepted state: its transcript "
+         "hash and confirmation_tag are for the current one)",
+     .make =
+         [](BadEpoch& b) {
+           MLSMessage valid =
+               b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
+           AuthenticatedContent ac = b.open(valid);
+           ac.content.epoch += 1;
+           RuleSwitchedOff off(req::R12_4_2_1);
+           b.commit =
+               b.protect(b.c(), ac.content, b.c().signer.private_key, ac.auth.confirmation_tag);
+         },
+     .accepted_state = false,
+     .also = {&req::R12_4_2_23}},
     {&req::R12_4_3_2_1,
      "an external Commit (sender new_member_commit) without a path (no accepted state: the "
      "joiner has no leaf)",
@@ -754,17 +729,19 @@ const RuleCase kRules[] = {
        b.deliver_proposal(b.protect(b.o(), ac.content, b.o().signer.private_key));
        b.commit = b.c().group.commit_to_pending_proposals(b.c().signer).commit;
      }},
-    {&req::R12_1_3_1, "the Commit covers a Remove proposal of a blank leaf",
-     [](BadEpoch& b) {
-       const RatchetTree& t = b.c().group.tree();
-       LeafIndex blank(0);
-       while (t.has_leaf(blank)) {
-         blank = LeafIndex(blank.value + 1);
-       }
-       RuleSwitchedOff off(req::R12_1_3_1);
-       b.commit = b.c().group.commit_builder().remove(blank).build(b.c().signer).commit;
-     },
-     nullptr, true, Wire::any, Op::remove_by_value},
+    {.rule = &req::R12_1_3_1,
+     .description = "the Commit covers a Remove proposal of a blank leaf",
+     .make =
+         [](BadEpoch& b) {
+           const RatchetTree& t = b.c().group.tree();
+           LeafIndex blank(0);
+           while (t.has_leaf(blank)) {
+             blank = LeafIndex(blank.value + 1);
+           }
+           RuleSwitchedOff off(req::R12_1_3_1);
+           b.commit = b.c().group.commit_builder().remove(blank).build(b.c().signer).commit;
+         },
+     .history = Op::remove_by_value},
     {&req::R12_1_4_1,
      "the Commit covers a PreSharedKey proposal of type resumption with usage reinit, outside a "
      "reinitialization",
@@ -892,26 +869,23 @@ const RuleCase kRules[] = {
            req::R7_3_14,
            b.key_package([&](KeyPackage& kp) { kp.leaf_node.encryption_key = key; }, true));
      }},
-    {&req::R7_3_13,
-     "the Commit's UpdatePath leaf has leaf_node_source update (signed again; no accepted state: "
-     "the Commit's transcript and parent hashes no longer hold)",
-     [](BadEpoch& b) {
-       MLSMessage valid = b.c().group.self_update(b.c().signer).commit;
-       AuthenticatedContent ac = b.open(valid);
-       LeafNode& leaf = ac.content.commit.path->leaf_node;
-       leaf.leaf_node_source = LeafNodeSource::update;
-       leaf.sign(b.suite(), b.c().signer.private_key, b.c().group.group_id(),
-                 b.c().group.own_leaf_index().value);
-       b.commit = b.protect(b.c(), ac.content, b.c().signer.private_key, ac.auth.confirmation_tag);
-     },
-     nullptr,
-     false,
-     Wire::any,
-     Op::self_update,
-     false,
-     true,
-     true,
-     {&req::R7_9_2_2, &req::R12_4_2_17}},
+    {.rule = &req::R7_3_13,
+     .description = "the Commit's UpdatePath leaf has leaf_node_source update (signed again; no "
+                    "accepted state: "
+                    "the Commit's transcript and parent hashes no longer hold)",
+     .make =
+         [](BadEpoch& b) {
+           MLSMessage valid = b.c().group.self_update(b.c().signer).commit;
+           AuthenticatedContent ac = b.open(valid);
+           LeafNode& leaf = ac.content.commit.path->leaf_node;
+           leaf.leaf_node_source = LeafNodeSource::update;
+           leaf.sign(b.suite(), b.c().signer.private_key, b.c().group.group_id(),
+                     b.c().group.own_leaf_index().value);
+           b.commit =
+               b.protect(b.c(), ac.content, b.c().signer.private_key, ac.auth.confirmation_tag);
+         },
+     .accepted_state = false,
+     .also = {&req::R7_9_2_2, &req::R12_4_2_17}},
     // ---- §13 extensions, §11.1 required capabilities (GroupContextExtensions)
     {&req::R12_1_7_1,
      "a GroupContextExtensions proposal adds required_capabilities naming an extension type "
@@ -957,69 +931,51 @@ const RuleCase kRules[] = {
        b.commit = b.c().group.commit_builder().proposal(Proposal{r}).build(b.c().signer).commit;
      }},
     // ---- §12.1.8 external proposals (the valid epoch makes an external sender)
-    {&req::R12_1_8_2,
-     "an external sender proposes a proposal of type 0xF0A0, not one allowed from external "
-     "senders (the epoch's Commit does not cover it)",
-     [](BadEpoch& b) {
-       b.proposals.push_back(b.external_proposal(
-           req::R12_1_8_2, Proposal{CustomProposal{kUnknownProposalType, random_bytes(b.rng, 8)}}));
-       b.commit = b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
-     },
-     nullptr,
-     true,
-     Wire::any,
-     Op::self_update,
-     false,
-     true,
-     true,
-     {},
-     false,
-     true},
-    {&req::R12_1_8_2,
-     "an external sender proposes an Update (no accepted state: an external sender has no leaf "
-     "to update)",
-     [](BadEpoch& b) {
-       Joiner j = b.s.joiner("updated by an external sender");
-       LeafNode leaf = j.bundle.key_package.leaf_node;
-       b.proposals.push_back(b.external_proposal(req::R12_1_8_2, Proposal{Update{leaf}}));
-       b.commit = b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
-     },
-     nullptr,
-     false,
-     Wire::any,
-     Op::self_update,
-     false,
-     true,
-     true,
-     {},
-     false,
-     true},
-    {&req::R6_1_3,
-     "an external proposal names external sender 1, which the external_senders extension (one "
-     "sender) does not have (no accepted state: there is no signature key to verify it with)",
-     [](BadEpoch& b) {
-       FramedContent content;
-       content.group_id = b.c().group.group_id();
-       content.epoch = b.c().group.epoch();
-       content.sender = Sender{SenderType::external, 0, 1};
-       content.content_type = ContentType::proposal;
-       content.proposal = Proposal{Remove{b.o().group.own_leaf_index().value}};
-       const GroupState& st = b.c().group.state();
-       b.proposals.push_back(
-           MLSMessage{mls10, protect_public(b.suite(), content, b.external_sender->private_key,
-                                            st.context, st.secrets.membership_key, {})});
-       b.commit = b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
-     },
-     nullptr,
-     false,
-     Wire::any,
-     Op::self_update,
-     false,
-     true,
-     true,
-     {},
-     false,
-     true},
+    {.rule = &req::R12_1_8_2,
+     .description =
+         "an external sender proposes a proposal of type 0xF0A0, not one allowed from external "
+         "senders (the epoch's Commit does not cover it)",
+     .make =
+         [](BadEpoch& b) {
+           b.proposals.push_back(b.external_proposal(
+               req::R12_1_8_2,
+               Proposal{CustomProposal{kUnknownProposalType, random_bytes(b.rng, 8)}}));
+           b.commit = b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
+         },
+     .external_sender = true},
+    {.rule = &req::R12_1_8_2,
+     .description =
+         "an external sender proposes an Update (no accepted state: an external sender has no leaf "
+         "to update)",
+     .make =
+         [](BadEpoch& b) {
+           Joiner j = b.s.joiner("updated by an external sender");
+           LeafNode leaf = j.bundle.key_package.leaf_node;
+           b.proposals.push_back(b.external_proposal(req::R12_1_8_2, Proposal{Update{leaf}}));
+           b.commit = b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
+         },
+     .accepted_state = false,
+     .external_sender = true},
+    {.rule = &req::R6_1_3,
+     .description =
+         "an external proposal names external sender 1, which the external_senders extension (one "
+         "sender) does not have (no accepted state: there is no signature key to verify it with)",
+     .make =
+         [](BadEpoch& b) {
+           FramedContent content;
+           content.group_id = b.c().group.group_id();
+           content.epoch = b.c().group.epoch();
+           content.sender = Sender{SenderType::external, 0, 1};
+           content.content_type = ContentType::proposal;
+           content.proposal = Proposal{Remove{b.o().group.own_leaf_index().value}};
+           const GroupState& st = b.c().group.state();
+           b.proposals.push_back(
+               MLSMessage{mls10, protect_public(b.suite(), content, b.external_sender->private_key,
+                                                st.context, st.secrets.membership_key, {})});
+           b.commit = b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
+         },
+     .accepted_state = false,
+     .external_sender = true},
     // ---- §6 framing
     {&req::R8_1_1,
      "a PreSharedKey proposal (committed by reference) carries another group's group_id in its "
@@ -1053,21 +1009,17 @@ const RuleCase kRules[] = {
     // nonce (R6.3.1-4), and the one in SenderData is not the one the nonce was
     // computed with (R6.3.1-5). A receiver sees only the second: the
     // ciphertext does not open with the nonce the SenderData's guard gives.
-    {&req::R6_3_1_5,
-     "the Commit (a PrivateMessage) is sealed with the key schedule's nonce, not XORed with the "
-     "reuse_guard its SenderData carries",
-     [](BadEpoch& b) {
-       RuleSwitchedOff off(req::R6_3_1_5);
-       b.commit = b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
-     },
-     nullptr,
-     true,
-     Wire::private_only,
-     Op::self_update,
-     false,
-     true,
-     true,
-     {&req::R6_3_1_4}},
+    {.rule = &req::R6_3_1_5,
+     .description = "the Commit (a PrivateMessage) is sealed with the key schedule's nonce, not "
+                    "XORed with the "
+                    "reuse_guard its SenderData carries",
+     .make =
+         [](BadEpoch& b) {
+           RuleSwitchedOff off(req::R6_3_1_5);
+           b.commit = b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
+         },
+     .wire = Wire::private_only,
+     .also = {&req::R6_3_1_4}},
     {&req::R6_1_9,
      "a PreSharedKey proposal (committed by reference) is signed with a key that is not the "
      "sender's",
@@ -1079,86 +1031,92 @@ const RuleCase kRules[] = {
        b.deliver_proposal(b.protect(b.o(), ac.content, stranger.private_key));
        b.commit = b.c().group.commit_to_pending_proposals(b.c().signer).commit;
      }},
-    {&req::R6_1_2,
-     "a proposal (a PublicMessage) names a blank leaf as its sender (no accepted state: there is "
-     "no signature key to verify it with)",
-     [](BadEpoch& b) {
-       b.proposals.push_back(b.forged_proposal(Sender::member(b.blank_leaf().value)));
-       b.commit = b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
-     },
-     nullptr, false, Wire::public_only, Op::remove_by_value},
-    {&req::R6_3_2_2,
-     "a proposal (a PrivateMessage) whose SenderData names a blank leaf (no accepted state: "
-     "there is no signature key to verify it with)",
-     [](BadEpoch& b) {
-       b.proposals.push_back(b.forged_proposal(Sender::member(b.blank_leaf().value)));
-       b.commit = b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
-     },
-     nullptr, false, Wire::private_only, Op::remove_by_value},
-    {&req::R6_1_4,
-     "a Commit from external sender 0 of the external_senders extension, signed with its key "
-     "(no accepted state: only proposals come from external senders)",
-     [](BadEpoch& b) {
-       MLSMessage valid =
-           b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
-       AuthenticatedContent ac = b.open(valid);
-       ac.content.sender = Sender{SenderType::external, 0, 0};
-       const GroupState& st = b.c().group.state();
-       b.commit = MLSMessage{
-           mls10, protect_public(b.suite(), ac.content, b.external_sender->private_key, st.context,
-                                 st.secrets.membership_key, ac.auth.confirmation_tag)};
-     },
-     nullptr,
-     false,
-     Wire::public_only,
-     Op::self_update,
-     false,
-     true,
-     true,
-     {},
-     false,
-     true},
-    {&req::R6_1_8,
-     "a PreSharedKey proposal from a sender of type new_member_proposal (no accepted state: "
-     "such a sender only proposes its own Add)",
-     [](BadEpoch& b) {
-       b.proposals.push_back(b.forged_proposal(Sender{SenderType::new_member_proposal, 0, 0}));
-       b.commit = b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
-     },
-     nullptr, false, Wire::public_only},
-    {&req::R6_2_2, "the Commit (a PublicMessage) has a wrong membership_tag",
-     [](BadEpoch& b) {
-       MLSMessage m = b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
-       set_bit(std::get<PublicMessage>(m.body).membership_tag);
-       b.commit = m;
-     },
-     nullptr, true, Wire::public_only},
-    {&req::R6_3_1_2, "the Commit (a PrivateMessage) has padding of 0x01 bytes",
-     [](BadEpoch& b) {
-       MLSMessage valid =
-           b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
-       AuthenticatedContent ac = b.open(valid);
-       RuleSwitchedOff off(req::R6_3_1_1);  // the sender's rule: zero padding
-       b.commit =
-           b.protect(b.c(), ac.content, b.c().signer.private_key, ac.auth.confirmation_tag, 4);
-     },
-     nullptr, true, Wire::private_only},
-    {&req::R6_3_i1,
-     "the Commit (a PrivateMessage) has a bit of its encrypted_sender_data flipped (no accepted "
-     "state: there is no SenderData)",
-     [](BadEpoch& b) {
-       MLSMessage m = b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
-       set_bit(std::get<PrivateMessage>(m.body).encrypted_sender_data);
-       b.commit = m;
-     },
-     nullptr, false, Wire::private_only},
+    {.rule = &req::R6_1_2,
+     .description = "a proposal (a PublicMessage) names a blank leaf as its sender (no accepted "
+                    "state: there is no signature key to verify it with)",
+     .make = proposal_from_a_blank_leaf,
+     .accepted_state = false,
+     .wire = Wire::public_only,
+     .history = Op::remove_by_value},
+    {.rule = &req::R6_3_2_2,
+     .description =
+         "a proposal (a PrivateMessage) whose SenderData names a blank leaf (no accepted state: "
+         "there is no signature key to verify it with)",
+     .make = proposal_from_a_blank_leaf,
+     .accepted_state = false,
+     .wire = Wire::private_only,
+     .history = Op::remove_by_value},
+    {.rule = &req::R6_1_4,
+     .description =
+         "a Commit from external sender 0 of the external_senders extension, signed with its key "
+         "(no accepted state: only proposals come from external senders)",
+     .make =
+         [](BadEpoch& b) {
+           MLSMessage valid =
+               b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
+           AuthenticatedContent ac = b.open(valid);
+           ac.content.sender = Sender{SenderType::external, 0, 0};
+           const GroupState& st = b.c().group.state();
+           b.commit = MLSMessage{
+               mls10,
+               protect_public(b.suite(), ac.content, b.external_sender->private_key, st.context,
+                              st.secrets.membership_key, ac.auth.confirmation_tag)};
+         },
+     .accepted_state = false,
+     .wire = Wire::public_only,
+     .external_sender = true},
+    {.rule = &req::R6_1_8,
+     .description =
+         "a PreSharedKey proposal from a sender of type new_member_proposal (no accepted state: "
+         "such a sender only proposes its own Add)",
+     .make =
+         [](BadEpoch& b) {
+           b.proposals.push_back(b.forged_proposal(Sender{SenderType::new_member_proposal, 0, 0}));
+           b.commit = b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
+         },
+     .accepted_state = false,
+     .wire = Wire::public_only},
+    {.rule = &req::R6_2_2,
+     .description = "the Commit (a PublicMessage) has a wrong membership_tag",
+     .make =
+         [](BadEpoch& b) {
+           MLSMessage m =
+               b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
+           set_bit(std::get<PublicMessage>(m.body).membership_tag);
+           b.commit = m;
+         },
+     .wire = Wire::public_only},
+    {.rule = &req::R6_3_1_2,
+     .description = "the Commit (a PrivateMessage) has padding of 0x01 bytes",
+     .make =
+         [](BadEpoch& b) {
+           MLSMessage valid =
+               b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
+           AuthenticatedContent ac = b.open(valid);
+           RuleSwitchedOff off(req::R6_3_1_1);  // the sender's rule: zero padding
+           b.commit =
+               b.protect(b.c(), ac.content, b.c().signer.private_key, ac.auth.confirmation_tag, 4);
+         },
+     .wire = Wire::private_only},
+    {.rule = &req::R6_3_i1,
+     .description = "the Commit (a PrivateMessage) has a bit of its encrypted_sender_data flipped "
+                    "(no accepted "
+                    "state: there is no SenderData)",
+     .make =
+         [](BadEpoch& b) {
+           MLSMessage m =
+               b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
+           set_bit(std::get<PrivateMessage>(m.body).encrypted_sender_data);
+           b.commit = m;
+         },
+     .accepted_state = false,
+     .wire = Wire::private_only},
     {&req::R7_6_i1,
      "the Commit's UpdatePath lacks its last UpdatePathNode (one fewer than the committer's "
      "filtered direct path; no accepted state)",
      [](BadEpoch& b) {
-       b.commit_with_path_edited([&](FramedContent& content) {
-         content.commit.path->nodes.pop_back();
-       });
+       b.commit_with_path_edited(
+           [&](FramedContent& content) { content.commit.path->nodes.pop_back(); });
      },
      nullptr, false},
     {&req::R7_6_2,
@@ -1191,28 +1149,23 @@ const RuleCase kRules[] = {
            [](CommitBuilder& c, NodeIndex n) { c.path_extra_ciphertext(n); },
            "no member has a path node whose copath resolution leaves the client out");
      }},
-    {&req::R7_2_3,
-     "an Add proposal's KeyPackage leaf does not list its own credential type (basic) in its "
-     "capabilities (leaf and KeyPackage signed again)",
-     [](BadEpoch& b) {
-       KeyPackage kp = b.key_package(
-           [](KeyPackage& k) {
-             auto& creds = k.leaf_node.capabilities.credentials;
-             creds.erase(std::remove(creds.begin(), creds.end(), credential_type::basic),
-                         creds.end());
-           },
-           true);
-       RuleSwitchedOff off({&req::R7_2_3, &req::R7_3_5});
-       b.commit = b.c().group.commit_builder().add(kp).build(b.c().signer).commit;
-     },
-     nullptr,
-     true,
-     Wire::any,
-     Op::self_update,
-     false,
-     true,
-     true,
-     {&req::R7_3_5}},
+    {.rule = &req::R7_2_3,
+     .description =
+         "an Add proposal's KeyPackage leaf does not list its own credential type (basic) in its "
+         "capabilities (leaf and KeyPackage signed again)",
+     .make =
+         [](BadEpoch& b) {
+           KeyPackage kp = b.key_package(
+               [](KeyPackage& k) {
+                 auto& creds = k.leaf_node.capabilities.credentials;
+                 creds.erase(std::remove(creds.begin(), creds.end(), credential_type::basic),
+                             creds.end());
+               },
+               true);
+           RuleSwitchedOff off({&req::R7_2_3, &req::R7_3_5});
+           b.commit = b.c().group.commit_builder().add(kp).build(b.c().signer).commit;
+         },
+     .also = {&req::R7_3_5}},
     // ---- §2.1 decoding (no accepted state: the message has no meaning)
     {&req::R2_1_2_2,
      "the Commit's group_id length (its first variable-size vector header) is encoded in two "
@@ -1245,21 +1198,25 @@ const RuleCase kRules[] = {
        b.commit_bytes = m;
      },
      nullptr, false},
-    {&req::R2_1_1_1, "the Commit's optional path has the presence octet 2 (a PublicMessage)",
-     [](BadEpoch& b) {
-       MLSMessage valid =
-           b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
-       Bytes m = encode(valid);
-       // The presence octet of Commit.path follows the proposals vector.
-       Bytes proposals = encode(std::get<PublicMessage>(valid.body).content.commit.proposals);
-       auto at = std::search(m.begin(), m.end(), proposals.begin(), proposals.end());
-       if (at == m.end() || at + static_cast<std::ptrdiff_t>(proposals.size()) == m.end()) {
-         throw Error(ErrorKind::internal, "2.1.1", "the Commit's proposals are not in its encoding");
-       }
-       *(at + static_cast<std::ptrdiff_t>(proposals.size())) = 2;
-       b.commit_bytes = m;
-     },
-     nullptr, false, Wire::public_only},
+    {.rule = &req::R2_1_1_1,
+     .description = "the Commit's optional path has the presence octet 2 (a PublicMessage)",
+     .make =
+         [](BadEpoch& b) {
+           MLSMessage valid =
+               b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
+           Bytes m = encode(valid);
+           // The presence octet of Commit.path follows the proposals vector.
+           Bytes proposals = encode(std::get<PublicMessage>(valid.body).content.commit.proposals);
+           auto at = std::search(m.begin(), m.end(), proposals.begin(), proposals.end());
+           if (at == m.end() || at + static_cast<std::ptrdiff_t>(proposals.size()) == m.end()) {
+             throw Error(ErrorKind::internal, "2.1.1",
+                         "the Commit's proposals are not in its encoding");
+           }
+           *(at + static_cast<std::ptrdiff_t>(proposals.size())) = 2;
+           b.commit_bytes = m;
+         },
+     .accepted_state = false,
+     .wire = Wire::public_only},
     // ---- §12.4.3.1 joining from a Welcome
     {&req::R12_4_3_1_2,
      "the Welcome's EncryptedGroupSecrets name another KeyPackage than the joiner's (new_member "
@@ -1331,60 +1288,49 @@ const RuleCase kRules[] = {
      [](BadWelcome& w) {
        w.reseal([](GroupInfo& gi, RatchetTreeNodes&) { set_bit(gi.group_context.tree_hash); });
      }},
-    {&req::R12_4_3_1_9,
-     "the root of the ratchet tree lists a blank leaf among its unmerged_leaves (tree_hash, "
-     "confirmation_tag and signature recomputed; the root is then not parent-hash valid "
-     "either, since §7.9.2 compares unmerged_leaves with resolutions)",
-     nullptr,
-     [](BadWelcome& w) {
-       w.reseal([](GroupInfo&, RatchetTreeNodes& nodes) {
-         RatchetTree t = RatchetTree::from_nodes(nodes);
-         NodeIndex root = tree_math::root(t.leaf_count());
-         for (uint32_t l = 0; l < t.leaf_count().value; ++l) {
-           if (!t.has_leaf(LeafIndex(l)) && nodes[root.value]) {
-             auto& u = nodes[root.value]->parent_node.unmerged_leaves;
-             u.insert(std::upper_bound(u.begin(), u.end(), l), l);
-             return;
-           }
-         }
-         throw Error(ErrorKind::internal, "12.4.3.1", "no blank leaf, or a blank root");
-       });
-     },
-     true,
-     Wire::any,
-     Op::self_update,
-     false,
-     true,
-     true,
-     {&req::R7_9_2_1},
-     true},
-    {&req::R7_1_1,
-     "a parent node of the ratchet tree lists its unmerged_leaves in decreasing order (the "
-     "joining Commit added two clients without a path; tree_hash, confirmation_tag and "
-     "signature recomputed)",
-     nullptr,
-     [](BadWelcome& w) {
-       w.reseal([](GroupInfo&, RatchetTreeNodes& nodes) {
-         for (size_t i = 1; i < nodes.size(); i += 2) {
-           if (nodes[i] && nodes[i]->parent_node.unmerged_leaves.size() >= 2) {
-             auto& u = nodes[i]->parent_node.unmerged_leaves;
-             std::reverse(u.begin(), u.end());
-             return;
-           }
-         }
-         throw Error(ErrorKind::internal, "7.1", "no parent node with two unmerged leaves");
-       });
-     },
-     true,
-     Wire::any,
-     Op::self_update,
-     false,
-     true,
-     false,
-     {},
-     true,
-     false,
-     true},
+    {.rule = &req::R12_4_3_1_9,
+     .description =
+         "the root of the ratchet tree lists a blank leaf among its unmerged_leaves (tree_hash, "
+         "confirmation_tag and signature recomputed; the root is then not parent-hash valid "
+         "either, since §7.9.2 compares unmerged_leaves with resolutions)",
+     .make_welcome =
+         [](BadWelcome& w) {
+           w.reseal([](GroupInfo&, RatchetTreeNodes& nodes) {
+             RatchetTree t = RatchetTree::from_nodes(nodes);
+             NodeIndex root = tree_math::root(t.leaf_count());
+             for (uint32_t l = 0; l < t.leaf_count().value; ++l) {
+               if (!t.has_leaf(LeafIndex(l)) && nodes[root.value]) {
+                 auto& u = nodes[root.value]->parent_node.unmerged_leaves;
+                 u.insert(std::upper_bound(u.begin(), u.end(), l), l);
+                 return;
+               }
+             }
+             throw Error(ErrorKind::internal, "12.4.3.1", "no blank leaf, or a blank root");
+           });
+         },
+     .also = {&req::R7_9_2_1},
+     .blank_leaf_before_join = true},
+    {.rule = &req::R7_1_1,
+     .description =
+         "a parent node of the ratchet tree lists its unmerged_leaves in decreasing order (the "
+         "joining Commit added two clients without a path; tree_hash, confirmation_tag and "
+         "signature recomputed)",
+     .make_welcome =
+         [](BadWelcome& w) {
+           w.reseal([](GroupInfo&, RatchetTreeNodes& nodes) {
+             for (size_t i = 1; i < nodes.size(); i += 2) {
+               if (nodes[i] && nodes[i]->parent_node.unmerged_leaves.size() >= 2) {
+                 auto& u = nodes[i]->parent_node.unmerged_leaves;
+                 std::reverse(u.begin(), u.end());
+                 return;
+               }
+             }
+             throw Error(ErrorKind::internal, "7.1", "no parent node with two unmerged leaves");
+           });
+         },
+     .join_path = false,
+     .blank_leaf_before_join = true,
+     .join_second_add = true},
     {&req::R7_9_2_1,
      "a parent node of the ratchet tree has a changed parent_hash, so it is not parent-hash valid "
      "(tree_hash, confirmation_tag and signature recomputed)",
@@ -1400,26 +1346,28 @@ const RuleCase kRules[] = {
          throw Error(ErrorKind::internal, "7.9.2", "no parent node to change");
        });
      }},
-    {&req::R12_4_3_1_10,
-     "the ratchet tree has no leaf identical to the joiner's KeyPackage leaf (its capabilities "
-     "changed and signed again)",
-     nullptr,
-     [](BadWelcome& w) {
-       w.reseal([&](GroupInfo&, RatchetTreeNodes& nodes) {
-         for (auto& n : nodes) {
-           if (n && n->node_type == NodeType::leaf &&
-               n->leaf_node == w.joiner.bundle.key_package.leaf_node) {
-             n->leaf_node.capabilities.extensions.push_back(kUnknownExtensionType);
-             n->leaf_node.sign(w.suite(), w.joiner.signer.private_key);
-             return;
-           }
-         }
-         throw Error(ErrorKind::internal, "12.4.3.1", "the joiner's leaf is not in the tree");
-       });
-     },
-     // Added without a path, the joiner's leaf is unmerged in its ancestors,
+    {.rule = &req::R12_4_3_1_10,
+     .description =
+         "the ratchet tree has no leaf identical to the joiner's KeyPackage leaf (its capabilities "
+         "changed and signed again)",
+     .make_welcome =
+         [](BadWelcome& w) {
+           w.reseal([&](GroupInfo&, RatchetTreeNodes& nodes) {
+             for (auto& n : nodes) {
+               if (n && n->node_type == NodeType::leaf &&
+                   n->leaf_node == w.joiner.bundle.key_package.leaf_node) {
+                 n->leaf_node.capabilities.extensions.push_back(kUnknownExtensionType);
+                 n->leaf_node.sign(w.suite(), w.joiner.signer.private_key);
+                 return;
+               }
+             }
+             throw Error(ErrorKind::internal, "12.4.3.1", "the joiner's leaf is not in the tree");
+           });
+         },
+     .accepted_state =  // Added without a path, the joiner's leaf is unmerged in its ancestors,
      // whose parent hashes therefore do not cover it (§7.9): only R12.4.3.1-10 breaks.
-     false, Wire::any, Op::self_update, false, true, false},
+     false,
+     .join_path = false},
     {&req::R12_4_3_1_8,
      "the GroupInfo's GroupContext names another cipher suite than the joiner's KeyPackage "
      "(confirmation_tag and signature recomputed)",
@@ -1447,43 +1395,43 @@ const RuleCase kRules[] = {
              Extension{kUnknownExtensionType, random_bytes(w.rng, 4)});
        });
      }},
-    {&req::R12_4_3_1_i1,
-     "the GroupSecrets name two PSKs of type resumption with usage branch, both of the old "
-     "group that resumed_from describes, with different nonces (no accepted state: a Welcome "
-     "of this group cannot also be a branch's)",
-     nullptr,
-     [](BadWelcome& w) {
-       OpenedWelcome o = w.opened();
-       std::vector<PskInput> inputs = w.psk_inputs(o);
-       ResumedGroup old;
-       old.group_id = random_bytes(w.rng, 16);
-       old.cipher_suite = w.suite().id();
-       old.epoch = 5;
-       Bytes value = random_bytes(w.rng, w.suite().hash_size());
-       old.resumption_psks.emplace(old.epoch,
-                                   ResumptionPsk(SecureBytes(value.begin(), value.end())));
-       for (int k = 0; k < 2; ++k) {
-         PreSharedKeyID id{
-             PSKType::resumption, {},        ResumptionPSKUsage::branch,
-             old.group_id,        old.epoch, random_bytes(w.rng, w.suite().hash_size())};
-         inputs.push_back(PskInput{id, SecureBytes(value.begin(), value.end())});
-       }
-       w.resumed = std::move(old);
-       w.rewrap(o, o.group_info, inputs);
-     },
-     false,
-     Wire::any,
-     Op::self_update,
-     false,
-     true,
-     true,
-     {&req::R12_4_3_1_17, &req::R11_3_8, &req::R12_4_3_1_15}},
-    {&req::R12_4_3_1_4,
-     "the Welcome names an external PSK that is not among the case's external_psks", nullptr,
-     [](BadWelcome& w) { w.psks.clear(); }, false, Wire::any, Op::self_update, true},
-    {&req::R12_4_3_1_1,
-     "the GroupInfo has no ratchet_tree extension and no tree is given out of band", nullptr,
-     [](BadWelcome&) {}, false, Wire::any, Op::self_update, false, false},
+    {.rule = &req::R12_4_3_1_i1,
+     .description =
+         "the GroupSecrets name two PSKs of type resumption with usage branch, both of the old "
+         "group that resumed_from describes, with different nonces (no accepted state: a Welcome "
+         "of this group cannot also be a branch's)",
+     .make_welcome =
+         [](BadWelcome& w) {
+           OpenedWelcome o = w.opened();
+           std::vector<PskInput> inputs = w.psk_inputs(o);
+           ResumedGroup old;
+           old.group_id = random_bytes(w.rng, 16);
+           old.cipher_suite = w.suite().id();
+           old.epoch = 5;
+           Bytes value = random_bytes(w.rng, w.suite().hash_size());
+           old.resumption_psks.emplace(old.epoch,
+                                       ResumptionPsk(SecureBytes(value.begin(), value.end())));
+           for (int k = 0; k < 2; ++k) {
+             PreSharedKeyID id{
+                 PSKType::resumption, {},        ResumptionPSKUsage::branch,
+                 old.group_id,        old.epoch, random_bytes(w.rng, w.suite().hash_size())};
+             inputs.push_back(PskInput{id, SecureBytes(value.begin(), value.end())});
+           }
+           w.resumed = std::move(old);
+           w.rewrap(o, o.group_info, inputs);
+         },
+     .accepted_state = false,
+     .also = {&req::R12_4_3_1_17, &req::R11_3_8, &req::R12_4_3_1_15}},
+    {.rule = &req::R12_4_3_1_4,
+     .description = "the Welcome names an external PSK that is not among the case's external_psks",
+     .make_welcome = [](BadWelcome& w) { w.psks.clear(); },
+     .accepted_state = false,
+     .join_psk = true},
+    {.rule = &req::R12_4_3_1_1,
+     .description = "the GroupInfo has no ratchet_tree extension and no tree is given out of band",
+     .make_welcome = [](BadWelcome&) {},
+     .accepted_state = false,
+     .join_tree_extension = false},
 };
 
 Bytes authenticator(const Group& g) { return to_bytes_of(g.epoch_authenticator().view()); }
