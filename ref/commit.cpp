@@ -141,6 +141,7 @@ Group::CheckedProposals Group::validate_and_apply(std::optional<LeafIndex> commi
   CredentialValidator validator = config_.credential_validator;
   ProposalCheck check{*s.suite, s.context, s.tree, now(), &validator};
   check.own = s.own.leaf;
+  check.max_leaf_lifetime = config_.max_leaf_lifetime;
   if (s.resumed) {
     check.resuming = s.resumed->first.usage;  // the initial Commit of §11.2 / §11.3
   }

@@ -346,6 +346,7 @@ RatchetTree Group::joined_tree(const CipherSuite& suite, const GroupInfo& gi,
     //    client is joining, it is RECOMMENDED that the client verifies that the
     //    current time is within the range of the `lifetime` field.
     leaf.validate(suite, leaf.leaf_node_source, gi.group_context.group_id, i, now);
+    check_total_lifetime(leaf, config.max_leaf_lifetime, "leaf " + std::to_string(i));
     // RFC 9420 §7.3 [R7.3-1]
     //    Verify that the credential in the LeafNode is valid, as described in
     //    {{credential-validation}}.
@@ -832,6 +833,7 @@ ProcessedMessage Group::process_message(const MLSMessage& message) {
         }
         CredentialValidator validator = config_.credential_validator;
         ProposalCheck check{suite, ctx, state_.tree, now(), &validator};
+        check.max_leaf_lifetime = config_.max_leaf_lifetime;
         validate_proposal(check, p, sender);
         if (const auto* u = std::get_if<Update>(&p.body)) {
           // RFC 9420 §7.3 / §11.1: the new leaf must support the group's
@@ -926,6 +928,7 @@ std::pair<MLSMessage, Bytes> Group::send_proposal(const Signer& signer, Proposal
   Sender me = Sender::member(state_.own.leaf.value);
   CredentialValidator validator = config_.credential_validator;
   ProposalCheck check{suite, state_.context, state_.tree, now(), &validator};
+  check.max_leaf_lifetime = config_.max_leaf_lifetime;
   check_not_grease(proposal);
   validate_proposal(check, proposal, me);
   FramedContent c = new_content(ContentType::proposal);

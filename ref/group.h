@@ -39,6 +39,10 @@ struct GroupConfig {
   // leaves the judgement to the application; accepting any credential would
   // let anyone holding a GroupInfo remove any member).
   std::function<bool(const Credential& removed, const Credential& joiner)> resync_validator;
+  // §7.2 (R7.2-5): the longest total lifetime (not_after - not_before, in
+  // seconds) accepted in a KeyPackage's leaf, in an Add or in a tree we join.
+  // The RFC asks every application to define one; unset, none is applied.
+  std::optional<uint64_t> max_leaf_lifetime;
   // Whether GroupInfo (and so the Welcome) carries the ratchet_tree extension.
   bool ratchet_tree_extension = true;
   // Zero bytes of padding in each PrivateMessage (§6.3.1).

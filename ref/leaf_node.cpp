@@ -24,6 +24,25 @@ void check_extension_types_unique(const std::vector<Extension>& extensions,
   }
 }
 
+void check_total_lifetime(const LeafNode& leaf, std::optional<uint64_t> max_seconds,
+                          std::string_view what) {
+  if (!max_seconds || leaf.leaf_node_source != LeafNodeSource::key_package) {
+    return;  // only a key_package leaf has a lifetime
+  }
+  const Lifetime& t = leaf.lifetime;
+  const uint64_t total = t.not_after > t.not_before ? t.not_after - t.not_before : 0;
+  // RFC 9420 §7.2 [R7.2-5]: the application's limit is GroupConfig::max_leaf_lifetime
+  //    Applications MUST define a maximum total lifetime that is acceptable for a
+  //    LeafNode, and reject any LeafNode where the total lifetime is longer than this
+  //    duration.
+  if (total > *max_seconds && enforced(req::R7_2_5)) {
+    throw Error(ErrorKind::protocol, req::R7_2_5,
+                std::string(what) + " has a total lifetime of " + std::to_string(total) +
+                    " s, longer than the application's maximum of " + std::to_string(*max_seconds) +
+                    " s");
+  }
+}
+
 void LeafNode::encode_content(Writer& w) const {
   encode_into(w, encryption_key);
   encode_into(w, signature_key);

@@ -3,6 +3,9 @@
 // the structures of the ratchet tree. Validation is in ratchet_tree.h.
 #pragma once
 
+#include <optional>
+#include <string_view>
+
 #include "cipher_suite.h"
 #include "credential.h"
 #include "presentation_language.h"
@@ -138,6 +141,11 @@ struct LeafNode {
  private:
   void encode_content(Writer& w) const;
 };
+
+// §7.2: a key_package leaf's total lifetime (not_after - not_before) is at
+// most `max_seconds`, the application's limit (unset: none). Error naming R7.2-5.
+void check_total_lifetime(const LeafNode& leaf, std::optional<uint64_t> max_seconds,
+                          std::string_view what);
 
 // struct {
 //     HPKEPublicKey encryption_key;

@@ -72,6 +72,8 @@ void validate_proposal(const ProposalCheck& check, const Proposal& proposal, con
     //    An Add proposal is invalid if the KeyPackage is invalid according to
     //    {{keypackage-validation}}.
     add->key_package.validate(suite, check.now);
+    check_total_lifetime(add->key_package.leaf_node, check.max_leaf_lifetime,
+                         "the Add's KeyPackage leaf");
     check_credential(check, add->key_package.leaf_node, "Add", req::R5_3_1_4);
   } else if (const auto* update = std::get_if<Update>(&proposal.body)) {
     // RFC 9420 §12.1.2: an Update replaces the sender's LeafNode, so the sender

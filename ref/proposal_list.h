@@ -74,6 +74,8 @@ struct ProposalCheck {
   // Set for the initial Commit of a group that reinitializes (§11.2) or
   // branches (§11.3) another: the one resumption usage that may appear.
   std::optional<ResumptionPSKUsage> resuming;
+  // The application's longest total leaf lifetime (GroupConfig::max_leaf_lifetime).
+  std::optional<uint64_t> max_leaf_lifetime;
   // The member validating, whose own leaf is compared without its GREASE
   // values (§13.5); unset for a joiner or an observer.
   std::optional<LeafIndex> own;

@@ -188,6 +188,35 @@ TEST(Group, KeyPackageCreationAndValidation) {
   EXPECT_MLS_RULE(tampered.validate(suite, std::nullopt), ErrorKind::crypto, req::R10_1_3);
 }
 
+// RFC 9420 §7.2 [R7.2-5]: "Applications MUST define a maximum total lifetime
+// that is acceptable for a LeafNode, and reject any LeafNode where the total
+// lifetime is longer than this duration" (GroupConfig::max_leaf_lifetime): in
+// an Add, and in the tree of a group joined.
+TEST(Group, ALeafLivingLongerThanTheApplicationsMaximumIsRefused) {
+  GroupConfig day;
+  day.max_leaf_lifetime = 24 * 3600;
+  Client alice = make_client("alice"), bob = make_client("bob"), carol = make_client("carol");
+  // bob's KeyPackage lives 90 days (and an hour).
+  Group strict = Group::create(day, kSuite, to_bytes("strict"), alice.signer, alice.credential);
+  KeyPackage bobs[] = {bob.key_package.key_package};
+  EXPECT_MLS_RULE(strict.add_members(alice.signer, bobs), ErrorKind::protocol, req::R7_2_5);
+  KeyPackageOptions short_lived;
+  const uint64_t now = system_now();
+  short_lived.lifetime = Lifetime{now - 60, now + 3600};
+  KeyPackageBundle brief = create_key_package(CipherSuite(kSuite), bob.signer, bob.credential,
+                                              short_lived, system_rng());
+  KeyPackage briefs[] = {brief.key_package};
+  EXPECT_NO_THROW(strict.add_members(alice.signer, briefs));
+  // A group without the limit adds bob's long-lived leaf; carol, with it,
+  // will not join a tree that holds it.
+  Group lax = Group::create({}, kSuite, to_bytes("lax"), alice.signer, alice.credential);
+  KeyPackage both[] = {bob.key_package.key_package, carol.key_package.key_package};
+  CommitBundle add = lax.add_members(alice.signer, both);
+  EXPECT_MLS_RULE(Group::join(day, welcome_of(add), carol.key_package), ErrorKind::protocol,
+                  req::R7_2_5);
+  EXPECT_NO_THROW(Group::join({}, welcome_of(add), carol.key_package));
+}
+
 TEST(Group, JoinWithTheTreeOutOfBand) {
   GroupConfig config;
   config.ratchet_tree_extension = false;
