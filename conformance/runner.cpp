@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "conformance/json_reader.h"
+#include "conformance/utf8.h"
 #include "ref/primitives.h"
 
 namespace mlsref::conformance {
@@ -487,57 +488,6 @@ void write_json_report(const std::filesystem::path& out, const std::vector<FileR
 }
 
 namespace {
-// The next code point of `s` from `i` (advanced past it), or U+FFFD for a
-// byte that does not start a well-formed UTF-8 sequence (RFC 3629 §4: no
-// overlong forms, no surrogates, nothing above U+10FFFF).
-char32_t next_code_point(std::string_view s, size_t& i) {
-  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char b0 = byte(i);
-  if (b0 < 0x80) {
-    ++i;
-    return b0;
-  }
-  // n: the continuation bytes the lead byte announces (0: not a lead byte).
-  const size_t n = (b0 & 0xE0) == 0xC0 ? 1 : (b0 & 0xF0) == 0xE0 ? 2 : (b0 & 0xF8) == 0xF0 ? 3 : 0;
-  if (n == 0 || i + n >= s.size()) {
-    ++i;
-    return 0xFFFD;
-  }
-  char32_t cp = b0 & (0x3F >> n);
-  for (size_t k = 1; k <= n; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) {
-      ++i;
-      return 0xFFFD;
-    }
-    cp = (cp << 6) | (byte(i + k) & 0x3F);
-  }
-  static constexpr char32_t kMin[] = {0, 0x80, 0x800, 0x10000};  // shortest form
-  if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-    ++i;
-    return 0xFFFD;
-  }
-  i += n + 1;
-  return cp;
-}
-
-void put_utf8(std::string& o, char32_t cp) {
-  if (cp < 0x80) {
-    o += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    o += static_cast<char>(0xC0 | (cp >> 6));
-    o += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    o += static_cast<char>(0xE0 | (cp >> 12));
-    o += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    o += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    o += static_cast<char>(0xF0 | (cp >> 18));
-    o += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    o += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    o += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
 // Text for an XML 1.0 attribute or element: the five markup characters
 // escaped, and every code point outside XML's Char production (§2.2: tab,
 // newlines, U+0020-U+D7FF, U+E000-U+FFFD, U+10000-U+10FFFF), or not UTF-8,

@@ -138,10 +138,7 @@ Group::CheckedProposals Group::validate_and_apply(std::optional<LeafIndex> commi
   // RFC 9420 §12.4.2 [R12.4.2-4]
   //    Verify that the `proposals` vector is valid according to the rules in
   //    {{proposal-list-validation}}.
-  CredentialValidator validator = config_.credential_validator;
-  ProposalCheck check{*s.suite, s.context, s.tree, now(), &validator};
-  check.own = s.own.leaf;
-  check.max_leaf_lifetime = config_.max_leaf_lifetime;
+  ProposalCheck check = proposal_check(s, s.context);
   if (s.resumed) {
     check.resuming = s.resumed->first.usage;  // the initial Commit of §11.2 / §11.3
   }

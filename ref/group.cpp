@@ -57,6 +57,13 @@ void Group::check_usable() const {
   }
 }
 
+ProposalCheck Group::proposal_check(const GroupState& s, const GroupContext& context) const {
+  ProposalCheck check{*s.suite, context, s.tree, now(), &config_.credential_validator};
+  check.own = s.own.leaf;
+  check.max_leaf_lifetime = config_.max_leaf_lifetime;
+  return check;
+}
+
 void Group::check_signer(const Signer& signer) const {
   check_usable();
   // RFC 9420 §6.1 [R6.1-1, R6.1-2]
@@ -439,14 +446,18 @@ Group Group::join_from(GroupConfig config, const Welcome& welcome, const KeyPack
                         ", psk_epoch " + std::to_string(id.psk_epoch) + ")");
       });
   const GroupInfo& gi = o.group_info;
-  std::optional<ResumptionPSKUsage> resumed;
-  // (open_welcome has checked that there is at most one, R12.4.3.1-i1.)
+  // The resumption PSK of usage reinit or branch that links this group to
+  // an old one (open_welcome has checked that there is at most one,
+  // R12.4.3.1-i1), and its usage.
   const PreSharedKeyID* link = nullptr;
   for (const auto& id : o.secrets.psks) {
     if (id.psktype == PSKType::resumption && id.usage != ResumptionPSKUsage::application) {
-      resumed = id.usage;
       link = &id;
     }
+  }
+  std::optional<ResumptionPSKUsage> resumed;
+  if (link != nullptr) {
+    resumed = link->usage;
   }
   if (resumed_from != nullptr) {
     // The caller joins a group that resumes `resumed_from`; the Welcome must
@@ -831,10 +842,7 @@ ProcessedMessage Group::process_message(const MLSMessage& message) {
                         "an ExternalInit proposal outside an external commit");
           }
         }
-        CredentialValidator validator = config_.credential_validator;
-        ProposalCheck check{suite, ctx, state_.tree, now(), &validator};
-        check.max_leaf_lifetime = config_.max_leaf_lifetime;
-        validate_proposal(check, p, sender);
+        validate_proposal(proposal_check(state_, ctx), p, sender);
         if (const auto* u = std::get_if<Update>(&p.body)) {
           // RFC 9420 §7.3 / §11.1: the new leaf must support the group's
           // extensions and required capabilities.
@@ -926,11 +934,8 @@ std::pair<MLSMessage, Bytes> Group::send_proposal(const Signer& signer, Proposal
   check_signer(signer);
   const CipherSuite& suite = *state_.suite;
   Sender me = Sender::member(state_.own.leaf.value);
-  CredentialValidator validator = config_.credential_validator;
-  ProposalCheck check{suite, state_.context, state_.tree, now(), &validator};
-  check.max_leaf_lifetime = config_.max_leaf_lifetime;
   check_not_grease(proposal);
-  validate_proposal(check, proposal, me);
+  validate_proposal(proposal_check(state_, state_.context), proposal, me);
   FramedContent c = new_content(ContentType::proposal);
   c.proposal = proposal;
   WireFormat wf = config_.handshake_private ? wire_format::mls_private_message

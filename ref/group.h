@@ -440,6 +440,10 @@ class Group {
     std::vector<PskInput> psks;
     AppliedProposals applied;
   };
+  // What validating a proposal or a proposal list against `s` (with the
+  // GroupContext `context`) needs of config_: the clock, the credential
+  // validator and the leaf lifetime limit; and our leaf (§13.5).
+  ProposalCheck proposal_check(const GroupState& s, const GroupContext& context) const;
   // `committer` empty: an external Commit (§12.2's list for external Commits).
   CheckedProposals validate_and_apply(std::optional<LeafIndex> committer,
                                       std::span<const QueuedProposal> list) const;

@@ -44,6 +44,15 @@ struct Three {
     c.emplace(Group::join({}, std::get<Welcome>(bundle.welcome->body), kc));
   }
 
+  // A branch of alice's of the old group with `group_id`, for the holders
+  // of `key_packages`.
+  std::pair<Group, MLSMessage> alice_branches(const std::string& group_id,
+                                              std::vector<KeyPackage> key_packages,
+                                              bool force_path = false) {
+    return Group::branch(a, {}, to_bytes(group_id), alice.signer, alice.credential, key_packages,
+                         {}, force_path);
+  }
+
   // The Welcome for `kb` into a new group of alice's that names no
   // resumption PSK.
   Welcome unlinked_welcome(const std::string& group_id, const KeyPackageBundle& kb) {
@@ -134,9 +143,7 @@ TEST(Reinit, TheWelcomeMustNameTheOldGroupAfterTheReInit) {
   Three t;
   // A branch Welcome from the old group before the ReInit (bob keeps a copy).
   auto kb_branch = key_package(t.bob, 1);
-  std::vector<KeyPackage> branch_kps{kb_branch.key_package};
-  auto [side, branch_welcome] = Group::branch(t.a, {}, to_bytes("side group"), t.alice.signer,
-                                              t.alice.credential, branch_kps);
+  auto [side, branch_welcome] = t.alice_branches("side group", {kb_branch.key_package});
   t.reinit_committed_by(t.a, t.alice.signer, ReInit{to_bytes("new group"), mls10, 1, {}});
   auto kb = key_package(t.bob, 1), kc = key_package(t.charlie, 1);
   std::vector<KeyPackage> kps{kb.key_package, kc.key_package};
@@ -197,9 +204,7 @@ TEST(Reinit, OtherProposalsArePreferredOverAReInit) {
 TEST(Branch, ASubgroupOfTwo) {
   Three t;
   auto kb = key_package(t.bob, 1);
-  std::vector<KeyPackage> kps{kb.key_package};
-  auto [na, welcome] =
-      Group::branch(t.a, {}, to_bytes("side group"), t.alice.signer, t.alice.credential, kps);
+  auto [na, welcome] = t.alice_branches("side group", {kb.key_package});
   Group nb = Group::join({}, std::get<Welcome>(welcome.body), kb, std::nullopt, {}, &*t.b);
   EXPECT_EQ(nb.epoch_authenticator(), na.epoch_authenticator());
   EXPECT_EQ(nb.epoch(), 1u);
@@ -215,9 +220,7 @@ TEST(Branch, EveryMemberMustComeFromTheOldGroup) {
   Three t;
   Member diana = make_member("diana", 1);
   auto kb = key_package(t.bob, 1), kd = key_package(diana, 1);
-  std::vector<KeyPackage> kps{kb.key_package, kd.key_package};
-  auto [na, welcome] =
-      Group::branch(t.a, {}, to_bytes("side group"), t.alice.signer, t.alice.credential, kps);
+  auto [na, welcome] = t.alice_branches("side group", {kb.key_package, kd.key_package});
   EXPECT_MLS_RULE(Group::join({}, std::get<Welcome>(welcome.body), kb, std::nullopt, {}, &*t.b),
                   ErrorKind::protocol, req::R11_3_8);
 }
@@ -240,15 +243,12 @@ TEST(Branch, TheWelcomeMustNameTheOldGroup) {
 TEST(Branch, AndReinitWithAForcedPath) {
   Three t;
   auto kb = key_package(t.bob, 1);
-  std::vector<KeyPackage> kps{kb.key_package};
-  auto [plain, plain_welcome] =
-      Group::branch(t.a, {}, to_bytes("side group"), t.alice.signer, t.alice.credential, kps);
+  auto [plain, plain_welcome] = t.alice_branches("side group", {kb.key_package});
   const NodeIndex root = tree_math::root(LeafCount(2));
   EXPECT_TRUE(plain.tree().blank(root));
   auto kb2 = key_package(t.bob, 1);
-  std::vector<KeyPackage> kps2{kb2.key_package};
-  auto [forced, forced_welcome] = Group::branch(t.a, {}, to_bytes("side group 2"), t.alice.signer,
-                                                t.alice.credential, kps2, {}, true);
+  auto [forced, forced_welcome] =
+      t.alice_branches("side group 2", {kb2.key_package}, /*force_path=*/true);
   EXPECT_FALSE(forced.tree().blank(root));
   Group nb = Group::join({}, std::get<Welcome>(forced_welcome.body), kb2, std::nullopt, {}, &*t.b);
   EXPECT_EQ(nb.epoch_authenticator(), forced.epoch_authenticator());

@@ -147,15 +147,11 @@ struct BadEpoch {
     options.extra_proposals = std::move(extra);
     options.remove_prior = remove_prior;
     options.proposals_by_reference = std::move(by_reference);
-    // A resync is the removed member coming back: its credential (R12.2-20).
+    // A resync is the removed member coming back (R12.2-20): its credential.
+    // The member is remove_prior, or the one a Remove by reference names.
     std::optional<LeafIndex> removed = remove_prior;
     for (const QueuedProposal& q : options.proposals_by_reference) {
       if (const auto* r = std::get_if<Remove>(&q.proposal.body); r && !removed) {
-        removed = LeafIndex(r->removed);
-      }
-    }
-    for (const Proposal& p : options.extra_proposals) {
-      if (const auto* r = std::get_if<Remove>(&p.body); r && !removed) {
         removed = LeafIndex(r->removed);
       }
     }
