@@ -44,6 +44,18 @@ namespace mlsref {
 
 namespace {
 
+// The epoch a commit begins. The epoch is a uint64 (RFC 9420 §8.1), so a group
+// at the last value cannot advance; a hostile GroupInfo or Welcome can put a
+// joiner there. No RFC rule covers it: refused as unsupported, never wrapped
+// to 0 (which would reuse epoch 0's PSK identifiers and nonces).
+uint64_t next_epoch(uint64_t epoch) {
+  if (epoch == UINT64_MAX) {
+    throw Error(ErrorKind::unsupported, "8.1",
+                "the group is at epoch 2^64-1 and cannot begin another epoch");
+  }
+  return epoch + 1;
+}
+
 // The state of the epoch a commit begins, from what the commit computed.
 std::shared_ptr<GroupState> next_state(const GroupState& s, const GroupConfig& config,
                                        GroupContext context, RatchetTree tree, TreeKemPrivate own,
@@ -287,7 +299,7 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
   GroupContext provisional = ap.context;
   // RFC 9420 §8.1 [R8.1-2]
   //    The `epoch` field increments by one for each Commit message that is processed.
-  provisional.epoch = s.context.epoch + 1;
+  provisional.epoch = next_epoch(s.context.epoch);
   RatchetTree tree = std::move(ap.tree);
   // RFC 9420 §12.4.2 [R12.4.2-19]: replaced below when there is a path
   //    If the `path` value is not populated, define `commit_secret` as the all-zero vector of
@@ -606,7 +618,7 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
   const std::vector<PskInput>& psks = checked.psks;
   AppliedProposals& ap = checked.applied;
   GroupContext provisional = ap.context;
-  provisional.epoch = s.context.epoch + 1;
+  provisional.epoch = next_epoch(s.context.epoch);
   RatchetTree tree = std::move(ap.tree);
   TreeKemPrivate own = s.own;
   CommitSecret commit_secret(SecureBytes(suite.hash_size(), 0));
@@ -877,7 +889,7 @@ std::pair<Group, MLSMessage> Group::join_external(
   validate_external_proposal_list(check, list);
   AppliedProposals ap = apply_proposals(old.context, old.tree, list);
   GroupContext provisional = ap.context;
-  provisional.epoch = old.context.epoch + 1;
+  provisional.epoch = next_epoch(old.context.epoch);
   RatchetTree tree = std::move(ap.tree);
 
   //    The joiner is added at the leftmost free leaf node (just as if they

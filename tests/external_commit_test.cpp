@@ -109,6 +109,18 @@ TEST(ExternalCommit, AGroupInfoWithoutExternalPubIsRefused) {
                    ErrorKind::protocol, "12.4.3.2");
 }
 
+// A GroupInfo at the last epoch: the join cannot begin another, and must not
+// wrap to epoch 0 (ref/commit.cpp next_epoch).
+TEST(ExternalCommit, AGroupAtTheLastEpochCannotAdvance) {
+  TwoMembers t;
+  Member charlie = make_member("charlie");
+  GroupInfo gi = t.a.group_info(t.alice.signer, true);
+  gi.group_context.epoch = UINT64_MAX;
+  gi.sign(t.a.suite(), t.alice.signer.private_key);
+  EXPECT_MLS_ERROR(Group::join_external({}, gi, std::nullopt, charlie.signer, charlie.credential),
+                   ErrorKind::unsupported, "8.1");
+}
+
 TEST(ExternalCommit, ABrokenExternalCommitChangesNothing) {
   TwoMembers t;
   Member charlie = make_member("charlie");
