@@ -324,6 +324,18 @@ RatchetTree Group::joined_tree(const CipherSuite& suite, const GroupInfo& gi,
   gi.verify(suite, tree.leaf(signer).signature_key);
   check_extension_types_unique(gi.group_context.extensions, "GroupContext.extensions");
   check_extension_types_unique(gi.extensions, "GroupInfo.extensions");
+  // RFC 9420 §12.4.3 [R12.4.3-3]: a Group does not know the application's other
+  // groups; GroupConfig::group_id_in_use does (unset: no check)
+  //    New members MUST verify that `group_id` is unique among the groups they are
+  //    currently participating in.
+  // RFC 9420 §12.4.3.1 [R12.4.3.1-7]: the same, in the Welcome checklist
+  //    Verify that the `group_id` is unique among the groups that the client is
+  //    currently participating in.
+  if (config.group_id_in_use && config.group_id_in_use(gi.group_context.group_id) &&
+      enforced(req::R12_4_3_3)) {
+    throw Error(ErrorKind::protocol, req::R12_4_3_3,
+                "the client is already in a group with this group_id");
+  }
   // RFC 9420 §12.4.3.1 [R12.4.3.1-9]
   //    Verify the integrity of the ratchet tree. [...]
   //    Verify that the tree hash of the ratchet tree matches the `tree_hash` field

@@ -43,6 +43,10 @@ struct GroupConfig {
   // seconds) accepted in a KeyPackage's leaf, in an Add or in a tree we join.
   // The RFC asks every application to define one; unset, none is applied.
   std::optional<uint64_t> max_leaf_lifetime;
+  // §12.4.3 (R12.4.3-3, R12.4.3.1-7): whether the application is already in a
+  // group with this group_id. A join (Welcome or external Commit) is refused
+  // when it says yes. Unset, no check: the RFC's duty is then the caller's.
+  std::function<bool(const Bytes& group_id)> group_id_in_use;
   // Whether GroupInfo (and so the Welcome) carries the ratchet_tree extension.
   bool ratchet_tree_extension = true;
   // Zero bytes of padding in each PrivateMessage (§6.3.1).

@@ -5,6 +5,7 @@
 #include "ref/group.h"
 
 #include <functional>
+#include <set>
 
 #include "ref/grease.h"
 #include "ref/registries.h"
@@ -215,6 +216,28 @@ TEST(Group, ALeafLivingLongerThanTheApplicationsMaximumIsRefused) {
   EXPECT_MLS_RULE(Group::join(day, welcome_of(add), carol.key_package), ErrorKind::protocol,
                   req::R7_2_5);
   EXPECT_NO_THROW(Group::join({}, welcome_of(add), carol.key_package));
+}
+
+// RFC 9420 §12.4.3 [R12.4.3-3]: "New members MUST verify that `group_id` is
+// unique among the groups they are currently participating in"
+// (GroupConfig::group_id_in_use), by Welcome and by external Commit.
+TEST(Group, AJoinToAGroupIdAlreadyInUseIsRefused) {
+  Client alice = make_client("alice"), bob = make_client("bob"), carol = make_client("carol");
+  std::set<Bytes> bobs_groups{to_bytes("group")};
+  GroupConfig bobs;
+  bobs.group_id_in_use = [&](const Bytes& id) { return bobs_groups.contains(id); };
+  Group a = Group::create({}, kSuite, to_bytes("group"), alice.signer, alice.credential);
+  KeyPackage kps[] = {bob.key_package.key_package};
+  CommitBundle add = a.add_members(alice.signer, kps);
+  a.merge_pending_commit();
+  EXPECT_MLS_RULE(Group::join(bobs, welcome_of(add), bob.key_package), ErrorKind::protocol,
+                  req::R12_4_3_3);
+  GroupInfo gi = a.group_info(alice.signer, true);
+  EXPECT_MLS_RULE(Group::join_external(bobs, gi, std::nullopt, carol.signer, carol.credential),
+                  ErrorKind::protocol, req::R12_4_3_3);
+  bobs_groups.clear();
+  EXPECT_NO_THROW(Group::join(bobs, welcome_of(add), bob.key_package));
+  EXPECT_NO_THROW(Group::join_external(bobs, gi, std::nullopt, carol.signer, carol.credential));
 }
 
 TEST(Group, JoinWithTheTreeOutOfBand) {
