@@ -640,9 +640,6 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
         b.new_signer_ ? &b.new_signer_->credential_with_key : nullptr;
     LeafNode base = updated_leaf(params, new_cred);
     tree.set_node(NodeIndex(me), Node{NodeType::leaf, base, {}});
-    // The new leaf must support the group's extensions and required
-    // capabilities: refused here, before anything is sent.
-    validate_own_leaf_in_group(tree, provisional, me);
     const SecureBytes& leaf_signer =
         b.new_signer_ ? b.new_signer_->signer.private_key : signer.private_key;
     std::set<uint32_t> excluded;
@@ -676,6 +673,9 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
     }
     created =
         create_update_path(suite, tree, me, leaf_signer, provisional, excluded, rng(), reused);
+    // The new leaf must pass its receivers' checks, support the group's
+    // extensions and required capabilities: refused here, before anything is sent.
+    validate_own_leaf_to_send(suite, tree, provisional, me);
     // A ciphertext too many, for a must-reject vector: a sender that enforces
     // R7.6-2 encrypts each path secret to its copath resolution only.
     const std::vector<NodeIndex> fdp =
@@ -916,7 +916,7 @@ std::pair<Group, MLSMessage> Group::join_external(
   //    Commit).
   CreatedPath created =
       create_update_path(suite, tree, leaf, signer.private_key, provisional, {}, rng, reused);
-  validate_own_leaf_in_group(tree, provisional, leaf);
+  validate_own_leaf_to_send(suite, tree, provisional, leaf);
 
   FramedContent content;
   content.group_id = old.context.group_id;

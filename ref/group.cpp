@@ -131,7 +131,7 @@ Group Group::create(GroupConfig config, CipherSuiteId suite_id, Bytes group_id,
   // RFC 9420 §13.4
   //    [...] an extension in use by the group MUST be supported by all members of the
   //    group.
-  validate_own_leaf_in_group(s.tree, s.context, LeafIndex(0));
+  validate_own_leaf_to_send(suite, s.tree, s.context, LeafIndex(0));
 
   // AMBIGUITY: §11 sets a random epoch_secret; derive_epoch starts from an
   // init_secret, so we draw a random init_secret (with a zero commit_secret),
@@ -1014,7 +1014,7 @@ std::pair<MLSMessage, Bytes> Group::propose_self_update(const Signer& signer,
   // and required capabilities; refused before anything is sent.
   RatchetTree trial = state_.tree;
   trial.update_leaf(me, leaf);
-  validate_own_leaf_in_group(trial, state_.context, me);
+  validate_own_leaf_to_send(suite, trial, state_.context, me);
   auto out = send_proposal(signer, Proposal{Update{leaf}});
   state_.own_update_keys[keys.public_key] = keys.private_key;
   return out;

@@ -538,6 +538,13 @@ void validate_own_leaf_in_group(const RatchetTree& tree, const GroupContext& con
   validate_leaf_in_group(view, context, own);
 }
 
+void validate_own_leaf_to_send(const CipherSuite& suite, const RatchetTree& tree,
+                               const GroupContext& context, LeafIndex own) {
+  const LeafNode& leaf = tree.leaf(own);
+  leaf.validate(suite, leaf.leaf_node_source, context.group_id, own.value, std::nullopt);
+  validate_own_leaf_in_group(tree, context, own);
+}
+
 void validate_leaf_in_group(const RatchetTree& tree, const GroupContext& context, LeafIndex l) {
   const LeafNode& leaf = tree.leaf(l);
   const Capabilities& caps = leaf.capabilities;

@@ -126,6 +126,14 @@ void validate_leaf_in_group(const RatchetTree& tree, const GroupContext& context
 // represent them to ourselves: without the GREASE values we send (§13.5).
 void validate_own_leaf_in_group(const RatchetTree& tree, const GroupContext& context,
                                 LeafIndex own);
+// Our own leaf `own` as we are about to send it (a new group's, an Update's,
+// an UpdatePath's): first the checks every receiver makes of a LeafNode on
+// its own (§7.3, LeafNode::validate: its source, signature, extensions unique
+// and listed in its capabilities), then validate_own_leaf_in_group. A leaf of
+// the application's parameters that a receiver would refuse is refused here,
+// before anything is sent.
+void validate_own_leaf_to_send(const CipherSuite& suite, const RatchetTree& tree,
+                               const GroupContext& context, LeafIndex own);
 // Only the first part, the leaf's own capabilities against the GroupContext
 // (constant time in the group size).
 // `required_rule`: the rule a missing required capability breaks, R7.3-4

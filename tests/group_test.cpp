@@ -482,6 +482,49 @@ TEST(Group, OwnUpdateProposalKeepsWhatItProposed) {
   expect_agree({&*t.a, &*t.b});
 }
 
+// Our own leaf, built from the application's LeafNodeParameters, passes the
+// checks its receivers make of a LeafNode (§7.3) before anything is sent: in
+// a new group, a Commit's path, an Update and an external join. Here a leaf
+// whose extensions repeat a type (§13.4 R13.4-5; the types it carries are
+// listed in its capabilities by mlsref, so R7.3-9 cannot be broken this way).
+TEST(Group, AnOwnLeafThatItsReceiversWouldRefuseIsNeverSent) {
+  TwoMembers t;
+  Capabilities caps = without_grease(t.a->tree().leaf(LeafIndex(0))).capabilities;
+  caps.extensions.push_back(kCustomExtension);
+  std::vector<Extension> twice{{kCustomExtension, to_bytes("1")},
+                               {kCustomExtension, to_bytes("2")}};
+  auto repeated =
+      LeafNodeParameters::builder().with_capabilities(caps).with_extensions(twice).build();
+
+  Snapshot before(*t.a);
+  EXPECT_MLS_RULE(t.a->self_update(t.alice.signer, repeated), ErrorKind::protocol, req::R13_4_5);
+  EXPECT_MLS_RULE(
+      t.a->commit_builder().leaf_node_parameters(repeated).force_self_update().build(t.alice.signer),
+      ErrorKind::protocol, req::R13_4_5);
+  EXPECT_MLS_RULE(t.a->propose_self_update(t.alice.signer, repeated), ErrorKind::protocol,
+                  req::R13_4_5);
+  EXPECT_EQ(Snapshot(*t.a), before);
+  EXPECT_FALSE(t.a->pending_commit().has_value());
+
+  Client carol = make_client("carol");
+  EXPECT_MLS_RULE(
+      Group::create({}, kSuite, to_bytes("g2"), carol.signer, carol.credential, repeated),
+      ErrorKind::protocol, req::R13_4_5);
+  ExternalJoinOptions o;
+  o.leaf = repeated;
+  EXPECT_MLS_RULE(Group::join_external({}, t.a->group_info(t.alice.signer, true), std::nullopt,
+                                       carol.signer, carol.credential, o),
+                  ErrorKind::protocol, req::R13_4_5);
+  // With the extension once, the same update goes through and Bob accepts it.
+  std::vector<Extension> once{{kCustomExtension, to_bytes("1")}};
+  CommitBundle ok = t.a->self_update(
+      t.alice.signer,
+      LeafNodeParameters::builder().with_capabilities(caps).with_extensions(once).build());
+  apply_commit(*t.b, ok.commit);
+  t.a->merge_pending_commit();
+  EXPECT_EQ(t.a->epoch_authenticator(), t.b->epoch_authenticator());
+}
+
 TEST(Group, UpdatedLeafMustSupportGroupContextExtensions) {
   Client alice = make_client("alice", {kCustomExtension});
   Client bob = make_client("bob", {kCustomExtension});
