@@ -176,9 +176,13 @@ class Client {
   // The key-update API of mlsref (not RPCs of the harness): a commit with a
   // path and nothing else / with a new signature key and credential / of
   // every pending proposal. Staged as the pending commit, like commit().
-  virtual CommitResult self_update(uint32_t state_id) = 0;
-  virtual CommitResult self_update_with_new_signer(uint32_t state_id) = 0;
-  virtual CommitResult commit_to_pending_proposals(uint32_t state_id) = 0;
+  // `proposals`: received (and stored) first, as for commit(), so that the
+  // commit covers them.
+  virtual CommitResult self_update(uint32_t state_id, const std::vector<Bytes>& proposals) = 0;
+  virtual CommitResult self_update_with_new_signer(uint32_t state_id,
+                                                   const std::vector<Bytes>& proposals) = 0;
+  virtual CommitResult commit_to_pending_proposals(uint32_t state_id,
+                                                   const std::vector<Bytes>& proposals) = 0;
 
   virtual std::optional<View> view(uint32_t state_id) = 0;
   virtual void free(uint32_t state_id) = 0;

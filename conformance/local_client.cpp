@@ -608,13 +608,17 @@ Client::JoinResult LocalClient::join_resumed(uint32_t transaction_id, const Byte
   return out;
 }
 
-Client::CommitResult LocalClient::self_update(uint32_t state_id) {
+Client::CommitResult LocalClient::self_update(uint32_t state_id,
+                                              const std::vector<Bytes>& proposals) {
   Member& m = member(state_id);
+  receive_proposals(m, proposals);
   return sent_commit(m, m.group->self_update(m.signer), false);
 }
 
-Client::CommitResult LocalClient::self_update_with_new_signer(uint32_t state_id) {
+Client::CommitResult LocalClient::self_update_with_new_signer(
+    uint32_t state_id, const std::vector<Bytes>& proposals) {
   Member& m = member(state_id);
+  receive_proposals(m, proposals);
   Signer next = Signer::generate(m.group->suite(), *rng_);
   const Credential& old = m.group->tree().leaf(m.group->own_leaf_index()).credential;
   NewSignerBundle bundle{next, CredentialWithKey{old, next.public_key}};
@@ -623,8 +627,10 @@ Client::CommitResult LocalClient::self_update_with_new_signer(uint32_t state_id)
   return out;
 }
 
-Client::CommitResult LocalClient::commit_to_pending_proposals(uint32_t state_id) {
+Client::CommitResult LocalClient::commit_to_pending_proposals(
+    uint32_t state_id, const std::vector<Bytes>& proposals) {
   Member& m = member(state_id);
+  receive_proposals(m, proposals);
   return sent_commit(m, m.group->commit_to_pending_proposals(m.signer), false);
 }
 

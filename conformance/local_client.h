@@ -85,9 +85,11 @@ class LocalClient : public Client {
   JoinResult handle_branch(uint32_t state_id, uint32_t transaction_id, const Bytes& welcome,
                            const Bytes& ratchet_tree) override;
 
-  CommitResult self_update(uint32_t state_id) override;
-  CommitResult self_update_with_new_signer(uint32_t state_id) override;
-  CommitResult commit_to_pending_proposals(uint32_t state_id) override;
+  CommitResult self_update(uint32_t state_id, const std::vector<Bytes>& proposals) override;
+  CommitResult self_update_with_new_signer(uint32_t state_id,
+                                           const std::vector<Bytes>& proposals) override;
+  CommitResult commit_to_pending_proposals(uint32_t state_id,
+                                           const std::vector<Bytes>& proposals) override;
 
   std::optional<View> view(uint32_t state_id) override;
   const Group* local_group(uint32_t state_id) override;

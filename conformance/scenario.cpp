@@ -165,15 +165,16 @@ class TracedClient : public Client {
   JoinResult handle_branch(uint32_t s, uint32_t x, const Bytes& w, const Bytes& t) override {
     return call("HandleBranch", [&] { return inner_->handle_branch(s, x, w, t); });
   }
-  CommitResult self_update(uint32_t s) override {
-    return call("selfUpdate", [&] { return inner_->self_update(s); });
+  CommitResult self_update(uint32_t s, const std::vector<Bytes>& p) override {
+    return call("selfUpdate", [&] { return inner_->self_update(s, p); });
   }
-  CommitResult self_update_with_new_signer(uint32_t s) override {
-    return call("selfUpdateWithNewSigner", [&] { return inner_->self_update_with_new_signer(s); });
+  CommitResult self_update_with_new_signer(uint32_t s, const std::vector<Bytes>& p) override {
+    return call("selfUpdateWithNewSigner",
+                [&] { return inner_->self_update_with_new_signer(s, p); });
   }
-  CommitResult commit_to_pending_proposals(uint32_t s) override {
+  CommitResult commit_to_pending_proposals(uint32_t s, const std::vector<Bytes>& p) override {
     return call("commitToPendingProposals",
-                [&] { return inner_->commit_to_pending_proposals(s); });
+                [&] { return inner_->commit_to_pending_proposals(s, p); });
   }
   std::optional<View> view(uint32_t s) override {
     return call("(view)", [&] { return inner_->view(s); });
@@ -706,12 +707,16 @@ class Run {
     } else if (a == "selfUpdate" || a == "selfUpdateWithNewSigner" ||
                a == "commitToPendingProposals") {
       // Ours: the key-update API, then every member in `members` applies it.
+      // The committer receives the step's byReference proposals first, so
+      // that its commit covers them (as for commit and fullCommit).
       Client& c = client(actor_);
       removes_[i] = removed_by(step);
-      auto r = a == "selfUpdate"                ? c.self_update(state(actor_))
-               : a == "selfUpdateWithNewSigner" ? c.self_update_with_new_signer(state(actor_))
-                                                : c.commit_to_pending_proposals(state(actor_));
-      commit_and_apply(i, step, r, proposals(step));
+      auto by_ref = proposals(step);
+      auto r = a == "selfUpdate" ? c.self_update(state(actor_), by_ref)
+               : a == "selfUpdateWithNewSigner"
+                   ? c.self_update_with_new_signer(state(actor_), by_ref)
+                   : c.commit_to_pending_proposals(state(actor_), by_ref);
+      commit_and_apply(i, step, r, by_ref);
     } else if (a == "handleCommit") {
       auto r = client(actor_).handle_commit(state(actor_), proposals(step),
                                             output(step["commit"], "commit"));

@@ -119,6 +119,50 @@ TEST(Scenario, WhatAClientDoesNotImplementIsUnsupportedNotPassed) {
   }
 }
 
+// The key-update steps (selfUpdate, selfUpdateWithNewSigner,
+// commitToPendingProposals) give the committer the step's byReference
+// proposals first, as commit and fullCommit do, so that its commit covers
+// them (key-updates.txt: "Later, commit to the proposal"). A client that
+// counts the proposals its staged commits cover.
+class CommitCounter : public LocalClient {
+ public:
+  CommitCounter(Botan::RandomNumberGenerator& rng, std::vector<size_t>* covered)
+      : LocalClient(rng), covered_(covered) {}
+  CommitResult self_update(uint32_t s, const std::vector<Bytes>& p) override {
+    return counted(s, LocalClient::self_update(s, p));
+  }
+  CommitResult commit_to_pending_proposals(uint32_t s, const std::vector<Bytes>& p) override {
+    return counted(s, LocalClient::commit_to_pending_proposals(s, p));
+  }
+
+ private:
+  CommitResult counted(uint32_t s, CommitResult r) {
+    covered_->push_back(local_group(s)->pending_commit()->proposals().size());
+    return r;
+  }
+  std::vector<size_t>* covered_;
+};
+
+TEST(Scenario, KeyUpdateStepsCommitTheProposalsTheyList) {
+  std::vector<size_t> covered;
+  ClientFactory counting = [&](const std::string&, Botan::RandomNumberGenerator& rng)
+      -> std::unique_ptr<Client> { return std::make_unique<CommitCounter>(rng, &covered); };
+  ScenarioOptions o = suite1();
+  o.handshake = HandshakeMode::public_only;
+  auto r = run_scenario_file(write_script("key-update-by-reference", R"({"scripts": {"k": [
+    {"action": "createGroup", "actor": "alice", "members": ["bob", "charlie"]},
+    {"action": "updateProposal", "actor": "bob"},
+    {"action": "commitToPendingProposals", "actor": "alice", "byReference": [1],
+     "members": ["bob", "charlie"]},
+    {"action": "updateProposal", "actor": "charlie"},
+    {"action": "selfUpdate", "actor": "bob", "byReference": [3], "members": ["alice", "charlie"]}
+  ]}})"),
+                             o, counting);
+  ASSERT_EQ(r.cases.size(), 1u);
+  EXPECT_EQ(r.cases[0].status, Status::pass) << r.cases[0].check << ": " << r.cases[0].message;
+  EXPECT_EQ(covered, (std::vector<size_t>{1, 1}));
+}
+
 TEST(Scenario, ABadScriptFailsAndSaysWhy) {
   auto r = run_scenario_file(write_script("bad", R"({"scripts": {"b": [
       {"action": "createGroup", "actor": "alice"},

@@ -398,15 +398,15 @@ class RemoteClient : public Client {
     return {r.state_id(), bytes(r.epoch_authenticator())};
   }
 
-  // A commit with a path and nothing else is what the harness can ask for.
-  CommitResult self_update(uint32_t state_id) override {
-    return commit(state_id, {}, {}, true, false);
+  // A commit with a path (and the proposals given) is what the harness can ask for.
+  CommitResult self_update(uint32_t state_id, const std::vector<Bytes>& proposals) override {
+    return commit(state_id, proposals, {}, true, false);
   }
-  CommitResult self_update_with_new_signer(uint32_t) override {
+  CommitResult self_update_with_new_signer(uint32_t, const std::vector<Bytes>&) override {
     throw Error(ErrorKind::unsupported, "12.1.2",
                 target_ + ": a self-update with a new signature key has no MLSClient RPC");
   }
-  CommitResult commit_to_pending_proposals(uint32_t) override {
+  CommitResult commit_to_pending_proposals(uint32_t, const std::vector<Bytes>&) override {
     throw Error(ErrorKind::unsupported, "12.4",
                 target_ + ": committing every pending proposal has no MLSClient RPC");
   }
