@@ -168,9 +168,20 @@ size_t write_group_seeds(const std::filesystem::path& out) {
       fuzz::ExternalJoinInput in{f.members[1].group_info(f.clients[1].signer, with_tree),
                                  with_tree ? std::nullopt
                                            : std::optional(encode(f.members[1].tree().to_nodes()))};
-      Bytes seed = encode(in);
-      external.join(decode<fuzz::ExternalJoinInput>(seed));  // a seed must join
-      group_infos.add(seed);
+      Bytes body = encode(in);
+      external.join(decode<fuzz::ExternalJoinInput>(body));  // a seed must join
+      fuzz::ExternalJoinInput resealed = in;
+      fuzz::reseal(resealed);
+      if (resealed != in) {  // the harness's tree hash is the library's
+        throw Error(ErrorKind::internal, "12.4.3.2", "fuzz::reseal changed a signed GroupInfo");
+      }
+      // Byte 0: each GroupInfo as signed (0) and resealed (1, see
+      // fuzz/fuzz_external_join.cpp), where mutants get past the signature.
+      for (uint8_t mode : {0, 1}) {
+        Bytes seed{mode};
+        seed.insert(seed.end(), body.begin(), body.end());
+        group_infos.add(seed);
+      }
     }
   }
   return messages.count() + welcomes.count() + group_infos.count();

@@ -158,6 +158,30 @@ struct ExternalJoinInput {
                  field("ratchet_tree", &ExternalJoinInput::ratchet_tree)};
 };
 
+// fuzz_external_join's resealed mode: the GroupInfo's tree_hash set to the
+// hash of the tree the join will use (its ratchet_tree extension, else the
+// one out of band), as a hostile signer would compute it. A tree that does not
+// decode, or a suite mlsref does not know, is left for the join to refuse.
+inline void reseal(ExternalJoinInput& in) {
+  GroupInfo& gi = in.group_info;
+  try {
+    std::optional<RatchetTreeNodes> nodes;
+    if (in.ratchet_tree) {
+      nodes = decode<RatchetTreeNodes>(*in.ratchet_tree);
+    }
+    for (const Extension& e : gi.extensions) {  // as Group::joined_tree reads it
+      if (e.extension_type == extension_type::ratchet_tree) {
+        nodes = decode<RatchetTreeNodes>(e.extension_data);
+      }
+    }
+    if (nodes) {
+      CipherSuite suite(gi.group_context.cipher_suite);
+      gi.group_context.tree_hash = RatchetTree::from_nodes(std::move(*nodes)).root_tree_hash(suite);
+    }
+  } catch (const Error&) {
+  }
+}
+
 // The joiner of fuzz_external_join: a fixed signer and credential (suite 1).
 struct FixedExternalJoiner {
   CipherSuite suite{1};
