@@ -331,10 +331,14 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
     // RFC 9420 §12.4.2 [R12.4.2-14]
     //    Verify that none of the public keys in the UpdatePath appear in any node of
     //    the new ratchet tree.
+    // RFC 9420 §16.7 [R16.7-1]: nor twice in the UpdatePath itself, whose
+    // keys all end up in the tree
+    //    The encryption and signature keys stored in the `encryption_key` and
+    //    `signature_key` fields of ratchet tree nodes MUST be distinct from one another.
     std::set<Bytes> keys = external ? keys_before_join : tree_keys(tree);
-    bool repeated = keys.count(leaf.encryption_key) > 0;
+    bool repeated = !keys.insert(leaf.encryption_key).second;
     for (const auto& n : commit.path->nodes) {
-      repeated |= keys.count(n.encryption_key) > 0;
+      repeated |= !keys.insert(n.encryption_key).second;
     }
     if (repeated && enforced(req::R12_4_2_14)) {
       throw Error(ErrorKind::protocol, req::R12_4_2_14,

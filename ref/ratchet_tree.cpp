@@ -208,9 +208,14 @@ Bytes RatchetTree::tree_hash_excluding(const CipherSuite& suite, NodeIndex n,
                                        const std::set<uint32_t>& excluded) const {
   // With no excluded leaf below n, n's subtree is not modified (a node's
   // unmerged_leaves only name leaves below it): its tree hash, computed once.
-  if (std::none_of(excluded.begin(), excluded.end(), [&](uint32_t l) {
-        return tree_math::is_ancestor(n, NodeIndex(LeafIndex(l)));
-      })) {
+  // The leaves below n are the leaf indices lo..hi, so one search of the
+  // sorted set tells (not a scan of it at each node: quadratic in a tree
+  // whose parent lists many unmerged leaves).
+  const uint64_t half = (uint64_t{1} << tree_math::level(n)) - 1;
+  const uint64_t lo = (n.value - half) / 2;
+  const uint64_t hi = (n.value + half) / 2;
+  auto first = excluded.lower_bound(static_cast<uint32_t>(lo));
+  if (first == excluded.end() || *first > hi) {
     return tree_hash(suite, n);
   }
   return compute_tree_hash(suite, n, excluded);
@@ -304,29 +309,36 @@ void RatchetTree::verify_parent_hashes(const CipherSuite& suite) const {
           unmerged_in_c.insert(NodeIndex(LeafIndex(l)).value);
         }
       }
-      for (NodeIndex d : res) {
-        const Node& dn = *nodes_[d.value];
-        const Bytes* d_hash = nullptr;
-        if (dn.node_type == NodeType::parent) {
-          d_hash = &dn.parent_node.parent_hash;
-        } else if (dn.leaf_node.leaf_node_source == LeafNodeSource::commit) {
-          d_hash = &dn.leaf_node.parent_hash;
-        }
-        if (d_hash == nullptr || *d_hash != expected) {
+      // D is in the resolution of C, and the intersection of P's
+      // unmerged_leaves with the subtree under C is equal to the resolution
+      // of C with D removed: D is the one node of the resolution outside
+      // that intersection, and every node of the intersection is in the
+      // resolution. (Found once per side, not by building the rest of the
+      // resolution for each candidate D: quadratic in a hostile tree.)
+      std::set<uint32_t> distinct;
+      std::optional<NodeIndex> outside;
+      size_t outside_count = 0;
+      for (NodeIndex x : res) {
+        if (!distinct.insert(x.value).second) {
           continue;
         }
-        // D is in the resolution of C, and the intersection of P's
-        // unmerged_leaves with the subtree under C is equal to the resolution
-        // of C with D removed.
-        std::set<uint32_t> rest;
-        for (NodeIndex x : res) {
-          if (x != d) {
-            rest.insert(x.value);
-          }
+        if (!unmerged_in_c.count(x.value)) {
+          outside = x;
+          ++outside_count;
         }
-        if (rest == unmerged_in_c) {
-          ++valid;
-        }
+      }
+      if (outside_count != 1 || distinct.size() != unmerged_in_c.size() + 1) {
+        continue;
+      }
+      const Node& dn = *nodes_[outside->value];
+      const Bytes* d_hash = nullptr;
+      if (dn.node_type == NodeType::parent) {
+        d_hash = &dn.parent_node.parent_hash;
+      } else if (dn.leaf_node.leaf_node_source == LeafNodeSource::commit) {
+        d_hash = &dn.leaf_node.parent_hash;
+      }
+      if (d_hash != nullptr && *d_hash == expected) {
+        ++valid;
       }
     }
     // RFC 9420 §7.9.2 [R7.9.2-1]
@@ -366,9 +378,16 @@ Bytes set_path_parent_hashes(const CipherSuite& suite, RatchetTree& tree, LeafIn
 void RatchetTree::verify_leaves(const CipherSuite& suite, ByteView group_id) const {
   std::map<Bytes, uint32_t> encryption_keys, signature_keys;
   std::vector<LeafIndex> members;
+  // For each credential type, the number of members whose capabilities list it.
+  std::map<CredentialType, size_t> supporters;
   for (uint32_t i = 0; i < leaf_count().value; ++i) {
     if (has_leaf(LeafIndex(i))) {
       members.push_back(LeafIndex(i));
+      std::set<CredentialType> listed(leaf(LeafIndex(i)).capabilities.credentials.begin(),
+                                      leaf(LeafIndex(i)).capabilities.credentials.end());
+      for (CredentialType t : listed) {
+        ++supporters[t];
+      }
     }
   }
   // RFC 9420 §16.7 [R16.7-1]
@@ -412,13 +431,17 @@ void RatchetTree::verify_leaves(const CipherSuite& suite, ByteView group_id) con
     //    specified by the `capabilities` field of each member's LeafNode, and that the
     //    `capabilities` field of this LeafNode indicates support for all the credential
     //    types currently in use by other members.
-    for (LeafIndex other : members) {
-      const auto& creds = leaf(other).capabilities.credentials;
-      if (std::find(creds.begin(), creds.end(), ln.credential.credential_type) == creds.end() &&
-          enforced(req::R7_3_5)) {
-        tree_error(req::R7_3_5, leaf_name(l) + " credential type " +
-                                    std::to_string(ln.credential.credential_type) +
-                                    " is not supported by " + leaf_name(other));
+    // (Counted once per type, not compared pair by pair: quadratic in the
+    // leaves of a tree being joined. The member that lacks it is looked for
+    // only to name it.)
+    if (supporters[ln.credential.credential_type] != members.size() && enforced(req::R7_3_5)) {
+      for (LeafIndex other : members) {
+        const auto& creds = leaf(other).capabilities.credentials;
+        if (std::find(creds.begin(), creds.end(), ln.credential.credential_type) == creds.end()) {
+          tree_error(req::R7_3_5, leaf_name(l) + " credential type " +
+                                      std::to_string(ln.credential.credential_type) +
+                                      " is not supported by " + leaf_name(other));
+        }
       }
     }
   }
@@ -495,7 +518,11 @@ LeafIndex RatchetTree::add_leaf(LeafNode leaf_node) {
   // the root, add L's leaf index to the unmerged_leaves list for the node.
   for (NodeIndex p : tree_math::direct_path(NodeIndex(l), leaf_count())) {
     if (!blank(p)) {
-      nodes_[p.value]->parent_node.unmerged_leaves.push_back(l.value);
+      // RFC 9420 §7.1 [R7.1-1]: a leaf to the left of one already listed
+      // (a blank leaf under a non-blank parent) goes before it
+      //    The entries in the `unmerged_leaves` vector MUST be sorted in increasing order.
+      std::vector<uint32_t>& u = nodes_[p.value]->parent_node.unmerged_leaves;
+      u.insert(std::upper_bound(u.begin(), u.end(), l.value), l.value);
     }
   }
   nodes_[NodeIndex(l).value] = Node{NodeType::leaf, std::move(leaf_node), {}};

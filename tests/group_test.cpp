@@ -7,9 +7,12 @@
 #include <functional>
 #include <set>
 
+#include "conformance/vector_type.h"
 #include "ref/grease.h"
 #include "ref/registries.h"
 #include "ref/rule_switch.h"
+#include "ref/transcript_hash.h"
+#include "ref/tree_kem.h"
 #include "tests/test_util.h"
 
 namespace mlsref {
@@ -1167,6 +1170,64 @@ TEST(Group, RejectedMessagesChangeNothing) {
   apply_commit(*t.b, c.commit);
   t.a->merge_pending_commit();
   expect_agree({&*t.a, &*t.b});
+}
+
+// A Commit from alice (leaf 0 of four) whose UpdatePath gives node 1 the
+// key of the root (node 3), signed and tagged as alice would.
+MLSMessage commit_with_one_key_twice_in_its_path(const Group& a, const Signer& alice) {
+  const GroupState& s = a.state();
+  const CipherSuite& suite = a.suite();
+  GroupContext provisional = s.context;
+  provisional.epoch += 1;
+  // First pass: the root's key pair; second, with the same randomness, node 1 reuses it.
+  RatchetTree t1 = s.tree;
+  GroupContext c1 = provisional;
+  auto rng1 = conformance::seeded_rng(7, "one key twice");
+  CreatedPath first = create_update_path(suite, t1, LeafIndex(0), alice.private_key, c1, {}, *rng1);
+  EXPECT_EQ(t1.filtered_direct_path(LeafIndex(0)),
+            (std::vector<NodeIndex>{NodeIndex(1), NodeIndex(3)}));
+  ReusedPathKeys reused;
+  reused.nodes[1] = node_key_pair(suite, first.path_secrets.at(1));
+  RatchetTree tree = s.tree;
+  auto rng2 = conformance::seeded_rng(7, "one key twice");
+  CreatedPath created = create_update_path(suite, tree, LeafIndex(0), alice.private_key,
+                                           provisional, {}, *rng2, reused);
+  EXPECT_EQ(created.update_path.nodes.at(0).encryption_key,
+            created.update_path.nodes.at(1).encryption_key);
+  FramedContent content{s.context.group_id, s.context.epoch, Sender::member(0), {},
+                        ContentType::commit, {},             {},                {}};
+  content.commit.path = created.update_path;
+  AuthenticatedContent ac{wire_format::mls_public_message, content, {}};
+  ac.auth.signature = suite.sign_with_label(alice.private_key, signature_label::framed_content_tbs,
+                                            framed_content_tbs(ac.wire_format, content, s.context));
+  provisional.confirmed_transcript_hash =
+      confirmed_transcript_hash(suite, s.interim_transcript_hash, ac);
+  EpochSecrets e = derive_epoch(suite, s.secrets.init_secret, created.commit_secret,
+                                psk_secret(suite, {}), provisional);
+  Bytes tag = confirmation_tag(suite, e.confirmation_key, provisional.confirmed_transcript_hash);
+  return MLSMessage{mls10, protect_public(suite, content, alice.private_key, s.context,
+                                          s.secrets.membership_key, tag)};
+}
+
+// RFC 9420 §16.7 [R16.7-1]: "The encryption and signature keys stored in the
+// `encryption_key` and `signature_key` fields of ratchet tree nodes MUST be
+// distinct from one another." An UpdatePath that repeats a key within itself
+// is refused (R12.4.2-14 compares its keys with the tree and each other).
+// Carol decrypts at node 3 only and never derives node 1's key, so she
+// accepted it once; Bob, who derives node 1, refused it: a split group.
+TEST(Group, AnUpdatePathWithOneKeyTwiceIsRefused) {
+  Client alice = make_client("alice"), bob = make_client("bob"), carol = make_client("carol");
+  Group a = Group::create({}, kSuite, to_bytes("group"), alice.signer, alice.credential);
+  KeyPackage kps[] = {bob.key_package.key_package, carol.key_package.key_package};
+  CommitBundle add = a.add_members(alice.signer, kps);
+  a.merge_pending_commit();
+  Group c = Group::join({}, welcome_of(add), carol.key_package);
+  ASSERT_EQ(c.tree().leaf_count().value, 4u);
+  MLSMessage forged = commit_with_one_key_twice_in_its_path(a, alice.signer);
+  Snapshot before(c);
+  EXPECT_MLS_RULE(c.process_message(encode_message(forged)), ErrorKind::protocol,
+                  req::R12_4_2_14);
+  EXPECT_EQ(Snapshot(c), before);
 }
 
 TEST(Group, CredentialValidatorRejects) {

@@ -6,6 +6,7 @@
 #include "ref/registries.h"
 #include "ref/rule_switch.h"
 #include "ref/tree_kem.h"
+#include "tests/hostile_trees.h"
 #include "tests/test_util.h"
 
 namespace mlsref {
@@ -105,6 +106,54 @@ TEST(RatchetTree, MaximumSizeIsConfigurable) {
   RatchetTree t = RatchetTree::from_nodes(nodes, TreeLimits{4});
   EXPECT_MLS_ERROR(t.add_leaf(LeafNode{}), ErrorKind::unsupported, "7.7");
   EXPECT_EQ(t.leaf_count().value, 4u);
+}
+
+// RFC 9420 §7.1 [R7.1-1]: "The entries in the `unmerged_leaves` vector MUST
+// be sorted in increasing order." A tree that passes every join check, in
+// which parent node 3 lists unmerged leaf 3 while leaf 1 below it is blank:
+// the next Add fills leaf 1, which goes before 3 (appended, the tree this
+// member sends next would be refused).
+TEST(RatchetTree, AnAddKeepsUnmergedLeavesSorted) {
+  CipherSuite suite(1);
+  auto rng = conformance::seeded_rng(1, "sorted unmerged leaves");
+  const Bytes group_id = to_bytes("g");
+  conformance::TreeHistory h(suite, *rng, group_id);
+  h.add(LeafIndex(0), true);    // leaf 1
+  h.add(LeafIndex(0), true);    // leaf 2 (a tree of 4 leaves)
+  h.self_update(LeafIndex(0));  // nodes 1 and 3 set by leaf 0
+  h.add(LeafIndex(0), false);   // leaf 3, unmerged at node 3
+  RatchetTree t = h.tree();
+  ASSERT_EQ(t.parent(NodeIndex(3)).unmerged_leaves, std::vector<uint32_t>{3});
+  // Leaf 1 and node 1 blank; leaf 0's parent hash now names node 3 (its
+  // filtered direct path is [3]), re-signed by leaf 0's owner.
+  t.set_node(NodeIndex(LeafIndex(1)), std::nullopt);
+  t.set_node(NodeIndex(1), std::nullopt);
+  LeafNode l0 = t.leaf(LeafIndex(0));
+  l0.parent_hash = t.parent_hash(suite, NodeIndex(3), NodeIndex(5));
+  l0.sign(suite, h.members().at(0).signature_priv, group_id, 0);
+  t.set_node(NodeIndex(LeafIndex(0)), Node{NodeType::leaf, l0, {}});
+  RatchetTree joined = RatchetTree::from_nodes(t.to_nodes());
+  ASSERT_NO_THROW(joined.verify_parent_hashes(suite));
+  ASSERT_NO_THROW(joined.verify_leaves(suite, group_id));
+
+  LeafNode newcomer = h.tree().leaf(LeafIndex(2));
+  newcomer.encryption_key = suite.generate_key_pair(*rng).public_key;
+  EXPECT_EQ(joined.add_leaf(newcomer), LeafIndex(1));  // §12.1.1: the leftmost blank leaf
+  EXPECT_EQ(joined.parent(NodeIndex(3)).unmerged_leaves, (std::vector<uint32_t>{1, 3}));
+  EXPECT_NO_THROW(RatchetTree::from_nodes(joined.to_nodes()));
+}
+
+// Hostile trees for the parent-hash check at join (tests/hostile_trees.h).
+// verify_parent_hashes once did work quadratic in their size
+// (tests/bench/tree_bench.cpp measures it at 2^14 leaves); here, that it
+// still refuses them with R7.9.2-1.
+
+TEST(RatchetTree, HostileParentHashTreesAreRefused) {
+  CipherSuite suite(1);
+  for (bool claims : {true, false}) {
+    RatchetTree t = hostile_parent_hash_tree(suite, 6, claims);
+    EXPECT_MLS_RULE(t.verify_parent_hashes(suite), ErrorKind::protocol, req::R7_9_2_1);
+  }
 }
 
 TEST(RatchetTree, EvolutionErrors) {
