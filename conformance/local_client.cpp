@@ -14,12 +14,26 @@ template <class T>
 const T& body_of(const MLSMessage& m, const char* what) {
   const T* t = std::get_if<T>(&m.body);
   if (t == nullptr) {
-    throw std::runtime_error(std::string("expected an MLSMessage holding a ") + what);
+    throw std::invalid_argument(std::string("expected an MLSMessage holding a ") + what);
   }
   return *t;
 }
 
 Bytes bytes_of(const SecureBytes& s) { return Bytes(s.begin(), s.end()); }
+
+// Refuses a handshake or application message of another content type than
+// `want` before it is processed: processing a PrivateMessage uses up its key.
+void expect_content(const MLSMessage& m, ContentType want, const char* what) {
+  std::optional<ContentType> type;
+  if (const auto* pm = std::get_if<PrivateMessage>(&m.body)) {
+    type = pm->content_type;
+  } else if (const auto* pub = std::get_if<PublicMessage>(&m.body)) {
+    type = pub->content.content_type;
+  }
+  if (!type || *type != want) {
+    throw std::invalid_argument(std::string("the message given as ") + what + " is not one");
+  }
+}
 
 }  // namespace
 
@@ -160,7 +174,7 @@ Client::ExternalJoinResult LocalClient::external_join(
       }
     }
     if (!tree_nodes) {
-      throw std::runtime_error("external join: no ratchet tree to find our prior leaf in");
+      throw std::invalid_argument("external join: no ratchet tree to find our prior leaf in");
     }
     RatchetTree tree = RatchetTree::from_nodes(*tree_nodes);
     for (uint32_t l = 0; l < tree.leaf_count().value && !options.remove_prior; ++l) {
@@ -169,7 +183,7 @@ Client::ExternalJoinResult LocalClient::external_join(
       }
     }
     if (!options.remove_prior) {
-      throw std::runtime_error("external join: removePrior, but no leaf has our identity");
+      throw std::invalid_argument("external join: removePrior, but no leaf has our identity");
     }
   }
   for (const auto& [id, secret] : psks) {
@@ -210,10 +224,13 @@ Bytes LocalClient::protect(uint32_t state_id, const Bytes& authenticated_data,
 }
 
 Client::Unprotected LocalClient::unprotect(uint32_t state_id, const Bytes& ciphertext) {
-  ProcessedMessage p = member(state_id).group->process_message(ciphertext);
+  Group& g = *member(state_id).group;
+  MLSMessage m = decode_message(ciphertext);
+  expect_content(m, ContentType::application, "application data");
+  ProcessedMessage p = g.process_message(m);
   const auto* app = std::get_if<ApplicationMessage>(&p.content);
   if (app == nullptr) {
-    throw std::runtime_error("unprotect: the message is not application data");
+    throw std::invalid_argument("unprotect: the message is not application data");
   }
   return {p.authenticated_data, app->data};
 }
@@ -241,7 +258,7 @@ LeafIndex LocalClient::leaf_of(const RatchetTree& tree, const Bytes& identity) {
       return LeafIndex(l);
     }
   }
-  throw std::runtime_error("no member with identity '" +
+  throw std::invalid_argument("no member with identity '" +
                            std::string(identity.begin(), identity.end()) + "'");
 }
 
@@ -303,10 +320,12 @@ void LocalClient::receive_proposals(Member& m, const std::vector<Bytes>& proposa
     if (m.sent.count(bytes)) {
       continue;  // ours: already in the store
     }
-    ProcessedMessage p = m.group->process_message(bytes);
+    MLSMessage msg = decode_message(bytes);
+    expect_content(msg, ContentType::proposal, "a proposal");
+    ProcessedMessage p = m.group->process_message(msg);
     auto* q = std::get_if<QueuedProposal>(&p.content);
     if (q == nullptr) {
-      throw std::runtime_error("a message given as a proposal is not one");
+      throw std::invalid_argument("a message given as a proposal is not one");
     }
     m.sent[bytes] = q->ref;  // so that a second mention is not processed twice
     m.group->store_pending_proposal(std::move(*q));
@@ -352,7 +371,7 @@ Proposal LocalClient::proposal_from(const ProposalDescription& d, const GroupCon
     r.extensions = d.extensions;
     return Proposal{std::move(r)};
   }
-  throw std::runtime_error("unknown proposal type '" + d.type + "'");
+  throw std::invalid_argument("unknown proposal type '" + d.type + "'");
 }
 
 Client::NewMemberProposalResult LocalClient::new_member_add_proposal(const Bytes& group_info,
@@ -421,21 +440,32 @@ Bytes LocalClient::external_signer_proposal(uint32_t signer_id, const Bytes& gro
                                              it->second.signer));
     }
   }
-  throw std::runtime_error("the group does not list this external signer");
+  throw std::invalid_argument("the group does not list this external signer");
 }
 
 Client::CommitResult LocalClient::commit(uint32_t state_id, const std::vector<Bytes>& by_reference,
                                          const std::vector<ProposalDescription>& by_value,
                                          bool force_path, bool external_tree) {
+  return commit_of(state_id, by_reference, by_value, force_path, external_tree, true);
+}
+
+Client::CommitResult LocalClient::commit_of(uint32_t state_id,
+                                            const std::vector<Bytes>& by_reference,
+                                            const std::vector<ProposalDescription>& by_value,
+                                            bool force_path, bool external_tree, bool own_too) {
   Member& m = member(state_id);
   receive_proposals(m, by_reference);
   std::set<Bytes> refs;
   for (const auto& bytes : by_reference) {
     refs.insert(m.sent.at(bytes));
   }
+  // The proposals named, and (as mlspp's client does, and the upstream
+  // config.json's two_party script expects) those we sent in this epoch.
+  const Sender me = Sender::member(m.group->own_leaf_index().value);
   CommitBuilder b = m.group->commit_builder();
-  b.consume_proposal_store(true).filter_pending(
-      [refs](const QueuedProposal& q) { return refs.count(q.ref) > 0; });
+  b.consume_proposal_store(true).filter_pending([refs, me, own_too](const QueuedProposal& q) {
+    return refs.count(q.ref) > 0 || (own_too && q.sender == me);
+  });
   for (const auto& d : by_value) {
     b.proposal(proposal_from(d, m.group->context(), m.group->tree()));
   }
@@ -448,23 +478,45 @@ Client::CommitResult LocalClient::commit(uint32_t state_id, const std::vector<By
 Client::HandleResult LocalClient::handle_commit(uint32_t state_id,
                                                 const std::vector<Bytes>& proposals,
                                                 const Bytes& commit) {
+  return handle_commit_of(state_id, proposals, commit, false);
+}
+
+Client::HandleResult LocalClient::handle_commit_of(uint32_t state_id,
+                                                   const std::vector<Bytes>& proposals,
+                                                   const Bytes& commit, bool reinit) {
   Member& m = member(state_id);
   if (m.sent.count(commit)) {
-    return handle_pending_commit(state_id);
+    return handle_pending_commit_of(state_id, reinit);
   }
-  receive_proposals(m, proposals);
-  ProcessedMessage p = m.group->process_message(commit);
+  // On a copy: a refused commit leaves the state as it was (no proposal
+  // stored, no key used up).
+  Member trial{std::make_unique<Group>(*m.group), m.signer, m.sent, m.next_signer};
+  receive_proposals(trial, proposals);
+  MLSMessage msg = decode_message(commit);
+  expect_content(msg, ContentType::commit, "a commit");
+  ProcessedMessage p = trial.group->process_message(msg);
   auto* staged = std::get_if<StagedCommit>(&p.content);
   if (staged == nullptr) {
-    throw std::runtime_error("the message given as a commit is not one");
+    throw std::invalid_argument("the message given as a commit is not one");
   }
-  m.group->merge_staged_commit(std::move(*staged));
+  if (reinit && !staged->reinit()) {
+    throw std::invalid_argument("the commit covers no ReInit proposal");
+  }
+  trial.group->merge_staged_commit(std::move(*staged));
+  *m.group = std::move(*trial.group);  // the same Group object (local_group() stays valid)
   m.sent.clear();
   return {state_id, bytes_of(m.group->epoch_authenticator().bytes())};
 }
 
 Client::HandleResult LocalClient::handle_pending_commit(uint32_t state_id) {
+  return handle_pending_commit_of(state_id, false);
+}
+
+Client::HandleResult LocalClient::handle_pending_commit_of(uint32_t state_id, bool reinit) {
   Member& m = member(state_id);
+  if (reinit && m.group->pending_commit() && !m.group->pending_commit()->reinit()) {
+    throw std::invalid_argument("the pending commit covers no ReInit proposal");
+  }
   m.group->merge_pending_commit();
   if (m.next_signer) {
     m.signer = std::move(*m.next_signer);
@@ -513,13 +565,21 @@ Client::CommitResult LocalClient::reinit_commit(uint32_t state_id,
                                                 const std::vector<Bytes>& by_reference,
                                                 const std::vector<ProposalDescription>& by_value,
                                                 bool force_path, bool external_tree) {
-  return commit(state_id, by_reference, by_value, force_path, external_tree);
+  // Only what is named: a stored proposal besides would push the ReInit out (§12.2).
+  CommitResult out = commit_of(state_id, by_reference, by_value, force_path, external_tree, false);
+  Member& m = member(state_id);
+  if (!m.group->pending_commit()->reinit()) {
+    m.group->clear_pending_commit();
+    m.sent.erase(out.commit);
+    throw std::invalid_argument("the commit covers no ReInit proposal");
+  }
+  return out;
 }
 
 Client::ReInitResult LocalClient::reinit_record(uint32_t state_id, const Bytes& epoch_authenticator) {
   const Group& g = *member(state_id).group;
   if (!g.state().reinit) {
-    throw std::runtime_error("the commit covers no ReInit proposal");
+    throw std::invalid_argument("the commit covers no ReInit proposal");
   }
   const Bytes& identity = g.tree().leaf(g.own_leaf_index()).credential.identity;
   KeyPackageResult kp = new_key_package(g.state().reinit->cipher_suite, identity);
@@ -529,13 +589,14 @@ Client::ReInitResult LocalClient::reinit_record(uint32_t state_id, const Bytes& 
 }
 
 Client::ReInitResult LocalClient::handle_pending_reinit_commit(uint32_t state_id) {
-  return reinit_record(state_id, handle_pending_commit(state_id).epoch_authenticator);
+  return reinit_record(state_id, handle_pending_commit_of(state_id, true).epoch_authenticator);
 }
 
 Client::ReInitResult LocalClient::handle_reinit_commit(uint32_t state_id,
                                                        const std::vector<Bytes>& proposals,
                                                        const Bytes& commit) {
-  return reinit_record(state_id, handle_commit(state_id, proposals, commit).epoch_authenticator);
+  return reinit_record(state_id,
+                       handle_commit_of(state_id, proposals, commit, true).epoch_authenticator);
 }
 
 Client::SubgroupResult LocalClient::reinit_welcome(uint32_t reinit_id,
@@ -543,7 +604,12 @@ Client::SubgroupResult LocalClient::reinit_welcome(uint32_t reinit_id,
                                                    bool force_path, bool external_tree) {
   const Reinit r = reinit(reinit_id);
   const Group& old = *member(r.old_state).group;
-  Transaction& t = transactions_.at(r.transaction);
+  auto tx = transactions_.find(r.transaction);
+  if (tx == transactions_.end()) {
+    throw std::runtime_error("no key package transaction " + std::to_string(r.transaction) +
+                             " (reinit " + std::to_string(reinit_id) + "'s, already used)");
+  }
+  Transaction& t = tx->second;
   Member m;
   m.signer = t.signer;
   CredentialWithKey cred{t.key_package.key_package.leaf_node.credential, t.signer.public_key};

@@ -124,6 +124,15 @@ class LocalClient : public Client {
     uint32_t transaction = 0;
   };
   ReInitResult reinit_record(uint32_t state_id, const Bytes& epoch_authenticator);
+  // commit() (`own_too`: with the proposals we sent in this epoch) and
+  // reinit_commit(); handle_commit() and handle_pending_commit(), refusing
+  // (and leaving the state as it was) with `reinit` a commit with no ReInit.
+  CommitResult commit_of(uint32_t state_id, const std::vector<Bytes>& by_reference,
+                         const std::vector<ProposalDescription>& by_value, bool force_path,
+                         bool external_tree, bool own_too);
+  HandleResult handle_commit_of(uint32_t state_id, const std::vector<Bytes>& proposals,
+                                const Bytes& commit, bool reinit);
+  HandleResult handle_pending_commit_of(uint32_t state_id, bool reinit);
   uint32_t add_state(Member m);
   // A group we created for a reinit or branch: stored, with its Welcome.
   SubgroupResult new_group(Member m, const MLSMessage& welcome, bool external_tree);

@@ -892,8 +892,9 @@ groupContextExtensionsProposal, commit, fullCommit, handleCommit,
 handlePendingCommit, protect, unprotect, reinit, branch,
 newMemberAddProposal, addExternalSigner, externalSignerProposal); ours:
 selfUpdate, selfUpdateWithNewSigner, commitToPendingProposals (each with
-"members" who apply the commit; a remote client does selfUpdate as a Commit
-with force_path and nothing else, and has no RPC for the other two) and
+"members" who apply the commit and "byReference" proposals it covers; a
+remote client does selfUpdate as a Commit with force_path of those and its
+own pending proposals, and has no RPC for the other two) and
 randomHistory ("members", "steps").
 What a client does not implement is reported unsupported, never passed.
 

@@ -429,6 +429,15 @@ class Run {
             steps_[index]["removed"]) {
           out.insert(steps_[index]["removed"].as<std::string>());
         }
+        // An external sender's Remove (externalSignerProposal).
+        if (index < steps_.size() && steps_[index]["action"] &&
+            steps_[index]["action"].as<std::string>() == "externalSignerProposal") {
+          const YAML::Node d = steps_[index]["description"];
+          if (d && d["proposalType"] && d["proposalType"].as<std::string>() == "remove" &&
+              d["removed"]) {
+            out.insert(d["removed"].as<std::string>());
+          }
+        }
       }
     }
     return out;

@@ -194,6 +194,210 @@ TEST(Interop, AFailureNamesTheActorsClientAndTheRpc) {
   std::filesystem::remove(script);
 }
 
+// alice created the group, bob joined it; both on one client.
+struct Pair {
+  uint32_t alice = 0, bob = 0;
+};
+Pair two_members(Client& c, bool encrypt) {
+  Pair p;
+  p.alice = c.create_group(Bytes{'g', '1'}, 1, encrypt, Bytes{'a'});
+  auto kp = c.create_key_package(1, Bytes{'b'});
+  auto commit = c.commit(p.alice, {}, {ProposalDescription{"add", kp.key_package}}, false, false);
+  c.handle_pending_commit(p.alice);
+  p.bob = c.join_group(kp.transaction_id, commit.welcome, encrypt, Bytes{'b'}, {}).state_id;
+  return p;
+}
+
+// A refused RPC changes nothing: no commit merged, no PrivateMessage key
+// used up, nothing left pending (the runner goes on with the same state).
+TEST(Interop, ARefusedRpcLeavesTheStateAsItWas) {
+  Server server;
+  auto c = remote_clients(server.target())("", system_rng());
+  for (bool encrypt : {false, true}) {
+    Pair p = two_members(*c, encrypt);
+    // HandlePendingReInitCommit / HandleReInitCommit of a commit without a ReInit.
+    Bytes before = c->state_auth(p.alice);
+    auto commit = c->commit(p.alice, {}, {}, true, false);
+    EXPECT_ANY_THROW(c->handle_pending_reinit_commit(p.alice));
+    EXPECT_EQ(c->state_auth(p.alice), before);
+    c->handle_pending_commit(p.alice);
+    EXPECT_ANY_THROW(c->handle_reinit_commit(p.bob, {}, commit.commit));
+    // Unprotect of a commit: refused before its key is used.
+    EXPECT_ANY_THROW(c->unprotect(p.bob, commit.commit));
+    EXPECT_EQ(c->handle_commit(p.bob, {}, commit.commit).epoch_authenticator,
+              c->state_auth(p.alice));
+    // Unprotect of a proposal, then the proposal committed.
+    Bytes update = c->update_proposal(p.bob);
+    EXPECT_ANY_THROW(c->unprotect(p.alice, update));
+    // ReInitCommit of a list with no ReInit: refused, with nothing pending.
+    EXPECT_ANY_THROW(c->reinit_commit(p.alice, {update}, {}, false, false));
+    auto covered = c->commit(p.alice, {update}, {}, false, false);
+    c->handle_pending_commit(p.alice);
+    EXPECT_EQ(c->handle_commit(p.bob, {update}, covered.commit).epoch_authenticator,
+              c->state_auth(p.alice));
+  }
+}
+
+// The upstream config.json's two_party script: alice proposes Adds herself,
+// then commits with byReference []; her Commit covers them (as mlspp's
+// client does) and its Welcome adds the member.
+TEST(Interop, ACommitCoversTheCommittersOwnProposals) {
+  Server server;
+  auto c = remote_clients(server.target())("", system_rng());
+  uint32_t alice = c->create_group(Bytes{'g'}, 1, false, Bytes{'a'});
+  auto kb = c->create_key_package(1, Bytes{'b'});
+  c->add_proposal(alice, kb.key_package);
+  auto commit = c->commit(alice, {}, {}, false, false);
+  ASSERT_FALSE(commit.welcome.empty());
+  c->handle_pending_commit(alice);
+  EXPECT_NO_THROW(c->join_group(kb.transaction_id, commit.welcome, false, Bytes{'b'}, {}));
+}
+
+// Input the peer got wrong is INVALID_ARGUMENT (or FAILED_PRECONDITION for
+// an id), never INTERNAL, and the server keeps serving. (Some of the junk is
+// a real KeyPackage or GroupInfo, which some RPCs take.)
+TEST(Interop, BadInputIsNeverAnInternalError) {
+  Server server;
+  auto c = remote_clients(server.target())("", system_rng());
+  Pair p = two_members(*c, true);
+  auto stub = mls_client::MLSClient::NewStub(
+      grpc::CreateChannel(server.target(), grpc::InsecureChannelCredentials()));
+  int checked = 0;
+  auto expect = [&](const char* what, grpc::Status st) {
+    ++checked;
+    EXPECT_NE(st.error_code(), grpc::INTERNAL) << what << ": " << st.error_message();
+  };
+  {
+    grpc::ClientContext x;
+    mls_client::RemoveProposalRequest q;
+    mls_client::ProposalResponse r;
+    q.set_state_id(p.alice);
+    q.set_removed_id("nobody");
+    expect("RemoveProposal of an identity nobody has", stub->RemoveProposal(&x, q, &r));
+  }
+  {
+    grpc::ClientContext x;
+    mls_client::CommitRequest q;
+    mls_client::CommitResponse r;
+    q.set_state_id(p.alice);
+    q.add_by_value()->set_proposal_type("frobnicate");
+    expect("Commit of an unknown proposal type", stub->Commit(&x, q, &r));
+  }
+  auto kp = c->create_key_package(1, Bytes{'z'});
+  auto gi = c->group_info(p.alice, true);
+  const std::vector<std::string> junk{
+      "", std::string("\x00\x01\x00\x07\xff", 5),
+      std::string(kp.key_package.begin(), kp.key_package.end()),
+      std::string(gi.group_info.begin(), gi.group_info.end()),
+      std::string(gi.ratchet_tree.begin(), gi.ratchet_tree.end())};
+  for (const std::string& j : junk) {
+    {
+      grpc::ClientContext x;
+      mls_client::AddProposalRequest q;
+      mls_client::ProposalResponse r;
+      q.set_state_id(p.alice);
+      q.set_key_package(j == junk[2] ? junk[3] : j);  // a real KeyPackage would do: a GroupInfo
+      expect("AddProposal", stub->AddProposal(&x, q, &r));
+    }
+    {
+      grpc::ClientContext x;
+      mls_client::JoinGroupRequest q;
+      mls_client::JoinGroupResponse r;
+      q.set_transaction_id(kp.transaction_id);
+      q.set_welcome(j);
+      expect("JoinGroup", stub->JoinGroup(&x, q, &r));
+    }
+    {
+      grpc::ClientContext x;
+      mls_client::ExternalJoinRequest q;
+      mls_client::ExternalJoinResponse r;
+      q.set_group_info(j);
+      q.set_identity("e");
+      q.set_remove_prior(true);
+      expect("ExternalJoin", stub->ExternalJoin(&x, q, &r));
+    }
+    {
+      grpc::ClientContext x;
+      mls_client::HandleCommitRequest q;
+      mls_client::HandleCommitResponse r;
+      q.set_state_id(p.bob);
+      q.add_proposal(j);
+      q.set_commit(j);
+      expect("HandleCommit", stub->HandleCommit(&x, q, &r));
+    }
+    {
+      grpc::ClientContext x;
+      mls_client::CommitRequest q;
+      mls_client::CommitResponse r;
+      q.set_state_id(p.alice);
+      q.add_by_reference(j);
+      expect("Commit by_reference", stub->Commit(&x, q, &r));
+    }
+    {
+      grpc::ClientContext x;
+      mls_client::UnprotectRequest q;
+      mls_client::UnprotectResponse r;
+      q.set_state_id(p.bob);
+      q.set_ciphertext(j);
+      expect("Unprotect", stub->Unprotect(&x, q, &r));
+    }
+    {
+      grpc::ClientContext x;
+      mls_client::NewMemberAddProposalRequest q;
+      mls_client::NewMemberAddProposalResponse r;
+      q.set_group_info(j);
+      q.set_identity("n");
+      expect("NewMemberAddProposal", stub->NewMemberAddProposal(&x, q, &r));
+    }
+    {
+      grpc::ClientContext x;
+      mls_client::CreateBranchRequest q;
+      mls_client::CreateSubgroupResponse r;
+      q.set_state_id(p.alice);
+      q.set_group_id("br");
+      q.add_key_packages(j);
+      expect("CreateBranch", stub->CreateBranch(&x, q, &r));
+    }
+  }
+  EXPECT_EQ(checked, 2 + 8 * static_cast<int>(junk.size()));
+  EXPECT_EQ(c->name(), "mlsref");
+  EXPECT_EQ(c->state_auth(p.alice), c->state_auth(p.bob));
+}
+
+// A step's outcome does not depend on where its actor runs: selfUpdate over
+// a pending Add of the actor's own, and a member removed by an external
+// sender's proposal (the runner knows, with no view of a remote client).
+TEST(Interop, AStepIsTheSameLocallyAndRemotely) {
+  Server server;
+  std::filesystem::path script = std::filesystem::temp_directory_path() /
+                                 ("mlsref-interop-same-" + std::to_string(::getpid()) + ".json");
+  std::ofstream(script) << R"({"scripts": {
+    "self-update": [
+      {"action": "createGroup", "actor": "alice", "members": ["bob"]},
+      {"action": "createKeyPackage", "actor": "charlie"},
+      {"action": "addProposal", "actor": "alice", "keyPackage": 1},
+      {"action": "selfUpdate", "actor": "alice", "byReference": [2], "members": ["bob"]}],
+    "external-remove": [
+      {"action": "createGroup", "actor": "alice", "members": ["bob", "charlie"]},
+      {"action": "addExternalSigner", "actor": "alice", "signer": "ds"},
+      {"action": "fullCommit", "actor": "alice", "byReference": [1], "members": ["bob", "charlie"]},
+      {"action": "externalSignerProposal", "actor": "ds", "member": "alice",
+       "description": {"proposalType": "remove", "removed": "bob"}},
+      {"action": "fullCommit", "actor": "alice", "byReference": [3], "members": ["bob", "charlie"]}]
+  }})";
+  ScenarioOptions options;
+  options.suite = 1;
+  options.handshake = HandshakeMode::public_only;
+  std::vector<ClientSpec> clients{{"local", live_local_clients()},
+                                  {server.target(), remote_clients(server.target())}};
+  auto r = run_scenario_file(script, options, clients);
+  std::filesystem::remove(script);
+  ASSERT_GE(r.cases.size(), 8u);
+  for (const auto& c : r.cases) {
+    EXPECT_EQ(c.status, Status::pass) << c.name << ": " << c.check << ": " << c.message;
+  }
+}
+
 TEST(Interop, AClientThatDoesNotAnswerIsABadArgument) {
   ScenarioOptions options;
   std::vector<ClientSpec> clients{

@@ -397,6 +397,10 @@ class Service final : public pb::MLSClient::Service {
                       e.what());
     } catch (const BadRequest& e) {
       status = Status(StatusCode::INVALID_ARGUMENT, e.what());
+    } catch (const std::invalid_argument& e) {
+      // LocalClient's word for a request it cannot use (a message of the
+      // wrong type, an identity nobody has, an unknown proposal type).
+      status = Status(StatusCode::INVALID_ARGUMENT, e.what());
     } catch (const std::exception& e) {
       status = Status(unknown_id(e.what()) ? StatusCode::FAILED_PRECONDITION : StatusCode::INTERNAL,
                       e.what());
