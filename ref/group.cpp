@@ -359,12 +359,15 @@ RatchetTree Group::joined_tree(const CipherSuite& suite, const GroupInfo& gi,
       continue;
     }
     const LeafNode& leaf = tree.leaf(l);
-    // RFC 9420 §7.3 [R7.3-8]
+    // RFC 9420 §7.3 [R7.3-8]: the rest of the leaf's validation was
+    // verify_leaves'; GroupConfig::check_tree_lifetimes can switch this off
     //    If instead the LeafNode appears in a message being received by the
     //    client, e.g., a Proposal, a Commit, or a ratchet tree of the group the
     //    client is joining, it is RECOMMENDED that the client verifies that the
     //    current time is within the range of the `lifetime` field.
-    leaf.validate(suite, leaf.leaf_node_source, gi.group_context.group_id, i, now);
+    if (config.check_tree_lifetimes) {
+      leaf.check_lifetime(now);
+    }
     check_total_lifetime(leaf, config.max_leaf_lifetime, "leaf " + std::to_string(i));
     // RFC 9420 §7.3 [R7.3-1]
     //    Verify that the credential in the LeafNode is valid, as described in

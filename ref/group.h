@@ -43,6 +43,13 @@ struct GroupConfig {
   // seconds) accepted in a KeyPackage's leaf, in an Add or in a tree we join.
   // The RFC asks every application to define one; unset, none is applied.
   std::optional<uint64_t> max_leaf_lifetime;
+  // §7.3 (R7.3-8, RECOMMENDED): whether a tree joined (Welcome or external
+  // Commit) is refused when the current time is outside the lifetime of one
+  // of its key_package leaves. On by default. A member who has not updated
+  // since joining keeps the leaf of its KeyPackage, whose lifetime ends (90
+  // days for mlsref's): with the check, nobody can join the group until that
+  // member updates or is removed; an application may prefer to let them.
+  bool check_tree_lifetimes = true;
   // §12.4.3 (R12.4.3-3, R12.4.3.1-7): whether the application is already in a
   // group with this group_id. A join (Welcome or external Commit) is refused
   // when it says yes. Unset, no check: the RFC's duty is then the caller's.

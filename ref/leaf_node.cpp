@@ -184,10 +184,16 @@ void LeafNode::validate(const CipherSuite& suite, LeafNodeSource expected, ByteV
   //        of the `lifetime` field.
   // Only a key_package leaf has a lifetime; the caller gives `now` to ask for
   // the check.
-  if (leaf_node_source == LeafNodeSource::key_package && now.has_value() &&
-      (*now < lifetime.not_before || *now > lifetime.not_after) && enforced(req::R7_3_6)) {
+  if (now.has_value()) {
+    check_lifetime(*now);
+  }
+}
+
+void LeafNode::check_lifetime(uint64_t now) const {
+  if (leaf_node_source == LeafNodeSource::key_package &&
+      (now < lifetime.not_before || now > lifetime.not_after) && enforced(req::R7_3_6)) {
     throw Error(ErrorKind::protocol, req::R7_3_6,
-                "the current time " + std::to_string(*now) + " is outside the lifetime [" +
+                "the current time " + std::to_string(now) + " is outside the lifetime [" +
                     std::to_string(lifetime.not_before) + ", " +
                     std::to_string(lifetime.not_after) + "]");
   }

@@ -137,6 +137,9 @@ struct LeafNode {
   // RatchetTree::verify_leaves.
   void validate(const CipherSuite& suite, LeafNodeSource expected, ByteView group_id,
                 uint32_t leaf_index, std::optional<uint64_t> now) const;
+  // The lifetime part alone: for a key_package leaf, `now` is within the
+  // lifetime (R7.3-6). Other leaves have none.
+  void check_lifetime(uint64_t now) const;
 
  private:
   void encode_content(Writer& w) const;

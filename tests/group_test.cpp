@@ -243,6 +243,28 @@ TEST(Group, AJoinToAGroupIdAlreadyInUseIsRefused) {
   EXPECT_NO_THROW(Group::join_external(bobs, gi, std::nullopt, carol.signer, carol.credential));
 }
 
+// RFC 9420 §7.3 [R7.3-8]: checking the lifetimes of a joined tree's leaves is
+// RECOMMENDED, and on by default; GroupConfig::check_tree_lifetimes switches
+// it off for an application whose members may go long without updating. Bob
+// joined from a 90-day KeyPackage and never updated; 100 days on, carol
+// (whose KeyPackage lives 200 days) joins.
+TEST(Group, AnExpiredLeafInTheTreeRefusesTheJoinUnlessTheApplicationAllowsIt) {
+  Client alice = make_client("alice"), bob = make_client("bob"), carol = make_client("carol");
+  const uint64_t now = system_now();
+  KeyPackageOptions long_lived;
+  long_lived.lifetime = Lifetime{now - 60, now + 200 * 24 * 3600};
+  KeyPackageBundle carols = create_key_package(CipherSuite(kSuite), carol.signer,
+                                               carol.credential, long_lived, system_rng());
+  Group a = Group::create({}, kSuite, to_bytes("g"), alice.signer, alice.credential);
+  KeyPackage kps[] = {bob.key_package.key_package, carols.key_package};
+  CommitBundle add = a.add_members(alice.signer, kps);
+  GroupConfig later;
+  later.clock = [now] { return now + 100 * 24 * 3600; };
+  EXPECT_MLS_RULE(Group::join(later, welcome_of(add), carols), ErrorKind::protocol, req::R7_3_6);
+  later.check_tree_lifetimes = false;
+  EXPECT_NO_THROW(Group::join(later, welcome_of(add), carols));
+}
+
 TEST(Group, JoinWithTheTreeOutOfBand) {
   GroupConfig config;
   config.ratchet_tree_extension = false;
