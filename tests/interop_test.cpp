@@ -263,26 +263,24 @@ TEST(Interop, BadInputIsNeverAnInternalError) {
   auto stub = mls_client::MLSClient::NewStub(
       grpc::CreateChannel(server.target(), grpc::InsecureChannelCredentials()));
   int checked = 0;
-  auto expect = [&](const char* what, grpc::Status st) {
+  // One RPC of the stub, whose status must not be INTERNAL.
+  auto expect = [&](const char* what, auto method, const auto& request, auto response) {
     ++checked;
+    grpc::ClientContext x;
+    grpc::Status st = ((*stub).*method)(&x, request, &response);
     EXPECT_NE(st.error_code(), grpc::INTERNAL) << what << ": " << st.error_message();
   };
-  {
-    grpc::ClientContext x;
-    mls_client::RemoveProposalRequest q;
-    mls_client::ProposalResponse r;
-    q.set_state_id(p.alice);
-    q.set_removed_id("nobody");
-    expect("RemoveProposal of an identity nobody has", stub->RemoveProposal(&x, q, &r));
-  }
-  {
-    grpc::ClientContext x;
-    mls_client::CommitRequest q;
-    mls_client::CommitResponse r;
-    q.set_state_id(p.alice);
-    q.add_by_value()->set_proposal_type("frobnicate");
-    expect("Commit of an unknown proposal type", stub->Commit(&x, q, &r));
-  }
+  using Stub = mls_client::MLSClient::Stub;
+  mls_client::RemoveProposalRequest remove;
+  remove.set_state_id(p.alice);
+  remove.set_removed_id("nobody");
+  expect("RemoveProposal of an identity nobody has", &Stub::RemoveProposal, remove,
+         mls_client::ProposalResponse{});
+  mls_client::CommitRequest frobnicate;
+  frobnicate.set_state_id(p.alice);
+  frobnicate.add_by_value()->set_proposal_type("frobnicate");
+  expect("Commit of an unknown proposal type", &Stub::Commit, frobnicate,
+         mls_client::CommitResponse{});
   auto kp = c->create_key_package(1, Bytes{'z'});
   auto gi = c->group_info(p.alice, true);
   const std::vector<std::string> junk{
@@ -291,73 +289,42 @@ TEST(Interop, BadInputIsNeverAnInternalError) {
       std::string(gi.group_info.begin(), gi.group_info.end()),
       std::string(gi.ratchet_tree.begin(), gi.ratchet_tree.end())};
   for (const std::string& j : junk) {
-    {
-      grpc::ClientContext x;
-      mls_client::AddProposalRequest q;
-      mls_client::ProposalResponse r;
-      q.set_state_id(p.alice);
-      q.set_key_package(j == junk[2] ? junk[3] : j);  // a real KeyPackage would do: a GroupInfo
-      expect("AddProposal", stub->AddProposal(&x, q, &r));
-    }
-    {
-      grpc::ClientContext x;
-      mls_client::JoinGroupRequest q;
-      mls_client::JoinGroupResponse r;
-      q.set_transaction_id(kp.transaction_id);
-      q.set_welcome(j);
-      expect("JoinGroup", stub->JoinGroup(&x, q, &r));
-    }
-    {
-      grpc::ClientContext x;
-      mls_client::ExternalJoinRequest q;
-      mls_client::ExternalJoinResponse r;
-      q.set_group_info(j);
-      q.set_identity("e");
-      q.set_remove_prior(true);
-      expect("ExternalJoin", stub->ExternalJoin(&x, q, &r));
-    }
-    {
-      grpc::ClientContext x;
-      mls_client::HandleCommitRequest q;
-      mls_client::HandleCommitResponse r;
-      q.set_state_id(p.bob);
-      q.add_proposal(j);
-      q.set_commit(j);
-      expect("HandleCommit", stub->HandleCommit(&x, q, &r));
-    }
-    {
-      grpc::ClientContext x;
-      mls_client::CommitRequest q;
-      mls_client::CommitResponse r;
-      q.set_state_id(p.alice);
-      q.add_by_reference(j);
-      expect("Commit by_reference", stub->Commit(&x, q, &r));
-    }
-    {
-      grpc::ClientContext x;
-      mls_client::UnprotectRequest q;
-      mls_client::UnprotectResponse r;
-      q.set_state_id(p.bob);
-      q.set_ciphertext(j);
-      expect("Unprotect", stub->Unprotect(&x, q, &r));
-    }
-    {
-      grpc::ClientContext x;
-      mls_client::NewMemberAddProposalRequest q;
-      mls_client::NewMemberAddProposalResponse r;
-      q.set_group_info(j);
-      q.set_identity("n");
-      expect("NewMemberAddProposal", stub->NewMemberAddProposal(&x, q, &r));
-    }
-    {
-      grpc::ClientContext x;
-      mls_client::CreateBranchRequest q;
-      mls_client::CreateSubgroupResponse r;
-      q.set_state_id(p.alice);
-      q.set_group_id("br");
-      q.add_key_packages(j);
-      expect("CreateBranch", stub->CreateBranch(&x, q, &r));
-    }
+    mls_client::AddProposalRequest add;
+    add.set_state_id(p.alice);
+    add.set_key_package(j == junk[2] ? junk[3] : j);  // a real KeyPackage would do: a GroupInfo
+    expect("AddProposal", &Stub::AddProposal, add, mls_client::ProposalResponse{});
+    mls_client::JoinGroupRequest join;
+    join.set_transaction_id(kp.transaction_id);
+    join.set_welcome(j);
+    expect("JoinGroup", &Stub::JoinGroup, join, mls_client::JoinGroupResponse{});
+    mls_client::ExternalJoinRequest external;
+    external.set_group_info(j);
+    external.set_identity("e");
+    external.set_remove_prior(true);
+    expect("ExternalJoin", &Stub::ExternalJoin, external, mls_client::ExternalJoinResponse{});
+    mls_client::HandleCommitRequest handle;
+    handle.set_state_id(p.bob);
+    handle.add_proposal(j);
+    handle.set_commit(j);
+    expect("HandleCommit", &Stub::HandleCommit, handle, mls_client::HandleCommitResponse{});
+    mls_client::CommitRequest commit;
+    commit.set_state_id(p.alice);
+    commit.add_by_reference(j);
+    expect("Commit by_reference", &Stub::Commit, commit, mls_client::CommitResponse{});
+    mls_client::UnprotectRequest unprotect;
+    unprotect.set_state_id(p.bob);
+    unprotect.set_ciphertext(j);
+    expect("Unprotect", &Stub::Unprotect, unprotect, mls_client::UnprotectResponse{});
+    mls_client::NewMemberAddProposalRequest new_member;
+    new_member.set_group_info(j);
+    new_member.set_identity("n");
+    expect("NewMemberAddProposal", &Stub::NewMemberAddProposal, new_member,
+           mls_client::NewMemberAddProposalResponse{});
+    mls_client::CreateBranchRequest branch;
+    branch.set_state_id(p.alice);
+    branch.set_group_id("br");
+    branch.add_key_packages(j);
+    expect("CreateBranch", &Stub::CreateBranch, branch, mls_client::CreateSubgroupResponse{});
   }
   EXPECT_EQ(checked, 2 + 8 * static_cast<int>(junk.size()));
   EXPECT_EQ(c->name(), "mlsref");
