@@ -48,8 +48,9 @@ class CorpusWriter {
 // fuzz_process_message: real messages from bob and carol to alice in the
 // fixed groups (byte 0 picks the group and the mode), each checked to
 // process; and
-// fuzz_join_welcome: Welcomes for the fixed joiner's KeyPackage, each checked
-// to join.
+// fuzz_join_welcome: Welcomes for the fixed joiner's KeyPackage, sealed
+// (byte 0 = 0) and in clear for the harness to seal (byte 0 = 1), each
+// checked to join.
 size_t write_group_seeds(const std::filesystem::path& out) {
   CorpusWriter messages(out, "fuzz_process_message");
   for (uint8_t mode : {0, 1}) {
@@ -153,9 +154,27 @@ size_t write_group_seeds(const std::filesystem::path& out) {
     alice.clear_pending_commit();
   }
   for (const auto& in : inputs) {
-    Bytes seed = encode(in);
-    joiner.join(decode<fuzz::JoinInput>(seed));  // a seed must join
-    welcomes.add(seed);
+    Bytes body = encode(in);
+    joiner.join(decode<fuzz::JoinInput>(body));  // a seed must join
+    // Byte 0: each Welcome as sent (0), and its plaintext parts (1, see
+    // fuzz/fuzz_join_welcome.cpp), which the harness seals, so that mutants
+    // get past the decryption and the signature.
+    fuzz::ResealedJoinInput plain = joiner.open(in);
+    Bytes plain_body = encode(plain);
+    fuzz::JoinInput sealed = joiner.seal(decode<fuzz::ResealedJoinInput>(plain_body));
+    // The harness's tree hash, confirmation tag and sealing are the library's:
+    // what it seals opens to the same GroupSecrets and GroupInfo.
+    if (joiner.open(sealed) != plain) {
+      throw Error(ErrorKind::internal, "12.4.3.1",
+                  "FixedJoiner::seal changed the GroupSecrets or a signed GroupInfo");
+    }
+    joiner.join(sealed);  // a seed must join, with the GroupInfo signature checked
+    for (uint8_t mode : {0, 1}) {
+      Bytes seed{mode};
+      const Bytes& rest = mode == 0 ? body : plain_body;
+      seed.insert(seed.end(), rest.begin(), rest.end());
+      welcomes.add(seed);
+    }
   }
 
   // fuzz_external_join: GroupInfos of the fixed groups, with the tree in them

@@ -117,6 +117,44 @@ inline Bytes group_fingerprint(const Group& g) {
   return w.bytes();
 }
 
+// The resealed modes of fuzz_join_welcome and fuzz_external_join: `gi`'s
+// tree_hash set to the hash, under the suite `suite_id`, of the tree the join
+// will use (the GroupInfo's ratchet_tree extension, else `ratchet_tree` out of
+// band), as a hostile signer would compute it. A tree that does not decode, or a suite
+// mlsref does not know, is left for the join to refuse.
+inline void reseal_tree_hash(CipherSuiteId suite_id, GroupInfo& gi,
+                             const std::optional<Bytes>& ratchet_tree) {
+  try {
+    std::optional<RatchetTreeNodes> nodes;
+    if (ratchet_tree) {
+      nodes = decode<RatchetTreeNodes>(*ratchet_tree);
+    }
+    for (const Extension& e : gi.extensions) {  // as Group::joined_tree reads it
+      if (e.extension_type == extension_type::ratchet_tree) {
+        nodes = decode<RatchetTreeNodes>(e.extension_data);
+      }
+    }
+    if (nodes) {
+      CipherSuite suite(suite_id);
+      gi.group_context.tree_hash = RatchetTree::from_nodes(std::move(*nodes)).root_tree_hash(suite);
+    }
+  } catch (const Error&) {
+  }
+}
+
+// The tree a resealed mode's mutator changes structurally (as
+// RatchetTreeNodes, fuzz/mutator.h): the GroupInfo's ratchet_tree extension,
+// else the one out of band; nullptr when there is none.
+inline Bytes* resealed_tree(GroupInfo& gi, std::optional<Bytes>& ratchet_tree) {
+  Bytes* tree = ratchet_tree ? &*ratchet_tree : nullptr;
+  for (Extension& e : gi.extensions) {
+    if (e.extension_type == extension_type::ratchet_tree) {
+      tree = &e.extension_data;
+    }
+  }
+  return tree;
+}
+
 // fuzz_join_welcome's input: a Welcome and, optionally, the ratchet tree
 // supplied out of band (encoded optional<Node> ratchet_tree<V>).
 struct JoinInput {
@@ -126,6 +164,23 @@ struct JoinInput {
   static constexpr std::string_view type_name = "JoinInput";
   static constexpr auto fields = std::tuple{field("welcome", &JoinInput::welcome),
                                             field("ratchet_tree", &JoinInput::ratchet_tree)};
+};
+
+// fuzz_join_welcome's resealed mode: what a Welcome carries, in clear (the
+// Welcome's cipher_suite, the GroupSecrets, the GroupInfo) and, optionally,
+// the ratchet tree out of band. FixedJoiner::seal makes the Welcome.
+struct ResealedJoinInput {
+  CipherSuiteId cipher_suite = 0;  // Welcome.cipher_suite: the suite it is sealed and opened with
+  GroupSecrets group_secrets;
+  GroupInfo group_info;
+  std::optional<Bytes> ratchet_tree;
+  bool operator==(const ResealedJoinInput&) const = default;
+  static constexpr std::string_view type_name = "ResealedJoinInput";
+  static constexpr auto fields =
+      std::tuple{field("cipher_suite", &ResealedJoinInput::cipher_suite),
+                 field("group_secrets", &ResealedJoinInput::group_secrets),
+                 field("group_info", &ResealedJoinInput::group_info),
+                 field("ratchet_tree", &ResealedJoinInput::ratchet_tree)};
 };
 
 // The joiner of fuzz_join_welcome: one fixed KeyPackage bundle (suite 1), and
@@ -144,6 +199,62 @@ struct FixedJoiner {
     }
     return Group::join(config, in.welcome, client.key_package, tree, psks);
   }
+
+  // fuzz_join_welcome's resealed mode: `in` sealed into a Welcome for our
+  // KeyPackage as a hostile sender that holds the group's keys would seal
+  // it, with the library's functions (as Group::build_commit does):
+  //  - the GroupInfo's tree_hash is the hash of the tree the join will use
+  //    (reseal_tree_hash);
+  //  - its confirmation_tag is the MAC under the confirmation_key of the key
+  //    schedule from joiner_secret, psk_secret and that GroupContext
+  //    (§12.4.3.1, R12.4.3.1-15, which stays on);
+  //  - make_welcome encrypts the GroupInfo with the welcome key and nonce
+  //    from joiner_secret and the psk_secret of the PSKs the GroupSecrets
+  //    list, and the GroupSecrets (the same joiner_secret, path_secret and
+  //    PSK list) to our init_key, under our KeyPackageRef.
+  // The GroupInfo's signature is left as it is: the harness switches its
+  // check (R12.4.3.1-6) off. A PSK other than kFuzzPskId gets an empty value
+  // here (the joiner does not hold it and refuses it, R12.4.3.1-4, before it
+  // opens the GroupInfo). What does not seal (a suite mlsref does not know,
+  // an init_key the suite's KEM does not take) leaves a Welcome with the
+  // cipher_suite alone, no secrets, for the join to refuse.
+  JoinInput seal(ResealedJoinInput in) const {
+    JoinInput out{Welcome{in.cipher_suite, {}, {}}, std::move(in.ratchet_tree)};
+    GroupInfo& gi = in.group_info;
+    const GroupSecrets& gs = in.group_secrets;
+    try {
+      const CipherSuite sealing(in.cipher_suite);
+      reseal_tree_hash(in.cipher_suite, gi, out.ratchet_tree);
+      std::vector<PskInput> inputs;
+      for (const PreSharedKeyID& id : gs.psks) {
+        auto it = id.psktype == PSKType::external ? psks.find(id.psk_id) : psks.end();
+        inputs.push_back(PskInput{id, it != psks.end() ? it->second : SecureBytes{}});
+      }
+      EpochSecrets epoch = derive_epoch_from_joiner(sealing, gs.joiner_secret,
+                                                    psk_secret(sealing, inputs), gi.group_context);
+      gi.confirmation_tag = confirmation_tag(sealing, epoch.confirmation_key,
+                                             gi.group_context.confirmed_transcript_hash);
+      WelcomeRecipient to{client.key_package.key_package, std::nullopt};
+      if (gs.path_secret) {
+        to.path_secret = gs.path_secret->path_secret;
+      }
+      // Deterministic: an input seals the same way in every run.
+      auto sealer_rng = conformance::seeded_rng(0, "fuzz welcome sealer");
+      out.welcome = make_welcome(sealing, gi, gs.joiner_secret, inputs,
+                                 std::span<const WelcomeRecipient>(&to, 1), *sealer_rng);
+    } catch (const Error&) {
+    }
+    return out;
+  }
+
+  // The plaintext parts of a Welcome for us (what seal takes), for the seeds.
+  ResealedJoinInput open(const JoinInput& in) const {
+    OpenedWelcome o = open_welcome(suite, in.welcome, client.key_package.key_package,
+                                   client.key_package.init_private_key,
+                                   [this](const PreSharedKeyID& id) { return psks.at(id.psk_id); });
+    return ResealedJoinInput{in.welcome.cipher_suite, std::move(o.secrets),
+                             std::move(o.group_info), in.ratchet_tree};
+  }
 };
 
 // fuzz_external_join's input: a GroupInfo and, optionally, the ratchet tree
@@ -159,27 +270,10 @@ struct ExternalJoinInput {
 };
 
 // fuzz_external_join's resealed mode: the GroupInfo's tree_hash set to the
-// hash of the tree the join will use (its ratchet_tree extension, else the
-// one out of band), as a hostile signer would compute it. A tree that does not
-// decode, or a suite mlsref does not know, is left for the join to refuse.
+// hash of the tree the join will use (reseal_tree_hash under the GroupInfo's
+// suite).
 inline void reseal(ExternalJoinInput& in) {
-  GroupInfo& gi = in.group_info;
-  try {
-    std::optional<RatchetTreeNodes> nodes;
-    if (in.ratchet_tree) {
-      nodes = decode<RatchetTreeNodes>(*in.ratchet_tree);
-    }
-    for (const Extension& e : gi.extensions) {  // as Group::joined_tree reads it
-      if (e.extension_type == extension_type::ratchet_tree) {
-        nodes = decode<RatchetTreeNodes>(e.extension_data);
-      }
-    }
-    if (nodes) {
-      CipherSuite suite(gi.group_context.cipher_suite);
-      gi.group_context.tree_hash = RatchetTree::from_nodes(std::move(*nodes)).root_tree_hash(suite);
-    }
-  } catch (const Error&) {
-  }
+  reseal_tree_hash(in.group_info.group_context.cipher_suite, in.group_info, in.ratchet_tree);
 }
 
 // The joiner of fuzz_external_join: a fixed signer and credential (suite 1).
