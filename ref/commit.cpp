@@ -526,7 +526,7 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
   }
   bool force_path = b.force_path_ || b.new_signer_.has_value() || !params.empty();
   // RFC 9420 §12.4 [R12.4-3]: by default every stored proposal, less those the
-  // list rules forbid (R12.2-4, R12.2-6, R12.2-7)
+  // list rules forbid (R12.2-4 to R12.2-12)
   //    The sender of a Commit SHOULD include all proposals that it has received during the current
   //    epoch that are valid according to the rules for their proposal types and according to
   //    application policy, as long as this results in a valid proposal list.
@@ -560,6 +560,39 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
       }
     }
     std::set<uint32_t> taken;  // leaves with an Update or Remove already taken
+    // RFC 9420 §12.2 [R12.2-8, R12.2-9, R12.2-10, R12.2-11]: likewise a stored Add
+    // of a client the list already adds (the caller's or an earlier stored Add)
+    // or that is in the group and not removed, a PreSharedKey for a PSK the list
+    // already injects and a second GroupContextExtensions are left out (with the
+    // rule switched off, for the must-reject generator, they go in).
+    //    It contains multiple Add proposals that contain KeyPackages that
+    //    represent the same client [...] It contains an Add proposal with a
+    //    KeyPackage that represents a client already in the group [...] It
+    //    contains multiple PreSharedKey proposals that reference the same
+    //    PreSharedKeyID. [...] It contains multiple GroupContextExtensions proposals.
+    std::set<Bytes> added;  // signature keys
+    std::vector<PreSharedKeyID> injected;
+    bool extensions = false;
+    bool reinit_taken = false;
+    for (const Proposal& p : b.inline_) {
+      if (const auto* a = std::get_if<Add>(&p.body)) {
+        added.insert(a->key_package.leaf_node.signature_key);
+      } else if (const auto* k = std::get_if<PreSharedKey>(&p.body)) {
+        injected.push_back(k->psk);
+      } else if (std::holds_alternative<GroupContextExtensions>(p.body)) {
+        extensions = true;
+      }
+    }
+    auto in_group = [&](const Bytes& signature_key) {
+      for (uint32_t l = 0; l < s.tree.leaf_count().value; ++l) {
+        const LeafIndex leaf(l);
+        if (s.tree.has_leaf(leaf) && s.tree.leaf(leaf).signature_key == signature_key &&
+            (leaf == me || !removed.count(l))) {
+          return true;
+        }
+      }
+      return false;
+    };
     for (size_t i = 0; i < s.proposal_store.size(); ++i) {
       const QueuedProposal& q = s.proposal_store[i];
       if (b.keep_ && !b.keep_(q)) {
@@ -567,6 +600,15 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
       }
       if (others && std::holds_alternative<ReInit>(q.proposal.body)) {
         continue;
+      }
+      // RFC 9420 §12.2 [R12.2-12]: of several stored ReInits (and nothing
+      // else), the first
+      //    It contains a ReInit proposal together with any other proposal.
+      if (std::holds_alternative<ReInit>(q.proposal.body)) {
+        if (reinit_taken && enforced(req::R12_2_12)) {
+          continue;
+        }
+        reinit_taken = true;
       }
       if (const auto* u = std::get_if<Update>(&q.proposal.body)) {
         uint32_t l = q.sender.leaf_index;
@@ -606,6 +648,23 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
             !taken.insert(r->removed).second) {
           continue;
         }
+      } else if (const auto* a = std::get_if<Add>(&q.proposal.body)) {
+        const Bytes& key = a->key_package.leaf_node.signature_key;
+        if ((in_group(key) && enforced(req::R12_2_9)) ||
+            (!added.insert(key).second && enforced(req::R12_2_8))) {
+          continue;
+        }
+      } else if (const auto* k = std::get_if<PreSharedKey>(&q.proposal.body)) {
+        if (std::find(injected.begin(), injected.end(), k->psk) != injected.end() &&
+            enforced(req::R12_2_10)) {
+          continue;
+        }
+        injected.push_back(k->psk);
+      } else if (std::holds_alternative<GroupContextExtensions>(q.proposal.body)) {
+        if (extensions && enforced(req::R12_2_11)) {
+          continue;
+        }
+        extensions = true;
       }
       list.push_back(q);
       refs.push_back(ProposalOrRef{ProposalOrRefType::reference, {}, q.ref});

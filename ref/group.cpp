@@ -865,7 +865,8 @@ ProcessedMessage Group::process_message(const MLSMessage& message) {
           trial.update_leaf(LeafIndex(sender.leaf_index), u->leaf_node);
           validate_leaf_in_group(trial, ctx, LeafIndex(sender.leaf_index));
         }
-        out.content = QueuedProposal{proposal_ref(suite, ac), p, sender};
+        out.content = QueuedProposal{proposal_ref(suite, ac), p, sender, ac.content.group_id,
+                                     ac.content.epoch};
         break;
       }
       case ContentType::commit:
@@ -880,6 +881,25 @@ ProcessedMessage Group::process_message(const MLSMessage& message) {
 }
 
 void Group::store_pending_proposal(QueuedProposal proposal) {
+  // A proposal processed in another group or epoch is not one of this epoch's,
+  // and a Commit of this epoch must not resolve a reference to it. The rules
+  // are those process_message checked against the group it was processed in:
+  // RFC 9420 §8.1 [R8.1-1]
+  //    The `group_id` field is constant.
+  if (proposal.epoch && proposal.group_id != state_.context.group_id && enforced(req::R8_1_1)) {
+    throw Error(ErrorKind::protocol, req::R8_1_1,
+                "a proposal of another group cannot be stored in this one");
+  }
+  // RFC 9420 §12.1 [R12.1-1]
+  //    On receiving a FramedContent containing a Proposal, a client MUST verify the
+  //    signature inside FramedContentAuthData and that the `epoch` field of the enclosing
+  //    FramedContent is equal to the `epoch` field of the current GroupContext object.
+  //    If the verification is successful, then the Proposal should be cached [...]
+  if (proposal.epoch && *proposal.epoch != state_.context.epoch && enforced(req::R12_1_1)) {
+    throw Error(ErrorKind::protocol, req::R12_1_1,
+                "a proposal of epoch " + std::to_string(*proposal.epoch) +
+                    " cannot be stored in epoch " + std::to_string(state_.context.epoch));
+  }
   for (const auto& q : state_.proposal_store) {
     if (q.ref == proposal.ref) {
       return;
@@ -962,7 +982,8 @@ std::pair<MLSMessage, Bytes> Group::send_proposal(const Signer& signer, Proposal
                                             framed_content_tbs(wf, c, state_.context));
   Bytes ref = proposal_ref(suite, ac);
   MLSMessage m = protect_handshake(signer, c, {});
-  store_pending_proposal(QueuedProposal{ref, std::move(proposal), me});
+  store_pending_proposal(
+      QueuedProposal{ref, std::move(proposal), me, state_.context.group_id, state_.context.epoch});
   return {std::move(m), std::move(ref)};
 }
 

@@ -67,6 +67,17 @@ std::vector<ExternalSender> external_senders(const std::vector<Extension>& exten
 
 void validate_proposal(const ProposalCheck& check, const Proposal& proposal, const Sender& sender) {
   const CipherSuite& suite = check.suite;
+  // RFC 9420 §12.1: a CustomProposal stands for a type this document does not
+  // define (decoding never makes one of types 0-7). One of those would go out
+  // as `opaque proposal_data<V>` under a defined type (or reserved 0), a body
+  // receivers read as that type's proposal (or reject), while the sender
+  // validated and applied it as an opaque custom proposal.
+  if (const auto* custom = std::get_if<CustomProposal>(&proposal.body);
+      custom != nullptr && custom->proposal_type <= proposal_type::group_context_extensions) {
+    throw Error(ErrorKind::usage, "12.1",
+                "a custom proposal of type " + std::to_string(custom->proposal_type) +
+                    ", which is reserved or defined by RFC 9420");
+  }
   if (const auto* add = std::get_if<Add>(&proposal.body)) {
     // RFC 9420 §12.1.1 [R12.1.1-1]
     //    An Add proposal is invalid if the KeyPackage is invalid according to

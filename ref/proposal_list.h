@@ -62,6 +62,11 @@ struct QueuedProposal {
   Bytes ref;
   Proposal proposal;
   Sender sender;
+  // The group and epoch of the message that carried it (set by
+  // process_message and send_proposal): Group::store_pending_proposal takes it
+  // only in that group and epoch (§12.1). Unset for a proposal by value.
+  Bytes group_id;
+  std::optional<uint64_t> epoch;
 };
 
 // What validation needs to know about the group and the commit.

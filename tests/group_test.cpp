@@ -1252,6 +1252,79 @@ TEST(Group, AnUpdatePathWithOneKeyTwiceIsRefused) {
   EXPECT_EQ(Snapshot(c), before);
 }
 
+// RFC 9420 §12.1 [R12.1-1]: a proposal is cached only in the epoch (and
+// group) of its FramedContent. Processed in epoch 1, stored after the group
+// moved to epoch 2, it would let a Commit of epoch 2 apply bob's epoch-1
+// Remove by reference.
+TEST(Group, AProposalOfAnotherEpochIsNotStored) {
+  ThreeMembers t;
+  MLSMessage remove_carol = t.b->propose_remove_member(t.bob.signer, LeafIndex(2)).first;
+  QueuedProposal stale = receive_proposal(*t.a, remove_carol);
+  CommitBundle next = t.c->self_update(t.carol.signer);
+  t.c->merge_pending_commit();
+  apply_commit(*t.a, next.commit);
+  ASSERT_EQ(t.a->epoch(), stale.epoch.value() + 1);
+  Snapshot before(*t.a);
+  EXPECT_MLS_RULE(t.a->store_pending_proposal(stale), ErrorKind::protocol, req::R12_1_1);
+  EXPECT_EQ(Snapshot(*t.a), before);
+}
+
+// A CustomProposal stands for a type RFC 9420 does not define: one of types
+// 0-7 would be sent as that type's body (CustomProposal{external_init, ...}
+// encodes as an ExternalInit, which every receiver refuses in a member
+// Commit, R12.2-14) while its sender validated it as opaque.
+TEST(Group, ACustomProposalOfADefinedTypeIsRefused) {
+  ThreeMembers t;
+  EXPECT_MLS_ERROR(t.b->propose_custom(t.bob.signer, proposal_type::remove, Bytes{}),
+                   ErrorKind::usage, "12.1");
+  EXPECT_MLS_ERROR(t.b->propose_custom(t.bob.signer, 0, Bytes{}), ErrorKind::usage, "12.1");
+  EXPECT_MLS_ERROR(
+      t.a->commit_builder()
+          .proposal(Proposal{CustomProposal{proposal_type::external_init, Bytes(32, 7)}})
+          .build(t.alice.signer),
+      ErrorKind::usage, "12.1");
+  EXPECT_FALSE(t.a->pending_commit().has_value());
+}
+
+// RFC 9420 §12.4 [R12.4-3]: "The sender of a Commit SHOULD include all
+// proposals that it has received during the current epoch that are valid
+// ... as long as this results in a valid proposal list". Stored proposals
+// each valid alone but not together (bob and carol both propose dave, bob
+// proposes carol again, two ReInits) are left out of the default commit,
+// which otherwise failed, after which R12.4-1 kept alice from sending.
+TEST(Group, TheDefaultCommitLeavesOutStoredProposalsThatCannotGoTogether) {
+  ThreeMembers t;
+  Client dave = make_client("dave");
+  KeyPackageBundle carol_again = create_key_package(CipherSuite(kSuite), t.carol.signer,
+                                                    t.carol.credential, {}, system_rng());
+  std::vector<MLSMessage> sent{
+      t.b->propose_add_member(t.bob.signer, dave.key_package.key_package).first,
+      t.c->propose_add_member(t.carol.signer, dave.key_package.key_package).first,
+      t.b->propose_add_member(t.bob.signer, carol_again.key_package).first};
+  for (const MLSMessage& m : sent) {
+    t.a->store_pending_proposal(receive_proposal(*t.a, m));
+    t.b->store_pending_proposal(receive_proposal(*t.b, m));
+  }
+  for (const MLSMessage* bobs : {&sent[0], &sent[2]}) {
+    t.c->store_pending_proposal(receive_proposal(*t.c, *bobs));
+  }
+  CommitBundle adds = t.a->commit_to_pending_proposals(t.alice.signer);
+  EXPECT_EQ(apply_commit(*t.b, adds.commit).added().size(), 1u);  // dave, once
+  t.a->merge_pending_commit();
+  EXPECT_NO_THROW(t.a->create_message(t.alice.signer, to_bytes("hi")));
+
+  ReInit r{to_bytes("group v2"), mls10, kSuite, {}};
+  std::vector<MLSMessage> reinits{t.b->propose_reinit(t.bob.signer, r).first};
+  apply_commit(*t.c, adds.commit);
+  reinits.push_back(t.c->propose_reinit(t.carol.signer, r).first);
+  for (const MLSMessage& m : reinits) {
+    t.a->store_pending_proposal(receive_proposal(*t.a, m));
+    t.b->store_pending_proposal(receive_proposal(*t.b, m));
+  }
+  CommitBundle one = t.a->commit_to_pending_proposals(t.alice.signer);
+  EXPECT_EQ(apply_commit(*t.b, one.commit).proposals().size(), 1u);
+}
+
 TEST(Group, CredentialValidatorRejects) {
   GroupConfig strict;
   strict.credential_validator = [](const Credential& c, ByteView) {
