@@ -38,6 +38,12 @@ class CorpusWriter {
       throw std::runtime_error("cannot write " + dir_.string());
     }
   }
+  // A seed of a target whose input byte 0 picks a mode: `mode`, then `body`.
+  void add(uint8_t mode, ByteView body) {
+    Bytes seed{mode};
+    seed.insert(seed.end(), body.begin(), body.end());
+    add(seed);
+  }
   size_t count() const { return n_; }
 
  private:
@@ -111,9 +117,7 @@ size_t write_group_seeds(const std::filesystem::path& out) {
         firsts.push_back(2);
       }
       for (uint8_t first : firsts) {
-        Bytes seed{first};
-        seed.insert(seed.end(), wire.begin(), wire.end());
-        messages.add(seed);
+        messages.add(first, wire);
       }
     }
   }
@@ -169,12 +173,8 @@ size_t write_group_seeds(const std::filesystem::path& out) {
                   "FixedJoiner::seal changed the GroupSecrets or a signed GroupInfo");
     }
     joiner.join(sealed);  // a seed must join, with the GroupInfo signature checked
-    for (uint8_t mode : {0, 1}) {
-      Bytes seed{mode};
-      const Bytes& rest = mode == 0 ? body : plain_body;
-      seed.insert(seed.end(), rest.begin(), rest.end());
-      welcomes.add(seed);
-    }
+    welcomes.add(0, body);
+    welcomes.add(1, plain_body);
   }
 
   // fuzz_external_join: GroupInfos of the fixed groups, with the tree in them
@@ -196,11 +196,8 @@ size_t write_group_seeds(const std::filesystem::path& out) {
       }
       // Byte 0: each GroupInfo as signed (0) and resealed (1, see
       // fuzz/fuzz_external_join.cpp), where mutants get past the signature.
-      for (uint8_t mode : {0, 1}) {
-        Bytes seed{mode};
-        seed.insert(seed.end(), body.begin(), body.end());
-        group_infos.add(seed);
-      }
+      group_infos.add(0, body);
+      group_infos.add(1, body);
     }
   }
   return messages.count() + welcomes.count() + group_infos.count();
