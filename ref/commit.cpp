@@ -584,10 +584,8 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
       }
     }
     auto in_group = [&](const Bytes& signature_key) {
-      for (uint32_t l = 0; l < s.tree.leaf_count().value; ++l) {
-        const LeafIndex leaf(l);
-        if (s.tree.has_leaf(leaf) && s.tree.leaf(leaf).signature_key == signature_key &&
-            (leaf == me || !removed.count(l))) {
+      for (const LeafIndex leaf : s.tree.leaves_with_signature_key(signature_key)) {
+        if (leaf == me || !removed.count(leaf.value)) {
           return true;
         }
       }

@@ -299,11 +299,8 @@ void validate_proposal_list(const ProposalCheck& check, LeafIndex committer,
   //    already in the group according to the application, unless there is a
   //    Remove proposal in the list removing the matching client from the group.
   for (const KeyPackage* kp : adds) {
-    for (uint32_t i = 0; i < check.tree.leaf_count().value; ++i) {
-      LeafIndex l(i);
-      if (check.tree.has_leaf(l) && !removed.count(i) &&
-          check.tree.leaf(l).signature_key == kp->leaf_node.signature_key &&
-          enforced(req::R12_2_9)) {
+    for (const LeafIndex l : check.tree.leaves_with_signature_key(kp->leaf_node.signature_key)) {
+      if (!removed.count(l.value) && enforced(req::R12_2_9)) {
         throw Error(ErrorKind::protocol, req::R12_2_9,
                     "an Add proposal for a client already in the group at " + leaf_name(l));
       }

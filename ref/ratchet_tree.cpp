@@ -141,6 +141,17 @@ bool RatchetTree::has_leaf(LeafIndex l) const {
   return l.value < leaf_count().value && !blank(NodeIndex(l));
 }
 
+std::vector<LeafIndex> RatchetTree::leaves_with_signature_key(const Bytes& signature_key) const {
+  std::vector<LeafIndex> found;
+  for (uint32_t i = 0; i < leaf_count().value; ++i) {
+    const LeafIndex l(i);
+    if (has_leaf(l) && leaf(l).signature_key == signature_key) {
+      found.push_back(l);
+    }
+  }
+  return found;
+}
+
 // The accessors' precondition: callers that take an index from a message check
 // it first under the rule of that message (R6.1-2, R6.3.2-2, R12.4.3.1-6, ...).
 const LeafNode& RatchetTree::leaf(LeafIndex l) const {

@@ -48,6 +48,9 @@ class RatchetTree {
   const LeafNode& leaf(LeafIndex l) const;
   const ParentNode& parent(NodeIndex n) const;
   bool has_leaf(LeafIndex l) const;
+  // The non-blank leaves whose signature_key is this one (§7.3 keeps them
+  // unique in a valid tree, so at most one), left to right.
+  std::vector<LeafIndex> leaves_with_signature_key(const Bytes& signature_key) const;
   // The encryption key of a non-blank node.
   const HPKEPublicKey& encryption_key(NodeIndex n) const;
 
