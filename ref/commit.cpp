@@ -803,6 +803,13 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
   if (b.ratchet_tree_.value_or(config_.ratchet_tree_extension)) {
     gi.extensions.push_back(Extension{extension_type::ratchet_tree, encode(tree.to_nodes())});
   }
+  // RFC 9420 §12.4.3.2: the new epoch's external_pub, as Group::group_info
+  // gives, so that the bundle's GroupInfo can be published for external joins
+  //    In other words, to join a group via an external Commit, a new member needs a
+  //    GroupInfo with an `external_pub` extension present in its `extensions` field.
+  gi.extensions.push_back(
+      Extension{extension_type::external_pub,
+                encode(external_key_pair(suite, e.external_secret).public_key)});
   if (config_.grease) {
     add_grease_extension(gi.extensions, nullptr, true, rng());
   }

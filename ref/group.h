@@ -196,7 +196,9 @@ struct ProcessedMessage {
 };
 
 // A commit to send, the Welcome for added members (if any) and the GroupInfo
-// of the new epoch, all as MLSMessages.
+// of the new epoch (the one the Welcome carries, with the external_pub
+// extension, so that it can be published for external joins once the commit
+// is merged), all as MLSMessages.
 struct CommitBundle {
   MLSMessage commit;
   std::optional<MLSMessage> welcome;

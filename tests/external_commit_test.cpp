@@ -72,6 +72,23 @@ TEST(ExternalCommit, AJoinerFromAGroupInfoAndTheMembersAgree) {
   EXPECT_EQ(std::get<ApplicationMessage>(got.content).data, to_bytes("hello"));
 }
 
+// The GroupInfo of a commit's bundle is the new epoch's, ready to publish:
+// an outsider joins from it once the commit is merged.
+TEST(ExternalCommit, ACommitsGroupInfoLetsAnOutsiderJoinTheNewEpoch) {
+  TwoMembers t;
+  CommitBundle bundle = t.a.self_update(t.alice.signer);
+  t.a.merge_pending_commit();
+  apply(*t.b, bundle.commit);
+  Member charlie = make_member("charlie");
+  const auto& gi = std::get<GroupInfo>(bundle.group_info.body);
+  auto [c, commit] = Group::join_external({}, gi, std::nullopt, charlie.signer, charlie.credential);
+  apply(t.a, commit);
+  apply(*t.b, commit);
+  EXPECT_EQ(c.epoch(), 3u);
+  EXPECT_EQ(c.epoch_authenticator(), t.a.epoch_authenticator());
+  EXPECT_EQ(c.epoch_authenticator(), t.b->epoch_authenticator());
+}
+
 TEST(ExternalCommit, TreeOutOfBandResyncAndPsk) {
   TwoMembers t;
   // bob comes back with a new leaf, removing his old one, with a PSK.

@@ -33,7 +33,7 @@ if [ -d "$SRC/botan" ]; then
 fi
 
 cmake -S "$src" -B "$WORK/mlsref-build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DMLSREF_FUZZ=ON -DMLSREF_TESTS=OFF "${cmake_args[@]}"
+  -DMLSREF_FUZZ=ON -DMLSREF_TESTS=OFF -DMLSREF_INTEROP=OFF "${cmake_args[@]}"
 cmake --build "$WORK/mlsref-build" -j"$(nproc)"
 
 for bin in "$WORK"/mlsref-build/bin/fuzz_*; do
