@@ -1114,6 +1114,12 @@ MLSMessage Group::create_message(const Signer& signer, ByteView application_data
 }
 
 SecureBytes Group::export_secret(std::string_view label, ByteView context, size_t length) const {
+  // RFC 9420 §8.5: no requirement covers it. A member removed from the group
+  // has deleted the epoch's secrets (R12.4.2-27); an export from the empty
+  // exporter_secret would be a value anyone can compute.
+  if (!state_.active) {
+    throw Error(ErrorKind::usage, "8.5", "we are no longer a member: there is no exporter_secret");
+  }
   // RFC 9420 §8.5
   //    MLS-Exporter(Label, Context, Length) =
   //           ExpandWithLabel(DeriveSecret(exporter_secret, Label),

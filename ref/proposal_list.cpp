@@ -210,7 +210,7 @@ void validate_proposal_list(const ProposalCheck& check, LeafIndex committer,
   std::set<uint32_t> touched;  // leaves with an Update or Remove
   std::set<uint32_t> removed;
   std::vector<const KeyPackage*> adds;
-  std::vector<PreSharedKeyID> psks;
+  std::set<Bytes> psks;  // each PreSharedKeyID, encoded: a lookup in log time, not a scan
   size_t gce = 0;
   bool reinit = false;
   for (const QueuedProposal& q : proposals) {
@@ -264,12 +264,11 @@ void validate_proposal_list(const ProposalCheck& check, LeafIndex committer,
       // RFC 9420 §12.2 [R12.2-10]
       //    It contains multiple PreSharedKey proposals that reference the same
       //    PreSharedKeyID.
-      if (contains(psks, p->psk) && enforced(req::R12_2_10)) {
+      if (!psks.insert(encode(p->psk)).second && enforced(req::R12_2_10)) {
         throw Error(ErrorKind::protocol, req::R12_2_10,
                     "two PreSharedKey proposals for the same PSK (psk_id " + to_hex(p->psk.psk_id) +
                         ", psk_epoch " + std::to_string(p->psk.psk_epoch) + ")");
       }
-      psks.push_back(p->psk);
     } else if (std::holds_alternative<GroupContextExtensions>(body)) {
       // RFC 9420 §12.2 [R12.2-11]
       //    It contains multiple GroupContextExtensions proposals.
@@ -351,7 +350,7 @@ void validate_external_proposal_list(const ProposalCheck& check,
   //    For an external Commit, the list is valid if it contains only the following proposals
   //    (not necessarily in this order):
   size_t external_init = 0, remove = 0;
-  std::vector<PreSharedKeyID> psks;
+  std::set<Bytes> psks;  // each PreSharedKeyID, encoded: a lookup in log time, not a scan
   for (const QueuedProposal& q : proposals) {
     validate_proposal(check, q.proposal, q.sender);
     const auto& body = q.proposal.body;
@@ -374,11 +373,10 @@ void validate_external_proposal_list(const ProposalCheck& check,
       // RFC 9420 §12.2 [R12.2-21]
       //    Zero or more PreSharedKey proposals
       // (and, as for any list, not two for the same PSK: R12.2-10)
-      if (contains(psks, p->psk) && enforced(req::R12_2_10)) {
+      if (!psks.insert(encode(p->psk)).second && enforced(req::R12_2_10)) {
         throw Error(ErrorKind::protocol, req::R12_2_10,
                     "two PreSharedKey proposals for the same PSK");
       }
-      psks.push_back(p->psk);
     } else {
       // RFC 9420 §12.2 [R12.2-22]
       //    No other proposals

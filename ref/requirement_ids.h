@@ -100,6 +100,7 @@ inline constexpr Requirement R8_1_5{"R8.1-5", "8.1"};
 inline constexpr Requirement R8_4_1{"R8.4-1", "8.4"};
 inline constexpr Requirement R8_4_2{"R8.4-2", "8.4"};
 inline constexpr Requirement R8_4_i1{"R8.4-i1", "8.4"};
+inline constexpr Requirement R8_4_i2{"R8.4-i2", "8.4"};
 inline constexpr Requirement R8_5_1{"R8.5-1", "8.5"};
 inline constexpr Requirement R8_5_2{"R8.5-2", "8.5"};
 inline constexpr Requirement R8_6_1{"R8.6-1", "8.6"};

@@ -1,6 +1,8 @@
 // RFC 9420 §12.4.3 GroupInfo, §12.4.3.1 Joining via Welcome Message
 #include "welcome.h"
 
+#include <set>
+
 #include "registries.h"
 #include "requirement_ids.h"
 #include "rule_switch.h"
@@ -145,6 +147,28 @@ OpenedWelcome open_welcome(const CipherSuite& suite, const Welcome& welcome,
   if (resumed > 1 && enforced(req::R12_4_3_1_i1)) {
     throw Error(ErrorKind::protocol, req::R12_4_3_1_i1,
                 "the Welcome names " + std::to_string(resumed) + " reinit or branch PSKs");
+  }
+
+  // Checked over the whole list before any PSK is looked up, as above. The
+  // PSKs of a Welcome are those of the Commit's PreSharedKey proposals (R8.4-1).
+  std::set<Bytes> named;  // each PreSharedKeyID, encoded
+  for (const auto& id : j.secrets.psks) {
+    // RFC 9420 §12.1.4 [R12.1.4-3]: a PreSharedKey proposal is invalid when
+    //    The `psk_nonce` is not of length `KDF.Nh`.
+    if (id.psk_nonce.size() != suite.hash_size() && enforced(req::R12_1_4_3)) {
+      throw Error(ErrorKind::protocol, req::R12_1_4_3,
+                  "a PSK of the Welcome has a psk_nonce of " + std::to_string(id.psk_nonce.size()) +
+                      " bytes, KDF.Nh is " + std::to_string(suite.hash_size()));
+    }
+    // RFC 9420 §8.4 [R8.4-i2]: no valid Commit names a PreSharedKeyID twice (R12.2-10)
+    //    To ensure that existing and new members compute the same PSK input to the key
+    //    schedule, the Commit and GroupSecrets objects MUST indicate the same set of PSKs,
+    //    in the same order.
+    if (!named.insert(encode(id)).second && enforced(req::R8_4_i2)) {
+      throw Error(ErrorKind::protocol, req::R8_4_i2,
+                  "the Welcome names the same PSK twice (psk_id " + to_hex(id.psk_id) +
+                      ", psk_epoch " + std::to_string(id.psk_epoch) + ")");
+    }
   }
 
   std::vector<PskInput> psks;

@@ -721,6 +721,64 @@ TEST(Group, ExternalAndResumptionPsks) {
   EXPECT_FALSE(t.a->pending_commit().has_value());
 }
 
+// RFC 9420 §8.4: a Welcome's GroupSecrets "MUST indicate the same set of
+// PSKs, in the same order" as the Commit, whose PreSharedKey proposals name
+// each PreSharedKeyID once (§12.2) with a psk_nonce of KDF.Nh octets
+// (§12.1.4). A committer that broke either rule (switched off here) sends a
+// Welcome that no valid Commit could have produced: the joiner refuses it.
+TEST(Group, AWelcomeNamesEachPskOnceWithANonceOfKdfNh) {
+  TwoMembers t;
+  Bytes id = to_bytes("psk-1");
+  SecureBytes psk(32, 7);
+  CipherSuite suite(kSuite);
+  t.a->add_external_psk(id, psk);
+  PreSharedKeyID ext{PSKType::external, id, {}, {}, 0, Bytes(suite.hash_size(), 1)};
+  Client carol = make_client("carol");
+  std::optional<CommitBundle> twice;
+  {
+    RuleSwitchedOff off(req::R12_2_10);
+    twice = t.a->commit_builder().add(carol.key_package.key_package).psk(ext).psk(ext).build(
+        t.alice.signer);
+  }
+  t.a->clear_pending_commit();
+  EXPECT_MLS_RULE(
+      Group::join({}, welcome_of(*twice), carol.key_package, std::nullopt, {{id, psk}}),
+      ErrorKind::protocol, req::R8_4_i2);
+  PreSharedKeyID short_nonce = ext;
+  short_nonce.psk_nonce.resize(5);
+  Client dave = make_client("dave");
+  std::optional<CommitBundle> shorter;
+  {
+    RuleSwitchedOff off(req::R12_1_4_3);
+    shorter = t.a->commit_builder().add(dave.key_package.key_package).psk(short_nonce).build(
+        t.alice.signer);
+  }
+  t.a->clear_pending_commit();
+  EXPECT_MLS_RULE(
+      Group::join({}, welcome_of(*shorter), dave.key_package, std::nullopt, {{id, psk}}),
+      ErrorKind::protocol, req::R12_1_4_3);
+  // The same PSK once, with a nonce of KDF.Nh octets, is the valid Welcome.
+  Client erin = make_client("erin");
+  CommitBundle once =
+      t.a->commit_builder().add(erin.key_package.key_package).psk(ext).build(t.alice.signer);
+  t.a->merge_pending_commit();
+  Group e = Group::join({}, welcome_of(once), erin.key_package, std::nullopt, {{id, psk}});
+  EXPECT_EQ(e.epoch_authenticator(), t.a->epoch_authenticator());
+}
+
+// RFC 9420 §8.5: a member removed from the group has deleted the epoch's
+// secrets (§12.4.2); an exporter of nothing would be a value anyone computes.
+TEST(Group, NoExporterAfterBeingRemoved) {
+  ThreeMembers t;
+  LeafIndex bob[] = {LeafIndex(1)};
+  CommitBundle remove = t.a->remove_members(t.alice.signer, bob);
+  apply_commit(*t.b, remove.commit);
+  ASSERT_FALSE(t.b->active());
+  EXPECT_MLS_ERROR(t.b->export_secret("test", to_bytes("ctx"), 32), ErrorKind::usage, "8.5");
+  t.a->merge_pending_commit();
+  EXPECT_NO_THROW(t.a->export_secret("test", to_bytes("ctx"), 32));
+}
+
 TEST(Group, GroupContextExtensions) {
   Client alice = make_client("alice", {kCustomExtension});
   Client bob = make_client("bob", {kCustomExtension});
