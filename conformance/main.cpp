@@ -474,7 +474,6 @@ int cmd_rules(const std::vector<std::string>& args) {
   for (const auto& e : entries) {
     by_id[e.id] = e;
   }
-  const size_t suites = mlsref::cipher_suites().size();
   // One entry per rule, in the generator's order; a rule may have several
   // generators (variants), each giving one case per suite.
   std::vector<std::string> order;
@@ -490,7 +489,10 @@ int cmd_rules(const std::vector<std::string>& args) {
   for (const auto& id : order) {
     const auto& vs = variants[id];
     auto it = by_id.find(id);
-    size_t n = suites * vs.size();
+    size_t n = 0;
+    for (const auto& v : vs) {
+      n += v.suites.size();
+    }
     total += n;
     std::cout << id << "  §" << vs.front().section << "  " << n << " cases"
               << (vs.front().welcome ? "  (the Welcome)" : "") << "\n"
