@@ -1665,8 +1665,29 @@ const RuleCase kRules[] = {
          [](BadWelcome& w) {
            w.resume(
                ResumptionPSKUsage::reinit,
-               [](ResumedGroup&, GroupInfo& gi) { gi.group_context.epoch = 1; }, false);
+               [](ResumedGroup&, GroupInfo&) {}, false);
          }},
+    {.rule = &req::R12_4_3_3_i1,
+     .description =
+         "the ratchet_tree extension has one parent node more at its end, an even number of "
+         "nodes, which no left-balanced tree has (signed again; no accepted state: there is no "
+         "tree)",
+     .make_welcome =
+         [](BadWelcome& w) {
+           OpenedWelcome o = w.opened();
+           GroupInfo gi = o.group_info;
+           for (auto& e : gi.extensions) {
+             if (e.extension_type == extension_type::ratchet_tree) {
+               RatchetTreeNodes nodes = decode<RatchetTreeNodes>(e.extension_data);
+               Bytes key = w.suite().generate_key_pair(w.rng).public_key;
+               nodes.push_back(Node{NodeType::parent, {}, ParentNode{key, {}, {}}});
+               e.extension_data = encode(nodes);
+             }
+           }
+           gi.sign(w.suite(), w.committer.signer.private_key);
+           w.rewrap(o, gi, w.psk_inputs(o));
+         },
+     .accepted_state = false},
 };
 
 Bytes authenticator(const Group& g) { return to_bytes_of(g.epoch_authenticator().view()); }
