@@ -926,9 +926,8 @@ std::pair<Group, MLSMessage> Group::join_external(
     throw Error(ErrorKind::crypto, req::H7_1_4_5,
                 "an ExternalInit of a chosen kem_output, for a must-reject vector only");
   }
-  ExternalInitSecret init = options.external_init
-                                ? *options.external_init
-                                : external_init_secret(suite, *external_pub, rng);
+  ExternalInitSecret init = options.external_init ? *options.external_init
+                                                  : external_init_secret(suite, *external_pub, rng);
 
   Sender me{SenderType::new_member_commit, 0, 0};
   std::vector<QueuedProposal> list;

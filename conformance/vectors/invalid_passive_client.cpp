@@ -335,8 +335,8 @@ struct BadWelcome {
   // GroupSecrets name the old group's resumption PSK of `usage`, and the
   // confirmation_tag (with the new psk_secret) and signature are computed
   // again and the GroupInfo encrypted with the same joiner_secret.
-  void resume(ResumptionPSKUsage usage, const std::function<void(ResumedGroup&, GroupInfo&)>& change,
-              bool name_psk = true) {
+  void resume(ResumptionPSKUsage usage,
+              const std::function<void(ResumedGroup&, GroupInfo&)>& change, bool name_psk = true) {
     OpenedWelcome o = opened();
     GroupInfo gi = o.group_info;
     std::vector<PskInput> inputs = psk_inputs(o);
@@ -1551,8 +1551,8 @@ const RuleCase kRules[] = {
          [](BadEpoch& b) {
            KeyPackage kp = b.key_package(
                [&](KeyPackage& k) {
-                 k.leaf_node.credential = Credential{
-                     credential_type::x509, {}, {Certificate{random_bytes(b.rng, 32)}}};
+                 k.leaf_node.credential =
+                     Credential{credential_type::x509, {}, {Certificate{random_bytes(b.rng, 32)}}};
                  k.leaf_node.capabilities.credentials = {credential_type::x509};
                },
                true);
@@ -1640,9 +1640,8 @@ const RuleCase kRules[] = {
      .make_welcome =
          [](BadWelcome& w) {
            w.resume(ResumptionPSKUsage::branch, [&](ResumedGroup& old, GroupInfo&) {
-             const Credential dropped = w.committer.group.tree()
-                                            .leaf(w.committer.group.own_leaf_index())
-                                            .credential;
+             const Credential dropped =
+                 w.committer.group.tree().leaf(w.committer.group.own_leaf_index()).credential;
              std::erase(old.members, dropped);
            });
          }},
@@ -1664,8 +1663,7 @@ const RuleCase kRules[] = {
      .make_welcome =
          [](BadWelcome& w) {
            w.resume(
-               ResumptionPSKUsage::reinit,
-               [](ResumedGroup&, GroupInfo&) {}, false);
+               ResumptionPSKUsage::reinit, [](ResumedGroup&, GroupInfo&) {}, false);
          }},
     {.rule = &req::R12_4_3_3_i1,
      .description =
