@@ -1,4 +1,5 @@
 // The `mlsref` command: verify and generate MLS test vectors.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -393,11 +394,14 @@ int cmd_generate(const std::vector<std::string>& args) {
   }
   if (must_reject && out) {
     // A folder: one file per rule, under a subfolder per RFC section,
-    // <out>/<section>/invalid-passive-client.<rule>.json.
+    // <out>/<section>/invalid-passive-client.<rule>.json (RFC 9180's section
+    // "9180 7.1.4" in 9180-7.1.4).
     std::map<std::string, json> by_rule;
     for (auto& c : v) {
       const json& mark = c.at("invalid");
-      fs::path file = *out / mark.at("section").get<std::string>() /
+      std::string folder = mark.at("section").get<std::string>();
+      std::replace(folder.begin(), folder.end(), ' ', '-');
+      fs::path file = *out / folder /
                       ("invalid-passive-client." + mark.at("rule").get<std::string>() + ".json");
       auto [it, fresh] = by_rule.emplace(file.string(), json::array());
       it->second.push_back(std::move(c));
@@ -474,9 +478,8 @@ int cmd_rules(const std::vector<std::string>& args) {
   for (const auto& e : entries) {
     by_id[e.id] = e;
   }
-  const size_t suites = mlsref::cipher_suites().size();
   // One entry per rule, in the generator's order; a rule may have several
-  // generators (variants), each giving one case per suite.
+  // generators (variants), each giving one case per suite it can be made in.
   std::vector<std::string> order;
   std::map<std::string, std::vector<InvalidRuleInfo>> variants;
   for (const auto& r : invalid_rules()) {
@@ -490,7 +493,10 @@ int cmd_rules(const std::vector<std::string>& args) {
   for (const auto& id : order) {
     const auto& vs = variants[id];
     auto it = by_id.find(id);
-    size_t n = suites * vs.size();
+    size_t n = 0;
+    for (const auto& v : vs) {
+      n += v.suites.size();
+    }
     total += n;
     std::cout << id << "  §" << vs.front().section << "  " << n << " cases"
               << (vs.front().welcome ? "  (the Welcome)" : "") << "\n"

@@ -125,6 +125,7 @@ struct InvalidRuleInfo {
   std::string_view description;
   bool welcome = false;         // the Welcome is the invalid message
   bool accepted_state = true;   // false: no epoch_authenticator for the invalid message
+  std::vector<CipherSuiteId> suites;  // the suites it has a case in
 };
 std::vector<InvalidRuleInfo> invalid_rules();
 

@@ -732,6 +732,14 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
       }
       reused.nodes[n.value] = hpke::KeyPair{own_key->second, s.tree.encryption_key(n)};
     }
+    for (const auto& [n, from] : b.path_copied_node_keys_) {
+      if (enforced(req::R12_4_2_14) || n == from) {
+        throw Error(ErrorKind::protocol, req::R12_4_2_14,
+                    "the UpdatePath would give node " + std::to_string(n.value) +
+                        " the key of node " + std::to_string(from.value));
+      }
+      reused.copied[n.value] = from.value;
+    }
     created =
         create_update_path(suite, tree, me, leaf_signer, provisional, excluded, rng(), reused);
     // The new leaf must pass its receivers' checks, support the group's
@@ -919,7 +927,12 @@ std::pair<Group, MLSMessage> Group::join_external(
   // RFC 9420 §8.3
   //    kem_output, context = SetupBaseS(external_pub, "")
   //    init_secret = context.export("MLS 1.0 external init secret", KDF.Nh)
-  ExternalInitSecret init = external_init_secret(suite, *external_pub, rng);
+  if (options.external_init && enforced(req::H7_1_4_5)) {
+    throw Error(ErrorKind::crypto, req::H7_1_4_5,
+                "an ExternalInit of a chosen kem_output, for a must-reject vector only");
+  }
+  ExternalInitSecret init = options.external_init ? *options.external_init
+                                                  : external_init_secret(suite, *external_pub, rng);
 
   Sender me{SenderType::new_member_commit, 0, 0};
   std::vector<QueuedProposal> list;

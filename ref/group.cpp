@@ -1284,6 +1284,10 @@ CommitBuilder& CommitBuilder::path_keeps_node_key(NodeIndex n) {
   path_kept_node_keys_.push_back(n);
   return *this;
 }
+CommitBuilder& CommitBuilder::path_node_key_of(NodeIndex n, NodeIndex from) {
+  path_copied_node_keys_.emplace_back(n, from);
+  return *this;
+}
 CommitBuilder& CommitBuilder::path_extra_ciphertext(NodeIndex n) {
   path_extra_ciphertexts_.push_back(n);
   return *this;

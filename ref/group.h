@@ -221,6 +221,11 @@ struct ExternalJoinOptions {
   // Proposals the Commit covers by reference (as stored, with their ref). For
   // the must-reject generator only: refused unless R12.4.3.2-2 is switched off.
   std::vector<QueuedProposal> proposals_by_reference;
+  // The ExternalInit's kem_output and the init_secret it gives, instead of a
+  // fresh SetupBaseS to external_pub. For the must-reject generator only (a
+  // low-order X25519 or X448 point, whose all-zero shared secret anyone can
+  // compute with): refused unless H7.1.4-5 is switched off.
+  std::optional<ExternalInitSecret> external_init;
 };
 
 class Group;
@@ -272,6 +277,11 @@ class CommitBuilder {
   // its path secret. For the must-reject generator only: build() refuses it
   // unless R12.4.2-14 is switched off.
   CommitBuilder& path_keeps_node_key(NodeIndex n);
+  // The path's node `n` gets the key pair derived for its node `from` (both on
+  // the committer's filtered direct path), so one key is given to two nodes of
+  // the UpdatePath. For the must-reject generator only: build() refuses it
+  // unless R12.4.2-14 is switched off.
+  CommitBuilder& path_node_key_of(NodeIndex n, NodeIndex from);
   // The path's node `n` (on the committer's filtered direct path) carries one
   // HPKE ciphertext (random bytes) more than its copath resolution has nodes.
   // For the must-reject generator only: build() refuses it unless R7.6-2 is
@@ -292,6 +302,7 @@ class CommitBuilder {
   Bytes aad_;
   std::optional<Bytes> path_leaf_encryption_key_;
   std::vector<NodeIndex> path_kept_node_keys_;
+  std::vector<std::pair<NodeIndex, NodeIndex>> path_copied_node_keys_;
   std::vector<NodeIndex> path_extra_ciphertexts_;
 };
 

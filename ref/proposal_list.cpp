@@ -590,11 +590,27 @@ void validate_leaf_in_group(const RatchetTree& tree, const GroupContext& context
                   leaf_name(l) + " has the encryption_key of " + leaf_name(o));
     }
   }
-  // RFC 9420 §16.7 [R16.7-1]: the leaf's encryption_key against the parent
-  // nodes' (as §12.4.2 R12.4.2-14 and §12.4.3.1 check the keys of an
-  // UpdatePath and of a parent node)
+  // RFC 9420 §16.7 [R16.7-1]: the leaf's keys against the keys of the other
+  // field, its own included (an encryption_key with the bytes of a
+  // signature_key: on the NIST curves the same key pair, for signing and for
+  // HPKE), and its encryption_key against the parent nodes' (as §12.4.2
+  // R12.4.2-14 and §12.4.3.1 check the keys of an UpdatePath and of a parent node)
   //    The encryption and signature keys stored in the `encryption_key` and
   //    `signature_key` fields of ratchet tree nodes MUST be distinct from one another.
+  for (uint32_t i = 0; i < tree.leaf_count().value; ++i) {
+    LeafIndex o(i);
+    if (!tree.has_leaf(o)) {
+      continue;
+    }
+    const LeafNode& other = tree.leaf(o);
+    if ((other.signature_key == leaf.encryption_key ||
+         other.encryption_key == leaf.signature_key) &&
+        enforced(req::R16_7_1)) {
+      throw Error(ErrorKind::protocol, req::R16_7_1,
+                  leaf_name(l) + " has a key in one field that " + leaf_name(o) +
+                      " has in the other (encryption_key and signature_key)");
+    }
+  }
   for (uint32_t i = 1; i < tree.node_count(); i += 2) {
     NodeIndex n(i);
     if (!tree.blank(n) && tree.parent(n).encryption_key == leaf.encryption_key &&

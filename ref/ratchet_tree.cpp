@@ -456,6 +456,17 @@ void RatchetTree::verify_leaves(const CipherSuite& suite, ByteView group_id) con
       }
     }
   }
+  // RFC 9420 §16.7 [R16.7-1]: no signature_key equal to an encryption_key,
+  // of a leaf (its own included) or of a parent node
+  //    The encryption and signature keys stored in the `encryption_key` and
+  //    `signature_key` fields of ratchet tree nodes MUST be distinct from one another.
+  for (LeafIndex l : members) {
+    auto seen = encryption_keys.find(leaf(l).signature_key);
+    if (seen != encryption_keys.end() && enforced(req::R16_7_1)) {
+      tree_error(req::R16_7_1, leaf_name(l) + "'s signature_key is the encryption_key of " +
+                                   node_name(NodeIndex(seen->second)));
+    }
+  }
 }
 
 // ---------------------------------------------------------------- §7.7, §12.1 evolution

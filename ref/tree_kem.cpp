@@ -1,6 +1,8 @@
 // RFC 9420 §7.4-§7.6 TreeKEM
 #include "tree_kem.h"
 
+#include <algorithm>
+
 #include "registries.h"
 #include "rule_switch.h"
 
@@ -155,9 +157,22 @@ CreatedPath create_update_path(const CipherSuite& suite, RatchetTree& tree, Leaf
     out.path_secrets.push_back(secret);
     auto kept = reused.nodes.find(n.value);
     keys.push_back(kept != reused.nodes.end() ? kept->second : node_key_pair(suite, secret));
-    out.private_state.private_keys[n.value] = keys.back().private_key;
-    work.set_node(n, Node{NodeType::parent, {}, ParentNode{keys.back().public_key, {}, {}}});
     secret = next_path_secret(suite, secret);
+  }
+  auto position = [&](uint32_t n) {
+    auto at = std::find(fdp.begin(), fdp.end(), NodeIndex(n));
+    if (at == fdp.end()) {
+      throw Error(ErrorKind::usage, "7.5",
+                  "node " + std::to_string(n) + " is not on the filtered direct path");
+    }
+    return static_cast<size_t>(at - fdp.begin());
+  };
+  for (const auto& [n, from] : reused.copied) {
+    keys[position(n)] = keys[position(from)];
+  }
+  for (size_t i = 0; i < fdp.size(); ++i) {
+    out.private_state.private_keys[fdp[i].value] = keys[i].private_key;
+    work.set_node(fdp[i], Node{NodeType::parent, {}, ParentNode{keys[i].public_key, {}, {}}});
   }
   // RFC 9420 §12.4.1: commit_secret is "the value path_secret[n+1] derived
   // from the last path secret value (path_secret[n])".

@@ -47,10 +47,14 @@ struct CreatedPath {
 // fresh encryption key, source commit and the parent hash; it is signed with
 // `signature_private_key`. `reused` replaces key pairs the path would derive
 // or draw afresh: only the must-reject generator passes any (keys the tree
-// already has, R12.4.2-13, R12.4.2-14, R12.2-19), with the rule switched off.
+// already has, R12.4.2-13, R12.4.2-14, R12.2-19; one key given to two nodes of
+// the path, R12.4.2-14), with the rule switched off.
 struct ReusedPathKeys {
   std::optional<hpke::KeyPair> leaf;
   std::map<uint32_t, hpke::KeyPair> nodes;  // by node index, on the direct path
+  // Node -> the node whose derived key pair it takes instead of its own (both
+  // on the filtered direct path).
+  std::map<uint32_t, uint32_t> copied;
 };
 CreatedPath create_update_path(const CipherSuite& suite, RatchetTree& tree, LeafIndex sender,
                                ByteView signature_private_key, GroupContext& context,

@@ -1310,6 +1310,34 @@ TEST(Group, AnUpdatePathWithOneKeyTwiceIsRefused) {
   EXPECT_EQ(Snapshot(c), before);
 }
 
+// RFC 9420 §16.7 [R16.7-1]: "The encryption and signature keys stored in the
+// `encryption_key` and `signature_key` fields of ratchet tree nodes MUST be
+// distinct from one another." Carol's KeyPackage leaf has an encryption_key
+// with the bytes of its signature_key (suite 1: 32 bytes each; on the NIST
+// curves one key pair). Bob refuses the Commit that adds her, and a joiner
+// refuses a tree that holds her leaf; both accepted it once.
+TEST(Group, ALeafWhoseEncryptionKeyIsASignatureKeyIsRefused) {
+  TwoMembers t;
+  Client carol = make_client("carol");
+  CipherSuite suite(kSuite);
+  KeyPackage kp = carol.key_package.key_package;
+  kp.leaf_node.encryption_key = kp.leaf_node.signature_key;
+  kp.leaf_node.sign(suite, carol.signer.private_key);
+  kp.sign(suite, carol.signer.private_key);
+  Client dave = make_client("dave");
+  KeyPackage kps[] = {kp, dave.key_package.key_package};
+  CommitBundle add = [&] {
+    RuleSwitchedOff off(req::R16_7_1);  // alice's own check of what she sends
+    return t.a->add_members(t.alice.signer, kps);
+  }();
+  Snapshot before(*t.b);
+  EXPECT_MLS_RULE(t.b->process_message(encode_message(add.commit)), ErrorKind::protocol,
+                  req::R16_7_1);
+  EXPECT_EQ(Snapshot(*t.b), before);
+  EXPECT_MLS_RULE(Group::join({}, welcome_of(add), dave.key_package), ErrorKind::protocol,
+                  req::R16_7_1);
+}
+
 // RFC 9420 §12.1 [R12.1-1]: a proposal is cached only in the epoch (and
 // group) of its FramedContent. Processed in epoch 1, stored after the group
 // moved to epoch 2, it would let a Commit of epoch 2 apply bob's epoch-1

@@ -319,6 +319,14 @@ TEST(InvalidPassiveClient, VerifyFailsWhenTheNewRulesAreNotEnforced) {
       {"R7.1-1", {&req::R7_1_1}},
       {"R10-4", {&req::R10_4}},
       {"R13.4-5", {&req::R13_4_5}},
+      {"R7.3-4", {&req::R7_3_4}},
+      {"R7.3-5", {&req::R7_3_5}},
+      {"R16.7-1", {&req::R16_7_1}},
+      {"R12.4.3.1-17", {&req::R12_4_3_1_17}},
+      {"R11.2-4", {&req::R11_2_4}},
+      {"R11.2-6", {&req::R11_2_6}},
+      {"R11.3-6", {&req::R11_3_6}},
+      {"R11.3-8", {&req::R11_3_8}},
   };
   for (const Row& row : rows) {
     json c = cases_of(row.rule, 2)[0];
@@ -379,7 +387,10 @@ TEST(InvalidPassiveClient, EveryRuleHasAGeneratorThatNamesARequirementOfItsSecti
   for (const auto& r : rules) {
     std::string id(r.id);
     std::string section(r.section);
-    EXPECT_EQ(id.rfind("R" + section + "-", 0), 0u) << id << " under §" << section;
+    // RFC 9180's rules: H7.1.4-2 under "9180 7.1.4".
+    const std::string prefix =
+        section.rfind("9180 ", 0) == 0 ? "H" + section.substr(5) : "R" + section;
+    EXPECT_EQ(id.rfind(prefix + "-", 0), 0u) << id << " under §" << section;
   }
 }
 

@@ -139,7 +139,8 @@ struct BadEpoch {
   // with `extra` proposals before its ExternalInit and `rule` switched off.
   void external_commit(const Requirement& rule, std::vector<Proposal> extra,
                        std::optional<LeafIndex> remove_prior = std::nullopt,
-                       std::vector<QueuedProposal> by_reference = {}) {
+                       std::vector<QueuedProposal> by_reference = {},
+                       std::optional<ExternalInitSecret> init = std::nullopt) {
     Joiner j = s.joiner("external joiner");
     joiner_signer = j.signer;
     GroupInfo gi = c().group.group_info(c().signer, true);
@@ -147,6 +148,7 @@ struct BadEpoch {
     options.extra_proposals = std::move(extra);
     options.remove_prior = remove_prior;
     options.proposals_by_reference = std::move(by_reference);
+    options.external_init = std::move(init);
     // A resync is the removed member coming back (R12.2-20): its credential.
     // The member is remove_prior, or the one a Remove by reference names.
     std::optional<LeafIndex> removed = remove_prior;
@@ -325,6 +327,55 @@ struct BadWelcome {
                    : Group::join(config, welcome, joiner.bundle, tree, psks);
   }
 
+  // The Welcome made a resumption's (§11.2, §11.3): the joiner is told of an
+  // old group (its resumed_from) of the suite, at epoch 5, whose members have
+  // the credentials of the tree's leaves and, for `usage` reinit, whose last
+  // Commit covered a ReInit matching the GroupInfo; the GroupInfo's epoch
+  // becomes 1. `change` may edit both; then, unless `name_psk` is false, the
+  // GroupSecrets name the old group's resumption PSK of `usage`, and the
+  // confirmation_tag (with the new psk_secret) and signature are computed
+  // again and the GroupInfo encrypted with the same joiner_secret.
+  void resume(ResumptionPSKUsage usage,
+              const std::function<void(ResumedGroup&, GroupInfo&)>& change, bool name_psk = true) {
+    OpenedWelcome o = opened();
+    GroupInfo gi = o.group_info;
+    std::vector<PskInput> inputs = psk_inputs(o);
+    ResumedGroup old;
+    old.group_id = random_bytes(rng, 16);
+    old.cipher_suite = suite().id();
+    old.epoch = 5;
+    Bytes value = random_bytes(rng, suite().hash_size());
+    old.resumption_psks.emplace(old.epoch, ResumptionPsk(SecureBytes(value.begin(), value.end())));
+    for (const auto& e : gi.extensions) {
+      if (e.extension_type == extension_type::ratchet_tree) {
+        RatchetTree t = RatchetTree::from_nodes(decode<RatchetTreeNodes>(e.extension_data));
+        for (uint32_t l = 0; l < t.leaf_count().value; ++l) {
+          if (t.has_leaf(LeafIndex(l))) {
+            old.members.push_back(t.leaf(LeafIndex(l)).credential);
+          }
+        }
+      }
+    }
+    if (usage == ResumptionPSKUsage::reinit) {
+      const GroupContext& c = gi.group_context;
+      old.reinit = ReInit{c.group_id, c.version, c.cipher_suite, c.extensions};
+    }
+    gi.group_context.epoch = 1;
+    change(old, gi);
+    if (name_psk) {
+      PreSharedKeyID id{PSKType::resumption, {},        usage,
+                        old.group_id,        old.epoch, random_bytes(rng, suite().hash_size())};
+      inputs.push_back(PskInput{id, SecureBytes(value.begin(), value.end())});
+    }
+    resumed = std::move(old);
+    EpochSecrets e = derive_epoch_from_joiner(suite(), o.secrets.joiner_secret,
+                                              psk_secret(suite(), inputs), gi.group_context);
+    gi.confirmation_tag =
+        confirmation_tag(suite(), e.confirmation_key, gi.group_context.confirmed_transcript_hash);
+    gi.sign(suite(), committer.signer.private_key);
+    rewrap(o, gi, inputs);
+  }
+
   // The Welcome made again for the joiner: `gi` encrypted with `o`'s
   // joiner_secret and `inputs`, and `o`'s path secret (or `path_secret`).
   void rewrap(const OpenedWelcome& o, const GroupInfo& gi, const std::vector<PskInput>& inputs,
@@ -372,6 +423,11 @@ struct RuleCase {
   // Welcome rules: the joining commit adds a second client too (without a path,
   // both new leaves are unmerged in their common non-blank ancestors).
   bool join_second_add = false;
+  // The cipher suites the message can be made in (unset: every suite).
+  bool (*suites)(const CipherSuite&) = nullptr;
+  // Every client lists extension kUnknownExtensionType in its capabilities,
+  // and the group requires it from the start (required_capabilities).
+  bool required_extension = false;
 };
 
 void set_bit(Bytes& b) {
@@ -391,6 +447,37 @@ std::vector<Extension> gce_default_extensions(Botan::RandomNumberGenerator& rng)
 // Private-use values (RFC 9420 §17: 0xF000-0xFFFF) nobody in the group lists.
 constexpr uint16_t kUnknownProposalType = 0xF0A0;
 constexpr uint16_t kUnknownExtensionType = 0xF0A1;
+
+// Suites whose HPKE public keys are NIST curve points (P-256, P-384, P-521).
+bool nist_kem(const CipherSuite& suite) {
+  const hpke::KemId k = suite.hpke().kem().id();
+  return k == hpke::KemId::dhkem_p256_sha256 || k == hpke::KemId::dhkem_p384_sha384 ||
+         k == hpke::KemId::dhkem_p521_sha512;
+}
+bool x_kem(const CipherSuite& suite) { return !nist_kem(suite); }
+// Suites whose signature public keys are byte strings an HPKE public key can
+// equal: the same point encoding on the same NIST curve, or 32 bytes for
+// Ed25519 and X25519 (Ed448's 57 bytes are no X448 key of 56).
+bool keys_of_one_size(const CipherSuite& suite) {
+  return nist_kem(suite) || suite.hpke().kem().id() == hpke::KemId::dhkem_x25519_sha256;
+}
+
+// An external Commit of a new client whose ExternalInit's kem_output is
+// `kem_output`, signed again by the joiner (no accepted state: the
+// confirmation_tag is for the kem_output replaced).
+void external_commit_with_kem_output(BadEpoch& b, const Requirement& rule,
+                                     const std::function<void(Bytes&)>& change) {
+  b.external_commit(rule, {});
+  PublicMessage& pm = std::get<PublicMessage>(b.commit->body);
+  for (ProposalOrRef& p : pm.content.commit.proposals) {
+    if (p.proposal && std::holds_alternative<ExternalInit>(p.proposal->body)) {
+      change(std::get<ExternalInit>(p.proposal->body).kem_output);
+    }
+  }
+  pm.auth.signature = b.suite().sign_with_label(
+      b.joiner_signer->private_key, signature_label::framed_content_tbs,
+      framed_content_tbs(wire_format::mls_public_message, pm.content, b.c().group.context()));
+}
 
 // R6.1-2 and R6.3.2-2: a proposal that names a blank leaf as its sender
 // (public or private), and a valid commit of the epoch.
@@ -1428,6 +1515,177 @@ const RuleCase kRules[] = {
      .make_welcome = [](BadWelcome&) {},
      .accepted_state = false,
      .join_tree_extension = false},
+    // ---- second round: rules ref/ enforced with no case
+    {.rule = &req::R12_4_2_14,
+     .description =
+         "the Commit's UpdatePath gives a parent node below the committer's common ancestor with "
+         "the client the key of the next node of its path (one key twice in the UpdatePath, in no "
+         "node of the tree before; the client derives only the upper node's key)",
+     .make =
+         [](BadEpoch& b) {
+           NodeIndex watcher(b.s.passive_group().own_leaf_index());
+           NodeIndex above(0);
+           b.self_update_at_path_node(
+               req::R12_4_2_14,
+               [&](Group& g, NodeIndex n) {
+                 if (tree_math::is_ancestor(n, watcher)) {
+                   return false;
+                 }
+                 std::vector<NodeIndex> fdp = g.tree().filtered_direct_path(g.own_leaf_index());
+                 auto at = std::find(fdp.begin(), fdp.end(), n);
+                 if (at + 1 == fdp.end()) {
+                   return false;
+                 }
+                 above = *(at + 1);
+                 return true;
+               },
+               [&](CommitBuilder& c, NodeIndex n) { c.path_node_key_of(n, above); },
+               "no member has two path nodes, one below its common ancestor with the client");
+         }},
+    {.rule = &req::R7_3_5,
+     .description =
+         "an Add proposal's KeyPackage leaf has an x509 credential and lists only x509 among its "
+         "capabilities' credential types, not basic, the type every member uses (leaf and "
+         "KeyPackage signed again)",
+     .make =
+         [](BadEpoch& b) {
+           KeyPackage kp = b.key_package(
+               [&](KeyPackage& k) {
+                 k.leaf_node.credential =
+                     Credential{credential_type::x509, {}, {Certificate{random_bytes(b.rng, 32)}}};
+                 k.leaf_node.capabilities.credentials = {credential_type::x509};
+               },
+               true);
+           b.commit_add(req::R7_3_5, kp);
+         }},
+    {.rule = &req::R7_3_4,
+     .description =
+         "an Add proposal's KeyPackage leaf does not list extension type 0xF0A1, which the "
+         "group's required_capabilities names (and every member lists; leaf and KeyPackage signed "
+         "again)",
+     .make =
+         [](BadEpoch& b) {
+           KeyPackage kp = b.key_package(
+               [](KeyPackage& k) {
+                 std::erase(k.leaf_node.capabilities.extensions, kUnknownExtensionType);
+               },
+               true);
+           b.commit_add(req::R7_3_4, kp);
+         },
+     .required_extension = true},
+    {.rule = &req::R16_7_1,
+     .description =
+         "an Add proposal's KeyPackage leaf has an encryption_key with the bytes of its own "
+         "signature_key (on the NIST curves the same key pair; leaf and KeyPackage signed again; "
+         "suites whose two keys can have the same bytes)",
+     .make =
+         [](BadEpoch& b) {
+           KeyPackage kp = b.key_package(
+               [](KeyPackage& k) { k.leaf_node.encryption_key = k.leaf_node.signature_key; }, true);
+           b.commit_add(req::R16_7_1, kp);
+         },
+     .suites = keys_of_one_size},
+    {.rule = &req::H7_1_4_2,
+     .description =
+         "an external Commit's ExternalInit kem_output is a point off the curve (its last byte "
+         "changed; signed again; no accepted state: there is no shared secret; NIST suites only)",
+     .make =
+         [](BadEpoch& b) {
+           external_commit_with_kem_output(b, req::H7_1_4_2, [](Bytes& k) { k.back() ^= 1; });
+         },
+     .accepted_state = false,
+     .suites = nist_kem},
+    {.rule = &req::H7_1_4_5,
+     .description =
+         "an external Commit's ExternalInit kem_output is the low-order point 0, so the members' "
+         "Diffie-Hellman shared secret is all zero (the joiner computed its init_secret from that "
+         "known value; X25519 and X448 suites only)",
+     .make =
+         [](BadEpoch& b) {
+           Bytes zero(b.suite().hpke().kem().enc_size(), 0);
+           InitSecret init = [&] {
+             RuleSwitchedOff off(req::H7_1_4_5);
+             return external_init_secret(b.suite(), b.c().group.state().secrets.external_secret,
+                                         zero);
+           }();
+           b.external_commit(req::H7_1_4_5, {}, std::nullopt, {},
+                             ExternalInitSecret{zero, std::move(init)});
+         },
+     .suites = x_kem},
+    // ---- second round: Welcomes of a reinitialization or a branch
+    {.rule = &req::R12_4_3_1_17,
+     .description =
+         "the GroupSecrets name the old group's resumption PSK with usage branch (resumed_from), "
+         "and the GroupInfo's epoch is 2, not 1 (confirmation_tag and signature recomputed)",
+     .make_welcome =
+         [](BadWelcome& w) {
+           w.resume(ResumptionPSKUsage::branch,
+                    [](ResumedGroup&, GroupInfo& gi) { gi.group_context.epoch = 2; });
+         }},
+    {.rule = &req::R11_3_6,
+     .description =
+         "a branch Welcome (the old group's resumption PSK with usage branch, epoch 1) whose "
+         "cipher suite is not the old group's (resumed_from names another)",
+     .make_welcome =
+         [](BadWelcome& w) {
+           w.resume(ResumptionPSKUsage::branch, [&](ResumedGroup& old, GroupInfo&) {
+             old.cipher_suite = static_cast<CipherSuiteId>(w.suite().id() % 7 + 1);
+           });
+         }},
+    {.rule = &req::R11_3_8,
+     .description =
+         "a branch Welcome (the old group's resumption PSK with usage branch, epoch 1) whose tree "
+         "has a member that is not in the old group (resumed_from's members leave out one "
+         "credential)",
+     .make_welcome =
+         [](BadWelcome& w) {
+           w.resume(ResumptionPSKUsage::branch, [&](ResumedGroup& old, GroupInfo&) {
+             const Credential dropped =
+                 w.committer.group.tree().leaf(w.committer.group.own_leaf_index()).credential;
+             std::erase(old.members, dropped);
+           });
+         }},
+    {.rule = &req::R11_2_4,
+     .description =
+         "a reinit Welcome (the old group's resumption PSK with usage reinit, epoch 1) whose "
+         "group_id is not the one of the ReInit the old group's last Commit covered "
+         "(resumed_from.reinit)",
+     .make_welcome =
+         [](BadWelcome& w) {
+           w.resume(ResumptionPSKUsage::reinit, [&](ResumedGroup& old, GroupInfo&) {
+             old.reinit->group_id = random_bytes(w.rng, 16);
+           });
+         }},
+    {.rule = &req::R11_2_6,
+     .description =
+         "the joiner waits for the Welcome of a reinitialization (resumed_from.reinit), and the "
+         "Welcome names no resumption PSK of the old group",
+     .make_welcome =
+         [](BadWelcome& w) {
+           w.resume(
+               ResumptionPSKUsage::reinit, [](ResumedGroup&, GroupInfo&) {}, false);
+         }},
+    {.rule = &req::R12_4_3_3_i1,
+     .description =
+         "the ratchet_tree extension has one parent node more at its end, an even number of "
+         "nodes, which no left-balanced tree has (signed again; no accepted state: there is no "
+         "tree)",
+     .make_welcome =
+         [](BadWelcome& w) {
+           OpenedWelcome o = w.opened();
+           GroupInfo gi = o.group_info;
+           for (auto& e : gi.extensions) {
+             if (e.extension_type == extension_type::ratchet_tree) {
+               RatchetTreeNodes nodes = decode<RatchetTreeNodes>(e.extension_data);
+               Bytes key = w.suite().generate_key_pair(w.rng).public_key;
+               nodes.push_back(Node{NodeType::parent, {}, ParentNode{key, {}, {}}});
+               e.extension_data = encode(nodes);
+             }
+           }
+           gi.sign(w.suite(), w.committer.signer.private_key);
+           w.rewrap(o, gi, w.psk_inputs(o));
+         },
+     .accepted_state = false},
 };
 
 Bytes authenticator(const Group& g) { return to_bytes_of(g.epoch_authenticator().view()); }
@@ -1542,6 +1800,16 @@ json welcome_case(Scenario& s, Botan::RandomNumberGenerator& rng, const RuleCase
              {"cipher_suite", old.cipher_suite},
              {"epoch", old.epoch},
              {"resumption_psk", to_hex(old.resumption_psks.at(old.epoch).view())}};
+    if (old.reinit) {
+      c_json["resumed_from"]["reinit"] = to_hex(encode(*old.reinit));
+    }
+    if (!old.members.empty()) {
+      json members = json::array();
+      for (const Credential& m : old.members) {
+        members.push_back(to_hex(encode(m)));
+      }
+      c_json["resumed_from"]["members"] = members;
+    }
   }
   c_json["epochs"] = json::array();
   c_json["invalid"] = invalid_mark(r, "welcome");
@@ -1607,8 +1875,14 @@ json commit_case(Scenario& s, Botan::RandomNumberGenerator& rng, const RuleCase&
 std::vector<InvalidRuleInfo> invalid_rules() {
   std::vector<InvalidRuleInfo> out;
   for (const auto& r : kRules) {
+    std::vector<CipherSuiteId> suites;
+    for (const auto& c : cipher_suites()) {
+      if (r.suites == nullptr || r.suites(CipherSuite(c.id))) {
+        suites.push_back(c.id);
+      }
+    }
     out.push_back(InvalidRuleInfo{r.rule->id, r.rule->section, r.description,
-                                  r.make_welcome != nullptr, r.accepted_state});
+                                  r.make_welcome != nullptr, r.accepted_state, suites});
   }
   return out;
 }
@@ -1634,6 +1908,9 @@ json generate_invalid_passive_client(const GenerateOptions& options) {
     }
     for (uint16_t id : suites_for(options)) {
       CipherSuite suite(id);
+      if (r.suites != nullptr && !r.suites(suite)) {
+        continue;
+      }
       // One stream per rule and suite: a subset of rules gives the same cases.
       auto rng = seeded_rng(options.seed, "invalid-passive-client/" + std::string(r.rule->id) +
                                               (variant ? "#" + std::to_string(variant) : "") + "/" +
@@ -1641,7 +1918,14 @@ json generate_invalid_passive_client(const GenerateOptions& options) {
       bool priv =
           r.wire == Wire::private_only || (r.wire == Wire::any && random_below(*rng, 2) == 1);
       try {
-        Scenario s(suite, *rng, priv, true);
+        std::optional<Capabilities> caps;
+        std::vector<Extension> extensions;
+        if (r.required_extension) {
+          caps = Capabilities{{}, {}, {kUnknownExtensionType}, {}, {}};
+          RequiredCapabilities rc{{kUnknownExtensionType}, {}, {}};
+          extensions.push_back({extension_type::required_capabilities, encode(rc)});
+        }
+        Scenario s(suite, *rng, priv, true, caps, extensions);
         s.grow(r.blank_leaf_before_join ? 3 : 2, true);
         cases.push_back(r.make_welcome ? welcome_case(s, *rng, r) : commit_case(s, *rng, r));
       } catch (const Error& e) {

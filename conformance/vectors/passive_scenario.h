@@ -63,9 +63,12 @@ class Scenario {
   const CipherSuite& suite() const { return suite_; }
   Botan::RandomNumberGenerator& rng() { return rng_; }
 
+  // `capabilities`: what every client's leaf lists (empty fields filled in
+  // as usual); `extensions`: the new group's GroupContext extensions.
   Scenario(const CipherSuite& suite, Botan::RandomNumberGenerator& rng, bool handshake_private,
-           bool tree_in_welcome)
-      : suite_(suite), rng_(rng) {
+           bool tree_in_welcome, std::optional<Capabilities> capabilities = std::nullopt,
+           std::vector<Extension> extensions = {})
+      : suite_(suite), rng_(rng), capabilities_(std::move(capabilities)) {
     config_.clock = [] { return kGeneratedAt; };
     config_.rng = &rng_;
     config_.handshake_private = handshake_private;
@@ -77,9 +80,13 @@ class Scenario {
     }
     Joiner creator = joiner("member 0");
     members_.push_back(Member{
-        creator.signer, Group::create(config_, suite.id(), random_bytes(rng_, 16), creator.signer,
-                                      {creator.bundle.key_package.leaf_node.credential,
-                                       creator.signer.public_key})});
+        creator.signer,
+        Group::create(config_, suite.id(), random_bytes(rng_, 16), creator.signer,
+                      {creator.bundle.key_package.leaf_node.credential, creator.signer.public_key},
+                      capabilities_
+                          ? LeafNodeParameters::builder().with_capabilities(*capabilities_).build()
+                          : LeafNodeParameters{},
+                      std::move(extensions))});
     for (const auto& [id, psk] : psks_) {
       members_[0].group.add_external_psk(id, psk);
     }
@@ -90,6 +97,9 @@ class Scenario {
     j.signer = Signer::generate(suite_, rng_);
     KeyPackageOptions options;
     options.lifetime = Lifetime{kGeneratedAt - 3600, kGeneratedAt + 90ull * 24 * 3600};
+    if (capabilities_) {
+      options.capabilities = *capabilities_;
+    }
     j.bundle = create_key_package(suite_, j.signer,
                                   {Credential::basic(to_bytes(name)), j.signer.public_key}, options,
                                   rng_, config_.clock);
@@ -363,6 +373,7 @@ class Scenario {
 
   const CipherSuite& suite_;
   Botan::RandomNumberGenerator& rng_;
+  std::optional<Capabilities> capabilities_;
   GroupConfig config_;
   std::vector<Bytes> psk_ids_;
   std::map<Bytes, SecureBytes> psks_;
