@@ -49,7 +49,8 @@ test-asan: deps
 	  ctest --test-dir build-asan --output-on-failure -j$(JOBS)
 
 # libFuzzer targets with clang, into build-fuzz/bin/. No gRPC interop: no
-# target uses it, and its generated code is most of this build's compile time.
+# target uses it, and it was a third of this build's compile time (README
+# "Continuous integration").
 fuzz: deps
 	CXX=clang++ $(CMAKE) -S . -B build-fuzz $(SANITIZER_FLAGS) -DMLSREF_FUZZ=ON \
 	  -DMLSREF_TESTS=OFF -DMLSREF_INTEROP=OFF

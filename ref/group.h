@@ -491,7 +491,6 @@ class Group {
   GroupConfig config_;
   GroupState state_;
   std::optional<StagedCommit> pending_commit_;
-  std::optional<CommitBundle> pending_bundle_;
 };
 
 // ---- §12.1.8 External Proposals: sent by parties outside the group, as a
