@@ -323,8 +323,12 @@ Bytes sender_data_aad(const PrivateMessage& m) {
 // that ignores the reuse guard.
 constexpr std::array<uint8_t, 4> kNoReuseGuard{};
 
-Bytes guarded_nonce(ByteView nonce, const std::array<uint8_t, 4>& reuse_guard) {
-  Bytes n(nonce.begin(), nonce.end());
+// RFC 9420 §9.2 [R9.2-1]: the guarded nonce is ratchet_nonce_[N]_[j] but for
+// its first four bytes, so it is wiped with the key and nonce it came from
+//    As soon as a group member consumes a value, they MUST immediately delete
+//    (all representations of) that value.
+SecureBytes guarded_nonce(ByteView nonce, const std::array<uint8_t, 4>& reuse_guard) {
+  SecureBytes n(nonce.begin(), nonce.end());
   for (size_t i = 0; i < 4; ++i) {
     n[i] ^= reuse_guard[i];
   }

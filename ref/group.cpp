@@ -710,6 +710,15 @@ ProcessedMessage Group::process_message(const MLSMessage& message) {
   // After a ReInit commit nobody may send in this group (§12.4.2), so
   // nothing that arrives for it is accepted either.
   check_usable();
+  // RFC 9420 §12.4.2 [R12.4.2-27]: a removed member has deleted its secret tree
+  //    In this case, the client cannot send any more messages in the
+  //    group and SHOULD promptly delete its group state and secret tree.
+  // Not switchable (ref/rule_switch.h): with check_usable's check switched
+  // off, there is still no secret tree to read from.
+  if (!state_.secret_tree) {
+    throw Error(ErrorKind::protocol, req::R12_4_2_27,
+                "we are no longer a member of this group: its secret tree is deleted");
+  }
   const CipherSuite& suite = *state_.suite;
   const GroupContext& ctx = state_.context;
   AuthenticatedContent ac;

@@ -1451,6 +1451,24 @@ TEST(Group, CredentialValidatorRejects) {
                   req::R5_3_1_3);
 }
 
+// A removed member has deleted its secret tree (R12.4.2-27): a message that
+// reaches it is refused, even with the rule's check switched off (the must-reject
+// generator's setting), rather than read from a secret tree that is gone.
+TEST(Group, ARemovedMemberRefusesMessagesWithoutItsSecretTree) {
+  ThreeMembers t;
+  LeafIndex bob[] = {LeafIndex(1)};
+  CommitBundle remove = t.a->remove_members(t.alice.signer, bob);
+  apply_commit(*t.b, remove.commit);
+  t.a->merge_pending_commit();
+  ASSERT_FALSE(t.b->active());
+  MLSMessage hello = t.a->create_message(t.alice.signer, to_bytes("hello"), {});
+  EXPECT_MLS_RULE(t.b->process_message(encode_message(hello)), ErrorKind::protocol,
+                  req::R12_4_2_27);
+  RuleSwitchedOff off(req::R12_4_2_27);
+  EXPECT_MLS_RULE(t.b->process_message(encode_message(hello)), ErrorKind::protocol,
+                  req::R12_4_2_27);
+}
+
 TEST(Group, ExportersAndAuthenticatorsChangeEachEpoch) {
   TwoMembers t;
   SecureBytes e1 = t.a->export_secret("x", {}, 16);
