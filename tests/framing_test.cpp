@@ -86,7 +86,9 @@ class Watching {
  private:
   static void set(int v, ByteView value) {
     size_t k = std::min<size_t>(value.size(), sizeof watch.values[v]);
-    std::memcpy(watch.values[v], value.data(), k);
+    if (k > 0) {  // an empty value may have no data pointer
+      std::memcpy(watch.values[v], value.data(), k);
+    }
     watch.sizes[v] = k;
     watch.found[v] = 0;
   }
