@@ -428,6 +428,8 @@ struct RuleCase {
   // Every client lists extension kUnknownExtensionType in its capabilities,
   // and the group requires it from the start (required_capabilities).
   bool required_extension = false;
+  // Every client lists only the basic credential type in its capabilities.
+  bool basic_credentials_only = false;
 };
 
 void set_bit(Bytes& b) {
@@ -1558,6 +1560,24 @@ const RuleCase kRules[] = {
                true);
            b.commit_add(req::R7_3_5, kp);
          }},
+    {.rule = &req::R7_3_5,
+     .description =
+         "an Add proposal's KeyPackage leaf has an x509 credential (and lists basic and x509), a "
+         "credential type the members do not support: every client of this case lists only basic "
+         "(leaf and KeyPackage signed again)",
+     .make =
+         [](BadEpoch& b) {
+           KeyPackage kp = b.key_package(
+               [&](KeyPackage& k) {
+                 k.leaf_node.credential =
+                     Credential{credential_type::x509, {}, {Certificate{random_bytes(b.rng, 32)}}};
+                 k.leaf_node.capabilities.credentials = {credential_type::basic,
+                                                         credential_type::x509};
+               },
+               true);
+           b.commit_add(req::R7_3_5, kp);
+         },
+     .basic_credentials_only = true},
     {.rule = &req::R7_3_4,
      .description =
          "an Add proposal's KeyPackage leaf does not list extension type 0xF0A1, which the "
@@ -1924,6 +1944,9 @@ json generate_invalid_passive_client(const GenerateOptions& options) {
           caps = Capabilities{{}, {}, {kUnknownExtensionType}, {}, {}};
           RequiredCapabilities rc{{kUnknownExtensionType}, {}, {}};
           extensions.push_back({extension_type::required_capabilities, encode(rc)});
+        }
+        if (r.basic_credentials_only) {
+          caps = Capabilities{{}, {}, {}, {}, {credential_type::basic}};
         }
         Scenario s(suite, *rng, priv, true, caps, extensions);
         s.grow(r.blank_leaf_before_join ? 3 : 2, true);
