@@ -464,6 +464,19 @@ bool keys_of_one_size(const CipherSuite& suite) {
   return nist_kem(suite) || suite.hpke().kem().id() == hpke::KemId::dhkem_x25519_sha256;
 }
 
+// An Add's KeyPackage whose leaf has an x509 credential (a random
+// certificate) and lists `credentials` among its capabilities (R7.3-5's
+// cases; leaf and KeyPackage signed again).
+KeyPackage x509_key_package(BadEpoch& b, std::vector<CredentialType> credentials) {
+  return b.key_package(
+      [&](KeyPackage& k) {
+        k.leaf_node.credential =
+            Credential{credential_type::x509, {}, {Certificate{random_bytes(b.rng, 32)}}};
+        k.leaf_node.capabilities.credentials = std::move(credentials);
+      },
+      true);
+}
+
 // An external Commit of a new client whose ExternalInit's kem_output is
 // `kem_output`, signed again by the joiner (no accepted state: the
 // confirmation_tag is for the kem_output replaced).
@@ -1551,14 +1564,7 @@ const RuleCase kRules[] = {
          "KeyPackage signed again)",
      .make =
          [](BadEpoch& b) {
-           KeyPackage kp = b.key_package(
-               [&](KeyPackage& k) {
-                 k.leaf_node.credential =
-                     Credential{credential_type::x509, {}, {Certificate{random_bytes(b.rng, 32)}}};
-                 k.leaf_node.capabilities.credentials = {credential_type::x509};
-               },
-               true);
-           b.commit_add(req::R7_3_5, kp);
+           b.commit_add(req::R7_3_5, x509_key_package(b, {credential_type::x509}));
          }},
     {.rule = &req::R7_3_5,
      .description =
@@ -1567,15 +1573,8 @@ const RuleCase kRules[] = {
          "(leaf and KeyPackage signed again)",
      .make =
          [](BadEpoch& b) {
-           KeyPackage kp = b.key_package(
-               [&](KeyPackage& k) {
-                 k.leaf_node.credential =
-                     Credential{credential_type::x509, {}, {Certificate{random_bytes(b.rng, 32)}}};
-                 k.leaf_node.capabilities.credentials = {credential_type::basic,
-                                                         credential_type::x509};
-               },
-               true);
-           b.commit_add(req::R7_3_5, kp);
+           b.commit_add(req::R7_3_5,
+                        x509_key_package(b, {credential_type::basic, credential_type::x509}));
          },
      .basic_credentials_only = true},
     {.rule = &req::R7_3_4,
