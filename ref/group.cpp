@@ -45,7 +45,10 @@ void Group::check_usable() const {
   //    Note that clients need to be prepared to receive a valid Commit message that removes
   //    them from the group. In this case, the client cannot send any more messages in the
   //    group [...]
-  if (!state_.active && enforced(req::R12_4_2_27)) {
+  // Not switchable (ref/rule_switch.h): a removed member has deleted its secret
+  // tree (R12.4.2-27's "SHOULD promptly delete"), so there is nothing to send
+  // or receive with.
+  if (!state_.active) {
     throw Error(ErrorKind::protocol, req::R12_4_2_27, "we are no longer a member of this group");
   }
   // RFC 9420 §12.4.2 [R12.4.2-25]
@@ -710,15 +713,6 @@ ProcessedMessage Group::process_message(const MLSMessage& message) {
   // After a ReInit commit nobody may send in this group (§12.4.2), so
   // nothing that arrives for it is accepted either.
   check_usable();
-  // RFC 9420 §12.4.2 [R12.4.2-27]: a removed member has deleted its secret tree
-  //    In this case, the client cannot send any more messages in the
-  //    group and SHOULD promptly delete its group state and secret tree.
-  // Not switchable (ref/rule_switch.h): with check_usable's check switched
-  // off, there is still no secret tree to read from.
-  if (!state_.secret_tree) {
-    throw Error(ErrorKind::protocol, req::R12_4_2_27,
-                "we are no longer a member of this group: its secret tree is deleted");
-  }
   const CipherSuite& suite = *state_.suite;
   const GroupContext& ctx = state_.context;
   AuthenticatedContent ac;
