@@ -627,12 +627,18 @@ void validate_leaf_in_group(const RatchetTree& tree, const GroupContext& context
                       " has in the other (encryption_key and signature_key)");
     }
   }
+  // (and its signature_key against the parent nodes' too: on the NIST curves an
+  // HPKE private key is an ECDSA one, so a member that holds a parent node's
+  // can sign a KeyPackage with it)
   for (uint32_t i = 1; i < tree.node_count(); i += 2) {
     NodeIndex n(i);
-    if (!tree.blank(n) && tree.parent(n).encryption_key == leaf.encryption_key &&
+    if (!tree.blank(n) &&
+        (tree.parent(n).encryption_key == leaf.encryption_key ||
+         tree.parent(n).encryption_key == leaf.signature_key) &&
         enforced(req::R16_7_1)) {
       throw Error(ErrorKind::protocol, req::R16_7_1,
-                  leaf_name(l) + " has the encryption_key of parent node " + std::to_string(i));
+                  leaf_name(l) + " has the encryption_key of parent node " + std::to_string(i) +
+                      " as a key of its own");
     }
   }
 }

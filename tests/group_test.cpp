@@ -1396,6 +1396,50 @@ TEST(Group, ALeafWhoseEncryptionKeyIsASignatureKeyIsRefused) {
                   req::R16_7_1);
 }
 
+// RFC 9420 §16.7 [R16.7-1]: "The encryption and signature keys stored in the
+// `encryption_key` and `signature_key` fields of ratchet tree nodes MUST be
+// distinct from one another." On the NIST curves an HPKE private key is an
+// ECDSA one: Alice, who holds the root's private key, makes a KeyPackage whose
+// signature_key is the root's encryption_key and adds it without a path, so
+// the root stays. Bob compared a new leaf's encryption_key with the parent
+// nodes' keys, not its signature_key, and accepted the Commit; Carol, joining
+// from its Welcome, refuses the tree (R16.7-1): a group nobody could join.
+TEST(Group, AnAddedLeafWhoseSignatureKeyIsAParentNodeKeyIsRefused) {
+  CipherSuite suite(2);
+  auto client = [&](const std::string& name, const Signer& signer) {
+    Client c;
+    c.signer = signer;
+    c.credential = CredentialWithKey{Credential::basic(to_bytes(name)), signer.public_key};
+    c.key_package = create_key_package(suite, c.signer, c.credential, {}, system_rng());
+    return c;
+  };
+  Client alice = client("alice", Signer::generate(suite, system_rng()));
+  Client bob = client("bob", Signer::generate(suite, system_rng()));
+  Client carol = client("carol", Signer::generate(suite, system_rng()));
+  Group a = Group::create({}, 2, to_bytes("group"), alice.signer, alice.credential);
+  KeyPackage kps[] = {bob.key_package.key_package};
+  CommitBundle add = a.add_members(alice.signer, kps);
+  a.merge_pending_commit();
+  Group b = Group::join({}, welcome_of(add), bob.key_package);
+  const NodeIndex root(1);
+  ASSERT_FALSE(a.tree().blank(root));
+  Client mallory = client("mallory", Signer::from_private_key(
+                                         suite, a.state().own.private_keys.at(root.value)));
+  ASSERT_EQ(mallory.signer.public_key, a.tree().encryption_key(root));
+  KeyPackage both[] = {mallory.key_package.key_package, carol.key_package.key_package};
+  CommitBundle forged = [&] {
+    RuleSwitchedOff off(req::R16_7_1);  // alice's own check of what she sends
+    return a.add_members_without_update(alice.signer, both);
+  }();
+  ASSERT_FALSE(std::get<PublicMessage>(forged.commit.body).content.commit.path.has_value());
+  Snapshot before(b);
+  EXPECT_MLS_RULE(b.process_message(encode_message(forged.commit)), ErrorKind::protocol,
+                  req::R16_7_1);
+  EXPECT_EQ(Snapshot(b), before);
+  EXPECT_MLS_RULE(Group::join({}, welcome_of(forged), carol.key_package), ErrorKind::protocol,
+                  req::R16_7_1);
+}
+
 // RFC 9420 §12.1 [R12.1-1]: a proposal is cached only in the epoch (and
 // group) of its FramedContent. Processed in epoch 1, stored after the group
 // moved to epoch 2, it would let a Commit of epoch 2 apply bob's epoch-1
