@@ -94,6 +94,17 @@ std::set<Bytes> tree_keys(const RatchetTree& tree) {
   return keys;
 }
 
+// Every leaf's signature_key.
+std::set<Bytes> leaf_signature_keys(const RatchetTree& tree) {
+  std::set<Bytes> keys;
+  for (uint32_t i = 0; i < tree.leaf_count().value; ++i) {
+    if (tree.has_leaf(LeafIndex(i))) {
+      keys.insert(tree.leaf(LeafIndex(i)).signature_key);
+    }
+  }
+  return keys;
+}
+
 // The leaves the commit added or changed, and every leaf when the extensions
 // changed, checked against the new tree and GroupContext.
 // `own`: our leaf, compared without its GREASE values (§13.5).
@@ -343,6 +354,24 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
     if (repeated && enforced(req::R12_4_2_14)) {
       throw Error(ErrorKind::protocol, req::R12_4_2_14,
                   "a public key of the UpdatePath already appears in the tree");
+    }
+    // RFC 9420 §12.4.2 [R12.4.2-14]: a leaf's signature_key is a public key in a
+    // node too, and the path's leaf brings its own
+    //    Verify that none of the public keys in the UpdatePath appear in any node of
+    //    the new ratchet tree.
+    // RFC 9420 §16.7 [R16.7-1]: (a member that does not derive a node's key
+    // would otherwise accept a tree that every joiner refuses, R12.4.3.1-9)
+    //    The encryption and signature keys stored in the `encryption_key` and
+    //    `signature_key` fields of ratchet tree nodes MUST be distinct from one another.
+    std::set<Bytes> signature_keys = leaf_signature_keys(tree);
+    signature_keys.insert(leaf.signature_key);
+    bool signature_key = signature_keys.count(leaf.encryption_key) != 0;
+    for (const auto& n : commit.path->nodes) {
+      signature_key |= signature_keys.count(n.encryption_key) != 0;
+    }
+    if (signature_key && enforced(req::R16_7_1)) {
+      throw Error(ErrorKind::protocol, req::R16_7_1,
+                  "a public key of the UpdatePath is a signature_key of the tree");
     }
     if (external && !ap.removed.empty()) {
       // RFC 9420 §12.2 [R12.2-19]

@@ -13,14 +13,19 @@ void check_extension_types_unique(const std::vector<Extension>& extensions,
   // RFC 9420 §13.4 [R13.4-5]
   //    Any field containing a list of extensions MUST NOT have more than one extension of any
   //    given type.
-  for (size_t i = 0; i < extensions.size(); ++i) {
-    for (size_t j = i + 1; j < extensions.size(); ++j) {
-      if (extensions[i].extension_type == extensions[j].extension_type && enforced(req::R13_4_5)) {
-        throw Error(ErrorKind::protocol, req::R13_4_5,
-                    std::string(field) + " has more than one extension of type " +
-                        std::to_string(extensions[i].extension_type));
-      }
-    }
+  // (The types sorted, not every pair compared: a list anyone can sign, in a
+  // KeyPackage, can hold hundreds of thousands.)
+  std::vector<ExtensionType> types;
+  types.reserve(extensions.size());
+  for (const Extension& e : extensions) {
+    types.push_back(e.extension_type);
+  }
+  std::sort(types.begin(), types.end());
+  auto repeated = std::adjacent_find(types.begin(), types.end());
+  if (repeated != types.end() && enforced(req::R13_4_5)) {
+    throw Error(
+        ErrorKind::protocol, req::R13_4_5,
+        std::string(field) + " has more than one extension of type " + std::to_string(*repeated));
   }
 }
 
@@ -148,14 +153,15 @@ void LeafNode::validate(const CipherSuite& suite, LeafNodeSource expected, ByteV
   // RFC 9420 §7.2 [R7.2-3]
   //    The types of any non-default extensions that appear in the `extensions` field of a LeafNode
   //    MUST be included in the `extensions` field of the `capabilities` field [...]
+  // (The capabilities sorted once, not scanned for each extension.)
+  std::vector<ExtensionType> listed = capabilities.extensions;
+  std::sort(listed.begin(), listed.end());
   for (const auto& ext : extensions) {
     bool is_default = false;
     for (const auto& row : extension_type_registry()) {
       is_default |= row.value == ext.extension_type && row.is_default;
     }
-    const auto& listed = capabilities.extensions;
-    if (!is_default &&
-        std::find(listed.begin(), listed.end(), ext.extension_type) == listed.end() &&
+    if (!is_default && !std::binary_search(listed.begin(), listed.end(), ext.extension_type) &&
         enforced(req::R7_3_9)) {
       throw Error(ErrorKind::protocol, req::R7_3_9,
                   "extension " + std::to_string(ext.extension_type) +

@@ -22,6 +22,19 @@ bool contains(const std::vector<T>& v, const T& x) {
   return std::find(v.begin(), v.end(), x) != v.end();
 }
 
+// A capabilities list, sorted once for lookups in log time: the list (a
+// KeyPackage's, which anyone can sign) and what is looked up in it (a joined
+// group's required_capabilities, the credential type of each member) can each
+// run to hundreds of thousands of entries, and a scan of the one for each of
+// the other would be quadratic.
+struct Sorted {
+  std::vector<uint16_t> values;
+  explicit Sorted(std::vector<uint16_t> v) : values(std::move(v)) {
+    std::sort(values.begin(), values.end());
+  }
+  bool operator[](uint16_t x) const { return std::binary_search(values.begin(), values.end(), x); }
+};
+
 // `rule`: the event of §5.3.1 at which the credential is checked.
 void check_credential(const ProposalCheck& check, const LeafNode& leaf, const std::string& what,
                       const Requirement& rule) {
@@ -491,27 +504,30 @@ bool path_required(std::span<const QueuedProposal> proposals) {
 void validate_leaf_capabilities(const LeafNode& leaf, const GroupContext& context, LeafIndex l,
                                 const Requirement& required_rule) {
   const Capabilities& caps = leaf.capabilities;
+  const Sorted extensions(caps.extensions);
   // RFC 9420 §7.3 [R7.3-4] (or R12.1.7-1: `required_rule`)
   //    If the GroupContext has a `required_capabilities` extension, then the
   //    required extensions, proposals, and credential types MUST be listed in
   //    the LeafNode's `capabilities` field.
   if (auto req = required_capabilities(context.extensions)) {
     for (ExtensionType t : req->extension_types) {
-      if (!is_default_type(extension_type_registry(), t) && !contains(caps.extensions, t) &&
+      if (!is_default_type(extension_type_registry(), t) && !extensions[t] &&
           enforced(required_rule)) {
         throw Error(ErrorKind::unsupported_group_context_extensions, required_rule,
                     leaf_name(l) + " does not support required extension " + std::to_string(t));
       }
     }
+    const Sorted proposals(caps.proposals);
     for (ProposalType t : req->proposal_types) {
-      if (!is_default_type(proposal_type_registry(), t) && !contains(caps.proposals, t) &&
+      if (!is_default_type(proposal_type_registry(), t) && !proposals[t] &&
           enforced(required_rule)) {
         throw Error(ErrorKind::unsupported_group_context_extensions, required_rule,
                     leaf_name(l) + " does not support required proposal type " + std::to_string(t));
       }
     }
+    const Sorted credentials(caps.credentials);
     for (CredentialType t : req->credential_types) {
-      if (!contains(caps.credentials, t) && enforced(required_rule)) {
+      if (!credentials[t] && enforced(required_rule)) {
         throw Error(
             ErrorKind::unsupported_group_context_extensions, required_rule,
             leaf_name(l) + " does not support required credential type " + std::to_string(t));
@@ -525,7 +541,7 @@ void validate_leaf_capabilities(const LeafNode& leaf, const GroupContext& contex
   //    in use by the group MUST be supported by all members of the group.
   for (const auto& e : context.extensions) {
     if (!is_default_type(extension_type_registry(), e.extension_type) &&
-        !contains(caps.extensions, e.extension_type) && enforced(req::R13_4_7)) {
+        !extensions[e.extension_type] && enforced(req::R13_4_7)) {
       throw Error(ErrorKind::unsupported_group_context_extensions, req::R13_4_7,
                   leaf_name(l) + " does not support GroupContext extension " +
                       std::to_string(e.extension_type));
@@ -553,7 +569,7 @@ void validate_own_leaf_to_send(const CipherSuite& suite, const RatchetTree& tree
 
 void validate_leaf_in_group(const RatchetTree& tree, const GroupContext& context, LeafIndex l) {
   const LeafNode& leaf = tree.leaf(l);
-  const Capabilities& caps = leaf.capabilities;
+  const Sorted credentials(leaf.capabilities.credentials);
   // RFC 9420 §7.3 [R7.3-3]: the capabilities (here and in
   // validate_leaf_capabilities), credential types and unique keys below
   //    Verify that the LeafNode is compatible with the group's parameters.
@@ -574,7 +590,7 @@ void validate_leaf_in_group(const RatchetTree& tree, const GroupContext& context
       throw Error(ErrorKind::protocol, req::R7_3_5,
                   leaf_name(l) + "'s credential type is not supported by " + leaf_name(o));
     }
-    if (!contains(caps.credentials, other.credential.credential_type) && enforced(req::R7_3_5)) {
+    if (!credentials[other.credential.credential_type] && enforced(req::R7_3_5)) {
       throw Error(ErrorKind::protocol, req::R7_3_5,
                   leaf_name(l) + " does not support the credential type of " + leaf_name(o));
     }
@@ -611,12 +627,18 @@ void validate_leaf_in_group(const RatchetTree& tree, const GroupContext& context
                       " has in the other (encryption_key and signature_key)");
     }
   }
+  // (and its signature_key against the parent nodes' too: on the NIST curves an
+  // HPKE private key is an ECDSA one, so a member that holds a parent node's
+  // can sign a KeyPackage with it)
   for (uint32_t i = 1; i < tree.node_count(); i += 2) {
     NodeIndex n(i);
-    if (!tree.blank(n) && tree.parent(n).encryption_key == leaf.encryption_key &&
+    if (!tree.blank(n) &&
+        (tree.parent(n).encryption_key == leaf.encryption_key ||
+         tree.parent(n).encryption_key == leaf.signature_key) &&
         enforced(req::R16_7_1)) {
       throw Error(ErrorKind::protocol, req::R16_7_1,
-                  leaf_name(l) + " has the encryption_key of parent node " + std::to_string(i));
+                  leaf_name(l) + " has the encryption_key of parent node " + std::to_string(i) +
+                      " as a key of its own");
     }
   }
 }

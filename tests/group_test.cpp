@@ -1254,6 +1254,28 @@ TEST(Group, RejectedMessagesChangeNothing) {
 
 // A Commit from alice (leaf 0 of four) whose UpdatePath gives node 1 the
 // key of the root (node 3), signed and tagged as alice would.
+// Alice's (leaf 0's) empty Commit with `created` as its path, signed, and
+// tagged with the confirmation key of the epoch it makes (`provisional`: the
+// new GroupContext before the confirmed transcript hash).
+MLSMessage commit_with_path(const Group& a, const Signer& alice, GroupContext provisional,
+                            const CreatedPath& created) {
+  const GroupState& s = a.state();
+  const CipherSuite& suite = a.suite();
+  FramedContent content{s.context.group_id, s.context.epoch, Sender::member(0), {},
+                        ContentType::commit, {},             {},                {}};
+  content.commit.path = created.update_path;
+  AuthenticatedContent ac{wire_format::mls_public_message, content, {}};
+  ac.auth.signature = suite.sign_with_label(alice.private_key, signature_label::framed_content_tbs,
+                                            framed_content_tbs(ac.wire_format, content, s.context));
+  provisional.confirmed_transcript_hash =
+      confirmed_transcript_hash(suite, s.interim_transcript_hash, ac);
+  EpochSecrets e = derive_epoch(suite, s.secrets.init_secret, created.commit_secret,
+                                psk_secret(suite, {}), provisional);
+  Bytes tag = confirmation_tag(suite, e.confirmation_key, provisional.confirmed_transcript_hash);
+  return MLSMessage{mls10, protect_public(suite, content, alice.private_key, s.context,
+                                          s.secrets.membership_key, tag)};
+}
+
 MLSMessage commit_with_one_key_twice_in_its_path(const Group& a, const Signer& alice) {
   const GroupState& s = a.state();
   const CipherSuite& suite = a.suite();
@@ -1274,19 +1296,26 @@ MLSMessage commit_with_one_key_twice_in_its_path(const Group& a, const Signer& a
                                            provisional, {}, *rng2, reused);
   EXPECT_EQ(created.update_path.nodes.at(0).encryption_key,
             created.update_path.nodes.at(1).encryption_key);
-  FramedContent content{s.context.group_id, s.context.epoch, Sender::member(0), {},
-                        ContentType::commit, {},             {},                {}};
-  content.commit.path = created.update_path;
-  AuthenticatedContent ac{wire_format::mls_public_message, content, {}};
-  ac.auth.signature = suite.sign_with_label(alice.private_key, signature_label::framed_content_tbs,
-                                            framed_content_tbs(ac.wire_format, content, s.context));
-  provisional.confirmed_transcript_hash =
-      confirmed_transcript_hash(suite, s.interim_transcript_hash, ac);
-  EpochSecrets e = derive_epoch(suite, s.secrets.init_secret, created.commit_secret,
-                                psk_secret(suite, {}), provisional);
-  Bytes tag = confirmation_tag(suite, e.confirmation_key, provisional.confirmed_transcript_hash);
-  return MLSMessage{mls10, protect_public(suite, content, alice.private_key, s.context,
-                                          s.secrets.membership_key, tag)};
+  return commit_with_path(a, alice, provisional, created);
+}
+
+// Alice's (leaf 0's) empty Commit with the UpdatePath that gives node
+// `node` the public key `key` (its path secret encrypted as usual; an empty
+// `key`, the one the path secret gives), signed and tagged as she would: a
+// rule about that key is all it breaks.
+MLSMessage commit_with_path_node_key(const Group& a, const Signer& alice, NodeIndex node,
+                                     const Bytes& key) {
+  const GroupState& s = a.state();
+  GroupContext provisional = s.context;
+  provisional.epoch += 1;
+  ReusedPathKeys reused;
+  if (!key.empty()) {
+    reused.nodes[node.value] = hpke::KeyPair{{}, key};
+  }
+  RatchetTree tree = s.tree;
+  CreatedPath created = create_update_path(a.suite(), tree, LeafIndex(0), alice.private_key,
+                                           provisional, {}, system_rng(), reused);
+  return commit_with_path(a, alice, provisional, created);
 }
 
 // RFC 9420 §16.7 [R16.7-1]: "The encryption and signature keys stored in the
@@ -1308,6 +1337,35 @@ TEST(Group, AnUpdatePathWithOneKeyTwiceIsRefused) {
   EXPECT_MLS_RULE(c.process_message(encode_message(forged)), ErrorKind::protocol,
                   req::R12_4_2_14);
   EXPECT_EQ(Snapshot(c), before);
+}
+
+// RFC 9420 §12.4.2 [R12.4.2-14]: "Verify that none of the public keys in the
+// UpdatePath appear in any node of the new ratchet tree." and §16.7
+// [R16.7-1]: "The encryption and signature keys stored in the
+// `encryption_key` and `signature_key` fields of ratchet tree nodes MUST be
+// distinct from one another." Alice's UpdatePath gives node 1 the bytes of
+// Bob's signature_key (suite 1: 32 bytes each). Carol decrypts at node 3 and
+// never derives node 1's key; she compared the path's keys with the tree's
+// encryption keys only, so she accepted it, and every Welcome she sent after
+// it was refused by its joiner (R16.7-1, node 1's key is leaf 1's
+// signature_key): a group nobody could join.
+TEST(Group, AnUpdatePathNodeKeyThatIsASignatureKeyIsRefused) {
+  Client alice = make_client("alice"), bob = make_client("bob"), carol = make_client("carol");
+  Group a = Group::create({}, kSuite, to_bytes("group"), alice.signer, alice.credential);
+  KeyPackage kps[] = {bob.key_package.key_package, carol.key_package.key_package};
+  CommitBundle add = a.add_members(alice.signer, kps);
+  a.merge_pending_commit();
+  Group c = Group::join({}, welcome_of(add), carol.key_package);
+  ASSERT_EQ(c.tree().leaf_count().value, 4u);
+  Snapshot before(c);
+  MLSMessage bobs = commit_with_path_node_key(a, alice.signer, NodeIndex(1), bob.signer.public_key);
+  EXPECT_MLS_RULE(c.process_message(encode_message(bobs)), ErrorKind::protocol, req::R16_7_1);
+  MLSMessage alices =
+      commit_with_path_node_key(a, alice.signer, NodeIndex(1), alice.signer.public_key);
+  EXPECT_MLS_RULE(c.process_message(encode_message(alices)), ErrorKind::protocol, req::R16_7_1);
+  EXPECT_EQ(Snapshot(c), before);
+  // The same Commit with the keys its path secrets give is accepted.
+  apply_commit(c, commit_with_path_node_key(a, alice.signer, NodeIndex(1), {}));
 }
 
 // RFC 9420 §16.7 [R16.7-1]: "The encryption and signature keys stored in the
@@ -1335,6 +1393,50 @@ TEST(Group, ALeafWhoseEncryptionKeyIsASignatureKeyIsRefused) {
                   req::R16_7_1);
   EXPECT_EQ(Snapshot(*t.b), before);
   EXPECT_MLS_RULE(Group::join({}, welcome_of(add), dave.key_package), ErrorKind::protocol,
+                  req::R16_7_1);
+}
+
+// RFC 9420 §16.7 [R16.7-1]: "The encryption and signature keys stored in the
+// `encryption_key` and `signature_key` fields of ratchet tree nodes MUST be
+// distinct from one another." On the NIST curves an HPKE private key is an
+// ECDSA one: Alice, who holds the root's private key, makes a KeyPackage whose
+// signature_key is the root's encryption_key and adds it without a path, so
+// the root stays. Bob compared a new leaf's encryption_key with the parent
+// nodes' keys, not its signature_key, and accepted the Commit; Carol, joining
+// from its Welcome, refuses the tree (R16.7-1): a group nobody could join.
+TEST(Group, AnAddedLeafWhoseSignatureKeyIsAParentNodeKeyIsRefused) {
+  CipherSuite suite(2);
+  auto client = [&](const std::string& name, const Signer& signer) {
+    Client c;
+    c.signer = signer;
+    c.credential = CredentialWithKey{Credential::basic(to_bytes(name)), signer.public_key};
+    c.key_package = create_key_package(suite, c.signer, c.credential, {}, system_rng());
+    return c;
+  };
+  Client alice = client("alice", Signer::generate(suite, system_rng()));
+  Client bob = client("bob", Signer::generate(suite, system_rng()));
+  Client carol = client("carol", Signer::generate(suite, system_rng()));
+  Group a = Group::create({}, 2, to_bytes("group"), alice.signer, alice.credential);
+  KeyPackage kps[] = {bob.key_package.key_package};
+  CommitBundle add = a.add_members(alice.signer, kps);
+  a.merge_pending_commit();
+  Group b = Group::join({}, welcome_of(add), bob.key_package);
+  const NodeIndex root(1);
+  ASSERT_FALSE(a.tree().blank(root));
+  Client mallory = client("mallory", Signer::from_private_key(
+                                         suite, a.state().own.private_keys.at(root.value)));
+  ASSERT_EQ(mallory.signer.public_key, a.tree().encryption_key(root));
+  KeyPackage both[] = {mallory.key_package.key_package, carol.key_package.key_package};
+  CommitBundle forged = [&] {
+    RuleSwitchedOff off(req::R16_7_1);  // alice's own check of what she sends
+    return a.add_members_without_update(alice.signer, both);
+  }();
+  ASSERT_FALSE(std::get<PublicMessage>(forged.commit.body).content.commit.path.has_value());
+  Snapshot before(b);
+  EXPECT_MLS_RULE(b.process_message(encode_message(forged.commit)), ErrorKind::protocol,
+                  req::R16_7_1);
+  EXPECT_EQ(Snapshot(b), before);
+  EXPECT_MLS_RULE(Group::join({}, welcome_of(forged), carol.key_package), ErrorKind::protocol,
                   req::R16_7_1);
 }
 
