@@ -32,7 +32,7 @@ struct Sorted {
   explicit Sorted(std::vector<uint16_t> v) : values(std::move(v)) {
     std::sort(values.begin(), values.end());
   }
-  bool operator[](uint16_t x) const { return std::binary_search(values.begin(), values.end(), x); }
+  bool has(uint16_t x) const { return std::binary_search(values.begin(), values.end(), x); }
 };
 
 // `rule`: the event of §5.3.1 at which the credential is checked.
@@ -511,7 +511,7 @@ void validate_leaf_capabilities(const LeafNode& leaf, const GroupContext& contex
   //    the LeafNode's `capabilities` field.
   if (auto req = required_capabilities(context.extensions)) {
     for (ExtensionType t : req->extension_types) {
-      if (!is_default_type(extension_type_registry(), t) && !extensions[t] &&
+      if (!is_default_type(extension_type_registry(), t) && !extensions.has(t) &&
           enforced(required_rule)) {
         throw Error(ErrorKind::unsupported_group_context_extensions, required_rule,
                     leaf_name(l) + " does not support required extension " + std::to_string(t));
@@ -519,7 +519,7 @@ void validate_leaf_capabilities(const LeafNode& leaf, const GroupContext& contex
     }
     const Sorted proposals(caps.proposals);
     for (ProposalType t : req->proposal_types) {
-      if (!is_default_type(proposal_type_registry(), t) && !proposals[t] &&
+      if (!is_default_type(proposal_type_registry(), t) && !proposals.has(t) &&
           enforced(required_rule)) {
         throw Error(ErrorKind::unsupported_group_context_extensions, required_rule,
                     leaf_name(l) + " does not support required proposal type " + std::to_string(t));
@@ -527,7 +527,7 @@ void validate_leaf_capabilities(const LeafNode& leaf, const GroupContext& contex
     }
     const Sorted credentials(caps.credentials);
     for (CredentialType t : req->credential_types) {
-      if (!credentials[t] && enforced(required_rule)) {
+      if (!credentials.has(t) && enforced(required_rule)) {
         throw Error(
             ErrorKind::unsupported_group_context_extensions, required_rule,
             leaf_name(l) + " does not support required credential type " + std::to_string(t));
@@ -541,7 +541,7 @@ void validate_leaf_capabilities(const LeafNode& leaf, const GroupContext& contex
   //    in use by the group MUST be supported by all members of the group.
   for (const auto& e : context.extensions) {
     if (!is_default_type(extension_type_registry(), e.extension_type) &&
-        !extensions[e.extension_type] && enforced(req::R13_4_7)) {
+        !extensions.has(e.extension_type) && enforced(req::R13_4_7)) {
       throw Error(ErrorKind::unsupported_group_context_extensions, req::R13_4_7,
                   leaf_name(l) + " does not support GroupContext extension " +
                       std::to_string(e.extension_type));
@@ -590,7 +590,7 @@ void validate_leaf_in_group(const RatchetTree& tree, const GroupContext& context
       throw Error(ErrorKind::protocol, req::R7_3_5,
                   leaf_name(l) + "'s credential type is not supported by " + leaf_name(o));
     }
-    if (!credentials[other.credential.credential_type] && enforced(req::R7_3_5)) {
+    if (!credentials.has(other.credential.credential_type) && enforced(req::R7_3_5)) {
       throw Error(ErrorKind::protocol, req::R7_3_5,
                   leaf_name(l) + " does not support the credential type of " + leaf_name(o));
     }

@@ -1252,8 +1252,6 @@ TEST(Group, RejectedMessagesChangeNothing) {
   expect_agree({&*t.a, &*t.b});
 }
 
-// A Commit from alice (leaf 0 of four) whose UpdatePath gives node 1 the
-// key of the root (node 3), signed and tagged as alice would.
 // Alice's (leaf 0's) empty Commit with `created` as its path, signed, and
 // tagged with the confirmation key of the epoch it makes (`provisional`: the
 // new GroupContext before the confirmed transcript hash).
@@ -1276,6 +1274,8 @@ MLSMessage commit_with_path(const Group& a, const Signer& alice, GroupContext pr
                                           s.secrets.membership_key, tag)};
 }
 
+// A Commit from alice (leaf 0 of four) whose UpdatePath gives node 1 the
+// key of the root (node 3), signed and tagged as alice would.
 MLSMessage commit_with_one_key_twice_in_its_path(const Group& a, const Signer& alice) {
   const GroupState& s = a.state();
   const CipherSuite& suite = a.suite();
