@@ -612,6 +612,53 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
         extensions = true;
       }
     }
+    // RFC 9420 §12.4 [R12.4-3]: a stored proposal no longer valid by the rules
+    // of its type is left out, not a reason to fail the commit (a KeyPackage
+    // that expired after it was received, a credential the application now
+    // refuses, an Add whose new member does not support the group's parameters
+    // as this commit leaves them: §10.1, §7.3). Receipt checked what it could;
+    // an Add's fit with the group waits for the list, since a
+    // GroupContextExtensions in it changes what the group requires.
+    //    [...] valid according to the rules for their proposal types and
+    //    according to application policy [...]
+    GroupContext after = s.context;  // its extensions as the commit leaves them
+    bool extensions_chosen = false;
+    for (const Proposal& p : b.inline_) {
+      if (const auto* g = std::get_if<GroupContextExtensions>(&p.body); g && !extensions_chosen) {
+        after.extensions = g->extensions;
+        extensions_chosen = true;
+      }
+    }
+    const ProposalCheck check = proposal_check(s, s.context);
+    auto valid_alone = [&](const QueuedProposal& q) {
+      try {
+        validate_proposal(check, q.proposal, q.sender);
+        return true;
+      } catch (const Error&) {
+        return false;
+      }
+    };
+    for (const auto& q : s.proposal_store) {
+      const auto* g = std::get_if<GroupContextExtensions>(&q.proposal.body);
+      if (g != nullptr && !extensions_chosen && (!b.keep_ || b.keep_(q)) && valid_alone(q)) {
+        after.extensions = g->extensions;
+        extensions_chosen = true;
+      }
+    }
+    auto still_valid = [&](const QueuedProposal& q) {
+      if (!valid_alone(q)) {
+        return false;
+      }
+      try {
+        if (const auto* a = std::get_if<Add>(&q.proposal.body)) {
+          validate_leaf_capabilities(a->key_package.leaf_node, after,
+                                     LeafIndex(s.tree.leaf_count().value));
+        }
+        return true;
+      } catch (const Error&) {
+        return false;
+      }
+    };
     auto in_group = [&](const Bytes& signature_key) {
       for (const LeafIndex leaf : s.tree.leaves_with_signature_key(signature_key)) {
         if (leaf == me || !removed.count(leaf.value)) {
@@ -622,7 +669,7 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
     };
     for (size_t i = 0; i < s.proposal_store.size(); ++i) {
       const QueuedProposal& q = s.proposal_store[i];
-      if (b.keep_ && !b.keep_(q)) {
+      if ((b.keep_ && !b.keep_(q)) || !still_valid(q)) {
         continue;
       }
       if (others && std::holds_alternative<ReInit>(q.proposal.body)) {

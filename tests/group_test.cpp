@@ -1513,6 +1513,42 @@ TEST(Group, TheDefaultCommitLeavesOutStoredProposalsThatCannotGoTogether) {
   EXPECT_EQ(apply_commit(*t.b, one.commit).proposals().size(), 1u);
 }
 
+// RFC 9420 §12.4 [R12.4-3]: "The sender of a Commit SHOULD include all
+// proposals that it has received during the current epoch that are valid
+// according to the rules for their proposal types and according to
+// application policy, as long as this results in a valid proposal list." The
+// group requires an extension (R7.3-4). Dave, who does not support it, asks
+// to join (a new_member_proposal Add, which receipt cannot judge against the
+// group: a GroupContextExtensions in the same Commit may change what it
+// requires); Erin, who does, too. Alice stores both. Her self-update used to
+// fail on Dave's Add; it now leaves it out and adds Erin.
+TEST(Group, TheDefaultCommitLeavesOutAStoredAddTheGroupCannotTake) {
+  Client alice = make_client("alice", {kCustomExtension}), bob = make_client("bob", {kCustomExtension});
+  Client dave = make_client("dave"), erin = make_client("erin", {kCustomExtension});
+  RequiredCapabilities required{{kCustomExtension}, {}, {}};
+  std::vector<Extension> ext{{extension_type::required_capabilities, encode(required)}};
+  Capabilities caps = alice.key_package.key_package.leaf_node.capabilities;
+  Group a = Group::create({}, kSuite, to_bytes("g"), alice.signer, alice.credential,
+                          LeafNodeParameters::builder().with_capabilities(caps).build(), ext);
+  KeyPackage kps[] = {bob.key_package.key_package};
+  CommitBundle add = a.add_members(alice.signer, kps);
+  a.merge_pending_commit();
+  Group b = Group::join({}, welcome_of(add), bob.key_package);
+  for (const Client* c : {&dave, &erin}) {
+    MLSMessage asks = new_member_add_proposal(a.context(), c->key_package.key_package, c->signer);
+    a.store_pending_proposal(receive_proposal(a, asks));
+    b.store_pending_proposal(receive_proposal(b, asks));
+  }
+  CommitBundle update = a.self_update(alice.signer);
+  ASSERT_TRUE(update.welcome.has_value());
+  StagedCommit applied = apply_commit(b, update.commit);
+  ASSERT_EQ(applied.added().size(), 1u);
+  EXPECT_EQ(applied.added()[0].second, erin.key_package.key_package);
+  a.merge_pending_commit();
+  Group e = Group::join({}, welcome_of(update), erin.key_package);
+  expect_agree({&a, &b, &e});
+}
+
 TEST(Group, CredentialValidatorRejects) {
   GroupConfig strict;
   strict.credential_validator = [](const Credential& c, ByteView) {
