@@ -1705,6 +1705,18 @@ const RuleCase kRules[] = {
            w.rewrap(o, gi, w.psk_inputs(o));
          },
      .accepted_state = false},
+    // ---- third round: rules ref/ enforced with no case
+    {.rule = &req::R6_1_6,
+     .description =
+         "a PreSharedKey proposal from a sender of type new_member_commit (no accepted state: "
+         "such a sender only sends an external Commit, whose path leaf has its signature key)",
+     .make =
+         [](BadEpoch& b) {
+           b.proposals.push_back(b.forged_proposal(Sender{SenderType::new_member_commit, 0, 0}));
+           b.commit = b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
+         },
+     .accepted_state = false,
+     .wire = Wire::public_only},
 };
 
 Bytes authenticator(const Group& g) { return to_bytes_of(g.epoch_authenticator().view()); }
