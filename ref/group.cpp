@@ -1237,6 +1237,10 @@ CommitBuilder& CommitBuilder::add(KeyPackage key_package) {
   inline_.push_back(Proposal{Add{std::move(key_package)}});
   return *this;
 }
+CommitBuilder& CommitBuilder::add_without_welcome(KeyPackage key_package) {
+  unwelcomed_.push_back(key_package);
+  return add(std::move(key_package));
+}
 CommitBuilder& CommitBuilder::remove(LeafIndex leaf) {
   inline_.push_back(Proposal{Remove{leaf.value}});
   return *this;

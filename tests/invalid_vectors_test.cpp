@@ -327,6 +327,8 @@ TEST(InvalidPassiveClient, VerifyFailsWhenTheNewRulesAreNotEnforced) {
       {"R11.2-6", {&req::R11_2_6}},
       {"R11.3-6", {&req::R11_3_6}},
       {"R11.3-8", {&req::R11_3_8}},
+      // the third round
+      {"R10-3", {&req::R10_3}},
   };
   for (const Row& row : rows) {
     json c = cases_of(row.rule, 2)[0];

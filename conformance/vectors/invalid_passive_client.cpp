@@ -1706,6 +1706,18 @@ const RuleCase kRules[] = {
          },
      .accepted_state = false},
     // ---- third round: rules ref/ enforced with no case
+    {.rule = &req::R10_3,
+     .description =
+         "an Add proposal's KeyPackage has an init_key one byte short of a public key of the "
+         "suite's KEM (KeyPackage signed again; the committer's Welcome leaves the new member "
+         "out, having nothing to encrypt to)",
+     .make =
+         [](BadEpoch& b) {
+           KeyPackage kp = b.key_package([](KeyPackage& k) { k.init_key.pop_back(); }, false);
+           RuleSwitchedOff off(req::R10_3);
+           b.commit =
+               b.c().group.commit_builder().add_without_welcome(kp).build(b.c().signer).commit;
+         }},
     {.rule = &req::R6_1_6,
      .description =
          "a PreSharedKey proposal from a sender of type new_member_commit (no accepted state: "
