@@ -1718,6 +1718,18 @@ const RuleCase kRules[] = {
            b.commit =
                b.c().group.commit_builder().add_without_welcome(kp).build(b.c().signer).commit;
          }},
+    {.rule = &req::R5_1_1_i1,
+     .description =
+         "the Commit's UpdatePath leaf has a signature_key one byte short of a key of the suite's "
+         "signature scheme (the Commit signed again with the committer's key of the tree; no "
+         "accepted state: there is no key to verify the leaf's signature with)",
+     .make =
+         [](BadEpoch& b) {
+           b.commit_with_path_edited([](FramedContent& content) {
+             content.commit.path->leaf_node.signature_key.pop_back();
+           });
+         },
+     .accepted_state = false},
     {.rule = &req::R6_1_6,
      .description =
          "a PreSharedKey proposal from a sender of type new_member_commit (no accepted state: "
@@ -1729,6 +1741,15 @@ const RuleCase kRules[] = {
          },
      .accepted_state = false,
      .wire = Wire::public_only},
+    {.rule = &req::H7_1_1_i1,
+     .description =
+         "an external Commit's ExternalInit kem_output is one byte short of Nenc (signed again; "
+         "no accepted state: it deserializes to no public key)",
+     .make =
+         [](BadEpoch& b) {
+           external_commit_with_kem_output(b, req::H7_1_1_i1, [](Bytes& k) { k.pop_back(); });
+         },
+     .accepted_state = false},
 };
 
 Bytes authenticator(const Group& g) { return to_bytes_of(g.epoch_authenticator().view()); }
