@@ -1741,6 +1741,19 @@ const RuleCase kRules[] = {
          },
      .accepted_state = false,
      .wire = Wire::public_only},
+    {.rule = &req::R9_2_1,
+     .description =
+         "a PreSharedKey proposal (a PrivateMessage, committed by reference) is received twice: "
+         "its key and nonce were consumed, and deleted, the first time (no accepted state)",
+     .make =
+         [](BadEpoch& b) {
+           MLSMessage m = b.o().group.propose_psk(b.o().signer, b.external_psk()).first;
+           b.deliver_proposal(m);
+           b.proposals.push_back(m);
+           b.commit = b.c().group.commit_to_pending_proposals(b.c().signer).commit;
+         },
+     .accepted_state = false,
+     .wire = Wire::private_only},
     {.rule = &req::H7_1_1_i1,
      .description =
          "an external Commit's ExternalInit kem_output is one byte short of Nenc (signed again; "
@@ -1750,6 +1763,26 @@ const RuleCase kRules[] = {
            external_commit_with_kem_output(b, req::H7_1_1_i1, [](Bytes& k) { k.pop_back(); });
          },
      .accepted_state = false},
+    {.rule = &req::R6_1_i1,
+     .description =
+         "an application message (a PrivateMessage, among the epoch's messages before its valid "
+         "Commit) whose FramedContent carries the next epoch, encrypted with this epoch's keys",
+     .make =
+         [](BadEpoch& b) {
+           const GroupState& st = b.o().group.state();
+           FramedContent content;
+           content.group_id = st.context.group_id;
+           content.epoch = st.context.epoch + 1;
+           content.sender = Sender::member(b.o().group.own_leaf_index().value);
+           content.content_type = ContentType::application;
+           content.application_data = to_bytes("application data of the next epoch");
+           SecretTree tree = *st.secret_tree;
+           RuleSwitchedOff off(req::R6_1_i1);
+           b.proposals.push_back(MLSMessage{
+               mls10, protect_private(b.suite(), content, b.o().signer.private_key, st.context,
+                                      tree, st.secrets.sender_data_secret, b.rng)});
+           b.commit = b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
+         }},
 };
 
 Bytes authenticator(const Group& g) { return to_bytes_of(g.epoch_authenticator().view()); }
