@@ -329,6 +329,7 @@ TEST(InvalidPassiveClient, VerifyFailsWhenTheNewRulesAreNotEnforced) {
       {"R11.3-8", {&req::R11_3_8}},
       // the third round
       {"R10-3", {&req::R10_3}},
+      {"R12.2-20", {&req::R12_2_20}},
       {"R6.1-i1", {&req::R6_1_i1}},
   };
   for (const Row& row : rows) {

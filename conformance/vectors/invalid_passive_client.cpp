@@ -137,10 +137,13 @@ struct BadEpoch {
 
   // An external Commit of a new client, from the committer's GroupInfo,
   // with `extra` proposals before its ExternalInit and `rule` switched off.
+  // `own_credential`: the new client keeps its own credential even when it
+  // removes a member (a resync by someone else).
   void external_commit(const Requirement& rule, std::vector<Proposal> extra,
                        std::optional<LeafIndex> remove_prior = std::nullopt,
                        std::vector<QueuedProposal> by_reference = {},
-                       std::optional<ExternalInitSecret> init = std::nullopt) {
+                       std::optional<ExternalInitSecret> init = std::nullopt,
+                       bool own_credential = false) {
     Joiner j = s.joiner("external joiner");
     joiner_signer = j.signer;
     GroupInfo gi = c().group.group_info(c().signer, true);
@@ -157,8 +160,9 @@ struct BadEpoch {
         removed = LeafIndex(r->removed);
       }
     }
-    const Credential credential = removed ? c().group.tree().leaf(*removed).credential
-                                          : j.bundle.key_package.leaf_node.credential;
+    const Credential credential = removed && !own_credential
+                                      ? c().group.tree().leaf(*removed).credential
+                                      : j.bundle.key_package.leaf_node.credential;
     RuleSwitchedOff off(rule);
     commit = Group::join_external(s.config(), gi, std::nullopt, j.signer,
                                   {credential, j.signer.public_key}, options)
@@ -1763,6 +1767,16 @@ const RuleCase kRules[] = {
            external_commit_with_kem_output(b, req::H7_1_1_i1, [](Bytes& k) { k.pop_back(); });
          },
      .accepted_state = false},
+    {.rule = &req::R12_2_20,
+     .description =
+         "an external Commit removes a member (a resync), but its path's leaf has the credential "
+         "of another client, not the removed member's (mlsref's notion of the same member, as "
+         "for branches: an equal credential)",
+     .make =
+         [](BadEpoch& b) {
+           b.external_commit(req::R12_2_20, {}, b.o().group.own_leaf_index(), {}, std::nullopt,
+                             true);
+         }},
     {.rule = &req::R6_1_i1,
      .description =
          "an application message (a PrivateMessage, among the epoch's messages before its valid "
