@@ -331,6 +331,7 @@ TEST(InvalidPassiveClient, VerifyFailsWhenTheNewRulesAreNotEnforced) {
       {"R10-3", {&req::R10_3}},
       {"R12.2-20", {&req::R12_2_20}},
       {"R6.1-i1", {&req::R6_1_i1}},
+      {"R12.4.2-25", {&req::R12_4_2_25}},
   };
   for (const Row& row : rows) {
     json c = cases_of(row.rule, 2)[0];

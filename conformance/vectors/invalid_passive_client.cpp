@@ -434,6 +434,9 @@ struct RuleCase {
   bool required_extension = false;
   // Every client lists only the basic credential type in its capabilities.
   bool basic_credentials_only = false;
+  // Commit rules: the valid epoch (instead of `history`) is a Commit covering
+  // a ReInit proposal, after which the group is used no more (§12.4.2).
+  bool reinit_history = false;
 };
 
 void set_bit(Bytes& b) {
@@ -1797,6 +1800,16 @@ const RuleCase kRules[] = {
                                       tree, st.secrets.sender_data_secret, b.rng)});
            b.commit = b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
          }},
+    {.rule = &req::R12_4_2_25,
+     .description =
+         "after the epoch's Commit covering a ReInit proposal, which ends the group, a member "
+         "sends one more Commit in it",
+     .make =
+         [](BadEpoch& b) {
+           RuleSwitchedOff off(req::R12_4_2_25);
+           b.commit = b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
+         },
+     .reinit_history = true},
 };
 
 Bytes authenticator(const Group& g) { return to_bytes_of(g.epoch_authenticator().view()); }
@@ -1938,6 +1951,14 @@ json commit_case(Scenario& s, Botan::RandomNumberGenerator& rng, const RuleCase&
     std::vector<Extension> ext{{extension_type::external_senders, encode(senders)}};
     Member& m = s.members()[0];
     CommitBundle bundle = m.group.commit_builder().group_context_extensions(ext).build(m.signer);
+    s.deliver(bundle, 0);
+    epochs.push_back(json{{"proposals", json::array()},
+                          {"commit", to_hex(encode(bundle.commit))},
+                          {"epoch_authenticator", to_hex(authenticator(s.passive_group()))}});
+  } else if (r.reinit_history) {
+    Member& m = s.members()[0];
+    ReInit reinit{random_bytes(rng, 16), mls10, s.suite().id(), {}};
+    CommitBundle bundle = m.group.commit_builder().proposal(Proposal{reinit}).build(m.signer);
     s.deliver(bundle, 0);
     epochs.push_back(json{{"proposals", json::array()},
                           {"commit", to_hex(encode(bundle.commit))},
