@@ -311,6 +311,16 @@ struct BadWelcome {
     rewrap(o, gi, psk_inputs(o), path_secret);
   }
 
+  // The tree of `gi`'s ratchet_tree extension.
+  RatchetTreeNodes tree_nodes(const GroupInfo& gi) const {
+    for (const auto& e : gi.extensions) {
+      if (e.extension_type == extension_type::ratchet_tree) {
+        return decode<RatchetTreeNodes>(e.extension_data);
+      }
+    }
+    throw Error(ErrorKind::internal, "12.4.3.1", "the GroupInfo has no ratchet_tree extension");
+  }
+
   // The Welcome as the joiner opens it, with the case's external_psks.
   OpenedWelcome opened() const {
     return open_welcome(suite(), welcome, joiner.bundle.key_package, joiner.bundle.init_private_key,
@@ -1768,6 +1778,63 @@ const RuleCase kRules[] = {
      .make =
          [](BadEpoch& b) {
            external_commit_with_kem_output(b, req::H7_1_1_i1, [](Bytes& k) { k.pop_back(); });
+         },
+     .accepted_state = false},
+    {.rule = &req::R12_4_3_1_i3,
+     .description =
+         "a reinit Welcome (the old group's resumption PSK with usage reinit, epoch 1) whose tree "
+         "lacks a member of the old group (resumed_from's members have one credential more)",
+     .make_welcome =
+         [](BadWelcome& w) {
+           w.resume(ResumptionPSKUsage::reinit, [](ResumedGroup& old, GroupInfo&) {
+             old.members.push_back(Credential::basic(to_bytes("left behind")));
+           });
+         }},
+    {.rule = &req::R11_3_2,
+     .description =
+         "the joiner waits for the Welcome of a branch of an old group (resumed_from, without "
+         "reinit), and the Welcome names no resumption PSK of the old group",
+     .make_welcome =
+         [](BadWelcome& w) {
+           w.resume(
+               ResumptionPSKUsage::branch, [](ResumedGroup&, GroupInfo&) {}, false);
+         }},
+    {.rule = &req::R8_4_i2,
+     .description =
+         "the GroupSecrets name the same external PSK twice (the one PreSharedKeyID the Commit "
+         "covered; confirmation_tag, with the psk_secret of the two, and signature recomputed)",
+     .make_welcome =
+         [](BadWelcome& w) {
+           OpenedWelcome o = w.opened();
+           std::vector<PskInput> inputs = w.psk_inputs(o);
+           inputs.push_back(inputs.at(0));
+           GroupInfo gi = o.group_info;
+           EpochSecrets e = derive_epoch_from_joiner(
+               w.suite(), o.secrets.joiner_secret, psk_secret(w.suite(), inputs), gi.group_context);
+           gi.confirmation_tag = confirmation_tag(w.suite(), e.confirmation_key,
+                                                  gi.group_context.confirmed_transcript_hash);
+           gi.sign(w.suite(), w.committer.signer.private_key);
+           w.rewrap(o, gi, inputs);
+         },
+     .join_psk = true},
+    {.rule = &req::R12_4_3_1_i2,
+     .description =
+         "the GroupSecrets carry a path_secret and the GroupInfo names the joiner's own leaf as "
+         "its signer (signed with the joiner's key), with which the joiner's leaf has no common "
+         "ancestor (no accepted state)",
+     .make_welcome =
+         [](BadWelcome& w) {
+           w.reseal([](GroupInfo&, RatchetTreeNodes&) {},
+                    [&](GroupInfo& gi) {
+                      RatchetTree t = RatchetTree::from_nodes(w.tree_nodes(gi));
+                      for (uint32_t l = 0; l < t.leaf_count().value; ++l) {
+                        if (t.has_leaf(LeafIndex(l)) &&
+                            t.leaf(LeafIndex(l)) == w.joiner.bundle.key_package.leaf_node) {
+                          gi.signer = l;
+                        }
+                      }
+                      gi.sign(w.suite(), w.joiner.signer.private_key);
+                    });
          },
      .accepted_state = false},
     {.rule = &req::R12_2_20,
