@@ -912,6 +912,15 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
     std::vector<WelcomeRecipient> to;
     std::vector<NodeIndex> fdp = tree.filtered_direct_path(me);
     for (const auto& [l, kp] : ap.added) {
+      // A new member left out, for a must-reject vector: a sender that
+      // enforces R10-3 adds no KeyPackage whose init_key is not a public key.
+      if (std::find(b.unwelcomed_.begin(), b.unwelcomed_.end(), kp) != b.unwelcomed_.end()) {
+        if (enforced(req::R10_3)) {
+          throw Error(ErrorKind::protocol, req::R10_3,
+                      "a new member would be left out of the Welcome");
+        }
+        continue;
+      }
       WelcomeRecipient r{kp, std::nullopt};
       if (created) {
         for (size_t i = 0; i < fdp.size(); ++i) {
@@ -929,7 +938,9 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
     //    the Commit. [...] However, the set of Welcome messages produced
     //    in this step MUST cover every new member added in the Commit.
     // One Welcome for every new member; `psks` are in the order of the list.
-    welcome = MLSMessage{mls10, make_welcome(suite, gi, joiner, psks, to, rng())};
+    if (!to.empty()) {
+      welcome = MLSMessage{mls10, make_welcome(suite, gi, joiner, psks, to, rng())};
+    }
   }
 
   StagedCommit sc;

@@ -781,7 +781,9 @@ ProcessedMessage Group::process_message(const MLSMessage& message) {
         case SenderType::new_member_commit:
           // RFC 9420 §6.1 [R6.1-6]
           //    The `content_type` of the message MUST be `commit`.
-          if (c.content_type != ContentType::commit && enforced(req::R6_1_6)) {
+          // Not switchable (ref/rule_switch.h): only a Commit's path has a
+          // signature key to verify with.
+          if (c.content_type != ContentType::commit) {
             throw Error(ErrorKind::protocol, req::R6_1_6,
                         "a new_member_commit sender sends only a Commit");
           }
@@ -789,7 +791,7 @@ ProcessedMessage Group::process_message(const MLSMessage& message) {
           //    External Commits MUST contain a `path` field
           // Not switchable (ref/rule_switch.h): without a path there is no
           // signature key to verify with.
-          if (c.content_type != ContentType::commit || !c.commit.path) {
+          if (!c.commit.path) {
             throw Error(ErrorKind::protocol, req::R12_4_3_2_1,
                         "a new_member_commit sender's message has no Commit path");
           }
@@ -1234,6 +1236,10 @@ CommitBundle Group::remove_members(const Signer& signer, std::span<const LeafInd
 CommitBuilder& CommitBuilder::add(KeyPackage key_package) {
   inline_.push_back(Proposal{Add{std::move(key_package)}});
   return *this;
+}
+CommitBuilder& CommitBuilder::add_without_welcome(KeyPackage key_package) {
+  unwelcomed_.push_back(key_package);
+  return add(std::move(key_package));
 }
 CommitBuilder& CommitBuilder::remove(LeafIndex leaf) {
   inline_.push_back(Proposal{Remove{leaf.value}});

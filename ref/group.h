@@ -287,6 +287,11 @@ class CommitBuilder {
   // For the must-reject generator only: build() refuses it unless R7.6-2 is
   // switched off.
   CommitBuilder& path_extra_ciphertext(NodeIndex n);
+  // Adds `key_package` as add() does, but leaves it out of the Welcome: its
+  // init_key is not a public key of the suite, so there is nothing to encrypt
+  // its GroupSecrets to. For the must-reject generator only: build() refuses
+  // it unless R10-3 is switched off.
+  CommitBuilder& add_without_welcome(KeyPackage key_package);
   CommitBundle build(const Signer& signer);
 
  private:
@@ -304,6 +309,7 @@ class CommitBuilder {
   std::vector<NodeIndex> path_kept_node_keys_;
   std::vector<std::pair<NodeIndex, NodeIndex>> path_copied_node_keys_;
   std::vector<NodeIndex> path_extra_ciphertexts_;
+  std::vector<KeyPackage> unwelcomed_;
 };
 
 class Group {

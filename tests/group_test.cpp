@@ -1440,6 +1440,32 @@ TEST(Group, AnAddedLeafWhoseSignatureKeyIsAParentNodeKeyIsRefused) {
                   req::R16_7_1);
 }
 
+// RFC 9420 §10 [R10-3]: an Add of a KeyPackage whose init_key is not a public
+// key, received. The sender needs the must-reject hook add_without_welcome
+// (nothing to encrypt the GroupSecrets to), which build() refuses while R10-3
+// is enforced.
+TEST(Group, AnAddWhoseInitKeyIsNoPublicKeyIsRejected) {
+  TwoMembers t;
+  Client carol = make_client("carol");
+  CipherSuite suite(kSuite);
+  EXPECT_MLS_RULE(t.a->commit_builder()
+                      .add_without_welcome(carol.key_package.key_package)
+                      .build(t.alice.signer),
+                  ErrorKind::protocol, req::R10_3);
+  KeyPackage kp = carol.key_package.key_package;
+  kp.init_key.pop_back();
+  kp.sign(suite, carol.signer.private_key);
+  CommitBundle add = [&] {
+    RuleSwitchedOff off(req::R10_3);
+    return t.a->commit_builder().add_without_welcome(kp).build(t.alice.signer);
+  }();
+  EXPECT_FALSE(add.welcome.has_value());
+  Snapshot before(*t.b);
+  EXPECT_MLS_RULE(t.b->process_message(encode_message(add.commit)), ErrorKind::protocol,
+                  req::R10_3);
+  EXPECT_EQ(Snapshot(*t.b), before);
+}
+
 // RFC 9420 §12.1 [R12.1-1]: a proposal is cached only in the epoch (and
 // group) of its FramedContent. Processed in epoch 1, stored after the group
 // moved to epoch 2, it would let a Commit of epoch 2 apply bob's epoch-1

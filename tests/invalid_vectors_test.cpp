@@ -327,6 +327,14 @@ TEST(InvalidPassiveClient, VerifyFailsWhenTheNewRulesAreNotEnforced) {
       {"R11.2-6", {&req::R11_2_6}},
       {"R11.3-6", {&req::R11_3_6}},
       {"R11.3-8", {&req::R11_3_8}},
+      // the third round
+      {"R10-3", {&req::R10_3}},
+      {"R12.4.3.1-i3", {&req::R12_4_3_1_i3}},
+      {"R11.3-2", {&req::R11_3_2}},
+      {"R8.4-i2", {&req::R8_4_i2}},
+      {"R12.2-20", {&req::R12_2_20}},
+      {"R6.1-i1", {&req::R6_1_i1}},
+      {"R12.4.2-25", {&req::R12_4_2_25}},
   };
   for (const Row& row : rows) {
     json c = cases_of(row.rule, 2)[0];

@@ -137,10 +137,13 @@ struct BadEpoch {
 
   // An external Commit of a new client, from the committer's GroupInfo,
   // with `extra` proposals before its ExternalInit and `rule` switched off.
+  // `own_credential`: the new client keeps its own credential even when it
+  // removes a member (a resync by someone else).
   void external_commit(const Requirement& rule, std::vector<Proposal> extra,
                        std::optional<LeafIndex> remove_prior = std::nullopt,
                        std::vector<QueuedProposal> by_reference = {},
-                       std::optional<ExternalInitSecret> init = std::nullopt) {
+                       std::optional<ExternalInitSecret> init = std::nullopt,
+                       bool own_credential = false) {
     Joiner j = s.joiner("external joiner");
     joiner_signer = j.signer;
     GroupInfo gi = c().group.group_info(c().signer, true);
@@ -157,8 +160,9 @@ struct BadEpoch {
         removed = LeafIndex(r->removed);
       }
     }
-    const Credential credential = removed ? c().group.tree().leaf(*removed).credential
-                                          : j.bundle.key_package.leaf_node.credential;
+    const Credential credential = removed && !own_credential
+                                      ? c().group.tree().leaf(*removed).credential
+                                      : j.bundle.key_package.leaf_node.credential;
     RuleSwitchedOff off(rule);
     commit = Group::join_external(s.config(), gi, std::nullopt, j.signer,
                                   {credential, j.signer.public_key}, options)
@@ -307,6 +311,16 @@ struct BadWelcome {
     rewrap(o, gi, psk_inputs(o), path_secret);
   }
 
+  // The tree of `gi`'s ratchet_tree extension.
+  RatchetTreeNodes tree_nodes(const GroupInfo& gi) const {
+    for (const auto& e : gi.extensions) {
+      if (e.extension_type == extension_type::ratchet_tree) {
+        return decode<RatchetTreeNodes>(e.extension_data);
+      }
+    }
+    throw Error(ErrorKind::internal, "12.4.3.1", "the GroupInfo has no ratchet_tree extension");
+  }
+
   // The Welcome as the joiner opens it, with the case's external_psks.
   OpenedWelcome opened() const {
     return open_welcome(suite(), welcome, joiner.bundle.key_package, joiner.bundle.init_private_key,
@@ -430,6 +444,9 @@ struct RuleCase {
   bool required_extension = false;
   // Every client lists only the basic credential type in its capabilities.
   bool basic_credentials_only = false;
+  // Commit rules: the valid epoch (instead of `history`) is a Commit covering
+  // a ReInit proposal, after which the group is used no more (§12.4.2).
+  bool reinit_history = false;
 };
 
 void set_bit(Bytes& b) {
@@ -1705,6 +1722,161 @@ const RuleCase kRules[] = {
            w.rewrap(o, gi, w.psk_inputs(o));
          },
      .accepted_state = false},
+    // ---- third round: rules ref/ enforced with no case
+    {.rule = &req::R10_3,
+     .description =
+         "an Add proposal's KeyPackage has an init_key one byte short of a public key of the "
+         "suite's KEM (KeyPackage signed again; the committer's Welcome leaves the new member "
+         "out, having nothing to encrypt to)",
+     .make =
+         [](BadEpoch& b) {
+           KeyPackage kp = b.key_package([](KeyPackage& k) { k.init_key.pop_back(); }, false);
+           RuleSwitchedOff off(req::R10_3);
+           b.commit =
+               b.c().group.commit_builder().add_without_welcome(kp).build(b.c().signer).commit;
+         }},
+    {.rule = &req::R5_1_1_i1,
+     .description =
+         "the Commit's UpdatePath leaf has a signature_key one byte short of a key of the suite's "
+         "signature scheme (the Commit signed again with the committer's key of the tree; no "
+         "accepted state: there is no key to verify the leaf's signature with)",
+     .make =
+         [](BadEpoch& b) {
+           b.commit_with_path_edited([](FramedContent& content) {
+             content.commit.path->leaf_node.signature_key.pop_back();
+           });
+         },
+     .accepted_state = false},
+    {.rule = &req::R6_1_6,
+     .description =
+         "a PreSharedKey proposal from a sender of type new_member_commit (no accepted state: "
+         "such a sender only sends an external Commit, whose path leaf has its signature key)",
+     .make =
+         [](BadEpoch& b) {
+           b.proposals.push_back(b.forged_proposal(Sender{SenderType::new_member_commit, 0, 0}));
+           b.commit = b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
+         },
+     .accepted_state = false,
+     .wire = Wire::public_only},
+    {.rule = &req::R9_2_1,
+     .description =
+         "a PreSharedKey proposal (a PrivateMessage, committed by reference) is received twice: "
+         "its key and nonce were consumed, and deleted, the first time (no accepted state)",
+     .make =
+         [](BadEpoch& b) {
+           MLSMessage m = b.o().group.propose_psk(b.o().signer, b.external_psk()).first;
+           b.deliver_proposal(m);
+           b.proposals.push_back(m);
+           b.commit = b.c().group.commit_to_pending_proposals(b.c().signer).commit;
+         },
+     .accepted_state = false,
+     .wire = Wire::private_only},
+    {.rule = &req::H7_1_1_i1,
+     .description =
+         "an external Commit's ExternalInit kem_output is one byte short of Nenc (signed again; "
+         "no accepted state: it deserializes to no public key)",
+     .make =
+         [](BadEpoch& b) {
+           external_commit_with_kem_output(b, req::H7_1_1_i1, [](Bytes& k) { k.pop_back(); });
+         },
+     .accepted_state = false},
+    {.rule = &req::R12_4_3_1_i3,
+     .description =
+         "a reinit Welcome (the old group's resumption PSK with usage reinit, epoch 1) whose tree "
+         "lacks a member of the old group (resumed_from's members have one credential more)",
+     .make_welcome =
+         [](BadWelcome& w) {
+           w.resume(ResumptionPSKUsage::reinit, [](ResumedGroup& old, GroupInfo&) {
+             old.members.push_back(Credential::basic(to_bytes("left behind")));
+           });
+         }},
+    {.rule = &req::R11_3_2,
+     .description =
+         "the joiner waits for the Welcome of a branch of an old group (resumed_from, without "
+         "reinit), and the Welcome names no resumption PSK of the old group",
+     .make_welcome =
+         [](BadWelcome& w) {
+           w.resume(
+               ResumptionPSKUsage::branch, [](ResumedGroup&, GroupInfo&) {}, false);
+         }},
+    {.rule = &req::R8_4_i2,
+     .description =
+         "the GroupSecrets name the same external PSK twice (the one PreSharedKeyID the Commit "
+         "covered; confirmation_tag, with the psk_secret of the two, and signature recomputed)",
+     .make_welcome =
+         [](BadWelcome& w) {
+           OpenedWelcome o = w.opened();
+           std::vector<PskInput> inputs = w.psk_inputs(o);
+           inputs.push_back(inputs.at(0));
+           GroupInfo gi = o.group_info;
+           EpochSecrets e = derive_epoch_from_joiner(
+               w.suite(), o.secrets.joiner_secret, psk_secret(w.suite(), inputs), gi.group_context);
+           gi.confirmation_tag = confirmation_tag(w.suite(), e.confirmation_key,
+                                                  gi.group_context.confirmed_transcript_hash);
+           gi.sign(w.suite(), w.committer.signer.private_key);
+           w.rewrap(o, gi, inputs);
+         },
+     .join_psk = true},
+    {.rule = &req::R12_4_3_1_i2,
+     .description =
+         "the GroupSecrets carry a path_secret and the GroupInfo names the joiner's own leaf as "
+         "its signer (signed with the joiner's key), with which the joiner's leaf has no common "
+         "ancestor (no accepted state)",
+     .make_welcome =
+         [](BadWelcome& w) {
+           w.reseal([](GroupInfo&, RatchetTreeNodes&) {},
+                    [&](GroupInfo& gi) {
+                      RatchetTree t = RatchetTree::from_nodes(w.tree_nodes(gi));
+                      for (uint32_t l = 0; l < t.leaf_count().value; ++l) {
+                        if (t.has_leaf(LeafIndex(l)) &&
+                            t.leaf(LeafIndex(l)) == w.joiner.bundle.key_package.leaf_node) {
+                          gi.signer = l;
+                        }
+                      }
+                      gi.sign(w.suite(), w.joiner.signer.private_key);
+                    });
+         },
+     .accepted_state = false},
+    {.rule = &req::R12_2_20,
+     .description =
+         "an external Commit removes a member (a resync), but its path's leaf has the credential "
+         "of another client, not the removed member's (mlsref's notion of the same member, as "
+         "for branches: an equal credential)",
+     .make =
+         [](BadEpoch& b) {
+           b.external_commit(req::R12_2_20, {}, b.o().group.own_leaf_index(), {}, std::nullopt,
+                             true);
+         }},
+    {.rule = &req::R6_1_i1,
+     .description =
+         "an application message (a PrivateMessage, among the epoch's messages before its valid "
+         "Commit) whose FramedContent carries the next epoch, encrypted with this epoch's keys",
+     .make =
+         [](BadEpoch& b) {
+           const GroupState& st = b.o().group.state();
+           FramedContent content;
+           content.group_id = st.context.group_id;
+           content.epoch = st.context.epoch + 1;
+           content.sender = Sender::member(b.o().group.own_leaf_index().value);
+           content.content_type = ContentType::application;
+           content.application_data = to_bytes("application data of the next epoch");
+           SecretTree tree = *st.secret_tree;
+           RuleSwitchedOff off(req::R6_1_i1);
+           b.proposals.push_back(MLSMessage{
+               mls10, protect_private(b.suite(), content, b.o().signer.private_key, st.context,
+                                      tree, st.secrets.sender_data_secret, b.rng)});
+           b.commit = b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
+         }},
+    {.rule = &req::R12_4_2_25,
+     .description =
+         "after the epoch's Commit covering a ReInit proposal, which ends the group, a member "
+         "sends one more Commit in it",
+     .make =
+         [](BadEpoch& b) {
+           RuleSwitchedOff off(req::R12_4_2_25);
+           b.commit = b.c().group.commit_builder().psk(b.external_psk()).build(b.c().signer).commit;
+         },
+     .reinit_history = true},
 };
 
 Bytes authenticator(const Group& g) { return to_bytes_of(g.epoch_authenticator().view()); }
@@ -1846,6 +2018,14 @@ json commit_case(Scenario& s, Botan::RandomNumberGenerator& rng, const RuleCase&
     std::vector<Extension> ext{{extension_type::external_senders, encode(senders)}};
     Member& m = s.members()[0];
     CommitBundle bundle = m.group.commit_builder().group_context_extensions(ext).build(m.signer);
+    s.deliver(bundle, 0);
+    epochs.push_back(json{{"proposals", json::array()},
+                          {"commit", to_hex(encode(bundle.commit))},
+                          {"epoch_authenticator", to_hex(authenticator(s.passive_group()))}});
+  } else if (r.reinit_history) {
+    Member& m = s.members()[0];
+    ReInit reinit{random_bytes(rng, 16), mls10, s.suite().id(), {}};
+    CommitBundle bundle = m.group.commit_builder().proposal(Proposal{reinit}).build(m.signer);
     s.deliver(bundle, 0);
     epochs.push_back(json{{"proposals", json::array()},
                           {"commit", to_hex(encode(bundle.commit))},
