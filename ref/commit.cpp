@@ -816,6 +816,16 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
       }
       reused.copied[n.value] = from.value;
     }
+    // A key its path secret does not give, for a must-reject vector: a sender
+    // that enforces R12.4.2-17 publishes the keys its path secrets derive.
+    for (NodeIndex n : b.path_fresh_node_keys_) {
+      if (enforced(req::R12_4_2_17)) {
+        throw Error(ErrorKind::protocol, req::R12_4_2_17,
+                    "the UpdatePath would give node " + std::to_string(n.value) +
+                        " a key its path secret does not derive");
+      }
+      reused.nodes[n.value] = suite.hpke().kem().generate_key_pair(rng());
+    }
     created =
         create_update_path(suite, tree, me, leaf_signer, provisional, excluded, rng(), reused);
     // The new leaf must pass its receivers' checks, support the group's

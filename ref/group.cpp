@@ -1297,6 +1297,10 @@ CommitBuilder& CommitBuilder::path_node_key_of(NodeIndex n, NodeIndex from) {
   path_copied_node_keys_.emplace_back(n, from);
   return *this;
 }
+CommitBuilder& CommitBuilder::path_node_fresh_key(NodeIndex n) {
+  path_fresh_node_keys_.push_back(n);
+  return *this;
+}
 CommitBuilder& CommitBuilder::path_extra_ciphertext(NodeIndex n) {
   path_extra_ciphertexts_.push_back(n);
   return *this;

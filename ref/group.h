@@ -287,6 +287,11 @@ class CommitBuilder {
   // For the must-reject generator only: build() refuses it unless R7.6-2 is
   // switched off.
   CommitBuilder& path_extra_ciphertext(NodeIndex n);
+  // The path's node `n` (on the committer's filtered direct path) gets a
+  // fresh key pair instead of the one its path secret derives; the path
+  // secret is encrypted as usual. For the must-reject generator only: build()
+  // refuses it unless R12.4.2-17 is switched off.
+  CommitBuilder& path_node_fresh_key(NodeIndex n);
   // Adds `key_package` as add() does, but leaves it out of the Welcome: its
   // init_key is not a public key of the suite, so there is nothing to encrypt
   // its GroupSecrets to. For the must-reject generator only: build() refuses
@@ -309,6 +314,7 @@ class CommitBuilder {
   std::vector<NodeIndex> path_kept_node_keys_;
   std::vector<std::pair<NodeIndex, NodeIndex>> path_copied_node_keys_;
   std::vector<NodeIndex> path_extra_ciphertexts_;
+  std::vector<NodeIndex> path_fresh_node_keys_;
   std::vector<KeyPackage> unwelcomed_;
 };
 

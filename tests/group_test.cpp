@@ -1368,6 +1368,32 @@ TEST(Group, AnUpdatePathNodeKeyThatIsASignatureKeyIsRefused) {
   apply_commit(c, commit_with_path_node_key(a, alice.signer, NodeIndex(1), {}));
 }
 
+// RFC 9420 §7.5, step 6 of decrypting an UpdatePath (R12.4.2-17): "Verify
+// that the derived public keys are the same as the corresponding public keys
+// sent in the UpdatePath." Alice's UpdatePath gives the root (node 3), whose
+// key Carol derives from the path secret she decrypts, a fresh public key
+// instead. The commit secret does not depend on node keys, so a client that
+// skipped the step would accept the Commit with the epoch every other client
+// has, and hold a root private key that does not match the tree.
+TEST(Group, AnUpdatePathNodeKeyItsPathSecretDoesNotGiveIsRefused) {
+  Client alice = make_client("alice"), bob = make_client("bob"), carol = make_client("carol");
+  Group a = Group::create({}, kSuite, to_bytes("group"), alice.signer, alice.credential);
+  KeyPackage kps[] = {bob.key_package.key_package, carol.key_package.key_package};
+  CommitBundle add = a.add_members(alice.signer, kps);
+  a.merge_pending_commit();
+  Group c = Group::join({}, welcome_of(add), carol.key_package);
+  ASSERT_EQ(c.tree().leaf_count().value, 4u);
+  Snapshot before(c);
+  Bytes fresh = a.suite().hpke().kem().generate_key_pair(system_rng()).public_key;
+  MLSMessage m = commit_with_path_node_key(a, alice.signer, NodeIndex(3), fresh);
+  EXPECT_MLS_RULE(c.process_message(encode_message(m)), ErrorKind::protocol, req::R12_4_2_17);
+  EXPECT_EQ(Snapshot(c), before);
+  // The must-reject generator's hook for it is refused while the rule is on.
+  EXPECT_MLS_RULE(a.commit_builder().path_node_fresh_key(NodeIndex(3)).build(alice.signer),
+                  ErrorKind::protocol, req::R12_4_2_17);
+  EXPECT_FALSE(a.pending_commit().has_value());
+}
+
 // RFC 9420 §16.7 [R16.7-1]: "The encryption and signature keys stored in the
 // `encryption_key` and `signature_key` fields of ratchet tree nodes MUST be
 // distinct from one another." Carol's KeyPackage leaf has an encryption_key

@@ -775,6 +775,24 @@ const RuleCase kRules[] = {
        });
      },
      nullptr, false},
+    {.rule = &req::R12_4_2_17,
+     .description =
+         "the Commit's UpdatePath gives a parent node whose key the client derives (one above "
+         "it) a fresh public key, not the one its path secret gives; the path secrets are "
+         "encrypted as usual, so the commit secret, the parent hashes and the confirmation_tag "
+         "are those of the Commit as sent (RFC 9420 §7.5, step 6 of decrypting the path)",
+     .make =
+         [](BadEpoch& b) {
+           LeafIndex client = b.s.passive_group().own_leaf_index();
+           NodeIndex watcher(client);
+           b.self_update_at_path_node(
+               req::R12_4_2_17,
+               [&](Group& g, NodeIndex n) {
+                 return g.own_leaf_index() != client && tree_math::is_ancestor(n, watcher);
+               },
+               [](CommitBuilder& c, NodeIndex n) { c.path_node_fresh_key(n); },
+               "no member's filtered direct path has a node above the client");
+         }},
     {&req::R12_4_2_5,
      "the Commit covers a PreSharedKey proposal of an external PSK that only the committer "
      "holds (not among the case's external_psks; no accepted state: its value is unknown)",
