@@ -1318,6 +1318,21 @@ MLSMessage commit_with_path_node_key(const Group& a, const Signer& alice, NodeIn
   return commit_with_path(a, alice, provisional, created);
 }
 
+// Alice's group of Alice, Bob and Carol (leaves 0 to 2 of four), made by one
+// commit, and Carol's copy of it.
+struct AliceBobCarol {
+  Client alice = make_client("alice"), bob = make_client("bob"), carol = make_client("carol");
+  Group a = Group::create({}, kSuite, to_bytes("group"), alice.signer, alice.credential);
+  std::optional<Group> c;
+  AliceBobCarol() {
+    KeyPackage kps[] = {bob.key_package.key_package, carol.key_package.key_package};
+    CommitBundle add = a.add_members(alice.signer, kps);
+    a.merge_pending_commit();
+    c.emplace(Group::join({}, welcome_of(add), carol.key_package));
+    EXPECT_EQ(c->tree().leaf_count().value, 4u);
+  }
+};
+
 // RFC 9420 §16.7 [R16.7-1]: "The encryption and signature keys stored in the
 // `encryption_key` and `signature_key` fields of ratchet tree nodes MUST be
 // distinct from one another." An UpdatePath that repeats a key within itself
@@ -1325,13 +1340,10 @@ MLSMessage commit_with_path_node_key(const Group& a, const Signer& alice, NodeIn
 // Carol decrypts at node 3 only and never derives node 1's key, so she
 // accepted it once; Bob, who derives node 1, refused it: a split group.
 TEST(Group, AnUpdatePathWithOneKeyTwiceIsRefused) {
-  Client alice = make_client("alice"), bob = make_client("bob"), carol = make_client("carol");
-  Group a = Group::create({}, kSuite, to_bytes("group"), alice.signer, alice.credential);
-  KeyPackage kps[] = {bob.key_package.key_package, carol.key_package.key_package};
-  CommitBundle add = a.add_members(alice.signer, kps);
-  a.merge_pending_commit();
-  Group c = Group::join({}, welcome_of(add), carol.key_package);
-  ASSERT_EQ(c.tree().leaf_count().value, 4u);
+  AliceBobCarol t;
+  Group& a = t.a;
+  Group& c = *t.c;
+  const Client& alice = t.alice;
   MLSMessage forged = commit_with_one_key_twice_in_its_path(a, alice.signer);
   Snapshot before(c);
   EXPECT_MLS_RULE(c.process_message(encode_message(forged)), ErrorKind::protocol,
@@ -1350,15 +1362,12 @@ TEST(Group, AnUpdatePathWithOneKeyTwiceIsRefused) {
 // it was refused by its joiner (R16.7-1, node 1's key is leaf 1's
 // signature_key): a group nobody could join.
 TEST(Group, AnUpdatePathNodeKeyThatIsASignatureKeyIsRefused) {
-  Client alice = make_client("alice"), bob = make_client("bob"), carol = make_client("carol");
-  Group a = Group::create({}, kSuite, to_bytes("group"), alice.signer, alice.credential);
-  KeyPackage kps[] = {bob.key_package.key_package, carol.key_package.key_package};
-  CommitBundle add = a.add_members(alice.signer, kps);
-  a.merge_pending_commit();
-  Group c = Group::join({}, welcome_of(add), carol.key_package);
-  ASSERT_EQ(c.tree().leaf_count().value, 4u);
+  AliceBobCarol t;
+  Group& a = t.a;
+  Group& c = *t.c;
+  const Client& alice = t.alice;
   Snapshot before(c);
-  MLSMessage bobs = commit_with_path_node_key(a, alice.signer, NodeIndex(1), bob.signer.public_key);
+  MLSMessage bobs = commit_with_path_node_key(a, alice.signer, NodeIndex(1), t.bob.signer.public_key);
   EXPECT_MLS_RULE(c.process_message(encode_message(bobs)), ErrorKind::protocol, req::R16_7_1);
   MLSMessage alices =
       commit_with_path_node_key(a, alice.signer, NodeIndex(1), alice.signer.public_key);
@@ -1376,13 +1385,10 @@ TEST(Group, AnUpdatePathNodeKeyThatIsASignatureKeyIsRefused) {
 // skipped the step would accept the Commit with the epoch every other client
 // has, and hold a root private key that does not match the tree.
 TEST(Group, AnUpdatePathNodeKeyItsPathSecretDoesNotGiveIsRefused) {
-  Client alice = make_client("alice"), bob = make_client("bob"), carol = make_client("carol");
-  Group a = Group::create({}, kSuite, to_bytes("group"), alice.signer, alice.credential);
-  KeyPackage kps[] = {bob.key_package.key_package, carol.key_package.key_package};
-  CommitBundle add = a.add_members(alice.signer, kps);
-  a.merge_pending_commit();
-  Group c = Group::join({}, welcome_of(add), carol.key_package);
-  ASSERT_EQ(c.tree().leaf_count().value, 4u);
+  AliceBobCarol t;
+  Group& a = t.a;
+  Group& c = *t.c;
+  const Client& alice = t.alice;
   Snapshot before(c);
   Bytes fresh = a.suite().hpke().kem().generate_key_pair(system_rng()).public_key;
   MLSMessage m = commit_with_path_node_key(a, alice.signer, NodeIndex(3), fresh);
