@@ -288,6 +288,82 @@ TEST(Group, JoinWithTheTreeOutOfBand) {
   expect_agree({&a, &b});
 }
 
+// `w`, for `joiner`, rebuilt around its GroupInfo changed by `change`: then,
+// as the committer would, the confirmation_tag and the signature are computed
+// again, and the GroupInfo is sealed for the joiner with the same
+// joiner_secret and path_secret (a Welcome without PSKs).
+Welcome resealed(const Welcome& w, const KeyPackageBundle& joiner, const Signer& committer,
+                 const std::function<void(GroupInfo&)>& change) {
+  CipherSuite suite(w.cipher_suite);
+  OpenedWelcome o = open_welcome(suite, w, joiner.key_package, joiner.init_private_key, {});
+  GroupInfo gi = o.group_info;
+  change(gi);
+  EpochSecrets e =
+      derive_epoch_from_joiner(suite, o.secrets.joiner_secret, o.psk_secret, gi.group_context);
+  gi.confirmation_tag =
+      confirmation_tag(suite, e.confirmation_key, gi.group_context.confirmed_transcript_hash);
+  gi.sign(suite, committer.private_key);
+  std::vector<WelcomeRecipient> to{{joiner.key_package, std::nullopt}};
+  if (o.secrets.path_secret) {
+    to[0].path_secret = o.secrets.path_secret->path_secret;
+  }
+  return make_welcome(suite, gi, o.secrets.joiner_secret, {}, to, system_rng());
+}
+
+// RFC 9420 §12.4.3.1 [R12.4.3.1-6]: "Verify the signature on the GroupInfo
+// object. ... The public key is taken from the LeafNode of the ratchet tree
+// with leaf index `signer`. If the node is blank or if signature verification
+// fails, return an error." Alice removes bob and carol and adds erin, who
+// takes bob's leaf: leaf 2 is blank, dave's leaf 3 the last. Her GroupInfo,
+// signed by her again, names leaf 2, or a leaf past the end, as its signer.
+TEST(Group, AGroupInfoWhoseSignerIsABlankOrMissingLeafIsRefused) {
+  Client alice = make_client("alice"), bob = make_client("bob"), carol = make_client("carol"),
+         dave = make_client("dave"), erin = make_client("erin");
+  Group a = Group::create({}, kSuite, to_bytes("g"), alice.signer, alice.credential);
+  KeyPackage kps[] = {bob.key_package.key_package, carol.key_package.key_package,
+                      dave.key_package.key_package};
+  a.add_members(alice.signer, kps);
+  a.merge_pending_commit();
+  CommitBundle c = a.commit_builder()
+                       .remove(LeafIndex(1))
+                       .remove(LeafIndex(2))
+                       .add(erin.key_package.key_package)
+                       .build(alice.signer);
+  a.merge_pending_commit();
+  ASSERT_EQ(a.tree().leaf_count().value, 4u);
+  ASSERT_FALSE(a.tree().has_leaf(LeafIndex(2)));
+  // Resealed unchanged, the Welcome is accepted.
+  Welcome same = resealed(welcome_of(c), erin.key_package, alice.signer, [](GroupInfo&) {});
+  Group e = Group::join({}, same, erin.key_package);
+  expect_agree({&a, &e});
+  for (uint32_t signer : {2u, 4u, 0xffffffffu}) {
+    SCOPED_TRACE(signer);
+    Welcome w = resealed(welcome_of(c), erin.key_package, alice.signer,
+                         [&](GroupInfo& gi) { gi.signer = signer; });
+    EXPECT_MLS_RULE_AT(Group::join({}, w, erin.key_package), ErrorKind::protocol,
+                       req::R12_4_3_1_6, "is blank or outside the tree");
+  }
+}
+
+// RFC 9420 §12.4.3.1 [R12.4.3.1-2]: "Identify an entry in the `secrets` array
+// where the `new_member` value corresponds to one of this client's
+// KeyPackages, using the hash indicated by the `cipher_suite` field. If no
+// such field exists, or if the cipher suite indicated in the KeyPackage does
+// not match the one in the Welcome message, return an error." Bob's
+// KeyPackage is of suite 1; the Welcome's cipher_suite field is changed to 3
+// (the same KEM and hash, another AEAD).
+TEST(Group, AWelcomeOfAnotherCipherSuiteThanTheKeyPackageIsRefused) {
+  Client alice = make_client("alice"), bob = make_client("bob");
+  Group a = Group::create({}, kSuite, to_bytes("g"), alice.signer, alice.credential);
+  KeyPackage kps[] = {bob.key_package.key_package};
+  CommitBundle add = a.add_members(alice.signer, kps);
+  Welcome w = welcome_of(add);
+  w.cipher_suite = 3;
+  EXPECT_MLS_RULE_AT(Group::join({}, w, bob.key_package), ErrorKind::protocol, req::R12_4_3_1_2,
+                     "Welcome cipher suite 3 does not match the KeyPackage's 1");
+  EXPECT_NO_THROW(Group::join({}, welcome_of(add), bob.key_package));
+}
+
 TEST(Group, AddMembersAlwaysHasAPathWithoutUpdateOnlyWhenNeeded) {
   TwoMembers t;
   Client carol = make_client("carol"), dave = make_client("dave");
