@@ -164,6 +164,88 @@ TEST(Group, CreateWithRequiredCapabilities) {
   expect_agree({&g, &c});
 }
 
+// A client of suite kSuite whose KeyPackage lists `proposals` and
+// `credentials` in its capabilities (an empty list of credential types would
+// stand for every one mlsref has).
+Client make_capable_client(const std::string& name, std::vector<ProposalType> proposals,
+                           std::vector<CredentialType> credentials = {credential_type::basic}) {
+  CipherSuite suite(kSuite);
+  Client c;
+  c.signer = Signer::generate(suite, system_rng());
+  c.credential = CredentialWithKey{Credential::basic(to_bytes(name)), c.signer.public_key};
+  KeyPackageOptions options;
+  options.capabilities.proposals = std::move(proposals);
+  options.capabilities.credentials = std::move(credentials);
+  c.key_package = create_key_package(suite, c.signer, c.credential, options, system_rng());
+  return c;
+}
+
+// RFC 9420 §7.3 [R7.3-4]: "If the GroupContext has a `required_capabilities`
+// extension, then the required extensions, proposals, and credential types
+// MUST be listed in the LeafNode's `capabilities` field." The group requires
+// a proposal type of its own; alice adds carol, who does not list it (her
+// commit built with the rule switched off), and bob refuses the Commit.
+TEST(Group, AnAddedLeafWithoutARequiredProposalTypeIsRefused) {
+  constexpr ProposalType kCustom = 0xff01;
+  Client alice = make_capable_client("alice", {kCustom});
+  Client bob = make_capable_client("bob", {kCustom});
+  Client carol = make_capable_client("carol", {});
+  RequiredCapabilities required{{}, {kCustom}, {}};
+  std::vector<Extension> ext{{extension_type::required_capabilities, encode(required)}};
+  Capabilities caps{{mls10}, {kSuite}, {}, {kCustom}, {credential_type::basic}};
+  Group a = Group::create({}, kSuite, to_bytes("g"), alice.signer, alice.credential,
+                          LeafNodeParameters::builder().with_capabilities(caps).build(), ext);
+  KeyPackage bobs[] = {bob.key_package.key_package};
+  CommitBundle add_bob = a.add_members(alice.signer, bobs);
+  a.merge_pending_commit();
+  Group b = Group::join({}, welcome_of(add_bob), bob.key_package);
+  KeyPackage carols[] = {carol.key_package.key_package};
+  EXPECT_MLS_RULE_AT(a.add_members(alice.signer, carols),
+                     ErrorKind::unsupported_group_context_extensions, req::R7_3_4,
+                     "does not support required proposal type");
+  CommitBundle add_carol = [&] {
+    RuleSwitchedOff off(req::R7_3_4);  // alice's own check of what she sends
+    return a.add_members(alice.signer, carols);
+  }();
+  Snapshot before(b);
+  EXPECT_MLS_RULE_AT(b.process_message(encode_message(add_carol.commit)),
+                     ErrorKind::unsupported_group_context_extensions, req::R7_3_4,
+                     "does not support required proposal type");
+  EXPECT_EQ(Snapshot(b), before);
+}
+
+// RFC 9420 §12.1.7 [R12.1.7-1]: "A GroupContextExtensions proposal is invalid
+// if it includes a `required_capabilities` extension and some members of the
+// group do not support some of the required capabilities (including those
+// added in the same Commit, and excluding those removed)." Alice lists the
+// x509 credential type and bob does not; her GroupContextExtensions requires
+// it (her commit built with the rule switched off), and bob refuses the Commit.
+TEST(Group, ExtensionsRequiringACredentialTypeAMemberLacksAreRefused) {
+  Client alice = make_capable_client("alice", {}, {credential_type::basic, credential_type::x509});
+  Client bob = make_capable_client("bob", {});
+  Capabilities caps{{mls10}, {kSuite}, {}, {}, {credential_type::basic, credential_type::x509}};
+  Group a = Group::create({}, kSuite, to_bytes("g"), alice.signer, alice.credential,
+                          LeafNodeParameters::builder().with_capabilities(caps).build());
+  KeyPackage bobs[] = {bob.key_package.key_package};
+  CommitBundle add_bob = a.add_members(alice.signer, bobs);
+  a.merge_pending_commit();
+  Group b = Group::join({}, welcome_of(add_bob), bob.key_package);
+  RequiredCapabilities required{{}, {}, {credential_type::x509}};
+  std::vector<Extension> ext{{extension_type::required_capabilities, encode(required)}};
+  EXPECT_MLS_RULE_AT(a.commit_builder().group_context_extensions(ext).build(alice.signer),
+                     ErrorKind::unsupported_group_context_extensions, req::R12_1_7_1,
+                     "does not support required credential type");
+  CommitBundle c = [&] {
+    RuleSwitchedOff off(req::R12_1_7_1);  // alice's own check of what she sends
+    return a.commit_builder().group_context_extensions(ext).build(alice.signer);
+  }();
+  Snapshot before(b);
+  EXPECT_MLS_RULE_AT(b.process_message(encode_message(c.commit)),
+                     ErrorKind::unsupported_group_context_extensions, req::R12_1_7_1,
+                     "leaf 1 does not support required credential type");
+  EXPECT_EQ(Snapshot(b), before);
+}
+
 TEST(Group, KeyPackageCreationAndValidation) {
   CipherSuite suite(kSuite);
   Client bob = make_client("bob");
