@@ -1124,6 +1124,60 @@ TEST(Group, KeysAreUniqueAmongMembers) {
   EXPECT_FALSE(t.a->pending_commit().has_value());
 }
 
+// RFC 9420 §7.3 [R7.3-14]: "Verify that the following fields are unique among
+// the members of the group: `signature_key` `encryption_key`" Bob proposes an
+// Update whose leaf has carol's signature_key (and a fresh encryption_key),
+// the leaf signed with carol's key and the proposal with bob's: the leaf
+// verifies, and only the uniqueness rule is broken.
+TEST(Group, AnUpdateToAnotherMembersSignatureKeyIsRefused) {
+  ThreeMembers t;
+  const CipherSuite& suite = t.b->suite();
+  LeafNode leaf = t.b->tree().leaf(LeafIndex(1));
+  leaf.leaf_node_source = LeafNodeSource::update;
+  leaf.lifetime = {};
+  leaf.signature_key = t.carol.signer.public_key;
+  leaf.encryption_key = make_client("fresh").key_package.key_package.leaf_node.encryption_key;
+  leaf.sign(suite, t.carol.signer.private_key, t.b->group_id(), 1);
+  FramedContent content{t.b->group_id(),       t.b->epoch(), Sender::member(1),      {},
+                        ContentType::proposal, {},           Proposal{Update{leaf}}, {}};
+  MLSMessage update{mls10, protect_public(suite, content, t.bob.signer.private_key, t.b->context(),
+                                          t.b->state().secrets.membership_key)};
+  Snapshot before(*t.a);
+  EXPECT_MLS_RULE_AT(t.a->process_message(encode_message(update)), ErrorKind::protocol,
+                     req::R7_3_14, "leaf 1 has the signature_key of leaf 2");
+  EXPECT_EQ(Snapshot(*t.a), before);
+}
+
+// RFC 9420 §16.7 [R16.7-1]: "The encryption and signature keys stored in the
+// `encryption_key` and `signature_key` fields of ratchet tree nodes MUST be
+// distinct from one another." Carol's KeyPackage, signed by her, has the
+// root's encryption_key as its leaf's; alice adds it without a path, so the
+// root keeps its key (her commit built with the rule switched off), and bob
+// refuses the Commit.
+TEST(Group, AnAddedLeafWhoseEncryptionKeyIsAParentNodeKeyIsRefused) {
+  TwoMembers t;
+  CipherSuite suite(kSuite);
+  const NodeIndex root(1);
+  ASSERT_FALSE(t.a->tree().blank(root));
+  Client carol = make_client("carol");
+  KeyPackage copy = carol.key_package.key_package;
+  copy.leaf_node.encryption_key = t.a->tree().encryption_key(root);
+  copy.leaf_node.sign(suite, carol.signer.private_key);
+  copy.sign(suite, carol.signer.private_key);
+  ASSERT_NO_THROW(copy.validate(suite, std::nullopt));
+  KeyPackage kps[] = {copy};
+  EXPECT_MLS_RULE_AT(t.a->add_members_without_update(t.alice.signer, kps), ErrorKind::protocol,
+                     req::R16_7_1, "has the encryption_key of parent node 1");
+  CommitBundle forged = [&] {
+    RuleSwitchedOff off(req::R16_7_1);  // alice's own check of what she sends
+    return t.a->add_members_without_update(t.alice.signer, kps);
+  }();
+  Snapshot before(*t.b);
+  EXPECT_MLS_RULE_AT(t.b->process_message(encode_message(forged.commit)), ErrorKind::protocol,
+                     req::R16_7_1, "leaf 2 has the encryption_key of parent node 1");
+  EXPECT_EQ(Snapshot(*t.b), before);
+}
+
 TEST(Group, ProposalListRules) {
   TwoMembers t;
   // Removing the committer.
