@@ -1305,6 +1305,40 @@ TEST(Group, CommitPathRules) {
   expect_agree({&*t.a, &*t.b});
 }
 
+// RFC 9420 §12.2 [R12.2-6]: a list is invalid if "It contains multiple Update
+// and/or Remove proposals that apply to the same leaf." Bob proposes an
+// Update and carol a Remove of bob; alice's commit covers the Remove, and is
+// changed (signed again) to cover bob's Update after it: the Update is
+// refused for the leaf the Remove already names.
+TEST(Group, ACommitCoveringAnUpdateOfALeafItRemovesIsRefused) {
+  ThreeMembers t;
+  MLSMessage update = t.b->propose_self_update(t.bob.signer).first;
+  MLSMessage remove = t.c->propose_remove_member(t.carol.signer, LeafIndex(1)).first;
+  QueuedProposal u = receive_proposal(*t.c, update), r = receive_proposal(*t.c, remove);
+  t.a->store_pending_proposal(receive_proposal(*t.a, update));
+  t.a->store_pending_proposal(receive_proposal(*t.a, remove));
+  t.c->store_pending_proposal(u);
+  t.c->store_pending_proposal(r);
+  CommitBundle c = t.a->commit_to_pending_proposals(t.alice.signer);
+  ASSERT_EQ(std::get<PublicMessage>(c.commit.body).content.commit.proposals.size(), 1u);
+  auto refs = [&](std::vector<Bytes> order) {
+    return [order](FramedContent& f) {
+      f.commit.proposals.clear();
+      for (const Bytes& ref : order) {
+        f.commit.proposals.push_back(ProposalOrRef{ProposalOrRefType::reference, {}, ref});
+      }
+    };
+  };
+  Snapshot before(*t.c);
+  EXPECT_MLS_RULE_AT(t.c->process_message(altered_commit(t, c, refs({r.ref, u.ref}))),
+                     ErrorKind::protocol, req::R12_2_6,
+                     "several Update/Remove proposals for leaf 1");
+  EXPECT_EQ(Snapshot(*t.c), before);
+  apply_commit(*t.c, c.commit);
+  t.a->merge_pending_commit();
+  expect_agree({&*t.a, &*t.c});
+}
+
 TEST(Group, ExternalSenderProposals) {
   CipherSuite suite(kSuite);
   Signer ds = Signer::generate(suite, system_rng());
@@ -1719,6 +1753,28 @@ TEST(Group, AProposalOfAnotherEpochIsNotStored) {
   Snapshot before(*t.a);
   EXPECT_MLS_RULE(t.a->store_pending_proposal(stale), ErrorKind::protocol, req::R12_1_1);
   EXPECT_EQ(Snapshot(*t.a), before);
+}
+
+// RFC 9420 §8.1 [R8.1-1]: of the GroupContext, "The `group_id` field is
+// constant." Alice is in two groups at epoch 1, with bob in each; a proposal
+// bob sent in one cannot be stored in the other, where a Commit could cover
+// it by reference.
+TEST(Group, AProposalOfAnotherGroupIsNotStored) {
+  TwoMembers t;
+  Group other = Group::create({}, kSuite, to_bytes("other"), t.alice.signer, t.alice.credential);
+  KeyPackageBundle bobs = create_key_package(CipherSuite(kSuite), t.bob.signer, t.bob.credential,
+                                             {}, system_rng());
+  KeyPackage kps[] = {bobs.key_package};
+  other.add_members(t.alice.signer, kps);
+  other.merge_pending_commit();
+  ASSERT_EQ(other.epoch(), t.a->epoch());
+  Client carol = make_client("carol");
+  QueuedProposal q = receive_proposal(
+      *t.a, t.b->propose_add_member(t.bob.signer, carol.key_package.key_package).first);
+  Snapshot before(other);
+  EXPECT_MLS_RULE(other.store_pending_proposal(q), ErrorKind::protocol, req::R8_1_1);
+  EXPECT_EQ(Snapshot(other), before);
+  EXPECT_NO_THROW(t.a->store_pending_proposal(q));
 }
 
 // A CustomProposal stands for a type RFC 9420 does not define: one of types
