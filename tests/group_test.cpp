@@ -470,6 +470,63 @@ TEST(Group, AddMembersAlwaysHasAPathWithoutUpdateOnlyWhenNeeded) {
   expect_agree({&*t.a, &*t.b, &gc, &gd});
 }
 
+// A caller's request that cannot be carried out is a usage error, before
+// anything is built: a signer whose key is not the credential's (creating,
+// joining externally, asking to join), a KeyPackage of another cipher suite
+// than the group's, an Update signed by the old key naming a new one, a
+// reinitialized or branched group with no one to welcome, a ReInit to a
+// protocol version mlsref does not implement, and a transcript hash over
+// anything but a Commit.
+TEST(Group, RequestsThatCannotBeCarriedOutAreUsageErrors) {
+  TwoMembers t;
+  Client carol = make_client("carol");
+  EXPECT_MLS_ERROR(Group::create({}, kSuite, to_bytes("g"), t.bob.signer, t.alice.credential),
+                   ErrorKind::usage, "11");
+  GroupInfo gi = t.a->group_info(t.alice.signer, true);
+  EXPECT_MLS_ERROR(Group::join_external({}, gi, std::nullopt, t.bob.signer, carol.credential),
+                   ErrorKind::usage, "12.4.3.2");
+  EXPECT_MLS_ERROR(new_member_add_proposal(t.a->context(), carol.key_package.key_package,
+                                           t.bob.signer),
+                   ErrorKind::usage, "12.1.8");
+  CipherSuite other(3);
+  Signer dave = Signer::generate(other, system_rng());
+  KeyPackageBundle daves = create_key_package(
+      other, dave, {Credential::basic(to_bytes("dave")), dave.public_key}, {}, system_rng());
+  EXPECT_MLS_ERROR(new_member_add_proposal(t.a->context(), daves.key_package, dave),
+                   ErrorKind::usage, "10.1");
+  EXPECT_NO_THROW(
+      new_member_add_proposal(t.a->context(), carol.key_package.key_package, carol.signer));
+  auto new_key =
+      LeafNodeParameters::builder()
+          .with_credential({Credential::basic(to_bytes("alice")), carol.signer.public_key})
+          .build();
+  EXPECT_MLS_ERROR(t.a->propose_self_update(t.alice.signer, new_key), ErrorKind::usage, "12.1.2");
+  EXPECT_TRUE(t.a->pending_proposals().empty());
+  EXPECT_MLS_ERROR(Group::branch(*t.a, {}, to_bytes("sub"), t.alice.signer, t.alice.credential, {}),
+                   ErrorKind::usage, "11.3");
+  // (a reinit of a group of two needs the other's KeyPackage first, R12.4.1-16)
+  for (ProtocolVersion version : {mls10, ProtocolVersion{2}}) {
+    Group solo = Group::create({}, kSuite, to_bytes("solo"), carol.signer, carol.credential);
+    ReInit r{to_bytes("solo v2"), version, kSuite, {}};
+    solo.commit_builder().proposal(Proposal{r}).build(carol.signer);
+    solo.merge_pending_commit();
+    if (version == mls10) {
+      EXPECT_MLS_ERROR(Group::reinit(solo, {}, carol.signer, carol.credential, {}),
+                       ErrorKind::usage, "11.2");
+    } else {  // a version mlsref does not implement
+      EXPECT_MLS_ERROR(Group::reinit(solo, {}, carol.signer, carol.credential, {}),
+                       ErrorKind::unsupported, "11.2");
+    }
+  }
+  CommitBundle update = t.a->self_update(t.alice.signer);
+  const auto& commit = std::get<PublicMessage>(update.commit.body);
+  AuthenticatedContent proposal{wire_format::mls_public_message, commit.content, commit.auth};
+  proposal.content.content_type = ContentType::proposal;
+  proposal.content.proposal = Proposal{Remove{1}};
+  EXPECT_MLS_ERROR(confirmed_transcript_hash(t.a->suite(), Bytes(32, 0), proposal),
+                   ErrorKind::usage, "8.2");
+}
+
 // ---------------------------------------------------------------- key updates
 
 TEST(Group, SelfUpdateChangesOnlyTheEncryptionKey) {
