@@ -41,12 +41,11 @@ TEST(CipherSuite, ExpandLengthsBeyondTheirEncodingAreUsageErrors) {
   CipherSuite s(1);
   Bytes secret(32, 7);
   EXPECT_EQ(s.expand_with_label(secret, "tests", {}, 255 * 32).size(), 255u * 32);
-  EXPECT_MLS_ERROR(s.expand_with_label(secret, "tests", {}, 255 * 32 + 1), ErrorKind::usage,
-                   "5.1");
+  EXPECT_MLS_ERROR(s.expand_with_label(secret, "tests", {}, 255 * 32 + 1), ErrorKind::usage, "5.1");
   EXPECT_MLS_ERROR(s.expand_with_label(secret, "tests", {}, 0x10000), ErrorKind::usage, "8");
   EXPECT_EQ(hkdf_expand(HashAlg::sha512, Bytes(64, 1), {}, 255 * 64).size(), 255u * 64);
-  EXPECT_MLS_ERROR(hkdf_expand(HashAlg::sha512, Bytes(64, 1), {}, 255 * 64 + 1),
-                   ErrorKind::usage, "5.1");
+  EXPECT_MLS_ERROR(hkdf_expand(HashAlg::sha512, Bytes(64, 1), {}, 255 * 64 + 1), ErrorKind::usage,
+                   "5.1");
 }
 
 TEST(CipherSuite, DecryptWithWrongLabelFails) {

@@ -422,8 +422,8 @@ TEST(Group, AGroupInfoWhoseSignerIsABlankOrMissingLeafIsRefused) {
     SCOPED_TRACE(signer);
     Welcome w = resealed(welcome_of(c), erin.key_package, alice.signer,
                          [&](GroupInfo& gi) { gi.signer = signer; });
-    EXPECT_MLS_RULE_AT(Group::join({}, w, erin.key_package), ErrorKind::protocol,
-                       req::R12_4_3_1_6, "is blank or outside the tree");
+    EXPECT_MLS_RULE_AT(Group::join({}, w, erin.key_package), ErrorKind::protocol, req::R12_4_3_1_6,
+                       "is blank or outside the tree");
   }
 }
 
@@ -485,9 +485,9 @@ TEST(Group, RequestsThatCannotBeCarriedOutAreUsageErrors) {
   GroupInfo gi = t.a->group_info(t.alice.signer, true);
   EXPECT_MLS_ERROR(Group::join_external({}, gi, std::nullopt, t.bob.signer, carol.credential),
                    ErrorKind::usage, "12.4.3.2");
-  EXPECT_MLS_ERROR(new_member_add_proposal(t.a->context(), carol.key_package.key_package,
-                                           t.bob.signer),
-                   ErrorKind::usage, "12.1.8");
+  EXPECT_MLS_ERROR(
+      new_member_add_proposal(t.a->context(), carol.key_package.key_package, t.bob.signer),
+      ErrorKind::usage, "12.1.8");
   CipherSuite other(3);
   Signer dave = Signer::generate(other, system_rng());
   KeyPackageBundle daves = create_key_package(
@@ -1819,8 +1819,8 @@ TEST(Group, AProposalOfAnotherEpochIsNotStored) {
 TEST(Group, AProposalOfAnotherGroupIsNotStored) {
   TwoMembers t;
   Group other = Group::create({}, kSuite, to_bytes("other"), t.alice.signer, t.alice.credential);
-  KeyPackageBundle bobs = create_key_package(CipherSuite(kSuite), t.bob.signer, t.bob.credential,
-                                             {}, system_rng());
+  KeyPackageBundle bobs =
+      create_key_package(CipherSuite(kSuite), t.bob.signer, t.bob.credential, {}, system_rng());
   KeyPackage kps[] = {bobs.key_package};
   other.add_members(t.alice.signer, kps);
   other.merge_pending_commit();

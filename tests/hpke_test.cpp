@@ -77,8 +77,8 @@ TEST(Hpke, TheSendersKeyGoesWithTheAuthModesOnly) {
   Hpke h(KemId::dhkem_x25519_sha256, KdfId::hkdf_sha256, AeadAlg::aes_128_gcm);
   KeyPair r = h.kem().generate_key_pair(system_rng());
   KeyPair s = h.kem().generate_key_pair(system_rng());
-  EXPECT_MLS_ERROR(h.setup_sender(SetupParams{}, r.public_key, system_rng(), &s),
-                   ErrorKind::usage, "9180 5.1");
+  EXPECT_MLS_ERROR(h.setup_sender(SetupParams{}, r.public_key, system_rng(), &s), ErrorKind::usage,
+                   "9180 5.1");
   Hpke::SenderSetup base = h.setup_sender(SetupParams{}, r.public_key, system_rng());
   EXPECT_MLS_ERROR(h.setup_receiver(SetupParams{}, base.enc, r, ByteView(s.public_key)),
                    ErrorKind::usage, "9180 5.1");
