@@ -34,6 +34,20 @@ TEST(CipherSuite, ExpandWithLabelEncodesKdfLabel) {
   EXPECT_EQ(s.expand_with_label(secret, "tests", Bytes{0x01, 0x02}, 16), direct);
 }
 
+// A length the caller asks for that the encoding cannot carry: KDFLabel's
+// uint16 length (RFC 9420 §8), and HKDF-Expand's L <= 255*HashLen (RFC 5869
+// §2.3), checked whether asked through ExpandWithLabel or directly.
+TEST(CipherSuite, ExpandLengthsBeyondTheirEncodingAreUsageErrors) {
+  CipherSuite s(1);
+  Bytes secret(32, 7);
+  EXPECT_EQ(s.expand_with_label(secret, "tests", {}, 255 * 32).size(), 255u * 32);
+  EXPECT_MLS_ERROR(s.expand_with_label(secret, "tests", {}, 255 * 32 + 1), ErrorKind::usage, "5.1");
+  EXPECT_MLS_ERROR(s.expand_with_label(secret, "tests", {}, 0x10000), ErrorKind::usage, "8");
+  EXPECT_EQ(hkdf_expand(HashAlg::sha512, Bytes(64, 1), {}, 255 * 64).size(), 255u * 64);
+  EXPECT_MLS_ERROR(hkdf_expand(HashAlg::sha512, Bytes(64, 1), {}, 255 * 64 + 1), ErrorKind::usage,
+                   "5.1");
+}
+
 TEST(CipherSuite, DecryptWithWrongLabelFails) {
   for (const auto& info : cipher_suites()) {
     CipherSuite s(info.id);

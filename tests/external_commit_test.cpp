@@ -175,6 +175,38 @@ TEST(ExternalCommit, ABrokenExternalCommitChangesNothing) {
   EXPECT_EQ(t.b->epoch_authenticator(), c.epoch_authenticator());
 }
 
+// RFC 9420 §12.2 [R12.2-10]: a list is invalid if "It contains multiple
+// PreSharedKey proposals that reference the same PreSharedKeyID." Charlie's
+// external Commit injects a PSK bob holds; its PreSharedKey proposal is
+// repeated (signed again by charlie), and bob refuses the list.
+TEST(ExternalCommit, AnExternalCommitWithOnePskTwiceIsRefused) {
+  TwoMembers t;
+  Bytes psk_id = to_bytes("psk");
+  SecureBytes secret(32, 7);
+  t.b->add_external_psk(psk_id, secret);
+  Member charlie = make_member("charlie");
+  GroupInfo gi = t.a.group_info(t.alice.signer, true);
+  ExternalJoinOptions o;
+  o.psks[psk_id] = secret;
+  auto [c, commit] =
+      Group::join_external({}, gi, std::nullopt, charlie.signer, charlie.credential, o);
+  auto& proposals = std::get<PublicMessage>(commit.body).content.commit.proposals;
+  auto psk = std::find_if(proposals.begin(), proposals.end(), [](const ProposalOrRef& p) {
+    return p.proposal && std::holds_alternative<PreSharedKey>(p.proposal->body);
+  });
+  ASSERT_NE(psk, proposals.end());
+  MLSMessage twice = commit;
+  std::get<PublicMessage>(twice.body).content.commit.proposals.push_back(*psk);
+  const EpochAuthenticator before = t.b->epoch_authenticator();
+  EXPECT_MLS_RULE_AT(t.b->process_message(encode(resigned(twice, *t.b, charlie.signer))),
+                     ErrorKind::protocol, req::R12_2_10,
+                     "two PreSharedKey proposals for the same PSK");
+  EXPECT_EQ(t.b->epoch(), 1u);
+  EXPECT_EQ(t.b->epoch_authenticator(), before);
+  apply(*t.b, commit);
+  EXPECT_EQ(t.b->epoch_authenticator(), c.epoch_authenticator());
+}
+
 TEST(ExternalProposals, FromANewMemberAndFromAnExternalSender) {
   TwoMembers t;
   CipherSuite suite(kSuite);

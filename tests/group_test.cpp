@@ -164,6 +164,88 @@ TEST(Group, CreateWithRequiredCapabilities) {
   expect_agree({&g, &c});
 }
 
+// A client of suite kSuite whose KeyPackage lists `proposals` and
+// `credentials` in its capabilities (an empty list of credential types would
+// stand for every one mlsref has).
+Client make_capable_client(const std::string& name, std::vector<ProposalType> proposals,
+                           std::vector<CredentialType> credentials = {credential_type::basic}) {
+  CipherSuite suite(kSuite);
+  Client c;
+  c.signer = Signer::generate(suite, system_rng());
+  c.credential = CredentialWithKey{Credential::basic(to_bytes(name)), c.signer.public_key};
+  KeyPackageOptions options;
+  options.capabilities.proposals = std::move(proposals);
+  options.capabilities.credentials = std::move(credentials);
+  c.key_package = create_key_package(suite, c.signer, c.credential, options, system_rng());
+  return c;
+}
+
+// RFC 9420 §7.3 [R7.3-4]: "If the GroupContext has a `required_capabilities`
+// extension, then the required extensions, proposals, and credential types
+// MUST be listed in the LeafNode's `capabilities` field." The group requires
+// a proposal type of its own; alice adds carol, who does not list it (her
+// commit built with the rule switched off), and bob refuses the Commit.
+TEST(Group, AnAddedLeafWithoutARequiredProposalTypeIsRefused) {
+  constexpr ProposalType kCustom = 0xff01;
+  Client alice = make_capable_client("alice", {kCustom});
+  Client bob = make_capable_client("bob", {kCustom});
+  Client carol = make_capable_client("carol", {});
+  RequiredCapabilities required{{}, {kCustom}, {}};
+  std::vector<Extension> ext{{extension_type::required_capabilities, encode(required)}};
+  Capabilities caps{{mls10}, {kSuite}, {}, {kCustom}, {credential_type::basic}};
+  Group a = Group::create({}, kSuite, to_bytes("g"), alice.signer, alice.credential,
+                          LeafNodeParameters::builder().with_capabilities(caps).build(), ext);
+  KeyPackage bobs[] = {bob.key_package.key_package};
+  CommitBundle add_bob = a.add_members(alice.signer, bobs);
+  a.merge_pending_commit();
+  Group b = Group::join({}, welcome_of(add_bob), bob.key_package);
+  KeyPackage carols[] = {carol.key_package.key_package};
+  EXPECT_MLS_RULE_AT(a.add_members(alice.signer, carols),
+                     ErrorKind::unsupported_group_context_extensions, req::R7_3_4,
+                     "does not support required proposal type");
+  CommitBundle add_carol = [&] {
+    RuleSwitchedOff off(req::R7_3_4);  // alice's own check of what she sends
+    return a.add_members(alice.signer, carols);
+  }();
+  Snapshot before(b);
+  EXPECT_MLS_RULE_AT(b.process_message(encode_message(add_carol.commit)),
+                     ErrorKind::unsupported_group_context_extensions, req::R7_3_4,
+                     "does not support required proposal type");
+  EXPECT_EQ(Snapshot(b), before);
+}
+
+// RFC 9420 §12.1.7 [R12.1.7-1]: "A GroupContextExtensions proposal is invalid
+// if it includes a `required_capabilities` extension and some members of the
+// group do not support some of the required capabilities (including those
+// added in the same Commit, and excluding those removed)." Alice lists the
+// x509 credential type and bob does not; her GroupContextExtensions requires
+// it (her commit built with the rule switched off), and bob refuses the Commit.
+TEST(Group, ExtensionsRequiringACredentialTypeAMemberLacksAreRefused) {
+  Client alice = make_capable_client("alice", {}, {credential_type::basic, credential_type::x509});
+  Client bob = make_capable_client("bob", {});
+  Capabilities caps{{mls10}, {kSuite}, {}, {}, {credential_type::basic, credential_type::x509}};
+  Group a = Group::create({}, kSuite, to_bytes("g"), alice.signer, alice.credential,
+                          LeafNodeParameters::builder().with_capabilities(caps).build());
+  KeyPackage bobs[] = {bob.key_package.key_package};
+  CommitBundle add_bob = a.add_members(alice.signer, bobs);
+  a.merge_pending_commit();
+  Group b = Group::join({}, welcome_of(add_bob), bob.key_package);
+  RequiredCapabilities required{{}, {}, {credential_type::x509}};
+  std::vector<Extension> ext{{extension_type::required_capabilities, encode(required)}};
+  EXPECT_MLS_RULE_AT(a.commit_builder().group_context_extensions(ext).build(alice.signer),
+                     ErrorKind::unsupported_group_context_extensions, req::R12_1_7_1,
+                     "does not support required credential type");
+  CommitBundle c = [&] {
+    RuleSwitchedOff off(req::R12_1_7_1);  // alice's own check of what she sends
+    return a.commit_builder().group_context_extensions(ext).build(alice.signer);
+  }();
+  Snapshot before(b);
+  EXPECT_MLS_RULE_AT(b.process_message(encode_message(c.commit)),
+                     ErrorKind::unsupported_group_context_extensions, req::R12_1_7_1,
+                     "leaf 1 does not support required credential type");
+  EXPECT_EQ(Snapshot(b), before);
+}
+
 TEST(Group, KeyPackageCreationAndValidation) {
   CipherSuite suite(kSuite);
   Client bob = make_client("bob");
@@ -288,6 +370,82 @@ TEST(Group, JoinWithTheTreeOutOfBand) {
   expect_agree({&a, &b});
 }
 
+// `w`, for `joiner`, rebuilt around its GroupInfo changed by `change`: then,
+// as the committer would, the confirmation_tag and the signature are computed
+// again, and the GroupInfo is sealed for the joiner with the same
+// joiner_secret and path_secret (a Welcome without PSKs).
+Welcome resealed(const Welcome& w, const KeyPackageBundle& joiner, const Signer& committer,
+                 const std::function<void(GroupInfo&)>& change) {
+  CipherSuite suite(w.cipher_suite);
+  OpenedWelcome o = open_welcome(suite, w, joiner.key_package, joiner.init_private_key, {});
+  GroupInfo gi = o.group_info;
+  change(gi);
+  EpochSecrets e =
+      derive_epoch_from_joiner(suite, o.secrets.joiner_secret, o.psk_secret, gi.group_context);
+  gi.confirmation_tag =
+      confirmation_tag(suite, e.confirmation_key, gi.group_context.confirmed_transcript_hash);
+  gi.sign(suite, committer.private_key);
+  std::vector<WelcomeRecipient> to{{joiner.key_package, std::nullopt}};
+  if (o.secrets.path_secret) {
+    to[0].path_secret = o.secrets.path_secret->path_secret;
+  }
+  return make_welcome(suite, gi, o.secrets.joiner_secret, {}, to, system_rng());
+}
+
+// RFC 9420 §12.4.3.1 [R12.4.3.1-6]: "Verify the signature on the GroupInfo
+// object. ... The public key is taken from the LeafNode of the ratchet tree
+// with leaf index `signer`. If the node is blank or if signature verification
+// fails, return an error." Alice removes bob and carol and adds erin, who
+// takes bob's leaf: leaf 2 is blank, dave's leaf 3 the last. Her GroupInfo,
+// signed by her again, names leaf 2, or a leaf past the end, as its signer.
+TEST(Group, AGroupInfoWhoseSignerIsABlankOrMissingLeafIsRefused) {
+  Client alice = make_client("alice"), bob = make_client("bob"), carol = make_client("carol"),
+         dave = make_client("dave"), erin = make_client("erin");
+  Group a = Group::create({}, kSuite, to_bytes("g"), alice.signer, alice.credential);
+  KeyPackage kps[] = {bob.key_package.key_package, carol.key_package.key_package,
+                      dave.key_package.key_package};
+  a.add_members(alice.signer, kps);
+  a.merge_pending_commit();
+  CommitBundle c = a.commit_builder()
+                       .remove(LeafIndex(1))
+                       .remove(LeafIndex(2))
+                       .add(erin.key_package.key_package)
+                       .build(alice.signer);
+  a.merge_pending_commit();
+  ASSERT_EQ(a.tree().leaf_count().value, 4u);
+  ASSERT_FALSE(a.tree().has_leaf(LeafIndex(2)));
+  // Resealed unchanged, the Welcome is accepted.
+  Welcome same = resealed(welcome_of(c), erin.key_package, alice.signer, [](GroupInfo&) {});
+  Group e = Group::join({}, same, erin.key_package);
+  expect_agree({&a, &e});
+  for (uint32_t signer : {2u, 4u, 0xffffffffu}) {
+    SCOPED_TRACE(signer);
+    Welcome w = resealed(welcome_of(c), erin.key_package, alice.signer,
+                         [&](GroupInfo& gi) { gi.signer = signer; });
+    EXPECT_MLS_RULE_AT(Group::join({}, w, erin.key_package), ErrorKind::protocol, req::R12_4_3_1_6,
+                       "is blank or outside the tree");
+  }
+}
+
+// RFC 9420 §12.4.3.1 [R12.4.3.1-2]: "Identify an entry in the `secrets` array
+// where the `new_member` value corresponds to one of this client's
+// KeyPackages, using the hash indicated by the `cipher_suite` field. If no
+// such field exists, or if the cipher suite indicated in the KeyPackage does
+// not match the one in the Welcome message, return an error." Bob's
+// KeyPackage is of suite 1; the Welcome's cipher_suite field is changed to 3
+// (the same KEM and hash, another AEAD).
+TEST(Group, AWelcomeOfAnotherCipherSuiteThanTheKeyPackageIsRefused) {
+  Client alice = make_client("alice"), bob = make_client("bob");
+  Group a = Group::create({}, kSuite, to_bytes("g"), alice.signer, alice.credential);
+  KeyPackage kps[] = {bob.key_package.key_package};
+  CommitBundle add = a.add_members(alice.signer, kps);
+  Welcome w = welcome_of(add);
+  w.cipher_suite = 3;
+  EXPECT_MLS_RULE_AT(Group::join({}, w, bob.key_package), ErrorKind::protocol, req::R12_4_3_1_2,
+                     "Welcome cipher suite 3 does not match the KeyPackage's 1");
+  EXPECT_NO_THROW(Group::join({}, welcome_of(add), bob.key_package));
+}
+
 TEST(Group, AddMembersAlwaysHasAPathWithoutUpdateOnlyWhenNeeded) {
   TwoMembers t;
   Client carol = make_client("carol"), dave = make_client("dave");
@@ -310,6 +468,63 @@ TEST(Group, AddMembersAlwaysHasAPathWithoutUpdateOnlyWhenNeeded) {
   t.a->merge_pending_commit();
   Group gd = Group::join({}, welcome_of(without), dave.key_package);
   expect_agree({&*t.a, &*t.b, &gc, &gd});
+}
+
+// A caller's request that cannot be carried out is a usage error, before
+// anything is built: a signer whose key is not the credential's (creating,
+// joining externally, asking to join), a KeyPackage of another cipher suite
+// than the group's, an Update signed by the old key naming a new one, a
+// reinitialized or branched group with no one to welcome, a ReInit to a
+// protocol version mlsref does not implement, and a transcript hash over
+// anything but a Commit.
+TEST(Group, RequestsThatCannotBeCarriedOutAreUsageErrors) {
+  TwoMembers t;
+  Client carol = make_client("carol");
+  EXPECT_MLS_ERROR(Group::create({}, kSuite, to_bytes("g"), t.bob.signer, t.alice.credential),
+                   ErrorKind::usage, "11");
+  GroupInfo gi = t.a->group_info(t.alice.signer, true);
+  EXPECT_MLS_ERROR(Group::join_external({}, gi, std::nullopt, t.bob.signer, carol.credential),
+                   ErrorKind::usage, "12.4.3.2");
+  EXPECT_MLS_ERROR(
+      new_member_add_proposal(t.a->context(), carol.key_package.key_package, t.bob.signer),
+      ErrorKind::usage, "12.1.8");
+  CipherSuite other(3);
+  Signer dave = Signer::generate(other, system_rng());
+  KeyPackageBundle daves = create_key_package(
+      other, dave, {Credential::basic(to_bytes("dave")), dave.public_key}, {}, system_rng());
+  EXPECT_MLS_ERROR(new_member_add_proposal(t.a->context(), daves.key_package, dave),
+                   ErrorKind::usage, "10.1");
+  EXPECT_NO_THROW(
+      new_member_add_proposal(t.a->context(), carol.key_package.key_package, carol.signer));
+  auto new_key =
+      LeafNodeParameters::builder()
+          .with_credential({Credential::basic(to_bytes("alice")), carol.signer.public_key})
+          .build();
+  EXPECT_MLS_ERROR(t.a->propose_self_update(t.alice.signer, new_key), ErrorKind::usage, "12.1.2");
+  EXPECT_TRUE(t.a->pending_proposals().empty());
+  EXPECT_MLS_ERROR(Group::branch(*t.a, {}, to_bytes("sub"), t.alice.signer, t.alice.credential, {}),
+                   ErrorKind::usage, "11.3");
+  // (a reinit of a group of two needs the other's KeyPackage first, R12.4.1-16)
+  for (ProtocolVersion version : {mls10, ProtocolVersion{2}}) {
+    Group solo = Group::create({}, kSuite, to_bytes("solo"), carol.signer, carol.credential);
+    ReInit r{to_bytes("solo v2"), version, kSuite, {}};
+    solo.commit_builder().proposal(Proposal{r}).build(carol.signer);
+    solo.merge_pending_commit();
+    if (version == mls10) {
+      EXPECT_MLS_ERROR(Group::reinit(solo, {}, carol.signer, carol.credential, {}),
+                       ErrorKind::usage, "11.2");
+    } else {  // a version mlsref does not implement
+      EXPECT_MLS_ERROR(Group::reinit(solo, {}, carol.signer, carol.credential, {}),
+                       ErrorKind::unsupported, "11.2");
+    }
+  }
+  CommitBundle update = t.a->self_update(t.alice.signer);
+  const auto& commit = std::get<PublicMessage>(update.commit.body);
+  AuthenticatedContent proposal{wire_format::mls_public_message, commit.content, commit.auth};
+  proposal.content.content_type = ContentType::proposal;
+  proposal.content.proposal = Proposal{Remove{1}};
+  EXPECT_MLS_ERROR(confirmed_transcript_hash(t.a->suite(), Bytes(32, 0), proposal),
+                   ErrorKind::usage, "8.2");
 }
 
 // ---------------------------------------------------------------- key updates
@@ -966,6 +1181,60 @@ TEST(Group, KeysAreUniqueAmongMembers) {
   EXPECT_FALSE(t.a->pending_commit().has_value());
 }
 
+// RFC 9420 §7.3 [R7.3-14]: "Verify that the following fields are unique among
+// the members of the group: `signature_key` `encryption_key`" Bob proposes an
+// Update whose leaf has carol's signature_key (and a fresh encryption_key),
+// the leaf signed with carol's key and the proposal with bob's: the leaf
+// verifies, and only the uniqueness rule is broken.
+TEST(Group, AnUpdateToAnotherMembersSignatureKeyIsRefused) {
+  ThreeMembers t;
+  const CipherSuite& suite = t.b->suite();
+  LeafNode leaf = t.b->tree().leaf(LeafIndex(1));
+  leaf.leaf_node_source = LeafNodeSource::update;
+  leaf.lifetime = {};
+  leaf.signature_key = t.carol.signer.public_key;
+  leaf.encryption_key = make_client("fresh").key_package.key_package.leaf_node.encryption_key;
+  leaf.sign(suite, t.carol.signer.private_key, t.b->group_id(), 1);
+  FramedContent content{t.b->group_id(),       t.b->epoch(), Sender::member(1),      {},
+                        ContentType::proposal, {},           Proposal{Update{leaf}}, {}};
+  MLSMessage update{mls10, protect_public(suite, content, t.bob.signer.private_key, t.b->context(),
+                                          t.b->state().secrets.membership_key)};
+  Snapshot before(*t.a);
+  EXPECT_MLS_RULE_AT(t.a->process_message(encode_message(update)), ErrorKind::protocol,
+                     req::R7_3_14, "leaf 1 has the signature_key of leaf 2");
+  EXPECT_EQ(Snapshot(*t.a), before);
+}
+
+// RFC 9420 §16.7 [R16.7-1]: "The encryption and signature keys stored in the
+// `encryption_key` and `signature_key` fields of ratchet tree nodes MUST be
+// distinct from one another." Carol's KeyPackage, signed by her, has the
+// root's encryption_key as its leaf's; alice adds it without a path, so the
+// root keeps its key (her commit built with the rule switched off), and bob
+// refuses the Commit.
+TEST(Group, AnAddedLeafWhoseEncryptionKeyIsAParentNodeKeyIsRefused) {
+  TwoMembers t;
+  CipherSuite suite(kSuite);
+  const NodeIndex root(1);
+  ASSERT_FALSE(t.a->tree().blank(root));
+  Client carol = make_client("carol");
+  KeyPackage copy = carol.key_package.key_package;
+  copy.leaf_node.encryption_key = t.a->tree().encryption_key(root);
+  copy.leaf_node.sign(suite, carol.signer.private_key);
+  copy.sign(suite, carol.signer.private_key);
+  ASSERT_NO_THROW(copy.validate(suite, std::nullopt));
+  KeyPackage kps[] = {copy};
+  EXPECT_MLS_RULE_AT(t.a->add_members_without_update(t.alice.signer, kps), ErrorKind::protocol,
+                     req::R16_7_1, "has the encryption_key of parent node 1");
+  CommitBundle forged = [&] {
+    RuleSwitchedOff off(req::R16_7_1);  // alice's own check of what she sends
+    return t.a->add_members_without_update(t.alice.signer, kps);
+  }();
+  Snapshot before(*t.b);
+  EXPECT_MLS_RULE_AT(t.b->process_message(encode_message(forged.commit)), ErrorKind::protocol,
+                     req::R16_7_1, "leaf 2 has the encryption_key of parent node 1");
+  EXPECT_EQ(Snapshot(*t.b), before);
+}
+
 TEST(Group, ProposalListRules) {
   TwoMembers t;
   // Removing the committer.
@@ -1091,6 +1360,40 @@ TEST(Group, CommitPathRules) {
   apply_commit(*t.b, c.commit);
   t.a->merge_pending_commit();
   expect_agree({&*t.a, &*t.b});
+}
+
+// RFC 9420 §12.2 [R12.2-6]: a list is invalid if "It contains multiple Update
+// and/or Remove proposals that apply to the same leaf." Bob proposes an
+// Update and carol a Remove of bob; alice's commit covers the Remove, and is
+// changed (signed again) to cover bob's Update after it: the Update is
+// refused for the leaf the Remove already names.
+TEST(Group, ACommitCoveringAnUpdateOfALeafItRemovesIsRefused) {
+  ThreeMembers t;
+  MLSMessage update = t.b->propose_self_update(t.bob.signer).first;
+  MLSMessage remove = t.c->propose_remove_member(t.carol.signer, LeafIndex(1)).first;
+  QueuedProposal u = receive_proposal(*t.c, update), r = receive_proposal(*t.c, remove);
+  t.a->store_pending_proposal(receive_proposal(*t.a, update));
+  t.a->store_pending_proposal(receive_proposal(*t.a, remove));
+  t.c->store_pending_proposal(u);
+  t.c->store_pending_proposal(r);
+  CommitBundle c = t.a->commit_to_pending_proposals(t.alice.signer);
+  ASSERT_EQ(std::get<PublicMessage>(c.commit.body).content.commit.proposals.size(), 1u);
+  auto refs = [&](std::vector<Bytes> order) {
+    return [order](FramedContent& f) {
+      f.commit.proposals.clear();
+      for (const Bytes& ref : order) {
+        f.commit.proposals.push_back(ProposalOrRef{ProposalOrRefType::reference, {}, ref});
+      }
+    };
+  };
+  Snapshot before(*t.c);
+  EXPECT_MLS_RULE_AT(t.c->process_message(altered_commit(t, c, refs({r.ref, u.ref}))),
+                     ErrorKind::protocol, req::R12_2_6,
+                     "several Update/Remove proposals for leaf 1");
+  EXPECT_EQ(Snapshot(*t.c), before);
+  apply_commit(*t.c, c.commit);
+  t.a->merge_pending_commit();
+  expect_agree({&*t.a, &*t.c});
 }
 
 TEST(Group, ExternalSenderProposals) {
@@ -1513,6 +1816,28 @@ TEST(Group, AProposalOfAnotherEpochIsNotStored) {
   Snapshot before(*t.a);
   EXPECT_MLS_RULE(t.a->store_pending_proposal(stale), ErrorKind::protocol, req::R12_1_1);
   EXPECT_EQ(Snapshot(*t.a), before);
+}
+
+// RFC 9420 §8.1 [R8.1-1]: of the GroupContext, "The `group_id` field is
+// constant." Alice is in two groups at epoch 1, with bob in each; a proposal
+// bob sent in one cannot be stored in the other, where a Commit could cover
+// it by reference.
+TEST(Group, AProposalOfAnotherGroupIsNotStored) {
+  TwoMembers t;
+  Group other = Group::create({}, kSuite, to_bytes("other"), t.alice.signer, t.alice.credential);
+  KeyPackageBundle bobs =
+      create_key_package(CipherSuite(kSuite), t.bob.signer, t.bob.credential, {}, system_rng());
+  KeyPackage kps[] = {bobs.key_package};
+  other.add_members(t.alice.signer, kps);
+  other.merge_pending_commit();
+  ASSERT_EQ(other.epoch(), t.a->epoch());
+  Client carol = make_client("carol");
+  QueuedProposal q = receive_proposal(
+      *t.a, t.b->propose_add_member(t.bob.signer, carol.key_package.key_package).first);
+  Snapshot before(other);
+  EXPECT_MLS_RULE(other.store_pending_proposal(q), ErrorKind::protocol, req::R8_1_1);
+  EXPECT_EQ(Snapshot(other), before);
+  EXPECT_NO_THROW(t.a->store_pending_proposal(q));
 }
 
 // A CustomProposal stands for a type RFC 9420 does not define: one of types

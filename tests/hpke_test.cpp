@@ -71,6 +71,32 @@ TEST(Hpke, AuthModeNeedsSender) {
                    ErrorKind::usage, "9180 5.1");
 }
 
+// RFC 9180 §5.1: the sender's key goes with the auth modes only, on both
+// sides; which mode to use is the application's request.
+TEST(Hpke, TheSendersKeyGoesWithTheAuthModesOnly) {
+  Hpke h(KemId::dhkem_x25519_sha256, KdfId::hkdf_sha256, AeadAlg::aes_128_gcm);
+  KeyPair r = h.kem().generate_key_pair(system_rng());
+  KeyPair s = h.kem().generate_key_pair(system_rng());
+  EXPECT_MLS_ERROR(h.setup_sender(SetupParams{}, r.public_key, system_rng(), &s), ErrorKind::usage,
+                   "9180 5.1");
+  Hpke::SenderSetup base = h.setup_sender(SetupParams{}, r.public_key, system_rng());
+  EXPECT_MLS_ERROR(h.setup_receiver(SetupParams{}, base.enc, r, ByteView(s.public_key)),
+                   ErrorKind::usage, "9180 5.1");
+  Hpke::SenderSetup auth = h.setup_sender(SetupParams{Mode::auth}, r.public_key, system_rng(), &s);
+  EXPECT_MLS_ERROR(h.setup_receiver(SetupParams{Mode::auth}, auth.enc, r), ErrorKind::usage,
+                   "9180 5.1");
+  EXPECT_NO_THROW(h.setup_receiver(SetupParams{Mode::auth}, auth.enc, r, ByteView(s.public_key)));
+}
+
+// RFC 9180 §5.3: an exported secret is at most 255*Nh bytes long.
+TEST(Hpke, ExportLongerThan255NhIsAUsageError) {
+  Hpke h(KemId::dhkem_x25519_sha256, KdfId::hkdf_sha256, AeadAlg::aes_128_gcm);
+  KeyPair r = h.kem().generate_key_pair(system_rng());
+  Hpke::SenderSetup s = h.setup_sender(SetupParams{}, r.public_key, system_rng());
+  EXPECT_EQ(s.context.export_secret(Bytes{1}, 255 * 32).size(), 255u * 32);
+  EXPECT_MLS_ERROR(s.context.export_secret(Bytes{1}, 255 * 32 + 1), ErrorKind::usage, "9180 5.3");
+}
+
 TEST(Hpke, WrongEncSizeIsCryptoError) {
   Hpke h(KemId::dhkem_p384_sha384, KdfId::hkdf_sha384, AeadAlg::aes_256_gcm);
   KeyPair r = h.kem().generate_key_pair(system_rng());

@@ -39,6 +39,21 @@ namespace mlsref::testing {
     }                                                         \
   } while (0)
 
+// EXPECT_MLS_RULE, and the message contains `text_`: for a rule checked at
+// several places, it names the check that refused.
+#define EXPECT_MLS_RULE_AT(expr, kind_, rule_, text_)                      \
+  do {                                                                     \
+    try {                                                                  \
+      (void)(expr);                                                        \
+      ADD_FAILURE() << #expr " did not throw";                             \
+    } catch (const ::mlsref::Error& e_) {                                  \
+      EXPECT_EQ(e_.kind(), (kind_)) << e_.what();                          \
+      EXPECT_EQ(e_.rule(), (rule_).id) << e_.what();                       \
+      EXPECT_EQ(e_.section(), (rule_).section) << e_.what();               \
+      EXPECT_NE(e_.message().find(text_), std::string::npos) << e_.what(); \
+    }                                                                      \
+  } while (0)
+
 // The folder of the default vector set; the test fails (never skips) when
 // there is none.
 inline std::filesystem::path vectors_root() {

@@ -313,6 +313,73 @@ TEST(Validators, GroupInfoVerifyAndJoin) {
   }
 }
 
+// A GroupInfo of `context`, tagged with the confirmation key `joiner` and
+// `psk` give and signed with `signer_sk`, sealed in a Welcome for `f.kp`.
+Welcome welcome_for(Fixture& f, const GroupContext& context, const JoinerSecret& joiner,
+                    std::span<const PskInput> psks, ByteView signer_sk) {
+  GroupInfo gi;
+  gi.group_context = context;
+  EpochSecrets e = derive_epoch_from_joiner(f.suite, joiner, psk_secret(f.suite, psks), context);
+  gi.confirmation_tag =
+      confirmation_tag(f.suite, e.confirmation_key, context.confirmed_transcript_hash);
+  gi.sign(f.suite, signer_sk);
+  std::vector<WelcomeRecipient> to{{f.kp, std::nullopt}};
+  return make_welcome(f.suite, gi, joiner, psks, to, *f.rng);
+}
+
+// RFC 9420 §12.4.3.1 [R12.4.3.1-2]: "Identify an entry in the `secrets` array
+// where the `new_member` value corresponds to one of this client's
+// KeyPackages, using the hash indicated by the `cipher_suite` field. If no
+// such field exists, or if the cipher suite indicated in the KeyPackage does
+// not match the one in the Welcome message, return an error." A Welcome of
+// suite 2 for a KeyPackage of suite 2, its cipher_suite field changed to 1.
+TEST(Validators, AWelcomeNamingAnotherCipherSuiteThanTheKeyPackageIsRefused) {
+  Fixture f;
+  SecureBytes signer_sk = f.suite.generate_signature_key(*f.rng);
+  auto signer = [&](uint32_t) { return f.suite.signature_public_key(signer_sk); };
+  GroupContext ctx{mls10, 2, Bytes{1, 2}, 3, Bytes(32, 6), Bytes(32, 7), {}};
+  Welcome w = welcome_for(f, ctx, JoinerSecret(Bytes(32, 5)), {}, signer_sk);
+  EXPECT_NO_THROW(join_welcome(f.suite, w, f.kp, f.init.private_key, signer));
+  w.cipher_suite = 1;
+  EXPECT_MLS_RULE_AT(join_welcome(f.suite, w, f.kp, f.init.private_key, signer),
+                     ErrorKind::protocol, req::R12_4_3_1_2,
+                     "Welcome cipher suite 1 does not match the KeyPackage's 2");
+}
+
+// RFC 9420 §12.4.3.1 [R12.4.3.1-8]: "Verify that the `cipher_suite` in the
+// GroupInfo matches the `cipher_suite` in the KeyPackage." A Welcome of suite
+// 2 whose GroupInfo's GroupContext names suite 3 (tagged and signed as
+// usual).
+TEST(Validators, AGroupInfoOfAnotherCipherSuiteThanTheKeyPackageIsRefused) {
+  Fixture f;
+  SecureBytes signer_sk = f.suite.generate_signature_key(*f.rng);
+  auto signer = [&](uint32_t) { return f.suite.signature_public_key(signer_sk); };
+  GroupContext ctx{mls10, 3, Bytes{1, 2}, 3, Bytes(32, 6), Bytes(32, 7), {}};
+  Welcome w = welcome_for(f, ctx, JoinerSecret(Bytes(32, 5)), {}, signer_sk);
+  EXPECT_MLS_RULE_AT(join_welcome(f.suite, w, f.kp, f.init.private_key, signer),
+                     ErrorKind::protocol, req::R12_4_3_1_8,
+                     "GroupInfo cipher suite 3 differs from the KeyPackage's 2");
+}
+
+// RFC 9420 §12.4.3.1 [R12.4.3.1-4]: "If a PreSharedKeyID is part of the
+// GroupSecrets and the client is not in possession of the corresponding PSK,
+// return an error." A Welcome naming an external PSK, joined with no way to
+// look PSKs up, then with the PSK.
+TEST(Validators, AWelcomeNamingAPskIsRefusedWithoutAPskResolver) {
+  Fixture f;
+  SecureBytes signer_sk = f.suite.generate_signature_key(*f.rng);
+  auto signer = [&](uint32_t) { return f.suite.signature_public_key(signer_sk); };
+  GroupContext ctx{mls10, 2, Bytes{1, 2}, 3, Bytes(32, 6), Bytes(32, 7), {}};
+  PreSharedKeyID id{PSKType::external, Bytes{9}, {}, {}, 0, Bytes(32, 1)};
+  PskInput psks[] = {{id, SecureBytes(32, 4)}};
+  Welcome w = welcome_for(f, ctx, JoinerSecret(Bytes(32, 5)), psks, signer_sk);
+  EXPECT_MLS_RULE_AT(join_welcome(f.suite, w, f.kp, f.init.private_key, signer),
+                     ErrorKind::protocol, req::R12_4_3_1_4,
+                     "the Welcome names a PSK we do not have (psk_id 09)");
+  EXPECT_NO_THROW(join_welcome(f.suite, w, f.kp, f.init.private_key, signer,
+                               [&](const PreSharedKeyID&) { return SecureBytes(32, 4); }));
+}
+
 TEST(Validators, PublicMessageSignatureAndMembershipTag) {
   Fixture f;
   Bytes pk = f.kp.leaf_node.signature_key;
