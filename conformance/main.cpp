@@ -1,6 +1,7 @@
 // The `mlsref` command: verify and generate MLS test vectors.
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -15,6 +16,7 @@
 #include "conformance/scenario.h"
 #include "conformance/seeds.h"
 #include "conformance/vector_type.h"
+#include "ref/primitives.h"
 #ifdef MLSREF_HAVE_INTEROP
 #include "conformance/interop/remote_client.h"
 #include "conformance/interop/server.h"
@@ -1119,6 +1121,14 @@ int main(int argc, char** argv) {
   std::string cmd = args[0];
   std::vector<std::string> rest(args.begin() + 1, args.end());
   try {
+    // ref/ reads MLSREF_BACKEND at the first primitive it runs, and refuses a
+    // value that names no backend there, in the middle of a command; checked
+    // here first, it is a bad argument like any other.
+    if (const char* backend = std::getenv("MLSREF_BACKEND");
+        backend != nullptr && *backend != '\0' && !mlsref::parse_backend_choice(backend)) {
+      throw UsageError(std::string("MLSREF_BACKEND is '") + backend +
+                       "', not auto, botan or openssl");
+    }
     if (cmd == "--help" || cmd == "-h" || cmd == "help") {
       // `mlsref help COMMAND` prints what `mlsref COMMAND --help` prints.
       static const std::map<std::string, void (*)()> command_help = {

@@ -145,6 +145,14 @@ TEST_F(Cli, BadArgumentsExit2) {
   EXPECT_NE(r.out.find("--type"), std::string::npos) << r.out;
   EXPECT_EQ(mlsref("generate tree-math --seed -1").status, 2);
   EXPECT_EQ(mlsref("generate hpke").status, 2);  // a type without a generator
+  // An environment setting it cannot follow: said, not a crash (it was
+  // std::terminate, exit 134).
+  CommandResult backend =
+      shell("MLSREF_BACKEND=bogus " + kMlsref + " verify " + v("ietf/tree-math.json"));
+  EXPECT_EQ(backend.status, 2);
+  EXPECT_NE(backend.out.find("MLSREF_BACKEND is 'bogus', not auto, botan or openssl"),
+            std::string::npos)
+      << backend.out;
 }
 
 // Hostile input files and names: refused with exit 2, failed or reported
