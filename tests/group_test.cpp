@@ -1703,6 +1703,52 @@ TEST(Group, AnUpdatePathNodeKeyItsPathSecretDoesNotGiveIsRefused) {
   EXPECT_FALSE(a.pending_commit().has_value());
 }
 
+// The must-reject generator's hooks (ref/group.h) each build a message that
+// breaks one rule; while that rule is on, the build is refused naming it, and
+// nothing is left pending.
+TEST(Group, MustRejectHooksAreRefusedWhileTheirRuleIsOn) {
+  AliceBobCarol t;
+  Group& a = t.a;
+  const Signer& s = t.alice.signer;
+  const NodeIndex node1(1), root(3);  // alice's filtered direct path
+  auto builder = [&] {
+    CommitBuilder b = a.commit_builder();
+    b.force_self_update();
+    return b;
+  };
+  EXPECT_MLS_RULE(
+      builder().path_leaf_encryption_key(a.tree().leaf(LeafIndex(0)).encryption_key).build(s),
+      ErrorKind::protocol, req::R12_4_2_13);
+  EXPECT_MLS_RULE(
+      builder().path_leaf_encryption_key(a.tree().leaf(LeafIndex(1)).encryption_key).build(s),
+      ErrorKind::protocol, req::R12_4_2_14);
+  EXPECT_MLS_RULE(builder().path_keeps_node_key(root).build(s), ErrorKind::protocol,
+                  req::R12_4_2_14);
+  EXPECT_MLS_RULE(builder().path_node_key_of(node1, root).build(s), ErrorKind::protocol,
+                  req::R12_4_2_14);
+  EXPECT_MLS_RULE(builder().path_extra_ciphertext(root).build(s), ErrorKind::protocol,
+                  req::R7_6_2);
+  EXPECT_FALSE(a.pending_commit().has_value());
+
+  Client dave = make_client("dave");
+  GroupInfo gi = a.group_info(s, true);
+  CredentialWithKey credential = dave.credential;
+  ExternalJoinOptions chosen_init;
+  chosen_init.external_init = external_init_secret(
+      a.suite(), a.suite().hpke().kem().generate_key_pair(system_rng()).public_key, system_rng());
+  EXPECT_MLS_RULE(Group::join_external({}, gi, std::nullopt, dave.signer, credential, chosen_init),
+                  ErrorKind::crypto, req::H7_1_4_5);
+  ExternalJoinOptions by_reference;
+  QueuedProposal remove;
+  remove.ref = Bytes(a.suite().hash_size(), 1);
+  remove.proposal = Proposal{Remove{1}};
+  remove.sender = Sender::member(0);
+  by_reference.proposals_by_reference.push_back(remove);
+  EXPECT_MLS_RULE(
+      Group::join_external({}, gi, std::nullopt, dave.signer, credential, by_reference),
+      ErrorKind::protocol, req::R12_4_3_2_2);
+}
+
 // RFC 9420 §16.7 [R16.7-1]: "The encryption and signature keys stored in the
 // `encryption_key` and `signature_key` fields of ratchet tree nodes MUST be
 // distinct from one another." Carol's KeyPackage leaf has an encryption_key
