@@ -525,6 +525,16 @@ TEST(Group, RequestsThatCannotBeCarriedOutAreUsageErrors) {
   proposal.content.proposal = Proposal{Remove{1}};
   EXPECT_MLS_ERROR(confirmed_transcript_hash(t.a->suite(), Bytes(32, 0), proposal),
                    ErrorKind::usage, "8.2");
+  // A commit framed without its confirmation_tag (§6.1).
+  EXPECT_MLS_ERROR(protect_public(t.a->suite(), commit.content, t.alice.signer.private_key,
+                                  t.a->context(), t.a->state().secrets.membership_key),
+                   ErrorKind::usage, "6.1");
+  // An external join from a GroupInfo of a protocol version mlsref does not
+  // implement.
+  GroupInfo v2 = t.a->group_info(t.alice.signer, true);
+  v2.group_context.version = 2;
+  EXPECT_MLS_ERROR(Group::join_external({}, v2, std::nullopt, carol.signer, carol.credential),
+                   ErrorKind::unsupported, "12.4.3.2");
 }
 
 // ---------------------------------------------------------------- key updates
