@@ -225,6 +225,40 @@ TEST(TreeKem, BadUpdatePathsChangeNothing) {
   EXPECT_EQ(tree.root_tree_hash(f.suite), creator_tree.root_tree_hash(f.suite));
 }
 
+// Requests the tree and TreeKEM functions cannot carry out are usage errors,
+// and change nothing: the parent node of a leaf or of a blank node,
+// processing our own UpdatePath, and a creation that reuses the key of a node
+// off the filtered direct path.
+TEST(TreeKem, RequestsThatCannotBeCarriedOutAreUsageErrors) {
+  Fixture f;
+  RatchetTree t = f.h.tree();
+  EXPECT_MLS_ERROR(t.parent(NodeIndex(0)), ErrorKind::usage, "7");  // a leaf
+  t.remove_leaf(LeafIndex(0));  // blanks its direct path: node 1 among them
+  EXPECT_MLS_ERROR(t.parent(NodeIndex(1)), ErrorKind::usage, "7");
+
+  LeafIndex sender(1);
+  const auto& member = f.h.members().at(sender.value);
+  RatchetTree creator_tree = f.h.tree();
+  GroupContext ctx = f.h.context();
+  CreatedPath created = create_update_path(f.suite, creator_tree, sender, member.signature_priv,
+                                           ctx, {}, *f.rng);
+  RatchetTree tree = member.tree;
+  TreeKemPrivate priv = member.priv;
+  GroupContext c = f.h.context();
+  EXPECT_MLS_ERROR(process_update_path(f.suite, tree, sender, created.update_path, c, priv, {}),
+                   ErrorKind::usage, "7.5");
+  EXPECT_EQ(encode(tree.to_nodes()), encode(member.tree.to_nodes()));
+  EXPECT_EQ(priv.private_keys, member.priv.private_keys);
+
+  RatchetTree again = f.h.tree();
+  ReusedPathKeys off_path;
+  off_path.copied[5] = 3;  // node 5 is not on leaf 1's direct path
+  GroupContext ctx2 = f.h.context();
+  EXPECT_MLS_ERROR(create_update_path(f.suite, again, sender, member.signature_priv, ctx2, {},
+                                      *f.rng, off_path),
+                   ErrorKind::usage, "7.5");
+}
+
 }  // namespace
 }  // namespace mlsref
 
