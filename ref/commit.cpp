@@ -94,17 +94,6 @@ std::set<Bytes> tree_keys(const RatchetTree& tree) {
   return keys;
 }
 
-// Every leaf's signature_key.
-std::set<Bytes> leaf_signature_keys(const RatchetTree& tree) {
-  std::set<Bytes> keys;
-  for (uint32_t i = 0; i < tree.leaf_count().value; ++i) {
-    if (tree.has_leaf(LeafIndex(i))) {
-      keys.insert(tree.leaf(LeafIndex(i)).signature_key);
-    }
-  }
-  return keys;
-}
-
 // The leaves the commit added or changed, and every leaf when the extensions
 // changed, checked against the new tree and GroupContext.
 // `own`: our leaf, compared without its GREASE values (§13.5).
@@ -363,11 +352,12 @@ StagedCommit Group::stage_commit(const AuthenticatedContent& ac) const {
     // would otherwise accept a tree that every joiner refuses, R12.4.3.1-9)
     //    The encryption and signature keys stored in the `encryption_key` and
     //    `signature_key` fields of ratchet tree nodes MUST be distinct from one another.
-    std::set<Bytes> signature_keys = leaf_signature_keys(tree);
-    signature_keys.insert(leaf.signature_key);
-    bool signature_key = signature_keys.count(leaf.encryption_key) != 0;
+    auto is_signature_key = [&](const Bytes& key) {
+      return key == leaf.signature_key || !tree.leaves_with_signature_key(key).empty();
+    };
+    bool signature_key = is_signature_key(leaf.encryption_key);
     for (const auto& n : commit.path->nodes) {
-      signature_key |= signature_keys.count(n.encryption_key) != 0;
+      signature_key |= is_signature_key(n.encryption_key);
     }
     if (signature_key && enforced(req::R16_7_1)) {
       throw Error(ErrorKind::protocol, req::R16_7_1,
@@ -630,26 +620,9 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
       }
     }
     const ProposalCheck check = proposal_check(s, s.context);
-    auto valid_alone = [&](const QueuedProposal& q) {
+    auto still_valid = [&](const QueuedProposal& q) {
       try {
         validate_proposal(check, q.proposal, q.sender);
-        return true;
-      } catch (const Error&) {
-        return false;
-      }
-    };
-    for (const auto& q : s.proposal_store) {
-      const auto* g = std::get_if<GroupContextExtensions>(&q.proposal.body);
-      if (g != nullptr && !extensions_chosen && (!b.keep_ || b.keep_(q)) && valid_alone(q)) {
-        after.extensions = g->extensions;
-        extensions_chosen = true;
-      }
-    }
-    auto still_valid = [&](const QueuedProposal& q) {
-      if (!valid_alone(q)) {
-        return false;
-      }
-      try {
         if (const auto* a = std::get_if<Add>(&q.proposal.body)) {
           validate_leaf_capabilities(a->key_package.leaf_node, after,
                                      LeafIndex(s.tree.leaf_count().value));
@@ -659,6 +632,13 @@ CommitBundle Group::build_commit(CommitBuilder& b, const Signer& signer) {
         return false;
       }
     };
+    for (const auto& q : s.proposal_store) {
+      const auto* g = std::get_if<GroupContextExtensions>(&q.proposal.body);
+      if (g != nullptr && !extensions_chosen && (!b.keep_ || b.keep_(q)) && still_valid(q)) {
+        after.extensions = g->extensions;
+        extensions_chosen = true;
+      }
+    }
     auto in_group = [&](const Bytes& signature_key) {
       for (const LeafIndex leaf : s.tree.leaves_with_signature_key(signature_key)) {
         if (leaf == me || !removed.count(leaf.value)) {

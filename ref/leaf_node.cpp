@@ -153,15 +153,13 @@ void LeafNode::validate(const CipherSuite& suite, LeafNodeSource expected, ByteV
   // RFC 9420 §7.2 [R7.2-3]
   //    The types of any non-default extensions that appear in the `extensions` field of a LeafNode
   //    MUST be included in the `extensions` field of the `capabilities` field [...]
-  // (The capabilities sorted once, not scanned for each extension.)
-  std::vector<ExtensionType> listed = capabilities.extensions;
-  std::sort(listed.begin(), listed.end());
+  const SortedTypes listed(capabilities.extensions);
   for (const auto& ext : extensions) {
     bool is_default = false;
     for (const auto& row : extension_type_registry()) {
       is_default |= row.value == ext.extension_type && row.is_default;
     }
-    if (!is_default && !std::binary_search(listed.begin(), listed.end(), ext.extension_type) &&
+    if (!is_default && !listed.has(ext.extension_type) &&
         enforced(req::R7_3_9)) {
       throw Error(ErrorKind::protocol, req::R7_3_9,
                   "extension " + std::to_string(ext.extension_type) +

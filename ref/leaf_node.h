@@ -3,6 +3,7 @@
 // the structures of the ratchet tree. Validation is in ratchet_tree.h.
 #pragma once
 
+#include <algorithm>
 #include <optional>
 #include <string_view>
 
@@ -59,6 +60,21 @@ struct Capabilities {
                                             field("extensions", &Capabilities::extensions),
                                             field("proposals", &Capabilities::proposals),
                                             field("credentials", &Capabilities::credentials)};
+};
+
+// One list of a Capabilities, sorted once for lookups in log time: the list
+// (a KeyPackage's, which anyone can sign) and what is looked up in it can
+// each run to hundreds of thousands of entries, and a scan of the one for
+// each of the other would be quadratic.
+class SortedTypes {
+ public:
+  explicit SortedTypes(std::vector<uint16_t> values) : values_(std::move(values)) {
+    std::sort(values_.begin(), values_.end());
+  }
+  bool has(uint16_t x) const { return std::binary_search(values_.begin(), values_.end(), x); }
+
+ private:
+  std::vector<uint16_t> values_;
 };
 
 // struct {

@@ -22,19 +22,6 @@ bool contains(const std::vector<T>& v, const T& x) {
   return std::find(v.begin(), v.end(), x) != v.end();
 }
 
-// A capabilities list, sorted once for lookups in log time: the list (a
-// KeyPackage's, which anyone can sign) and what is looked up in it (a joined
-// group's required_capabilities, the credential type of each member) can each
-// run to hundreds of thousands of entries, and a scan of the one for each of
-// the other would be quadratic.
-struct Sorted {
-  std::vector<uint16_t> values;
-  explicit Sorted(std::vector<uint16_t> v) : values(std::move(v)) {
-    std::sort(values.begin(), values.end());
-  }
-  bool has(uint16_t x) const { return std::binary_search(values.begin(), values.end(), x); }
-};
-
 // `rule`: the event of §5.3.1 at which the credential is checked.
 void check_credential(const ProposalCheck& check, const LeafNode& leaf, const std::string& what,
                       const Requirement& rule) {
@@ -504,7 +491,7 @@ bool path_required(std::span<const QueuedProposal> proposals) {
 void validate_leaf_capabilities(const LeafNode& leaf, const GroupContext& context, LeafIndex l,
                                 const Requirement& required_rule) {
   const Capabilities& caps = leaf.capabilities;
-  const Sorted extensions(caps.extensions);
+  const SortedTypes extensions(caps.extensions);
   // RFC 9420 §7.3 [R7.3-4] (or R12.1.7-1: `required_rule`)
   //    If the GroupContext has a `required_capabilities` extension, then the
   //    required extensions, proposals, and credential types MUST be listed in
@@ -517,7 +504,7 @@ void validate_leaf_capabilities(const LeafNode& leaf, const GroupContext& contex
                     leaf_name(l) + " does not support required extension " + std::to_string(t));
       }
     }
-    const Sorted proposals(caps.proposals);
+    const SortedTypes proposals(caps.proposals);
     for (ProposalType t : req->proposal_types) {
       if (!is_default_type(proposal_type_registry(), t) && !proposals.has(t) &&
           enforced(required_rule)) {
@@ -525,7 +512,7 @@ void validate_leaf_capabilities(const LeafNode& leaf, const GroupContext& contex
                     leaf_name(l) + " does not support required proposal type " + std::to_string(t));
       }
     }
-    const Sorted credentials(caps.credentials);
+    const SortedTypes credentials(caps.credentials);
     for (CredentialType t : req->credential_types) {
       if (!credentials.has(t) && enforced(required_rule)) {
         throw Error(
@@ -569,7 +556,7 @@ void validate_own_leaf_to_send(const CipherSuite& suite, const RatchetTree& tree
 
 void validate_leaf_in_group(const RatchetTree& tree, const GroupContext& context, LeafIndex l) {
   const LeafNode& leaf = tree.leaf(l);
-  const Sorted credentials(leaf.capabilities.credentials);
+  const SortedTypes credentials(leaf.capabilities.credentials);
   // RFC 9420 §7.3 [R7.3-3]: the capabilities (here and in
   // validate_leaf_capabilities), credential types and unique keys below
   //    Verify that the LeafNode is compatible with the group's parameters.

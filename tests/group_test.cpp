@@ -27,15 +27,22 @@ struct Client {
   KeyPackageBundle key_package;
 };
 
-Client make_client(const std::string& name, std::vector<ExtensionType> extensions = {}) {
+// A client whose KeyPackage lists `capabilities` (empty lists filled in).
+Client client_with(const std::string& name, Capabilities capabilities) {
   CipherSuite suite(kSuite);
   Client c;
   c.signer = Signer::generate(suite, system_rng());
   c.credential = CredentialWithKey{Credential::basic(to_bytes(name)), c.signer.public_key};
   KeyPackageOptions options;
-  options.capabilities.extensions = std::move(extensions);
+  options.capabilities = std::move(capabilities);
   c.key_package = create_key_package(suite, c.signer, c.credential, options, system_rng());
   return c;
+}
+
+Client make_client(const std::string& name, std::vector<ExtensionType> extensions = {}) {
+  Capabilities capabilities;
+  capabilities.extensions = std::move(extensions);
+  return client_with(name, std::move(capabilities));
 }
 
 Bytes encode_message(const MLSMessage& m) { return encode(m); }
@@ -169,15 +176,10 @@ TEST(Group, CreateWithRequiredCapabilities) {
 // stand for every one mlsref has).
 Client make_capable_client(const std::string& name, std::vector<ProposalType> proposals,
                            std::vector<CredentialType> credentials = {credential_type::basic}) {
-  CipherSuite suite(kSuite);
-  Client c;
-  c.signer = Signer::generate(suite, system_rng());
-  c.credential = CredentialWithKey{Credential::basic(to_bytes(name)), c.signer.public_key};
-  KeyPackageOptions options;
-  options.capabilities.proposals = std::move(proposals);
-  options.capabilities.credentials = std::move(credentials);
-  c.key_package = create_key_package(suite, c.signer, c.credential, options, system_rng());
-  return c;
+  Capabilities capabilities;
+  capabilities.proposals = std::move(proposals);
+  capabilities.credentials = std::move(credentials);
+  return client_with(name, std::move(capabilities));
 }
 
 // RFC 9420 §7.3 [R7.3-4]: "If the GroupContext has a `required_capabilities`
