@@ -432,6 +432,20 @@ class Group {
   GroupInfo group_info(const Signer& signer, bool with_ratchet_tree) const;
   void add_external_psk(Bytes psk_id, SecureBytes psk);
 
+  // ---- keeping the group across restarts (§6.3.1)
+  // Everything this member holds of the group, the pending commit included,
+  // in mlsref's own versioned encoding (ref/group_storage.cpp), in zeroizing
+  // memory. RFC 9420 §6.3.1 asks a client to keep "persistent state as to
+  // where in the key schedule it is": store a new export after every call
+  // that changes the group (a message sent or processed, a commit created or
+  // merged), before acting on its result, and never import an older one.
+  SecureBytes export_state() const;
+  // The group export_state wrote, with `config` (which is not kept).
+  // Error{protocol, R6.3.1-3} for a state damaged in storage (its SHA-256)
+  // or whose parts do not agree (tree hash, private keys, confirmation tag,
+  // secret tree); Error{unsupported} for another format version.
+  static Group import_state(GroupConfig config, ByteView state);
+
   // ---- inspection
   const CipherSuite& suite() const { return *state_.suite; }
   const GroupContext& context() const { return state_.context; }

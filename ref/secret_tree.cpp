@@ -147,6 +147,171 @@ HashRatchet& SecretTree::ratchet(LeafIndex leaf, RatchetType type) {
   return type == RatchetType::handshake ? it->second.first : it->second.second;
 }
 
+// ---------------------------------------------------------------- kept state
+// Group::export_state and import_state (§6.3.1): the encodings below are
+// mlsref's own, not the RFC's.
+//
+//   struct { uint32 generation; opaque key<V>; opaque nonce<V>; } KeptKey;
+//   struct {
+//       uint32 next_generation;
+//       opaque ratchet_secret<V>;   /* ratchet_secret_[next_generation] */
+//       KeptKey kept<V>;            /* by generation, ascending */
+//   } HashRatchetState;
+//   struct { uint32 node; opaque secret<V>; } NodeSecret;
+//   struct { uint32 leaf; HashRatchetState handshake; HashRatchetState application; } LeafRatchets;
+//   struct {
+//       uint32 leaves;
+//       NodeSecret secrets<V>;      /* by node, ascending */
+//       LeafRatchets ratchets<V>;   /* by leaf, ascending */
+//   } SecretTreeState;
+
+namespace {
+
+// RFC 9420 §6.3.1 [R6.3.1-3]: a kept state that no secret tree can be in is
+// refused rather than used
+//    if this persistent state is lost or corrupted, a client might reuse a
+//    generation that has already been used, causing reuse of a key/nonce pair.
+[[noreturn]] void refuse_state(const std::string& what) {
+  throw Error(ErrorKind::protocol, req::R6_3_1_3, "kept secret tree state: " + what);
+}
+
+void get_sized(Reader& r, SecureBytes& out, size_t size, const std::string& what) {
+  decode_from(r, out);
+  if (out.size() != size) {
+    refuse_state(what + " has " + std::to_string(out.size()) + " bytes, not " +
+                 std::to_string(size));
+  }
+}
+
+// The elements of a vector<V>, each read by `element`.
+template <class F>
+void for_each_element(Reader& r, F&& element) {
+  Reader body = r.sub(r.get_varint());
+  while (!body.done()) {
+    element(body);
+  }
+}
+
+}  // namespace
+
+void HashRatchet::write_state(Writer& w) const {
+  encode_into(w, next_generation_);
+  encode_into(w, secret_);
+  w.put_prefixed([&](Writer& inner) {
+    for (const auto& [generation, kn] : kept_) {
+      encode_into(inner, generation);
+      encode_into(inner, kn.key);
+      encode_into(inner, kn.nonce);
+    }
+  });
+}
+
+HashRatchet HashRatchet::read_state(Reader& r, const CipherSuite& suite, RatchetLimits limits) {
+  uint32_t next = 0;
+  decode_from(r, next);
+  SecureBytes secret;
+  get_sized(r, secret, suite.hash_size(), "a ratchet secret");
+  HashRatchet ratchet(suite, RatchetSecret(std::move(secret)), limits);
+  ratchet.next_generation_ = next;
+  for_each_element(r, [&](Reader& e) {
+    KeyAndNonce kn;
+    decode_from(e, kn.generation);
+    get_sized(e, kn.key, suite.key_size(), "a kept key");
+    get_sized(e, kn.nonce, suite.nonce_size(), "a kept nonce");
+    // The ratchet keeps only generations it has passed, within the window
+    // (HashRatchet::get deletes the older ones).
+    if (kn.generation >= next ||
+        uint64_t{kn.generation} + limits.out_of_order_window < uint64_t{next} - 1) {
+      refuse_state("kept generation " + std::to_string(kn.generation) +
+                   " is not in the out-of-order window before generation " +
+                   std::to_string(next));
+    }
+    if (!ratchet.kept_.empty() && ratchet.kept_.rbegin()->first >= kn.generation) {
+      refuse_state("kept generations are not in ascending order");
+    }
+    uint32_t generation = kn.generation;
+    ratchet.kept_.emplace(generation, std::move(kn));
+  });
+  return ratchet;
+}
+
+void SecretTree::write_state(Writer& w) const {
+  encode_into(w, leaves_.value);
+  w.put_prefixed([&](Writer& inner) {
+    for (const auto& [node, secret] : secrets_) {
+      encode_into(inner, node);
+      encode_into(inner, secret);
+    }
+  });
+  w.put_prefixed([&](Writer& inner) {
+    for (const auto& [leaf, ratchets] : ratchets_) {
+      encode_into(inner, leaf);
+      ratchets.first.write_state(inner);
+      ratchets.second.write_state(inner);
+    }
+  });
+}
+
+SecretTree SecretTree::read_state(Reader& r, const CipherSuite& suite, LeafCount leaves,
+                                  RatchetLimits limits) {
+  uint32_t n = 0;
+  decode_from(r, n);
+  if (n != leaves.value) {
+    refuse_state("it has " + std::to_string(n) + " leaves where the tree has " +
+                 std::to_string(leaves.value));
+  }
+  SecretTree tree(suite, leaves, limits);
+  // How many times each leaf could be derived: once from each secret on its
+  // path, once more if it has its ratchets. Exactly once is consistent.
+  std::vector<uint8_t> derivable(leaves.value, 0);
+  auto count = [&](uint64_t first, uint64_t width) {
+    for (uint64_t leaf = first; leaf < first + width; ++leaf) {
+      if (leaf >= leaves.value) {
+        refuse_state("a secret for leaf " + std::to_string(leaf) + ", outside the tree");
+      }
+      if (++derivable[leaf] > 1) {
+        refuse_state("leaf " + std::to_string(leaf) + " could be derived twice");
+      }
+    }
+  };
+  for_each_element(r, [&](Reader& e) {
+    uint32_t node = 0;
+    decode_from(e, node);
+    if (node >= tree_math::node_width(leaves)) {
+      refuse_state("a secret of node " + std::to_string(node) + ", outside the tree");
+    }
+    if (!tree.secrets_.empty() && tree.secrets_.rbegin()->first >= node) {
+      refuse_state("node secrets are not in ascending order");
+    }
+    SecureBytes secret;
+    get_sized(e, secret, suite.hash_size(), "a node secret");
+    // The leaves below a node of level k: 2^k of them, from its leftmost.
+    uint32_t level = tree_math::level(NodeIndex(node));
+    count((uint64_t{node} >> (level + 1)) << level, uint64_t{1} << level);
+    tree.secrets_.emplace(node, TreeNodeSecret(std::move(secret)));
+  });
+  for_each_element(r, [&](Reader& e) {
+    uint32_t leaf = 0;
+    decode_from(e, leaf);
+    if (leaf >= leaves.value) {
+      refuse_state("ratchets of leaf " + std::to_string(leaf) + ", outside the tree");
+    }
+    if (!tree.ratchets_.empty() && tree.ratchets_.rbegin()->first >= leaf) {
+      refuse_state("leaf ratchets are not in ascending order");
+    }
+    count(leaf, 1);
+    HashRatchet handshake = HashRatchet::read_state(e, suite, limits);
+    HashRatchet application = HashRatchet::read_state(e, suite, limits);
+    tree.ratchets_.emplace(leaf, std::make_pair(std::move(handshake), std::move(application)));
+  });
+  for (uint32_t leaf = 0; leaf < leaves.value; ++leaf) {
+    if (derivable[leaf] == 0) {
+      refuse_state("leaf " + std::to_string(leaf) + " has no ratchets and no secret above it");
+    }
+  }
+  return tree;
+}
+
 namespace {
 ByteView ciphertext_sample(const CipherSuite& suite, ByteView ciphertext) {
   // ciphertext_sample = ciphertext[0..KDF.Nh-1] (all of it when shorter)

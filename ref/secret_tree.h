@@ -42,6 +42,15 @@ class HashRatchet {
   KeyAndNonce next() { return get(next_generation_); }
   uint32_t next_generation() const { return next_generation_; }
 
+  // Its position, for a client that keeps its state across restarts
+  // (§6.3.1, Group::export_state): next_generation, the ratchet secret of
+  // that generation, and the keys and nonces kept for skipped generations.
+  void write_state(Writer& w) const;
+  // Error{protocol, R6.3.1-3} for a state this ratchet cannot be in under
+  // `limits` (a secret or key of the wrong size, a kept generation that is
+  // not before next_generation or is outside the out-of-order window).
+  static HashRatchet read_state(Reader& r, const CipherSuite& suite, RatchetLimits limits);
+
  private:
   KeyAndNonce derive_current() const;
   void advance();
@@ -63,8 +72,21 @@ class SecretTree {
   KeyAndNonce get(LeafIndex leaf, RatchetType type, uint32_t generation) {
     return ratchet(leaf, type).get(generation);
   }
+  LeafCount leaf_count() const { return leaves_; }
+
+  // What is left of the tree (§9.2: the node secrets not yet derived from,
+  // the ratchets of the leaves derived), for Group::export_state (§6.3.1).
+  void write_state(Writer& w) const;
+  // Error{protocol, R6.3.1-3} for a state no secret tree of `leaves` leaves
+  // can be in: a node outside the tree, a leaf whose path holds no secret
+  // and that has no ratchets, or one that could be derived twice.
+  static SecretTree read_state(Reader& r, const CipherSuite& suite, LeafCount leaves,
+                               RatchetLimits limits);
 
  private:
+  SecretTree(const CipherSuite& suite, LeafCount leaves, RatchetLimits limits)
+      : suite_(&suite), leaves_(leaves), limits_(limits) {}
+
   const CipherSuite* suite_;
   LeafCount leaves_;
   RatchetLimits limits_;

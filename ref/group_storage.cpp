@@ -1,0 +1,405 @@
+// Keeping a member's state across restarts, which §6.3.1 of RFC 9420 asks
+// of a client ("a client MUST keep persistent state as to where in the key
+// schedule it is"). Group::export_state writes everything a member holds of
+// its group, and Group::import_state reads it back. The encoding is
+// mlsref's own (the RFC defines none), in the RFC's presentation language:
+//
+//   struct { uint32 node; opaque private_key<V>; } NodePrivateKey;
+//   struct { opaque id<V>; opaque secret<V>; } KeptSecret;  /* by id, ascending */
+//   struct { uint64 epoch; opaque resumption_psk<V>; } KeptResumptionPsk;
+//   struct {
+//       opaque ref<V>; Proposal proposal; Sender sender;
+//       opaque group_id<V>; optional<uint64> epoch;
+//   } KeptProposal;
+//   struct {
+//       CipherSuite cipher_suite;
+//       GroupContext context;
+//       optional<Node> ratchet_tree<V>;
+//       uint32 own_leaf;
+//       NodePrivateKey private_keys<V>;            /* by node, ascending */
+//       opaque joiner_secret<V>; ...               /* the 11 EpochSecrets, in order */
+//       opaque interim_transcript_hash<V>;
+//       opaque confirmation_tag<V>;
+//       optional<SecretTreeState> secret_tree;     /* ref/secret_tree.cpp */
+//       KeptProposal proposal_store<V>;
+//       KeptSecret own_update_keys<V>;
+//       KeptResumptionPsk resumption_psks<V>;      /* by epoch, ascending */
+//       optional<struct { PreSharedKeyID id; opaque psk<V>; }> resumed;
+//       KeptSecret external_psks<V>;
+//       bool active;
+//       optional<ReInit> reinit;
+//   } KeptGroupState;
+//   struct {
+//       KeptProposal proposals<V>;
+//       struct { uint32 leaf; LeafNode leaf_node; } updates<V>;
+//       uint32 removed<V>;
+//       struct { uint32 leaf; KeyPackage key_package; } added<V>;
+//       PreSharedKeyID psks<V>;
+//       optional<LeafNode> path_leaf_node;
+//       uint32 committer;
+//       bool self_removed;
+//       optional<ReInit> reinit;
+//       KeptGroupState next;
+//   } KeptStagedCommit;
+//   struct {
+//       uint16 format;                             /* 1 */
+//       KeptGroupState state;
+//       optional<KeptStagedCommit> pending_commit;
+//   } KeptGroup;
+//
+// followed by the SHA-256 of the KeptGroup, which catches a state damaged in
+// storage. Nothing else is kept: GroupConfig is the application's to give
+// again.
+#include "group.h"
+
+#include "transcript_hash.h"
+
+namespace mlsref {
+
+namespace {
+
+constexpr uint16_t kStateFormat = 1;
+constexpr size_t kDigestSize = 32;  // SHA-256
+
+// RFC 9420 §6.3.1 [R6.3.1-3]: a kept state is checked for damage before use
+//    if this persistent state is lost or corrupted, a client might reuse a
+//    generation that has already been used, causing reuse of a key/nonce pair.
+[[noreturn]] void refuse(const std::string& what) {
+  throw Error(ErrorKind::protocol, req::R6_3_1_3, "kept group state: " + what);
+}
+
+template <class F>
+void for_each_element(Reader& r, F&& element) {
+  Reader body = r.sub(r.get_varint());
+  while (!body.done()) {
+    element(body);
+  }
+}
+
+template <class Key, class Value>
+void write_kept(Writer& w, const std::map<Key, Value>& kept) {
+  w.put_prefixed([&](Writer& inner) {
+    for (const auto& [key, secret] : kept) {
+      encode_into(inner, key);
+      encode_into(inner, secret);
+    }
+  });
+}
+
+// A map written in ascending key order: any other order, or a key twice, is
+// no state export_state writes.
+template <class Key, class Value>
+void read_kept(Reader& r, std::map<Key, Value>& kept, const std::string& name) {
+  kept.clear();
+  for_each_element(r, [&](Reader& e) {
+    Key key{};
+    decode_from(e, key);
+    Value value{};
+    decode_from(e, value);
+    if (!kept.empty() && !(kept.rbegin()->first < key)) {
+      refuse(name + " are not in ascending order");
+    }
+    kept.emplace(std::move(key), std::move(value));
+  });
+}
+
+void write_proposal(Writer& w, const QueuedProposal& p) {
+  encode_into(w, p.ref);
+  encode_into(w, p.proposal);
+  encode_into(w, p.sender);
+  encode_into(w, p.group_id);
+  encode_into(w, p.epoch);
+}
+
+QueuedProposal read_proposal(Reader& r) {
+  QueuedProposal p;
+  decode_field(r, "ref", p.ref);
+  decode_field(r, "proposal", p.proposal);
+  decode_field(r, "sender", p.sender);
+  decode_field(r, "group_id", p.group_id);
+  decode_field(r, "epoch", p.epoch);
+  return p;
+}
+
+// `s` is an EpochSecrets, const or not.
+template <class Secrets, class F>
+void for_each_secret(Secrets& s, F&& f) {
+  f("joiner_secret", s.joiner_secret);
+  f("welcome_secret", s.welcome_secret);
+  f("sender_data_secret", s.sender_data_secret);
+  f("encryption_secret", s.encryption_secret);
+  f("exporter_secret", s.exporter_secret);
+  f("external_secret", s.external_secret);
+  f("confirmation_key", s.confirmation_key);
+  f("membership_key", s.membership_key);
+  f("resumption_psk", s.resumption_psk);
+  f("epoch_authenticator", s.epoch_authenticator);
+  f("init_secret", s.init_secret);
+}
+
+void write_state(Writer& w, const GroupState& s) {
+  encode_into(w, s.suite->id());
+  encode_into(w, s.context);
+  encode_into(w, s.tree.to_nodes());
+  encode_into(w, s.own.leaf.value);
+  write_kept(w, s.own.private_keys);
+  for_each_secret(s.secrets, [&](std::string_view, const auto& secret) { encode_into(w, secret); });
+  encode_into(w, s.interim_transcript_hash);
+  encode_into(w, s.confirmation_tag);
+  w.put_uint(s.secret_tree ? 1 : 0, 1);
+  if (s.secret_tree) {
+    s.secret_tree->write_state(w);
+  }
+  w.put_prefixed([&](Writer& inner) {
+    for (const QueuedProposal& p : s.proposal_store) {
+      write_proposal(inner, p);
+    }
+  });
+  write_kept(w, s.own_update_keys);
+  write_kept(w, s.resumption_psks);
+  w.put_uint(s.resumed ? 1 : 0, 1);
+  if (s.resumed) {
+    encode_into(w, s.resumed->first);
+    encode_into(w, s.resumed->second);
+  }
+  write_kept(w, s.external_psks);
+  encode_into(w, s.active);
+  encode_into(w, s.reinit);
+}
+
+// Refuses a state whose parts do not agree with each other. What can be
+// recomputed is: the tree hash, each private key's public key, the
+// confirmation tag and the interim transcript hash.
+void check_state(const GroupState& s) {
+  const CipherSuite& suite = *s.suite;
+  if (s.context.version != mls10 || s.context.cipher_suite != suite.id()) {
+    refuse("the GroupContext is not of protocol version mls10 and the cipher suite " +
+           std::to_string(suite.id()));
+  }
+  if (s.tree.root_tree_hash(suite) != s.context.tree_hash) {
+    refuse("the ratchet tree does not match the GroupContext's tree_hash");
+  }
+  try {
+    s.own.check_consistent(suite, s.tree);
+  } catch (const Error& e) {
+    // Rethrown with the rule that asked for the check; the kind is kept.
+    throw Error(e.kind(), req::R6_3_1_3, "kept group state: " + e.message());
+  }
+  const EpochSecrets& secrets = s.secrets;
+  if (!s.active) {
+    // What a Commit that removed us leaves (ref/commit.cpp): no secret at all.
+    bool none = s.own.private_keys.empty() && !s.secret_tree && s.own_update_keys.empty() &&
+                s.resumption_psks.empty() && !s.resumed && s.external_psks.empty();
+    for_each_secret(secrets, [&](std::string_view, const auto& secret) {
+      none = none && secret.empty();
+    });
+    if (!none) {
+      refuse("a group we were removed from still holds secrets");
+    }
+    return;
+  }
+  if (!s.tree.has_leaf(s.own.leaf)) {
+    refuse("our leaf " + std::to_string(s.own.leaf.value) + " is blank or outside the tree");
+  }
+  if (!s.secret_tree) {
+    refuse("a group we are a member of has no secret tree");
+  }
+  // §9.2: joiner_secret, welcome_secret and encryption_secret are deleted
+  // once the epoch's secret tree is set up (EpochSecrets::delete_consumed).
+  for_each_secret(secrets, [&](std::string_view name, const auto& secret) {
+    bool consumed =
+        name == "joiner_secret" || name == "welcome_secret" || name == "encryption_secret";
+    size_t expected = consumed ? 0 : suite.hash_size();
+    if (secret.size() != expected) {
+      refuse(std::string(name) + " has " + std::to_string(secret.size()) + " bytes, not " +
+             std::to_string(expected));
+    }
+  });
+  try {
+    verify_confirmation_tag(suite, s.secrets.confirmation_key,
+                            s.context.confirmed_transcript_hash, s.confirmation_tag, "6.3.1");
+  } catch (const Error& e) {
+    throw Error(e.kind(), req::R6_3_1_3, "kept group state: confirmation_tag: " + e.message());
+  }
+  if (s.interim_transcript_hash !=
+      interim_transcript_hash(suite, s.context.confirmed_transcript_hash, s.confirmation_tag)) {
+    refuse("the interim transcript hash does not follow from the confirmation tag");
+  }
+  for (const auto& [epoch, psk] : s.resumption_psks) {
+    if (psk.size() != suite.hash_size() || epoch > s.context.epoch) {
+      refuse("a resumption PSK of epoch " + std::to_string(epoch) + " (" +
+             std::to_string(psk.size()) + " bytes)");
+    }
+  }
+  for (const QueuedProposal& p : s.proposal_store) {
+    if (p.epoch && (*p.epoch != s.context.epoch || p.group_id != s.context.group_id)) {
+      refuse("a stored proposal of another group or epoch");
+    }
+  }
+}
+
+GroupState read_state(Reader& r, const GroupConfig& config,
+                      const std::shared_ptr<const CipherSuite>& same_suite) {
+  GroupState s;
+  CipherSuiteId suite_id = 0;
+  decode_field(r, "cipher_suite", suite_id);
+  if (same_suite && same_suite->id() != suite_id) {
+    refuse("the pending commit's cipher suite is not the group's");
+  }
+  s.suite = same_suite ? same_suite : std::make_shared<const CipherSuite>(suite_id);
+  const CipherSuite& suite = *s.suite;
+  decode_field(r, "context", s.context);
+  RatchetTreeNodes nodes;
+  decode_field(r, "ratchet_tree", nodes);
+  s.tree = RatchetTree::from_nodes(std::move(nodes));
+  decode_field(r, "own_leaf", s.own.leaf.value);
+  read_kept(r, s.own.private_keys, "private keys");
+  for_each_secret(s.secrets, [&](std::string_view name, auto& secret) {
+    decode_field(r, name, secret);
+  });
+  decode_field(r, "interim_transcript_hash", s.interim_transcript_hash);
+  decode_field(r, "confirmation_tag", s.confirmation_tag);
+  uint64_t present = r.get_uint(1);
+  if (present > 1) {
+    r.fail("optional presence octet is " + std::to_string(present) + ", not 0 or 1",
+           req::R2_1_1_1);
+  }
+  if (present == 1) {
+    Reader::Scope scope(r, "secret_tree");
+    s.secret_tree.emplace(
+        SecretTree::read_state(r, suite, s.tree.leaf_count(), config.ratchet_limits));
+  }
+  s.proposal_store.clear();
+  {
+    Reader::Scope scope(r, "proposal_store");
+    for_each_element(r, [&](Reader& e) { s.proposal_store.push_back(read_proposal(e)); });
+  }
+  read_kept(r, s.own_update_keys, "own Update keys");
+  read_kept(r, s.resumption_psks, "resumption PSKs");
+  std::optional<PreSharedKeyID> resumed_id;
+  decode_field(r, "resumed", resumed_id);
+  if (resumed_id) {
+    ResumptionPsk psk;
+    decode_field(r, "resumed.psk", psk);
+    s.resumed.emplace(std::move(*resumed_id), std::move(psk));
+  }
+  read_kept(r, s.external_psks, "external PSKs");
+  decode_field(r, "active", s.active);
+  decode_field(r, "reinit", s.reinit);
+  check_state(s);
+  return s;
+}
+
+}  // namespace
+
+SecureBytes Group::export_state() const {
+  Writer w = Writer::zeroizing();
+  encode_into(w, kStateFormat);
+  write_state(w, state_);
+  w.put_uint(pending_commit_ ? 1 : 0, 1);
+  if (pending_commit_) {
+    const StagedCommit& c = *pending_commit_;
+    w.put_prefixed([&](Writer& inner) {
+      for (const QueuedProposal& p : c.proposals_) {
+        write_proposal(inner, p);
+      }
+    });
+    w.put_prefixed([&](Writer& inner) {
+      for (const auto& [leaf, node] : c.updates_) {
+        encode_into(inner, leaf.value);
+        encode_into(inner, node);
+      }
+    });
+    w.put_prefixed([&](Writer& inner) {
+      for (LeafIndex leaf : c.removed_) {
+        encode_into(inner, leaf.value);
+      }
+    });
+    w.put_prefixed([&](Writer& inner) {
+      for (const auto& [leaf, kp] : c.added_) {
+        encode_into(inner, leaf.value);
+        encode_into(inner, kp);
+      }
+    });
+    encode_into(w, c.psks_);
+    encode_into(w, c.path_leaf_);
+    encode_into(w, c.committer_.value);
+    encode_into(w, c.self_removed_);
+    encode_into(w, c.reinit_);
+    write_state(w, *c.next_);
+  }
+  SecureBytes out = w.take_secure();
+  Bytes digest = hash(HashAlg::sha256, out);
+  out.insert(out.end(), digest.begin(), digest.end());
+  return out;
+}
+
+Group Group::import_state(GroupConfig config, ByteView kept) {
+  if (kept.size() < kDigestSize) {
+    refuse("shorter than its SHA-256");
+  }
+  ByteView body = kept.first(kept.size() - kDigestSize);
+  if (!constant_time_equal(hash(HashAlg::sha256, body), kept.last(kDigestSize))) {
+    refuse("its SHA-256 does not match: it was damaged or is not a state export_state wrote");
+  }
+  Reader r(body);
+  uint16_t format = 0;
+  decode_field(r, "format", format);
+  if (format != kStateFormat) {
+    throw Error(ErrorKind::unsupported, req::R6_3_1_3,
+                "kept group state of format " + std::to_string(format) + " (mlsref reads " +
+                    std::to_string(kStateFormat) + ")");
+  }
+  GroupState state;
+  {
+    Reader::Scope scope(r, "state");
+    state = read_state(r, config, nullptr);
+  }
+  std::optional<StagedCommit> pending;
+  uint64_t present = r.get_uint(1);
+  if (present > 1) {
+    r.fail("optional presence octet is " + std::to_string(present) + ", not 0 or 1",
+           req::R2_1_1_1);
+  }
+  if (present == 1) {
+    Reader::Scope scope(r, "pending_commit");
+    StagedCommit c;
+    for_each_element(r, [&](Reader& e) { c.proposals_.push_back(read_proposal(e)); });
+    for_each_element(r, [&](Reader& e) {
+      uint32_t leaf = 0;
+      decode_from(e, leaf);
+      LeafNode node;
+      decode_from(e, node);
+      c.updates_.emplace_back(LeafIndex(leaf), std::move(node));
+    });
+    for_each_element(r, [&](Reader& e) {
+      uint32_t leaf = 0;
+      decode_from(e, leaf);
+      c.removed_.push_back(LeafIndex(leaf));
+    });
+    for_each_element(r, [&](Reader& e) {
+      uint32_t leaf = 0;
+      decode_from(e, leaf);
+      KeyPackage kp;
+      decode_from(e, kp);
+      c.added_.emplace_back(LeafIndex(leaf), std::move(kp));
+    });
+    decode_field(r, "psks", c.psks_);
+    decode_field(r, "path_leaf_node", c.path_leaf_);
+    decode_field(r, "committer", c.committer_.value);
+    decode_field(r, "self_removed", c.self_removed_);
+    decode_field(r, "reinit", c.reinit_);
+    c.next_ = std::make_shared<GroupState>(read_state(r, config, state.suite));
+    if (c.next_->context.group_id != state.context.group_id ||
+        c.next_->context.epoch != state.context.epoch + 1) {
+      refuse("the pending commit does not begin the epoch after the group's");
+    }
+    pending = std::move(c);
+  }
+  r.expect_done();
+  Group g(std::move(config), std::move(state));
+  g.pending_commit_ = std::move(pending);
+  return g;
+}
+
+}  // namespace mlsref
