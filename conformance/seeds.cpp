@@ -51,6 +51,40 @@ class CorpusWriter {
   size_t n_ = 0;
 };
 
+// fuzz_group_state: kept states of the fixed groups' members without their
+// trailing SHA-256 (fuzz/fuzz_group_state.cpp appends it), byte 0 the
+// group: alice as built (a stored proposal), having read carol's messages
+// out of order (a skipped key kept), with a pending commit, and after
+// merging it; and bob once a commit removed him. Each is checked to import.
+size_t write_group_state_seeds(const std::filesystem::path& out) {
+  CorpusWriter states(out, "fuzz_group_state");
+  for (uint8_t mode : {0, 1}) {
+    fuzz::FixedGroup f(mode == 1);
+    Group alice = f.members[0], bob = f.members[1];
+    const Signer& signer = f.clients[0].signer;
+    auto add = [&](const Group& g) {
+      SecureBytes kept = g.export_state();
+      Group::import_state(f.config, kept);  // a seed must import
+      states.add(mode, ByteView(kept).first(kept.size() - 32));
+    };
+    add(alice);
+    alice.process_message(f.carol_probe);
+    add(alice);
+    auto apply = [](Group& g, const CommitBundle& b) {
+      g.merge_staged_commit(std::get<StagedCommit>(g.process_message(encode(b.commit)).content));
+    };
+    CommitBundle commit = alice.commit_to_pending_proposals(signer);
+    add(alice);
+    alice.merge_pending_commit();
+    add(alice);
+    apply(bob, commit);
+    const LeafIndex removed[] = {LeafIndex(1)};
+    apply(bob, alice.remove_members(signer, removed));
+    add(bob);
+  }
+  return states.count();
+}
+
 // fuzz_process_message: real messages from bob and carol to alice in the
 // fixed groups (byte 0 picks the group and the mode), each checked to
 // process; and
@@ -370,7 +404,7 @@ size_t write_seed_corpora(const std::filesystem::path& root, const std::filesyst
   }
   return codec.count() + hpke.count() + mls.count() + welcome.count() + group_info.count() +
          key_package.count() + unprotect.count() + trees.count() + paths.count() + texts.count() +
-         write_group_seeds(out);
+         write_group_seeds(out) + write_group_state_seeds(out);
 }
 
 }  // namespace mlsref::conformance
