@@ -64,6 +64,8 @@ constexpr size_t kDigestSize = 32;  // SHA-256
 // RFC 9420 §6.3.1 [R6.3.1-3]: a kept state is checked for damage before use
 //    if this persistent state is lost or corrupted, a client might reuse a
 //    generation that has already been used, causing reuse of a key/nonce pair.
+// Not switchable (ref/rule_switch.h), here and below: a kept state is the
+// application's own storage, not a message; no must-reject vector is made of it.
 [[noreturn]] void refuse(const std::string& what) {
   throw Error(ErrorKind::protocol, req::R6_3_1_3, "kept group state: " + what);
 }
@@ -183,6 +185,7 @@ void check_state(const GroupState& s) {
     s.own.check_consistent(suite, s.tree);
   } catch (const Error& e) {
     // Rethrown with the rule that asked for the check; the kind is kept.
+    // Not switchable (ref/rule_switch.h): as refuse() above.
     throw Error(e.kind(), req::R6_3_1_3, "kept group state: " + e.message());
   }
   const EpochSecrets& secrets = s.secrets;
@@ -219,6 +222,7 @@ void check_state(const GroupState& s) {
     verify_confirmation_tag(suite, s.secrets.confirmation_key,
                             s.context.confirmed_transcript_hash, s.confirmation_tag, "6.3.1");
   } catch (const Error& e) {
+    // Not switchable (ref/rule_switch.h): as refuse() above.
     throw Error(e.kind(), req::R6_3_1_3, "kept group state: confirmation_tag: " + e.message());
   }
   if (s.interim_transcript_hash !=
@@ -259,12 +263,7 @@ GroupState read_state(Reader& r, const GroupConfig& config,
   });
   decode_field(r, "interim_transcript_hash", s.interim_transcript_hash);
   decode_field(r, "confirmation_tag", s.confirmation_tag);
-  uint64_t present = r.get_uint(1);
-  if (present > 1) {
-    r.fail("optional presence octet is " + std::to_string(present) + ", not 0 or 1",
-           req::R2_1_1_1);
-  }
-  if (present == 1) {
+  if (r.get_presence()) {
     Reader::Scope scope(r, "secret_tree");
     s.secret_tree.emplace(
         SecretTree::read_state(r, suite, s.tree.leaf_count(), config.ratchet_limits));
@@ -345,6 +344,7 @@ Group Group::import_state(GroupConfig config, ByteView kept) {
   Reader r(body);
   uint16_t format = 0;
   decode_field(r, "format", format);
+  // Not switchable (ref/rule_switch.h): another format is not read at all.
   if (format != kStateFormat) {
     throw Error(ErrorKind::unsupported, req::R6_3_1_3,
                 "kept group state of format " + std::to_string(format) + " (mlsref reads " +
@@ -356,12 +356,7 @@ Group Group::import_state(GroupConfig config, ByteView kept) {
     state = read_state(r, config, nullptr);
   }
   std::optional<StagedCommit> pending;
-  uint64_t present = r.get_uint(1);
-  if (present > 1) {
-    r.fail("optional presence octet is " + std::to_string(present) + ", not 0 or 1",
-           req::R2_1_1_1);
-  }
-  if (present == 1) {
+  if (r.get_presence()) {
     Reader::Scope scope(r, "pending_commit");
     StagedCommit c;
     for_each_element(r, [&](Reader& e) { c.proposals_.push_back(read_proposal(e)); });

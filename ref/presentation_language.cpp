@@ -203,6 +203,18 @@ ByteView Reader::get_bytes(size_t n) {
 
 Reader Reader::sub(size_t n) { return Reader(get_bytes(n), path_); }
 
+bool Reader::get_presence() {
+  uint64_t present = get_uint(1);
+  // RFC 9420 §2.1.1 [R2.1.1-1]
+  //    When decoding, a presence octet with a value other
+  //    than 0 or 1 MUST be rejected as malformed.
+  // Not switchable (ref/rule_switch.h): there is no value to decode after it.
+  if (present > 1) {
+    fail("optional presence octet is " + std::to_string(present) + ", not 0 or 1", req::R2_1_1_1);
+  }
+  return present == 1;
+}
+
 void Reader::expect_done() {
   if (!done()) {
     // R2.1-i1. Not switchable (ref/rule_switch.h): there is nothing to decode.

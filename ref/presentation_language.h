@@ -161,6 +161,8 @@ class Reader {
   // RFC 9420 §2.1.2, including the minimal-encoding and 0b11 checks.
   uint64_t get_varint();
   ByteView get_bytes(size_t n);
+  // An optional<T>'s presence octet (RFC 9420 §2.1.1): true for 1, false for 0.
+  bool get_presence();
   // A reader over the next `n` bytes, sharing this reader's path.
   Reader sub(size_t n);
   bool done() const { return pos_ == data_.size(); }
@@ -275,15 +277,7 @@ void decode_from(Reader& r, T& value) {
                          typename T::value_type;
                          value.has_value();
                        }) {
-    uint64_t present = r.get_uint(1);
-    // RFC 9420 §2.1.1 [R2.1.1-1]
-    //    When decoding, a presence octet with a value other
-    //    than 0 or 1 MUST be rejected as malformed.
-    if (present > 1) {
-      r.fail("optional presence octet is " + std::to_string(present) + ", not 0 or 1",
-             req::R2_1_1_1);
-    }
-    if (present == 1) {
+    if (r.get_presence()) {
       typename T::value_type inner{};
       decode_from(r, inner);
       value = std::move(inner);

@@ -171,6 +171,8 @@ namespace {
 // refused rather than used
 //    if this persistent state is lost or corrupted, a client might reuse a
 //    generation that has already been used, causing reuse of a key/nonce pair.
+// Not switchable (ref/rule_switch.h): a kept state is the application's own
+// storage, not a message; no must-reject vector is made of it.
 [[noreturn]] void refuse_state(const std::string& what) {
   throw Error(ErrorKind::protocol, req::R6_3_1_3, "kept secret tree state: " + what);
 }

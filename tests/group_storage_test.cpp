@@ -195,6 +195,18 @@ TEST(GroupStorage, ADamagedStateIsRefused) {
   EXPECT_MLS_RULE_AT(
       Group::import_state(p.config, replaced(kept, s.confirmation_tag, changed_tag)),
       ErrorKind::crypto, req::R6_3_1_3, "confirmation_tag");
+  Bytes changed_interim = s.interim_transcript_hash;
+  changed_interim[0] ^= 1;
+  EXPECT_MLS_RULE_AT(
+      Group::import_state(p.config, replaced(kept, s.interim_transcript_hash, changed_interim)),
+      ErrorKind::protocol, req::R6_3_1_3, "interim transcript hash");
+  // The cipher suite that follows the format: suite 2 has suite 1's sizes,
+  // so the state decodes, and the GroupContext's suite 1 disagrees.
+  SecureBytes other_suite = kept;
+  ASSERT_EQ(other_suite[3], kSuite);
+  other_suite[3] = 2;
+  EXPECT_MLS_RULE_AT(Group::import_state(p.config, redigested(other_suite)), ErrorKind::protocol,
+                     req::R6_3_1_3, "the cipher suite 2");
   const SecureBytes& leaf_key = s.own.private_keys.at(NodeIndex(s.own.leaf).value);
   SecureBytes other_key = p.bob.key_package.encryption_private_key;
   EXPECT_MLS_RULE_AT(Group::import_state(p.config, replaced(kept, leaf_key, other_key)),
