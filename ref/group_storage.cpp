@@ -105,6 +105,28 @@ void read_kept(Reader& r, std::map<Key, Value>& kept, const std::string& name) {
   });
 }
 
+// struct { uint32 leaf; T value; } pairs<V>: a StagedCommit's updates and adds.
+template <class T>
+void write_leaf_pairs(Writer& w, const std::vector<std::pair<LeafIndex, T>>& pairs) {
+  w.put_prefixed([&](Writer& inner) {
+    for (const auto& [leaf, value] : pairs) {
+      encode_into(inner, leaf.value);
+      encode_into(inner, value);
+    }
+  });
+}
+
+template <class T>
+void read_leaf_pairs(Reader& r, std::vector<std::pair<LeafIndex, T>>& pairs) {
+  for_each_element(r, [&](Reader& e) {
+    uint32_t leaf = 0;
+    decode_from(e, leaf);
+    T value{};
+    decode_from(e, value);
+    pairs.emplace_back(LeafIndex(leaf), std::move(value));
+  });
+}
+
 void write_proposal(Writer& w, const QueuedProposal& p) {
   encode_into(w, p.ref);
   encode_into(w, p.proposal);
@@ -303,23 +325,13 @@ SecureBytes Group::export_state() const {
         write_proposal(inner, p);
       }
     });
-    w.put_prefixed([&](Writer& inner) {
-      for (const auto& [leaf, node] : c.updates_) {
-        encode_into(inner, leaf.value);
-        encode_into(inner, node);
-      }
-    });
+    write_leaf_pairs(w, c.updates_);
     w.put_prefixed([&](Writer& inner) {
       for (LeafIndex leaf : c.removed_) {
         encode_into(inner, leaf.value);
       }
     });
-    w.put_prefixed([&](Writer& inner) {
-      for (const auto& [leaf, kp] : c.added_) {
-        encode_into(inner, leaf.value);
-        encode_into(inner, kp);
-      }
-    });
+    write_leaf_pairs(w, c.added_);
     encode_into(w, c.psks_);
     encode_into(w, c.path_leaf_);
     encode_into(w, c.committer_.value);
@@ -360,25 +372,13 @@ Group Group::import_state(GroupConfig config, ByteView kept) {
     Reader::Scope scope(r, "pending_commit");
     StagedCommit c;
     for_each_element(r, [&](Reader& e) { c.proposals_.push_back(read_proposal(e)); });
-    for_each_element(r, [&](Reader& e) {
-      uint32_t leaf = 0;
-      decode_from(e, leaf);
-      LeafNode node;
-      decode_from(e, node);
-      c.updates_.emplace_back(LeafIndex(leaf), std::move(node));
-    });
+    read_leaf_pairs(r, c.updates_);
     for_each_element(r, [&](Reader& e) {
       uint32_t leaf = 0;
       decode_from(e, leaf);
       c.removed_.push_back(LeafIndex(leaf));
     });
-    for_each_element(r, [&](Reader& e) {
-      uint32_t leaf = 0;
-      decode_from(e, leaf);
-      KeyPackage kp;
-      decode_from(e, kp);
-      c.added_.emplace_back(LeafIndex(leaf), std::move(kp));
-    });
+    read_leaf_pairs(r, c.added_);
     decode_field(r, "psks", c.psks_);
     decode_field(r, "path_leaf_node", c.path_leaf_);
     decode_field(r, "committer", c.committer_.value);

@@ -3,6 +3,7 @@
 // a broken one changes nothing. External proposals (§12.1.8).
 #include "ref/group.h"
 #include "ref/registries.h"
+#include "tests/members.h"
 #include "tests/test_util.h"
 
 namespace mlsref {
@@ -10,18 +11,9 @@ namespace {
 
 constexpr CipherSuiteId kSuite = 1;
 
-struct Member {
-  Signer signer;
-  CredentialWithKey credential;
-};
-
-Member make_member(const std::string& name) {
-  CipherSuite suite(kSuite);
-  Member m;
-  m.signer = Signer::generate(suite, system_rng());
-  m.credential = CredentialWithKey{Credential::basic(to_bytes(name)), m.signer.public_key};
-  return m;
-}
+using testing::apply;
+using testing::make_member;
+using testing::Member;
 
 // alice and bob in one group (bob joined by Welcome).
 struct TwoMembers {
@@ -46,11 +38,6 @@ MLSMessage resigned(MLSMessage m, const Group& g, const Signer& signer) {
       signer.private_key, signature_label::framed_content_tbs,
       framed_content_tbs(wire_format::mls_public_message, pm.content, g.context()));
   return m;
-}
-
-void apply(Group& g, const MLSMessage& commit) {
-  ProcessedMessage p = g.process_message(encode(commit));
-  g.merge_staged_commit(std::get<StagedCommit>(std::move(p.content)));
 }
 
 TEST(ExternalCommit, AJoinerFromAGroupInfoAndTheMembersAgree) {

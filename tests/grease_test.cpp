@@ -8,6 +8,7 @@
 #include "ref/group.h"
 #include "ref/registries.h"
 #include "ref/rule_switch.h"
+#include "tests/members.h"
 #include "tests/test_util.h"
 
 namespace mlsref {
@@ -15,17 +16,8 @@ namespace {
 
 constexpr CipherSuiteId kSuite = 1;
 
-struct Member {
-  Signer signer;
-  CredentialWithKey credential;
-};
-
-Member make_member(const std::string& name) {
-  Member m;
-  m.signer = Signer::generate(CipherSuite(kSuite), system_rng());
-  m.credential = CredentialWithKey{Credential::basic(to_bytes(name)), m.signer.public_key};
-  return m;
-}
+using testing::make_member;
+using testing::Member;
 
 template <class T>
 size_t grease_count(const std::vector<T>& v) {

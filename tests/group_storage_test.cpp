@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "tests/members.h"
 #include "tests/test_util.h"
 
 namespace mlsref {
@@ -12,20 +13,10 @@ namespace {
 
 constexpr CipherSuiteId kSuite = 1;
 
-struct Member {
-  Signer signer;
-  CredentialWithKey credential;
-  KeyPackageBundle key_package;
-};
-
-Member make_member(const std::string& name) {
-  CipherSuite suite(kSuite);
-  Member m;
-  m.signer = Signer::generate(suite, system_rng());
-  m.credential = CredentialWithKey{Credential::basic(to_bytes(name)), m.signer.public_key};
-  m.key_package = create_key_package(suite, m.signer, m.credential, {}, system_rng());
-  return m;
-}
+using testing::apply;
+using testing::key_package;
+using testing::make_member;
+using testing::Member;
 
 // Alice created the group and added Bob; handshake messages are PrivateMessages,
 // so that every message moves a ratchet.
@@ -36,13 +27,14 @@ struct Pair {
     return c;
   }();
   Member alice = make_member("alice"), bob = make_member("bob");
+  KeyPackageBundle bob_key_package = key_package(bob);
   std::optional<Group> a, b;
   Pair() {
     a.emplace(Group::create(config, kSuite, to_bytes("group"), alice.signer, alice.credential));
-    KeyPackage kps[] = {bob.key_package.key_package};
+    KeyPackage kps[] = {bob_key_package.key_package};
     CommitBundle bundle = a->add_members(alice.signer, kps);
     a->merge_pending_commit();
-    b.emplace(Group::join(config, std::get<Welcome>(bundle.welcome->body), bob.key_package));
+    b.emplace(Group::join(config, std::get<Welcome>(bundle.welcome->body), bob_key_package));
   }
   // Each group replaced by the one its exported state gives.
   void restart() {
@@ -53,11 +45,6 @@ struct Pair {
 
 Bytes application_data(const ProcessedMessage& m) {
   return std::get<ApplicationMessage>(m.content).data;
-}
-
-void apply(Group& g, const MLSMessage& commit) {
-  ProcessedMessage p = g.process_message(encode(commit));
-  g.merge_staged_commit(std::get<StagedCommit>(std::move(p.content)));
 }
 
 void expect_agree(const Group& x, const Group& y) {
@@ -123,7 +110,8 @@ TEST(GroupStorage, AnImportedGroupGoesOnWhereItStopped) {
 
 // A commit created before the restart is merged after it, once the
 // delivery service accepted it; the other member's Update proposal, its
-// private key and a stored external PSK come through the restart too.
+// private key and a stored external PSK come through the restart too, and
+// the member the commit adds joins.
 TEST(GroupStorage, APendingCommitProposalsAndPsksAreKept) {
   Pair p;
   p.a->add_external_psk(to_bytes("psk id"), SecureBytes(32, 0x42));
@@ -137,14 +125,22 @@ TEST(GroupStorage, APendingCommitProposalsAndPsksAreKept) {
 
   PreSharedKeyID psk;
   psk.psk_id = to_bytes("psk id");
-  CommitBundle commit = p.a->commit_builder().psk(psk).build(p.alice.signer);
+  Member carol = make_member("carol");
+  KeyPackageBundle carol_key_package = key_package(carol);
+  CommitBundle commit =
+      p.a->commit_builder().psk(psk).add(carol_key_package.key_package).build(p.alice.signer);
   p.restart();
   ASSERT_TRUE(p.a->pending_commit().has_value());
   EXPECT_EQ(p.a->pending_commit()->update_proposals().size(), 1u);
+  EXPECT_EQ(p.a->pending_commit()->added().size(), 1u);
+  EXPECT_EQ(p.a->pending_commit()->psks().size(), 1u);
   p.a->merge_pending_commit();
   // Bob decrypts the path with the private key of his Update's leaf.
   apply(*p.b, commit.commit);
   expect_agree(*p.a, *p.b);
+  Group c = Group::join(p.config, std::get<Welcome>(commit.welcome->body), carol_key_package,
+                        std::nullopt, {{to_bytes("psk id"), SecureBytes(32, 0x42)}});
+  expect_agree(*p.a, c);
 }
 
 // A member a Commit removed keeps only public state, and it imports as such.
@@ -208,7 +204,7 @@ TEST(GroupStorage, ADamagedStateIsRefused) {
   EXPECT_MLS_RULE_AT(Group::import_state(p.config, redigested(other_suite)), ErrorKind::protocol,
                      req::R6_3_1_3, "the cipher suite 2");
   const SecureBytes& leaf_key = s.own.private_keys.at(NodeIndex(s.own.leaf).value);
-  SecureBytes other_key = p.bob.key_package.encryption_private_key;
+  SecureBytes other_key = p.bob_key_package.encryption_private_key;
   EXPECT_MLS_RULE_AT(Group::import_state(p.config, replaced(kept, leaf_key, other_key)),
                      ErrorKind::protocol, req::R6_3_1_3, "does not match the tree's public key");
 }

@@ -2,32 +2,16 @@
 // (§11.3): new groups linked to the old one by a resumption PSK.
 #include "ref/group.h"
 #include "ref/rule_switch.h"
+#include "tests/members.h"
 #include "tests/test_util.h"
 
 namespace mlsref {
 namespace {
 
-struct Member {
-  Signer signer;
-  CredentialWithKey credential;
-};
-
-Member make_member(const std::string& name, CipherSuiteId suite_id) {
-  CipherSuite suite(suite_id);
-  Member m;
-  m.signer = Signer::generate(suite, system_rng());
-  m.credential = CredentialWithKey{Credential::basic(to_bytes(name)), m.signer.public_key};
-  return m;
-}
-
-KeyPackageBundle key_package(const Member& m, CipherSuiteId suite_id) {
-  return create_key_package(CipherSuite(suite_id), m.signer, m.credential, {}, system_rng());
-}
-
-void apply(Group& g, const MLSMessage& commit) {
-  ProcessedMessage p = g.process_message(encode(commit));
-  g.merge_staged_commit(std::get<StagedCommit>(std::move(p.content)));
-}
+using testing::apply;
+using testing::key_package;
+using testing::make_member;
+using testing::Member;
 
 // alice, bob and charlie in suite 1.
 struct Three {
