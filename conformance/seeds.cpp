@@ -53,9 +53,11 @@ class CorpusWriter {
 
 // fuzz_group_state: kept states of the fixed groups' members without their
 // trailing SHA-256 (fuzz/fuzz_group_state.cpp appends it), byte 0 the
-// group: alice as built (a stored proposal), having read carol's messages
-// out of order (a skipped key kept), with a pending commit, and after
-// merging it; and bob once a commit removed him. Each is checked to import.
+// group: alice as built (a stored proposal), with an Update of her own
+// stored (fuzz/group_fixture.h OwnUpdateCommit), having read carol's
+// messages out of order (a skipped key kept), with a pending commit, and
+// after merging it; and bob once a commit removed him. Each is checked to
+// import.
 size_t write_group_state_seeds(const std::filesystem::path& out) {
   CorpusWriter states(out, "fuzz_group_state");
   for (uint8_t mode : {0, 1}) {
@@ -68,6 +70,7 @@ size_t write_group_state_seeds(const std::filesystem::path& out) {
       states.add(mode, ByteView(kept).first(kept.size() - 32));
     };
     add(alice);
+    add(fuzz::OwnUpdateCommit(f).alice);
     alice.process_message(f.carol_probe);
     add(alice);
     auto apply = [](Group& g, const CommitBundle& b) {

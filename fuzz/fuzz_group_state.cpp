@@ -9,18 +9,22 @@
 // A state imported must export to the same bytes, and the group must work as
 // far as its state allows: an exporter secret, and for an active member
 // whose leaf is alice's (the seeds are FixedGroup states) a message of
-// carol's to read (in the epoch it was sent in) and, with no proposal
-// stored, one of its own to send.
+// carol's to read (in the epoch it was sent in); then its pending commit
+// merged or, without one, bob's commit of the stored proposals processed and
+// merged (fuzz/group_fixture.h OwnUpdateCommit: it covers an Update of
+// alice's); and, with no proposal stored, a message of its own to send.
 #include "fuzz/driver.h"
 #include "fuzz/group_fixture.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace mlsref;
   static const fuzz::FixedGroup pub(false), priv(true);
+  static const fuzz::OwnUpdateCommit pub_update(pub), priv_update(priv);
   if (size == 0) {
     return 0;
   }
   const fuzz::FixedGroup& f = (data[0] & 1) != 0 ? priv : pub;
+  const Bytes& bob_commit = ((data[0] & 1) != 0 ? priv_update : pub_update).bob_commit;
   GroupConfig config = f.config;
   config.rng = &system_rng();
   if ((data[0] & 2) != 0) {
@@ -37,6 +41,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (g.active() && g.tree().leaf(g.own_leaf_index()).signature_key == alice.public_key) {
       if (g.epoch() == f.members[0].epoch()) {
         (void)g.process_message(f.carol_probe);
+      }
+      if (g.pending_commit()) {
+        g.merge_pending_commit();
+      } else if (g.epoch() == f.members[0].epoch()) {
+        ProcessedMessage m = g.process_message(bob_commit);
+        g.merge_staged_commit(std::get<StagedCommit>(std::move(m.content)));
       }
       if (g.pending_proposals().empty()) {
         (void)g.create_message(alice, to_bytes("after import"));

@@ -88,6 +88,33 @@ struct FixedGroup {
   FixedGroup& operator=(const FixedGroup&) = delete;
 };
 
+// Alice's group after she proposed an Update of her own, which bob stored,
+// and bob's commit of the proposals he stored (carol's Update and alice's):
+// fuzz_group_state's seed and message that reach an imported own-Update key.
+// The two groups are imported with a randomness of their own, so that the
+// seeds (conformance/seeds.cpp) and the target make the same bytes.
+struct OwnUpdateCommit {
+  std::unique_ptr<Botan::RandomNumberGenerator> rng;
+  Group alice;
+  Bytes bob_commit;
+  explicit OwnUpdateCommit(const FixedGroup& f)
+      : rng(conformance::seeded_rng(f.config.handshake_private ? 1 : 0, "own update")),
+        alice(import(f, 0)) {
+    Group bob = import(f, 1);
+    auto [proposal, ref] = alice.propose_self_update(f.clients[0].signer);
+    bob.store_pending_proposal(
+        std::get<QueuedProposal>(bob.process_message(encode(proposal)).content));
+    bob_commit = encode(bob.commit_to_pending_proposals(f.clients[1].signer).commit);
+  }
+
+ private:
+  Group import(const FixedGroup& f, size_t member) {
+    GroupConfig config = f.config;
+    config.rng = rng.get();
+    return Group::import_state(config, f.members[member].export_state());
+  }
+};
+
 // What a rejected message must leave exactly as it was.
 inline Bytes group_fingerprint(const Group& g) {
   const GroupState& s = g.state();

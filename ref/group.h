@@ -437,13 +437,17 @@ class Group {
   // in mlsref's own versioned encoding (ref/group_storage.cpp), in zeroizing
   // memory. RFC 9420 §6.3.1 asks a client to keep "persistent state as to
   // where in the key schedule it is": store a new export after every call
-  // that changes the group (a message sent or processed, a commit created or
-  // merged), before acting on its result, and never import an older one.
+  // that changes the group (a message created, an application message or
+  // proposal processed, a commit created, a staged commit merged), before
+  // acting on its result, and never import an older one. A StagedCommit
+  // returned by process_message is not part of the group: export once it is
+  // merged (restarting from the export before, the commit is processed again).
   SecureBytes export_state() const;
   // The group export_state wrote, with `config` (which is not kept).
-  // Error{protocol, R6.3.1-3} for a state damaged in storage (its SHA-256)
-  // or whose parts do not agree (tree hash, private keys, confirmation tag,
-  // secret tree); Error{unsupported} for another format version.
+  // Error naming R6.3.1-3 for a state damaged in storage (its SHA-256) or
+  // whose parts do not agree (tree hash, private keys, confirmation tag,
+  // secret tree, proposal store, pending commit); Error{unsupported} for
+  // another format version; the codec's errors for one that does not decode.
   static Group import_state(GroupConfig config, ByteView state);
 
   // ---- inspection
@@ -504,6 +508,8 @@ class Group {
                                              const CredentialWithKey& credential,
                                              std::span<const KeyPackage> key_packages,
                                              bool force_path);
+  // group_storage.cpp: import_state's checks of a kept pending commit.
+  static void check_pending_commit(const GroupState& s, const StagedCommit& c);
   static Group join_from(GroupConfig config, const Welcome& welcome,
                          const KeyPackageBundle& key_package,
                          const std::optional<RatchetTreeNodes>& ratchet_tree,

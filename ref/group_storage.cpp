@@ -52,6 +52,8 @@
 // again.
 #include "group.h"
 
+#include <set>
+
 #include "transcript_hash.h"
 
 namespace mlsref {
@@ -62,20 +64,14 @@ constexpr uint16_t kStateFormat = 1;
 constexpr size_t kDigestSize = 32;  // SHA-256
 
 // RFC 9420 §6.3.1 [R6.3.1-3]: a kept state is checked for damage before use
-//    if this persistent state is lost or corrupted, a client might reuse a
-//    generation that has already been used, causing reuse of a key/nonce pair.
+//    Because the key schedule generates nonces deterministically, a client MUST
+//    keep persistent state as to where in the key schedule it is; if this
+//    persistent state is lost or corrupted, a client might reuse a generation
+//    that has already been used, causing reuse of a key/nonce pair.
 // Not switchable (ref/rule_switch.h), here and below: a kept state is the
 // application's own storage, not a message; no must-reject vector is made of it.
 [[noreturn]] void refuse(const std::string& what) {
   throw Error(ErrorKind::protocol, req::R6_3_1_3, "kept group state: " + what);
-}
-
-template <class F>
-void for_each_element(Reader& r, F&& element) {
-  Reader body = r.sub(r.get_varint());
-  while (!body.done()) {
-    element(body);
-  }
 }
 
 template <class Key, class Value>
@@ -93,7 +89,7 @@ void write_kept(Writer& w, const std::map<Key, Value>& kept) {
 template <class Key, class Value>
 void read_kept(Reader& r, std::map<Key, Value>& kept, const std::string& name) {
   kept.clear();
-  for_each_element(r, [&](Reader& e) {
+  r.for_each_element([&](Reader& e) {
     Key key{};
     decode_from(e, key);
     Value value{};
@@ -118,7 +114,7 @@ void write_leaf_pairs(Writer& w, const std::vector<std::pair<LeafIndex, T>>& pai
 
 template <class T>
 void read_leaf_pairs(Reader& r, std::vector<std::pair<LeafIndex, T>>& pairs) {
-  for_each_element(r, [&](Reader& e) {
+  r.for_each_element([&](Reader& e) {
     uint32_t leaf = 0;
     decode_from(e, leaf);
     T value{};
@@ -196,12 +192,26 @@ void write_state(Writer& w, const GroupState& s) {
 // confirmation tag and the interim transcript hash.
 void check_state(const GroupState& s) {
   const CipherSuite& suite = *s.suite;
-  if (s.context.version != mls10 || s.context.cipher_suite != suite.id()) {
-    refuse("the GroupContext is not of protocol version mls10 and the cipher suite " +
-           std::to_string(suite.id()));
+  if (s.context.version != mls10) {
+    refuse("the GroupContext is of protocol version " + std::to_string(s.context.version) +
+           ", not mls10");
+  }
+  if (s.context.cipher_suite != suite.id()) {
+    refuse("the GroupContext is of cipher suite " + std::to_string(s.context.cipher_suite) +
+           ", the state of cipher suite " + std::to_string(suite.id()));
   }
   if (s.tree.root_tree_hash(suite) != s.context.tree_hash) {
     refuse("the ratchet tree does not match the GroupContext's tree_hash");
+  }
+  // We hold keys for our leaf and the nodes above it only (§4.1: a member
+  // knows the private keys of the nodes on its direct path); this also bounds
+  // the work of checking them.
+  const NodeIndex own_node(s.own.leaf);
+  for (const auto& [node, sk] : s.own.private_keys) {
+    if (node != own_node.value && !tree_math::is_ancestor(NodeIndex(node), own_node)) {
+      refuse("a private key of node " + std::to_string(node) + ", which is not on our leaf " +
+             std::to_string(s.own.leaf.value) + "'s direct path");
+    }
   }
   try {
     s.own.check_consistent(suite, s.tree);
@@ -213,8 +223,10 @@ void check_state(const GroupState& s) {
   const EpochSecrets& secrets = s.secrets;
   if (!s.active) {
     // What a Commit that removed us leaves (ref/commit.cpp): no secret at all.
+    // (External PSKs are the application's, which add_external_psk may
+    // still give it.)
     bool none = s.own.private_keys.empty() && !s.secret_tree && s.own_update_keys.empty() &&
-                s.resumption_psks.empty() && !s.resumed && s.external_psks.empty();
+                s.resumption_psks.empty() && !s.resumed;
     for_each_secret(secrets, [&](std::string_view, const auto& secret) {
       none = none && secret.empty();
     });
@@ -225,6 +237,9 @@ void check_state(const GroupState& s) {
   }
   if (!s.tree.has_leaf(s.own.leaf)) {
     refuse("our leaf " + std::to_string(s.own.leaf.value) + " is blank or outside the tree");
+  }
+  if (!s.own.private_keys.count(own_node.value)) {
+    refuse("no private key for our leaf " + std::to_string(s.own.leaf.value));
   }
   if (!s.secret_tree) {
     refuse("a group we are a member of has no secret tree");
@@ -252,15 +267,39 @@ void check_state(const GroupState& s) {
     refuse("the interim transcript hash does not follow from the confirmation tag");
   }
   for (const auto& [epoch, psk] : s.resumption_psks) {
-    if (psk.size() != suite.hash_size() || epoch > s.context.epoch) {
-      refuse("a resumption PSK of epoch " + std::to_string(epoch) + " (" +
-             std::to_string(psk.size()) + " bytes)");
+    if (epoch > s.context.epoch) {
+      refuse("a resumption PSK of epoch " + std::to_string(epoch) + ", after the group's epoch " +
+             std::to_string(s.context.epoch));
+    }
+    if (psk.size() != suite.hash_size()) {
+      refuse("the resumption PSK of epoch " + std::to_string(epoch) + " has " +
+             std::to_string(psk.size()) + " bytes, not " + std::to_string(suite.hash_size()));
     }
   }
+  // The proposal store as store_pending_proposal keeps it: of this group and
+  // epoch, each ref once; and each Update of ours with the private key of its
+  // new leaf, which is kept for nothing else (Group::propose_self_update).
+  std::set<Bytes> refs, own_updates;
   for (const QueuedProposal& p : s.proposal_store) {
     if (p.epoch && (*p.epoch != s.context.epoch || p.group_id != s.context.group_id)) {
       refuse("a stored proposal of another group or epoch");
     }
+    if (!refs.insert(p.ref).second) {
+      refuse("a proposal stored twice");
+    }
+    const auto* update = std::get_if<Update>(&p.proposal.body);
+    if (update && p.sender == Sender::member(s.own.leaf.value)) {
+      own_updates.insert(update->leaf_node.encryption_key);
+    }
+  }
+  for (const auto& [public_key, sk] : s.own_update_keys) {
+    if (!own_updates.erase(public_key) ||
+        suite.hpke().kem().key_pair(sk).public_key != public_key) {
+      refuse("a kept Update key that is not the private key of a stored Update of ours");
+    }
+  }
+  if (!own_updates.empty()) {
+    refuse("a stored Update of ours without the private key of its leaf");
   }
 }
 
@@ -293,7 +332,7 @@ GroupState read_state(Reader& r, const GroupConfig& config,
   s.proposal_store.clear();
   {
     Reader::Scope scope(r, "proposal_store");
-    for_each_element(r, [&](Reader& e) { s.proposal_store.push_back(read_proposal(e)); });
+    r.for_each_element([&](Reader& e) { s.proposal_store.push_back(read_proposal(e)); });
   }
   read_kept(r, s.own_update_keys, "own Update keys");
   read_kept(r, s.resumption_psks, "resumption PSKs");
@@ -312,6 +351,28 @@ GroupState read_state(Reader& r, const GroupConfig& config,
 }
 
 }  // namespace
+
+// A pending commit is one we made (Group::build_commit) in a group we can
+// still send in, for the next epoch, which it leaves us a member of.
+void Group::check_pending_commit(const GroupState& s, const StagedCommit& c) {
+  const GroupState& next = *c.next_;
+  if (!s.active || s.reinit) {
+    refuse("a pending commit in a group we no longer send in");
+  }
+  if (next.context.group_id != s.context.group_id || next.context.epoch != s.context.epoch + 1) {
+    refuse("the pending commit does not begin the epoch after the group's");
+  }
+  if (c.committer_ != s.own.leaf || next.own.leaf != s.own.leaf || c.self_removed_ ||
+      !next.active) {
+    refuse("the pending commit is not ours, or removes us");
+  }
+  if (c.reinit_ != next.reinit) {
+    refuse("the pending commit's ReInit is not the one of its next epoch");
+  }
+  if (c.path_leaf_ && *c.path_leaf_ != next.tree.leaf(c.committer_)) {
+    refuse("the pending commit's path leaf is not our leaf in its next epoch");
+  }
+}
 
 SecureBytes Group::export_state() const {
   Writer w = Writer::zeroizing();
@@ -371,9 +432,9 @@ Group Group::import_state(GroupConfig config, ByteView kept) {
   if (r.get_presence()) {
     Reader::Scope scope(r, "pending_commit");
     StagedCommit c;
-    for_each_element(r, [&](Reader& e) { c.proposals_.push_back(read_proposal(e)); });
+    r.for_each_element([&](Reader& e) { c.proposals_.push_back(read_proposal(e)); });
     read_leaf_pairs(r, c.updates_);
-    for_each_element(r, [&](Reader& e) {
+    r.for_each_element([&](Reader& e) {
       uint32_t leaf = 0;
       decode_from(e, leaf);
       c.removed_.push_back(LeafIndex(leaf));
@@ -385,10 +446,7 @@ Group Group::import_state(GroupConfig config, ByteView kept) {
     decode_field(r, "self_removed", c.self_removed_);
     decode_field(r, "reinit", c.reinit_);
     c.next_ = std::make_shared<GroupState>(read_state(r, config, state.suite));
-    if (c.next_->context.group_id != state.context.group_id ||
-        c.next_->context.epoch != state.context.epoch + 1) {
-      refuse("the pending commit does not begin the epoch after the group's");
-    }
+    check_pending_commit(state, c);
     pending = std::move(c);
   }
   r.expect_done();

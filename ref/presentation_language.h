@@ -163,6 +163,15 @@ class Reader {
   ByteView get_bytes(size_t n);
   // An optional<T>'s presence octet (RFC 9420 §2.1.1): true for 1, false for 0.
   bool get_presence();
+  // A vector<V> read by hand: `element(body)` reads one element at a time
+  // from a reader over the vector's body, until the body is used up.
+  template <class F>
+  void for_each_element(F&& element) {
+    Reader body = sub(get_varint());
+    while (!body.done()) {
+      element(body);
+    }
+  }
   // A reader over the next `n` bytes, sharing this reader's path.
   Reader sub(size_t n);
   bool done() const { return pos_ == data_.size(); }

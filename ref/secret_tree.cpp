@@ -169,8 +169,10 @@ namespace {
 
 // RFC 9420 §6.3.1 [R6.3.1-3]: a kept state that no secret tree can be in is
 // refused rather than used
-//    if this persistent state is lost or corrupted, a client might reuse a
-//    generation that has already been used, causing reuse of a key/nonce pair.
+//    Because the key schedule generates nonces deterministically, a client MUST
+//    keep persistent state as to where in the key schedule it is; if this
+//    persistent state is lost or corrupted, a client might reuse a generation
+//    that has already been used, causing reuse of a key/nonce pair.
 // Not switchable (ref/rule_switch.h): a kept state is the application's own
 // storage, not a message; no must-reject vector is made of it.
 [[noreturn]] void refuse_state(const std::string& what) {
@@ -182,15 +184,6 @@ void get_sized(Reader& r, SecureBytes& out, size_t size, const std::string& what
   if (out.size() != size) {
     refuse_state(what + " has " + std::to_string(out.size()) + " bytes, not " +
                  std::to_string(size));
-  }
-}
-
-// The elements of a vector<V>, each read by `element`.
-template <class F>
-void for_each_element(Reader& r, F&& element) {
-  Reader body = r.sub(r.get_varint());
-  while (!body.done()) {
-    element(body);
   }
 }
 
@@ -215,18 +208,23 @@ HashRatchet HashRatchet::read_state(Reader& r, const CipherSuite& suite, Ratchet
   get_sized(r, secret, suite.hash_size(), "a ratchet secret");
   HashRatchet ratchet(suite, RatchetSecret(std::move(secret)), limits);
   ratchet.next_generation_ = next;
-  for_each_element(r, [&](Reader& e) {
+  r.for_each_element([&](Reader& e) {
     KeyAndNonce kn;
     decode_from(e, kn.generation);
     get_sized(e, kn.key, suite.key_size(), "a kept key");
     get_sized(e, kn.nonce, suite.nonce_size(), "a kept nonce");
-    // The ratchet keeps only generations it has passed, within the window
-    // (HashRatchet::get deletes the older ones).
-    if (kn.generation >= next ||
-        uint64_t{kn.generation} + limits.out_of_order_window < uint64_t{next} - 1) {
+    // The ratchet keeps only generations it skipped: before next - 1, the
+    // one it handed out last (HashRatchet::get).
+    if (uint64_t{kn.generation} + 1 >= next) {
       refuse_state("kept generation " + std::to_string(kn.generation) +
-                   " is not in the out-of-order window before generation " +
-                   std::to_string(next));
+                   " was not skipped by a ratchet at generation " + std::to_string(next));
+    }
+    // And within the window (HashRatchet::get deletes the older ones).
+    if (uint64_t{kn.generation} + limits.out_of_order_window < uint64_t{next} - 1) {
+      refuse_state("kept generation " + std::to_string(kn.generation) + " is outside the " +
+                   std::to_string(limits.out_of_order_window) +
+                   "-generation out-of-order window of GroupConfig::ratchet_limits (was the "
+                   "state kept under a larger one?)");
     }
     if (!ratchet.kept_.empty() && ratchet.kept_.rbegin()->first >= kn.generation) {
       refuse_state("kept generations are not in ascending order");
@@ -276,7 +274,7 @@ SecretTree SecretTree::read_state(Reader& r, const CipherSuite& suite, LeafCount
       }
     }
   };
-  for_each_element(r, [&](Reader& e) {
+  r.for_each_element([&](Reader& e) {
     uint32_t node = 0;
     decode_from(e, node);
     if (node >= tree_math::node_width(leaves)) {
@@ -292,7 +290,7 @@ SecretTree SecretTree::read_state(Reader& r, const CipherSuite& suite, LeafCount
     count((uint64_t{node} >> (level + 1)) << level, uint64_t{1} << level);
     tree.secrets_.emplace(node, TreeNodeSecret(std::move(secret)));
   });
-  for_each_element(r, [&](Reader& e) {
+  r.for_each_element([&](Reader& e) {
     uint32_t leaf = 0;
     decode_from(e, leaf);
     if (leaf >= leaves.value) {

@@ -202,11 +202,49 @@ TEST(GroupStorage, ADamagedStateIsRefused) {
   ASSERT_EQ(other_suite[3], kSuite);
   other_suite[3] = 2;
   EXPECT_MLS_RULE_AT(Group::import_state(p.config, redigested(other_suite)), ErrorKind::protocol,
-                     req::R6_3_1_3, "the cipher suite 2");
+                     req::R6_3_1_3, "the state of cipher suite 2");
   const SecureBytes& leaf_key = s.own.private_keys.at(NodeIndex(s.own.leaf).value);
   SecureBytes other_key = p.bob_key_package.encryption_private_key;
   EXPECT_MLS_RULE_AT(Group::import_state(p.config, replaced(kept, leaf_key, other_key)),
                      ErrorKind::protocol, req::R6_3_1_3, "does not match the tree's public key");
+}
+
+// The same, for the proposal store: an Update of ours kept without the
+// private key of its leaf (a member committing it would leave us without
+// the key of our own leaf), and a proposal stored twice.
+TEST(GroupStorage, AProposalStoreThatDoesNotAgreeIsRefused) {
+  Pair p;
+  auto [proposal, ref] = p.a->propose_self_update(p.alice.signer);
+  SecureBytes kept = p.a->export_state();
+  const GroupState& s = p.a->state();
+  ASSERT_EQ(s.own_update_keys.size(), 1u);
+  // own_update_keys as the state writes it: a vector of (public key, private key).
+  Writer keys = Writer::zeroizing();
+  keys.put_prefixed([&](Writer& w) {
+    for (const auto& [public_key, private_key] : s.own_update_keys) {
+      encode_into(w, public_key);
+      encode_into(w, private_key);
+    }
+  });
+  SecureBytes with_keys = keys.take_secure();
+  auto at = std::search(kept.begin(), kept.end(), with_keys.begin(), with_keys.end());
+  ASSERT_NE(at, kept.end());
+  SecureBytes without_keys(kept.begin(), at);
+  without_keys.push_back(0);  // an empty vector
+  without_keys.insert(without_keys.end(), at + static_cast<std::ptrdiff_t>(with_keys.size()),
+                      kept.end());
+  EXPECT_MLS_RULE_AT(Group::import_state(p.config, redigested(without_keys)), ErrorKind::protocol,
+                     req::R6_3_1_3, "a stored Update of ours without the private key");
+  // A kept key that is not the one of the Update's leaf.
+  const SecureBytes& private_key = s.own_update_keys.begin()->second;
+  EXPECT_MLS_RULE_AT(Group::import_state(p.config, replaced(kept, private_key,
+                                                            p.bob_key_package.init_private_key)),
+                     ErrorKind::protocol, req::R6_3_1_3, "a kept Update key");
+  // The proposal's ref is written first in its entry; a second ref equal to it.
+  auto [second, second_ref] = p.a->propose_remove_member(p.alice.signer, p.b->own_leaf_index());
+  SecureBytes two = p.a->export_state();
+  EXPECT_MLS_RULE_AT(Group::import_state(p.config, replaced(two, second_ref, ref)),
+                     ErrorKind::protocol, req::R6_3_1_3, "a proposal stored twice");
 }
 
 }  // namespace
