@@ -46,7 +46,10 @@ const CipherSuiteInfo& require_suite(uint16_t id) {
 
 Bytes mls_label(std::string_view label) {
   // label = "MLS 1.0 " + Label
-  Bytes out = to_bytes("MLS 1.0 ");
+  constexpr std::string_view prefix = "MLS 1.0 ";
+  Bytes out;
+  out.reserve(prefix.size() + label.size());
+  out.insert(out.end(), prefix.begin(), prefix.end());
   out.insert(out.end(), label.begin(), label.end());
   return out;
 }
@@ -69,11 +72,12 @@ struct LabeledValue {
 //     opaque label<V>;
 //     opaque context<V>;
 // } KDFLabel;                                      RFC 9420 §8
+// Only ever encoded, as KDF.Expand's info: it views the caller's bytes
+// instead of copying them.
 struct KDFLabel {
   uint16_t length = 0;
-  Bytes label;
-  Bytes context;
-  bool operator==(const KDFLabel&) const = default;
+  ByteView label;
+  ByteView context;
   static constexpr std::string_view type_name = "KDFLabel";
   static constexpr auto fields =
       std::tuple{field("length", &KDFLabel::length), field("label", &KDFLabel::label),
@@ -123,8 +127,8 @@ SecureBytes CipherSuite::expand_with_label(ByteView secret, std::string_view lab
     throw Error(ErrorKind::usage, "8", "ExpandWithLabel length does not fit in uint16");
   }
   // KDF.Expand(Secret, KDFLabel, Length)
-  KDFLabel kdf_label{static_cast<uint16_t>(length), mls_label(label),
-                     Bytes(context.begin(), context.end())};
+  Bytes full_label = mls_label(label);
+  KDFLabel kdf_label{static_cast<uint16_t>(length), full_label, context};
   return expand(secret, encode(kdf_label), length);
 }
 

@@ -226,7 +226,8 @@ void encode_into(Writer& w, const T& value) {
   } else if constexpr (std::is_enum_v<T>) {
     using U = std::underlying_type_t<T>;
     w.put_uint(static_cast<U>(value), sizeof(U));
-  } else if constexpr (OpaqueBytes<T>) {
+  } else if constexpr (OpaqueBytes<T> || std::same_as<T, ByteView>) {
+    // A ByteView field is an opaque<V> of a structure that is only encoded.
     w.put_varint(value.size());
     w.put_bytes(value);
   } else if constexpr (is_fixed_bytes<T>::value) {

@@ -17,6 +17,7 @@ void verify_psk_secret(const json& c) {
     malformed("psks", "not an array");
   }
   std::vector<PskInput> psks;
+  psks.reserve(list.size());
   for (const auto& p : list) {
     PskInput in;
     in.id.psktype = PSKType::external;
