@@ -208,6 +208,11 @@ void check_state(const GroupState& s) {
   // the work of checking them.
   const NodeIndex own_node(s.own.leaf);
   for (const auto& [node, sk] : s.own.private_keys) {
+    // (Tree math is for nodes of a tree: an index outside it is refused first.)
+    if (node >= s.tree.node_count() || own_node.value >= s.tree.node_count()) {
+      refuse("a private key of node " + std::to_string(node) + " or our leaf " +
+             std::to_string(s.own.leaf.value) + " outside the tree");
+    }
     if (node != own_node.value && !tree_math::is_ancestor(NodeIndex(node), own_node)) {
       refuse("a private key of node " + std::to_string(node) + ", which is not on our leaf " +
              std::to_string(s.own.leaf.value) + "'s direct path");
