@@ -18,18 +18,15 @@ using testing::key_package;
 using testing::make_member;
 using testing::Member;
 
-// Alice created the group and added Bob; handshake messages are PrivateMessages,
-// so that every message moves a ratchet.
+// Alice created the group and added Bob; handshake messages are
+// PrivateMessages unless asked otherwise, so that every message moves a ratchet.
 struct Pair {
-  GroupConfig config = [] {
-    GroupConfig c;
-    c.handshake_private = true;
-    return c;
-  }();
+  GroupConfig config;
   Member alice = make_member("alice"), bob = make_member("bob");
   KeyPackageBundle bob_key_package = key_package(bob);
   std::optional<Group> a, b;
-  Pair() {
+  explicit Pair(bool handshake_private = true) {
+    config.handshake_private = handshake_private;
     a.emplace(Group::create(config, kSuite, to_bytes("group"), alice.signer, alice.credential));
     KeyPackage kps[] = {bob_key_package.key_package};
     CommitBundle bundle = a->add_members(alice.signer, kps);
@@ -74,12 +71,9 @@ SecureBytes replaced(SecureBytes state, ByteView from, ByteView to) {
   return redigested(std::move(state));
 }
 
-// An imported group goes on where the exported one stopped: the same
-// epoch and secrets, a key kept for a skipped generation still there, a
-// consumed one still gone, and the next message and commit agreed on. Its
-// export is the same bytes.
-TEST(GroupStorage, AnImportedGroupGoesOnWhereItStopped) {
-  Pair p;
+// The test below, with handshake messages public or private.
+void goes_on_where_it_stopped(bool handshake_private) {
+  Pair p(handshake_private);
   MLSMessage m0 = p.a->create_message(p.alice.signer, to_bytes("zero"));
   MLSMessage m1 = p.a->create_message(p.alice.signer, to_bytes("one"));
   MLSMessage m2 = p.a->create_message(p.alice.signer, to_bytes("two"));
@@ -106,6 +100,17 @@ TEST(GroupStorage, AnImportedGroupGoesOnWhereItStopped) {
   apply(a, update.commit);
   expect_agree(a, b);
   EXPECT_EQ(a.epoch(), 2u);
+}
+
+// An imported group goes on where the exported one stopped: the same
+// epoch and secrets, a key kept for a skipped generation still there, a
+// consumed one still gone, and the next message and commit agreed on. Its
+// export is the same bytes. With handshake messages public and private.
+TEST(GroupStorage, AnImportedGroupGoesOnWhereItStopped) {
+  for (bool handshake_private : {false, true}) {
+    SCOPED_TRACE(handshake_private ? "private handshake" : "public handshake");
+    goes_on_where_it_stopped(handshake_private);
+  }
 }
 
 // A commit created before the restart is merged after it, once the
